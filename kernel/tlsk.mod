@@ -1,0 +1,2 @@
+/work/main/kernel/main.o
+/work/main/kernel/ulp.o

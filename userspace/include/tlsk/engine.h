@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libtlsk handshake engine: sans-I/O TLS 1.3 and TLS 1.2.
+ *
+ * The engine never touches a socket. The caller moves bytes:
+ *
+ *	while (tlsk_engine_state(e) == TLSK_STATE_HANDSHAKING) {
+ *		out = tlsk_engine_output(e, &n);    send n bytes of out,
+ *		tlsk_engine_output_done(e, sent);   then report how many went;
+ *		want = tlsk_engine_want(e);         read exactly `want` bytes,
+ *		tlsk_engine_input(e, buf, got);     got <= want, and feed them.
+ *	}
+ *
+ * tlsk_engine_want() MUST be honoured exactly: the engine asks for a 5-byte
+ * record header, then for that record's body, and asks for nothing once the
+ * peer's last handshake record has been read, so a driver reading a socket
+ * never consumes application data that belongs to the kernel.
+ *
+ * The first error is sticky: the engine enters TLSK_STATE_FAILED, queues
+ * the matching alert as output (send it, then close), and
+ * tlsk_engine_error() says why.
+ *
+ * This header is the contract; the config API beside it is the engine's own.
+ */
+#ifndef TLSK_ENGINE_H
+#define TLSK_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keys.h"
+
+struct tlsk_config;
+struct tlsk_engine;
+
+enum tlsk_role {
+	TLSK_ROLE_CLIENT,
+	TLSK_ROLE_SERVER,
+};
+
+enum tlsk_state {
+	TLSK_STATE_HANDSHAKING,
+	/* Handshake complete; output may still hold bytes to send first. */
+	TLSK_STATE_ESTABLISHED,
+	TLSK_STATE_FAILED,
+};
+
+/* ---- configuration (shared, read-only once engines use it) ---- */
+
+enum tlsk_verify {
+	TLSK_VERIFY_NONE,	/* server: no CertificateRequest; client: no checks */
+	TLSK_VERIFY_OPTIONAL,	/* server: request a client certificate */
+	TLSK_VERIFY_REQUIRE,	/* server: require one; client: verify chain+name */
+};
+
+struct tlsk_config *tlsk_config_new(void);
+void tlsk_config_free(struct tlsk_config *cfg);
+/* PEM chain (leaf first) and its private key; call again for more names
+ * (the server picks by SNI, falling back to the first one). */
+int tlsk_config_add_cert(struct tlsk_config *cfg, const char *chain_pem_path,
+			 const char *key_pem_path);
+int tlsk_config_load_ca_file(struct tlsk_config *cfg, const char *pem_path);
+int tlsk_config_set_verify(struct tlsk_config *cfg, enum tlsk_verify mode);
+/* 0x0303 / 0x0304 */
+int tlsk_config_set_versions(struct tlsk_config *cfg, uint16_t min,
+			     uint16_t max);
+/* OpenSSL spellings: "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256" */
+int tlsk_config_set_tls13_suites(struct tlsk_config *cfg, const char *list);
+/* OpenSSL spellings: "ECDHE-ECDSA-AES128-GCM-SHA256:..." */
+int tlsk_config_set_tls12_ciphers(struct tlsk_config *cfg, const char *list);
+/* "x25519:P-256:P-384" (also secp256r1, secp384r1) */
+int tlsk_config_set_groups(struct tlsk_config *cfg, const char *list);
+/* Comma-separated protocol names in preference order: "h2,http/1.1". */
+int tlsk_config_set_alpn(struct tlsk_config *cfg, const char *list);
+
+/* ---- one handshake ---- */
+
+struct tlsk_engine *tlsk_engine_new(const struct tlsk_config *cfg,
+				    enum tlsk_role role);
+void tlsk_engine_free(struct tlsk_engine *e);	/* scrubs all secrets */
+int tlsk_engine_set_server_name(struct tlsk_engine *e, const char *name);
+
+/* Bytes the engine needs next from the peer; 0 when it needs none. */
+size_t tlsk_engine_want(const struct tlsk_engine *e);
+/* Feed received bytes, len <= tlsk_engine_want(). 0 or negative errno. */
+int tlsk_engine_input(struct tlsk_engine *e, const uint8_t *buf, size_t len);
+/* Bytes to send (may be called in any state; *len == 0 when none). */
+const uint8_t *tlsk_engine_output(const struct tlsk_engine *e, size_t *len);
+void tlsk_engine_output_done(struct tlsk_engine *e, size_t sent);
+
+enum tlsk_state tlsk_engine_state(const struct tlsk_engine *e);
+/* After FAILED: the alert description sent (or received, *received = 1)
+ * and a readable reason. Returns a negative errno-style code. */
+int tlsk_engine_error(const struct tlsk_engine *e, uint8_t *alert,
+		      int *received, const char **reason);
+
+/* After ESTABLISHED: traffic keys for one direction (caller scrubs). */
+int tlsk_engine_export_keys(const struct tlsk_engine *e,
+			    enum tlsk_direction dir,
+			    struct tlsk_traffic_keys *keys);
+
+struct tlsk_session_info {
+	uint16_t version;
+	uint16_t suite;		/* IANA cipher suite number */
+	const char *suite_name;	/* IANA name, static */
+	const char *group;	/* "x25519", "secp256r1", ... or NULL */
+	const char *alpn;	/* negotiated protocol or NULL */
+	int resumed;
+	const char *peer;	/* peer certificate subject, or NULL */
+};
+int tlsk_engine_info(const struct tlsk_engine *e,
+		     struct tlsk_session_info *info);
+
+/*
+ * Resumption (client): serialise what the server gave us (tickets, or a
+ * TLS 1.2 session ID and master secret) to bytes the caller stores, and
+ * offer them on a later engine before its first output. The blob holds a
+ * secret: treat it like a key.
+ */
+int tlsk_engine_get_session(const struct tlsk_engine *e, uint8_t *buf,
+			    size_t *len);
+int tlsk_engine_set_session(struct tlsk_engine *e, const uint8_t *buf,
+			    size_t len);
+
+#endif /* TLSK_ENGINE_H */
