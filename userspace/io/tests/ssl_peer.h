@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Test helper: an OpenSSL libssl client and server completing a handshake
+ * with each other in memory, and the traffic keys of that connection
+ * recomputed from what libssl reveals (TLS 1.3 secrets through the key log,
+ * TLS 1.2 master secret and randoms). Our record layer is then checked
+ * against libssl's, an implementation that shares no code with ours.
+ *
+ * Tests only: libtlsk never links libssl.
+ */
+#ifndef TLSK_IO_TESTS_SSL_PEER_H
+#define TLSK_IO_TESTS_SSL_PEER_H
+
+#include <openssl/ssl.h>
+
+#include "tlsk/keys.h"
+
+struct ssl_peer {
+	SSL_CTX *client_ctx, *server_ctx;
+	SSL *client, *server;
+	/* client side: to_peer holds what it sent, from_peer what it reads */
+	BIO *client_in, *client_out, *server_in, *server_out;
+	struct tlsk_traffic_keys client_write, server_write;
+};
+
+/* version 0x0303/0x0304; suite: an OpenSSL cipher or ciphersuite name.
+ * pad: TLS 1.3 client block padding (0 for none). 0 on success. */
+int ssl_peer_connect(struct ssl_peer *p, uint16_t version,
+		     enum tlsk_aead aead, const char *suite, size_t pad);
+void ssl_peer_free(struct ssl_peer *p);
+
+/* Moves whatever `from` wrote into `to`'s input; returns bytes moved. */
+size_t ssl_peer_pump(BIO *from, BIO *to);
+
+/* A throwaway self-signed P-256 certificate for "localhost". */
+int ssl_peer_self_signed(EVP_PKEY **key, X509 **cert);
+
+#endif
