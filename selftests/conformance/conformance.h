@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Glue between Debian's 6.1 copy of the upstream kTLS selftest
+ * (tools/testing/selftests/net/tls.c) and 6.1's kselftest_harness.h.
+ * patch-tls-c includes this file right after the harness.
+ *
+ *   CONFORMANCE_ULP         the ULP under test, "tls" or "tlsk" (-D by make)
+ *   tls_crypto_info_init()  takes 3 or 4 arguments: Debian backported cases
+ *                           pass the upstream "key generation" byte; the
+ *                           3-argument form is generation 0, which is what
+ *                           the original 3-argument function produced
+ *   __test_passed()         upstream harness helper missing from 6.1's
+ *   TEST_HARNESS_MAIN       adds test selection (-r GLOB) and listing (-l),
+ *                           which 6.1's harness lacks: it ignores argv
+ */
+#ifndef CONFORMANCE_H
+#define CONFORMANCE_H
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#ifndef CONFORMANCE_ULP
+#error "build with -DCONFORMANCE_ULP='\"tls\"' or '\"tlsk\"'"
+#endif
+
+#define CONFORMANCE_PICK4(_1, _2, _3, _4, name, ...) name
+#define tls_crypto_info_init(...) \
+	CONFORMANCE_PICK4(__VA_ARGS__, tls_crypto_info_init_gen, \
+			  tls_crypto_info_init_gen0, )(__VA_ARGS__)
+#define tls_crypto_info_init_gen0(version, cipher, keys) \
+	tls_crypto_info_init_gen(version, cipher, keys, 0)
+
+#ifndef CONFORMANCE_HARNESS_HAS_TEST_PASSED
+/* 6.1: SKIP sets passed too, as upstream counts a skip as not failed. */
+static inline bool __test_passed(struct __test_metadata *metadata)
+{
+	return metadata->passed;
+}
+#endif
+
+/*
+ * Selection: the 6.1 harness runs every test and has no filter. With -r,
+ * every test is still reported (so numbering and the plan stay those of a
+ * full run) but the unselected ones are replaced by a trampoline that skips
+ * them without running setup.
+ */
+struct conformance_test {
+	struct __test_metadata *t;
+	void (*fn)(struct __test_metadata *, struct __fixture_variant_metadata *);
+};
+
+static struct conformance_test *conformance_tests;
+static size_t conformance_ntests;
+static char **conformance_globs;
+static size_t conformance_nglobs;
+
+static void conformance_name(char *buf, size_t size,
+			     const struct __fixture_metadata *f,
+			     const struct __fixture_variant_metadata *v,
+			     const struct __test_metadata *t)
+{
+	snprintf(buf, size, "%s%s%s.%s", f->name, v->name[0] ? "." : "",
+		 v->name, t->name);
+}
+
+static bool conformance_selected(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < conformance_nglobs; i++)
+		if (fnmatch(conformance_globs[i], name, 0) == 0)
+			return true;
+	return false;
+}
+
+static void conformance_trampoline(struct __test_metadata *_metadata,
+				   struct __fixture_variant_metadata *variant)
+{
+	char name[256];
+	size_t i;
+
+	conformance_name(name, sizeof(name), _metadata->fixture, variant,
+			 _metadata);
+	if (!conformance_selected(name))
+		SKIP(return, "not selected");
+	for (i = 0; i < conformance_ntests; i++)
+		if (conformance_tests[i].t == _metadata) {
+			conformance_tests[i].fn(_metadata, variant);
+			return;
+		}
+	TH_LOG("conformance: lost the test function of %s", name);
+	_metadata->passed = 0;
+}
+
+/* Calls fn(name, t) for every test the harness would run, in its order. */
+static size_t conformance_walk(void (*fn)(const char *name,
+					  struct __test_metadata *t))
+{
+	struct __fixture_variant_metadata no_variant = { .name = "", };
+	struct __fixture_variant_metadata *v;
+	struct __fixture_metadata *f;
+	struct __test_metadata *t;
+	char name[256];
+	size_t n = 0;
+
+	for (f = __fixture_list; f; f = f->next)
+		for (v = f->variant ?: &no_variant; v; v = v->next)
+			for (t = f->tests; t; t = t->next) {
+				conformance_name(name, sizeof(name), f, v, t);
+				if (fn)
+					fn(name, t);
+				n++;
+			}
+	return n;
+}
+
+static void conformance_print(const char *name, struct __test_metadata *t)
+{
+	printf("%s\n", name);
+}
+
+static size_t conformance_nmatched;
+
+static void conformance_count(const char *name, struct __test_metadata *t)
+{
+	conformance_nmatched += conformance_selected(name);
+}
+
+static int conformance_install(void)
+{
+	struct __fixture_metadata *f;
+	struct __test_metadata *t;
+	size_t n = 0;
+
+	conformance_walk(conformance_count);
+	if (!conformance_nmatched) {
+		fprintf(stderr, "conformance: no test matches the -r patterns (see -l)\n");
+		return -1;
+	}
+	for (f = __fixture_list; f; f = f->next)
+		for (t = f->tests; t; t = t->next)
+			n++;
+	conformance_tests = calloc(n, sizeof(*conformance_tests));
+	if (!conformance_tests)
+		return -1;
+	for (f = __fixture_list; f; f = f->next)
+		for (t = f->tests; t; t = t->next) {
+			conformance_tests[conformance_ntests].t = t;
+			conformance_tests[conformance_ntests++].fn = t->fn;
+			t->fn = conformance_trampoline;
+		}
+	return 0;
+}
+
+static int conformance_main(int argc, char **argv)
+{
+	int opt;
+
+	while ((opt = getopt(argc, argv, "hlr:")) != -1) {
+		switch (opt) {
+		case 'l':
+			conformance_walk(conformance_print);
+			return 0;
+		case 'r':
+			conformance_globs = realloc(conformance_globs,
+						    (conformance_nglobs + 1) *
+						    sizeof(*conformance_globs));
+			if (!conformance_globs)
+				return 1;
+			conformance_globs[conformance_nglobs++] = optarg;
+			break;
+		case 'h':
+		default:
+			fprintf(stderr,
+				"usage: %s [-l] [-r fixture.variant.test-glob]...\n"
+				"  kTLS selftest against ULP \"%s\"\n"
+				"  -l       list the tests\n"
+				"  -r GLOB  run only matching tests (fnmatch), others SKIP\n",
+				argv[0], CONFORMANCE_ULP);
+			return opt == 'h' ? 0 : 1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "%s: unexpected argument %s\n", argv[0], argv[optind]);
+		return 1;
+	}
+	if (conformance_nglobs && conformance_install())
+		return 1;
+	return test_harness_run(argc, argv);
+}
+
+#undef TEST_HARNESS_MAIN
+#define TEST_HARNESS_MAIN \
+	static void __attribute__((constructor)) \
+	__constructor_order_last(void) \
+	{ \
+		if (!__constructor_order) \
+			__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD; \
+	} \
+	int main(int argc, char **argv) \
+	{ \
+		return conformance_main(argc, argv); \
+	}
+
+#endif /* CONFORMANCE_H */
