@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+#include "keysched.h"
+
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/kdf.h>
+
+#include "tlsk/keys.h"
+
+static int hkdf(const EVP_MD *md, int mode, const uint8_t *salt,
+		size_t salt_len, const uint8_t *key, size_t key_len,
+		const uint8_t *info, size_t info_len, uint8_t *out,
+		size_t out_len)
+{
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+	OSSL_PARAM params[6], *p = params;
+	static const uint8_t zero;
+	int ok;
+
+	*p++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
+	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+						(char *)EVP_MD_get0_name(md), 0);
+	/* libcrypto refuses empty keys; HKDF pads the key with zeros to the
+	 * block size anyway, so a single zero byte is the same key. */
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+		(void *)(key_len ? key : &zero), key_len ? key_len : 1);
+	if (salt)
+		*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+							 (void *)salt, salt_len);
+	if (info)
+		*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+							 (void *)info, info_len);
+	*p = OSSL_PARAM_construct_end();
+	ok = ctx && EVP_KDF_derive(ctx, out, out_len, params) > 0;
+	EVP_KDF_CTX_free(ctx);
+	EVP_KDF_free(kdf);
+	return ok ? 0 : -1;
+}
+
+int tlsk_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,
+		      const uint8_t *ikm, size_t ikm_len, uint8_t *prk)
+{
+	uint8_t zeros[TLSK_MAX_HASH_LEN] = { 0 };
+	size_t hlen = (size_t)EVP_MD_get_size(md);
+
+	/* RFC 5869: an absent salt is HashLen zeros */
+	if (!salt || !salt_len) {
+		salt = zeros;
+		salt_len = hlen;
+	}
+	return hkdf(md, EVP_KDF_HKDF_MODE_EXTRACT_ONLY, salt, salt_len, ikm,
+		    ikm_len, NULL, 0, prk, hlen);
+}
+
+int tlsk_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret,
+			   const char *label, const uint8_t *context,
+			   size_t context_len, uint8_t *out, size_t out_len)
+{
+	/* struct HkdfLabel, RFC 8446 7.1 */
+	uint8_t info[2 + 1 + 255 + 1 + 255];
+	size_t label_len = strlen(label), n = 0;
+
+	if (label_len > 255 - 6 || context_len > 255 || out_len > 0xffff)
+		return -1;
+	info[n++] = (uint8_t)(out_len >> 8);
+	info[n++] = (uint8_t)out_len;
+	info[n++] = (uint8_t)(6 + label_len);
+	memcpy(info + n, "tls13 ", 6);
+	memcpy(info + n + 6, label, label_len);
+	n += 6 + label_len;
+	info[n++] = (uint8_t)context_len;
+	if (context_len)
+		memcpy(info + n, context, context_len);
+	n += context_len;
+	return hkdf(md, EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0, secret,
+		    (size_t)EVP_MD_get_size(md), info, n, out, out_len);
+}
+
+int tlsk_derive_secret(const EVP_MD *md, const uint8_t *secret,
+		       const char *label, const uint8_t *th, uint8_t *out)
+{
+	size_t hlen = (size_t)EVP_MD_get_size(md);
+
+	return tlsk_hkdf_expand_label(md, secret, label, th, hlen, out, hlen);
+}
+
+int tlsk_early_secret(const EVP_MD *md, const uint8_t *psk, size_t psk_len,
+		      uint8_t *out)
+{
+	uint8_t zeros[TLSK_MAX_HASH_LEN] = { 0 };
+
+	/* RFC 8446 7.1: without a PSK, the IKM is HashLen zeros */
+	if (!psk) {
+		psk = zeros;
+		psk_len = (size_t)EVP_MD_get_size(md);
+	}
+	return tlsk_hkdf_extract(md, NULL, 0, psk, psk_len, out);
+}
+
+int tlsk_next_stage(const EVP_MD *md, const uint8_t *secret,
+		    const uint8_t *ikm, size_t ikm_len, uint8_t *out)
+{
+	uint8_t empty_hash[TLSK_MAX_HASH_LEN], derived[TLSK_MAX_HASH_LEN];
+	uint8_t zeros[TLSK_MAX_HASH_LEN] = { 0 };
+	size_t hlen = (size_t)EVP_MD_get_size(md);
+	int ret = -1;
+
+	if (!ikm) {	/* master secret: IKM is HashLen zeros */
+		ikm = zeros;
+		ikm_len = hlen;
+	}
+	if (EVP_Digest("", 0, empty_hash, NULL, md, NULL) &&
+	    !tlsk_derive_secret(md, secret, "derived", empty_hash, derived))
+		ret = tlsk_hkdf_extract(md, derived, hlen, ikm, ikm_len, out);
+	OPENSSL_cleanse(derived, sizeof(derived));
+	return ret;
+}
+
+int tlsk_finished_mac(const EVP_MD *md, const uint8_t *base_key,
+		      const uint8_t *th, uint8_t *out)
+{
+	uint8_t fkey[TLSK_MAX_HASH_LEN];
+	size_t hlen = (size_t)EVP_MD_get_size(md), outlen = 0;
+	int ret = -1;
+
+	if (!tlsk_hkdf_expand_label(md, base_key, "finished", NULL, 0, fkey,
+				    hlen) &&
+	    EVP_Q_mac(NULL, "HMAC", NULL, EVP_MD_get0_name(md), NULL, fkey,
+		      hlen, th, hlen, out, hlen, &outlen) && outlen == hlen)
+		ret = 0;
+	OPENSSL_cleanse(fkey, sizeof(fkey));
+	return ret;
+}
+
+int tlsk_traffic_key_iv(const struct tlsk_suite *s, const uint8_t *secret,
+			uint8_t *key, uint8_t *iv)
+{
+	const EVP_MD *md = s->md();
+
+	if (tlsk_hkdf_expand_label(md, secret, "key", NULL, 0, key,
+				   s->key_len) ||
+	    tlsk_hkdf_expand_label(md, secret, "iv", NULL, 0, iv, s->iv_len))
+		return -1;
+	return 0;
+}
+
+void tlsk_keys_scrub(struct tlsk_traffic_keys *keys)
+{
+	if (keys)
+		OPENSSL_cleanse(keys, sizeof(*keys));
+}
+
+void tr_add(struct transcript *t, const uint8_t *msg, size_t len)
+{
+	buf_put(&t->msgs, msg, len);
+	t->last_len = len;
+}
+
+int tr_hash_prefix(const struct transcript *t, const EVP_MD *md, size_t len,
+		   uint8_t *out)
+{
+	if (t->msgs.bad || len > t->msgs.len)
+		return -1;
+	return EVP_Digest(len ? t->msgs.p : (const uint8_t *)"", len, out,
+			  NULL, md, NULL) ? 0 : -1;
+}
+
+int tr_hash(const struct transcript *t, const EVP_MD *md, uint8_t *out)
+{
+	return tr_hash_prefix(t, md, t->msgs.len, out);
+}
+
+int tr_hash_before_last(const struct transcript *t, const EVP_MD *md,
+			uint8_t *out)
+{
+	return tr_hash_prefix(t, md, t->msgs.len - t->last_len, out);
+}
+
+int tr_collapse_prefix(struct transcript *t, const EVP_MD *md, size_t len)
+{
+	struct buf nb = { 0 };
+	uint8_t h[TLSK_MAX_HASH_LEN];
+	size_t hlen = (size_t)EVP_MD_get_size(md);
+
+	if (tr_hash_prefix(t, md, len, h))
+		return -1;
+	buf_u8(&nb, 254);	/* message_hash */
+	buf_u24(&nb, (uint32_t)hlen);
+	buf_put(&nb, h, hlen);
+	buf_put(&nb, t->msgs.p + len, t->msgs.len - len);
+	if (nb.bad) {
+		buf_free(&nb);
+		return -1;
+	}
+	buf_free(&t->msgs);
+	t->msgs = nb;
+	return 0;
+}
+
+void tr_free(struct transcript *t)
+{
+	buf_free(&t->msgs);
+	t->last_len = 0;
+}
