@@ -84,11 +84,11 @@ TEST_F(pair, plain_data_both_ways_without_keys)
 	ASSERT_EQ(attach_ulp(self->sfd, TLSK_ULP_NAME), 0);
 
 	ASSERT_EQ(send(self->cfd, a, sizeof(a), 0), sizeof(a));
-	ASSERT_EQ(recv(self->sfd, buf, sizeof(buf), MSG_WAITALL), sizeof(a));
+	ASSERT_EQ(recv(self->sfd, buf, sizeof(a), MSG_WAITALL), sizeof(a));
 	EXPECT_EQ(memcmp(buf, a, sizeof(a)), 0);
 
 	ASSERT_EQ(send(self->sfd, b, sizeof(b), 0), sizeof(b));
-	ASSERT_EQ(recv(self->cfd, buf, sizeof(buf), MSG_WAITALL), sizeof(b));
+	ASSERT_EQ(recv(self->cfd, buf, sizeof(b), MSG_WAITALL), sizeof(b));
 	EXPECT_EQ(memcmp(buf, b, sizeof(b)), 0);
 }
 

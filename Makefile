@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: MIT
+#
+# tlsk top-level build.
+#
+#   make              kernel/tlsk.ko and all of userspace/
+#   make module       kernel/tlsk.ko only (KVER=... to pick the kernel)
+#   make userspace    libtlsk, tlskd, tlskctl and the tools
+#   make check        install deps, build, run host and VM tests; the last
+#                     line is "N passed, N failed[, N skipped]"
+#   make demo         boot the VM and show tlsk at work
+#   make deps         install build and test dependencies (Debian, root)
+#   make checkpatch   kernel style check of kernel/ and include/
+#   make clean
+#
+# KVER defaults to the running kernel when its headers are installed (a real
+# host: `make && sudo insmod kernel/tlsk.ko`), otherwise to the ABI of
+# Debian's linux-headers-amd64, which is also what the test VM boots.
+RUNNING := $(shell uname -r)
+KVER ?= $(if $(wildcard /lib/modules/$(RUNNING)/build),$(RUNNING),$(shell scripts/kver 2>/dev/null))
+KDIR ?= /lib/modules/$(KVER)/build
+
+.PHONY: all module userspace check demo deps checkpatch clean
+all: module userspace
+
+module:
+	@test -d "$(KDIR)" || { echo "no kernel headers at $(KDIR): run 'make deps'" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+userspace:
+	$(MAKE) -C userspace
+
+check:
+	@scripts/check
+
+demo:
+	@scripts/demo
+
+deps:
+	@scripts/deps
+
+checkpatch:
+	@scripts/checkpatch
+
+clean:
+	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	$(MAKE) -C userspace clean
+	$(MAKE) -C selftests/kernel clean
