@@ -1,1 +1,0 @@
-cmd_/work/main/kernel/tlsk.ko := ld -r -m elf_x86_64 -z noexecstack --no-warn-rwx-segments --build-id=sha1  -T arch/x86/module.lds -o /work/main/kernel/tlsk.ko /work/main/kernel/tlsk.o /work/main/kernel/tlsk.mod.o;  true

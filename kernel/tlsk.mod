@@ -1,2 +1,0 @@
-/work/main/kernel/main.o
-/work/main/kernel/ulp.o
