@@ -6,6 +6,7 @@
  * them to the sizes the rest of libtlsk assumes.
  */
 #include <assert.h>
+#include <string.h>
 #include <linux/tls.h>
 #include <openssl/evp.h>
 
@@ -62,10 +63,10 @@ static_assert(TLS_CIPHER_AES_GCM_256_KEY_SIZE == 32, "AES-256 key");
 static_assert(TLS_CIPHER_AES_GCM_256_KEY_SIZE <= TLSK_MAX_KEY_LEN, "key fits");
 static_assert(TLS_CIPHER_CHACHA20_POLY1305_KEY_SIZE <= TLSK_MAX_KEY_LEN,
 	      "key fits");
-static_assert(TLS_CIPHER_AES_GCM_128_TAG_SIZE == TLSK_AEAD_TAG_LEN &&
-	      TLS_CIPHER_AES_GCM_256_TAG_SIZE == TLSK_AEAD_TAG_LEN &&
-	      TLS_CIPHER_CHACHA20_POLY1305_TAG_SIZE == TLSK_AEAD_TAG_LEN &&
-	      TLS_CIPHER_AES_CCM_128_TAG_SIZE == TLSK_AEAD_TAG_LEN,
+static_assert(TLS_CIPHER_AES_GCM_128_TAG_SIZE == 16 &&
+	      TLS_CIPHER_AES_GCM_256_TAG_SIZE == 16 &&
+	      TLS_CIPHER_CHACHA20_POLY1305_TAG_SIZE == 16 &&
+	      TLS_CIPHER_AES_CCM_128_TAG_SIZE == 16,
 	      "16-byte tags everywhere");
 static_assert(TLSK_MAX_IV_LEN == TLSK_AEAD_NONCE_LEN, "keys.h iv");
 
@@ -77,4 +78,31 @@ const struct tlsk_aead_desc *tlsk_aead_lookup(enum tlsk_aead aead)
 	    !aead_table[i].name)
 		return NULL;
 	return &aead_table[i];
+}
+
+const struct tlsk_aead_desc *
+tlsk_aead_for_keys(const struct tlsk_traffic_keys *keys)
+{
+	const struct tlsk_aead_desc *desc = tlsk_aead_lookup(keys->aead);
+	size_t want_iv = TLSK_AEAD_NONCE_LEN;
+
+	if (!desc || (keys->version != 0x0303 && keys->version != 0x0304))
+		return NULL;
+	if (keys->version == 0x0303)
+		want_iv -= desc->tls12_explicit_len;
+	if (keys->key_len != desc->key_len || keys->iv_len != want_iv)
+		return NULL;
+	return desc;
+}
+
+void tlsk_aead_nonce_base(const struct tlsk_traffic_keys *keys,
+			  uint8_t nonce[TLSK_AEAD_NONCE_LEN])
+{
+	uint64_t seq = keys->seq;
+
+	memcpy(nonce, keys->iv, keys->iv_len);
+	if (keys->iv_len == TLSK_AEAD_NONCE_LEN)
+		return;
+	for (size_t i = TLSK_AEAD_NONCE_LEN; i-- > keys->iv_len; seq >>= 8)
+		nonce[i] = (uint8_t)seq;
 }

@@ -5,9 +5,11 @@
 # socket driver; all part of libtlsk.a. Tests may link libssl as an
 # independent implementation to check ours against; the library never does.
 
-LIBTLSK_SRCS += io/aead.c io/record.c
+LIBTLSK_SRCS += io/aead.c io/record.c io/handoff.c io/conn.c
 
-IO_TESTS := io-record-test
+IO_TESTS := io-record-test io-handoff-test
 HOST_TESTS += $(IO_TESTS)
 
-$(eval $(call program,io-record-test,io/tests/record_test.c io/tests/ssl_peer.c,-lssl))
+$(eval $(call program,io-record-test,\
+	io/tests/record_test.c io/tests/ssl_peer.c,-lssl))
+$(eval $(call program,io-handoff-test,io/tests/handoff_test.c))

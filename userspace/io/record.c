@@ -71,18 +71,6 @@ static size_t max_body_len(const struct tlsk_record *r)
 					     TLSK_RECORD_MAX_BODY_TLS12;
 }
 
-static int keys_valid(const struct tlsk_traffic_keys *keys,
-		      const struct tlsk_aead_desc *desc)
-{
-	size_t want_iv = TLSK_AEAD_NONCE_LEN;
-
-	if (keys->version != TLS12_VERSION && keys->version != TLS13_VERSION)
-		return 0;
-	if (keys->version == TLS12_VERSION && desc->tls12_explicit_len)
-		want_iv = TLSK_AEAD_NONCE_LEN - desc->tls12_explicit_len;
-	return keys->key_len == desc->key_len && keys->iv_len == want_iv;
-}
-
 static int cipher_ctx_init(struct tlsk_record *r, const uint8_t *key)
 {
 	const struct tlsk_aead_desc *d = r->desc;
@@ -107,11 +95,11 @@ static int cipher_ctx_init(struct tlsk_record *r, const uint8_t *key)
 struct tlsk_record *tlsk_record_new(const struct tlsk_traffic_keys *keys,
 				    int seal)
 {
-	const struct tlsk_aead_desc *desc = tlsk_aead_lookup(keys->aead);
+	const struct tlsk_aead_desc *desc = tlsk_aead_for_keys(keys);
 	struct tlsk_record *r;
 	int err;
 
-	if (!desc || !keys_valid(keys, desc)) {
+	if (!desc) {
 		errno = EINVAL;
 		return NULL;
 	}

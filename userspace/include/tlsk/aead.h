@@ -19,7 +19,6 @@
 #include "keys.h"
 
 #define TLSK_AEAD_NONCE_LEN	12	/* every supported AEAD uses 96 bits */
-#define TLSK_AEAD_TAG_LEN	16
 
 struct tlsk_aead_desc {
 	enum tlsk_aead aead;
@@ -47,5 +46,20 @@ struct tlsk_aead_desc {
 
 /* NULL for an unknown value. */
 const struct tlsk_aead_desc *tlsk_aead_lookup(enum tlsk_aead aead);
+
+/*
+ * The descriptor for keys whose version and sizes are consistent (keys.h:
+ * key_len of the AEAD; iv_len 4 for TLS 1.2 GCM/CCM, else 12), or NULL.
+ */
+const struct tlsk_aead_desc *
+tlsk_aead_for_keys(const struct tlsk_traffic_keys *keys);
+
+/*
+ * The 12-byte nonce base the kernel splits into salt || iv: the keys' iv
+ * for TLS 1.3 and ChaCha20-Poly1305, and for TLS 1.2 GCM/CCM the salt
+ * followed by the first explicit nonce, which is the sequence number.
+ */
+void tlsk_aead_nonce_base(const struct tlsk_traffic_keys *keys,
+			  uint8_t nonce[TLSK_AEAD_NONCE_LEN]);
 
 #endif /* TLSK_AEAD_H */

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel hand-off: after the handshake, the negotiated traffic keys go to a
+ * record layer and the caller gets a struct tlsk_conn to read and write
+ * application data, whichever record layer carries it:
+ *
+ *   1. TCP ULP "tlsk" (tlsk.ko), TLS_TX and TLS_RX via <linux/tls.h>;
+ *   2. else the in-tree ULP "tls" with the same crypto_info;
+ *   3. else libtlsk's userspace record layer (record.h) on the same fd.
+ *
+ * In cases 1 and 2 the fd is a kTLS socket: the caller may equally use
+ * read()/write()/sendfile() on tlsk_conn_fd() directly. Every copy of key
+ * material made here (struct tls12_crypto_info_*, record contexts) is
+ * scrubbed with OPENSSL_cleanse on every path; the caller scrubs its own
+ * struct tlsk_traffic_keys.
+ */
+#ifndef TLSK_HANDOFF_H
+#define TLSK_HANDOFF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/tls.h>
+
+#include "keys.h"
+
+enum tlsk_ulp {
+	TLSK_ULP_USER,		/* userspace record layer */
+	TLSK_ULP_TLS,		/* in-tree kTLS */
+	TLSK_ULP_TLSK,		/* tlsk.ko */
+};
+
+/* "user", "tls", "tlsk" */
+const char *tlsk_ulp_name(enum tlsk_ulp ulp);
+
+/* Any of the kernel's crypto_info layouts for the ciphers tlsk carries. */
+union tlsk_crypto_info {
+	struct tls_crypto_info info;
+	struct tls12_crypto_info_aes_gcm_128 aes_gcm_128;
+	struct tls12_crypto_info_aes_gcm_256 aes_gcm_256;
+	struct tls12_crypto_info_chacha20_poly1305 chacha20_poly1305;
+	struct tls12_crypto_info_aes_ccm_128 aes_ccm_128;
+};
+
+/*
+ * Fills *ci from keys for setsockopt(SOL_TLS, TLS_TX/TLS_RX) and returns
+ * the option length, or -EINVAL for inconsistent keys. TLS 1.3 GCM/CCM:
+ * salt = iv[0..4), iv = iv[4..12); TLS 1.2 GCM/CCM: salt = the 4-byte
+ * implicit IV, iv = the first explicit nonce (= seq, big-endian);
+ * ChaCha20-Poly1305: iv = the 12-byte IV. rec_seq = seq, big-endian.
+ * The caller MUST OPENSSL_cleanse(ci) after use.
+ */
+int tlsk_crypto_info_build(const struct tlsk_traffic_keys *keys,
+			   union tlsk_crypto_info *ci);
+
+/* Hand-off policy flags. */
+#define TLSK_HANDOFF_NO_TLSK	0x1	/* skip "tlsk" (cross tests) */
+#define TLSK_HANDOFF_NO_TLS	0x2	/* skip the in-tree "tls" */
+#define TLSK_HANDOFF_NO_USER	0x4	/* fail rather than use userspace */
+#define TLSK_HANDOFF_USER_ONLY	(TLSK_HANDOFF_NO_TLSK | TLSK_HANDOFF_NO_TLS)
+
+struct tlsk_conn;
+
+/*
+ * Installs tx and rx on the connected TCP socket fd and returns a
+ * connection that owns fd. Returns 0, or a negative errno with fd still
+ * the caller's: -EINVAL (keys), -ENOPROTOOPT (no record layer allowed by
+ * flags was available), or the kernel's error for TLS_TX/TLS_RX once a
+ * ULP is attached (the socket is unusable then).
+ */
+int tlsk_conn_handoff(int fd, const struct tlsk_traffic_keys *tx,
+		      const struct tlsk_traffic_keys *rx, unsigned int flags,
+		      struct tlsk_conn **connp);
+
+/*
+ * Reads application data: bytes read, 0 at the peer's close_notify, or a
+ * negative errno: -EAGAIN (non-blocking fd), -EBADMSG (bad_record_mac),
+ * -EMSGSIZE (record_overflow), -ECONNRESET (peer sent a fatal alert or
+ * closed without close_notify; tlsk_conn_alert() tells which alert).
+ */
+ssize_t tlsk_conn_read(struct tlsk_conn *c, void *buf, size_t len);
+/* Writes application data: bytes accepted or a negative errno. On the
+ * userspace record layer a record that could not be sent whole stays
+ * queued; tlsk_conn_flush() (or the next write) sends the rest. */
+ssize_t tlsk_conn_write(struct tlsk_conn *c, const void *buf, size_t len);
+int tlsk_conn_flush(struct tlsk_conn *c);
+/* Sends close_notify (best effort), closes the fd, scrubs and frees. */
+int tlsk_conn_close(struct tlsk_conn *c);
+
+int tlsk_conn_fd(const struct tlsk_conn *c);
+enum tlsk_ulp tlsk_conn_ulp(const struct tlsk_conn *c);
+/* Description of the last alert received, or -1. */
+int tlsk_conn_alert(const struct tlsk_conn *c);
+
+/*
+ * Handshake records that arrive after the hand-off (TLS 1.3
+ * NewSessionTicket, KeyUpdate) are passed, decrypted, to cb: the payload
+ * of one record, i.e. one or more messages or a fragment of one. Without
+ * a callback they are dropped.
+ */
+typedef void tlsk_conn_handshake_fn(void *arg, const uint8_t *data,
+				    size_t len);
+void tlsk_conn_on_handshake(struct tlsk_conn *c, tlsk_conn_handshake_fn *cb,
+			    void *arg);
+
+#endif /* TLSK_HANDOFF_H */

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inside struct tlsk_conn, shared by handoff.c (which builds it) and conn.c
+ * (which moves data through it). Not installed.
+ */
+#ifndef TLSK_IO_CONN_H
+#define TLSK_IO_CONN_H
+
+#include "tlsk/handoff.h"
+#include "tlsk/record.h"
+
+struct tlsk_conn {
+	int fd;
+	enum tlsk_ulp ulp;
+	int alert;			/* last alert received, or -1 */
+	int eof;			/* close_notify received */
+	int err;			/* sticky negative errno */
+	tlsk_conn_handshake_fn *on_handshake;
+	void *on_handshake_arg;
+	/* Kept for a later KeyUpdate (TLS 1.3) and scrubbed at close. */
+	struct tlsk_traffic_keys tx_keys, rx_keys;
+
+	/* Userspace record layer only. */
+	struct tlsk_record *tx, *rx;
+	size_t rx_have;			/* bytes of the current record read */
+	size_t pt_off, pt_len;		/* undelivered plaintext in rx_buf */
+	size_t tx_off, tx_len;		/* unsent record bytes in tx_buf */
+	uint8_t rx_buf[TLSK_RECORD_MAX_LEN];
+	uint8_t tx_buf[TLSK_RECORD_MAX_LEN];
+};
+
+/* conn.c: the userspace record layer's half of the read/write paths. */
+ssize_t conn_user_read(struct tlsk_conn *c, void *buf, size_t len);
+ssize_t conn_user_write(struct tlsk_conn *c, const void *buf, size_t len);
+int conn_user_send_alert(struct tlsk_conn *c, uint8_t level, uint8_t desc);
+
+/* conn.c: the kernel's (tlsk or tls ULP). */
+ssize_t conn_kernel_read(struct tlsk_conn *c, void *buf, size_t len);
+int conn_kernel_send_alert(struct tlsk_conn *c, uint8_t level, uint8_t desc);
+
+/* Records an alert received: 0 for close_notify, else -ECONNRESET. */
+int conn_alert_received(struct tlsk_conn *c, const uint8_t *alert,
+			size_t len);
+
+#endif /* TLSK_IO_CONN_H */

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Kernel hand-off: struct tlsk_traffic_keys -> struct tls12_crypto_info_*,
+ * ULP selection ("tlsk", then "tls", then the userspace record layer) and
+ * the struct tlsk_conn front end that hides which one carries the data.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "conn.h"
+#include "tlsk/aead.h"
+#include "tlsk/handoff.h"
+
+const char *tlsk_ulp_name(enum tlsk_ulp ulp)
+{
+	switch (ulp) {
+	case TLSK_ULP_TLSK:
+		return "tlsk";
+	case TLSK_ULP_TLS:
+		return "tls";
+	case TLSK_ULP_USER:
+		break;
+	}
+	return "user";
+}
+
+int tlsk_crypto_info_build(const struct tlsk_traffic_keys *keys,
+			   union tlsk_crypto_info *ci)
+{
+	const struct tlsk_aead_desc *d = tlsk_aead_for_keys(keys);
+	uint8_t nonce[TLSK_AEAD_NONCE_LEN], *base = (uint8_t *)ci;
+	uint64_t seq = keys->seq;
+
+	if (!d)
+		return -EINVAL;
+	memset(ci, 0, sizeof(*ci));
+	ci->info.version = keys->version;
+	ci->info.cipher_type = d->kernel_cipher;
+	/* The kernel's nonce is salt || iv, whatever the version. */
+	tlsk_aead_nonce_base(keys, nonce);
+	memcpy(base + d->info_salt_off, nonce, d->info_salt_len);
+	memcpy(base + d->info_iv_off, nonce + d->info_salt_len,
+	       d->info_iv_len);
+	memcpy(base + d->info_key_off, keys->key, d->key_len);
+	for (size_t i = d->info_rec_seq_len; i-- > 0; seq >>= 8)
+		base[d->info_rec_seq_off + i] = (uint8_t)seq;
+	OPENSSL_cleanse(nonce, sizeof(nonce));
+	return (int)d->info_size;
+}
+
+/* Tries the kernel record layers the flags allow, best first. */
+static int attach_ulp(int fd, unsigned int flags)
+{
+	static const struct {
+		enum tlsk_ulp ulp;
+		const char *name;
+		unsigned int skip_flag;
+	} order[] = {
+		{ TLSK_ULP_TLSK, "tlsk", TLSK_HANDOFF_NO_TLSK },
+		{ TLSK_ULP_TLS, "tls", TLSK_HANDOFF_NO_TLS },
+	};
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (flags & order[i].skip_flag)
+			continue;
+		/* A failed attach leaves the socket as it was. */
+		if (setsockopt(fd, IPPROTO_TCP, TCP_ULP, order[i].name,
+			       (socklen_t)strlen(order[i].name)) == 0)
+			return (int)order[i].ulp;
+	}
+	return -ENOPROTOOPT;
+}
+
+static int install_keys(int fd, int optname,
+			const struct tlsk_traffic_keys *keys)
+{
+	union tlsk_crypto_info ci;
+	int len = tlsk_crypto_info_build(keys, &ci), err = 0;
+
+	if (len < 0)
+		return len;
+	if (setsockopt(fd, SOL_TLS, optname, &ci, (socklen_t)len))
+		err = -errno;
+	OPENSSL_cleanse(&ci, sizeof(ci));
+	return err;
+}
+
+/*
+ * TX first: until TLS_TX succeeds a kTLS socket still passes bytes through
+ * untouched, so a kernel that refuses the cipher can fall back to the
+ * userspace record layer. Once TX is kernel-owned, RX must be as well.
+ */
+static int handoff_kernel(struct tlsk_conn *c, unsigned int flags)
+{
+	int ulp = attach_ulp(c->fd, flags), err;
+
+	if (ulp < 0)
+		return ulp;
+	err = install_keys(c->fd, TLS_TX, &c->tx_keys);
+	if (err)
+		return (flags & TLSK_HANDOFF_NO_USER) ? err : -ENOPROTOOPT;
+	err = install_keys(c->fd, TLS_RX, &c->rx_keys);
+	if (err)	/* not -ENOPROTOOPT: TX is the kernel's now */
+		return err == -ENOPROTOOPT ? -EPROTO : err;
+	c->ulp = (enum tlsk_ulp)ulp;
+	return 0;
+}
+
+static int handoff_user(struct tlsk_conn *c)
+{
+	c->tx = tlsk_record_new(&c->tx_keys, 1);
+	c->rx = tlsk_record_new(&c->rx_keys, 0);
+	if (!c->tx || !c->rx)
+		return -ENOMEM;
+	c->ulp = TLSK_ULP_USER;
+	return 0;
+}
+
+static void conn_free(struct tlsk_conn *c)
+{
+	tlsk_record_free(c->tx);
+	tlsk_record_free(c->rx);
+	OPENSSL_cleanse(c, sizeof(*c));
+	free(c);
+}
+
+int tlsk_conn_handoff(int fd, const struct tlsk_traffic_keys *tx,
+		      const struct tlsk_traffic_keys *rx, unsigned int flags,
+		      struct tlsk_conn **connp)
+{
+	struct tlsk_conn *c;
+	int err;
+
+	*connp = NULL;
+	if (!tlsk_aead_for_keys(tx) || !tlsk_aead_for_keys(rx))
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->fd = fd;
+	c->alert = -1;
+	c->tx_keys = *tx;
+	c->rx_keys = *rx;
+	err = handoff_kernel(c, flags);
+	if (err == -ENOPROTOOPT && !(flags & TLSK_HANDOFF_NO_USER))
+		err = handoff_user(c);
+	if (err) {
+		conn_free(c);
+		return err;
+	}
+	*connp = c;
+	return 0;
+}
+
+ssize_t tlsk_conn_read(struct tlsk_conn *c, void *buf, size_t len)
+{
+	if (c->err)
+		return c->err;
+	if (c->eof)
+		return 0;
+	if (c->ulp == TLSK_ULP_USER)
+		return conn_user_read(c, buf, len);
+	return conn_kernel_read(c, buf, len);
+}
+
+ssize_t tlsk_conn_write(struct tlsk_conn *c, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (c->err)
+		return c->err;
+	if (c->ulp == TLSK_ULP_USER)
+		return conn_user_write(c, buf, len);
+	n = send(c->fd, buf, len, MSG_NOSIGNAL);
+	return n < 0 ? -errno : n;
+}
+
+int tlsk_conn_flush(struct tlsk_conn *c)
+{
+	return c->ulp == TLSK_ULP_USER ? (int)conn_user_write(c, NULL, 0) : 0;
+}
+
+int tlsk_conn_close(struct tlsk_conn *c)
+{
+	int err = 0;
+
+	if (!c)
+		return 0;
+	/* RFC 8446 6.1: close_notify before closing the write side. */
+	if (!c->err) {
+		err = c->ulp == TLSK_ULP_USER ?
+			conn_user_send_alert(c, TLSK_ALERT_LEVEL_WARNING,
+					     TLSK_ALERT_CLOSE_NOTIFY) :
+			conn_kernel_send_alert(c, TLSK_ALERT_LEVEL_WARNING,
+					       TLSK_ALERT_CLOSE_NOTIFY);
+	}
+	if (close(c->fd) && !err)
+		err = -errno;
+	conn_free(c);
+	return err;
+}
+
+int tlsk_conn_fd(const struct tlsk_conn *c)
+{
+	return c->fd;
+}
+
+enum tlsk_ulp tlsk_conn_ulp(const struct tlsk_conn *c)
+{
+	return c->ulp;
+}
+
+int tlsk_conn_alert(const struct tlsk_conn *c)
+{
+	return c->alert;
+}
+
+void tlsk_conn_on_handshake(struct tlsk_conn *c, tlsk_conn_handshake_fn *cb,
+			    void *arg)
+{
+	c->on_handshake = cb;
+	c->on_handshake_arg = arg;
+}

@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Hand-off unit tests: the struct tls12_crypto_info_* mapping for every
+ * version x cipher (checked field by field through the kernel's struct
+ * members, not through our offset table), and struct tlsk_conn over a TCP
+ * loopback pair with the userspace record layer: data both ways,
+ * close_notify, truncation, non-blocking resumption, post-handshake
+ * records, tampering.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../tests/tap.h"
+#include "tlsk/handoff.h"
+#include "tlsk/record.h"
+
+#define TEST_SEQ 0x0102030405060708ull
+
+static void fill_pattern(uint8_t *buf, size_t len, unsigned int seed)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (uint8_t)(i * 7 + seed);
+}
+
+static struct tlsk_traffic_keys make_keys(uint16_t version,
+					  enum tlsk_aead aead, uint64_t seq)
+{
+	struct tlsk_traffic_keys k = { .version = version, .aead = aead,
+				       .seq = seq };
+
+	k.key_len = aead == TLSK_AEAD_AES_256_GCM ||
+		    aead == TLSK_AEAD_CHACHA20_POLY1305 ? 32 : 16;
+	k.iv_len = version == 0x0303 && aead != TLSK_AEAD_CHACHA20_POLY1305 ?
+		   4 : 12;
+	fill_pattern(k.key, k.key_len, 1);
+	fill_pattern(k.iv, k.iv_len, 100);
+	return k;
+}
+
+struct info_view {
+	const uint8_t *salt, *iv, *key, *rec_seq;
+	size_t salt_len, iv_len, key_len, size;
+	uint16_t cipher;
+};
+
+/* The kernel struct's own members, independent of io/aead.c's table. */
+#define VIEW(ci, member, cipher_id)					\
+	(struct info_view) {						\
+		.salt = (ci)->member.salt, .iv = (ci)->member.iv,	\
+		.key = (ci)->member.key, .rec_seq = (ci)->member.rec_seq, \
+		.salt_len = sizeof((ci)->member.salt),			\
+		.iv_len = sizeof((ci)->member.iv),			\
+		.key_len = sizeof((ci)->member.key),			\
+		.size = sizeof((ci)->member), .cipher = cipher_id,	\
+	}
+
+static struct info_view view_of(const union tlsk_crypto_info *ci,
+				enum tlsk_aead aead)
+{
+	switch (aead) {
+	case TLSK_AEAD_AES_128_GCM:
+		return VIEW(ci, aes_gcm_128, TLS_CIPHER_AES_GCM_128);
+	case TLSK_AEAD_AES_256_GCM:
+		return VIEW(ci, aes_gcm_256, TLS_CIPHER_AES_GCM_256);
+	case TLSK_AEAD_CHACHA20_POLY1305:
+		return VIEW(ci, chacha20_poly1305,
+			    TLS_CIPHER_CHACHA20_POLY1305);
+	case TLSK_AEAD_AES_128_CCM:
+		break;
+	}
+	return VIEW(ci, aes_ccm_128, TLS_CIPHER_AES_CCM_128);
+}
+
+static void crypto_info_all_versions_and_ciphers(void)
+{
+	static const uint8_t seq_be[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const uint16_t versions[] = { 0x0303, 0x0304 };
+
+	for (size_t v = 0; v < 2; v++) {
+		for (int a = TLSK_AEAD_AES_128_GCM; a <= TLSK_AEAD_AES_128_CCM;
+		     a++) {
+			struct tlsk_traffic_keys k =
+				make_keys(versions[v], a, TEST_SEQ);
+			union tlsk_crypto_info ci;
+			int len = tlsk_crypto_info_build(&k, &ci);
+			struct info_view w = view_of(&ci, a);
+			int chacha = a == TLSK_AEAD_CHACHA20_POLY1305;
+
+			printf("# version %04x aead %d\n", versions[v], a);
+			CHECK(len == (int)w.size);
+			CHECK(ci.info.version == versions[v]);
+			CHECK(ci.info.cipher_type == w.cipher);
+			CHECK(w.key_len == k.key_len &&
+			      !memcmp(w.key, k.key, k.key_len));
+			CHECK(!memcmp(w.rec_seq, seq_be, 8));
+			CHECK(w.salt_len == (chacha ? 0 : 4));
+			CHECK(!memcmp(w.salt, k.iv, w.salt_len));
+			if (versions[v] == 0x0303 && !chacha)
+				/* RFC 5288: explicit nonce seeded with seq */
+				CHECK(!memcmp(w.iv, seq_be, 8));
+			else
+				CHECK(!memcmp(w.iv, k.iv + w.salt_len,
+					      w.iv_len));
+		}
+	}
+}
+
+static void crypto_info_rejects_bad_keys(void)
+{
+	struct tlsk_traffic_keys k = make_keys(0x0304, TLSK_AEAD_AES_128_GCM,
+					       0);
+	union tlsk_crypto_info ci;
+
+	k.iv_len = 4;	/* TLS 1.3 needs the whole 12-byte IV */
+	CHECK(tlsk_crypto_info_build(&k, &ci) == -EINVAL);
+	k = make_keys(0x0303, TLSK_AEAD_CHACHA20_POLY1305, 0);
+	k.iv_len = 4;	/* RFC 7905: ChaCha20 has no explicit nonce */
+	CHECK(tlsk_crypto_info_build(&k, &ci) == -EINVAL);
+	k = make_keys(0x0301, TLSK_AEAD_AES_128_GCM, 0);
+	CHECK(tlsk_crypto_info_build(&k, &ci) == -EINVAL);
+}
+
+/* A connected TCP pair over 127.0.0.1. */
+static int tcp_pair(int fds[2])
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) ||
+	    listen(l, 1) || getsockname(l, (struct sockaddr *)&a, &alen))
+		return -1;
+	fds[0] = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(fds[0], (struct sockaddr *)&a, sizeof(a)))
+		return -1;
+	fds[1] = accept(l, NULL, NULL);
+	close(l);
+	return fds[1] < 0 ? -1 : 0;
+}
+
+struct pair {
+	struct tlsk_conn *a, *b;
+	struct tlsk_traffic_keys a_to_b, b_to_a;
+};
+
+static int pair_open(struct pair *p, uint16_t version, enum tlsk_aead aead)
+{
+	int fds[2];
+
+	p->a_to_b = make_keys(version, aead, version == 0x0303);
+	p->b_to_a = make_keys(version, aead, 5);
+	p->b_to_a.key[0] ^= 0xff;	/* the two directions differ */
+	if (tcp_pair(fds))
+		return -1;
+	if (tlsk_conn_handoff(fds[0], &p->a_to_b, &p->b_to_a,
+			      TLSK_HANDOFF_USER_ONLY, &p->a) ||
+	    tlsk_conn_handoff(fds[1], &p->b_to_a, &p->a_to_b,
+			      TLSK_HANDOFF_USER_ONLY, &p->b))
+		return -1;
+	return 0;
+}
+
+static size_t read_full(struct tlsk_conn *c, uint8_t *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = tlsk_conn_read(c, buf + got, len - got);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	return got;
+}
+
+static void user_layer_data_both_ways(void)
+{
+	static uint8_t out[100000], in[100000];
+
+	for (int a = TLSK_AEAD_AES_128_GCM; a <= TLSK_AEAD_AES_128_CCM; a++) {
+		for (uint16_t v = 0x0303; v <= 0x0304; v++) {
+			struct pair p;
+
+			CHECK(pair_open(&p, v, a) == 0);
+			CHECK(tlsk_conn_ulp(p.a) == TLSK_ULP_USER);
+			fill_pattern(out, 5000, (unsigned int)a);
+			/* 5000 bytes fit in the socket buffer unread. */
+			CHECK(tlsk_conn_write(p.a, out, 5000) == 5000);
+			CHECK(read_full(p.b, in, 5000) == 5000);
+			CHECK(!memcmp(in, out, 5000));
+			CHECK(tlsk_conn_write(p.b, "pong", 4) == 4);
+			CHECK(read_full(p.a, in, 4) == 4 &&
+			      !memcmp(in, "pong", 4));
+			/* close_notify reads as EOF, not as an error */
+			CHECK(tlsk_conn_close(p.a) == 0);
+			CHECK(tlsk_conn_read(p.b, in, sizeof(in)) == 0);
+			CHECK(tlsk_conn_alert(p.b) == TLSK_ALERT_CLOSE_NOTIFY);
+			tlsk_conn_close(p.b);
+		}
+	}
+}
+
+static void user_layer_large_write_splits_records(void)
+{
+	static uint8_t out[100000], in[100000];
+	struct pair p;
+	pid_t child;
+	int status;
+
+	CHECK(pair_open(&p, 0x0304, TLSK_AEAD_AES_256_GCM) == 0);
+	fill_pattern(out, sizeof(out), 9);
+	child = fork();
+	if (child == 0) {	/* the writer may block: keep it apart */
+		ssize_t done = 0;
+
+		while (done < (ssize_t)sizeof(out)) {
+			ssize_t n = tlsk_conn_write(p.a, out + done,
+						    sizeof(out) - done);
+			if (n <= 0)
+				_exit(1);
+			done += n;
+		}
+		_exit(0);
+	}
+	CHECK(read_full(p.b, in, sizeof(in)) == sizeof(in));
+	CHECK(!memcmp(in, out, sizeof(in)));
+	CHECK(waitpid(child, &status, 0) == child && status == 0);
+	tlsk_conn_close(p.a);
+	tlsk_conn_close(p.b);
+}
+
+/* TCP EOF without close_notify is a truncation attack, not an EOF. */
+static void user_layer_truncation_is_an_error(void)
+{
+	struct pair p;
+	uint8_t buf[16];
+
+	CHECK(pair_open(&p, 0x0304, TLSK_AEAD_AES_128_GCM) == 0);
+	shutdown(tlsk_conn_fd(p.a), SHUT_WR);
+	CHECK(tlsk_conn_read(p.b, buf, sizeof(buf)) == -ECONNRESET);
+	tlsk_conn_close(p.a);
+	tlsk_conn_close(p.b);
+}
+
+/* A non-blocking reader resumes a record split across arrivals. */
+static void user_layer_nonblocking_partial_record(void)
+{
+	struct tlsk_traffic_keys k = make_keys(0x0304, TLSK_AEAD_AES_128_CCM,
+					       0);
+	struct tlsk_record *seal = tlsk_record_new(&k, 1);
+	uint8_t rec[64], buf[16];
+	struct tlsk_conn *c;
+	int fds[2], n;
+
+	CHECK(tcp_pair(fds) == 0);
+	CHECK(tlsk_conn_handoff(fds[1], &k, &k, TLSK_HANDOFF_USER_ONLY,
+				&c) == 0);
+	fcntl(fds[1], F_SETFL, O_NONBLOCK);
+	CHECK(tlsk_conn_read(c, buf, sizeof(buf)) == -EAGAIN);
+	n = tlsk_record_seal(seal, TLSK_CT_APPLICATION_DATA,
+			     (const uint8_t *)"split", 5, rec, sizeof(rec));
+	CHECK(write(fds[0], rec, 3) == 3);	/* half a header */
+	usleep(10000);
+	CHECK(tlsk_conn_read(c, buf, sizeof(buf)) == -EAGAIN);
+	CHECK(write(fds[0], rec + 3, (size_t)n - 3) == n - 3);
+	usleep(10000);
+	CHECK(tlsk_conn_read(c, buf, sizeof(buf)) == 5 &&
+	      !memcmp(buf, "split", 5));
+	tlsk_record_free(seal);
+	tlsk_conn_close(c);
+	close(fds[0]);
+}
+
+struct seen {
+	uint8_t data[64];
+	size_t len;
+};
+
+static void record_handshake(void *arg, const uint8_t *data, size_t len)
+{
+	struct seen *s = arg;
+
+	memcpy(s->data, data, len < sizeof(s->data) ? len : sizeof(s->data));
+	s->len = len;
+}
+
+/* A post-handshake message (e.g. NewSessionTicket) goes to the callback,
+ * and the application data behind it still arrives. */
+static void user_layer_post_handshake_record(void)
+{
+	struct tlsk_traffic_keys k = make_keys(0x0304, TLSK_AEAD_AES_128_GCM,
+					       0);
+	struct tlsk_record *seal = tlsk_record_new(&k, 1);
+	static const uint8_t nst[] = { 4, 0, 0, 2, 0xaa, 0xbb };
+	struct seen seen = { .len = 0 };
+	uint8_t rec[128], buf[16];
+	struct tlsk_conn *c;
+	int fds[2], n;
+
+	CHECK(tcp_pair(fds) == 0);
+	CHECK(tlsk_conn_handoff(fds[1], &k, &k, TLSK_HANDOFF_USER_ONLY,
+				&c) == 0);
+	tlsk_conn_on_handshake(c, record_handshake, &seen);
+	n = tlsk_record_seal(seal, TLSK_CT_HANDSHAKE, nst, sizeof(nst), rec,
+			     sizeof(rec));
+	CHECK(write(fds[0], rec, (size_t)n) == n);
+	n = tlsk_record_seal(seal, TLSK_CT_APPLICATION_DATA,
+			     (const uint8_t *)"after", 5, rec, sizeof(rec));
+	CHECK(write(fds[0], rec, (size_t)n) == n);
+	CHECK(tlsk_conn_read(c, buf, sizeof(buf)) == 5);
+	CHECK(!memcmp(buf, "after", 5));
+	CHECK(seen.len == sizeof(nst) && !memcmp(seen.data, nst, seen.len));
+	tlsk_record_free(seal);
+	tlsk_conn_close(c);
+	close(fds[0]);
+}
+
+/* bad_record_mac is sticky: later reads keep failing. */
+static void user_layer_bad_record_is_sticky(void)
+{
+	struct tlsk_traffic_keys k = make_keys(0x0303, TLSK_AEAD_AES_128_GCM,
+					       1);
+	struct tlsk_record *seal = tlsk_record_new(&k, 1);
+	uint8_t rec[64], buf[16];
+	struct tlsk_conn *c;
+	int fds[2], n;
+
+	CHECK(tcp_pair(fds) == 0);
+	CHECK(tlsk_conn_handoff(fds[1], &k, &k, TLSK_HANDOFF_USER_ONLY,
+				&c) == 0);
+	n = tlsk_record_seal(seal, TLSK_CT_APPLICATION_DATA,
+			     (const uint8_t *)"x", 1, rec, sizeof(rec));
+	rec[n - 1] ^= 1;
+	CHECK(write(fds[0], rec, (size_t)n) == n);
+	CHECK(tlsk_conn_read(c, buf, sizeof(buf)) == -EBADMSG);
+	CHECK(tlsk_conn_read(c, buf, sizeof(buf)) == -EBADMSG);
+	CHECK(tlsk_conn_write(c, "y", 1) == -EBADMSG);
+	tlsk_record_free(seal);
+	tlsk_conn_close(c);
+	close(fds[0]);
+}
+
+static void handoff_policy(void)
+{
+	struct tlsk_traffic_keys k = make_keys(0x0304, TLSK_AEAD_AES_128_GCM,
+					       0);
+	struct tlsk_conn *c;
+	int fds[2];
+
+	CHECK(tcp_pair(fds) == 0);
+	/* Nothing allowed: the fd stays the caller's, untouched. */
+	CHECK(tlsk_conn_handoff(fds[0], &k, &k,
+				TLSK_HANDOFF_USER_ONLY | TLSK_HANDOFF_NO_USER,
+				&c) == -ENOPROTOOPT);
+	CHECK(c == NULL);
+	k.key_len = 5;
+	CHECK(tlsk_conn_handoff(fds[0], &k, &k, 0, &c) == -EINVAL);
+	/* Default policy always yields a record layer. */
+	k.key_len = 16;
+	CHECK(tlsk_conn_handoff(fds[0], &k, &k, 0, &c) == 0);
+	printf("# default hand-off picked ulp=%s\n",
+	       c ? tlsk_ulp_name(tlsk_conn_ulp(c)) : "-");
+	CHECK(tlsk_conn_close(c) == 0);
+	close(fds[1]);
+}
+
+int main(void)
+{
+	RUN(crypto_info_all_versions_and_ciphers);
+	RUN(crypto_info_rejects_bad_keys);
+	RUN(user_layer_data_both_ways);
+	RUN(user_layer_large_write_splits_records);
+	RUN(user_layer_truncation_is_an_error);
+	RUN(user_layer_nonblocking_partial_record);
+	RUN(user_layer_post_handshake_record);
+	RUN(user_layer_bad_record_is_sticky);
+	RUN(handoff_policy);
+	return tap_done();
+}
