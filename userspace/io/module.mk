@@ -13,3 +13,10 @@ HOST_TESTS += $(IO_TESTS)
 $(eval $(call program,io-record-test,\
 	io/tests/record_test.c io/tests/ssl_peer.c,-lssl))
 $(eval $(call program,io-handoff-test,io/tests/handoff_test.c))
+
+# Also the VM hand-off test: on a host without the ULPs it runs the
+# userspace variant and SKIPs the kernel ones.
+IO_TESTS += io-handoff-kernel-test
+HOST_TESTS += io-handoff-kernel-test
+$(eval $(call program,io-handoff-kernel-test,\
+	io/tests/handoff_kernel_test.c io/tests/ssl_peer.c,-lssl -lpthread))

@@ -9,7 +9,8 @@
 
 #include "ssl_peer.h"
 
-/* The key log callback has no user pointer: one connection at a time. */
+/* The key log callback has no user pointer: one connection at a time;
+ * ssl_peer_reset() forgets the previous one. */
 static struct {
 	uint8_t client[EVP_MAX_MD_SIZE], server[EVP_MAX_MD_SIZE];
 	size_t len;
@@ -25,6 +26,11 @@ static int unhex(const char *hex, uint8_t *out, size_t max)
 		hex += 2;
 	}
 	return (int)n;
+}
+
+void ssl_peer_reset(void)
+{
+	memset(&keylog, 0, sizeof(keylog));
 }
 
 static void keylog_cb(const SSL *ssl, const char *line)
@@ -57,6 +63,20 @@ int ssl_peer_self_signed(EVP_PKEY **key, X509 **cert)
 				   (const unsigned char *)"localhost", -1, -1, 0);
 	X509_set_issuer_name(*cert, name);
 	return X509_sign(*cert, *key, EVP_sha256()) > 0 ? 0 : -1;
+}
+
+static int add_cert(SSL_CTX *ctx)
+{
+	EVP_PKEY *key;
+	X509 *cert;
+	int err = ssl_peer_self_signed(&key, &cert);
+
+	if (!err && (SSL_CTX_use_certificate(ctx, cert) != 1 ||
+		     SSL_CTX_use_PrivateKey(ctx, key) != 1))
+		err = -1;
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	return err;
 }
 
 static int hkdf_expand_label(const EVP_MD *md, const uint8_t *secret,
@@ -105,18 +125,20 @@ static int tls13_keys(const EVP_MD *md, const uint8_t *secret,
 }
 
 /* RFC 5246 6.3: key_block = PRF(master, "key expansion", sr || cr). */
-static int tls12_keys(struct ssl_peer *p, const EVP_MD *md, size_t iv_len)
+static int tls12_keys(SSL *ssl, const EVP_MD *md, size_t iv_len,
+		      struct tlsk_traffic_keys *cw,
+		      struct tlsk_traffic_keys *sw)
 {
 	uint8_t master[48], seed[64], block[2 * 32 + 2 * 12];
-	size_t key_len = p->client_write.key_len;
+	size_t key_len = cw->key_len;
 	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
 	EVP_KDF_CTX *kctx = EVP_KDF_CTX_new(kdf);
 	OSSL_PARAM params[5];
 	int ok;
 
-	SSL_SESSION_get_master_key(SSL_get_session(p->client), master, 48);
-	SSL_get_server_random(p->client, seed, 32);
-	SSL_get_client_random(p->client, seed + 32, 32);
+	SSL_SESSION_get_master_key(SSL_get_session(ssl), master, 48);
+	SSL_get_server_random(ssl, seed, 32);
+	SSL_get_client_random(ssl, seed + 32, 32);
 	params[0] = OSSL_PARAM_construct_utf8_string(
 		OSSL_KDF_PARAM_DIGEST, (char *)EVP_MD_get0_name(md), 0);
 	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET,
@@ -130,13 +152,15 @@ static int tls12_keys(struct ssl_peer *p, const EVP_MD *md, size_t iv_len)
 			    params) == 1;
 	EVP_KDF_CTX_free(kctx);
 	EVP_KDF_free(kdf);
-	memcpy(p->client_write.key, block, key_len);
-	memcpy(p->server_write.key, block + key_len, key_len);
-	memcpy(p->client_write.iv, block + 2 * key_len, iv_len);
-	memcpy(p->server_write.iv, block + 2 * key_len + iv_len, iv_len);
-	p->client_write.iv_len = p->server_write.iv_len = iv_len;
+	memcpy(cw->key, block, key_len);
+	memcpy(sw->key, block + key_len, key_len);
+	memcpy(cw->iv, block + 2 * key_len, iv_len);
+	memcpy(sw->iv, block + 2 * key_len + iv_len, iv_len);
+	cw->iv_len = sw->iv_len = iv_len;
 	/* The Finished messages used sequence number 0. */
-	p->client_write.seq = p->server_write.seq = 1;
+	cw->seq = sw->seq = 1;
+	OPENSSL_cleanse(master, sizeof(master));
+	OPENSSL_cleanse(block, sizeof(block));
 	return ok ? 0 : -1;
 }
 
@@ -167,7 +191,7 @@ static int handshake(struct ssl_peer *p)
 	return -1;
 }
 
-static SSL_CTX *make_ctx(int server, uint16_t version, const char *suite)
+SSL_CTX *ssl_peer_ctx(int server, uint16_t version, const char *suite)
 {
 	SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() :
 					    TLS_client_method());
@@ -182,6 +206,10 @@ static SSL_CTX *make_ctx(int server, uint16_t version, const char *suite)
 	SSL_CTX_set_num_tickets(ctx, 0);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
 	SSL_CTX_set_keylog_callback(ctx, keylog_cb);
+	if (server && add_cert(ctx)) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
 	return ctx;
 }
 
@@ -195,26 +223,36 @@ static SSL *make_ssl(SSL_CTX *ctx, BIO **in, BIO **out)
 	return ssl;
 }
 
+int ssl_peer_derive(SSL *ssl, enum tlsk_aead aead,
+		    struct tlsk_traffic_keys *cw, struct tlsk_traffic_keys *sw)
+{
+	const EVP_MD *md =
+		SSL_CIPHER_get_handshake_digest(SSL_get_current_cipher(ssl));
+	uint16_t version = (uint16_t)SSL_version(ssl);
+
+	memset(cw, 0, sizeof(*cw));
+	memset(sw, 0, sizeof(*sw));
+	cw->version = sw->version = version;
+	cw->aead = sw->aead = aead;
+	cw->key_len = sw->key_len = aead == TLSK_AEAD_AES_256_GCM ||
+		aead == TLSK_AEAD_CHACHA20_POLY1305 ? 32 : 16;
+	if (version == TLS1_3_VERSION)
+		return tls13_keys(md, keylog.client, cw) ||
+		       tls13_keys(md, keylog.server, sw);
+	return tls12_keys(ssl, md,
+			  aead == TLSK_AEAD_CHACHA20_POLY1305 ? 12 : 4, cw,
+			  sw);
+}
+
 int ssl_peer_connect(struct ssl_peer *p, uint16_t version,
 		     enum tlsk_aead aead, const char *suite, size_t pad)
 {
-	size_t key_len = aead == TLSK_AEAD_AES_256_GCM ||
-			 aead == TLSK_AEAD_CHACHA20_POLY1305 ? 32 : 16;
-	const SSL_CIPHER *cipher;
-	const EVP_MD *md;
-	EVP_PKEY *key;
-	X509 *cert;
-
 	memset(p, 0, sizeof(*p));
-	memset(&keylog, 0, sizeof(keylog));
-	if (ssl_peer_self_signed(&key, &cert))
+	ssl_peer_reset();
+	p->client_ctx = ssl_peer_ctx(0, version, suite);
+	p->server_ctx = ssl_peer_ctx(1, version, suite);
+	if (!p->client_ctx || !p->server_ctx)
 		return -1;
-	p->client_ctx = make_ctx(0, version, suite);
-	p->server_ctx = make_ctx(1, version, suite);
-	SSL_CTX_use_certificate(p->server_ctx, cert);
-	SSL_CTX_use_PrivateKey(p->server_ctx, key);
-	X509_free(cert);
-	EVP_PKEY_free(key);
 	if (pad)
 		SSL_CTX_set_block_padding(p->client_ctx, pad);
 	p->client = make_ssl(p->client_ctx, &p->client_in, &p->client_out);
@@ -223,17 +261,8 @@ int ssl_peer_connect(struct ssl_peer *p, uint16_t version,
 	SSL_set_accept_state(p->server);
 	if (handshake(p))
 		return -1;
-
-	cipher = SSL_get_current_cipher(p->client);
-	md = SSL_CIPHER_get_handshake_digest(cipher);
-	p->client_write.version = p->server_write.version = version;
-	p->client_write.aead = p->server_write.aead = aead;
-	p->client_write.key_len = p->server_write.key_len = key_len;
-	if (version == TLS1_3_VERSION)
-		return tls13_keys(md, keylog.client, &p->client_write) ||
-		       tls13_keys(md, keylog.server, &p->server_write);
-	return tls12_keys(p, md,
-			  aead == TLSK_AEAD_CHACHA20_POLY1305 ? 12 : 4);
+	return ssl_peer_derive(p->client, aead, &p->client_write,
+			       &p->server_write);
 }
 
 void ssl_peer_free(struct ssl_peer *p)

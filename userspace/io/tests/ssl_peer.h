@@ -29,6 +29,17 @@ int ssl_peer_connect(struct ssl_peer *p, uint16_t version,
 		     enum tlsk_aead aead, const char *suite, size_t pad);
 void ssl_peer_free(struct ssl_peer *p);
 
+/* A context for one role, one version and one suite (OpenSSL name), with
+ * a throwaway certificate for a server, no tickets, and the key log hooked
+ * up for ssl_peer_derive(). */
+SSL_CTX *ssl_peer_ctx(int server, uint16_t version, const char *suite);
+/* Forget the secrets of the previous connection. */
+void ssl_peer_reset(void);
+/* Traffic keys of the connection ssl (either end) just completed. */
+int ssl_peer_derive(SSL *ssl, enum tlsk_aead aead,
+		    struct tlsk_traffic_keys *client_write,
+		    struct tlsk_traffic_keys *server_write);
+
 /* Moves whatever `from` wrote into `to`'s input; returns bytes moved. */
 size_t ssl_peer_pump(BIO *from, BIO *to);
 
