@@ -38,11 +38,39 @@ int conn_alert_received(struct tlsk_conn *c, const uint8_t *alert,
 	return c->err;
 }
 
-static void deliver_handshake(struct tlsk_conn *c, const uint8_t *data,
-			      size_t len)
+/*
+ * Appends one handshake record's payload and passes every complete message
+ * on. Messages may span records and records may hold several messages
+ * (RFC 8446 5.1), so the bytes are collected until a whole one is there.
+ */
+static int deliver_handshake(struct tlsk_conn *c, const uint8_t *data,
+			     size_t len)
 {
-	if (c->on_handshake)
-		c->on_handshake(c->on_handshake_arg, data, len);
+	size_t off = 0;
+
+	if (len > sizeof(c->hs_buf) - c->hs_len)
+		return -EMSGSIZE;
+	memcpy(c->hs_buf + c->hs_len, data, len);
+	c->hs_len += len;
+	while (c->hs_len - off >= 4) {
+		const uint8_t *m = c->hs_buf + off;
+		size_t body = (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
+		int err = 0;
+
+		if (body > TLSK_CONN_MAX_HANDSHAKE)
+			return -EMSGSIZE;
+		if (c->hs_len - off < 4 + body)
+			break;
+		if (c->on_handshake)
+			err = c->on_handshake(c->on_handshake_arg, m[0], m + 4,
+					      body);
+		if (err)
+			return err;
+		off += 4 + body;
+	}
+	memmove(c->hs_buf, c->hs_buf + off, c->hs_len - off);
+	c->hs_len -= off;
+	return 0;
 }
 
 /* ---- userspace record layer ---- */
@@ -83,6 +111,13 @@ static int read_record(struct tlsk_conn *c, uint8_t *type, uint8_t **pt)
 	return n;
 }
 
+static void send_alert(struct tlsk_conn *c, uint8_t desc)
+{
+	const uint8_t alert[2] = { TLSK_ALERT_LEVEL_FATAL, desc };
+
+	conn_send_control(c, TLSK_CT_ALERT, alert, sizeof(alert));
+}
+
 /* Handles one record's plaintext; >0 when application data is ready. */
 static int dispatch_record(struct tlsk_conn *c, uint8_t type, uint8_t *pt,
 			   size_t len)
@@ -95,11 +130,9 @@ static int dispatch_record(struct tlsk_conn *c, uint8_t type, uint8_t *pt,
 	case TLSK_CT_ALERT:
 		return conn_alert_received(c, pt, len);
 	case TLSK_CT_HANDSHAKE:
-		deliver_handshake(c, pt, len);
-		return 0;
+		return deliver_handshake(c, pt, len);
 	}
-	conn_user_send_alert(c, TLSK_ALERT_LEVEL_FATAL,
-			     TLS_ALERT_UNEXPECTED_MESSAGE);
+	send_alert(c, TLS_ALERT_UNEXPECTED_MESSAGE);
 	return -EBADMSG;
 }
 
@@ -186,13 +219,13 @@ ssize_t conn_user_write(struct tlsk_conn *c, const void *buf, size_t len)
 	return err == -EWOULDBLOCK ? -EAGAIN : err;
 }
 
-int conn_user_send_alert(struct tlsk_conn *c, uint8_t level, uint8_t desc)
+static int user_send_control(struct tlsk_conn *c, uint8_t type,
+			     const uint8_t *data, size_t len)
 {
-	const uint8_t alert[2] = { level, desc };
 	int err = flush_tx(c);
 
 	if (!err)
-		err = queue_record(c, TLSK_CT_ALERT, alert, sizeof(alert));
+		err = queue_record(c, type, data, len);
 	if (!err)
 		err = flush_tx(c);
 	return err;
@@ -223,18 +256,19 @@ ssize_t conn_kernel_read(struct tlsk_conn *c, void *buf, size_t len)
 			return n;
 		if (type == TLSK_CT_ALERT)
 			return conn_alert_received(c, buf, (size_t)n);
-		if (type == TLSK_CT_HANDSHAKE)
-			deliver_handshake(c, buf, (size_t)n);
-		else
+		if (type != TLSK_CT_HANDSHAKE)
 			return c->err = -EBADMSG;
+		c->err = deliver_handshake(c, buf, (size_t)n);
+		if (c->err)
+			return c->err;
 	}
 }
 
-int conn_kernel_send_alert(struct tlsk_conn *c, uint8_t level, uint8_t desc)
+static int kernel_send_control(struct tlsk_conn *c, uint8_t type,
+			       const uint8_t *data, size_t len)
 {
-	uint8_t alert[2] = { level, desc };
 	char cbuf[CMSG_SPACE(sizeof(uint8_t))];
-	struct iovec iov = { .iov_base = alert, .iov_len = sizeof(alert) };
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
 	struct msghdr msg = {
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
@@ -244,6 +278,14 @@ int conn_kernel_send_alert(struct tlsk_conn *c, uint8_t level, uint8_t desc)
 	cmsg->cmsg_level = SOL_TLS;
 	cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(uint8_t));
-	*CMSG_DATA(cmsg) = TLSK_CT_ALERT;
+	*CMSG_DATA(cmsg) = type;
 	return sendmsg(c->fd, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+int conn_send_control(struct tlsk_conn *c, uint8_t type, const uint8_t *data,
+		      size_t len)
+{
+	if (c->ulp == TLSK_ULP_USER)
+		return user_send_control(c, type, data, len);
+	return kernel_send_control(c, type, data, len);
 }

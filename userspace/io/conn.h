@@ -25,6 +25,8 @@ struct tlsk_conn {
 	size_t rx_have;			/* bytes of the current record read */
 	size_t pt_off, pt_len;		/* undelivered plaintext in rx_buf */
 	size_t tx_off, tx_len;		/* unsent record bytes in tx_buf */
+	size_t hs_len;			/* partial handshake message bytes */
+	uint8_t hs_buf[4 + TLSK_CONN_MAX_HANDSHAKE];
 	uint8_t rx_buf[TLSK_RECORD_MAX_LEN];
 	uint8_t tx_buf[TLSK_RECORD_MAX_LEN];
 };
@@ -32,11 +34,13 @@ struct tlsk_conn {
 /* conn.c: the userspace record layer's half of the read/write paths. */
 ssize_t conn_user_read(struct tlsk_conn *c, void *buf, size_t len);
 ssize_t conn_user_write(struct tlsk_conn *c, const void *buf, size_t len);
-int conn_user_send_alert(struct tlsk_conn *c, uint8_t level, uint8_t desc);
 
 /* conn.c: the kernel's (tlsk or tls ULP). */
 ssize_t conn_kernel_read(struct tlsk_conn *c, void *buf, size_t len);
-int conn_kernel_send_alert(struct tlsk_conn *c, uint8_t level, uint8_t desc);
+
+/* A non-data record (alert, handshake) through whichever layer. */
+int conn_send_control(struct tlsk_conn *c, uint8_t type, const uint8_t *data,
+		      size_t len);
 
 /* Records an alert received: 0 for close_notify, else -ECONNRESET. */
 int conn_alert_received(struct tlsk_conn *c, const uint8_t *alert,

@@ -195,11 +195,12 @@ int tlsk_conn_close(struct tlsk_conn *c)
 		return 0;
 	/* RFC 8446 6.1: close_notify before closing the write side. */
 	if (!c->err) {
-		err = c->ulp == TLSK_ULP_USER ?
-			conn_user_send_alert(c, TLSK_ALERT_LEVEL_WARNING,
-					     TLSK_ALERT_CLOSE_NOTIFY) :
-			conn_kernel_send_alert(c, TLSK_ALERT_LEVEL_WARNING,
-					       TLSK_ALERT_CLOSE_NOTIFY);
+		static const uint8_t close_notify[2] = {
+			TLSK_ALERT_LEVEL_WARNING, TLSK_ALERT_CLOSE_NOTIFY
+		};
+
+		err = conn_send_control(c, TLSK_CT_ALERT, close_notify,
+					sizeof(close_notify));
 	}
 	if (close(c->fd) && !err)
 		err = -errno;
@@ -227,4 +228,56 @@ void tlsk_conn_on_handshake(struct tlsk_conn *c, tlsk_conn_handshake_fn *cb,
 {
 	c->on_handshake = cb;
 	c->on_handshake_arg = arg;
+}
+
+int tlsk_conn_send_handshake(struct tlsk_conn *c, const uint8_t *msg,
+			     size_t len)
+{
+	if (c->err)
+		return c->err;
+	if (len > TLSK_RECORD_MAX_PLAINTEXT)
+		return -EMSGSIZE;
+	return conn_send_control(c, TLSK_CT_HANDSHAKE, msg, len);
+}
+
+static struct tlsk_traffic_keys *keys_of(struct tlsk_conn *c,
+					 enum tlsk_direction dir)
+{
+	return dir == TLSK_DIR_TX ? &c->tx_keys : &c->rx_keys;
+}
+
+static int rekey_user(struct tlsk_conn *c, enum tlsk_direction dir,
+		      const struct tlsk_traffic_keys *keys)
+{
+	struct tlsk_record **slot = dir == TLSK_DIR_TX ? &c->tx : &c->rx;
+	struct tlsk_record *next = tlsk_record_new(keys, dir == TLSK_DIR_TX);
+
+	if (!next)
+		return -errno;
+	tlsk_record_free(*slot);
+	*slot = next;
+	return 0;
+}
+
+int tlsk_conn_rekey(struct tlsk_conn *c, enum tlsk_direction dir,
+		    const struct tlsk_traffic_keys *keys)
+{
+	int err;
+
+	if (!tlsk_aead_for_keys(keys))
+		return -EINVAL;
+	if (c->ulp == TLSK_ULP_USER)
+		err = rekey_user(c, dir, keys);
+	else
+		err = install_keys(c->fd, dir == TLSK_DIR_TX ? TLS_TX : TLS_RX,
+				   keys);
+	if (!err)
+		*keys_of(c, dir) = *keys;
+	return err;
+}
+
+const struct tlsk_traffic_keys *tlsk_conn_keys(const struct tlsk_conn *c,
+					       enum tlsk_direction dir)
+{
+	return dir == TLSK_DIR_TX ? &c->tx_keys : &c->rx_keys;
 }

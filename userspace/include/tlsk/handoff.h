@@ -93,14 +93,31 @@ enum tlsk_ulp tlsk_conn_ulp(const struct tlsk_conn *c);
 int tlsk_conn_alert(const struct tlsk_conn *c);
 
 /*
- * Handshake records that arrive after the hand-off (TLS 1.3
- * NewSessionTicket, KeyUpdate) are passed, decrypted, to cb: the payload
- * of one record, i.e. one or more messages or a fragment of one. Without
- * a callback they are dropped.
+ * Handshake messages that arrive after the hand-off (TLS 1.3
+ * NewSessionTicket, KeyUpdate; RFC 8446 4.6) are reassembled from their
+ * records and passed to cb whole: type and body, without the 4-byte
+ * header. A negative return becomes the connection's sticky error. Without
+ * a callback they are dropped. Messages larger than
+ * TLSK_CONN_MAX_HANDSHAKE are refused with -EMSGSIZE.
  */
-typedef void tlsk_conn_handshake_fn(void *arg, const uint8_t *data,
-				    size_t len);
+#define TLSK_CONN_MAX_HANDSHAKE	16384
+typedef int tlsk_conn_handshake_fn(void *arg, uint8_t type,
+				   const uint8_t *body, size_t len);
 void tlsk_conn_on_handshake(struct tlsk_conn *c, tlsk_conn_handshake_fn *cb,
 			    void *arg);
+
+/* Sends one handshake message (header included) as its own record. */
+int tlsk_conn_send_handshake(struct tlsk_conn *c, const uint8_t *msg,
+			     size_t len);
+
+/*
+ * Replaces the keys of one direction (TLS 1.3 KeyUpdate): for the kernel a
+ * new TLS_TX/TLS_RX on the socket, for userspace a new record context.
+ * The connection keeps a copy (tlsk_conn_keys()) for the next update.
+ */
+int tlsk_conn_rekey(struct tlsk_conn *c, enum tlsk_direction dir,
+		    const struct tlsk_traffic_keys *keys);
+const struct tlsk_traffic_keys *tlsk_conn_keys(const struct tlsk_conn *c,
+					       enum tlsk_direction dir);
 
 #endif /* TLSK_HANDOFF_H */

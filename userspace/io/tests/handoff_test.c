@@ -92,7 +92,6 @@ static void crypto_info_all_versions_and_ciphers(void)
 			struct info_view w = view_of(&ci, a);
 			int chacha = a == TLSK_AEAD_CHACHA20_POLY1305;
 
-			printf("# version %04x aead %d\n", versions[v], a);
 			CHECK(len == (int)w.size);
 			CHECK(ci.info.version == versions[v]);
 			CHECK(ci.info.cipher_type == w.cipher);
@@ -284,22 +283,35 @@ struct seen {
 	size_t len;
 };
 
-static void record_handshake(void *arg, const uint8_t *data, size_t len)
+static int record_handshake(void *arg, uint8_t type, const uint8_t *body,
+			    size_t len)
 {
 	struct seen *s = arg;
 
-	memcpy(s->data, data, len < sizeof(s->data) ? len : sizeof(s->data));
-	s->len = len;
+	if (s->len + 4 + len > sizeof(s->data))
+		return -EMSGSIZE;
+	/* Re-encode the header to compare with what was sent. */
+	s->data[s->len++] = type;
+	s->data[s->len++] = 0;
+	s->data[s->len++] = (uint8_t)(len >> 8);
+	s->data[s->len++] = (uint8_t)len;
+	memcpy(s->data + s->len, body, len);
+	s->len += len;
+	return 0;
 }
 
-/* A post-handshake message (e.g. NewSessionTicket) goes to the callback,
- * and the application data behind it still arrives. */
-static void user_layer_post_handshake_record(void)
+/* Post-handshake messages (e.g. NewSessionTicket) reach the callback
+ * whole, however records split them, and the application data behind them
+ * still arrives. */
+static void user_layer_post_handshake_messages(void)
 {
 	struct tlsk_traffic_keys k = make_keys(0x0304, TLSK_AEAD_AES_128_GCM,
 					       0);
 	struct tlsk_record *seal = tlsk_record_new(&k, 1);
-	static const uint8_t nst[] = { 4, 0, 0, 2, 0xaa, 0xbb };
+	/* two messages; records cut at 3 (inside a header) and 9 */
+	static const uint8_t nst[] = { 4, 0, 0, 2, 0xaa, 0xbb,
+				       4, 0, 0, 3, 1, 2, 3 };
+	static const size_t cuts[] = { 0, 3, 9, sizeof(nst) };
 	struct seen seen = { .len = 0 };
 	uint8_t rec[128], buf[16];
 	struct tlsk_conn *c;
@@ -309,9 +321,11 @@ static void user_layer_post_handshake_record(void)
 	CHECK(tlsk_conn_handoff(fds[1], &k, &k, TLSK_HANDOFF_USER_ONLY,
 				&c) == 0);
 	tlsk_conn_on_handshake(c, record_handshake, &seen);
-	n = tlsk_record_seal(seal, TLSK_CT_HANDSHAKE, nst, sizeof(nst), rec,
-			     sizeof(rec));
-	CHECK(write(fds[0], rec, (size_t)n) == n);
+	for (size_t i = 0; i + 1 < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		n = tlsk_record_seal(seal, TLSK_CT_HANDSHAKE, nst + cuts[i],
+				     cuts[i + 1] - cuts[i], rec, sizeof(rec));
+		CHECK(write(fds[0], rec, (size_t)n) == n);
+	}
 	n = tlsk_record_seal(seal, TLSK_CT_APPLICATION_DATA,
 			     (const uint8_t *)"after", 5, rec, sizeof(rec));
 	CHECK(write(fds[0], rec, (size_t)n) == n);
@@ -321,6 +335,32 @@ static void user_layer_post_handshake_record(void)
 	tlsk_record_free(seal);
 	tlsk_conn_close(c);
 	close(fds[0]);
+}
+
+/* KeyUpdate mechanics: after both ends switch a direction's keys at the
+ * same point in the stream, data keeps flowing; the old keys stop
+ * working. */
+static void user_layer_rekey_both_ends(void)
+{
+	struct tlsk_traffic_keys next;
+	struct pair p;
+	uint8_t buf[16];
+
+	CHECK(pair_open(&p, 0x0304, TLSK_AEAD_CHACHA20_POLY1305) == 0);
+	CHECK(tlsk_conn_write(p.a, "old", 3) == 3);
+	next = *tlsk_conn_keys(p.a, TLSK_DIR_TX);
+	next.key[1] ^= 0x55;
+	next.seq = 0;
+	CHECK(tlsk_conn_rekey(p.a, TLSK_DIR_TX, &next) == 0);
+	CHECK(tlsk_conn_write(p.a, "new", 3) == 3);
+	CHECK(read_full(p.b, buf, 3) == 3 && !memcmp(buf, "old", 3));
+	CHECK(tlsk_conn_rekey(p.b, TLSK_DIR_RX, &next) == 0);
+	CHECK(read_full(p.b, buf, 3) == 3 && !memcmp(buf, "new", 3));
+	CHECK(tlsk_conn_keys(p.b, TLSK_DIR_RX)->key[1] == next.key[1]);
+	next.key_len = 3;
+	CHECK(tlsk_conn_rekey(p.b, TLSK_DIR_RX, &next) == -EINVAL);
+	tlsk_conn_close(p.a);
+	tlsk_conn_close(p.b);
 }
 
 /* bad_record_mac is sticky: later reads keep failing. */
@@ -380,7 +420,8 @@ int main(void)
 	RUN(user_layer_large_write_splits_records);
 	RUN(user_layer_truncation_is_an_error);
 	RUN(user_layer_nonblocking_partial_record);
-	RUN(user_layer_post_handshake_record);
+	RUN(user_layer_post_handshake_messages);
+	RUN(user_layer_rekey_both_ends);
 	RUN(user_layer_bad_record_is_sticky);
 	RUN(handoff_policy);
 	return tap_done();
