@@ -62,8 +62,8 @@ static int deliver_handshake(struct tlsk_conn *c, const uint8_t *data,
 		if (c->hs_len - off < 4 + body)
 			break;
 		if (c->on_handshake)
-			err = c->on_handshake(c->on_handshake_arg, m[0], m + 4,
-					      body);
+			err = c->on_handshake(c->on_handshake_arg, c, m[0],
+					      m + 4, body);
 		if (err)
 			return err;
 		off += 4 + body;

@@ -230,6 +230,17 @@ void tlsk_conn_on_handshake(struct tlsk_conn *c, tlsk_conn_handshake_fn *cb,
 	c->on_handshake_arg = arg;
 }
 
+int tlsk_conn_send_alert(struct tlsk_conn *c, uint8_t desc)
+{
+	const uint8_t alert[2] = { TLSK_ALERT_LEVEL_FATAL, desc };
+	int err = c->err ? 0 : conn_send_control(c, TLSK_CT_ALERT, alert,
+						 sizeof(alert));
+
+	if (!c->err)
+		c->err = -ECONNABORTED;
+	return err;
+}
+
 int tlsk_conn_send_handshake(struct tlsk_conn *c, const uint8_t *msg,
 			     size_t len)
 {

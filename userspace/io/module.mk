@@ -5,14 +5,16 @@
 # socket driver; all part of libtlsk.a. Tests may link libssl as an
 # independent implementation to check ours against; the library never does.
 
-LIBTLSK_SRCS += io/aead.c io/record.c io/handoff.c io/conn.c
+LIBTLSK_SRCS += io/aead.c io/record.c io/handoff.c io/conn.c io/driver.c
 
-IO_TESTS := io-record-test io-handoff-test
+IO_TESTS := io-record-test io-handoff-test io-driver-test
 HOST_TESTS += $(IO_TESTS)
 
 $(eval $(call program,io-record-test,\
 	io/tests/record_test.c io/tests/ssl_peer.c,-lssl))
 $(eval $(call program,io-handoff-test,io/tests/handoff_test.c))
+# The driver against a scripted fake engine (defined in the test).
+$(eval $(call program,io-driver-test,io/tests/driver_test.c))
 
 # Also the VM hand-off test: on a host without the ULPs it runs the
 # userspace variant and SKIPs the kernel ones.

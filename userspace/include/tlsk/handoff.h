@@ -101,10 +101,14 @@ int tlsk_conn_alert(const struct tlsk_conn *c);
  * TLSK_CONN_MAX_HANDSHAKE are refused with -EMSGSIZE.
  */
 #define TLSK_CONN_MAX_HANDSHAKE	16384
-typedef int tlsk_conn_handshake_fn(void *arg, uint8_t type,
-				   const uint8_t *body, size_t len);
+typedef int tlsk_conn_handshake_fn(void *arg, struct tlsk_conn *c,
+				   uint8_t type, const uint8_t *body,
+				   size_t len);
 void tlsk_conn_on_handshake(struct tlsk_conn *c, tlsk_conn_handshake_fn *cb,
 			    void *arg);
+
+/* Sends a fatal alert (RFC 8446 6.2) and makes the error sticky. */
+int tlsk_conn_send_alert(struct tlsk_conn *c, uint8_t desc);
 
 /* Sends one handshake message (header included) as its own record. */
 int tlsk_conn_send_handshake(struct tlsk_conn *c, const uint8_t *msg,

@@ -283,11 +283,12 @@ struct seen {
 	size_t len;
 };
 
-static int record_handshake(void *arg, uint8_t type, const uint8_t *body,
-			    size_t len)
+static int record_handshake(void *arg, struct tlsk_conn *c, uint8_t type,
+			    const uint8_t *body, size_t len)
 {
 	struct seen *s = arg;
 
+	(void)c;
 	if (s->len + 4 + len > sizeof(s->data))
 		return -EMSGSIZE;
 	/* Re-encode the header to compare with what was sent. */
