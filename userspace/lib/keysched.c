@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "keysched.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/kdf.h>
 
-#include "tlsk/keys.h"
+#include "tlsk/engine.h"
 
 static int hkdf(const EVP_MD *md, int mode, const uint8_t *salt,
 		size_t salt_len, const uint8_t *key, size_t key_len,
@@ -197,6 +198,42 @@ int tr_collapse_prefix(struct transcript *t, const EVP_MD *md, size_t len)
 	}
 	buf_free(&t->msgs);
 	t->msgs = nb;
+	return 0;
+}
+
+int tr_hash_extra(const struct transcript *t, const EVP_MD *md,
+		  const uint8_t *extra, size_t extra_len, uint8_t *out)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok = ctx && !t->msgs.bad && EVP_DigestInit_ex(ctx, md, NULL) &&
+		 EVP_DigestUpdate(ctx, t->msgs.p, t->msgs.len) &&
+		 EVP_DigestUpdate(ctx, extra, extra_len) &&
+		 EVP_DigestFinal_ex(ctx, out, NULL);
+
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -1;
+}
+
+int tlsk_keys_next(struct tlsk_traffic_keys *keys)
+{
+	const struct tlsk_suite *s = NULL;
+	uint8_t next[TLSK_MAX_HASH_LEN];
+
+	for (size_t i = 0; tlsk_suite_at(i); i++)
+		if (tlsk_suite_at(i)->aead == keys->aead)
+			s = tlsk_suite_at(i);
+	if (!s || keys->version != 0x0304 || keys->secret_len != s->hash_len)
+		return -EINVAL;
+	/* RFC 8446 7.2: application_traffic_secret_N+1 */
+	if (tlsk_hkdf_expand_label(s->md(), keys->secret, "traffic upd", NULL,
+				   0, next, s->hash_len) ||
+	    tlsk_traffic_key_iv(s, next, keys->key, keys->iv)) {
+		OPENSSL_cleanse(next, sizeof(next));
+		return -EIO;
+	}
+	memcpy(keys->secret, next, s->hash_len);
+	OPENSSL_cleanse(next, sizeof(next));
+	keys->seq = 0;
 	return 0;
 }
 

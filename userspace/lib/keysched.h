@@ -53,6 +53,9 @@ int tr_hash_before_last(const struct transcript *t, const EVP_MD *md,
 /* Replace the first `len` bytes (ClientHello1) with message_hash
  * (RFC 8446, 4.4.1). */
 int tr_collapse_prefix(struct transcript *t, const EVP_MD *md, size_t len);
+/* hash of the transcript followed by `extra` (a message being built) */
+int tr_hash_extra(const struct transcript *t, const EVP_MD *md,
+		  const uint8_t *extra, size_t extra_len, uint8_t *out);
 void tr_free(struct transcript *t);
 
 #endif /* TLSK_KEYSCHED_H */

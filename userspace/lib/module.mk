@@ -4,7 +4,19 @@
 LIBTLSK_SRCS += \
 	lib/codec.c \
 	lib/suites.c \
-	lib/keysched.c
+	lib/keysched.c \
+	lib/hsrecord.c \
+	lib/kex.c \
+	lib/sig.c \
+	lib/cert.c \
+	lib/config.c \
+	lib/ext.c \
+	lib/tables.c \
+	lib/engine.c \
+	lib/tls13_common.c \
+	lib/tls13_client.c \
+	lib/tls13_server.c \
+	lib/ticket.c
 
 LIB_TESTS := test_codec test_keysched
 
@@ -12,3 +24,7 @@ HOST_TESTS += $(LIB_TESTS)
 
 $(eval $(call program,test_codec,lib/tests/test_codec.c))
 $(eval $(call program,test_keysched,lib/tests/test_keysched.c))
+
+LIB_TEST_HELPERS := lib/tests/harness.c lib/tests/testpki.c
+HOST_TESTS += test_engine
+$(eval $(call program,test_engine,lib/tests/test_engine.c $(LIB_TEST_HELPERS)))

@@ -73,6 +73,37 @@ int tlsk_config_set_groups(struct tlsk_config *cfg, const char *list);
 /* Comma-separated protocol names in preference order: "h2,http/1.1". */
 int tlsk_config_set_alpn(struct tlsk_config *cfg, const char *list);
 
+/*
+ * Session tickets (server, RFC 8446 4.6.1). Tickets are stateless: the
+ * resumption secret travels inside the ticket, sealed with AES-256-GCM
+ * under a 32-byte key named by 16 bytes. By default each config makes one
+ * random key of its own; a daemon that shares keys across processes or
+ * machines, or rotates them, plugs in a source instead:
+ *
+ *	current(): the key (and its name) to seal new tickets with;
+ *	lookup():  the key called `name`, or -ENOENT once it has been retired
+ *	           (the ticket is then ignored and a full handshake follows).
+ *
+ * Both return 0 or a negative errno and MUST be safe to call from every
+ * engine using the config. The source struct is copied.
+ */
+struct tlsk_ticket_keys {
+	int (*current)(void *arg, uint8_t name[16], uint8_t key[32]);
+	int (*lookup)(void *arg, const uint8_t name[16], uint8_t key[32]);
+	void *arg;
+};
+int tlsk_config_set_ticket_keys(struct tlsk_config *cfg,
+				const struct tlsk_ticket_keys *src);
+/* Tickets sent after each full or resumed handshake (default 1; 0 turns
+ * resumption off) and their lifetime in seconds (default 7200, at most
+ * 604800 per RFC 8446 4.6.1). */
+int tlsk_config_set_tickets(struct tlsk_config *cfg, unsigned count,
+			    uint32_t lifetime);
+/* Clock for ticket ages and lifetimes, in milliseconds (default
+ * CLOCK_REALTIME); lets tests and daemons control time. */
+int tlsk_config_set_clock(struct tlsk_config *cfg,
+			  uint64_t (*now_ms)(void *arg), void *arg);
+
 /* ---- one handshake ---- */
 
 struct tlsk_engine *tlsk_engine_new(const struct tlsk_config *cfg,
@@ -121,5 +152,25 @@ int tlsk_engine_get_session(const struct tlsk_engine *e, uint8_t *buf,
 			    size_t *len);
 int tlsk_engine_set_session(struct tlsk_engine *e, const uint8_t *buf,
 			    size_t len);
+
+/*
+ * Post-handshake handshake messages (TLS 1.3, RFC 8446 4.6). Once the
+ * engine is ESTABLISHED, whoever owns the receive side (the kernel, or a
+ * userspace record layer) may read handshake records; hand each message
+ * here as its type and body (without the 4-byte header). A client keeps
+ * NewSessionTicket messages for tlsk_engine_get_session(); KeyUpdate is
+ * the record layer's business (see tlsk_keys_next()) and is refused here.
+ * Returns 0, or a negative errno with *alert set to the alert to send.
+ */
+int tlsk_engine_post_handshake(struct tlsk_engine *e, uint8_t type,
+			       const uint8_t *body, size_t len,
+			       uint8_t *alert);
+
+/*
+ * TLS 1.3 KeyUpdate (RFC 8446 7.2): replace keys->secret with the next
+ * application traffic secret and derive its key and IV; seq restarts at 0.
+ * Returns 0 or -EINVAL (not TLS 1.3 keys).
+ */
+int tlsk_keys_next(struct tlsk_traffic_keys *keys);
 
 #endif /* TLSK_ENGINE_H */

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: MIT
+/* tlsk_config: parsing of the configuration calls and their defaults. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+
+#include "suites.h"
+
+static int own_ticket_key(void *arg, uint8_t name[16], uint8_t key[32])
+{
+	struct tlsk_config *cfg = arg;
+
+	memcpy(name, cfg->own_ticket_name, 16);
+	memcpy(key, cfg->own_ticket_key, 32);
+	return 0;
+}
+
+static int own_ticket_lookup(void *arg, const uint8_t name[16],
+			     uint8_t key[32])
+{
+	struct tlsk_config *cfg = arg;
+
+	if (CRYPTO_memcmp(name, cfg->own_ticket_name, 16))
+		return -ENOENT;
+	memcpy(key, cfg->own_ticket_key, 32);
+	return 0;
+}
+
+static uint64_t realtime_ms(void *arg)
+{
+	struct timespec ts;
+
+	(void)arg;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+struct tlsk_config *tlsk_config_new(void)
+{
+	struct tlsk_config *cfg = OPENSSL_zalloc(sizeof(*cfg));
+
+	if (!cfg)
+		return NULL;
+	if (RAND_bytes(cfg->own_ticket_name, 16) != 1 ||
+	    RAND_priv_bytes(cfg->own_ticket_key, 32) != 1) {
+		OPENSSL_free(cfg);
+		return NULL;
+	}
+	cfg->ticket_keys.current = own_ticket_key;
+	cfg->ticket_keys.lookup = own_ticket_lookup;
+	cfg->ticket_keys.arg = cfg;
+	cfg->ticket_count = 1;
+	cfg->ticket_lifetime = 7200;
+	cfg->now_ms = realtime_ms;
+	cfg->version_min = 0x0303;
+	cfg->version_max = 0x0304;
+	for (size_t i = 0; tlsk_suite_at(i); i++)
+		cfg->suites[cfg->nsuites++] = tlsk_suite_at(i)->id;
+	for (size_t i = 0; tlsk_group_at(i); i++)
+		cfg->groups[cfg->ngroups++] = tlsk_group_at(i)->id;
+	return cfg;
+}
+
+static void free_cert(struct cfg_cert *c)
+{
+	X509_free(c->leaf);
+	sk_X509_pop_free(c->chain, X509_free);
+	EVP_PKEY_free(c->key);
+	memset(c, 0, sizeof(*c));
+}
+
+void tlsk_config_free(struct tlsk_config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < cfg->ncerts; i++)
+		free_cert(&cfg->certs[i]);
+	X509_STORE_free(cfg->store);
+	OPENSSL_clear_free(cfg, sizeof(*cfg));
+}
+
+enum tlsk_verify cfg_verify_mode(const struct tlsk_config *cfg,
+				 enum tlsk_role role)
+{
+	if (cfg->verify_set)
+		return cfg->verify;
+	return role == TLSK_ROLE_CLIENT ? TLSK_VERIFY_REQUIRE : TLSK_VERIFY_NONE;
+}
+
+uint64_t cfg_now_ms(const struct tlsk_config *cfg)
+{
+	return cfg->now_ms(cfg->now_arg);
+}
+
+static int load_chain(FILE *f, struct cfg_cert *c)
+{
+	X509 *x;
+
+	c->leaf = PEM_read_X509(f, NULL, NULL, NULL);
+	c->chain = sk_X509_new_null();
+	if (!c->leaf || !c->chain)
+		return -EINVAL;
+	while ((x = PEM_read_X509(f, NULL, NULL, NULL)))
+		if (!sk_X509_push(c->chain, x)) {
+			X509_free(x);
+			return -ENOMEM;
+		}
+	return 0;
+}
+
+int tlsk_config_add_cert(struct tlsk_config *cfg, const char *chain_pem_path,
+			 const char *key_pem_path)
+{
+	struct cfg_cert c = { 0 };
+	FILE *f;
+	int ret;
+
+	if (cfg->ncerts == CFG_MAX_CERTS)
+		return -ENOSPC;
+	f = fopen(chain_pem_path, "r");
+	if (!f)
+		return -errno;
+	ret = load_chain(f, &c);
+	fclose(f);
+	if (!ret) {
+		f = fopen(key_pem_path, "r");
+		if (!f) {
+			ret = -errno;
+		} else {
+			c.key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+			fclose(f);
+			if (!c.key || X509_check_private_key(c.leaf, c.key) != 1)
+				ret = -EINVAL;
+		}
+	}
+	if (ret) {
+		free_cert(&c);
+		return ret;
+	}
+	cfg->certs[cfg->ncerts++] = c;
+	return 0;
+}
+
+int tlsk_config_load_ca_file(struct tlsk_config *cfg, const char *pem_path)
+{
+	if (!cfg->store && !(cfg->store = X509_STORE_new()))
+		return -ENOMEM;
+	return X509_STORE_load_file(cfg->store, pem_path) == 1 ? 0 : -EINVAL;
+}
+
+int tlsk_config_set_verify(struct tlsk_config *cfg, enum tlsk_verify mode)
+{
+	if (mode > TLSK_VERIFY_REQUIRE)
+		return -EINVAL;
+	cfg->verify = mode;
+	cfg->verify_set = true;
+	return 0;
+}
+
+int tlsk_config_set_versions(struct tlsk_config *cfg, uint16_t min,
+			     uint16_t max)
+{
+	/* RFC 8996: nothing older than TLS 1.2 */
+	if (min < 0x0303 || max > 0x0304 || min > max)
+		return -EINVAL;
+	cfg->version_min = min;
+	cfg->version_max = max;
+	return 0;
+}
+
+/* Split a ':'- or ','-separated list and map each item to an id. */
+static int parse_list(const char *list, int sep, uint16_t *ids, size_t *n,
+		      int (*lookup)(const char *name, uint16_t *id))
+{
+	char item[64];
+	size_t count = 0;
+	const char *p = list;
+
+	while (*p) {
+		const char *end = strchr(p, sep);
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		uint16_t id;
+
+		if (!len || len >= sizeof(item) || count == CFG_MAX_ALGS)
+			return -EINVAL;
+		memcpy(item, p, len);
+		item[len] = 0;
+		if (lookup(item, &id))
+			return -EINVAL;
+		ids[count++] = id;
+		p += len + (end ? 1 : 0);
+	}
+	if (!count)
+		return -EINVAL;
+	*n = count;
+	return 0;
+}
+
+static int suite_id(const char *name, uint16_t *id)
+{
+	const struct tlsk_suite *s = tlsk_suite_by_name(name);
+
+	if (!s)
+		return -EINVAL;
+	*id = s->id;
+	return 0;
+}
+
+static int group_id(const char *name, uint16_t *id)
+{
+	const struct tlsk_group *g = tlsk_group_by_name(name);
+
+	if (!g)
+		return -EINVAL;
+	*id = g->id;
+	return 0;
+}
+
+int tlsk_config_set_tls13_suites(struct tlsk_config *cfg, const char *list)
+{
+	uint16_t ids[CFG_MAX_ALGS];
+	size_t n;
+	int ret = parse_list(list, ':', ids, &n, suite_id);
+
+	if (ret)
+		return ret;
+	memcpy(cfg->suites, ids, sizeof(ids));
+	cfg->nsuites = n;
+	return 0;
+}
+
+int tlsk_config_set_tls12_ciphers(struct tlsk_config *cfg, const char *list)
+{
+	/* TLS 1.2 is not implemented by this engine yet */
+	(void)cfg;
+	(void)list;
+	return -EOPNOTSUPP;
+}
+
+int tlsk_config_set_groups(struct tlsk_config *cfg, const char *list)
+{
+	uint16_t ids[CFG_MAX_ALGS];
+	size_t n;
+	int ret = parse_list(list, ':', ids, &n, group_id);
+
+	if (ret)
+		return ret;
+	memcpy(cfg->groups, ids, sizeof(ids));
+	cfg->ngroups = n;
+	return 0;
+}
+
+int tlsk_config_set_alpn(struct tlsk_config *cfg, const char *list)
+{
+	uint8_t wire[CFG_MAX_ALPN];
+	size_t n = 0;
+	const char *p = list;
+
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		/* RFC 7301 3.1: names are 1..255 bytes */
+		if (!len || len > 255 || n + 1 + len > sizeof(wire))
+			return -EINVAL;
+		wire[n++] = (uint8_t)len;
+		memcpy(wire + n, p, len);
+		n += len;
+		p += len + (end ? 1 : 0);
+	}
+	memcpy(cfg->alpn, wire, n);
+	cfg->alpn_len = n;
+	return 0;
+}
+
+int tlsk_config_set_ticket_keys(struct tlsk_config *cfg,
+				const struct tlsk_ticket_keys *src)
+{
+	if (!src || !src->current || !src->lookup)
+		return -EINVAL;
+	cfg->ticket_keys = *src;
+	return 0;
+}
+
+int tlsk_config_set_tickets(struct tlsk_config *cfg, unsigned count,
+			    uint32_t lifetime)
+{
+	/* RFC 8446 4.6.1: lifetime at most seven days */
+	if (count > 8 || lifetime > 604800)
+		return -EINVAL;
+	cfg->ticket_count = count;
+	cfg->ticket_lifetime = lifetime;
+	return 0;
+}
+
+int tlsk_config_set_clock(struct tlsk_config *cfg,
+			  uint64_t (*now_ms)(void *arg), void *arg)
+{
+	cfg->now_ms = now_ms ? now_ms : realtime_ms;
+	cfg->now_arg = now_ms ? arg : NULL;
+	return 0;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* struct tlsk_config: what engines read, never write. */
+#ifndef TLSK_CONFIG_H
+#define TLSK_CONFIG_H
+
+#include <stdbool.h>
+
+#include <openssl/x509.h>
+
+#include "tlsk/engine.h"
+
+#define CFG_MAX_CERTS	16
+#define CFG_MAX_ALGS	8
+#define CFG_MAX_ALPN	512
+
+struct cfg_cert {
+	X509 *leaf;
+	STACK_OF(X509) *chain;		/* intermediates, leaf excluded */
+	EVP_PKEY *key;
+};
+
+struct tlsk_config {
+	struct cfg_cert certs[CFG_MAX_CERTS];
+	size_t ncerts;
+	X509_STORE *store;		/* NULL until a CA file is loaded */
+	enum tlsk_verify verify;
+	bool verify_set;
+	uint16_t version_min, version_max;
+	uint16_t suites[CFG_MAX_ALGS];
+	size_t nsuites;
+	uint16_t groups[CFG_MAX_ALGS];
+	size_t ngroups;
+	/* ProtocolNameList contents (RFC 7301, 3.1), preference order */
+	uint8_t alpn[CFG_MAX_ALPN];
+	size_t alpn_len;
+	struct tlsk_ticket_keys ticket_keys;
+	uint8_t own_ticket_name[16];	/* the default source's key */
+	uint8_t own_ticket_key[32];
+	unsigned ticket_count;
+	uint32_t ticket_lifetime;
+	uint64_t (*now_ms)(void *arg);
+	void *now_arg;
+};
+
+/* client verify mode when none was set: verify; server: no request */
+enum tlsk_verify cfg_verify_mode(const struct tlsk_config *cfg,
+				 enum tlsk_role role);
+uint64_t cfg_now_ms(const struct tlsk_config *cfg);
+
+#endif /* TLSK_CONFIG_H */

@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The engine's I/O core: record framing in both directions, dispatch of
+ * handshake messages through the state tables, the sticky error, and
+ * the public accessors. Protocol decisions live in tls13_*.c.
+ */
+#include "engine_int.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "cert.h"
+
+const EVP_MD *engine_md(const struct tlsk_engine *e)
+{
+	return e->suite->md();
+}
+
+size_t engine_hash_len(const struct tlsk_engine *e)
+{
+	return e->suite->hash_len;
+}
+
+static void scrub_secrets(struct tlsk_engine *e)
+{
+	OPENSSL_cleanse(e->secret, sizeof(e->secret));
+	OPENSSL_cleanse(e->c_hs, sizeof(e->c_hs));
+	OPENSSL_cleanse(e->s_hs, sizeof(e->s_hs));
+	OPENSSL_cleanse(e->c_ap, sizeof(e->c_ap));
+	OPENSSL_cleanse(e->s_ap, sizeof(e->s_ap));
+	OPENSSL_cleanse(e->res_master, sizeof(e->res_master));
+	OPENSSL_cleanse(e->in_body, sizeof(e->in_body));
+	OPENSSL_cleanse(e->dhe, sizeof(e->dhe));
+	EVP_PKEY_free(e->kex_key);
+	e->kex_key = NULL;
+	buf_free(&e->hs_in);
+	buf_free(&e->hs_out);
+	session_clear(&e->psk);
+	hs_prot_clear(&e->rx);
+}
+
+static void queue_alert(struct tlsk_engine *e, uint8_t desc)
+{
+	static const uint8_t plain_hdr[] = { CT_ALERT, 3, 3, 0, 2 };
+	uint8_t alert[2] = { 2 /* fatal */, desc };
+
+	/* RFC 8446 5: alerts go under the current write keys */
+	if (e->tx.suite) {
+		hs_prot_seal(&e->tx, CT_ALERT, alert, 2, &e->out);
+	} else {
+		buf_put(&e->out, plain_hdr, sizeof(plain_hdr));
+		buf_put(&e->out, alert, 2);
+	}
+}
+
+static int fail_common(struct tlsk_engine *e, uint8_t alert, int received,
+		       int err)
+{
+	e->state = TLSK_STATE_FAILED;
+	e->alert = alert;
+	e->alert_received = received;
+	e->err = err ? err : -EPROTO;
+	if (!received)
+		queue_alert(e, alert);
+	scrub_secrets(e);
+	hs_prot_clear(&e->tx);
+	return e->err;
+}
+
+int fail(struct tlsk_engine *e, uint8_t alert, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e->state == TLSK_STATE_FAILED)
+		return e->err;
+	va_start(ap, fmt);
+	vsnprintf(e->reason, sizeof(e->reason), fmt, ap);
+	va_end(ap);
+	return fail_common(e, alert, 0, err);
+}
+
+static int fail_received(struct tlsk_engine *e, uint8_t desc)
+{
+	if (desc == ALERT_CLOSE_NOTIFY)
+		snprintf(e->reason, sizeof(e->reason),
+			 "peer closed the connection during the handshake");
+	else
+		snprintf(e->reason, sizeof(e->reason),
+			 "peer sent fatal alert %u", desc);
+	return fail_common(e, desc, 1, -ECONNRESET);
+}
+
+/* ---- output ---- */
+
+static int put_handshake(struct tlsk_engine *e, uint8_t type,
+			 const struct buf *body, bool in_transcript)
+{
+	size_t start = e->hs_out.len;
+
+	if (body->bad)
+		return fail(e, ALERT_INTERNAL_ERROR, -ENOMEM,
+			    "cannot build handshake message %u", type);
+	buf_u8(&e->hs_out, type);
+	buf_u24(&e->hs_out, (uint32_t)body->len);
+	buf_put(&e->hs_out, body->p, body->len);
+	if (e->hs_out.bad)
+		return fail(e, ALERT_INTERNAL_ERROR, -ENOMEM, "out of memory");
+	if (in_transcript)
+		tr_add(&e->tr, e->hs_out.p + start, e->hs_out.len - start);
+	return 0;
+}
+
+int send_handshake(struct tlsk_engine *e, uint8_t type, const struct buf *body)
+{
+	return put_handshake(e, type, body, true);
+}
+
+int send_post_handshake(struct tlsk_engine *e, uint8_t type,
+			const struct buf *body)
+{
+	return put_handshake(e, type, body, false);
+}
+
+int flush_handshake(struct tlsk_engine *e)
+{
+	while (e->hs_out.len) {
+		size_t n = e->hs_out.len < REC_MAX_PLAINTEXT ?
+			   e->hs_out.len : REC_MAX_PLAINTEXT;
+		int ret = 0;
+
+		if (e->tx.suite) {
+			ret = hs_prot_seal(&e->tx, CT_HANDSHAKE, e->hs_out.p,
+					   n, &e->out);
+		} else {
+			uint8_t hdr[REC_HDR_LEN] = { CT_HANDSHAKE, 3, 3,
+				(uint8_t)(n >> 8), (uint8_t)n };
+
+			buf_put(&e->out, hdr, sizeof(hdr));
+			buf_put(&e->out, e->hs_out.p, n);
+		}
+		if (ret || e->out.bad)
+			return fail(e, ALERT_INTERNAL_ERROR, ret ? ret : -ENOMEM,
+				    "cannot protect handshake record");
+		buf_consume(&e->hs_out, n);
+	}
+	return 0;
+}
+
+int send_ccs(struct tlsk_engine *e)
+{
+	/* RFC 8446 D.4: a dummy change_cipher_spec for middleboxes */
+	static const uint8_t ccs[] = { CT_CHANGE_CIPHER_SPEC, 3, 3, 0, 1, 1 };
+	int ret = flush_handshake(e);
+
+	if (ret)
+		return ret;
+	buf_put(&e->out, ccs, sizeof(ccs));
+	e->ccs_sent = true;
+	return 0;
+}
+
+int set_tx_keys(struct tlsk_engine *e, const uint8_t *secret)
+{
+	int ret = flush_handshake(e);
+
+	if (!ret && hs_prot_set(&e->tx, e->suite, secret))
+		ret = fail(e, ALERT_INTERNAL_ERROR, -EIO, "key derivation failed");
+	return ret;
+}
+
+int set_rx_keys(struct tlsk_engine *e, const uint8_t *secret)
+{
+	e->rx_epoch++;
+	if (hs_prot_set(&e->rx, e->suite, secret))
+		return fail(e, ALERT_INTERNAL_ERROR, -EIO,
+			    "key derivation failed");
+	return 0;
+}
+
+/* ---- the state table walk ---- */
+
+static enum hs_msg current_msg(const struct tlsk_engine *e)
+{
+	const uint8_t *seq = shape_sequence(e->shape);
+
+	return seq ? (enum hs_msg)seq[e->msg_index] : MSG_END;
+}
+
+static bool peer_turn(const struct tlsk_engine *e)
+{
+	enum hs_msg m = current_msg(e);
+
+	return m < MSG_APPLICATION_DATA && hs_msg(m)->writer != e->role;
+}
+
+/* Run our own messages until it is the peer's turn or the end. */
+int run_own_messages(struct tlsk_engine *e)
+{
+	while (e->state == TLSK_STATE_HANDSHAKING) {
+		enum hs_msg m = current_msg(e);
+		const struct hs_msg_desc *d = hs_msg(m);
+
+		if (m == MSG_END || !d)
+			return fail(e, ALERT_INTERNAL_ERROR, -EPROTO,
+				    "no handshake shape %#x", e->shape);
+		if (m == MSG_APPLICATION_DATA) {
+			if (flush_handshake(e))
+				return e->err;
+			e->state = TLSK_STATE_ESTABLISHED;
+			/* the receive side's handshake keys are done with */
+			OPENSSL_cleanse(e->c_hs, sizeof(e->c_hs));
+			OPENSSL_cleanse(e->s_hs, sizeof(e->s_hs));
+			break;
+		}
+		if (d->writer != e->role)
+			break;
+		if (d->handler[e->role](e, NULL))
+			return e->err;
+		e->msg_index++;
+	}
+	return flush_handshake(e);
+}
+
+static int dispatch_message(struct tlsk_engine *e, const uint8_t *msg,
+			    size_t len)
+{
+	enum hs_msg m = current_msg(e);
+	const struct hs_msg_desc *d = hs_msg(m);
+	struct rd body;
+	int branch;
+
+	if (d && m < MSG_APPLICATION_DATA && d->writer != e->role &&
+	    d->hs_type != msg[0]) {
+		branch = shape_branch(e->shape, e->msg_index, msg[0], e->role);
+		if (branch >= 0) {
+			e->shape = (unsigned)branch;
+			m = current_msg(e);
+			d = hs_msg(m);
+		}
+	}
+	if (!peer_turn(e) || d->hs_type != msg[0])
+		return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
+			    "unexpected handshake message type %u (expected %s)",
+			    msg[0], d ? d->name : "none");
+	tr_add(&e->tr, msg, len);
+	rd_init(&body, msg + 4, len - 4);
+	if (d->handler[e->role](e, &body))
+		return e->err;
+	if (!rd_done(&body))
+		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
+			    "malformed %s", d->name);
+	e->msg_index++;
+	return run_own_messages(e);
+}
+
+static int process_handshake_bytes(struct tlsk_engine *e)
+{
+	while (e->state == TLSK_STATE_HANDSHAKING && e->hs_in.len >= 4) {
+		const uint8_t *p = e->hs_in.p;
+		size_t len = (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+		unsigned epoch = e->rx_epoch;
+
+		if (len > MAX_HS_MSG_LEN)
+			return fail(e, ALERT_DECODE_ERROR, -EMSGSIZE,
+				    "handshake message of %zu bytes", len);
+		if (e->hs_in.len < 4 + len)
+			break;
+		if (dispatch_message(e, p, 4 + len))
+			return e->err;
+		buf_consume(&e->hs_in, 4 + len);
+		/* RFC 8446 5.1: a message before a key change ends its record */
+		if (e->rx_epoch != epoch && e->hs_in.len)
+			return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
+				    "handshake data after a key change in the same record");
+	}
+	if (e->state == TLSK_STATE_ESTABLISHED && e->hs_in.len)
+		return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
+			    "partial handshake message after the handshake");
+	return e->state == TLSK_STATE_FAILED ? e->err : 0;
+}
+
+/* ---- input ---- */
+
+static int read_alert(struct tlsk_engine *e, const uint8_t *p, size_t len)
+{
+	if (len != 2)
+		return fail(e, ALERT_DECODE_ERROR, -EBADMSG, "malformed alert");
+	return fail_received(e, p[1]);
+}
+
+/* RFC 8446 5: one CCS of value 1 is dropped between the first
+ * ClientHello and the peer's Finished */
+static int read_ccs(struct tlsk_engine *e, const uint8_t *p, size_t len)
+{
+	bool started = e->role == TLSK_ROLE_CLIENT || e->msg_index > 0;
+
+	if (len != 1 || p[0] != 1 || !started || e->hs_in.len)
+		return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
+			    "unexpected change_cipher_spec");
+	return 0;
+}
+
+static int read_protected(struct tlsk_engine *e)
+{
+	uint8_t type;
+	size_t len;
+	int ret;
+
+	if (!e->rx.suite) {
+		/* RFC 8446 4.2.10: 0-RTT data we declined, before keys */
+		if (e->skip_early_data &&
+		    e->early_skipped + e->in_body_len <= MAX_EARLY_DATA_SKIP) {
+			e->early_skipped += e->in_body_len;
+			return 0;
+		}
+		return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
+			    "application data before handshake keys");
+	}
+	ret = hs_prot_open(&e->rx, e->in_hdr, e->in_body, e->in_body_len,
+			   &type, &len);
+	if (ret == -EBADMSG && e->skip_early_data &&
+	    e->early_skipped + e->in_body_len <= MAX_EARLY_DATA_SKIP) {
+		/* declined 0-RTT: records that fail to open are skipped */
+		e->early_skipped += e->in_body_len;
+		return 0;
+	}
+	if (ret == -EBADMSG)
+		return fail(e, ALERT_BAD_RECORD_MAC, ret,
+			    "record failed authentication");
+	if (ret == -EMSGSIZE)
+		return fail(e, ALERT_RECORD_OVERFLOW, ret, "record too large");
+	if (ret)
+		return fail(e, ALERT_UNEXPECTED_MESSAGE, ret,
+			    "record without content type");
+	e->skip_early_data = false;
+	if (type == CT_ALERT)
+		return read_alert(e, e->in_body, len);
+	if (type != CT_HANDSHAKE || !len)
+		return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
+			    "unexpected record type %u during the handshake",
+			    type);
+	buf_put(&e->hs_in, e->in_body, len);
+	return process_handshake_bytes(e);
+}
+
+static int read_record(struct tlsk_engine *e)
+{
+	const uint8_t *p = e->in_body;
+	size_t len = e->in_body_len;
+
+	switch (e->in_hdr[0]) {
+	case CT_CHANGE_CIPHER_SPEC:
+		return read_ccs(e, p, len);
+	case CT_ALERT:
+		if (e->rx.suite)
+			return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
+				    "plaintext alert under encryption");
+		return read_alert(e, p, len);
+	case CT_APPLICATION_DATA:
+		return read_protected(e);
+	case CT_HANDSHAKE:
+		/* RFC 8446 5.1: no zero-length handshake fragments */
+		if (e->rx.suite || !len)
+			return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
+				    "plaintext handshake record under encryption");
+		buf_put(&e->hs_in, p, len);
+		return process_handshake_bytes(e);
+	default:
+		return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
+			    "unknown record type %u", e->in_hdr[0]);
+	}
+}
+
+static int check_header(struct tlsk_engine *e)
+{
+	const uint8_t *h = e->in_hdr;
+	size_t len = (size_t)h[3] << 8 | h[4];
+	size_t max = h[0] == CT_APPLICATION_DATA ? REC_MAX_CIPHERTEXT :
+						   REC_MAX_PLAINTEXT;
+
+	if (h[0] < CT_CHANGE_CIPHER_SPEC || h[0] > CT_APPLICATION_DATA)
+		return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
+			    "not a TLS record (type %u)", h[0]);
+	/* RFC 8446 5.1: legacy_record_version is ignored, beyond being TLS */
+	if (h[1] != 3)
+		return fail(e, ALERT_PROTOCOL_VERSION, -EPROTO,
+			    "record version %u.%u is not TLS", h[1], h[2]);
+	if (len > max)
+		return fail(e, ALERT_RECORD_OVERFLOW, -EMSGSIZE,
+			    "record of %zu bytes", len);
+	e->in_body_len = len;
+	e->in_body_got = 0;
+	return 0;
+}
+
+size_t tlsk_engine_want(const struct tlsk_engine *e)
+{
+	if (!e || e->state != TLSK_STATE_HANDSHAKING || !peer_turn(e))
+		return 0;
+	if (e->in_hdr_got < REC_HDR_LEN)
+		return REC_HDR_LEN - e->in_hdr_got;
+	return e->in_body_len - e->in_body_got;
+}
+
+int tlsk_engine_input(struct tlsk_engine *e, const uint8_t *buf, size_t len)
+{
+	size_t want = tlsk_engine_want(e);
+
+	if (e->state == TLSK_STATE_FAILED)
+		return e->err;
+	if (len > want)
+		return -EINVAL;
+	if (e->in_hdr_got < REC_HDR_LEN) {
+		memcpy(e->in_hdr + e->in_hdr_got, buf, len);
+		e->in_hdr_got += len;
+		if (e->in_hdr_got < REC_HDR_LEN || check_header(e))
+			return e->state == TLSK_STATE_FAILED ? e->err : 0;
+	} else {
+		memcpy(e->in_body + e->in_body_got, buf, len);
+		e->in_body_got += len;
+	}
+	if (e->in_body_got < e->in_body_len)
+		return 0;
+	e->in_hdr_got = 0;
+	read_record(e);
+	OPENSSL_cleanse(e->in_body, e->in_body_len);
+	return e->state == TLSK_STATE_FAILED ? e->err : 0;
+}
+
+const uint8_t *tlsk_engine_output(const struct tlsk_engine *e, size_t *len)
+{
+	*len = e->out.len - e->out_sent;
+	return *len ? e->out.p + e->out_sent : NULL;
+}
+
+void tlsk_engine_output_done(struct tlsk_engine *e, size_t sent)
+{
+	size_t left = e->out.len - e->out_sent;
+
+	e->out_sent += sent < left ? sent : left;
+	e->output_taken = true;
+	if (e->out_sent == e->out.len) {
+		buf_reset(&e->out);
+		e->out_sent = 0;
+	}
+}
+
+/* ---- lifecycle and accessors ---- */
+
+struct tlsk_engine *tlsk_engine_new(const struct tlsk_config *cfg,
+				    enum tlsk_role role)
+{
+	struct tlsk_engine *e;
+
+	if (!cfg || (role != TLSK_ROLE_CLIENT && role != TLSK_ROLE_SERVER))
+		return NULL;
+	e = OPENSSL_zalloc(sizeof(*e));
+	if (!e)
+		return NULL;
+	e->cfg = cfg;
+	e->role = role;
+	e->state = TLSK_STATE_HANDSHAKING;
+	/* a client's ClientHello is ready at once; a failure here leaves
+	 * the engine FAILED, which the caller sees like any other */
+	if (role == TLSK_ROLE_CLIENT)
+		client_start(e);
+	return e;
+}
+
+void tlsk_engine_free(struct tlsk_engine *e)
+{
+	if (!e)
+		return;
+	scrub_secrets(e);
+	hs_prot_clear(&e->tx);
+	tr_free(&e->tr);
+	buf_free(&e->out);
+	buf_free(&e->cookie);
+	X509_free(e->peer_leaf);
+	sk_X509_pop_free(e->peer_chain, X509_free);
+	for (size_t i = 0; i < e->ntickets; i++)
+		session_clear(&e->tickets[i]);
+	OPENSSL_clear_free(e, sizeof(*e));
+}
+
+enum tlsk_state tlsk_engine_state(const struct tlsk_engine *e)
+{
+	return e->state;
+}
+
+int tlsk_engine_error(const struct tlsk_engine *e, uint8_t *alert,
+		      int *received, const char **reason)
+{
+	if (alert)
+		*alert = e->alert;
+	if (received)
+		*received = e->alert_received;
+	if (reason)
+		*reason = e->state == TLSK_STATE_FAILED ? e->reason : NULL;
+	return e->state == TLSK_STATE_FAILED ? e->err : 0;
+}
+
+int tlsk_engine_export_keys(const struct tlsk_engine *e,
+			    enum tlsk_direction dir,
+			    struct tlsk_traffic_keys *keys)
+{
+	const struct hs_prot *p = dir == TLSK_DIR_TX ? &e->tx : &e->rx;
+
+	if (e->state != TLSK_STATE_ESTABLISHED || !p->suite)
+		return -EINVAL;
+	memset(keys, 0, sizeof(*keys));
+	keys->version = 0x0304;
+	keys->aead = p->suite->aead;
+	memcpy(keys->key, p->key, p->suite->key_len);
+	keys->key_len = p->suite->key_len;
+	memcpy(keys->iv, p->iv, p->suite->iv_len);
+	keys->iv_len = p->suite->iv_len;
+	keys->seq = p->seq;
+	memcpy(keys->secret, p->secret, p->suite->hash_len);
+	keys->secret_len = p->suite->hash_len;
+	return 0;
+}
+
+int tlsk_engine_info(const struct tlsk_engine *e,
+		     struct tlsk_session_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	if (e->state != TLSK_STATE_ESTABLISHED)
+		return -EINVAL;
+	info->version = 0x0304;
+	info->suite = e->suite->id;
+	info->suite_name = e->suite->name;
+	info->group = e->group ? e->group->name : NULL;
+	info->alpn = e->alpn[0] ? e->alpn : NULL;
+	info->resumed = e->resumed;
+	info->peer = e->peer_subject[0] ? e->peer_subject : NULL;
+	return 0;
+}
+
+int tlsk_engine_post_handshake(struct tlsk_engine *e, uint8_t type,
+			       const uint8_t *body, size_t len,
+			       uint8_t *alert)
+{
+	struct rd r;
+	int ret;
+
+	*alert = ALERT_UNEXPECTED_MESSAGE;
+	if (e->state != TLSK_STATE_ESTABLISHED)
+		return -EINVAL;
+	if (e->role != TLSK_ROLE_CLIENT || type != HS_NEW_SESSION_TICKET)
+		return -EOPNOTSUPP;
+	rd_init(&r, body, len);
+	ret = client_read_new_session_ticket(e, &r);
+	if (!ret && !rd_done(&r))
+		ret = -EBADMSG;
+	if (ret)
+		*alert = ret == -EINVAL ? ALERT_ILLEGAL_PARAMETER :
+					  ALERT_DECODE_ERROR;
+	return ret;
+}

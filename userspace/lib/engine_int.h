@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The engine's insides, shared by the I/O core (engine.c), the state
+ * tables (tables.c) and the per-role message handlers (tls13_client.c,
+ * tls13_server.c).
+ *
+ * Implementation notes:
+ * - Input arrives record by record: exactly a 5-byte header, then exactly
+ *   its body (engine.c). Handshake bytes from records accumulate in hs_in
+ *   until a whole message is there; then the message is checked against
+ *   the state table (is it the one expected next, from the peer?) and its
+ *   handler runs. Handlers of our own messages run right after, until the
+ *   table says it is the peer's turn again.
+ * - Our handshake messages accumulate in hs_out and are cut into records
+ *   (flush_handshake) whenever the write keys are about to change and at
+ *   the end of each step, so a flight is coalesced into as few records as
+ *   the 2^14 limit allows.
+ * - All secrets live in this struct or in buffers that are scrubbed on
+ *   free, on failure and when no longer needed.
+ */
+#ifndef TLSK_ENGINE_INT_H
+#define TLSK_ENGINE_INT_H
+
+#include <stdbool.h>
+
+#include "alerts.h"
+#include "codec.h"
+#include "config.h"
+#include "hsrecord.h"
+#include "keysched.h"
+#include "suites.h"
+#include "tables.h"
+
+#define MAX_HS_MSG_LEN		(1u << 17)	/* certificate chains */
+#define MAX_PEER_SIGALGS	32
+#define MAX_TICKETS		8
+#define MAX_EARLY_DATA_SKIP	(64u * 1024)
+#define TLSK_MAX_DHE_LEN	48		/* P-384 x coordinate */
+
+enum hs_type {
+	HS_CLIENT_HELLO = 1,
+	HS_SERVER_HELLO = 2,
+	HS_NEW_SESSION_TICKET = 4,
+	HS_END_OF_EARLY_DATA = 5,
+	HS_ENCRYPTED_EXTENSIONS = 8,
+	HS_CERTIFICATE = 11,
+	HS_CERTIFICATE_REQUEST = 13,
+	HS_CERTIFICATE_VERIFY = 15,
+	HS_FINISHED = 20,
+	HS_KEY_UPDATE = 24,
+	HS_MESSAGE_HASH = 254,
+};
+
+/* a resumable session: what a ticket holds, and what a client stores */
+struct session {
+	uint16_t suite;
+	uint8_t psk[TLSK_MAX_HASH_LEN];
+	size_t psk_len;
+	uint32_t age_add;
+	uint32_t lifetime;		/* seconds */
+	uint64_t issued_ms;		/* client: when received */
+	uint8_t alpn[256];		/* NUL-terminated */
+	uint8_t *ticket;		/* client: the opaque ticket */
+	size_t ticket_len;
+};
+
+struct tlsk_engine {
+	const struct tlsk_config *cfg;
+	enum tlsk_role role;
+	enum tlsk_state state;
+
+	/* record input */
+	uint8_t in_hdr[REC_HDR_LEN];
+	size_t in_hdr_got;
+	uint8_t in_body[REC_MAX_CIPHERTEXT];
+	size_t in_body_len, in_body_got;
+	struct buf hs_in;
+	unsigned rx_epoch;
+	size_t early_skipped;
+
+	/* output */
+	struct buf hs_out;
+	struct buf out;
+	size_t out_sent;
+	bool output_taken;		/* client: CH can no longer change */
+
+	struct hs_prot rx, tx;
+
+	/* position in the state table */
+	unsigned shape;
+	unsigned msg_index;
+
+	/* negotiation */
+	struct transcript tr;
+	const struct tlsk_suite *suite;
+	const struct tlsk_group *group;
+	EVP_PKEY *kex_key;
+	uint8_t client_random[32];
+	uint8_t session_id[32];
+	size_t session_id_len;
+	char server_name[256];
+	char alpn[256];
+	const struct cfg_cert *cert;	/* ours */
+	const struct tlsk_sigscheme *sig;
+	uint16_t peer_sigalgs[MAX_PEER_SIGALGS];
+	size_t npeer_sigalgs;
+	X509 *peer_leaf;
+	STACK_OF(X509) *peer_chain;
+	char peer_subject[256];
+	bool ccs_sent;
+	bool skip_early_data;
+	bool resumed;
+	uint8_t dhe[TLSK_MAX_DHE_LEN];		/* server: shared secret */
+	size_t dhe_len;
+
+	/* secrets (RFC 8446 7.1) */
+	uint8_t secret[TLSK_MAX_HASH_LEN];	/* early/handshake/master */
+	uint8_t c_hs[TLSK_MAX_HASH_LEN], s_hs[TLSK_MAX_HASH_LEN];
+	uint8_t c_ap[TLSK_MAX_HASH_LEN], s_ap[TLSK_MAX_HASH_LEN];
+	uint8_t res_master[TLSK_MAX_HASH_LEN];
+
+	/* client: HelloRetryRequest state */
+	struct buf cookie;
+	size_t ch1_len;
+	/* client: offered PSK; server: accepted PSK */
+	struct session psk;
+	bool psk_offered;
+	uint16_t psk_index;		/* server: identity chosen */
+	/* client: tickets received */
+	struct session tickets[MAX_TICKETS];
+	size_t ntickets;
+	uint32_t ticket_nonce;
+
+	/* sticky error */
+	uint8_t alert;
+	int alert_received;
+	int err;
+	char reason[200];
+};
+
+/* engine.c */
+int fail(struct tlsk_engine *e, uint8_t alert, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* append a handshake message (header added) to hs_out and transcript */
+int send_handshake(struct tlsk_engine *e, uint8_t type, const struct buf *body);
+/* the same for post-handshake messages, which the transcript omits */
+int send_post_handshake(struct tlsk_engine *e, uint8_t type,
+			const struct buf *body);
+int flush_handshake(struct tlsk_engine *e);
+int run_own_messages(struct tlsk_engine *e);
+int send_ccs(struct tlsk_engine *e);
+int set_rx_keys(struct tlsk_engine *e, const uint8_t *secret);
+int set_tx_keys(struct tlsk_engine *e, const uint8_t *secret);
+const EVP_MD *engine_md(const struct tlsk_engine *e);
+size_t engine_hash_len(const struct tlsk_engine *e);
+
+/* shared by both roles (tls13_common.c) */
+extern const uint8_t hrr_random[32];
+int derive_handshake_secrets(struct tlsk_engine *e, const uint8_t *dhe,
+			     size_t dhe_len);
+int derive_application_secrets(struct tlsk_engine *e);
+int derive_resumption_master(struct tlsk_engine *e);
+int write_certificate(struct tlsk_engine *e, const struct cfg_cert *c);
+int read_certificate(struct tlsk_engine *e, struct rd *body);
+int write_certificate_verify(struct tlsk_engine *e);
+int read_certificate_verify(struct tlsk_engine *e, struct rd *body);
+int write_finished(struct tlsk_engine *e);
+int read_finished(struct tlsk_engine *e, struct rd *body);
+int put_sigalgs(struct buf *b);
+int parse_sigalgs(struct tlsk_engine *e, struct rd *ext);
+const struct tlsk_sigscheme *pick_sigscheme(const struct tlsk_engine *e,
+					    EVP_PKEY *key);
+int verify_peer_chain(struct tlsk_engine *e);
+void session_clear(struct session *s);
+
+/* tls13_client.c / tls13_server.c */
+int client_start(struct tlsk_engine *e);
+int client_read_new_session_ticket(struct tlsk_engine *e, struct rd *body);
+int server_send_tickets(struct tlsk_engine *e);
+
+/* ticket.c */
+int ticket_seal(const struct tlsk_config *cfg, const struct session *s,
+		struct buf *out);
+/* 0, or -ENOENT when the ticket is not ours, unreadable or expired */
+int ticket_open(const struct tlsk_config *cfg, const uint8_t *t, size_t len,
+		struct session *s);
+int session_encode(const struct session *s, struct buf *out);
+int session_decode(const uint8_t *p, size_t len, struct session *s);
+
+#endif /* TLSK_ENGINE_INT_H */

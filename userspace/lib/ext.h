@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* Hello extensions (RFC 8446, 4.2): collecting a message's extensions. */
+#ifndef TLSK_EXT_H
+#define TLSK_EXT_H
+
+#include <stdbool.h>
+
+#include "codec.h"
+
+struct tlsk_engine;
+
+enum ext_type {
+	EXT_SERVER_NAME = 0,
+	EXT_SUPPORTED_GROUPS = 10,
+	EXT_SIGNATURE_ALGORITHMS = 13,
+	EXT_ALPN = 16,
+	EXT_RECORD_SIZE_LIMIT = 28,
+	EXT_PRE_SHARED_KEY = 41,
+	EXT_EARLY_DATA = 42,
+	EXT_SUPPORTED_VERSIONS = 43,
+	EXT_COOKIE = 44,
+	EXT_PSK_KEY_EXCHANGE_MODES = 45,
+	EXT_SIGNATURE_ALGORITHMS_CERT = 50,
+	EXT_KEY_SHARE = 51,
+	EXT_LIST_END = 0xffff,		/* terminates `allowed` lists */
+};
+
+#define EXT_MAX 48
+
+struct exts {
+	size_t n;
+	uint16_t type[EXT_MAX];
+	struct rd data[EXT_MAX];
+};
+
+/*
+ * Read an extensions block (a u16 vector) into x. `allowed` lists the
+ * types that may appear (ending with EXT_LIST_END). Unknown types are skipped when
+ * ignore_unknown (a ClientHello, or a CertificateRequest: RFC 8446 4.2),
+ * otherwise they fail with unsupported_extension. Duplicates fail with
+ * illegal_parameter. Returns 0 or the engine's error.
+ */
+int exts_read(struct tlsk_engine *e, struct rd *r, struct exts *x,
+	      const uint16_t *allowed, bool ignore_unknown, const char *where);
+/* the extension's data, or NULL when absent */
+struct rd *exts_get(struct exts *x, uint16_t type);
+
+#endif /* TLSK_EXT_H */

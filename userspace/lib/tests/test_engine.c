@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: MIT
+/* Engine against engine, in memory: every suite and group, HRR, ALPN,
+ * SNI, client authentication, resumption, certificate failures. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../tests/tap.h"
+#include "alerts.h"
+#include "harness.h"
+#include "testpki.h"
+
+static struct testpki pki;
+
+struct pair {
+	struct tlsk_config *ccfg, *scfg;
+	struct tlsk_engine *c, *s;
+	struct buf c2s, s2c;
+};
+
+static struct tlsk_config *server_config(const char *kind)
+{
+	struct tlsk_config *cfg = tlsk_config_new();
+	char chain[32], key[32];
+
+	snprintf(chain, sizeof(chain), "%s.chain", kind);
+	snprintf(key, sizeof(key), "%s.key", kind);
+	CHECK(!tlsk_config_add_cert(cfg, testpki_path(&pki, chain),
+				    testpki_path(&pki, key)));
+	return cfg;
+}
+
+static struct tlsk_config *client_config(void)
+{
+	struct tlsk_config *cfg = tlsk_config_new();
+
+	CHECK(!tlsk_config_load_ca_file(cfg, testpki_path(&pki, "root.crt")));
+	CHECK(!tlsk_config_set_verify(cfg, TLSK_VERIFY_REQUIRE));
+	return cfg;
+}
+
+static void pair_start(struct pair *p, const char *host)
+{
+	p->c = tlsk_engine_new(p->ccfg, TLSK_ROLE_CLIENT);
+	p->s = tlsk_engine_new(p->scfg, TLSK_ROLE_SERVER);
+	memset(&p->c2s, 0, sizeof(p->c2s));
+	memset(&p->s2c, 0, sizeof(p->s2c));
+	if (host)
+		CHECK(!tlsk_engine_set_server_name(p->c, host));
+}
+
+static void pair_run(struct pair *p)
+{
+	run_pair(p->c, p->s, &p->c2s, &p->s2c, 0);
+}
+
+static void report(struct tlsk_engine *e, const char *who)
+{
+	const char *why;
+	uint8_t alert;
+	int received;
+
+	if (tlsk_engine_state(e) == TLSK_STATE_FAILED) {
+		tlsk_engine_error(e, &alert, &received, &why);
+		printf("# %s failed: %s (alert %u%s)\n", who, why, alert,
+		       received ? " received" : "");
+	}
+}
+
+static bool pair_established(struct pair *p)
+{
+	report(p->c, "client");
+	report(p->s, "server");
+	return tlsk_engine_state(p->c) == TLSK_STATE_ESTABLISHED &&
+	       tlsk_engine_state(p->s) == TLSK_STATE_ESTABLISHED;
+}
+
+static void pair_free_engines(struct pair *p)
+{
+	tlsk_engine_free(p->c);
+	tlsk_engine_free(p->s);
+	buf_free(&p->c2s);
+	buf_free(&p->s2c);
+	p->c = p->s = NULL;
+}
+
+static void pair_free(struct pair *p)
+{
+	pair_free_engines(p);
+	tlsk_config_free(p->ccfg);
+	tlsk_config_free(p->scfg);
+}
+
+static uint8_t failure_alert(struct tlsk_engine *e, int *received)
+{
+	uint8_t alert = 0;
+
+	CHECK(tlsk_engine_state(e) == TLSK_STATE_FAILED);
+	tlsk_engine_error(e, &alert, received, NULL);
+	return alert;
+}
+
+static void full_handshake_ec256(void)
+{
+	struct pair p = { .ccfg = client_config(), .scfg = server_config("ec256") };
+	struct tlsk_session_info ci, si;
+
+	pair_start(&p, "localhost");
+	pair_run(&p);
+	CHECK(pair_established(&p));
+	CHECK(keys_agree(p.c, p.s, 0) == false);	/* NST not yet read */
+	CHECK(read_post_handshake(p.c, &p.s2c) == 1);
+	CHECK(keys_agree(p.c, p.s, 1));
+	CHECK(!tlsk_engine_info(p.c, &ci) && !tlsk_engine_info(p.s, &si));
+	CHECK(ci.suite == si.suite && ci.suite == 0x1301);
+	CHECK(!strcmp(ci.group, "x25519") && !ci.resumed);
+	CHECK(ci.peer && strstr(ci.peer, "ec256"));
+	CHECK(tlsk_engine_want(p.c) == 0 && tlsk_engine_want(p.s) == 0);
+	pair_free(&p);
+}
+
+static void every_suite_and_group(void)
+{
+	static const char *suites[] = { "TLS_AES_128_GCM_SHA256",
+		"TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+		"TLS_AES_128_CCM_SHA256" };
+	static const char *groups[] = { "x25519", "secp256r1", "secp384r1" };
+
+	for (size_t i = 0; i < 4; i++)
+		for (size_t g = 0; g < 3; g++) {
+			struct pair p = { .ccfg = client_config(), .scfg = server_config("ec256") };
+			struct tlsk_session_info info;
+
+			tlsk_config_set_tls13_suites(p.ccfg, suites[i]);
+			tlsk_config_set_groups(p.ccfg, groups[g]);
+			pair_start(&p, "localhost");
+			pair_run(&p);
+			CHECK(pair_established(&p));
+			CHECK(read_post_handshake(p.c, &p.s2c) == 1);
+			CHECK(keys_agree(p.c, p.s, 1));
+			CHECK(!tlsk_engine_info(p.s, &info));
+			CHECK(!strcmp(info.suite_name, suites[i]));
+			CHECK(!strcmp(info.group, groups[g]));
+			pair_free(&p);
+		}
+}
+
+static void every_certificate_type(void)
+{
+	static const char *kinds[] = { "ec256", "ec384", "rsa", "ed25519" };
+
+	for (size_t i = 0; i < 4; i++) {
+		struct pair p = { .ccfg = client_config(), .scfg = server_config(kinds[i]) };
+
+		pair_start(&p, "server.test");
+		pair_run(&p);
+		CHECK(pair_established(&p));
+		pair_free(&p);
+	}
+}
+
+static void byte_at_a_time(void)
+{
+	struct pair p = { .ccfg = client_config(), .scfg = server_config("rsa") };
+
+	pair_start(&p, "localhost");
+	run_pair(p.c, p.s, &p.c2s, &p.s2c, 1);
+	CHECK(pair_established(&p));
+	pair_free(&p);
+}
+
+static void hello_retry_request(void)
+{
+	struct pair p = { .ccfg = client_config(), .scfg = server_config("ec256") };
+	struct tlsk_session_info info;
+
+	/* the client's first share is x25519; the server only takes P-384 */
+	tlsk_config_set_groups(p.ccfg, "x25519:secp384r1");
+	tlsk_config_set_groups(p.scfg, "secp384r1");
+	pair_start(&p, "localhost");
+	pair_run(&p);
+	CHECK(pair_established(&p));
+	CHECK(!tlsk_engine_info(p.c, &info) && !strcmp(info.group, "secp384r1"));
+	CHECK(read_post_handshake(p.c, &p.s2c) == 1);
+	CHECK(keys_agree(p.c, p.s, 1));
+	pair_free(&p);
+}
+
+static void alpn_negotiated(void)
+{
+	struct pair p = { .ccfg = client_config(), .scfg = server_config("ec256") };
+	struct tlsk_session_info ci, si;
+
+	tlsk_config_set_alpn(p.ccfg, "h2,http/1.1");
+	tlsk_config_set_alpn(p.scfg, "http/1.1,h2");
+	pair_start(&p, "localhost");
+	pair_run(&p);
+	CHECK(pair_established(&p));
+	tlsk_engine_info(p.c, &ci);
+	tlsk_engine_info(p.s, &si);
+	CHECK(ci.alpn && si.alpn && !strcmp(ci.alpn, "http/1.1") &&
+	      !strcmp(si.alpn, "http/1.1"));
+	pair_free(&p);
+}
+
+static void alpn_mismatch_fails(void)
+{
+	struct pair p = { .ccfg = client_config(), .scfg = server_config("ec256") };
+	int received;
+
+	tlsk_config_set_alpn(p.ccfg, "h2");
+	tlsk_config_set_alpn(p.scfg, "smtp");
+	pair_start(&p, "localhost");
+	pair_run(&p);
+	CHECK(failure_alert(p.s, &received) == ALERT_NO_APPLICATION_PROTOCOL);
+	CHECK(failure_alert(p.c, &received) == ALERT_NO_APPLICATION_PROTOCOL &&
+	      received);
+	pair_free(&p);
+}
+
+static void sni_picks_certificate(void)
+{
+	struct pair p = { .ccfg = client_config(), .scfg = server_config("ec256") };
+	struct tlsk_session_info info;
+
+	CHECK(!tlsk_config_add_cert(p.scfg, testpki_path(&pki, "other.chain"),
+				    testpki_path(&pki, "other.key")));
+	pair_start(&p, "other.test");
+	pair_run(&p);
+	CHECK(pair_established(&p));
+	CHECK(!tlsk_engine_info(p.c, &info) && strstr(info.peer, "other"));
+	pair_free_engines(&p);
+	pair_start(&p, "server.test");	/* falls back to the first */
+	pair_run(&p);
+	CHECK(pair_established(&p));
+	CHECK(!tlsk_engine_info(p.c, &info) && strstr(info.peer, "ec256"));
+	pair_free(&p);
+}
+
+static void expect_client_rejects(const char *kind, const char *host,
+				  uint8_t alert, const char *why)
+{
+	struct pair p = { .ccfg = client_config(), .scfg = server_config(kind) };
+	const char *reason;
+	int received;
+
+	pair_start(&p, host);
+	pair_run(&p);
+	CHECK(failure_alert(p.c, &received) == alert && !received);
+	tlsk_engine_error(p.c, NULL, NULL, &reason);
+	CHECK(reason && strstr(reason, why));
+	if (!reason || !strstr(reason, why))
+		printf("# reason: %s\n", reason ? reason : "(none)");
+	CHECK(failure_alert(p.s, &received) == alert && received);
+	pair_free(&p);
+}
+
+static void bad_certificates_get_the_right_alert(void)
+{
+	expect_client_rejects("expired", "localhost", ALERT_CERTIFICATE_EXPIRED,
+			      "expired");
+	expect_client_rejects("ec256", "wrong.test", ALERT_BAD_CERTIFICATE,
+			      "host name");
+	expect_client_rejects("rogue", "localhost", ALERT_UNKNOWN_CA,
+			      "issuer");
+}
+
+static void client_auth(enum tlsk_verify mode, bool client_has_cert,
+			bool expect_ok)
+{
+	struct pair p = { .ccfg = client_config(), .scfg = server_config("ec256") };
+	struct tlsk_session_info si;
+	int received;
+
+	tlsk_config_set_verify(p.scfg, mode);
+	CHECK(!tlsk_config_load_ca_file(p.scfg, testpki_path(&pki, "root.crt")));
+	if (client_has_cert)
+		CHECK(!tlsk_config_add_cert(p.ccfg,
+					    testpki_path(&pki, "client.chain"),
+					    testpki_path(&pki, "client.key")));
+	pair_start(&p, "localhost");
+	pair_run(&p);
+	if (expect_ok) {
+		CHECK(pair_established(&p));
+		CHECK(read_post_handshake(p.c, &p.s2c) == 1);
+		CHECK(keys_agree(p.c, p.s, 1));
+		tlsk_engine_info(p.s, &si);
+		CHECK(client_has_cert ? si.peer && strstr(si.peer, "client") :
+					!si.peer);
+	} else {
+		CHECK(failure_alert(p.s, &received) == ALERT_CERTIFICATE_REQUIRED);
+	}
+	pair_free(&p);
+}
+
+static void client_auth_required(void)
+{
+	client_auth(TLSK_VERIFY_REQUIRE, true, true);
+}
+
+static void client_auth_optional_without_cert(void)
+{
+	client_auth(TLSK_VERIFY_OPTIONAL, false, true);
+}
+
+static void client_auth_required_without_cert_fails(void)
+{
+	client_auth(TLSK_VERIFY_REQUIRE, false, false);
+}
+
+static void resumption(void)
+{
+	struct pair p = { .ccfg = client_config(), .scfg = server_config("ec256") };
+	struct tlsk_session_info info;
+	uint8_t blob[1024];
+	size_t len = sizeof(blob);
+
+	tlsk_config_set_alpn(p.ccfg, "h2");
+	tlsk_config_set_alpn(p.scfg, "h2");
+	pair_start(&p, "localhost");
+	pair_run(&p);
+	CHECK(pair_established(&p));
+	CHECK(read_post_handshake(p.c, &p.s2c) == 1);
+	CHECK(!tlsk_engine_get_session(p.c, blob, &len));
+	pair_free_engines(&p);
+
+	pair_start(&p, "localhost");
+	CHECK(!tlsk_engine_set_session(p.c, blob, len));
+	pair_run(&p);
+	CHECK(pair_established(&p));
+	CHECK(!tlsk_engine_info(p.c, &info) && info.resumed);
+	CHECK(!tlsk_engine_info(p.s, &info) && info.resumed);
+	CHECK(info.alpn && !strcmp(info.alpn, "h2"));
+	CHECK(read_post_handshake(p.c, &p.s2c) == 1);
+	CHECK(keys_agree(p.c, p.s, 1));
+	pair_free(&p);
+}
+
+static void resumption_with_foreign_ticket_goes_full(void)
+{
+	struct pair p = { .ccfg = client_config(), .scfg = server_config("ec256") };
+	struct tlsk_config *other = server_config("ec256");
+	struct tlsk_session_info info;
+	uint8_t blob[1024];
+	size_t len = sizeof(blob);
+
+	pair_start(&p, "localhost");
+	pair_run(&p);
+	CHECK(read_post_handshake(p.c, &p.s2c) == 1);
+	CHECK(!tlsk_engine_get_session(p.c, blob, &len));
+	pair_free_engines(&p);
+	/* a server with another ticket key cannot read it */
+	tlsk_config_free(p.scfg);
+	p.scfg = other;
+	pair_start(&p, "localhost");
+	CHECK(!tlsk_engine_set_session(p.c, blob, len));
+	pair_run(&p);
+	CHECK(pair_established(&p));
+	CHECK(!tlsk_engine_info(p.c, &info) && !info.resumed);
+	pair_free(&p);
+}
+
+int main(void)
+{
+	if (testpki_make(&pki)) {
+		printf("Bail out! cannot make test PKI\n");
+		return 1;
+	}
+	RUN(full_handshake_ec256);
+	RUN(every_suite_and_group);
+	RUN(every_certificate_type);
+	RUN(byte_at_a_time);
+	RUN(hello_retry_request);
+	RUN(alpn_negotiated);
+	RUN(alpn_mismatch_fails);
+	RUN(sni_picks_certificate);
+	RUN(bad_certificates_get_the_right_alert);
+	RUN(client_auth_required);
+	RUN(client_auth_optional_without_cert);
+	RUN(client_auth_required_without_cert_fails);
+	RUN(resumption);
+	RUN(resumption_with_foreign_ticket_goes_full);
+	testpki_remove(&pki);
+	return tap_done();
+}

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+#include "testpki.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+const char *testpki_path(const struct testpki *pki, const char *file)
+{
+	static char paths[8][128];
+	static int next;
+	char *p = paths[next++ % 8];
+
+	snprintf(p, 128, "%s/%s", pki->dir, file);
+	return p;
+}
+
+static EVP_PKEY *make_key(const char *kind)
+{
+	if (!strcmp(kind, "rsa"))
+		return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	if (!strcmp(kind, "ed25519"))
+		return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	if (!strcmp(kind, "ec384"))
+		return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+	return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+}
+
+static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *ext;
+
+	X509V3_set_ctx_nodb(&ctx);
+	X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+	if (ext) {
+		X509_add_ext(x, ext, -1);
+		X509_EXTENSION_free(ext);
+	}
+}
+
+struct cert_spec {
+	const char *cn;
+	const char *san;	/* NULL for a CA */
+	const char *eku;
+	long not_before, not_after;	/* seconds from now */
+};
+
+static X509 *make_cert(const struct cert_spec *spec, EVP_PKEY *key,
+		       X509 *issuer, EVP_PKEY *issuer_key)
+{
+	static long serial = 1;
+	X509 *x = X509_new();
+	X509_NAME *name = X509_NAME_new();
+
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+				   (const unsigned char *)spec->cn, -1, -1, 0);
+	X509_set_subject_name(x, name);
+	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name);
+	X509_gmtime_adj(X509_getm_notBefore(x), spec->not_before);
+	X509_gmtime_adj(X509_getm_notAfter(x), spec->not_after);
+	X509_set_pubkey(x, key);
+	if (spec->san) {
+		add_ext(x, issuer, NID_basic_constraints, "critical,CA:FALSE");
+		add_ext(x, issuer, NID_subject_alt_name, spec->san);
+		add_ext(x, issuer, NID_ext_key_usage, spec->eku);
+	} else {
+		add_ext(x, issuer, NID_basic_constraints, "critical,CA:TRUE");
+		add_ext(x, issuer, NID_key_usage, "critical,keyCertSign,cRLSign");
+	}
+	add_ext(x, issuer, NID_subject_key_identifier, "hash");
+	X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256());
+	X509_NAME_free(name);
+	return x;
+}
+
+static int write_pem(const struct testpki *pki, const char *file, X509 *a,
+		     X509 *b, EVP_PKEY *key)
+{
+	FILE *f = fopen(testpki_path(pki, file), "w");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = key ? PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) :
+		   PEM_write_X509(f, a) && (!b || PEM_write_X509(f, b));
+	fclose(f);
+	return ok ? 0 : -1;
+}
+
+struct leaf_spec {
+	const char *name;
+	const char *keykind;
+	const char *san;
+	const char *eku;
+	long not_after;
+	int rogue;
+};
+
+static const struct leaf_spec leaves[] = {
+	{ "ec256", "ec256", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 0 },
+	{ "ec384", "ec384", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 0 },
+	{ "rsa", "rsa", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 0 },
+	{ "ed25519", "ed25519", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 0 },
+	{ "other", "ec256", "DNS:other.test", "serverAuth", 86400, 0 },
+	{ "expired", "ec256", "DNS:localhost,DNS:server.test", "serverAuth", -3600, 0 },
+	{ "client", "ec256", "DNS:client.test", "clientAuth", 86400, 0 },
+	{ "rogue", "ec256", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 1 },
+};
+
+int testpki_make(struct testpki *pki)
+{
+	struct cert_spec root_spec = { "tlsk test root", NULL, NULL, -86400, 86400 * 30 };
+	struct cert_spec int_spec = { "tlsk test intermediate", NULL, NULL, -86400, 86400 * 30 };
+	struct cert_spec rogue_spec = { "rogue root", NULL, NULL, -86400, 86400 * 30 };
+	EVP_PKEY *root_key = make_key("ec256"), *int_key = make_key("ec256");
+	EVP_PKEY *rogue_key = make_key("ec256");
+	X509 *root, *inter, *rogue;
+	int ret = 0;
+
+	snprintf(pki->dir, sizeof(pki->dir), "/tmp/tlsk-pki-XXXXXX");
+	if (!mkdtemp(pki->dir))
+		return -1;
+	root = make_cert(&root_spec, root_key, NULL, NULL);
+	inter = make_cert(&int_spec, int_key, root, root_key);
+	rogue = make_cert(&rogue_spec, rogue_key, NULL, NULL);
+	ret |= write_pem(pki, "root.crt", root, NULL, NULL);
+	for (size_t i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+		const struct leaf_spec *l = &leaves[i];
+		struct cert_spec spec = { l->name, l->san, l->eku,
+			l->not_after < 0 ? -86400 : -3600, l->not_after };
+		EVP_PKEY *key = make_key(l->keykind);
+		X509 *issuer = l->rogue ? rogue : inter;
+		X509 *leaf = make_cert(&spec, key, issuer,
+				       l->rogue ? rogue_key : int_key);
+		char file[64];
+
+		snprintf(file, sizeof(file), "%s.chain", l->name);
+		ret |= write_pem(pki, file, leaf, issuer, NULL);
+		snprintf(file, sizeof(file), "%s.key", l->name);
+		ret |= write_pem(pki, file, NULL, NULL, key);
+		X509_free(leaf);
+		EVP_PKEY_free(key);
+	}
+	X509_free(root);
+	X509_free(inter);
+	X509_free(rogue);
+	EVP_PKEY_free(root_key);
+	EVP_PKEY_free(int_key);
+	EVP_PKEY_free(rogue_key);
+	return ret;
+}
+
+void testpki_remove(struct testpki *pki)
+{
+	char cmd[128];
+
+	if (!pki->dir[0] || strncmp(pki->dir, "/tmp/tlsk-pki-", 14))
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", pki->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "# could not remove %s\n", pki->dir);
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Session state on the wire: stateless tickets (server) and the session
+ * blob a client stores.
+ *
+ * Ticket: key_name(16) | nonce(12) | AES-256-GCM(state) | tag(16), with
+ * key_name as additional data, so a ticket opens only under the key it
+ * names and any change to it is detected. The key comes from the
+ * config's pluggable source (tlsk_config_set_ticket_keys).
+ */
+#include "engine_int.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#define TICKET_NAME_LEN 16
+#define TICKET_NONCE_LEN 12
+#define TICKET_OVERHEAD (TICKET_NAME_LEN + TICKET_NONCE_LEN + 16)
+#define SESSION_MAGIC 0x544b5331	/* "TKS1" */
+
+/* the fields both encodings share */
+static void put_state(struct buf *b, const struct session *s)
+{
+	size_t pos;
+
+	buf_u16(b, s->suite);
+	buf_u64(b, s->issued_ms);
+	buf_u32(b, s->age_add);
+	buf_u32(b, s->lifetime);
+	pos = buf_open_vec(b, 1);
+	buf_put(b, s->psk, s->psk_len);
+	buf_close_vec(b, pos, 1);
+	pos = buf_open_vec(b, 1);
+	buf_put(b, s->alpn, strnlen((const char *)s->alpn, 255));
+	buf_close_vec(b, pos, 1);
+}
+
+static int get_state(struct rd *r, struct session *s)
+{
+	struct rd psk, alpn;
+	uint64_t hi;
+
+	s->suite = rd_u16(r);
+	hi = rd_u32(r);
+	s->issued_ms = hi << 32 | rd_u32(r);
+	s->age_add = rd_u32(r);
+	s->lifetime = rd_u32(r);
+	if (!rd_vec(r, 1, 32, TLSK_MAX_HASH_LEN, &psk) ||
+	    !rd_vec(r, 1, 0, 255, &alpn) || !tlsk_suite_by_id(s->suite))
+		return -EINVAL;
+	s->psk_len = rd_left(&psk);
+	memcpy(s->psk, rd_ptr(&psk), s->psk_len);
+	memcpy(s->alpn, rd_ptr(&alpn), rd_left(&alpn));
+	s->alpn[rd_left(&alpn)] = 0;
+	return 0;
+}
+
+static int gcm(int enc, const uint8_t *key, const uint8_t *nonce,
+	       const uint8_t *aad, const uint8_t *in, size_t len, uint8_t *out,
+	       uint8_t *tag)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int n, ok;
+
+	ok = ctx && EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce,
+				      enc) &&
+	     EVP_CipherUpdate(ctx, NULL, &n, aad, TICKET_NAME_LEN) &&
+	     EVP_CipherUpdate(ctx, out, &n, in, (int)len) &&
+	     (enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, 16, tag)) &&
+	     EVP_CipherFinal_ex(ctx, out + n, &n) &&
+	     (!enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16, tag));
+	EVP_CIPHER_CTX_free(ctx);
+	return ok ? 0 : -EBADMSG;
+}
+
+int ticket_seal(const struct tlsk_config *cfg, const struct session *s,
+		struct buf *out)
+{
+	uint8_t name[TICKET_NAME_LEN], key[32], nonce[TICKET_NONCE_LEN];
+	struct buf state = { 0 };
+	size_t start = out->len;
+	uint8_t *p;
+	int ret = -EIO;
+
+	put_state(&state, s);
+	if (!state.bad && !cfg->ticket_keys.current(cfg->ticket_keys.arg,
+						     name, key) &&
+	    RAND_bytes(nonce, sizeof(nonce)) == 1) {
+		buf_put(out, name, sizeof(name));
+		buf_put(out, nonce, sizeof(nonce));
+		buf_put(out, state.p, state.len + 16);	/* room for the tag */
+		if (!out->bad) {
+			p = out->p + start + TICKET_NAME_LEN + TICKET_NONCE_LEN;
+			ret = gcm(1, key, nonce, name, p, state.len, p,
+				  p + state.len);
+		}
+	}
+	OPENSSL_cleanse(key, sizeof(key));
+	buf_free(&state);
+	return ret;
+}
+
+int ticket_open(const struct tlsk_config *cfg, const uint8_t *t, size_t len,
+		struct session *s)
+{
+	uint8_t key[32], *plain;
+	size_t n;
+	struct rd r;
+	int ret = -ENOENT;
+
+	if (len <= TICKET_OVERHEAD)
+		return -ENOENT;
+	n = len - TICKET_OVERHEAD;
+	plain = OPENSSL_malloc(n);
+	if (!plain)
+		return -ENOMEM;
+	if (!cfg->ticket_keys.lookup(cfg->ticket_keys.arg, t, key) &&
+	    !gcm(0, key, t + TICKET_NAME_LEN, t,
+		 t + TICKET_NAME_LEN + TICKET_NONCE_LEN, n, plain,
+		 (uint8_t *)t + len - 16)) {
+		rd_init(&r, plain, n);
+		if (!get_state(&r, s) && rd_done(&r))
+			ret = 0;
+	}
+	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_clear_free(plain, n);
+	return ret;
+}
+
+int session_encode(const struct session *s, struct buf *out)
+{
+	size_t pos;
+
+	buf_u32(out, SESSION_MAGIC);
+	put_state(out, s);
+	pos = buf_open_vec(out, 2);
+	buf_put(out, s->ticket, s->ticket_len);
+	buf_close_vec(out, pos, 2);
+	return out->bad ? -ENOMEM : 0;
+}
+
+int session_decode(const uint8_t *p, size_t len, struct session *s)
+{
+	struct rd r, ticket;
+
+	rd_init(&r, p, len);
+	if (rd_u32(&r) != SESSION_MAGIC || get_state(&r, s) ||
+	    !rd_vec(&r, 2, 1, 0xffff, &ticket) || !rd_done(&r)) {
+		session_clear(s);
+		return -EINVAL;
+	}
+	s->ticket = OPENSSL_memdup(rd_ptr(&ticket), rd_left(&ticket));
+	if (!s->ticket) {
+		session_clear(s);
+		return -ENOMEM;
+	}
+	s->ticket_len = rd_left(&ticket);
+	return 0;
+}
