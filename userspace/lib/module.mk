@@ -28,3 +28,6 @@ $(eval $(call program,test_keysched,lib/tests/test_keysched.c))
 LIB_TEST_HELPERS := lib/tests/harness.c lib/tests/testpki.c
 HOST_TESTS += test_engine
 $(eval $(call program,test_engine,lib/tests/test_engine.c $(LIB_TEST_HELPERS)))
+
+HOST_TESTS += test_interop
+$(eval $(call program,test_interop,lib/tests/test_interop.c $(LIB_TEST_HELPERS),-lssl))

@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Interop against OpenSSL's libssl in memory (test code only links
+ * libssl): an SSL object over memory BIOs is the peer, in both roles.
+ * Both sides must agree on the suite, and a record protected with the
+ * keys the engine exports must be readable by OpenSSL and vice versa.
+ */
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "../../tests/tap.h"
+#include "harness.h"
+#include "hsrecord.h"
+#include "suites.h"
+#include "testpki.h"
+
+static struct testpki pki;
+
+struct peer {
+	SSL_CTX *ctx;
+	SSL *ssl;
+	BIO *in, *out;		/* what OpenSSL reads / writes */
+};
+
+static const unsigned char alpn_h2[] = { 2, 'h', '2' };
+
+static int select_h2(SSL *ssl, const unsigned char **out,
+		     unsigned char *outlen, const unsigned char *in,
+		     unsigned int inlen, void *arg)
+{
+	(void)ssl;
+	(void)arg;
+	if (SSL_select_next_proto((unsigned char **)out, outlen, alpn_h2,
+				  sizeof(alpn_h2), in, inlen) !=
+	    OPENSSL_NPN_NEGOTIATED)
+		return SSL_TLSEXT_ERR_ALERT_FATAL;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+static SSL_CTX *ossl_ctx(bool server, const char *suites, const char *groups)
+{
+	SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() :
+				   TLS_client_method());
+
+	SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+	SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
+	if (suites)
+		CHECK(SSL_CTX_set_ciphersuites(ctx, suites) == 1);
+	if (groups)
+		CHECK(SSL_CTX_set1_groups_list(ctx, groups) == 1);
+	CHECK(SSL_CTX_load_verify_locations(ctx, testpki_path(&pki, "root.crt"),
+					    NULL) == 1);
+	if (server) {
+		CHECK(SSL_CTX_use_certificate_chain_file(ctx,
+			testpki_path(&pki, "ec256.chain")) == 1);
+		CHECK(SSL_CTX_use_PrivateKey_file(ctx,
+			testpki_path(&pki, "ec256.key"), SSL_FILETYPE_PEM) == 1);
+		SSL_CTX_set_alpn_select_cb(ctx, select_h2, NULL);
+	} else {
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+		SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT);
+	}
+	return ctx;
+}
+
+static void peer_start(struct peer *p, bool server)
+{
+	p->ssl = SSL_new(p->ctx);
+	p->in = BIO_new(BIO_s_mem());
+	p->out = BIO_new(BIO_s_mem());
+	SSL_set_bio(p->ssl, p->in, p->out);
+	if (server) {
+		SSL_set_accept_state(p->ssl);
+	} else {
+		SSL_set_connect_state(p->ssl);
+		SSL_set_tlsext_host_name(p->ssl, "localhost");
+		SSL_set1_host(p->ssl, "localhost");
+	}
+}
+
+static void peer_free(struct peer *p)
+{
+	/* a connection freed without a shutdown poisons its session */
+	if (SSL_is_init_finished(p->ssl))
+		SSL_set_shutdown(p->ssl, SSL_SENT_SHUTDOWN |
+				 SSL_RECEIVED_SHUTDOWN);
+	SSL_free(p->ssl);
+	p->ssl = NULL;
+}
+
+/* move bytes both ways until neither side makes progress */
+static void run_with_openssl(struct tlsk_engine *e, struct peer *p,
+			     struct buf *to_engine)
+{
+	struct buf to_ssl = { 0 };
+	uint8_t tmp[16384];
+
+	for (int i = 0; i < 1000; i++) {
+		bool moved = false;
+		int n;
+
+		drain_output(e, &to_ssl);
+		if (to_ssl.len) {
+			BIO_write(p->in, to_ssl.p, (int)to_ssl.len);
+			buf_reset(&to_ssl);
+			moved = true;
+		}
+		if (!SSL_is_init_finished(p->ssl))
+			SSL_do_handshake(p->ssl);
+		else
+			SSL_read(p->ssl, tmp, 0);	/* tickets, alerts */
+		while ((n = BIO_read(p->out, tmp, sizeof(tmp))) > 0) {
+			buf_put(to_engine, tmp, (size_t)n);
+			moved = true;
+		}
+		moved |= feed_input(e, to_engine, 0);
+		if (!moved)
+			break;
+	}
+	buf_free(&to_ssl);
+}
+
+static const struct tlsk_suite *suite_of(const struct tlsk_traffic_keys *k)
+{
+	for (size_t i = 0; tlsk_suite_at(i); i++)
+		if (tlsk_suite_at(i)->aead == k->aead)
+			return tlsk_suite_at(i);
+	return NULL;
+}
+
+static void prot_from_keys(struct hs_prot *p, struct tlsk_engine *e,
+			   enum tlsk_direction dir)
+{
+	struct tlsk_traffic_keys k;
+
+	memset(p, 0, sizeof(*p));
+	CHECK(!tlsk_engine_export_keys(e, dir, &k));
+	p->suite = suite_of(&k);
+	memcpy(p->key, k.key, k.key_len);
+	memcpy(p->iv, k.iv, k.iv_len);
+	p->seq = k.seq;
+	tlsk_keys_scrub(&k);
+}
+
+/* Our exported TX keys protect a record OpenSSL reads, and OpenSSL's
+ * record opens under our exported RX keys (after any tickets). */
+static void exchange_data(struct tlsk_engine *e, struct peer *p,
+			  struct buf *to_engine)
+{
+	static const char ping[] = "ping from tlsk", pong[] = "pong from openssl";
+	struct hs_prot tx, rx;
+	struct buf rec = { 0 };
+	uint8_t tmp[REC_MAX_CIPHERTEXT], alert;
+	bool got_pong = false;
+	int n;
+
+	prot_from_keys(&tx, e, TLSK_DIR_TX);
+	prot_from_keys(&rx, e, TLSK_DIR_RX);
+	CHECK(!hs_prot_seal(&tx, CT_APPLICATION_DATA, (const uint8_t *)ping,
+			    sizeof(ping), &rec));
+	BIO_write(p->in, rec.p, (int)rec.len);
+	n = SSL_read(p->ssl, tmp, sizeof(tmp));
+	CHECK(n == (int)sizeof(ping) && !memcmp(tmp, ping, sizeof(ping)));
+	CHECK(SSL_write(p->ssl, pong, sizeof(pong)) == (int)sizeof(pong));
+	while ((n = BIO_read(p->out, tmp, sizeof(tmp))) > 0)
+		buf_put(to_engine, tmp, (size_t)n);
+	while (to_engine->len >= REC_HDR_LEN) {
+		size_t len = (size_t)to_engine->p[3] << 8 | to_engine->p[4], pt;
+		uint8_t type;
+
+		if (to_engine->len < REC_HDR_LEN + len)
+			break;
+		memcpy(tmp, to_engine->p + REC_HDR_LEN, len);
+		CHECK(!hs_prot_open(&rx, to_engine->p, tmp, len, &type, &pt));
+		if (type == CT_HANDSHAKE)	/* a ticket: to the engine */
+			CHECK(!tlsk_engine_post_handshake(e, tmp[0], tmp + 4,
+							  pt - 4, &alert));
+		else if (type == CT_APPLICATION_DATA)
+			got_pong = pt == sizeof(pong) && !memcmp(tmp, pong, pt);
+		buf_consume(to_engine, REC_HDR_LEN + len);
+	}
+	CHECK(got_pong);
+	hs_prot_clear(&tx);
+	hs_prot_clear(&rx);
+	buf_free(&rec);
+}
+
+static void report(struct tlsk_engine *e)
+{
+	const char *why;
+
+	if (tlsk_engine_state(e) == TLSK_STATE_FAILED) {
+		tlsk_engine_error(e, NULL, NULL, &why);
+		printf("# engine failed: %s\n", why);
+	}
+}
+
+static struct tlsk_config *our_client_config(void)
+{
+	struct tlsk_config *cfg = tlsk_config_new();
+
+	CHECK(!tlsk_config_load_ca_file(cfg, testpki_path(&pki, "root.crt")));
+	return cfg;
+}
+
+static struct tlsk_config *our_server_config(void)
+{
+	struct tlsk_config *cfg = tlsk_config_new();
+
+	CHECK(!tlsk_config_add_cert(cfg, testpki_path(&pki, "rsa.chain"),
+				    testpki_path(&pki, "rsa.key")));
+	return cfg;
+}
+
+/* one handshake with our client against an OpenSSL server */
+static bool client_vs_openssl(struct tlsk_config *cfg, struct peer *srv,
+			      uint8_t *session, size_t *session_len,
+			      bool expect_resumed)
+{
+	struct tlsk_engine *e = tlsk_engine_new(cfg, TLSK_ROLE_CLIENT);
+	struct tlsk_session_info info;
+	struct buf to_engine = { 0 };
+	bool ok;
+
+	CHECK(!tlsk_engine_set_server_name(e, "localhost"));
+	if (session && expect_resumed)
+		CHECK(!tlsk_engine_set_session(e, session, *session_len));
+	peer_start(srv, true);
+	run_with_openssl(e, srv, &to_engine);
+	report(e);
+	ok = tlsk_engine_state(e) == TLSK_STATE_ESTABLISHED &&
+	     SSL_is_init_finished(srv->ssl);
+	CHECK(ok);
+	if (ok) {
+		CHECK(!tlsk_engine_info(e, &info));
+		CHECK(info.suite == (SSL_CIPHER_get_id(SSL_get_current_cipher(
+			srv->ssl)) & 0xffff));
+		CHECK(info.resumed == expect_resumed);
+		CHECK(SSL_session_reused(srv->ssl) == expect_resumed);
+		exchange_data(e, srv, &to_engine);
+		if (session && !expect_resumed)
+			CHECK(!tlsk_engine_get_session(e, session, session_len));
+	}
+	buf_free(&to_engine);
+	peer_free(srv);
+	tlsk_engine_free(e);
+	return ok;
+}
+
+static void our_client_every_suite_and_group(void)
+{
+	static const char *suites[] = { "TLS_AES_128_GCM_SHA256",
+		"TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+		"TLS_AES_128_CCM_SHA256" };
+	static const char *groups[] = { "x25519", "P-256", "P-384" };
+
+	for (size_t i = 0; i < 4; i++)
+		for (size_t g = 0; g < 3; g++) {
+			struct tlsk_config *cfg = our_client_config();
+			struct peer srv = { .ctx = ossl_ctx(true, suites[i], groups[g]) };
+
+			/* our client's first share is x25519: HRR for others */
+			CHECK(client_vs_openssl(cfg, &srv, NULL, NULL, false));
+			SSL_CTX_free(srv.ctx);
+			tlsk_config_free(cfg);
+		}
+}
+
+static void our_client_alpn_and_client_cert(void)
+{
+	struct tlsk_config *cfg = our_client_config();
+	struct peer srv = { .ctx = ossl_ctx(true, NULL, NULL) };
+
+	tlsk_config_set_alpn(cfg, "h2,http/1.1");
+	CHECK(!tlsk_config_add_cert(cfg, testpki_path(&pki, "client.chain"),
+				    testpki_path(&pki, "client.key")));
+	SSL_CTX_set_verify(srv.ctx, SSL_VERIFY_PEER |
+			   SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	CHECK(client_vs_openssl(cfg, &srv, NULL, NULL, false));
+	SSL_CTX_free(srv.ctx);
+	tlsk_config_free(cfg);
+}
+
+static void our_client_resumes_with_openssl(void)
+{
+	struct tlsk_config *cfg = our_client_config();
+	struct peer srv = { .ctx = ossl_ctx(true, NULL, NULL) };
+	uint8_t session[2048];
+	size_t len = sizeof(session);
+
+	CHECK(client_vs_openssl(cfg, &srv, session, &len, false));
+	CHECK(client_vs_openssl(cfg, &srv, session, &len, true));
+	SSL_CTX_free(srv.ctx);
+	tlsk_config_free(cfg);
+}
+
+/* one handshake with our server against an OpenSSL client */
+static bool server_vs_openssl(struct tlsk_config *cfg, struct peer *cli,
+			      SSL_SESSION **sess, bool expect_resumed)
+{
+	struct tlsk_engine *e = tlsk_engine_new(cfg, TLSK_ROLE_SERVER);
+	struct tlsk_session_info info;
+	struct buf to_engine = { 0 };
+	bool ok;
+
+	peer_start(cli, false);
+	if (sess && *sess)
+		SSL_set_session(cli->ssl, *sess);
+	run_with_openssl(e, cli, &to_engine);
+	report(e);
+	ok = tlsk_engine_state(e) == TLSK_STATE_ESTABLISHED &&
+	     SSL_is_init_finished(cli->ssl);
+	CHECK(ok);
+	if (ok) {
+		CHECK(SSL_get_verify_result(cli->ssl) == X509_V_OK);
+		CHECK(!tlsk_engine_info(e, &info));
+		CHECK(info.suite == (SSL_CIPHER_get_id(SSL_get_current_cipher(
+			cli->ssl)) & 0xffff));
+		CHECK(info.resumed == expect_resumed);
+		CHECK(SSL_session_reused(cli->ssl) == expect_resumed);
+		exchange_data(e, cli, &to_engine);
+		if (sess) {
+			SSL_SESSION_free(*sess);
+			*sess = SSL_get1_session(cli->ssl);
+		}
+	}
+	buf_free(&to_engine);
+	peer_free(cli);
+	tlsk_engine_free(e);
+	return ok;
+}
+
+static void our_server_every_suite_and_group(void)
+{
+	static const char *suites[] = { "TLS_AES_128_GCM_SHA256",
+		"TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+		"TLS_AES_128_CCM_SHA256" };
+	static const char *groups[] = { "x25519", "P-256", "P-384" };
+
+	for (size_t i = 0; i < 4; i++)
+		for (size_t g = 0; g < 3; g++) {
+			struct tlsk_config *cfg = our_server_config();
+			struct peer cli = { .ctx = ossl_ctx(false, suites[i], groups[g]) };
+
+			CHECK(server_vs_openssl(cfg, &cli, NULL, false));
+			SSL_CTX_free(cli.ctx);
+			tlsk_config_free(cfg);
+		}
+}
+
+static void our_server_hrr_alpn_client_cert(void)
+{
+	struct tlsk_config *cfg = our_server_config();
+	struct peer cli = { .ctx = ossl_ctx(false, NULL, "x25519:P-384") };
+
+	tlsk_config_set_groups(cfg, "P-384");		/* forces HRR */
+	tlsk_config_set_alpn(cfg, "h2");
+	tlsk_config_set_verify(cfg, TLSK_VERIFY_REQUIRE);
+	CHECK(!tlsk_config_load_ca_file(cfg, testpki_path(&pki, "root.crt")));
+	SSL_CTX_set_alpn_protos(cli.ctx, alpn_h2, sizeof(alpn_h2));
+	CHECK(SSL_CTX_use_certificate_chain_file(cli.ctx,
+		testpki_path(&pki, "client.chain")) == 1);
+	CHECK(SSL_CTX_use_PrivateKey_file(cli.ctx,
+		testpki_path(&pki, "client.key"), SSL_FILETYPE_PEM) == 1);
+	CHECK(server_vs_openssl(cfg, &cli, NULL, false));
+	SSL_CTX_free(cli.ctx);
+	tlsk_config_free(cfg);
+}
+
+static void our_server_resumes_openssl(void)
+{
+	struct tlsk_config *cfg = our_server_config();
+	struct peer cli = { .ctx = ossl_ctx(false, NULL, NULL) };
+	SSL_SESSION *sess = NULL;
+
+	CHECK(server_vs_openssl(cfg, &cli, &sess, false));
+	CHECK(sess && SSL_SESSION_is_resumable(sess));
+	CHECK(server_vs_openssl(cfg, &cli, &sess, true));
+	SSL_SESSION_free(sess);
+	SSL_CTX_free(cli.ctx);
+	tlsk_config_free(cfg);
+}
+
+int main(void)
+{
+	if (testpki_make(&pki)) {
+		printf("Bail out! cannot make test PKI\n");
+		return 1;
+	}
+	RUN(our_client_every_suite_and_group);
+	RUN(our_client_alpn_and_client_cert);
+	RUN(our_client_resumes_with_openssl);
+	RUN(our_server_every_suite_and_group);
+	RUN(our_server_hrr_alpn_client_cert);
+	RUN(our_server_resumes_openssl);
+	testpki_remove(&pki);
+	return tap_done();
+}
