@@ -18,12 +18,13 @@ LIBTLSK_SRCS += \
 	lib/tls13_server.c \
 	lib/ticket.c
 
-LIB_TESTS := test_codec test_keysched
+LIB_TESTS := test_codec test_keysched test_tables
 
 HOST_TESTS += $(LIB_TESTS)
 
 $(eval $(call program,test_codec,lib/tests/test_codec.c))
 $(eval $(call program,test_keysched,lib/tests/test_keysched.c))
+$(eval $(call program,test_tables,lib/tests/test_tables.c))
 
 LIB_TEST_HELPERS := lib/tests/harness.c lib/tests/testpki.c
 HOST_TESTS += test_engine
@@ -31,3 +32,6 @@ $(eval $(call program,test_engine,lib/tests/test_engine.c $(LIB_TEST_HELPERS)))
 
 HOST_TESTS += test_interop
 $(eval $(call program,test_interop,lib/tests/test_interop.c $(LIB_TEST_HELPERS),-lssl))
+
+HOST_TESTS += test_errors
+$(eval $(call program,test_errors,lib/tests/test_errors.c $(LIB_TEST_HELPERS)))
