@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: MIT
+#
+# TLS 1.2 building blocks of libtlsk (key derivation, suites, messages,
+# RSA key transport, session caches) and their unit tests. The sources
+# live in lib/ beside the TLS 1.3 engine they will be wired into; this
+# fragment keeps them out of lib/module.mk until then (docs/tls12.md).
+# Tests may link libssl as an independent implementation to check against.
+
+LIBTLSK_SRCS += lib/tls12_suites.c lib/tls12_keys.c
+
+TLS12_TESTS := tls12-suites-test tls12-keys-test
+HOST_TESTS += $(TLS12_TESTS)
+
+$(eval $(call program,tls12-suites-test,tls12/tests/suites_test.c,-lssl))
+$(eval $(call program,tls12-keys-test,\
+	tls12/tests/keys_test.c tls12/tests/ssl12.c,-lssl))
