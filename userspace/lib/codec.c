@@ -126,6 +126,15 @@ void buf_put(struct buf *b, const void *data, size_t n)
 	b->len += n;
 }
 
+uint8_t *buf_append(struct buf *b, size_t n)
+{
+	if (!buf_reserve(b, n))
+		return NULL;
+	memset(b->p + b->len, 0, n);
+	b->len += n;
+	return b->p + b->len - n;
+}
+
 static void buf_be(struct buf *b, uint64_t v, size_t n)
 {
 	uint8_t tmp[8];

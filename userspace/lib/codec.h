@@ -47,6 +47,8 @@ struct buf {
 };
 
 void buf_put(struct buf *b, const void *data, size_t n);
+/* n more zeroed bytes at the end, to be written in place; NULL if bad */
+uint8_t *buf_append(struct buf *b, size_t n);
 void buf_u8(struct buf *b, uint8_t v);
 void buf_u16(struct buf *b, uint16_t v);
 void buf_u24(struct buf *b, uint32_t v);

@@ -33,7 +33,7 @@ static void scrub_secrets(struct tlsk_engine *e)
 	OPENSSL_cleanse(e->c_ap, sizeof(e->c_ap));
 	OPENSSL_cleanse(e->s_ap, sizeof(e->s_ap));
 	OPENSSL_cleanse(e->res_master, sizeof(e->res_master));
-	OPENSSL_cleanse(e->in_body, sizeof(e->in_body));
+	OPENSSL_cleanse(e->in_rec, sizeof(e->in_rec));
 	OPENSSL_cleanse(e->dhe, sizeof(e->dhe));
 	EVP_PKEY_free(e->kex_key);
 	e->kex_key = NULL;
@@ -49,7 +49,7 @@ static void queue_alert(struct tlsk_engine *e, uint8_t desc)
 	uint8_t alert[2] = { 2 /* fatal */, desc };
 
 	/* RFC 8446 5: alerts go under the current write keys */
-	if (e->tx.suite) {
+	if (hs_prot_on(&e->tx)) {
 		hs_prot_seal(&e->tx, CT_ALERT, alert, 2, &e->out);
 	} else {
 		buf_put(&e->out, plain_hdr, sizeof(plain_hdr));
@@ -132,7 +132,7 @@ int flush_handshake(struct tlsk_engine *e)
 			   e->hs_out.len : REC_MAX_PLAINTEXT;
 		int ret = 0;
 
-		if (e->tx.suite) {
+		if (hs_prot_on(&e->tx)) {
 			ret = hs_prot_seal(&e->tx, CT_HANDSHAKE, e->hs_out.p,
 					   n, &e->out);
 		} else {
@@ -167,7 +167,7 @@ int set_tx_keys(struct tlsk_engine *e, const uint8_t *secret)
 {
 	int ret = flush_handshake(e);
 
-	if (!ret && hs_prot_set(&e->tx, e->suite, secret))
+	if (!ret && hs_prot_set(&e->tx, e->suite, secret, true))
 		ret = fail(e, ALERT_INTERNAL_ERROR, -EIO, "key derivation failed");
 	return ret;
 }
@@ -175,7 +175,7 @@ int set_tx_keys(struct tlsk_engine *e, const uint8_t *secret)
 int set_rx_keys(struct tlsk_engine *e, const uint8_t *secret)
 {
 	e->rx_epoch++;
-	if (hs_prot_set(&e->rx, e->suite, secret))
+	if (hs_prot_set(&e->rx, e->suite, secret, false))
 		return fail(e, ALERT_INTERNAL_ERROR, -EIO,
 			    "key derivation failed");
 	return 0;
@@ -306,11 +306,11 @@ static int read_ccs(struct tlsk_engine *e, const uint8_t *p, size_t len)
 
 static int read_protected(struct tlsk_engine *e)
 {
-	uint8_t type;
+	uint8_t type, *pt;
 	size_t len;
 	int ret;
 
-	if (!e->rx.suite) {
+	if (!hs_prot_on(&e->rx)) {
 		/* RFC 8446 4.2.10: 0-RTT data we declined, before keys */
 		if (e->skip_early_data &&
 		    e->early_skipped + e->in_body_len <= MAX_EARLY_DATA_SKIP) {
@@ -320,8 +320,8 @@ static int read_protected(struct tlsk_engine *e)
 		return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
 			    "application data before handshake keys");
 	}
-	ret = hs_prot_open(&e->rx, e->in_hdr, e->in_body, e->in_body_len,
-			   &type, &len);
+	ret = hs_prot_open(&e->rx, e->in_rec, REC_HDR_LEN + e->in_body_len,
+			   &type, &pt);
 	if (ret == -EBADMSG && e->skip_early_data &&
 	    e->early_skipped + e->in_body_len <= MAX_EARLY_DATA_SKIP) {
 		/* declined 0-RTT: records that fail to open are skipped */
@@ -333,30 +333,30 @@ static int read_protected(struct tlsk_engine *e)
 			    "record failed authentication");
 	if (ret == -EMSGSIZE)
 		return fail(e, ALERT_RECORD_OVERFLOW, ret, "record too large");
-	if (ret)
-		return fail(e, ALERT_UNEXPECTED_MESSAGE, ret,
-			    "record without content type");
+	if (ret < 0)
+		return fail(e, ALERT_INTERNAL_ERROR, ret, "record layer error");
+	len = (size_t)ret;
 	e->skip_early_data = false;
 	if (type == CT_ALERT)
-		return read_alert(e, e->in_body, len);
+		return read_alert(e, pt, len);
 	if (type != CT_HANDSHAKE || !len)
 		return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
 			    "unexpected record type %u during the handshake",
 			    type);
-	buf_put(&e->hs_in, e->in_body, len);
+	buf_put(&e->hs_in, pt, len);
 	return process_handshake_bytes(e);
 }
 
 static int read_record(struct tlsk_engine *e)
 {
-	const uint8_t *p = e->in_body;
+	const uint8_t *p = e->in_rec + REC_HDR_LEN;
 	size_t len = e->in_body_len;
 
-	switch (e->in_hdr[0]) {
+	switch (e->in_rec[0]) {
 	case CT_CHANGE_CIPHER_SPEC:
 		return read_ccs(e, p, len);
 	case CT_ALERT:
-		if (e->rx.suite)
+		if (hs_prot_on(&e->rx))
 			return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
 				    "plaintext alert under encryption");
 		return read_alert(e, p, len);
@@ -364,20 +364,20 @@ static int read_record(struct tlsk_engine *e)
 		return read_protected(e);
 	case CT_HANDSHAKE:
 		/* RFC 8446 5.1: no zero-length handshake fragments */
-		if (e->rx.suite || !len)
+		if (hs_prot_on(&e->rx) || !len)
 			return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
 				    "plaintext handshake record under encryption");
 		buf_put(&e->hs_in, p, len);
 		return process_handshake_bytes(e);
 	default:
 		return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
-			    "unknown record type %u", e->in_hdr[0]);
+			    "unknown record type %u", e->in_rec[0]);
 	}
 }
 
 static int check_header(struct tlsk_engine *e)
 {
-	const uint8_t *h = e->in_hdr;
+	const uint8_t *h = e->in_rec;
 	size_t len = (size_t)h[3] << 8 | h[4];
 	size_t max = h[0] == CT_APPLICATION_DATA ? REC_MAX_CIPHERTEXT :
 						   REC_MAX_PLAINTEXT;
@@ -415,19 +415,19 @@ int tlsk_engine_input(struct tlsk_engine *e, const uint8_t *buf, size_t len)
 	if (len > want)
 		return -EINVAL;
 	if (e->in_hdr_got < REC_HDR_LEN) {
-		memcpy(e->in_hdr + e->in_hdr_got, buf, len);
+		memcpy(e->in_rec + e->in_hdr_got, buf, len);
 		e->in_hdr_got += len;
 		if (e->in_hdr_got < REC_HDR_LEN || check_header(e))
 			return e->state == TLSK_STATE_FAILED ? e->err : 0;
 	} else {
-		memcpy(e->in_body + e->in_body_got, buf, len);
+		memcpy(e->in_rec + REC_HDR_LEN + e->in_body_got, buf, len);
 		e->in_body_got += len;
 	}
 	if (e->in_body_got < e->in_body_len)
 		return 0;
 	e->in_hdr_got = 0;
 	read_record(e);
-	OPENSSL_cleanse(e->in_body, e->in_body_len);
+	OPENSSL_cleanse(e->in_rec, REC_HDR_LEN + e->in_body_len);
 	return e->state == TLSK_STATE_FAILED ? e->err : 0;
 }
 
@@ -510,18 +510,9 @@ int tlsk_engine_export_keys(const struct tlsk_engine *e,
 {
 	const struct hs_prot *p = dir == TLSK_DIR_TX ? &e->tx : &e->rx;
 
-	if (e->state != TLSK_STATE_ESTABLISHED || !p->suite)
+	if (e->state != TLSK_STATE_ESTABLISHED || !hs_prot_on(p))
 		return -EINVAL;
-	memset(keys, 0, sizeof(*keys));
-	keys->version = 0x0304;
-	keys->aead = p->suite->aead;
-	memcpy(keys->key, p->key, p->suite->key_len);
-	keys->key_len = p->suite->key_len;
-	memcpy(keys->iv, p->iv, p->suite->iv_len);
-	keys->iv_len = p->suite->iv_len;
-	keys->seq = p->seq;
-	memcpy(keys->secret, p->secret, p->suite->hash_len);
-	keys->secret_len = p->suite->hash_len;
+	hs_prot_keys(p, keys);
 	return 0;
 }
 

@@ -70,9 +70,8 @@ struct tlsk_engine {
 	enum tlsk_state state;
 
 	/* record input */
-	uint8_t in_hdr[REC_HDR_LEN];
+	uint8_t in_rec[REC_HDR_LEN + REC_MAX_CIPHERTEXT];	/* hdr, body */
 	size_t in_hdr_got;
-	uint8_t in_body[REC_MAX_CIPHERTEXT];
 	size_t in_body_len, in_body_got;
 	struct buf hs_in;
 	unsigned rx_epoch;

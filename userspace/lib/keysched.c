@@ -142,8 +142,9 @@ int tlsk_traffic_key_iv(const struct tlsk_suite *s, const uint8_t *secret,
 	const EVP_MD *md = s->md();
 
 	if (tlsk_hkdf_expand_label(md, secret, "key", NULL, 0, key,
-				   s->key_len) ||
-	    tlsk_hkdf_expand_label(md, secret, "iv", NULL, 0, iv, s->iv_len))
+				   tlsk_suite_key_len(s)) ||
+	    tlsk_hkdf_expand_label(md, secret, "iv", NULL, 0, iv,
+				   TLSK_MAX_IV_LEN))
 		return -1;
 	return 0;
 }
@@ -216,12 +217,9 @@ int tr_hash_extra(const struct transcript *t, const EVP_MD *md,
 
 int tlsk_keys_next(struct tlsk_traffic_keys *keys)
 {
-	const struct tlsk_suite *s = NULL;
+	const struct tlsk_suite *s = tlsk_suite_by_aead(keys->aead);
 	uint8_t next[TLSK_MAX_HASH_LEN];
 
-	for (size_t i = 0; tlsk_suite_at(i); i++)
-		if (tlsk_suite_at(i)->aead == keys->aead)
-			s = tlsk_suite_at(i);
 	if (!s || keys->version != 0x0304 || keys->secret_len != s->hash_len)
 		return -EINVAL;
 	/* RFC 8446 7.2: application_traffic_secret_N+1 */

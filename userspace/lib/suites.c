@@ -7,20 +7,22 @@
 
 #include <openssl/core_names.h>
 
+#include "tlsk/aead.h"
+
 /* RFC 8446, B.4. Server preference order when the config names none. */
 static const struct tlsk_suite suites[] = {
 	{ 0x1301, "TLS_AES_128_GCM_SHA256", EVP_sha256, 32,
-	  TLSK_AEAD_AES_128_GCM, EVP_aes_128_gcm, 16, 12, 0 },
+	  TLSK_AEAD_AES_128_GCM },
 	{ 0x1302, "TLS_AES_256_GCM_SHA384", EVP_sha384, 48,
-	  TLSK_AEAD_AES_256_GCM, EVP_aes_256_gcm, 32, 12, 0 },
+	  TLSK_AEAD_AES_256_GCM },
 	{ 0x1303, "TLS_CHACHA20_POLY1305_SHA256", EVP_sha256, 32,
-	  TLSK_AEAD_CHACHA20_POLY1305, EVP_chacha20_poly1305, 32, 12, 0 },
+	  TLSK_AEAD_CHACHA20_POLY1305 },
 	{ 0x1304, "TLS_AES_128_CCM_SHA256", EVP_sha256, 32,
-	  TLSK_AEAD_AES_128_CCM, EVP_aes_128_ccm, 16, 12, 1 },
+	  TLSK_AEAD_AES_128_CCM },
 };
 
-static_assert(32 <= TLSK_MAX_KEY_LEN, "AES-256/ChaCha20 keys fit");
-static_assert(12 == TLSK_MAX_IV_LEN, "TLS 1.3 IVs are 12 bytes");
+static_assert(TLSK_AEAD_NONCE_LEN == TLSK_MAX_IV_LEN,
+	      "TLS 1.3 IVs are the AEAD nonce");
 static_assert(TLSK_MAX_HASH_LEN == TLSK_MAX_SECRET_LEN, "secrets fit");
 
 /* RFC 8446, 4.2.7 and 4.2.8.2 */
@@ -57,6 +59,20 @@ const struct tlsk_suite *tlsk_suite_by_id(uint16_t id)
 		if (suites[i].id == id)
 			return &suites[i];
 	return NULL;
+}
+
+/* one suite per AEAD in TLS 1.3 */
+const struct tlsk_suite *tlsk_suite_by_aead(enum tlsk_aead aead)
+{
+	for (size_t i = 0; i < COUNT(suites); i++)
+		if (suites[i].aead == aead)
+			return &suites[i];
+	return NULL;
+}
+
+size_t tlsk_suite_key_len(const struct tlsk_suite *s)
+{
+	return tlsk_aead_lookup(s->aead)->key_len;
 }
 
 const struct tlsk_suite *tlsk_suite_by_name(const char *name)

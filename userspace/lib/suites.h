@@ -16,18 +16,16 @@
 #include "tlsk/keys.h"
 
 #define TLSK_MAX_HASH_LEN 48
-#define TLSK_AEAD_TAG_LEN 16
 
+/* a suite is a hash and a record AEAD; the AEAD's own table
+ * (include/tlsk/aead.h, shared with the record layer and the kernel
+ * hand-off) has its sizes and EVP_CIPHER */
 struct tlsk_suite {
 	uint16_t id;			/* IANA */
 	const char *name;		/* IANA == OpenSSL spelling */
 	const EVP_MD *(*md)(void);
 	size_t hash_len;
 	enum tlsk_aead aead;
-	const EVP_CIPHER *(*cipher)(void);
-	size_t key_len;
-	size_t iv_len;
-	int ccm;			/* EVP needs CCM's lengths up front */
 };
 
 struct tlsk_group {
@@ -52,6 +50,8 @@ struct tlsk_sigscheme {
 const struct tlsk_suite *tlsk_suite_by_id(uint16_t id);
 const struct tlsk_suite *tlsk_suite_by_name(const char *name);
 const struct tlsk_suite *tlsk_suite_at(size_t i);	/* NULL past the end */
+const struct tlsk_suite *tlsk_suite_by_aead(enum tlsk_aead aead);
+size_t tlsk_suite_key_len(const struct tlsk_suite *s);
 
 const struct tlsk_group *tlsk_group_by_id(uint16_t id);
 const struct tlsk_group *tlsk_group_by_name(const char *name);

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "hsrecord.h"
-#include "suites.h"
 
 void drain_output(struct tlsk_engine *e, struct buf *to)
 {
@@ -57,38 +56,33 @@ void run_pair(struct tlsk_engine *c, struct tlsk_engine *s, struct buf *c2s,
 	}
 }
 
-static const struct tlsk_suite *suite_of(const struct tlsk_traffic_keys *k)
-{
-	for (size_t i = 0; tlsk_suite_at(i); i++)
-		if (tlsk_suite_at(i)->aead == k->aead)
-			return tlsk_suite_at(i);
-	return NULL;
-}
-
 int read_post_handshake(struct tlsk_engine *c, struct buf *from)
 {
 	struct tlsk_traffic_keys k;
-	struct hs_prot p = { 0 };
+	struct tlsk_record *rx;
 	int count = 0;
 
+	/* what a driver does after the hand-off: a record layer from the
+	 * exported keys */
 	if (tlsk_engine_export_keys(c, TLSK_DIR_RX, &k))
 		return -1;
-	p.suite = suite_of(&k);
-	memcpy(p.key, k.key, k.key_len);
-	memcpy(p.iv, k.iv, k.iv_len);
-	p.seq = k.seq;
-	while (from->len >= REC_HDR_LEN) {
-		size_t len = (size_t)from->p[3] << 8 | from->p[4], pt;
-		uint8_t type, body[REC_MAX_CIPHERTEXT], alert;
+	rx = tlsk_record_new(&k, 0);
+	tlsk_keys_scrub(&k);
+	while (rx && from->len >= REC_HDR_LEN) {
+		size_t len = REC_HDR_LEN +
+			     ((size_t)from->p[3] << 8 | from->p[4]);
+		uint8_t type, *pt, alert;
+		int n;
 		struct rd r;
 
-		if (from->len < REC_HDR_LEN + len || len > sizeof(body))
-			return -1;
-		memcpy(body, from->p + REC_HDR_LEN, len);
-		if (hs_prot_open(&p, from->p, body, len, &type, &pt) ||
-		    type != CT_HANDSHAKE)
-			return -1;
-		rd_init(&r, body, pt);
+		if (from->len < len)
+			break;
+		n = tlsk_record_open(rx, from->p, len, &type, &pt);
+		if (n < 0 || type != CT_HANDSHAKE) {
+			count = -1;
+			break;
+		}
+		rd_init(&r, pt, (size_t)n);
 		while (rd_left(&r)) {
 			uint8_t t = rd_u8(&r);
 			struct rd msg;
@@ -96,14 +90,13 @@ int read_post_handshake(struct tlsk_engine *c, struct buf *from)
 			if (!rd_vec(&r, 3, 0, 0xffffff, &msg) ||
 			    tlsk_engine_post_handshake(c, t, rd_ptr(&msg),
 						       rd_left(&msg), &alert))
-				return -1;
+				count = -1000;
 			count++;
 		}
-		buf_consume(from, REC_HDR_LEN + len);
+		buf_consume(from, len);
 	}
-	tlsk_keys_scrub(&k);
-	hs_prot_clear(&p);
-	return count;
+	tlsk_record_free(rx);
+	return rx ? count : -1;
 }
 
 static bool same_keys(const struct tlsk_traffic_keys *a,

@@ -13,7 +13,7 @@
 #include "../../tests/tap.h"
 #include "harness.h"
 #include "hsrecord.h"
-#include "suites.h"
+#include "tlsk/record.h"
 #include "testpki.h"
 
 static struct testpki pki;
@@ -122,26 +122,17 @@ static void run_with_openssl(struct tlsk_engine *e, struct peer *p,
 	buf_free(&to_ssl);
 }
 
-static const struct tlsk_suite *suite_of(const struct tlsk_traffic_keys *k)
-{
-	for (size_t i = 0; tlsk_suite_at(i); i++)
-		if (tlsk_suite_at(i)->aead == k->aead)
-			return tlsk_suite_at(i);
-	return NULL;
-}
-
-static void prot_from_keys(struct hs_prot *p, struct tlsk_engine *e,
-			   enum tlsk_direction dir)
+static struct tlsk_record *record_from_keys(struct tlsk_engine *e,
+					    enum tlsk_direction dir)
 {
 	struct tlsk_traffic_keys k;
+	struct tlsk_record *r;
 
-	memset(p, 0, sizeof(*p));
 	CHECK(!tlsk_engine_export_keys(e, dir, &k));
-	p->suite = suite_of(&k);
-	memcpy(p->key, k.key, k.key_len);
-	memcpy(p->iv, k.iv, k.iv_len);
-	p->seq = k.seq;
+	r = tlsk_record_new(&k, dir == TLSK_DIR_TX);
 	tlsk_keys_scrub(&k);
+	CHECK(r != NULL);
+	return r;
 }
 
 /* Our exported TX keys protect a record OpenSSL reads, and OpenSSL's
@@ -150,41 +141,40 @@ static void exchange_data(struct tlsk_engine *e, struct peer *p,
 			  struct buf *to_engine)
 {
 	static const char ping[] = "ping from tlsk", pong[] = "pong from openssl";
-	struct hs_prot tx, rx;
-	struct buf rec = { 0 };
-	uint8_t tmp[REC_MAX_CIPHERTEXT], alert;
+	struct tlsk_record *tx = record_from_keys(e, TLSK_DIR_TX);
+	struct tlsk_record *rx = record_from_keys(e, TLSK_DIR_RX);
+	uint8_t tmp[TLSK_RECORD_MAX_LEN], alert, *pt;
 	bool got_pong = false;
 	int n;
 
-	prot_from_keys(&tx, e, TLSK_DIR_TX);
-	prot_from_keys(&rx, e, TLSK_DIR_RX);
-	CHECK(!hs_prot_seal(&tx, CT_APPLICATION_DATA, (const uint8_t *)ping,
-			    sizeof(ping), &rec));
-	BIO_write(p->in, rec.p, (int)rec.len);
+	n = tlsk_record_seal(tx, CT_APPLICATION_DATA, (const uint8_t *)ping,
+			     sizeof(ping), tmp, sizeof(tmp));
+	CHECK(n > 0);
+	BIO_write(p->in, tmp, n);
 	n = SSL_read(p->ssl, tmp, sizeof(tmp));
 	CHECK(n == (int)sizeof(ping) && !memcmp(tmp, ping, sizeof(ping)));
 	CHECK(SSL_write(p->ssl, pong, sizeof(pong)) == (int)sizeof(pong));
 	while ((n = BIO_read(p->out, tmp, sizeof(tmp))) > 0)
 		buf_put(to_engine, tmp, (size_t)n);
 	while (to_engine->len >= REC_HDR_LEN) {
-		size_t len = (size_t)to_engine->p[3] << 8 | to_engine->p[4], pt;
+		size_t len = REC_HDR_LEN +
+			     ((size_t)to_engine->p[3] << 8 | to_engine->p[4]);
 		uint8_t type;
 
-		if (to_engine->len < REC_HDR_LEN + len)
+		if (to_engine->len < len)
 			break;
-		memcpy(tmp, to_engine->p + REC_HDR_LEN, len);
-		CHECK(!hs_prot_open(&rx, to_engine->p, tmp, len, &type, &pt));
-		if (type == CT_HANDSHAKE)	/* a ticket: to the engine */
-			CHECK(!tlsk_engine_post_handshake(e, tmp[0], tmp + 4,
-							  pt - 4, &alert));
-		else if (type == CT_APPLICATION_DATA)
-			got_pong = pt == sizeof(pong) && !memcmp(tmp, pong, pt);
-		buf_consume(to_engine, REC_HDR_LEN + len);
+		n = tlsk_record_open(rx, to_engine->p, len, &type, &pt);
+		CHECK(n >= 0);
+		if (n >= 4 && type == CT_HANDSHAKE)	/* a ticket */
+			CHECK(!tlsk_engine_post_handshake(e, pt[0], pt + 4,
+							  (size_t)n - 4, &alert));
+		else if (n >= 0 && type == CT_APPLICATION_DATA)
+			got_pong = n == sizeof(pong) && !memcmp(pt, pong, (size_t)n);
+		buf_consume(to_engine, len);
 	}
 	CHECK(got_pong);
-	hs_prot_clear(&tx);
-	hs_prot_clear(&rx);
-	buf_free(&rec);
+	tlsk_record_free(tx);
+	tlsk_record_free(rx);
 }
 
 static void report(struct tlsk_engine *e)
