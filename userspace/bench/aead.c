@@ -172,12 +172,19 @@ void run_aead(enum aead_impl impl, uint16_t version, enum tlsk_aead aead,
 		snprintf(r->note, sizeof(r->note), "out of memory");
 		goto out;
 	}
-	t0 = now_secs();
-	c0 = cpu_now();
-	if (impl == AEAD_EVP)
-		ret = evp_seal(version, aead, bytes, in, out, cap, r);
-	else
-		ret = kernel_seal(aead, bytes, in, out, r);
+	/* Untimed first pass of one record: under the VM, the first AF_ALG
+	 * bind loads algif_aead and instantiates (and self-tests) the
+	 * transform, which would otherwise dominate a small measurement. */
+	for (size_t pass = REC;; pass = bytes) {
+		t0 = now_secs();
+		c0 = cpu_now();
+		if (impl == AEAD_EVP)
+			ret = evp_seal(version, aead, pass, in, out, cap, r);
+		else
+			ret = kernel_seal(aead, pass, in, out, r);
+		if (ret < 0 || pass == bytes)
+			break;
+	}
 	r->secs = now_secs() - t0;
 	r->cpu_secs = cpu_now() - c0;
 	if (ret == 0) {
