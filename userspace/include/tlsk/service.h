@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libtlsk service API: a service hands a connected TCP socket to a TLS
+ * handshake and gets it back with TLS running underneath.
+ *
+ *	struct tlsk_params p = { .role = TLSK_ROLE_SERVER, .profile = "web" };
+ *	struct tlsk_result r;
+ *	if (tlsk_handshake(fd, &p, &r) == 0)
+ *		write(fd, "hello", 5);          // TLS on the wire
+ *
+ * tlsk_handshake() asks tlskd (default socket TLSK_SERVICE_SOCKET) to do
+ * the handshake: the fd travels with SCM_RIGHTS, the daemon runs the engine
+ * on it and installs the keys in the kernel ("tlsk", else "tls"). When the
+ * host has no kernel TLS the daemon instead carries the records itself and
+ * returns a stream socket that tlsk_handshake() puts in place of fd with
+ * dup2(): the service still uses plain read()/write()/sendfile() and never
+ * holds a key (r.ulp == TLSK_ULP_USER, r.proxied == 1).
+ *
+ * tlsk_handshake_local() runs the engine in-process instead, for programs
+ * that want no daemon; with no kernel TLS the records are then carried by
+ * libtlsk's userspace record layer through r.conn (struct tlsk_conn).
+ *
+ * ---- The wire protocol (version 1) ----
+ *
+ * One request or reply is one SOCK_SEQPACKET message of at most
+ * TLSK_MSG_MAX bytes: an 8-byte header then attributes.
+ *
+ *	header:    magic "TK" (0x54 0x4b) | version u8 (1) | type u8 |
+ *	           id u32 (big-endian; the reply echoes the request's id)
+ *	attribute: attr u8 | length u16 (big-endian) | value
+ *
+ * Integers are big-endian, of the attribute's fixed size; strings are
+ * bytes 0x20..0x7e and 0x80..0xff (no NUL, no control characters), without
+ * a terminator, shorter than the field they fill. The parser is strict: a
+ * wrong magic or version, an unknown type or attribute, a wrong integer
+ * length, an over-long or bad string, a repeated attribute, a missing
+ * required one or trailing bytes reject the whole message (-EBADMSG;
+ * -EPROTONOSUPPORT for another version). A handshake request carries the
+ * socket as exactly one SCM_RIGHTS fd; every other message carries none.
+ *
+ * Nothing secret crosses the socket: the reply holds names and numbers
+ * describing the session, never keys, secrets or session tickets.
+ */
+#ifndef TLSK_SERVICE_H
+#define TLSK_SERVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "handoff.h"
+
+#define TLSK_SERVICE_SOCKET	"/run/tlsk/tlskd.sock"
+#define TLSK_MSG_MAGIC0		0x54	/* 'T' */
+#define TLSK_MSG_MAGIC1		0x4b	/* 'K' */
+#define TLSK_MSG_VERSION	1
+#define TLSK_MSG_HEADER_LEN	8
+#define TLSK_MSG_MAX		4096
+
+enum tlsk_msg_type {
+	TLSK_MSG_HANDSHAKE = 1,		/* request, with the fd */
+	TLSK_MSG_STATUS = 2,		/* request: daemon counters */
+	TLSK_MSG_HANDSHAKE_REPLY = 0x81,
+	TLSK_MSG_STATUS_REPLY = 0x82,
+};
+
+/* Attribute numbers; each message type accepts its own subset. */
+enum tlsk_msg_attr {
+	/* handshake request */
+	TLSK_A_ROLE = 1,		/* u8: enum tlsk_role (required) */
+	TLSK_A_PROFILE = 2,		/* string (required) */
+	TLSK_A_SERVER_NAME = 3,		/* string: SNI to send / expect */
+	TLSK_A_ALPN = 4,		/* string: "h2,http/1.1" */
+	TLSK_A_TIMEOUT_MS = 5,		/* u32: 0 = the profile's */
+	/* handshake reply */
+	TLSK_A_STATUS = 16,		/* u32: 0 or a positive errno (required) */
+	TLSK_A_VERSION = 17,		/* u16: 0x0303, 0x0304 */
+	TLSK_A_SUITE = 18,		/* u16: IANA number */
+	TLSK_A_SUITE_NAME = 19,		/* string */
+	TLSK_A_GROUP = 20,		/* string */
+	TLSK_A_NEG_ALPN = 21,		/* string */
+	TLSK_A_RESUMED = 22,		/* u8 */
+	TLSK_A_PEER_SUBJECT = 23,	/* string */
+	TLSK_A_PEER_SANS = 24,		/* string: comma-separated */
+	TLSK_A_ALERT = 25,		/* u16: alert description, 0xffff none */
+	TLSK_A_ALERT_RECEIVED = 26,	/* u8: the peer sent it */
+	TLSK_A_REASON = 27,		/* string */
+	TLSK_A_ULP = 28,		/* u8: enum tlsk_ulp */
+	TLSK_A_PROXIED = 29,		/* u8: a stream fd comes with the reply */
+	/* status reply */
+	TLSK_A_HS_DONE = 40,		/* u64 each */
+	TLSK_A_HS_FAILED = 41,
+	TLSK_A_HS_RESUMED = 42,
+	TLSK_A_HS_ACTIVE = 43,
+	TLSK_A_PROXIES_ACTIVE = 44,
+	TLSK_A_REQ_REFUSED = 45,
+	TLSK_A_REQ_MALFORMED = 46,
+	TLSK_A_TICKET_KEYS = 47,
+	TLSK_A_TICKET_KEY_AGE = 48,	/* seconds since the current key */
+	TLSK_A_TICKET_ROTATION = 49,	/* seconds */
+	TLSK_A_SESSION_CACHE = 50,	/* entries (0: engine has none) */
+	TLSK_A_UPTIME = 51,		/* seconds */
+	TLSK_A_CONFIG_GEN = 52,		/* reloads so far + 1 */
+	TLSK_A_PROFILES = 53,
+};
+
+#define TLSK_PROFILE_MAX	64	/* field sizes, NUL included */
+#define TLSK_NAME_MAX		256
+#define TLSK_ALPN_MAX		256
+#define TLSK_SUBJECT_MAX	512
+#define TLSK_SANS_MAX		1024
+#define TLSK_REASON_MAX		256
+#define TLSK_SUITE_NAME_MAX	64
+#define TLSK_ALERT_NONE		0xffff
+
+/* What the service asks for. Strings may be NULL (none). */
+struct tlsk_params {
+	enum tlsk_role role;
+	const char *profile;		/* tlskd.conf [profile NAME] */
+	const char *server_name;	/* client: SNI and name to verify */
+	const char *alpn;		/* offer, "h2,http/1.1" */
+	int timeout_ms;			/* whole handshake; <= 0: profile's */
+	const char *socket_path;	/* NULL: $TLSK_SOCKET or the default */
+};
+
+/* What the service gets back. */
+struct tlsk_result {
+	int status;			/* 0 or a positive errno */
+	uint16_t version;
+	uint16_t suite;
+	char suite_name[TLSK_SUITE_NAME_MAX];
+	char group[TLSK_SUITE_NAME_MAX];
+	char alpn[TLSK_ALPN_MAX];
+	uint8_t resumed;
+	char peer_subject[TLSK_SUBJECT_MAX];
+	char peer_sans[TLSK_SANS_MAX];
+	uint16_t alert;			/* TLSK_ALERT_NONE when none */
+	uint8_t alert_received;
+	char reason[TLSK_REASON_MAX];
+	uint8_t ulp;			/* enum tlsk_ulp */
+	uint8_t proxied;		/* fd now a stream to tlskd's relay */
+	/* Local mode with the userspace record layer only, else NULL: read
+	 * and write through it, tlsk_conn_close() it. */
+	struct tlsk_conn *conn;
+};
+
+/* ---- the decoded wire messages ---- */
+
+struct tlsk_request {
+	uint8_t type;			/* TLSK_MSG_HANDSHAKE or _STATUS */
+	uint32_t id;
+	uint8_t role;
+	char profile[TLSK_PROFILE_MAX];
+	char server_name[TLSK_NAME_MAX];
+	char alpn[TLSK_ALPN_MAX];
+	uint32_t timeout_ms;
+};
+
+struct tlsk_daemon_status {
+	uint64_t hs_done, hs_failed, hs_resumed, hs_active;
+	uint64_t proxies_active, req_refused, req_malformed;
+	uint64_t ticket_keys, ticket_key_age, ticket_rotation;
+	uint64_t session_cache, uptime, config_gen, profiles;
+};
+
+/*
+ * Encoders return the message length or -EMSGSIZE (buf too small) or
+ * -EINVAL (a string that cannot be encoded). Decoders return 0, -EBADMSG
+ * or -EPROTONOSUPPORT and fill their struct (zeroed first); *id (may be
+ * NULL) gets the header's id.
+ */
+int tlsk_msg_encode_request(const struct tlsk_request *req, uint8_t *buf,
+			    size_t cap);
+int tlsk_msg_decode_request(const uint8_t *buf, size_t len,
+			    struct tlsk_request *req);
+int tlsk_msg_encode_reply(uint32_t id, const struct tlsk_result *res,
+			  uint8_t *buf, size_t cap);
+int tlsk_msg_decode_reply(const uint8_t *buf, size_t len, uint32_t *id,
+			  struct tlsk_result *res);
+int tlsk_msg_encode_status(uint32_t id, const struct tlsk_daemon_status *st,
+			   uint8_t *buf, size_t cap);
+int tlsk_msg_decode_status(const uint8_t *buf, size_t len, uint32_t *id,
+			   struct tlsk_daemon_status *st);
+/* The type byte of a message whose header is sane, or -EBADMSG /
+ * -EPROTONOSUPPORT. */
+int tlsk_msg_peek_type(const uint8_t *buf, size_t len);
+
+/* ---- calling tlskd ---- */
+
+/*
+ * Blocking: sends fd to tlskd, waits for the reply (params->timeout_ms
+ * plus a margin for the daemon itself; default 30 s), fills *res. Returns
+ * 0, or a negative errno: the daemon's status (res->reason says why), or
+ * -ECONNREFUSED/-ENOENT (no daemon), -ECONNRESET (the daemon went away),
+ * -ETIMEDOUT. On failure fd is still the caller's, in an unknown TLS
+ * state: close it.
+ */
+int tlsk_handshake(int fd, const struct tlsk_params *params,
+		   struct tlsk_result *res);
+
+/*
+ * Non-blocking, for event-loop servers: tlsk_handshake_start() sends the
+ * request and returns a pending handshake whose tlsk_pending_fd() becomes
+ * readable when the reply is there; then tlsk_handshake_finish() returns
+ * 0 / negative errno as tlsk_handshake() does, or -EAGAIN (not yet), and
+ * frees *p unless -EAGAIN. tlsk_pending_cancel() gives up (the daemon
+ * finishes or abandons the handshake; the caller should close fd).
+ */
+struct tlsk_pending;
+int tlsk_handshake_start(int fd, const struct tlsk_params *params,
+			 struct tlsk_pending **p);
+int tlsk_pending_fd(const struct tlsk_pending *p);
+int tlsk_handshake_finish(struct tlsk_pending *p, struct tlsk_result *res);
+void tlsk_pending_cancel(struct tlsk_pending *p);
+
+/* Asks the daemon for its counters. 0 or negative errno. */
+int tlsk_daemon_status(const char *socket_path,
+		       struct tlsk_daemon_status *st);
+
+/*
+ * In-process: runs the engine on fd with cfg (blocking, with the timeout),
+ * then hands the keys to the kernel or, failing that, to the userspace
+ * record layer (res->conn). The result is filled as for tlsk_handshake().
+ */
+int tlsk_handshake_local(int fd, const struct tlsk_config *cfg,
+			 const struct tlsk_params *params,
+			 struct tlsk_result *res);
+
+/* The socket path a client uses: path, else $TLSK_SOCKET, else default. */
+const char *tlsk_service_socket(const char *path);
+
+#endif /* TLSK_SERVICE_H */

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tlsk_handshake_local(): the engine in the calling process. Kernel TLS
+ * when the host has it (the fd stays a plain socket), else libtlsk's
+ * userspace record layer through res->conn.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "service_int.h"
+#include "tlsk/driver.h"
+
+#define LOCAL_DEFAULT_TIMEOUT_MS	30000
+
+static int handoff(struct tlsk_engine *e, int fd, struct tlsk_result *res)
+{
+	struct tlsk_traffic_keys tx, rx;
+	int rc = tlsk_install_kernel_keys(e, fd, 0);
+
+	if (rc >= 0) {
+		res->ulp = (uint8_t)rc;
+		return 0;
+	}
+	if (rc != -ENOPROTOOPT)
+		return rc;
+	memset(&tx, 0, sizeof(tx));
+	memset(&rx, 0, sizeof(rx));
+	rc = tlsk_engine_export_keys(e, TLSK_DIR_TX, &tx);
+	if (!rc)
+		rc = tlsk_engine_export_keys(e, TLSK_DIR_RX, &rx);
+	if (!rc)
+		rc = tlsk_conn_handoff(fd, &tx, &rx, TLSK_HANDOFF_USER_ONLY,
+				       &res->conn);
+	tlsk_keys_scrub(&tx);
+	tlsk_keys_scrub(&rx);
+	res->ulp = TLSK_ULP_USER;
+	return rc;
+}
+
+int tlsk_handshake_local(int fd, const struct tlsk_config *cfg,
+			 const struct tlsk_params *params,
+			 struct tlsk_result *res)
+{
+	int timeout = params->timeout_ms > 0 ? params->timeout_ms :
+		      LOCAL_DEFAULT_TIMEOUT_MS;
+	struct tlsk_engine *e;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	res->alert = TLSK_ALERT_NONE;
+	e = tlsk_engine_new(cfg, params->role);
+	if (!e) {
+		tlsk_result_fail(res, -ENOMEM, "cannot create a TLS engine");
+		return -ENOMEM;
+	}
+	rc = 0;
+	if (params->server_name && *params->server_name)
+		rc = tlsk_engine_set_server_name(e, params->server_name);
+	if (!rc)
+		rc = tlsk_drive_handshake(e, fd, timeout);
+	tlsk_result_from_engine(res, e, rc);
+	if (!rc) {
+		rc = handoff(e, fd, res);
+		if (rc)
+			tlsk_result_fail(res, rc, "cannot install the keys");
+	}
+	tlsk_engine_free(e);
+	return rc ? -res->status : 0;
+}

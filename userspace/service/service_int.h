@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by the in-process service API and tlskd; not installed. */
+#ifndef TLSK_SERVICE_INT_H
+#define TLSK_SERVICE_INT_H
+
+#include "tlsk/service.h"
+
+/*
+ * Fills what a reply reports from an engine: the session (version, suite,
+ * ALPN, resumed, peer) after ESTABLISHED, or the alert and reason after
+ * FAILED; err is the driver's error (0 on success). Copies names only:
+ * nothing secret leaves the engine through here.
+ */
+void tlsk_result_from_engine(struct tlsk_result *res,
+			     const struct tlsk_engine *e, int err);
+
+/* Sets status (positive errno) and reason of a failure found outside the
+ * engine (bad request, timeout, ...). */
+void tlsk_result_fail(struct tlsk_result *res, int err, const char *reason);
+
+/*
+ * Installs both directions of e's keys on fd: "tlsk", else "tls" (flags as
+ * for tlsk_conn_handoff()), without taking fd over, so that the caller's
+ * descriptor stays a plain kTLS socket. Returns the ULP used (>= 0) or a
+ * negative errno: -ENOPROTOOPT when no kernel TLS is available, in which
+ * case nothing was changed on fd. Every key copy is scrubbed.
+ */
+int tlsk_install_kernel_keys(const struct tlsk_engine *e, int fd,
+			     unsigned int flags);
+
+#endif /* TLSK_SERVICE_INT_H */

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tlskd.conf: a global section then [profile NAME] sections, one
+ * `key = value` a line, `#` comments on lines of their own. The syntax and
+ * every key are documented in docs/daemon.md; the key table in conf.c is
+ * the single source of truth for both parsing and --check-config help.
+ *
+ * Parsing (conf_parse) only reads text, so it can be fuzzed; loading
+ * (conf_load) builds an engine configuration per profile, which reads the
+ * certificate, key and CA files it names. Both report every problem they
+ * find as "FILE:LINE: message" into a struct conf_diag.
+ */
+#ifndef TLSKD_CONF_H
+#define TLSKD_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "tlsk/engine.h"
+#include "tlsk/service.h"
+
+#define CONF_MAX_PROFILES	64
+#define CONF_MAX_CERTS		16	/* per profile, chosen by SNI */
+#define CONF_MAX_IDS		32	/* allow-uid / allow-gid entries */
+#define CONF_MAX_LINE		4096
+#define CONF_MAX_SIZE		(1 << 20)
+
+enum conf_fallback {
+	CONF_FALLBACK_PROXY,	/* no kernel TLS: tlskd relays the records */
+	CONF_FALLBACK_REFUSE,	/* no kernel TLS: the request fails */
+};
+
+struct conf_cert {
+	char *chain, *key;
+	int line;
+};
+
+struct conf_profile {
+	char name[TLSK_PROFILE_MAX];
+	int line;
+	struct conf_cert certs[CONF_MAX_CERTS];
+	size_t ncerts;
+	char *ca_file;
+	int client_auth;		/* enum tlsk_verify, -1: default */
+	uint16_t min_version, max_version;
+	char *tls13_suites, *tls12_ciphers, *groups, *alpn;
+	uid_t uids[CONF_MAX_IDS];
+	size_t nuids;
+	gid_t gids[CONF_MAX_IDS];
+	size_t ngids;
+	unsigned handshake_timeout_ms;	/* 0: the global one */
+	int lines[32];			/* line of each key set, by index */
+	struct tlsk_config *cfg;	/* conf_load() */
+};
+
+struct conf {
+	char *file;
+	char *socket_path;
+	unsigned socket_mode;
+	char *socket_group;
+	int log_level;			/* LOG_ERR .. LOG_DEBUG */
+	unsigned max_handshakes;
+	unsigned handshake_timeout_ms;
+	unsigned ticket_rotation_s;
+	char *ticket_key_file;
+	unsigned session_cache_size;
+	unsigned session_lifetime_s;
+	int fallback;			/* enum conf_fallback */
+	int lines[32];
+	struct conf_profile *profiles;
+	size_t nprofiles;
+};
+
+struct conf_diag {
+	char text[8192];
+	size_t len;
+	unsigned errors, warnings;
+};
+
+/* Defaults, then the text. 0 or -EINVAL (problems in *d); c is always
+ * safe to conf_free(). */
+int conf_parse(struct conf *c, const char *text, size_t len,
+	       const char *file, struct conf_diag *d);
+/* Reads and parses a file (at most CONF_MAX_SIZE bytes). */
+int conf_read(struct conf *c, const char *path, struct conf_diag *d);
+/* Builds each profile's engine configuration; ticket keys come from src
+ * (may be NULL: the engine's own). 0 or -EINVAL with problems in *d. */
+int conf_load(struct conf *c, const struct tlsk_ticket_keys *src,
+	      struct conf_diag *d);
+void conf_free(struct conf *c);
+
+const struct conf_profile *conf_profile(const struct conf *c,
+					const char *name);
+/* May a peer with these credentials use profile p? groups: its
+ * supplementary groups (SO_PEERGROUPS). uid 0 always may. */
+bool conf_profile_allows(const struct conf_profile *p, uid_t uid, gid_t gid,
+			 const gid_t *groups, size_t ngroups);
+
+void conf_diag_add(struct conf_diag *d, bool error, const char *file,
+		   int line, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* Line where key was set in profile p, or 0. */
+int conf_line(const struct conf_profile *p, const char *key);
+
+/* Prints the key reference (--help-config). */
+void conf_print_keys(FILE *f);
+
+#endif /* TLSKD_CONF_H */

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+/*
+ * conf_load(): one engine configuration per profile. Every failure names
+ * the line of the key that caused it, so --check-config can point at it.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "conf.h"
+
+struct loader {
+	struct conf *c;
+	struct conf_profile *p;
+	struct conf_diag *d;
+	int errors;
+};
+
+/* Reports rc (a negative errno) against line (0: the profile's). */
+static void check(struct loader *l, int rc, int line, const char *what,
+		  const char *value)
+{
+	if (rc == 0)
+		return;
+	l->errors++;
+	conf_diag_add(l->d, true, l->c->file, line ? line : l->p->line,
+		      "profile %s: %s%s%s: %s", l->p->name, what,
+		      value ? " " : "", value ? value : "", strerror(-rc));
+}
+
+static void load_string(struct loader *l, const char *key, const char *value,
+			int (*set)(struct tlsk_config *, const char *))
+{
+	if (value)
+		check(l, set(l->p->cfg, value), conf_line(l->p, key), key,
+		      value);
+}
+
+static void load_profile(struct loader *l, const struct tlsk_ticket_keys *src)
+{
+	struct conf_profile *p = l->p;
+	struct tlsk_config *cfg = p->cfg = tlsk_config_new();
+
+	if (!cfg) {
+		check(l, -ENOMEM, 0, "engine configuration", NULL);
+		return;
+	}
+	for (size_t i = 0; i < p->ncerts; i++)
+		check(l, tlsk_config_add_cert(cfg, p->certs[i].chain,
+					      p->certs[i].key),
+		      p->certs[i].line, "certificate", p->certs[i].chain);
+	if (p->ca_file)
+		check(l, tlsk_config_load_ca_file(cfg, p->ca_file),
+		      conf_line(p, "ca"), "CA bundle", p->ca_file);
+	if (p->client_auth >= 0)
+		check(l, tlsk_config_set_verify(cfg, p->client_auth),
+		      conf_line(p, "client-auth"), "client-auth", NULL);
+	check(l, tlsk_config_set_versions(cfg, p->min_version, p->max_version),
+	      conf_line(p, "versions"), "versions", NULL);
+	load_string(l, "tls13-suites", p->tls13_suites,
+		    tlsk_config_set_tls13_suites);
+	load_string(l, "tls12-ciphers", p->tls12_ciphers,
+		    tlsk_config_set_tls12_ciphers);
+	load_string(l, "groups", p->groups, tlsk_config_set_groups);
+	load_string(l, "alpn", p->alpn, tlsk_config_set_alpn);
+	if (src)
+		check(l, tlsk_config_set_ticket_keys(cfg, src), 0,
+		      "ticket keys", NULL);
+	check(l, tlsk_config_set_tickets(cfg, 1, l->c->session_lifetime_s), 0,
+	      "session-lifetime", NULL);
+}
+
+int conf_load(struct conf *c, const struct tlsk_ticket_keys *src,
+	      struct conf_diag *d)
+{
+	struct loader l = { .c = c, .d = d };
+
+	for (size_t i = 0; i < c->nprofiles; i++) {
+		l.p = &c->profiles[i];
+		load_profile(&l, src);
+		if (l.p->ncerts == 0)
+			conf_diag_add(d, false, c->file, l.p->line,
+				      "profile %s has no cert: client role only",
+				      l.p->name);
+	}
+	return l.errors ? -EINVAL : 0;
+}

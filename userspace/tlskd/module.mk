@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: MIT
+#
+# tlskd/: the handshake daemon, its config parser, their tests and the
+# libFuzzer harnesses (tlskd/fuzz/; `make fuzz` builds FUZZERS with clang,
+# and each also runs in `make check` through fuzz/replay.c, over its seeds
+# and deterministic mutations of them).
+
+TLSKD_CORE := tlskd/conf.c tlskd/load.c
+
+HOST_TESTS += tlskd-conf-test
+$(eval $(call program,tlskd-conf-test,tlskd/tests/conf_test.c $(TLSKD_CORE)))
+
+# Fuzz harnesses: NAME_SRCS lists what a fuzzer links besides libtlsk.
+FUZZERS += fuzz-tlskd-proto fuzz-tlskd-conf
+fuzz-tlskd-proto_SRCS := tlskd/fuzz/fuzz_proto.c
+fuzz-tlskd-conf_SRCS := tlskd/fuzz/fuzz_conf.c $(TLSKD_CORE)
+
+HOST_TESTS += fuzz-tlskd-proto-replay fuzz-tlskd-conf-replay
+$(eval $(call program,fuzz-tlskd-proto-replay,\
+	tlskd/fuzz/replay.c $(fuzz-tlskd-proto_SRCS)))
+$(eval $(call program,fuzz-tlskd-conf-replay,\
+	tlskd/fuzz/replay.c $(fuzz-tlskd-conf_SRCS)))

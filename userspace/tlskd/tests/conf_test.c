@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+/* tlskd.conf parsing: a full config, and each kind of error at its line. */
+#include <string.h>
+#include <syslog.h>
+
+#include "../../tests/tap.h"
+#include "../conf.h"
+
+static int parse(struct conf *c, struct conf_diag *d, const char *text)
+{
+	memset(d, 0, sizeof(*d));
+	return conf_parse(c, text, strlen(text), "/etc/tlsk/t.conf", d);
+}
+
+static const char full[] =
+	"# tlskd test\n"
+	"socket = /tmp/x.sock\n"
+	"socket-mode = 0600\n"
+	"log-level = debug\n"
+	"handshake-timeout = 2s\n"
+	"ticket-key-rotation = 1h\n"
+	"session-cache-size = 100\n"
+	"session-lifetime = 600\n"
+	"userspace-fallback = refuse\n"
+	"\n"
+	"[profile web]\n"
+	"  cert = a.crt a.key\n"
+	"cert = /abs/b.crt /abs/b.key\n"
+	"ca = ca.pem\n"
+	"client-auth = optional\n"
+	"versions = 1.3\n"
+	"alpn = h2,http/1.1\n"
+	"allow-uid = 0 33, 1000\n"
+	"allow-gid = 44\n"
+	"handshake-timeout = 250ms\n"
+	"[ profile up.stream ]\n"
+	"versions = 1.2-1.3\n";
+
+static void full_config(void)
+{
+	struct conf c;
+	struct conf_diag d;
+	const struct conf_profile *p;
+
+	CHECK(parse(&c, &d, full) == 0);
+	CHECK(d.errors == 0 && d.warnings == 0);
+	CHECK(!strcmp(c.socket_path, "/tmp/x.sock"));
+	CHECK(c.socket_mode == 0600 && c.log_level == LOG_DEBUG);
+	CHECK(c.handshake_timeout_ms == 2000 && c.ticket_rotation_s == 3600);
+	CHECK(c.session_cache_size == 100 && c.session_lifetime_s == 600);
+	CHECK(c.fallback == CONF_FALLBACK_REFUSE && c.nprofiles == 2);
+	p = conf_profile(&c, "web");
+	CHECK(p && p->ncerts == 2 && p->line == 11);
+	CHECK(p && !strcmp(p->certs[0].chain, "/etc/tlsk/a.crt"));
+	CHECK(p && !strcmp(p->certs[1].key, "/abs/b.key"));
+	CHECK(p && !strcmp(p->ca_file, "/etc/tlsk/ca.pem"));
+	CHECK(p && p->client_auth == TLSK_VERIFY_OPTIONAL);
+	CHECK(p && p->min_version == 0x0304 && p->max_version == 0x0304);
+	CHECK(p && p->nuids == 3 && p->uids[2] == 1000 && p->ngids == 1);
+	CHECK(p && p->handshake_timeout_ms == 250);
+	CHECK(p && conf_line(p, "alpn") == 17);
+	p = conf_profile(&c, "up.stream");
+	CHECK(p && p->min_version == 0x0303 && p->client_auth == -1);
+	CHECK(!conf_profile(&c, "nope"));
+	conf_free(&c);
+}
+
+/* Each bad line is reported as FILE:LINE with the expected words. */
+static void error_at(const char *text, const char *expect)
+{
+	struct conf c;
+	struct conf_diag d;
+	int rc = parse(&c, &d, text);
+
+	if (rc == 0 || !strstr(d.text, expect))
+		printf("# expected '%s', got: %s", expect, d.text);
+	CHECK(rc != 0 && strstr(d.text, expect));
+	conf_free(&c);
+}
+
+static void errors_located(void)
+{
+	error_at("bogus = 1\n", "t.conf:1: unknown key 'bogus'");
+	error_at("\n\nsocket\n", "t.conf:3: expected key = value");
+	error_at("[profile a]\nsocket = /x\n", ":2: 'socket' belongs before");
+	error_at("ca = x\n", ":1: 'ca' belongs in a [profile NAME]");
+	error_at("[profile a]\n[profile a]\n", ":2: profile 'a' defined twice");
+	error_at("[profile a b]\n", "profile name 'a b'");
+	error_at("[server a]\n", "unknown section");
+	error_at("[profile a\n", "expected [profile NAME]");
+	error_at("[profile a]\nversions = 1.1\n", ":2: versions: expected");
+	error_at("[profile a]\nversions = 1.3-1.2\n", "lowest above highest");
+	error_at("[profile a]\ncert = only-one\n", "cert: expected two paths");
+	error_at("[profile a]\nclient-auth = maybe\n", "unknown value 'maybe'");
+	error_at("[profile a]\nallow-uid = no-such-user-xyz\n",
+		 "no such user: no-such-user-xyz");
+	error_at("handshake-timeout = 0\n", "handshake-timeout: expected");
+	error_at("handshake-timeout = 5 parsecs\n", "expected a duration");
+	error_at("max-handshakes = -1\n", "max-handshakes: expected a number");
+	error_at("socket-mode = 999\n", "expected octal");
+	error_at("socket = a\nsocket = b\n", ":2: 'socket' set twice (first at line 1)");
+	error_at("log-level = \n", "log-level: empty value");
+	error_at("socket = a\x01\n", "control character");
+}
+
+static void all_errors_reported(void)
+{
+	struct conf c;
+	struct conf_diag d;
+
+	CHECK(parse(&c, &d, "a = 1\nb = 2\n[profile x]\nc = 3\n") != 0);
+	CHECK(d.errors == 3);
+	CHECK(strstr(d.text, ":1:") && strstr(d.text, ":2:") &&
+	      strstr(d.text, ":4:"));
+	conf_free(&c);
+}
+
+static void empty_warns(void)
+{
+	struct conf c;
+	struct conf_diag d;
+
+	CHECK(parse(&c, &d, "") == 0);
+	CHECK(d.errors == 0 && d.warnings == 1);
+	CHECK(c.socket_mode == 0660 && c.nprofiles == 0);
+	CHECK(!strcmp(c.socket_path, TLSK_SERVICE_SOCKET));
+	conf_free(&c);
+}
+
+static void peer_allow_list(void)
+{
+	struct conf_profile p = { .nuids = 1, .uids = { 33 },
+				  .ngids = 1, .gids = { 44 } };
+	gid_t sup[] = { 10, 44 };
+
+	CHECK(conf_profile_allows(&p, 0, 0, NULL, 0));
+	CHECK(conf_profile_allows(&p, 33, 100, NULL, 0));
+	CHECK(conf_profile_allows(&p, 1000, 44, NULL, 0));
+	CHECK(conf_profile_allows(&p, 1000, 100, sup, 2));
+	CHECK(!conf_profile_allows(&p, 1000, 100, sup, 1));
+	CHECK(!conf_profile_allows(&p, 65534, 65534, NULL, 0));
+}
+
+int main(void)
+{
+	RUN(full_config);
+	RUN(errors_located);
+	RUN(all_errors_reported);
+	RUN(empty_warns);
+	RUN(peer_allow_list);
+	return tap_done();
+}
