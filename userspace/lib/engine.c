@@ -43,6 +43,22 @@ static void scrub_secrets(struct tlsk_engine *e)
 	hs_prot_clear(&e->rx);
 }
 
+/* Once established, only the traffic keys (held by tx/rx, for export)
+ * and, on a client, the resumption secret for later tickets remain. */
+static void scrub_handshake_secrets(struct tlsk_engine *e)
+{
+	OPENSSL_cleanse(e->secret, sizeof(e->secret));
+	OPENSSL_cleanse(e->c_hs, sizeof(e->c_hs));
+	OPENSSL_cleanse(e->s_hs, sizeof(e->s_hs));
+	OPENSSL_cleanse(e->c_ap, sizeof(e->c_ap));
+	OPENSSL_cleanse(e->s_ap, sizeof(e->s_ap));
+	OPENSSL_cleanse(e->dhe, sizeof(e->dhe));
+	if (e->role == TLSK_ROLE_SERVER)
+		OPENSSL_cleanse(e->res_master, sizeof(e->res_master));
+	session_clear(&e->psk);
+	buf_free(&e->hs_in);
+}
+
 static void queue_alert(struct tlsk_engine *e, uint8_t desc)
 {
 	static const uint8_t plain_hdr[] = { CT_ALERT, 3, 3, 0, 2 };
@@ -211,9 +227,7 @@ int run_own_messages(struct tlsk_engine *e)
 			if (flush_handshake(e))
 				return e->err;
 			e->state = TLSK_STATE_ESTABLISHED;
-			/* the receive side's handshake keys are done with */
-			OPENSSL_cleanse(e->c_hs, sizeof(e->c_hs));
-			OPENSSL_cleanse(e->s_hs, sizeof(e->s_hs));
+			scrub_handshake_secrets(e);
 			break;
 		}
 		if (d->writer != e->role)
