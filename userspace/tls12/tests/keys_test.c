@@ -162,7 +162,7 @@ out:
 	ssl12_free(&p);
 }
 
-static EVP_PKEY *ec_key;
+static EVP_PKEY *ec_key, *rsa_key;
 
 static void ecdsa_aes128_gcm(void)
 {
@@ -177,6 +177,21 @@ static void ecdsa_aes256_gcm_sha384(void)
 static void ecdsa_chacha20_poly1305(void)
 {
 	keys_against_libssl("ECDHE-ECDSA-CHACHA20-POLY1305", ec_key);
+}
+
+static void ecdhe_rsa_aes256_gcm_sha384(void)
+{
+	keys_against_libssl("ECDHE-RSA-AES256-GCM-SHA384", rsa_key);
+}
+
+static void ecdhe_rsa_chacha20_poly1305(void)
+{
+	keys_against_libssl("ECDHE-RSA-CHACHA20-POLY1305", rsa_key);
+}
+
+static void rsa_kx_aes256_gcm_sha384(void)
+{
+	keys_against_libssl("AES256-GCM-SHA384", rsa_key);
 }
 
 static void finished_check_rejects(void)
@@ -197,11 +212,16 @@ static void finished_check_rejects(void)
 int main(void)
 {
 	ec_key = EVP_EC_gen("P-256");
+	rsa_key = EVP_RSA_gen(2048);
 	RUN(prf_ietf_vectors);
 	RUN(ecdsa_aes128_gcm);
 	RUN(ecdsa_aes256_gcm_sha384);
 	RUN(ecdsa_chacha20_poly1305);
+	RUN(ecdhe_rsa_aes256_gcm_sha384);
+	RUN(ecdhe_rsa_chacha20_poly1305);
+	RUN(rsa_kx_aes256_gcm_sha384);
 	RUN(finished_check_rejects);
 	EVP_PKEY_free(ec_key);
+	EVP_PKEY_free(rsa_key);
 	return tap_done();
 }
