@@ -7,6 +7,10 @@
 
 TLSKD_CORE := tlskd/conf.c tlskd/load.c
 
+PROGRAMS += tlskd
+$(eval $(call program,tlskd,tlskd/main.c tlskd/loop.c tlskd/handshake.c \
+	tlskd/proxy.c tlskd/tickets.c tlskd/log.c $(TLSKD_CORE)))
+
 HOST_TESTS += tlskd-conf-test
 $(eval $(call program,tlskd-conf-test,tlskd/tests/conf_test.c $(TLSKD_CORE)))
 
@@ -20,3 +24,8 @@ $(eval $(call program,fuzz-tlskd-proto-replay,\
 	tlskd/fuzz/replay.c $(fuzz-tlskd-proto_SRCS)))
 $(eval $(call program,fuzz-tlskd-conf-replay,\
 	tlskd/fuzz/replay.c $(fuzz-tlskd-conf_SRCS)))
+
+# The end-to-end test's service (not a test by itself).
+TLSKD_TEST_TOOLS := tlskd-test-service
+$(eval $(call program,tlskd-test-service,tlskd/tests/service.c))
+all: $(BUILD)/bin/tlskd-test-service

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/* tlskd's objects, shared by its files (see the process model in loop.c). */
+#ifndef TLSKD_DAEMON_H
+#define TLSKD_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "conf.h"
+#include "tickets.h"
+#include "tlsk/service.h"
+
+struct daemon;
+
+/* Whatever sits in the epoll set: data.ptr points at one of these. */
+struct watch {
+	void (*fn)(struct daemon *d, struct watch *w, uint32_t events);
+	int fd;
+	uint32_t events;	/* currently registered */
+};
+
+/* A loaded configuration; handshakes in flight keep theirs alive across a
+ * reload, so a SIGHUP never pulls a profile out from under an engine. */
+struct gen {
+	unsigned refs;
+	unsigned number;
+	struct conf conf;
+};
+
+/* One connection from a service on the Unix socket. */
+struct peer {
+	struct watch w;
+	unsigned refs;		/* the connection itself + its handshakes */
+	bool closed;
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[64];
+	size_t ngroups;
+};
+
+/* One handshake in flight on a service's TCP socket. */
+struct hs {
+	struct watch w;		/* w.fd: tlskd's copy of the service's socket */
+	struct peer *peer;
+	struct gen *gen;
+	const struct conf_profile *prof;
+	struct tlsk_engine *engine;
+	uint32_t id;
+	uint8_t role;
+	uint64_t deadline_ms;	/* CLOCK_MONOTONIC */
+	size_t heap_index;
+};
+
+struct stats {
+	uint64_t hs_done, hs_failed, hs_resumed;
+	uint64_t req_refused, req_malformed;
+};
+
+struct daemon {
+	int epfd;
+	struct watch listener;
+	struct watch signals;
+	struct gen *gen;	/* current configuration */
+	const char *conf_path;
+	const char *socket_override;
+	struct ticket_store tickets;
+	struct stats stats;
+	struct hs **heap;	/* handshakes by deadline */
+	size_t nhs, heap_cap;
+	size_t nproxies;
+	uint64_t started_ms;
+	bool stopping;
+};
+
+uint64_t now_ms(void);
+
+/* loop.c */
+int watch_add(struct daemon *d, struct watch *w, uint32_t events);
+int watch_mod(struct daemon *d, struct watch *w, uint32_t events);
+/* Unregisters w. MUST precede closing an fd whose file the service still
+ * holds: epoll tracks files, not descriptors, and would keep reporting
+ * events for a closed descriptor of a file that is still open elsewhere. */
+void watch_del(struct daemon *d, struct watch *w);
+void gen_put(struct gen *g);
+void peer_put(struct peer *p);
+int daemon_reply(struct peer *p, uint32_t id, const struct tlsk_result *res,
+		 int stream_fd);
+
+/* handshake.c */
+void hs_start(struct daemon *d, struct peer *p,
+	      const struct tlsk_request *req, int fd);
+void hs_expire(struct daemon *d, struct hs *h);
+int heap_push(struct daemon *d, struct hs *h);
+void heap_remove(struct daemon *d, struct hs *h);
+
+/* proxy.c: relays records for a socket the kernel cannot carry. Takes
+ * over conn; returns the service's end of the stream, or negative errno. */
+int proxy_start(struct daemon *d, struct tlsk_conn *conn,
+		struct tlsk_engine *engine);
+
+#endif /* TLSKD_DAEMON_H */

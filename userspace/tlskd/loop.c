@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tlskd's event loop.
+ *
+ * Process model
+ * -------------
+ * One process, one thread, one epoll set. Everything that can block is a
+ * `struct watch` in that set:
+ *
+ *   listener   the SOCK_SEQPACKET socket; accept() -> a peer
+ *   peer       one service connection; each message is one request: a
+ *              handshake (with the socket as SCM_RIGHTS) or a status query
+ *   hs         one handshake: the engine plus tlskd's copy of the service's
+ *              socket, woken when the socket is readable or writable; it
+ *              sits in a min-heap by deadline, and epoll_wait() sleeps no
+ *              longer than the nearest deadline, so a silent peer costs a
+ *              heap entry, not a thread
+ *   proxy      only without kernel TLS: the userspace record layer relaying
+ *              between the TCP socket and a stream handed to the service
+ *   signals    a signalfd: SIGHUP reloads, SIGTERM/SIGINT stop
+ *
+ * A request gets exactly one reply on the connection it came in on, and
+ * tlskd's descriptor of the service's socket is closed once the reply is
+ * sent (or the relay ends), on every path: refusal, failure, timeout,
+ * success. Nothing secret is ever written to the Unix socket.
+ *
+ * Public-key operations (signatures, ECDHE) run inline. They take tens to
+ * hundreds of microseconds each, far below network round trips; worker
+ * threads would matter only for RSA-4096-heavy loads and are not used.
+ *
+ * A reload builds a new generation of the configuration next to the old
+ * one; new requests use the new one, handshakes in flight keep a reference
+ * to theirs, and a generation is freed with its last handshake. A config
+ * that fails to parse or load is logged and the old one stays.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../service/fdpass.h"
+#include "../service/service_int.h"
+#include "daemon.h"
+#include "log.h"
+#include "loop.h"
+#include "proxy.h"
+
+#define MAX_EVENTS	256
+
+uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int watch_add(struct daemon *d, struct watch *w, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+
+	w->events = events;
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, w->fd, &ev);
+}
+
+int watch_mod(struct daemon *d, struct watch *w, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+
+	w->events = events;
+	return epoll_ctl(d->epfd, EPOLL_CTL_MOD, w->fd, &ev);
+}
+
+void watch_del(struct daemon *d, struct watch *w)
+{
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+	w->events = 0;
+}
+
+/* ---- configuration generations ---- */
+
+void gen_put(struct gen *g)
+{
+	if (g && --g->refs == 0) {
+		conf_free(&g->conf);
+		free(g);
+	}
+}
+
+static void log_diag(const struct conf_diag *diag, int level)
+{
+	char copy[sizeof(diag->text)];
+	char *save = NULL;
+
+	memcpy(copy, diag->text, sizeof(copy));
+	for (char *l = strtok_r(copy, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save))
+		tlskd_log(strstr(l, "warning:") ? LOG_WARNING : level, "%s", l);
+}
+
+/*
+ * Reads, checks and loads a configuration, with ticket keys from *tickets
+ * (filled here). Returns a generation or NULL, having logged why.
+ */
+struct gen *gen_load(const char *path, struct ticket_store *tickets,
+		     struct ticket_store *live)
+{
+	struct conf_diag diag;
+	struct tlsk_ticket_keys src;
+	struct gen *g = calloc(1, sizeof(*g));
+	int rc;
+
+	memset(&diag, 0, sizeof(diag));
+	if (!g)
+		return NULL;
+	rc = conf_read(&g->conf, path, &diag);
+	if (!rc)
+		rc = tickets_load(tickets, g->conf.ticket_key_file,
+				  g->conf.ticket_rotation_s, &diag);
+	/* Engines always read the live store, whose address never changes. */
+	src = tickets_source(live);
+	if (!rc)
+		rc = conf_load(&g->conf, &src, &diag);
+	log_diag(&diag, LOG_ERR);
+	if (rc) {
+		tickets_scrub(tickets);
+		conf_free(&g->conf);
+		free(g);
+		return NULL;
+	}
+	g->refs = 1;
+	return g;
+}
+
+static void reload(struct daemon *d)
+{
+	struct ticket_store fresh;
+	struct gen *g;
+
+	log_notice("SIGHUP: reloading %s", d->conf_path);
+	g = gen_load(d->conf_path, &fresh, &d->tickets);
+	if (!g) {
+		log_err("reload failed; keeping the configuration loaded before");
+		return;
+	}
+	if (strcmp(g->conf.socket_path, d->gen->conf.socket_path) &&
+	    !d->socket_override)
+		log_warn("socket path changes take effect on restart");
+	tickets_replace(&d->tickets, &fresh);
+	g->number = d->gen->number + 1;
+	gen_put(d->gen);
+	d->gen = g;
+	log_set_level(g->conf.log_level);
+	log_notice("configuration %u loaded: %zu profiles", g->number,
+		   g->conf.nprofiles);
+}
+
+/* ---- service connections ---- */
+
+void peer_put(struct peer *p)
+{
+	if (--p->refs == 0) {
+		close(p->w.fd);
+		free(p);
+	}
+}
+
+int daemon_reply(struct peer *p, uint32_t id, const struct tlsk_result *res,
+		 int stream_fd)
+{
+	uint8_t msg[TLSK_MSG_MAX];
+	int len = tlsk_msg_encode_reply(id, res, msg, sizeof(msg));
+
+	if (len < 0) {
+		log_err("cannot encode a reply: %s", strerror(-len));
+		return len;
+	}
+	/* A service that hung up gets nothing: EPIPE is not our failure. */
+	if (p->closed)
+		return -EPIPE;
+	return tlsk_send_msg_fd(p->w.fd, msg, (size_t)len, stream_fd);
+}
+
+static void status_reply(struct daemon *d, struct peer *p, uint32_t id)
+{
+	struct tlsk_daemon_status st = {
+		.hs_done = d->stats.hs_done,
+		.hs_failed = d->stats.hs_failed,
+		.hs_resumed = d->stats.hs_resumed,
+		.hs_active = d->nhs,
+		.proxies_active = d->nproxies,
+		.req_refused = d->stats.req_refused,
+		.req_malformed = d->stats.req_malformed,
+		.ticket_keys = d->tickets.n,
+		.ticket_key_age = tickets_age(&d->tickets),
+		.ticket_rotation = d->tickets.from_file ? 0 :
+				   d->tickets.rotation_s,
+		.session_cache = 0,	/* the engine keeps no server cache yet */
+		.uptime = (now_ms() - d->started_ms) / 1000,
+		.config_gen = d->gen->number,
+		.profiles = d->gen->conf.nprofiles,
+	};
+	uint8_t msg[TLSK_MSG_MAX];
+	int len = tlsk_msg_encode_status(id, &st, msg, sizeof(msg));
+
+	if (len > 0)
+		tlsk_send_msg_fd(p->w.fd, msg, (size_t)len, -1);
+}
+
+static void malformed(struct daemon *d, struct peer *p, const uint8_t *msg,
+		      ssize_t len, int err)
+{
+	struct tlsk_result res;
+	/* Echo the id when there is a header to take it from. */
+	uint32_t id = len >= TLSK_MSG_HEADER_LEN ?
+		      (uint32_t)msg[4] << 24 | (uint32_t)msg[5] << 16 |
+		      (uint32_t)msg[6] << 8 | msg[7] : 0;
+
+	memset(&res, 0, sizeof(res));
+	res.alert = TLSK_ALERT_NONE;
+	tlsk_result_fail(&res, err, err == -EMSGSIZE ?
+			 "request too large or with too many fds" :
+			 err == -EPROTONOSUPPORT ?
+			 "unsupported protocol version" : "malformed request");
+	d->stats.req_malformed++;
+	log_warn("pid %d uid %u: %s", (int)p->pid, (unsigned)p->uid,
+		 res.reason);
+	daemon_reply(p, id, &res, -1);
+}
+
+static void peer_close(struct daemon *d, struct peer *p)
+{
+	watch_del(d, &p->w);
+	p->closed = true;
+	peer_put(p);
+}
+
+static void peer_event(struct daemon *d, struct watch *w, uint32_t events)
+{
+	struct peer *p = (struct peer *)w;
+	uint8_t msg[TLSK_MSG_MAX];
+	struct tlsk_request req;
+	ssize_t n;
+	int fd, rc;
+
+	(void)events;
+	n = tlsk_recv_msg_fd(p->w.fd, msg, sizeof(msg), &fd, MSG_DONTWAIT);
+	if (n == -EAGAIN)
+		return;
+	if (n == 0 || n == -ECONNRESET) {
+		if (fd >= 0)
+			close(fd);
+		peer_close(d, p);
+		return;
+	}
+	rc = n < 0 ? (int)n : tlsk_msg_decode_request(msg, (size_t)n, &req);
+	if (!rc && (req.type == TLSK_MSG_HANDSHAKE) != (fd >= 0))
+		rc = -EBADMSG;	/* a handshake needs its socket, status none */
+	if (rc) {
+		if (fd >= 0)
+			close(fd);
+		malformed(d, p, msg, n, rc);
+		return;
+	}
+	if (req.type == TLSK_MSG_STATUS)
+		status_reply(d, p, req.id);
+	else
+		hs_start(d, p, &req, fd);
+}
+
+static int read_creds(struct peer *p)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(p->w.fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return -errno;
+	p->pid = cred.pid;
+	p->uid = cred.uid;
+	p->gid = cred.gid;
+	len = sizeof(p->groups);
+	/* Supplementary groups; older kernels lack it: primary gid only. */
+	if (getsockopt(p->w.fd, SOL_SOCKET, SO_PEERGROUPS, p->groups, &len) == 0)
+		p->ngroups = len / sizeof(gid_t);
+	return 0;
+}
+
+static void listener_event(struct daemon *d, struct watch *w, uint32_t events)
+{
+	struct peer *p;
+	int fd;
+
+	(void)events;
+	fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warn("accept: %s", strerror(errno));
+		return;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		close(fd);
+		return;
+	}
+	p->w.fd = fd;
+	p->w.fn = peer_event;
+	p->refs = 1;
+	if (read_creds(p) || watch_add(d, &p->w, EPOLLIN)) {
+		log_warn("dropping a connection: %s", strerror(errno));
+		close(fd);
+		free(p);
+		return;
+	}
+	log_debug("connection from pid %d uid %u gid %u", (int)p->pid,
+		  (unsigned)p->uid, (unsigned)p->gid);
+}
+
+static void signal_event(struct daemon *d, struct watch *w, uint32_t events)
+{
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(w->fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			reload(d);
+		} else {
+			log_notice("signal %u: stopping", si.ssi_signo);
+			d->stopping = true;
+		}
+	}
+}
+
+/* ---- set-up and the loop ---- */
+
+static int socket_in_use(const struct sockaddr_un *sa)
+{
+	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	int used = s >= 0 && connect(s, (const struct sockaddr *)sa,
+				     sizeof(*sa)) == 0;
+
+	if (s >= 0)
+		close(s);
+	return used;
+}
+
+static int apply_socket_owner(const struct conf *c, const char *path)
+{
+	if (chmod(path, c->socket_mode) < 0)
+		return -errno;
+	if (c->socket_group) {
+		struct group *g = getgrnam(c->socket_group);
+		gid_t gid = g ? g->gr_gid : (gid_t)strtoul(c->socket_group,
+							    NULL, 10);
+
+		if (!g && !strchr("0123456789", c->socket_group[0]))
+			return -ENOENT;
+		if (chown(path, (uid_t)-1, gid) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static int open_listener(struct daemon *d, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, rc;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	if (socket_in_use(&sa)) {
+		log_err("%s: another tlskd is listening there", path);
+		return -EADDRINUSE;
+	}
+	unlink(path);	/* a stale socket of a daemon that died */
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, SOMAXCONN) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	rc = apply_socket_owner(&d->gen->conf, path);
+	if (rc) {
+		log_err("%s: cannot set mode/group: %s", path, strerror(-rc));
+		close(fd);
+		return rc;
+	}
+	d->listener.fd = fd;
+	d->listener.fn = listener_event;
+	return watch_add(d, &d->listener, EPOLLIN) ? -errno : 0;
+}
+
+static int open_signals(struct daemon *d)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	d->signals.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	d->signals.fn = signal_event;
+	if (d->signals.fd < 0 || watch_add(d, &d->signals, EPOLLIN))
+		return -errno;
+	return 0;
+}
+
+static int next_timeout(const struct daemon *d)
+{
+	uint64_t now;
+
+	if (!d->nhs)
+		return -1;
+	now = now_ms();
+	if (d->heap[0]->deadline_ms <= now)
+		return 0;
+	return (int)(d->heap[0]->deadline_ms - now);
+}
+
+static void expire_due(struct daemon *d)
+{
+	uint64_t now = now_ms();
+
+	while (d->nhs && d->heap[0]->deadline_ms <= now)
+		hs_expire(d, d->heap[0]);
+}
+
+const char *daemon_socket_path(const struct daemon *d)
+{
+	return d->socket_override ? d->socket_override :
+	       d->gen->conf.socket_path;
+}
+
+int daemon_run(struct daemon *d)
+{
+	struct epoll_event ev[MAX_EVENTS];
+	const char *path = daemon_socket_path(d);
+	int rc;
+
+	d->started_ms = now_ms();
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->epfd < 0)
+		return -errno;
+	rc = open_signals(d);
+	if (!rc)
+		rc = open_listener(d, path);
+	if (rc) {
+		log_err("cannot listen on %s: %s", path, strerror(-rc));
+		return rc;
+	}
+	log_notice("listening on %s, %zu profiles", path,
+		   d->gen->conf.nprofiles);
+	while (!d->stopping) {
+		int n = epoll_wait(d->epfd, ev, MAX_EVENTS, next_timeout(d));
+
+		if (n < 0 && errno != EINTR) {
+			log_err("epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			struct watch *w = ev[i].data.ptr;
+
+			w->fn(d, w, ev[i].events);
+		}
+		proxy_reap(d);
+		expire_due(d);
+	}
+	unlink(path);
+	return 0;
+}

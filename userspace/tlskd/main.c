@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tlskd: TLS handshakes for services, keys straight into the kernel.
+ * Options here; the daemon's process model is described in loop.c.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "loop.h"
+
+#define DEFAULT_CONF	"/etc/tlsk/tlskd.conf"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: tlskd [-c FILE] [--socket PATH] [--log-level LEVEL]\n"
+"       tlskd --check-config [FILE]\n"
+"       tlskd --help-config\n"
+"\n"
+"Performs TLS handshakes on TCP sockets that services pass to it over a\n"
+"Unix socket (tlsk_handshake() in libtlsk), and installs the keys in the\n"
+"kernel (TCP ULP \"tlsk\", else \"tls\"). Logs to stderr; SIGHUP reloads.\n"
+"\n"
+"  -c, --config FILE      configuration [" DEFAULT_CONF "]\n"
+"  -s, --socket PATH      listen here instead of the config's socket\n"
+"  -l, --log-level LEVEL  error, warning, notice, info, debug (overrides\n"
+"                         the config's log-level)\n"
+"      --check-config     validate FILE (and the files it names), print\n"
+"                         every problem as FILE:LINE, exit 1 if any\n"
+"      --help-config      list the configuration keys\n"
+"  -h, --help             this text\n"
+"\n"
+"See docs/daemon.md.\n");
+}
+
+static int parse_level(const char *s)
+{
+	static const char *const names[] = {
+		"emerg", "alert", "crit", "error", "warning", "notice",
+		"info", "debug",
+	};
+
+	for (int i = 0; i < 8; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+static int check_config(const char *path)
+{
+	struct ticket_store tickets, fresh;
+	struct gen *g;
+
+	memset(&tickets, 0, sizeof(tickets));
+	log_set_level(LOG_WARNING);
+	g = gen_load(path, &fresh, &tickets);
+	tickets_scrub(&fresh);
+	if (!g) {
+		fprintf(stderr, "%s: configuration has errors\n", path);
+		return 1;
+	}
+	printf("%s: OK, %zu profiles, socket %s\n", path, g->conf.nprofiles,
+	       g->conf.socket_path);
+	gen_put(g);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "help-config", no_argument, NULL, 'K' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct daemon d;
+	int level = -1, check = 0, opt, rc;
+
+	memset(&d, 0, sizeof(d));
+	d.conf_path = DEFAULT_CONF;
+	while ((opt = getopt_long(argc, argv, "c:s:l:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': d.conf_path = optarg; break;
+		case 's': d.socket_override = optarg; break;
+		case 'l':
+			level = parse_level(optarg);
+			if (level < 0) {
+				fprintf(stderr, "tlskd: bad log level %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'C': check = 1; break;
+		case 'K': conf_print_keys(stdout); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (check)
+		return check_config(optind < argc ? argv[optind] : d.conf_path);
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	d.gen = gen_load(d.conf_path, &d.tickets, &d.tickets);
+	if (!d.gen)
+		return 1;
+	d.gen->number = 1;
+	log_set_level(level >= 0 ? level : d.gen->conf.log_level);
+	rc = daemon_run(&d);
+	return rc ? 1 : 0;
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The relay for hosts without kernel TLS (userspace-fallback = proxy).
+ *
+ * The service keeps the promise of the design, no key in the service, by
+ * getting one end of a stream socketpair in place of its TCP socket;
+ * tlskd's userspace record layer (struct tlsk_conn) carries the records on
+ * the TCP socket and moves plaintext between the two:
+ *
+ *	peer <-TLS records-> [tcp: tlsk_conn]  tlskd  [app] <-plaintext-> service
+ *
+ * It is a fallback: every byte crosses tlskd, and sendfile() in the service
+ * writes to a Unix socket rather than to TCP. Both watches live in one
+ * struct; a relay that ends is only marked dead and freed after the epoll
+ * batch, since the batch may still hold an event for its other watch.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "proxy.h"
+#include "tlsk/driver.h"
+#include "tlsk/record.h"
+
+#define RELAY_BUF	TLSK_RECORD_MAX_PLAINTEXT
+
+struct proxy {
+	struct watch tcp;	/* fd owned by conn */
+	struct watch app;	/* tlskd's end of the service's stream */
+	struct tlsk_conn *conn;
+	struct tlsk_engine *engine;	/* post-handshake messages */
+	uint8_t down[RELAY_BUF];	/* peer -> service plaintext */
+	size_t down_off, down_len;
+	bool tcp_eof, app_eof, tx_pending, dead;
+	struct proxy *next_dead;
+};
+
+static struct proxy *dead_list;
+
+static struct proxy *of_tcp(struct watch *w)
+{
+	return (struct proxy *)((char *)w - offsetof(struct proxy, tcp));
+}
+
+static struct proxy *of_app(struct watch *w)
+{
+	return (struct proxy *)((char *)w - offsetof(struct proxy, app));
+}
+
+/* Registers w for exactly `events`, removing it when there are none, so
+ * that a hung-up socket we no longer read cannot spin the loop. */
+static int want(struct daemon *d, struct watch *w, uint32_t events)
+{
+	if (events == w->events)
+		return 0;
+	if (!events) {
+		watch_del(d, w);
+		return 0;
+	}
+	return w->events ? watch_mod(d, w, events) : watch_add(d, w, events);
+}
+
+static void proxy_kill(struct daemon *d, struct proxy *p)
+{
+	if (p->dead)
+		return;
+	p->dead = true;
+	want(d, &p->tcp, 0);
+	want(d, &p->app, 0);
+	p->next_dead = dead_list;
+	dead_list = p;
+}
+
+void proxy_reap(struct daemon *d)
+{
+	while (dead_list) {
+		struct proxy *p = dead_list;
+
+		dead_list = p->next_dead;
+		tlsk_conn_close(p->conn);	/* close_notify unless failed */
+		tlsk_engine_free(p->engine);
+		close(p->app.fd);
+		free(p);
+		d->nproxies--;
+	}
+}
+
+/* Peer -> service. Returns <0 when the relay must end. */
+static int pump_down(struct proxy *p)
+{
+	while (!p->tcp_eof || p->down_len) {
+		ssize_t n;
+
+		if (!p->down_len) {
+			n = tlsk_conn_read(p->conn, p->down, sizeof(p->down));
+			if (n == -EAGAIN)
+				return 0;
+			if (n < 0)
+				return (int)n;
+			if (n == 0) {
+				p->tcp_eof = true;	/* close_notify */
+				shutdown(p->app.fd, SHUT_WR);
+				return 0;
+			}
+			p->down_off = 0;
+			p->down_len = (size_t)n;
+		}
+		n = send(p->app.fd, p->down + p->down_off, p->down_len,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -errno;
+		p->down_off += (size_t)n;
+		p->down_len -= (size_t)n;
+		if (p->tcp_eof && !p->down_len)
+			shutdown(p->app.fd, SHUT_WR);
+	}
+	return 0;
+}
+
+/* Service -> peer. */
+static int pump_up(struct proxy *p)
+{
+	uint8_t buf[RELAY_BUF];
+
+	if (p->tx_pending) {
+		int rc = tlsk_conn_flush(p->conn);
+
+		if (rc == -EAGAIN)
+			return 0;
+		if (rc)
+			return rc;
+		p->tx_pending = false;
+	}
+	while (!p->app_eof) {
+		ssize_t n = recv(p->app.fd, buf, sizeof(buf), MSG_DONTWAIT);
+		int rc;
+
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -errno;
+		if (n == 0) {
+			p->app_eof = true;
+			break;
+		}
+		/* One record's worth: sealed whole, maybe not sent yet. */
+		n = tlsk_conn_write(p->conn, buf, (size_t)n);
+		if (n < 0)
+			return (int)n;
+		rc = tlsk_conn_flush(p->conn);
+		if (rc == -EAGAIN) {
+			p->tx_pending = true;
+			return 0;
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static void pump(struct daemon *d, struct proxy *p)
+{
+	int rc = pump_down(p);
+
+	if (!rc)
+		rc = pump_up(p);
+	if (rc) {
+		log_debug("relay ended: %s", strerror(-rc));
+		proxy_kill(d, p);
+		return;
+	}
+	/* The service closed its end and everything it sent is out. */
+	if (p->app_eof && !p->tx_pending) {
+		proxy_kill(d, p);
+		return;
+	}
+	if (want(d, &p->tcp, (!p->tcp_eof && !p->down_len ? EPOLLIN : 0) |
+			     (p->tx_pending ? EPOLLOUT : 0)) ||
+	    want(d, &p->app, (!p->app_eof && !p->tx_pending ? EPOLLIN : 0) |
+			     (p->down_len ? EPOLLOUT : 0)))
+		proxy_kill(d, p);
+}
+
+static void tcp_event(struct daemon *d, struct watch *w, uint32_t events)
+{
+	(void)events;
+	if (!of_tcp(w)->dead)
+		pump(d, of_tcp(w));
+}
+
+static void app_event(struct daemon *d, struct watch *w, uint32_t events)
+{
+	(void)events;
+	if (!of_app(w)->dead)
+		pump(d, of_app(w));
+}
+
+int proxy_start(struct daemon *d, struct tlsk_conn *conn,
+		struct tlsk_engine *engine)
+{
+	int sp[2], fd = tlsk_conn_fd(conn);
+	struct proxy *p;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+		tlsk_conn_close(conn);
+		return -errno;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+		free(p);
+		tlsk_conn_close(conn);
+		close(sp[0]);
+		close(sp[1]);
+		return -ENOMEM;
+	}
+	p->conn = conn;
+	p->engine = engine;
+	tlsk_conn_attach_engine(conn, engine);
+	p->tcp.fd = fd;
+	p->tcp.fn = tcp_event;
+	p->app.fd = sp[0];
+	p->app.fn = app_event;
+	d->nproxies++;
+	pump(d, p);
+	return sp[1];
+}

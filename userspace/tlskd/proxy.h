@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TLSKD_PROXY_H
+#define TLSKD_PROXY_H
+
+#include "daemon.h"
+
+/* Frees the relays that ended during the last epoll batch. */
+void proxy_reap(struct daemon *d);
+
+#endif /* TLSKD_PROXY_H */

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A test service for the tlskd end-to-end tests (tlskd/tests/e2e.sh):
+ *
+ *   tlskd-test-service serve PORT PROFILE N [blocking|nonblocking]
+ *	listens on 127.0.0.1:PORT, hands N accepted sockets to tlskd (all at
+ *	once with the non-blocking API), then on each one that succeeded
+ *	writes "hello from tlsk\n" and echoes one line back; prints one
+ *	"ok"/"fail" line per connection and a summary "done OK FAIL".
+ *   tlskd-test-service connect PORT PROFILE SERVERNAME
+ *	connects to 127.0.0.1:PORT, does a client handshake through tlskd,
+ *	sends "ping\n" and prints what comes back.
+ *   tlskd-test-service status
+ *	prints the daemon's counters.
+ *
+ * TLSK_SOCKET in the environment names the daemon's socket.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tlsk/service.h"
+
+static void print_result(int i, int rc, const struct tlsk_result *r)
+{
+	if (rc == 0)
+		printf("ok %d version=%04x suite=%s resumed=%d ulp=%s%s\n", i,
+		       r->version, r->suite_name, r->resumed,
+		       tlsk_ulp_name(r->ulp), r->proxied ? " proxied" : "");
+	else
+		printf("fail %d rc=%d status=%d alert=%d reason=%s\n", i, rc,
+		       r->status, r->alert == TLSK_ALERT_NONE ? -1 : r->alert,
+		       r->reason);
+	fflush(stdout);
+}
+
+static int listen_on(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int one = 1, s = socket(AF_INET, SOCK_STREAM, 0);
+
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) || listen(s, 1024)) {
+		perror("listen");
+		exit(2);
+	}
+	return s;
+}
+
+/* Greets, echoes one line, closes. 0 on success. */
+static int talk(int fd)
+{
+	static const char hello[] = "hello from tlsk\n";
+	char line[256];
+	size_t have = 0;
+
+	if (write(fd, hello, sizeof(hello) - 1) != sizeof(hello) - 1)
+		return -1;
+	while (have < sizeof(line) && (have == 0 || line[have - 1] != '\n')) {
+		ssize_t n = read(fd, line + have, sizeof(line) - have);
+
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	if (have && write(fd, line, have) != (ssize_t)have)
+		return -1;
+	return 0;
+}
+
+static int serve(int port, const char *profile, int n, int nonblocking)
+{
+	struct tlsk_params prm = { .role = TLSK_ROLE_SERVER, .profile = profile };
+	int ls = listen_on(port), *fds = calloc((size_t)n, sizeof(int));
+	struct tlsk_pending **pend = calloc((size_t)n, sizeof(*pend));
+	struct pollfd *pfd = calloc((size_t)n, sizeof(*pfd));
+	int ok = 0, fail = 0, left = 0;
+	struct tlsk_result r;
+
+	printf("listening\n");
+	fflush(stdout);
+	for (int i = 0; i < n; i++) {
+		fds[i] = accept(ls, NULL, NULL);
+		if (!nonblocking) {
+			int rc = tlsk_handshake(fds[i], &prm, &r);
+
+			print_result(i, rc, &r);
+			if (rc == 0 && talk(fds[i]) == 0)
+				ok++;
+			else
+				fail++;
+			close(fds[i]);
+			continue;
+		}
+		if (tlsk_handshake_start(fds[i], &prm, &pend[i]) == 0) {
+			left++;
+		} else {
+			printf("fail %d start\n", i);
+			fail++;
+		}
+	}
+	while (left > 0) {
+		for (int i = 0; i < n; i++) {
+			pfd[i].fd = pend[i] ? tlsk_pending_fd(pend[i]) : -1;
+			pfd[i].events = POLLIN;
+		}
+		if (poll(pfd, (nfds_t)n, 60000) <= 0)
+			break;
+		for (int i = 0; i < n; i++) {
+			int rc;
+
+			if (!pend[i] || !pfd[i].revents)
+				continue;
+			rc = tlsk_handshake_finish(pend[i], &r);
+			if (rc == -EAGAIN)
+				continue;
+			pend[i] = NULL;
+			left--;
+			print_result(i, rc, &r);
+			if (rc == 0 && talk(fds[i]) == 0)
+				ok++;
+			else
+				fail++;
+			close(fds[i]);
+		}
+	}
+	fail += left;
+	printf("done %d %d\n", ok, fail);
+	return fail ? 1 : 0;
+}
+
+static int connect_to(int port, const char *profile, const char *name)
+{
+	struct tlsk_params prm = { .role = TLSK_ROLE_CLIENT, .profile = profile,
+				   .server_name = name };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0), rc;
+	struct tlsk_result r;
+	char buf[4096];
+	ssize_t n;
+
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		perror("connect");
+		return 2;
+	}
+	rc = tlsk_handshake(fd, &prm, &r);
+	print_result(0, rc, &r);
+	if (rc)
+		return 1;
+	if (write(fd, "ping\n", 5) != 5)
+		return 1;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	close(fd);
+	return 0;
+}
+
+static int status(void)
+{
+	struct tlsk_daemon_status st;
+	int rc = tlsk_daemon_status(NULL, &st);
+
+	if (rc) {
+		printf("status failed: %s\n", strerror(-rc));
+		return 1;
+	}
+	printf("done=%llu failed=%llu resumed=%llu active=%llu proxies=%llu "
+	       "refused=%llu malformed=%llu\n",
+	       (unsigned long long)st.hs_done, (unsigned long long)st.hs_failed,
+	       (unsigned long long)st.hs_resumed,
+	       (unsigned long long)st.hs_active,
+	       (unsigned long long)st.proxies_active,
+	       (unsigned long long)st.req_refused,
+	       (unsigned long long)st.req_malformed);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 5 && !strcmp(argv[1], "serve"))
+		return serve(atoi(argv[2]), argv[3], atoi(argv[4]),
+			     argc > 5 && !strcmp(argv[5], "nonblocking"));
+	if (argc == 5 && !strcmp(argv[1], "connect"))
+		return connect_to(atoi(argv[2]), argv[3], argv[4]);
+	if (argc == 2 && !strcmp(argv[1], "status"))
+		return status();
+	fprintf(stderr, "usage: see the comment atop tlskd/tests/service.c\n");
+	return 2;
+}
