@@ -15,6 +15,7 @@ struct tlsk_conn {
 	int alert;			/* last alert received, or -1 */
 	int eof;			/* close_notify received */
 	int err;			/* sticky negative errno */
+	int closed;			/* close_notify sent */
 	tlsk_conn_handshake_fn *on_handshake;
 	void *on_handshake_arg;
 	/* Kept for a later KeyUpdate (TLS 1.3) and scrubbed at close. */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -187,21 +188,59 @@ int tlsk_conn_flush(struct tlsk_conn *c)
 	return c->ulp == TLSK_ULP_USER ? (int)conn_user_write(c, NULL, 0) : 0;
 }
 
+/* RFC 8446 6.1: close_notify before closing the write side. */
+static int send_close_notify(struct tlsk_conn *c)
+{
+	static const uint8_t close_notify[2] = {
+		TLSK_ALERT_LEVEL_WARNING, TLSK_ALERT_CLOSE_NOTIFY
+	};
+	int err = 0;
+
+	if (!c->err && !c->closed)
+		err = conn_send_control(c, TLSK_CT_ALERT, close_notify,
+					sizeof(close_notify));
+	c->closed = 1;
+	shutdown(c->fd, SHUT_WR);
+	return err;
+}
+
+/*
+ * Throws away what the peer sends until its EOF or the deadline, so that
+ * the close that follows does not meet unread bytes (which TCP answers
+ * with a reset that destroys what the peer has not read yet).
+ */
+static void drain_until_eof(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint8_t scratch[4096];
+
+	for (;;) {
+		ssize_t n = recv(fd, scratch, sizeof(scratch), MSG_DONTWAIT);
+
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			return;
+		if (n < 0 && poll(&p, 1, timeout_ms) <= 0)
+			return;
+	}
+}
+
+int tlsk_conn_shutdown(struct tlsk_conn *c, int timeout_ms)
+{
+	int err = send_close_notify(c);
+
+	drain_until_eof(c->fd, timeout_ms);
+	return err;
+}
+
 int tlsk_conn_close(struct tlsk_conn *c)
 {
-	int err = 0;
+	int err;
 
 	if (!c)
 		return 0;
-	/* RFC 8446 6.1: close_notify before closing the write side. */
-	if (!c->err) {
-		static const uint8_t close_notify[2] = {
-			TLSK_ALERT_LEVEL_WARNING, TLSK_ALERT_CLOSE_NOTIFY
-		};
-
-		err = conn_send_control(c, TLSK_CT_ALERT, close_notify,
-					sizeof(close_notify));
-	}
+	err = send_close_notify(c);
+	/* What already arrived at least must not turn into a reset. */
+	drain_until_eof(c->fd, 0);
 	if (close(c->fd) && !err)
 		err = -errno;
 	conn_free(c);

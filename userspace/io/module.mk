@@ -5,7 +5,8 @@
 # socket driver; all part of libtlsk.a. Tests may link libssl as an
 # independent implementation to check ours against; the library never does.
 
-LIBTLSK_SRCS += io/aead.c io/record.c io/handoff.c io/conn.c io/driver.c
+LIBTLSK_SRCS += io/aead.c io/record.c io/handoff.c io/conn.c io/driver.c \
+	io/post_handshake.c
 
 IO_TESTS := io-record-test io-handoff-test io-driver-test
 HOST_TESTS += $(IO_TESTS)

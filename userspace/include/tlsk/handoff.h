@@ -84,7 +84,16 @@ ssize_t tlsk_conn_read(struct tlsk_conn *c, void *buf, size_t len);
  * queued; tlsk_conn_flush() (or the next write) sends the rest. */
 ssize_t tlsk_conn_write(struct tlsk_conn *c, const void *buf, size_t len);
 int tlsk_conn_flush(struct tlsk_conn *c);
-/* Sends close_notify (best effort), closes the fd, scrubs and frees. */
+/*
+ * Sends close_notify, half-closes, and waits up to timeout_ms for the
+ * peer to finish (its close_notify or EOF), discarding what it sends. A
+ * server that closes right after its last write should call this first:
+ * closing with unread bytes makes TCP reset the connection, and the reset
+ * destroys the last records the peer has not read yet.
+ */
+int tlsk_conn_shutdown(struct tlsk_conn *c, int timeout_ms);
+/* Sends close_notify unless done (best effort), closes the fd, scrubs
+ * and frees. */
 int tlsk_conn_close(struct tlsk_conn *c);
 
 int tlsk_conn_fd(const struct tlsk_conn *c);

@@ -1,0 +1,163 @@
+# SPDX-License-Identifier: MIT
+#
+# GnuTLS both ways: tlsk-client -> gnutls-serv --echo, and
+# gnutls-cli -> tlsk-server -www.
+
+TLS13_ONLY='NORMAL:-VERS-ALL:+VERS-TLS1.3'
+
+# GnuTLS priority names of our TLS 1.3 suites.
+gnutls_cipher() {
+	case $1 in
+	TLS_AES_128_GCM_SHA256) echo AES-128-GCM ;;
+	TLS_AES_256_GCM_SHA384) echo AES-256-GCM ;;
+	TLS_CHACHA20_POLY1305_SHA256) echo CHACHA20-POLY1305 ;;
+	TLS_AES_128_CCM_SHA256) echo AES-128-CCM ;;
+	esac
+}
+
+# gnutls_client INPUT ARGS...: gnutls-cli to 127.0.0.1, SNI and name
+# check for localhost against our CA.
+gnutls_client() {
+	local input=$1
+	shift
+	printf '%b' "$input" | timeout 30 gnutls-cli -p "$PORT" \
+		--x509cafile "$PKI/ca.pem" --sni-hostname localhost \
+		--verify-hostname localhost "$@" 127.0.0.1 \
+		>"$C/out" 2>"$C/err"
+	RC=$?
+}
+
+gnu_c_suite() {	# SUITE
+	gnutls_server --echo \
+		--priority "$TLS13_ONLY:-CIPHER-ALL:+$(gnutls_cipher "$1")" ||
+		return 1
+	tlsk_client 'hello gnutls\n' -ciphersuites "$1"
+	expect_rc0
+	expect_in "$C/out" '^hello gnutls$'
+	expect_in "$C/err" "suite=$1 "
+}
+
+gnu_c_group() {	# OPENSSL_NAME RFC_NAME GNUTLS_NAME
+	gnutls_server --echo --priority "$TLS13_ONLY:-GROUP-ALL:+GROUP-$3" ||
+		return 1
+	tlsk_client 'ping\n' -groups x25519:P-256:P-384
+	expect_rc0
+	expect_in "$C/out" '^ping$'
+	expect_in "$C/err" "group=$2 "
+}
+
+# Application data both ways, many records: 300 KB out, echoed back.
+gnu_c_bulk() {
+	gnutls_server --echo || return 1
+	head -c 225000 /dev/urandom | base64 -w 1000 >"$C/bulk"
+	timeout 60 "$BIN/tlsk-client" -connect "127.0.0.1:$PORT" \
+		-servername localhost -CAfile "$PKI/ca.pem" -wait 2000 \
+		<"$C/bulk" >"$C/out" 2>"$C/err"
+	RC=$?
+	expect_rc0
+	cmp -s "$C/bulk" "$C/out" ||
+		fail "echo differs: $(wc -c <"$C/out") of $(wc -c <"$C/bulk") bytes"
+}
+
+gnu_c_resume() {
+	gnutls_server --echo || return 1
+	tlsk_client 'one\n' -sess_out "$C/sess"
+	expect_rc0
+	tlsk_client 'two\n' -sess_in "$C/sess"
+	expect_rc0
+	expect_in "$C/out" '^two$'
+	expect_in "$C/err" 'resumed=yes '
+}
+
+gnu_c_client_cert() {
+	gnutls_server --echo --require-client-cert --verify-client-cert \
+		--x509cafile "$PKI/ca.pem" || return 1
+	tlsk_client 'ping\n' -cert "$PKI/client.pem" -key "$PKI/client.key"
+	expect_rc0
+	expect_in "$C/out" '^ping$'
+}
+
+gnu_c_alpn() {
+	gnutls_server --echo --alpn h2 --alpn-fatal || return 1
+	tlsk_client 'x\n' -alpn h2,http/1.1
+	expect_rc0
+	expect_in "$C/err" 'alpn=h2 '
+}
+
+gnu_s_suite() {	# SUITE
+	tlsk_server -www || return 1
+	gnutls_client "$GET" \
+		--priority "$TLS13_ONLY:-CIPHER-ALL:+$(gnutls_cipher "$1")"
+	expect_rc0
+	expect_in "$C/out" "suite=$1 "
+}
+
+gnu_s_group() {	# OPENSSL_NAME RFC_NAME GNUTLS_NAME
+	tlsk_server -www || return 1
+	gnutls_client "$GET" --priority "$TLS13_ONLY:-GROUP-ALL:+GROUP-$3"
+	expect_rc0
+	expect_in "$C/out" "group=$2 "
+}
+
+# GnuTLS sends its first group's share; a server that only takes P-384
+# asks again.
+gnu_s_hrr() {
+	tlsk_server -www -groups P-384 || return 1
+	gnutls_client "$GET" \
+		--priority "$TLS13_ONLY:-GROUP-ALL:+GROUP-X25519:+GROUP-SECP384R1"
+	expect_rc0
+	expect_in "$C/out" 'group=secp384r1 '
+}
+
+gnu_s_resume() {
+	tlsk_server -www || return 1
+	gnutls_client "$GET" --resume
+	expect_rc0
+	expect_in "$C/out" 'This is a resumed session'
+	expect_in "$C/out" 'resumed=yes '
+}
+
+gnu_s_client_cert() {
+	tlsk_server -www -Verify 1 -CAfile "$PKI/ca.pem" || return 1
+	gnutls_client "$GET" --x509certfile "$PKI/client.pem" \
+		--x509keyfile "$PKI/client.key"
+	expect_rc0
+	expect_in "$C/out" 'peer=.*tlsk client'
+}
+
+gnu_s_alpn() {
+	tlsk_server -www -alpn h2,http/1.1 || return 1
+	gnutls_client "$GET" --alpn http/1.1
+	expect_rc0
+	expect_in "$C/out" 'alpn=http/1.1 '
+}
+
+gnu_s_bad_cert() {
+	tlsk_server -www || return 1
+	printf '%b' "$GET" | timeout 30 gnutls-cli -p "$PORT" \
+		--x509cafile "$PKI/other-ca.pem" --sni-hostname localhost \
+		--verify-hostname localhost 127.0.0.1 >"$C/out" 2>&1
+	RC=$?
+	[ "$RC" -ne 0 ] || fail "gnutls-cli accepted an unknown CA"
+	server_logged 'handshake failed.*alert [0-9]+ [a-z_]+ received' ||
+		{ cat "$C/server.log"; fail "server saw no alert"; }
+}
+
+for s in $TLS13_SUITES; do
+	case_add "gnutls-serv tls13 $s" gnu_c_suite "$s"
+	case_add "gnutls-cli tls13 $s" gnu_s_suite "$s"
+done
+for g in $GROUP_MAP; do
+	IFS=: read -r ossl rfc gnu <<<"$g"
+	case_add "gnutls-serv group $rfc" gnu_c_group "$ossl" "$rfc" "$gnu"
+	case_add "gnutls-cli group $rfc" gnu_s_group "$ossl" "$rfc" "$gnu"
+done
+case_add "gnutls-serv bulk data both ways" gnu_c_bulk
+case_add "gnutls-serv resume" gnu_c_resume
+case_add "gnutls-serv client-cert" gnu_c_client_cert
+case_add "gnutls-serv alpn" gnu_c_alpn
+case_add "gnutls-cli hrr" gnu_s_hrr
+case_add "gnutls-cli resume --resume" gnu_s_resume
+case_add "gnutls-cli client-cert" gnu_s_client_cert
+case_add "gnutls-cli alpn" gnu_s_alpn
+case_add "gnutls-cli bad-cert unknown-ca" gnu_s_bad_cert

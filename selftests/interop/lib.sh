@@ -1,0 +1,188 @@
+# SPDX-License-Identifier: MIT
+#
+# Helpers for the interop cases: TAP output, throwaway PKI, free ports,
+# peers started in the background and always cleaned up.
+#
+# A case is a shell function registered with `case_add "NAME" FUNC [ARGS]`
+# (the name may hold blanks; the arguments may not).
+# It runs in a subshell with its own scratch dir $C; it returns 0 (pass),
+# 1 (fail: its output becomes TAP diagnostics) or calls `skip REASON`.
+# Servers it starts are killed when it ends, whatever happened.
+
+SKIP_RC=77
+CASES=()
+
+case_add() {
+	local name=$1
+	shift
+	CASES+=("$name|$*")
+}
+
+skip() {
+	echo "$*" >"$C/skip-reason"
+	exit "$SKIP_RC"
+}
+
+# A failure we know and have reported: SKIP (never pass) while the exact
+# symptom shows, so the case turns green by itself once it is fixed and
+# still fails on any other symptom.
+known_bug() {	# FILE REGEX REASON
+	grep -qE -- "$2" "$1" && skip "known engine bug: $3"
+	return 0
+}
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+# ---- throwaway PKI, made once per run in $PKI ----
+# ca.pem signs: server (CN=localhost, SAN localhost), other (the same
+# for other.example), client (CN=tlsk client). other-ca.pem signs
+# nothing we present: verifying with it fails.
+make_pki() {
+	local d=$PKI
+	mkdir -p "$d"
+	gen_ca "$d/ca" "tlsk interop CA" &&
+	gen_ca "$d/other-ca" "some other CA" &&
+	gen_leaf "$d/server" localhost ca "subjectAltName=DNS:localhost
+extendedKeyUsage=serverAuth" &&
+	gen_leaf "$d/other" other.example ca "subjectAltName=DNS:other.example
+extendedKeyUsage=serverAuth" &&
+	gen_leaf "$d/client" "tlsk client" ca "extendedKeyUsage=clientAuth"
+}
+
+gen_ca() {	# PREFIX CN
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		-nodes -keyout "$1.key" -out "$1.pem" -days 2 \
+		-subj "/CN=$2" 2>/dev/null
+}
+
+gen_leaf() {	# PREFIX CN CA EXTENSIONS
+	local dir=${1%/*}
+	printf '%s\nbasicConstraints=CA:FALSE\n' "$4" >"$1.ext"
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$1.key" -out "$1.csr" -subj "/CN=$2" 2>/dev/null &&
+	openssl x509 -req -in "$1.csr" -CA "$dir/$3.pem" \
+		-CAkey "$dir/$3.key" -CAcreateserial -days 2 \
+		-extfile "$1.ext" -out "$1.pem" 2>/dev/null
+}
+
+# ---- ports and peers ----
+port_busy() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+pick_port() {
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 40000))
+		port_busy "$p" || { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# start_server LOG READY_REGEX CMD...: runs CMD (with PORT set) in the
+# background, its stdin held open, until READY_REGEX shows in LOG.
+start_server() {
+	local log=$1 ready=$2
+	shift 2
+	(sleep 600 | "$@" >"$log" 2>&1) &
+	SERVER_PIDS+=("$!")
+	for _ in $(seq 100); do
+		grep -qE "$ready" "$log" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "server did not start: $*"
+	cat "$log"
+	return 1
+}
+
+stop_servers() {
+	local pid
+	for pid in "${SERVER_PIDS[@]}"; do
+		pkill -P "$pid" 2>/dev/null
+		kill "$pid" 2>/dev/null
+	done
+	SERVER_PIDS=()
+}
+
+openssl_server() {	# ARGS...: s_server on PORT with the server cert
+	PORT=$(pick_port) || fail "no free port"
+	start_server "$C/server.log" '^ACCEPT' timeout 60 openssl s_server \
+		-accept "127.0.0.1:$PORT" -cert "$PKI/server.pem" \
+		-key "$PKI/server.key" "$@"
+}
+
+gnutls_server() {	# ARGS...: gnutls-serv on PORT with the server cert
+	PORT=$(pick_port) || fail "no free port"
+	start_server "$C/server.log" 'listening on IPv4.*done' timeout 60 \
+		gnutls-serv -p "$PORT" --x509certfile "$PKI/server.pem" \
+		--x509keyfile "$PKI/server.key" "$@"
+}
+
+tlsk_server() {		# ARGS...: tlsk-server on PORT with the server cert
+	PORT=$(pick_port) || fail "no free port"
+	start_server "$C/server.log" '^ACCEPT' timeout 60 \
+		"$BIN/tlsk-server" -accept "127.0.0.1:$PORT" \
+		-cert "$PKI/server.pem" -key "$PKI/server.key" "$@"
+}
+
+# tlsk_client INPUT ARGS...: connect to PORT, verify as localhost against
+# our CA; stdout in $C/out, stderr (summary line) in $C/err, status in RC.
+tlsk_client() {
+	local input=$1
+	shift
+	printf '%b' "$input" | timeout 30 "$BIN/tlsk-client" \
+		-connect "127.0.0.1:$PORT" -servername localhost \
+		-CAfile "$PKI/ca.pem" -wait 300 "$@" >"$C/out" 2>"$C/err"
+	RC=$?
+}
+
+# Waits until the last server has logged REGEX (it may lag the client).
+server_logged() {
+	for _ in $(seq 40); do
+		grep -qE "$1" "$C/server.log" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+expect_rc0() {
+	[ "$RC" -eq 0 ] || { cat "$C/err" "$C/out"; fail "exit status $RC"; }
+}
+
+expect_in() {	# FILE REGEX
+	grep -qE -- "$2" "$1" || { echo "--- $1:"; cat "$1"; \
+		fail "no /$2/ in ${1##*/}"; }
+}
+
+# ---- the runner ----
+run_cases() {
+	local n=0 failed=0 entry name rc
+	for entry in "${CASES[@]}"; do
+		n=$((n + 1))
+		name=${entry%%|*}
+		# shellcheck disable=SC2086
+		set -- ${entry#*|}
+		C=$WORK/case-$n
+		mkdir -p "$C"
+		(
+			SERVER_PIDS=()
+			trap stop_servers EXIT
+			"$@"
+		) >"$C/log" 2>&1
+		rc=$?
+		case $rc in
+		0) echo "ok $n $name" ;;
+		"$SKIP_RC") echo "ok $n $name # SKIP $(cat "$C/skip-reason")" ;;
+		*)
+			echo "not ok $n $name"
+			sed 's/^/# /' "$C/log"
+			failed=$((failed + 1))
+			;;
+		esac
+	done
+	echo "1..$n"
+	[ "$failed" -eq 0 ]
+}

@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: MIT
+#
+# tlsk-client -> openssl s_server (-rev: each line comes back reversed).
+
+ossl_c_suite() {	# SUITE
+	openssl_server -rev -tls1_3 -ciphersuites "$1" || return 1
+	tlsk_client 'hello\n' -ciphersuites "$1"
+	expect_rc0
+	expect_in "$C/out" '^olleh$'
+	expect_in "$C/err" "version=TLSv1.3 suite=$1 "
+}
+
+ossl_c_group() {	# OPENSSL_NAME RFC_NAME
+	openssl_server -rev -groups "$1" || return 1
+	tlsk_client 'ping\n' -groups "$1"
+	expect_rc0
+	expect_in "$C/out" '^gnip$'
+	expect_in "$C/err" "group=$2 "
+}
+
+# Our first key share is x25519; a P-384-only server must ask again.
+ossl_c_hrr() {
+	openssl_server -rev -groups P-384 -trace || return 1
+	tlsk_client 'ping\n' -groups x25519:P-384
+	expect_rc0
+	expect_in "$C/out" '^gnip$'
+	expect_in "$C/err" 'group=secp384r1 '
+	[ "$(grep -c 'ClientHello' "$C/server.log")" -eq 2 ] ||
+		fail "expected a HelloRetryRequest (two ClientHellos)"
+}
+
+# s_server picks by its own preference order.
+ossl_c_alpn() {
+	openssl_server -rev -alpn h2,http/1.1 || return 1
+	tlsk_client 'x\n' -alpn http/1.1,h2
+	expect_rc0
+	expect_in "$C/err" 'alpn=h2 '
+}
+
+# s_server only checks SNI with a second context (-cert2); with
+# -servername_fatal it refuses other names with unrecognized_name.
+ossl_c_sni() {
+	openssl_server -rev -servername localhost -servername_fatal \
+		-cert2 "$PKI/server.pem" -key2 "$PKI/server.key" || return 1
+	tlsk_client 'x\n'
+	expect_rc0
+	tlsk_client 'x\n' -servername elsewhere.example -noverify
+	[ "$RC" -ne 0 ] || fail "server accepted an SNI it does not serve"
+	expect_in "$C/err" 'alert 112 unrecognized_name received'
+}
+
+ossl_c_client_cert() {
+	openssl_server -rev -Verify 1 -CAfile "$PKI/ca.pem" || return 1
+	tlsk_client 'ping\n' -cert "$PKI/client.pem" -key "$PKI/client.key"
+	expect_rc0
+	expect_in "$C/out" '^gnip$'
+	server_logged 'tlsk client' || fail "server did not see our cert"
+}
+
+ossl_c_client_cert_missing() {
+	openssl_server -rev -Verify 1 -CAfile "$PKI/ca.pem" || return 1
+	tlsk_client 'ping\n'
+	[ "$RC" -ne 0 ] || fail "connected without the required certificate"
+	expect_in "$C/err" 'alert 116 certificate_required'
+}
+
+ossl_c_resume() {
+	openssl_server -rev || return 1
+	tlsk_client 'one\n' -sess_out "$C/sess"
+	expect_rc0
+	expect_in "$C/err" 'resumed=no '
+	[ -s "$C/sess" ] || fail "no session written"
+	tlsk_client 'two\n' -sess_in "$C/sess"
+	expect_rc0
+	expect_in "$C/out" '^owt$'
+	expect_in "$C/err" 'resumed=yes '
+}
+
+ossl_c_reconnect() {
+	openssl_server -rev || return 1
+	tlsk_client '' -reconnect
+	expect_rc0
+	[ "$(grep -c 'resumed=no ' "$C/err")" -eq 1 ] &&
+	[ "$(grep -c 'resumed=yes ' "$C/err")" -eq 5 ] ||
+		{ cat "$C/err"; fail "want 1 full and 5 resumed handshakes"; }
+}
+
+ossl_c_unknown_ca() {
+	openssl_server -rev || return 1
+	tlsk_client 'x\n' -CAfile "$PKI/other-ca.pem"
+	[ "$RC" -ne 0 ] || fail "accepted a server from an unknown CA"
+	expect_in "$C/err" 'alert 48 unknown_ca sent'
+	server_logged 'unknown ca' || fail "server got no unknown_ca alert"
+}
+
+ossl_c_wrong_name() {
+	openssl_server -rev || return 1
+	tlsk_client 'x\n' -servername not-this-host.example
+	[ "$RC" -ne 0 ] || fail "accepted a certificate for another name"
+	expect_in "$C/err" 'alert 42 bad_certificate sent'
+}
+
+ossl_c_tls12() {	# CIPHER
+	need_tls12 client
+	openssl_server -rev -tls1_2 -cipher "$1" || return 1
+	tlsk_client 'hello\n' -tls1_2 -cipher "$1"
+	expect_rc0
+	expect_in "$C/out" '^olleh$'
+	expect_in "$C/err" 'version=TLSv1.2 '
+}
+
+for s in $TLS13_SUITES; do
+	case_add "ossl-server tls13 $s" ossl_c_suite "$s"
+done
+for g in $GROUP_MAP; do
+	IFS=: read -r ossl rfc _ <<<"$g"
+	case_add "ossl-server group $rfc" ossl_c_group "$ossl" "$rfc"
+done
+case_add "ossl-server hrr" ossl_c_hrr
+case_add "ossl-server alpn" ossl_c_alpn
+case_add "ossl-server sni" ossl_c_sni
+case_add "ossl-server client-cert" ossl_c_client_cert
+case_add "ossl-server client-cert-missing" ossl_c_client_cert_missing
+case_add "ossl-server resume sess_out/sess_in" ossl_c_resume
+case_add "ossl-server reconnect" ossl_c_reconnect
+case_add "ossl-server bad-cert unknown-ca" ossl_c_unknown_ca
+case_add "ossl-server bad-cert wrong-name" ossl_c_wrong_name
+for c in $TLS12_CIPHERS; do
+	case_add "ossl-server tls12 $c" ossl_c_tls12 "$c"
+done
