@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: MIT
+/* A whole server engine fed arbitrary bytes as its peer's flights. */
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct tlsk_engine *s = tlsk_engine_new(fuzz_server_config(),
+						TLSK_ROLE_SERVER);
+
+	fuzz_feed(s, data, size);
+	tlsk_engine_free(s);
+	return 0;
+}
+
+size_t fuzz_seed(unsigned i, uint8_t *buf, size_t cap)
+{
+	return i == 0 ? fuzz_client_flight(buf, cap) : 0;
+}
