@@ -12,14 +12,17 @@ IO_TESTS := io-record-test io-handoff-test io-driver-test
 HOST_TESTS += $(IO_TESTS)
 
 $(eval $(call program,io-record-test,\
-	io/tests/record_test.c io/tests/ssl_peer.c,-lssl))
-$(eval $(call program,io-handoff-test,io/tests/handoff_test.c))
+	io/tests/record_test.c io/tests/ssl_peer.c io/tests/testnet.c,-lssl))
+$(eval $(call program,io-handoff-test,\
+	io/tests/handoff_test.c io/tests/testnet.c))
 # The driver against a scripted fake engine (defined in the test).
-$(eval $(call program,io-driver-test,io/tests/driver_test.c))
+$(eval $(call program,io-driver-test,\
+	io/tests/driver_test.c io/tests/testnet.c))
 
 # Also the VM hand-off test: on a host without the ULPs it runs the
 # userspace variant and SKIPs the kernel ones.
 IO_TESTS += io-handoff-kernel-test
 HOST_TESTS += io-handoff-kernel-test
 $(eval $(call program,io-handoff-kernel-test,\
-	io/tests/handoff_kernel_test.c io/tests/ssl_peer.c,-lssl -lpthread))
+	io/tests/handoff_kernel_test.c io/tests/ssl_peer.c io/tests/testnet.c,\
+	-lssl -lpthread))

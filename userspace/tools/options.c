@@ -17,7 +17,7 @@ struct tool_option {
 	const char *arg;	/* placeholder for -help; NULL: a flag */
 	unsigned int roles;
 	const char *help;
-	size_t str_off;		/* string options: where the value goes */
+	size_t off;		/* string or flag options: where it goes */
 	int (*apply)(struct tool_opts *o, const char *arg);
 };
 
@@ -57,27 +57,6 @@ static int set_noverify(struct tool_opts *o, const char *arg)
 {
 	(void)arg;
 	o->verify = TLSK_VERIFY_NONE;
-	return 0;
-}
-
-static int set_reconnect(struct tool_opts *o, const char *arg)
-{
-	(void)arg;
-	o->reconnect = 1;
-	return 0;
-}
-
-static int set_www(struct tool_opts *o, const char *arg)
-{
-	(void)arg;
-	o->www = 1;
-	return 0;
-}
-
-static int set_echo(struct tool_opts *o, const char *arg)
-{
-	(void)arg;
-	o->echo = 1;
 	return 0;
 }
 
@@ -133,7 +112,9 @@ static int set_ulp(struct tool_opts *o, const char *arg)
 	return -1;
 }
 
+/* Options that only store their string, or set a flag to 1. */
 #define STR(field) offsetof(struct tool_opts, field), NULL
+#define FLAG(field) offsetof(struct tool_opts, field), NULL
 
 static const struct tool_option options[] = {
 	{ "connect", "host:port", TOOL_CLIENT,
@@ -182,13 +163,13 @@ static const struct tool_option options[] = {
 	{ "sess_in", "file", TOOL_CLIENT,
 	  "resume the session stored in file", STR(sess_in) },
 	{ "reconnect", NULL, TOOL_CLIENT,
-	  "after the first handshake, reconnect five times resuming it", 0,
-	  set_reconnect },
+	  "after the first handshake, reconnect five times resuming it",
+	  FLAG(reconnect) },
 	{ "www", NULL, TOOL_SERVER,
-	  "answer an HTTP GET with a page describing the session", 0,
-	  set_www },
+	  "answer an HTTP GET with a page describing the session",
+	  FLAG(www) },
 	{ "echo", NULL, TOOL_SERVER,
-	  "(tlsk) send back whatever the client sends", 0, set_echo },
+	  "(tlsk) send back whatever the client sends", FLAG(echo) },
 	{ "naccept", "N", TOOL_SERVER,
 	  "exit after N connections (default: serve forever)", 0,
 	  set_naccept },
@@ -265,7 +246,10 @@ static int apply_option(struct tool_opts *o, const struct tool_option *opt,
 {
 	if (opt->apply)
 		return opt->apply(o, arg);
-	*(const char **)((char *)o + opt->str_off) = arg;
+	if (opt->arg)
+		*(const char **)((char *)o + opt->off) = arg;
+	else
+		*(int *)((char *)o + opt->off) = 1;
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -27,6 +28,7 @@
 #include <openssl/crypto.h>
 
 #include "../../tests/tap.h"
+#include "testnet.h"
 #include "tlsk/driver.h"
 #include "tlsk/record.h"
 
@@ -154,24 +156,6 @@ void tlsk_keys_scrub(struct tlsk_traffic_keys *keys)
 
 /* ---- the peer side ---- */
 
-static int tcp_pair(int fds[2])
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-
-	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(l, 1) || getsockname(l, (struct sockaddr *)&a, &alen))
-		return -1;
-	fds[0] = socket(AF_INET, SOCK_STREAM, 0);
-	if (connect(fds[0], (struct sockaddr *)&a, sizeof(a)))
-		return -1;
-	fds[1] = accept(l, NULL, NULL);
-	close(l);
-	return fds[1] < 0 ? -1 : 0;
-}
-
 static const char app_data[] = "application data behind the last record";
 
 /* Two peer records, then a protected application record, in one buffer. */
@@ -250,17 +234,24 @@ static void check_peer_got(int peer, const uint8_t *tail, size_t tail_len)
 	CHECK(!memcmp(buf, tail, tail_len));
 }
 
-static void data_behind_last_record_stays_in_socket(void)
+/* A fake engine and a socket whose peer has sent its whole flight. */
+static void start_with_flight(struct tlsk_engine *e, int fds[2], int fail)
 {
 	uint8_t flight[256];
-	size_t len = peer_flight(flight, sizeof(flight), 0);
-	struct tlsk_engine e;
-	int fds[2];
+	size_t len = peer_flight(flight, sizeof(flight), fail);
 
-	fake_start(&e);
+	fake_start(e);
 	CHECK(tcp_pair(fds) == 0);
 	/* One send: the records and the data share a segment. */
 	CHECK(send(fds[0], flight, len, 0) == (ssize_t)len);
+}
+
+static void data_behind_last_record_stays_in_socket(void)
+{
+	struct tlsk_engine e;
+	int fds[2];
+
+	start_with_flight(&e, fds, 0);
 	drive_and_read(fds[1], &e);
 	check_peer_got(fds[0], fin, sizeof(fin));
 	close(fds[0]);
@@ -268,15 +259,11 @@ static void data_behind_last_record_stays_in_socket(void)
 
 static void nonblocking_fd(void)
 {
-	uint8_t flight[256];
-	size_t len = peer_flight(flight, sizeof(flight), 0);
 	struct tlsk_engine e;
 	int fds[2];
 
-	fake_start(&e);
-	CHECK(tcp_pair(fds) == 0);
+	start_with_flight(&e, fds, 0);
 	fcntl(fds[1], F_SETFL, O_NONBLOCK);
-	CHECK(send(fds[0], flight, len, 0) == (ssize_t)len);
 	drive_and_read(fds[1], &e);
 	close(fds[0]);
 }
@@ -292,7 +279,7 @@ static void byte_at_a_time(void)
 
 	fake_start(&e);
 	CHECK(tcp_pair(fds) == 0);
-	setsockopt(fds[0], IPPROTO_TCP, 1 /* TCP_NODELAY */, &one,
+	setsockopt(fds[0], IPPROTO_TCP, TCP_NODELAY, &one,
 		   sizeof(one));
 	child = fork();
 	if (child == 0) {
@@ -340,15 +327,11 @@ static void peer_close_is_reset(void)
 
 static void engine_failure_sends_alert(void)
 {
-	uint8_t flight[256];
-	size_t len = peer_flight(flight, sizeof(flight), 1);
 	struct tlsk_engine e;
 	struct tlsk_conn *conn;
 	int fds[2];
 
-	fake_start(&e);
-	CHECK(tcp_pair(fds) == 0);
-	CHECK(send(fds[0], flight, len, 0) == (ssize_t)len);
+	start_with_flight(&e, fds, 1);
 	CHECK(tlsk_drive(&e, fds[1], 2000, 0, &conn) == -EBADMSG);
 	CHECK(conn == NULL);
 	check_peer_got(fds[0], fatal_alert, sizeof(fatal_alert));

@@ -16,8 +16,6 @@
  * kernel variants SKIP, never pass.
  */
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,80 +26,11 @@
 
 #include "../../tests/tap.h"
 #include "ssl_peer.h"
+#include "testnet.h"
 #include "tlsk/handoff.h"
-
-struct variant {
-	const char *name;
-	uint16_t version;
-	enum tlsk_aead aead;
-	const char *suite;
-};
-
-static const struct variant variants[] = {
-	{ "tls13-aes128gcm", 0x0304, TLSK_AEAD_AES_128_GCM,
-	  "TLS_AES_128_GCM_SHA256" },
-	{ "tls13-aes256gcm", 0x0304, TLSK_AEAD_AES_256_GCM,
-	  "TLS_AES_256_GCM_SHA384" },
-	{ "tls13-chacha20", 0x0304, TLSK_AEAD_CHACHA20_POLY1305,
-	  "TLS_CHACHA20_POLY1305_SHA256" },
-	{ "tls13-aes128ccm", 0x0304, TLSK_AEAD_AES_128_CCM,
-	  "TLS_AES_128_CCM_SHA256" },
-	{ "tls12-aes128gcm", 0x0303, TLSK_AEAD_AES_128_GCM,
-	  "ECDHE-ECDSA-AES128-GCM-SHA256" },
-	{ "tls12-aes256gcm", 0x0303, TLSK_AEAD_AES_256_GCM,
-	  "ECDHE-ECDSA-AES256-GCM-SHA384" },
-	{ "tls12-chacha20", 0x0303, TLSK_AEAD_CHACHA20_POLY1305,
-	  "ECDHE-ECDSA-CHACHA20-POLY1305" },
-	{ "tls12-aes128ccm", 0x0303, TLSK_AEAD_AES_128_CCM,
-	  "ECDHE-ECDSA-AES128-CCM" },
-};
-
-struct layer {
-	const char *name;
-	enum tlsk_ulp ulp;
-	unsigned int flags;
-};
-
-static const struct layer layers[] = {
-	{ "tlsk", TLSK_ULP_TLSK, TLSK_HANDOFF_NO_TLS | TLSK_HANDOFF_NO_USER },
-	{ "tls", TLSK_ULP_TLS, TLSK_HANDOFF_NO_TLSK | TLSK_HANDOFF_NO_USER },
-	{ "user", TLSK_ULP_USER, TLSK_HANDOFF_USER_ONLY },
-};
 
 static const struct variant *cur;
 static const struct layer *cur_layer;
-
-static int tcp_pair(int fds[2])
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-
-	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(l, 1) || getsockname(l, (struct sockaddr *)&a, &alen))
-		return -1;
-	fds[0] = socket(AF_INET, SOCK_STREAM, 0);
-	if (connect(fds[0], (struct sockaddr *)&a, sizeof(a)))
-		return -1;
-	fds[1] = accept(l, NULL, NULL);
-	close(l);
-	return fds[1] < 0 ? -1 : 0;
-}
-
-/* Can this kernel attach the ULP at all? ENOENT means not registered. */
-static int ulp_available(const char *name)
-{
-	int fds[2], ok;
-
-	if (tcp_pair(fds))
-		return 0;
-	ok = setsockopt(fds[1], IPPROTO_TCP, TCP_ULP, name,
-			(socklen_t)strlen(name)) == 0;
-	close(fds[0]);
-	close(fds[1]);
-	return ok;
-}
 
 struct server {
 	SSL *ssl;
@@ -181,12 +110,6 @@ static int ssl_read_full(SSL *ssl, BIO *in, int fd, uint8_t *buf,
 			return -1;
 	}
 	return 0;
-}
-
-static void fill_pattern(uint8_t *buf, size_t len, unsigned int seed)
-{
-	for (size_t i = 0; i < len; i++)
-		buf[i] = (uint8_t)(i * 13 + seed);
 }
 
 static void handoff_with_openssl_peer(void)
@@ -273,16 +196,14 @@ int main(void)
 {
 	char name[96];
 
-	for (size_t l = 0; l < sizeof(layers) / sizeof(layers[0]); l++) {
-		int present = layers[l].ulp == TLSK_ULP_USER ||
-			      ulp_available(layers[l].name);
+	for (size_t l = 0; l < test_layer_count; l++) {
+		int present = layer_available(&test_layers[l]);
 
-		cur_layer = &layers[l];
-		for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]);
-		     v++) {
-			cur = &variants[v];
+		cur_layer = &test_layers[l];
+		for (size_t v = 0; v < test_variant_count; v++) {
+			cur = &test_variants[v];
 			snprintf(name, sizeof(name), "handoff_%s %s",
-				 layers[l].name, cur->name);
+				 cur_layer->name, cur->name);
 			if (present)
 				tap_run(name, handoff_with_openssl_peer);
 			else

@@ -9,7 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -17,16 +17,11 @@
 #include <unistd.h>
 
 #include "../../tests/tap.h"
+#include "testnet.h"
 #include "tlsk/handoff.h"
 #include "tlsk/record.h"
 
 #define TEST_SEQ 0x0102030405060708ull
-
-static void fill_pattern(uint8_t *buf, size_t len, unsigned int seed)
-{
-	for (size_t i = 0; i < len; i++)
-		buf[i] = (uint8_t)(i * 7 + seed);
-}
 
 static struct tlsk_traffic_keys make_keys(uint16_t version,
 					  enum tlsk_aead aead, uint64_t seq)
@@ -123,25 +118,6 @@ static void crypto_info_rejects_bad_keys(void)
 	CHECK(tlsk_crypto_info_build(&k, &ci) == -EINVAL);
 	k = make_keys(0x0301, TLSK_AEAD_AES_128_GCM, 0);
 	CHECK(tlsk_crypto_info_build(&k, &ci) == -EINVAL);
-}
-
-/* A connected TCP pair over 127.0.0.1. */
-static int tcp_pair(int fds[2])
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-
-	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(l, 1) || getsockname(l, (struct sockaddr *)&a, &alen))
-		return -1;
-	fds[0] = socket(AF_INET, SOCK_STREAM, 0);
-	if (connect(fds[0], (struct sockaddr *)&a, sizeof(a)))
-		return -1;
-	fds[1] = accept(l, NULL, NULL);
-	close(l);
-	return fds[1] < 0 ? -1 : 0;
 }
 
 struct pair {
@@ -249,33 +225,73 @@ static void user_layer_truncation_is_an_error(void)
 	tlsk_conn_close(p.b);
 }
 
+/*
+ * A raw peer and a userspace-layer connection reading what it sends:
+ * `seal` protects records exactly as the connection expects them.
+ */
+struct raw_peer {
+	struct tlsk_traffic_keys k;
+	struct tlsk_record *seal;
+	struct tlsk_conn *c;
+	int fd;			/* the peer's end */
+};
+
+static int raw_peer_open(struct raw_peer *p, uint16_t version,
+			 enum tlsk_aead aead, uint64_t seq)
+{
+	int fds[2];
+
+	p->k = make_keys(version, aead, seq);
+	p->seal = tlsk_record_new(&p->k, 1);
+	p->c = NULL;
+	if (!p->seal || tcp_pair(fds))
+		return -1;
+	p->fd = fds[0];
+	return tlsk_conn_handoff(fds[1], &p->k, &p->k, TLSK_HANDOFF_USER_ONLY,
+				 &p->c);
+}
+
+/* Seals one record and sends it raw; the number of bytes sent. */
+static int raw_peer_send(struct raw_peer *p, uint8_t type, const void *data,
+			 size_t len, size_t cut)
+{
+	uint8_t rec[256];
+	int n = tlsk_record_seal(p->seal, type, data, len, rec, sizeof(rec));
+
+	if (n < 0)
+		return n;
+	if (cut > (size_t)n)
+		cut = (size_t)n;
+	return (int)send(p->fd, rec, cut, 0);
+}
+
+static void raw_peer_close(struct raw_peer *p)
+{
+	tlsk_record_free(p->seal);
+	tlsk_conn_close(p->c);
+	close(p->fd);
+}
+
 /* A non-blocking reader resumes a record split across arrivals. */
 static void user_layer_nonblocking_partial_record(void)
 {
-	struct tlsk_traffic_keys k = make_keys(0x0304, TLSK_AEAD_AES_128_CCM,
-					       0);
-	struct tlsk_record *seal = tlsk_record_new(&k, 1);
+	struct raw_peer p;
 	uint8_t rec[64], buf[16];
-	struct tlsk_conn *c;
-	int fds[2], n;
+	int n;
 
-	CHECK(tcp_pair(fds) == 0);
-	CHECK(tlsk_conn_handoff(fds[1], &k, &k, TLSK_HANDOFF_USER_ONLY,
-				&c) == 0);
-	fcntl(fds[1], F_SETFL, O_NONBLOCK);
-	CHECK(tlsk_conn_read(c, buf, sizeof(buf)) == -EAGAIN);
-	n = tlsk_record_seal(seal, TLSK_CT_APPLICATION_DATA,
+	CHECK(raw_peer_open(&p, 0x0304, TLSK_AEAD_AES_128_CCM, 0) == 0);
+	fcntl(tlsk_conn_fd(p.c), F_SETFL, O_NONBLOCK);
+	CHECK(tlsk_conn_read(p.c, buf, sizeof(buf)) == -EAGAIN);
+	n = tlsk_record_seal(p.seal, TLSK_CT_APPLICATION_DATA,
 			     (const uint8_t *)"split", 5, rec, sizeof(rec));
-	CHECK(write(fds[0], rec, 3) == 3);	/* half a header */
+	CHECK(write(p.fd, rec, 3) == 3);	/* half a header */
 	usleep(10000);
-	CHECK(tlsk_conn_read(c, buf, sizeof(buf)) == -EAGAIN);
-	CHECK(write(fds[0], rec + 3, (size_t)n - 3) == n - 3);
+	CHECK(tlsk_conn_read(p.c, buf, sizeof(buf)) == -EAGAIN);
+	CHECK(write(p.fd, rec + 3, (size_t)n - 3) == n - 3);
 	usleep(10000);
-	CHECK(tlsk_conn_read(c, buf, sizeof(buf)) == 5 &&
+	CHECK(tlsk_conn_read(p.c, buf, sizeof(buf)) == 5 &&
 	      !memcmp(buf, "split", 5));
-	tlsk_record_free(seal);
-	tlsk_conn_close(c);
-	close(fds[0]);
+	raw_peer_close(&p);
 }
 
 struct seen {
@@ -306,36 +322,25 @@ static int record_handshake(void *arg, struct tlsk_conn *c, uint8_t type,
  * still arrives. */
 static void user_layer_post_handshake_messages(void)
 {
-	struct tlsk_traffic_keys k = make_keys(0x0304, TLSK_AEAD_AES_128_GCM,
-					       0);
-	struct tlsk_record *seal = tlsk_record_new(&k, 1);
 	/* two messages; records cut at 3 (inside a header) and 9 */
 	static const uint8_t nst[] = { 4, 0, 0, 2, 0xaa, 0xbb,
 				       4, 0, 0, 3, 1, 2, 3 };
 	static const size_t cuts[] = { 0, 3, 9, sizeof(nst) };
 	struct seen seen = { .len = 0 };
-	uint8_t rec[128], buf[16];
-	struct tlsk_conn *c;
-	int fds[2], n;
+	struct raw_peer p;
+	uint8_t buf[16];
 
-	CHECK(tcp_pair(fds) == 0);
-	CHECK(tlsk_conn_handoff(fds[1], &k, &k, TLSK_HANDOFF_USER_ONLY,
-				&c) == 0);
-	tlsk_conn_on_handshake(c, record_handshake, &seen);
-	for (size_t i = 0; i + 1 < sizeof(cuts) / sizeof(cuts[0]); i++) {
-		n = tlsk_record_seal(seal, TLSK_CT_HANDSHAKE, nst + cuts[i],
-				     cuts[i + 1] - cuts[i], rec, sizeof(rec));
-		CHECK(write(fds[0], rec, (size_t)n) == n);
-	}
-	n = tlsk_record_seal(seal, TLSK_CT_APPLICATION_DATA,
-			     (const uint8_t *)"after", 5, rec, sizeof(rec));
-	CHECK(write(fds[0], rec, (size_t)n) == n);
-	CHECK(tlsk_conn_read(c, buf, sizeof(buf)) == 5);
+	CHECK(raw_peer_open(&p, 0x0304, TLSK_AEAD_AES_128_GCM, 0) == 0);
+	tlsk_conn_on_handshake(p.c, record_handshake, &seen);
+	for (size_t i = 0; i + 1 < sizeof(cuts) / sizeof(cuts[0]); i++)
+		CHECK(raw_peer_send(&p, TLSK_CT_HANDSHAKE, nst + cuts[i],
+				    cuts[i + 1] - cuts[i], SIZE_MAX) > 0);
+	CHECK(raw_peer_send(&p, TLSK_CT_APPLICATION_DATA, "after", 5,
+			    SIZE_MAX) > 0);
+	CHECK(tlsk_conn_read(p.c, buf, sizeof(buf)) == 5);
 	CHECK(!memcmp(buf, "after", 5));
 	CHECK(seen.len == sizeof(nst) && !memcmp(seen.data, nst, seen.len));
-	tlsk_record_free(seal);
-	tlsk_conn_close(c);
-	close(fds[0]);
+	raw_peer_close(&p);
 }
 
 /* KeyUpdate mechanics: after both ends switch a direction's keys at the
@@ -367,26 +372,19 @@ static void user_layer_rekey_both_ends(void)
 /* bad_record_mac is sticky: later reads keep failing. */
 static void user_layer_bad_record_is_sticky(void)
 {
-	struct tlsk_traffic_keys k = make_keys(0x0303, TLSK_AEAD_AES_128_GCM,
-					       1);
-	struct tlsk_record *seal = tlsk_record_new(&k, 1);
+	struct raw_peer p;
 	uint8_t rec[64], buf[16];
-	struct tlsk_conn *c;
-	int fds[2], n;
+	int n;
 
-	CHECK(tcp_pair(fds) == 0);
-	CHECK(tlsk_conn_handoff(fds[1], &k, &k, TLSK_HANDOFF_USER_ONLY,
-				&c) == 0);
-	n = tlsk_record_seal(seal, TLSK_CT_APPLICATION_DATA,
+	CHECK(raw_peer_open(&p, 0x0303, TLSK_AEAD_AES_128_GCM, 1) == 0);
+	n = tlsk_record_seal(p.seal, TLSK_CT_APPLICATION_DATA,
 			     (const uint8_t *)"x", 1, rec, sizeof(rec));
 	rec[n - 1] ^= 1;
-	CHECK(write(fds[0], rec, (size_t)n) == n);
-	CHECK(tlsk_conn_read(c, buf, sizeof(buf)) == -EBADMSG);
-	CHECK(tlsk_conn_read(c, buf, sizeof(buf)) == -EBADMSG);
-	CHECK(tlsk_conn_write(c, "y", 1) == -EBADMSG);
-	tlsk_record_free(seal);
-	tlsk_conn_close(c);
-	close(fds[0]);
+	CHECK(write(p.fd, rec, (size_t)n) == n);
+	CHECK(tlsk_conn_read(p.c, buf, sizeof(buf)) == -EBADMSG);
+	CHECK(tlsk_conn_read(p.c, buf, sizeof(buf)) == -EBADMSG);
+	CHECK(tlsk_conn_write(p.c, "y", 1) == -EBADMSG);
+	raw_peer_close(&p);
 }
 
 static void handoff_policy(void)

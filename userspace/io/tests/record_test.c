@@ -11,42 +11,11 @@
 
 #include "../../tests/tap.h"
 #include "ssl_peer.h"
+#include "testnet.h"
 #include "tlsk/record.h"
-
-struct variant {
-	const char *name;
-	uint16_t version;
-	enum tlsk_aead aead;
-	const char *suite;	/* OpenSSL spelling */
-};
-
-static const struct variant variants[] = {
-	{ "tls13-aes128gcm", 0x0304, TLSK_AEAD_AES_128_GCM,
-	  "TLS_AES_128_GCM_SHA256" },
-	{ "tls13-aes256gcm", 0x0304, TLSK_AEAD_AES_256_GCM,
-	  "TLS_AES_256_GCM_SHA384" },
-	{ "tls13-chacha20", 0x0304, TLSK_AEAD_CHACHA20_POLY1305,
-	  "TLS_CHACHA20_POLY1305_SHA256" },
-	{ "tls13-aes128ccm", 0x0304, TLSK_AEAD_AES_128_CCM,
-	  "TLS_AES_128_CCM_SHA256" },
-	{ "tls12-aes128gcm", 0x0303, TLSK_AEAD_AES_128_GCM,
-	  "ECDHE-ECDSA-AES128-GCM-SHA256" },
-	{ "tls12-aes256gcm", 0x0303, TLSK_AEAD_AES_256_GCM,
-	  "ECDHE-ECDSA-AES256-GCM-SHA384" },
-	{ "tls12-chacha20", 0x0303, TLSK_AEAD_CHACHA20_POLY1305,
-	  "ECDHE-ECDSA-CHACHA20-POLY1305" },
-	{ "tls12-aes128ccm", 0x0303, TLSK_AEAD_AES_128_CCM,
-	  "ECDHE-ECDSA-AES128-CCM" },
-};
 
 static const struct variant *cur;
 static const size_t msg_sizes[] = { 1, 1000, TLSK_RECORD_MAX_PLAINTEXT };
-
-static void fill_pattern(uint8_t *buf, size_t len, unsigned int seed)
-{
-	for (size_t i = 0; i < len; i++)
-		buf[i] = (uint8_t)(i * 31 + seed);
-}
 
 /* Opens every record in raw[0..len) with r, appending plaintext to out. */
 static size_t open_all(struct tlsk_record *r, uint8_t *raw, size_t len,
@@ -327,8 +296,8 @@ static void run_variant(const char *what, void (*fn)(void))
 {
 	char name[96];
 
-	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
-		cur = &variants[i];
+	for (size_t i = 0; i < test_variant_count; i++) {
+		cur = &test_variants[i];
 		snprintf(name, sizeof(name), "%s %s", what, cur->name);
 		tap_run(name, fn);
 	}
