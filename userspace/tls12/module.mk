@@ -6,9 +6,11 @@
 # fragment keeps them out of lib/module.mk until then (docs/tls12.md).
 # Tests may link libssl as an independent implementation to check against.
 
-LIBTLSK_SRCS += lib/tls12_suites.c lib/tls12_keys.c lib/rsa_kx.c
+LIBTLSK_SRCS += lib/tls12_suites.c lib/tls12_keys.c lib/rsa_kx.c \
+	lib/tls12_msgs.c
 
-TLS12_TESTS := tls12-suites-test tls12-keys-test tls12-rsa-kx-test
+TLS12_TESTS := tls12-suites-test tls12-keys-test tls12-rsa-kx-test \
+	tls12-msgs-test
 HOST_TESTS += $(TLS12_TESTS)
 
 $(eval $(call program,tls12-suites-test,tls12/tests/suites_test.c,-lssl))
@@ -16,3 +18,4 @@ $(eval $(call program,tls12-keys-test,\
 	tls12/tests/keys_test.c tls12/tests/ssl12.c,-lssl))
 $(eval $(call program,tls12-rsa-kx-test,\
 	tls12/tests/rsa_kx_test.c tls12/tests/ssl12.c,-lssl))
+$(eval $(call program,tls12-msgs-test,tls12/tests/msgs_test.c))
