@@ -61,7 +61,9 @@ int cert_verify_peer(const struct tlsk_config *cfg, X509 *leaf,
 		X509_VERIFY_PARAM_set_purpose(param, peer_is_server ?
 					      X509_PURPOSE_SSL_SERVER :
 					      X509_PURPOSE_SSL_CLIENT);
-		if (host && *host)
+		/* RFC 6125: a name is matched against DNS names, an
+		 * address literal against IP addresses */
+		if (host && *host && !X509_VERIFY_PARAM_set1_ip_asc(param, host))
 			X509_VERIFY_PARAM_set1_host(param, host, 0);
 		ok = X509_verify_cert(ctx) == 1;
 		err = X509_STORE_CTX_get_error(ctx);

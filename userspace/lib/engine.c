@@ -370,9 +370,10 @@ static int read_record(struct tlsk_engine *e)
 	case CT_CHANGE_CIPHER_SPEC:
 		return read_ccs(e, p, len);
 	case CT_ALERT:
-		if (hs_prot_on(&e->rx))
-			return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
-				    "plaintext alert under encryption");
+		/* A peer that fails before switching its write keys (a
+		 * client rejecting our flight, say) alerts in plaintext even
+		 * though we already expect handshake keys; OpenSSL does. The
+		 * handshake is lost either way: report what it said. */
 		return read_alert(e, p, len);
 	case CT_APPLICATION_DATA:
 		return read_protected(e);

@@ -11,6 +11,12 @@
 #include "testpki.h"
 
 static struct testpki pki;
+static uint64_t fake_now;
+
+static uint64_t fake_clock(void *arg)
+{
+	return *(uint64_t *)arg;
+}
 
 struct pair {
 	struct tlsk_config *ccfg, *scfg;
@@ -336,6 +342,51 @@ static void resumption(void)
 	pair_free(&p);
 }
 
+/* PSK binders after a HelloRetryRequest hash message_hash(CH1) + HRR */
+static void resumption_after_hello_retry(void)
+{
+	struct pair p = { .ccfg = client_config(), .scfg = server_config("ec256") };
+	struct tlsk_session_info info;
+	uint8_t blob[1024];
+	size_t len = sizeof(blob);
+
+	pair_start(&p, "localhost");
+	pair_run(&p);
+	CHECK(read_post_handshake(p.c, &p.s2c) == 1);
+	CHECK(!tlsk_engine_get_session(p.c, blob, &len));
+	pair_free_engines(&p);
+	tlsk_config_set_groups(p.scfg, "secp384r1");
+	pair_start(&p, "localhost");
+	CHECK(!tlsk_engine_set_session(p.c, blob, len));
+	pair_run(&p);
+	CHECK(pair_established(&p));
+	CHECK(!tlsk_engine_info(p.s, &info) && info.resumed &&
+	      !strcmp(info.group, "secp384r1"));
+	CHECK(read_post_handshake(p.c, &p.s2c) == 1);
+	CHECK(keys_agree(p.c, p.s, 1));
+	pair_free(&p);
+}
+
+static void expired_session_is_refused(void)
+{
+	struct pair p = { .ccfg = client_config(), .scfg = server_config("ec256") };
+	uint8_t blob[1024];
+	size_t len = sizeof(blob);
+
+	tlsk_config_set_tickets(p.scfg, 1, 1);	/* one second */
+	tlsk_config_set_clock(p.ccfg, fake_clock, &fake_now);
+	fake_now = 1000000;
+	pair_start(&p, "localhost");
+	pair_run(&p);
+	CHECK(read_post_handshake(p.c, &p.s2c) == 1);
+	CHECK(!tlsk_engine_get_session(p.c, blob, &len));
+	pair_free_engines(&p);
+	fake_now += 1500;
+	pair_start(&p, "localhost");
+	CHECK(tlsk_engine_set_session(p.c, blob, len) == -ESTALE);
+	pair_free(&p);
+}
+
 static void resumption_with_foreign_ticket_goes_full(void)
 {
 	struct pair p = { .ccfg = client_config(), .scfg = server_config("ec256") };
@@ -379,6 +430,8 @@ int main(void)
 	RUN(client_auth_optional_without_cert);
 	RUN(client_auth_required_without_cert_fails);
 	RUN(resumption);
+	RUN(resumption_after_hello_retry);
+	RUN(expired_session_is_refused);
 	RUN(resumption_with_foreign_ticket_goes_full);
 	testpki_remove(&pki);
 	return tap_done();

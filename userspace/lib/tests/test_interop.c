@@ -373,6 +373,61 @@ static void our_server_resumes_openssl(void)
 	tlsk_config_free(cfg);
 }
 
+/* our client refuses an expired certificate; OpenSSL hears why */
+static void our_client_alerts_openssl_on_bad_certificate(void)
+{
+	struct tlsk_config *cfg = our_client_config();
+	struct peer srv = { .ctx = ossl_ctx(true, NULL, NULL) };
+	struct tlsk_engine *e = tlsk_engine_new(cfg, TLSK_ROLE_CLIENT);
+	struct buf to_engine = { 0 };
+	uint8_t alert;
+	int received;
+
+	CHECK(SSL_CTX_use_certificate_chain_file(srv.ctx,
+		testpki_path(&pki, "expired.chain")) == 1);
+	CHECK(SSL_CTX_use_PrivateKey_file(srv.ctx,
+		testpki_path(&pki, "expired.key"), SSL_FILETYPE_PEM) == 1);
+	CHECK(!tlsk_engine_set_server_name(e, "localhost"));
+	peer_start(&srv, true);
+	ERR_clear_error();
+	run_with_openssl(e, &srv, &to_engine);
+	CHECK(tlsk_engine_state(e) == TLSK_STATE_FAILED);
+	tlsk_engine_error(e, &alert, &received, NULL);
+	CHECK(alert == 45 && !received);	/* certificate_expired */
+	CHECK(ERR_GET_REASON(ERR_peek_last_error()) ==
+	      SSL_AD_REASON_OFFSET + 45);
+	buf_free(&to_engine);
+	peer_free(&srv);
+	tlsk_engine_free(e);
+	SSL_CTX_free(srv.ctx);
+	tlsk_config_free(cfg);
+}
+
+/* OpenSSL refuses our server's certificate from an unknown root */
+static void openssl_alerts_our_server_on_unknown_ca(void)
+{
+	struct tlsk_config *cfg = tlsk_config_new();
+	struct peer cli = { .ctx = ossl_ctx(false, NULL, NULL) };
+	struct tlsk_engine *e;
+	struct buf to_engine = { 0 };
+	uint8_t alert;
+	int received;
+
+	CHECK(!tlsk_config_add_cert(cfg, testpki_path(&pki, "rogue.chain"),
+				    testpki_path(&pki, "rogue.key")));
+	e = tlsk_engine_new(cfg, TLSK_ROLE_SERVER);
+	peer_start(&cli, false);
+	run_with_openssl(e, &cli, &to_engine);
+	CHECK(tlsk_engine_state(e) == TLSK_STATE_FAILED);
+	tlsk_engine_error(e, &alert, &received, NULL);
+	CHECK(alert == 48 && received);		/* unknown_ca */
+	buf_free(&to_engine);
+	peer_free(&cli);
+	tlsk_engine_free(e);
+	SSL_CTX_free(cli.ctx);
+	tlsk_config_free(cfg);
+}
+
 int main(void)
 {
 	if (testpki_make(&pki)) {
@@ -385,6 +440,8 @@ int main(void)
 	RUN(our_server_every_suite_and_group);
 	RUN(our_server_hrr_alpn_client_cert);
 	RUN(our_server_resumes_openssl);
+	RUN(our_client_alerts_openssl_on_bad_certificate);
+	RUN(openssl_alerts_our_server_on_unknown_ca);
 	testpki_remove(&pki);
 	return tap_done();
 }
