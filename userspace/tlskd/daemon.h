@@ -91,7 +91,8 @@ int daemon_reply(struct peer *p, uint32_t id, const struct tlsk_result *res,
 /* handshake.c */
 void hs_start(struct daemon *d, struct peer *p,
 	      const struct tlsk_request *req, int fd);
-void hs_expire(struct daemon *d, struct hs *h);
+/* Ends h with a failure reply: deadline passed, or tlskd stopping. */
+void hs_abort(struct daemon *d, struct hs *h, int err, const char *reason);
 int heap_push(struct daemon *d, struct hs *h);
 void heap_remove(struct daemon *d, struct hs *h);
 

@@ -268,13 +268,13 @@ static void hs_event(struct daemon *d, struct watch *w, uint32_t events)
 	hs_finish(d, h, rc);
 }
 
-void hs_expire(struct daemon *d, struct hs *h)
+void hs_abort(struct daemon *d, struct hs *h, int err, const char *reason)
 {
 	struct tlsk_result res;
 
 	memset(&res, 0, sizeof(res));
 	res.alert = TLSK_ALERT_NONE;
-	tlsk_result_fail(&res, -ETIMEDOUT, "handshake timed out");
+	tlsk_result_fail(&res, err, reason);
 	hs_reply(d, h, &res, -1);
 	hs_free(d, h);
 }

@@ -437,7 +437,21 @@ static void expire_due(struct daemon *d)
 	uint64_t now = now_ms();
 
 	while (d->nhs && d->heap[0]->deadline_ms <= now)
-		hs_expire(d, d->heap[0]);
+		hs_abort(d, d->heap[0], -ETIMEDOUT, "handshake timed out");
+}
+
+/* Every request still open gets its reply, every descriptor is closed. */
+static void daemon_stop(struct daemon *d)
+{
+	while (d->nhs)
+		hs_abort(d, d->heap[0], -ESHUTDOWN, "tlskd is stopping");
+	proxy_stop_all(d);
+	free(d->heap);
+	close(d->listener.fd);
+	close(d->signals.fd);
+	close(d->epfd);
+	gen_put(d->gen);
+	tickets_scrub(&d->tickets);
 }
 
 const char *daemon_socket_path(const struct daemon *d)
@@ -481,5 +495,6 @@ int daemon_run(struct daemon *d)
 		expire_due(d);
 	}
 	unlink(path);
+	daemon_stop(d);
 	return 0;
 }

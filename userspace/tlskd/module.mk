@@ -29,3 +29,10 @@ $(eval $(call program,fuzz-tlskd-conf-replay,\
 TLSKD_TEST_TOOLS := tlskd-test-service
 $(eval $(call program,tlskd-test-service,tlskd/tests/service.c))
 all: $(BUILD)/bin/tlskd-test-service
+
+# The end-to-end script, next to the binaries it drives.
+HOST_TESTS += tlskd-e2e-test
+$(BUILD)/bin/tlskd-e2e-test: tlskd/tests/e2e.sh $(BUILD)/bin/tlskd \
+		$(BUILD)/bin/tlskd-test-service
+	@mkdir -p $(@D)
+	cp $< $@

@@ -39,9 +39,11 @@ struct proxy {
 	size_t down_off, down_len;
 	bool tcp_eof, app_eof, tx_pending, dead;
 	struct proxy *next_dead;
+	struct proxy *prev, *next;	/* live relays, for shutdown */
 };
 
 static struct proxy *dead_list;
+static struct proxy *live_list;
 
 static struct proxy *of_tcp(struct watch *w)
 {
@@ -71,6 +73,12 @@ static void proxy_kill(struct daemon *d, struct proxy *p)
 	if (p->dead)
 		return;
 	p->dead = true;
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		live_list = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
 	want(d, &p->tcp, 0);
 	want(d, &p->app, 0);
 	p->next_dead = dead_list;
@@ -89,6 +97,13 @@ void proxy_reap(struct daemon *d)
 		free(p);
 		d->nproxies--;
 	}
+}
+
+void proxy_stop_all(struct daemon *d)
+{
+	while (live_list)
+		proxy_kill(d, live_list);
+	proxy_reap(d);
 }
 
 /* Peer -> service. Returns <0 when the relay must end. */
@@ -175,14 +190,17 @@ static void pump(struct daemon *d, struct proxy *p)
 	}
 	/* The service closed its end and everything it sent is out. */
 	if (p->app_eof && !p->tx_pending) {
+		log_debug("relay: the service closed its end");
 		proxy_kill(d, p);
 		return;
 	}
 	if (want(d, &p->tcp, (!p->tcp_eof && !p->down_len ? EPOLLIN : 0) |
 			     (p->tx_pending ? EPOLLOUT : 0)) ||
 	    want(d, &p->app, (!p->app_eof && !p->tx_pending ? EPOLLIN : 0) |
-			     (p->down_len ? EPOLLOUT : 0)))
+			     (p->down_len ? EPOLLOUT : 0))) {
+		log_warn("relay: epoll: %s", strerror(errno));
 		proxy_kill(d, p);
+	}
 }
 
 static void tcp_event(struct daemon *d, struct watch *w, uint32_t events)
@@ -224,6 +242,10 @@ int proxy_start(struct daemon *d, struct tlsk_conn *conn,
 	p->tcp.fn = tcp_event;
 	p->app.fd = sp[0];
 	p->app.fn = app_event;
+	p->next = live_list;
+	if (live_list)
+		live_list->prev = p;
+	live_list = p;
 	d->nproxies++;
 	pump(d, p);
 	return sp[1];

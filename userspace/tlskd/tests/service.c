@@ -134,6 +134,10 @@ static int serve(int port, const char *profile, int n, int nonblocking)
 	}
 	fail += left;
 	printf("done %d %d\n", ok, fail);
+	free(fds);
+	free(pend);
+	free(pfd);
+	close(ls);
 	return fail ? 1 : 0;
 }
 
@@ -159,10 +163,15 @@ static int connect_to(int port, const char *profile, const char *name)
 		return 1;
 	if (write(fd, "ping\n", 5) != 5)
 		return 1;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
+	/* One line back (openssl s_server -rev reverses it). */
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		fwrite(buf, 1, (size_t)n, stdout);
+		if (buf[n - 1] == '\n')
+			break;
+	}
+	fflush(stdout);
 	close(fd);
-	return 0;
+	return n > 0 ? 0 : 1;
 }
 
 static int status(void)

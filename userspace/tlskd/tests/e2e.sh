@@ -1,0 +1,344 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# tlskd end to end on the host, with throwaway certificates made by the
+# openssl CLI. Without kernel TLS the daemon relays the records itself
+# (userspace-fallback = proxy), so everything here runs on any host; the
+# VM runs the same script with tlsk.ko loaded (selftests/daemon/vm-tests).
+#
+#   openssl s_client --TLS--> 127.0.0.1:PORT  tlskd-test-service
+#                                              | tlsk_handshake(fd)
+#                                              v
+#                              tlskd (temp socket, temp config)
+#
+# Prints TAP. Tests that need engine features not available SKIP.
+set -u
+bin=$(cd "$(dirname "$0")" && pwd)
+tlskd=$bin/tlskd
+svc=$bin/tlskd-test-service
+dir=$(mktemp -d /tmp/tlskd-e2e.XXXXXX)
+chmod 755 "$dir"
+export TLSK_SOCKET=$dir/tlskd.sock
+port=$((20000 + $$ % 20000))
+n=0 failed=0
+daemon_pid=
+
+cleanup() {
+	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
+	jobs -p | xargs -r kill 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+
+ok() { n=$((n + 1)); echo "ok $n $*"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $*"; }
+skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+diag() { sed 's/^/# /' "$@"; }
+
+if ! command -v openssl >/dev/null || ! command -v python3 >/dev/null; then
+	echo "1..0 # SKIP openssl or python3 missing"
+	exit 0
+fi
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$dir/ca.key" -out "$dir/ca.crt" -subj /CN=e2e-ca -days 2 \
+	2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$dir/srv.key" -out "$dir/srv.csr" -subj /CN=localhost \
+	2>/dev/null
+printf 'subjectAltName=DNS:localhost\n' >"$dir/ext"
+openssl x509 -req -in "$dir/srv.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+	-CAcreateserial -out "$dir/srv.crt" -days 2 -extfile "$dir/ext" \
+	2>/dev/null
+
+write_config() {
+	cat >"$dir/tlskd.conf" <<CONF
+socket = $dir/tlskd.sock
+socket-mode = 0666
+log-level = debug
+handshake-timeout = 3s
+max-handshakes = 2000
+
+[profile web]
+cert = srv.crt srv.key
+allow-uid = 0
+
+[profile upstream]
+ca = ca.crt
+client-auth = require
+allow-uid = 0
+$1
+CONF
+}
+
+start_daemon() {
+	"$tlskd" -c "$dir/tlskd.conf" 2>>"$dir/tlskd.log" &
+	daemon_pid=$!
+	for _ in $(seq 50); do
+		[ -S "$TLSK_SOCKET" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+daemon_fds() { ls "/proc/$daemon_pid/fd" | wc -l; }
+
+# serve N [mode]: the test service in the background, output in svc.out.
+serve() {
+	port=$((port + 1))
+	"$svc" serve "$port" web "$@" >"$dir/svc.out" 2>&1 &
+	svc_pid=$!
+	for _ in $(seq 50); do
+		grep -q listening "$dir/svc.out" 2>/dev/null && return 0
+		sleep 0.1
+	done
+}
+
+s_client() {
+	timeout 10 openssl s_client -connect "127.0.0.1:$port" -quiet \
+		-servername localhost -CAfile "$dir/ca.crt" "$@" 2>"$dir/s_client.err"
+}
+
+# ---- configuration ----
+write_config ""
+quietly() { "$@" >/dev/null 2>&1; }
+check "check-config accepts a good config" \
+	quietly "$tlskd" --check-config "$dir/tlskd.conf"
+cp "$dir/tlskd.conf" "$dir/bad.conf"
+printf '[profile x]\nversions = 1.0\ncert = nope.crt nope.key\n' >>"$dir/bad.conf"
+"$tlskd" --check-config "$dir/bad.conf" >"$dir/check.out" 2>&1
+st=$?
+check "check-config explains errors with file:line" \
+	test $st -ne 0 -a "$(grep -c "bad.conf:[0-9]*:" "$dir/check.out")" -ge 1
+
+start_daemon || { echo "not ok 1 tlskd did not start"; diag "$dir/tlskd.log"; exit 1; }
+base_fds=$(daemon_fds)
+
+# ---- a server handshake, TLS 1.3, peer openssl s_client ----
+serve 1
+out=$(echo "line one" | s_client -tls1_3)
+wait "$svc_pid"
+if [ "$out" = "hello from tlsk
+line one" ] && grep -q "^ok 0 version=0304" "$dir/svc.out"; then
+	ok "TLS 1.3 server handshake through tlskd, data both ways"
+else
+	not_ok "TLS 1.3 server handshake through tlskd, data both ways"
+	diag "$dir/svc.out" "$dir/s_client.err"
+fi
+
+# ---- TLS 1.2 ----
+serve 1
+out=$(echo "twelve" | s_client -tls1_2)
+wait "$svc_pid"
+if [ "$out" = "hello from tlsk
+twelve" ] && grep -q "^ok 0 version=0303" "$dir/svc.out"; then
+	ok "TLS 1.2 server handshake through tlskd"
+elif grep -q "alert=70 " "$dir/svc.out"; then
+	skip "TLS 1.2 server handshake through tlskd" \
+		"engine has no TLS 1.2 server yet: $(grep -o 'reason=.*' "$dir/svc.out")"
+else
+	not_ok "TLS 1.2 server handshake through tlskd"
+	diag "$dir/svc.out" "$dir/s_client.err"
+fi
+
+# ---- resumption across two service processes (shared ticket keys) ----
+serve 1
+echo a | s_client -tls1_3 -sess_out "$dir/sess" >/dev/null
+wait "$svc_pid"
+serve 1
+echo b | s_client -tls1_3 -sess_in "$dir/sess" >/dev/null
+wait "$svc_pid"
+if grep -q "resumed=1" "$dir/svc.out"; then
+	ok "TLS 1.3 resumption across two service processes"
+else
+	not_ok "TLS 1.3 resumption across two service processes"
+	diag "$dir/svc.out"
+fi
+
+# ---- client role: tlskd connects to openssl s_server ----
+port=$((port + 1))
+openssl s_server -accept "$port" -cert "$dir/srv.crt" -key "$dir/srv.key" \
+	-rev -naccept 1 >"$dir/s_server.out" 2>&1 &
+srv=$!
+for _ in $(seq 50); do
+	grep -q ACCEPT "$dir/s_server.out" && break
+	sleep 0.1
+done
+timeout 10 "$svc" connect "$port" upstream localhost >"$dir/client.out" 2>&1
+kill "$srv" 2>/dev/null
+wait "$srv" 2>/dev/null
+if grep -q "^ok 0 version=0304" "$dir/client.out" &&
+	grep -q "gnip" "$dir/client.out"; then
+	ok "client handshake through tlskd against openssl s_server, verified"
+else
+	not_ok "client handshake through tlskd against openssl s_server, verified"
+	diag "$dir/client.out"
+fi
+
+# ---- a refused uid (SO_PEERCRED against allow-uid) ----
+if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
+	serve_nobody() {
+		port=$((port + 1))
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+			"$svc" serve "$port" web 1 >"$dir/svc.out" 2>&1 &
+		svc_pid=$!
+		sleep 0.3
+	}
+	serve_nobody
+	echo x | s_client >/dev/null
+	wait "$svc_pid"
+	if grep -q "status=13 .*not allowed" "$dir/svc.out"; then
+		ok "uid 65534 refused by the profile's allow list"
+	else
+		not_ok "uid 65534 refused by the profile's allow list"
+		diag "$dir/svc.out"
+	fi
+else
+	skip "uid 65534 refused by the profile's allow list" "needs root and setpriv"
+fi
+
+# ---- malformed, oversized and fd-less requests ----
+python3 - "$TLSK_SOCKET" >"$dir/malformed.out" 2>&1 <<'PY'
+import socket, struct, sys
+path = sys.argv[1]
+def ask(payload):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(path)
+    s.send(payload)
+    s.settimeout(5)
+    r = s.recv(8192)
+    s.close()
+    # reply: header 8 bytes, then STATUS attribute (16) first
+    assert r[:2] == b"TK" and r[3] == 0x81, r
+    assert r[8] == 16 and struct.unpack(">I", r[11:15])[0] != 0, r
+    return struct.unpack(">I", r[11:15])[0]
+print(ask(b"garbage!"))
+print(ask(b"TK\x01\x01" + b"\0" * 4 + b"\x63\x00\x00"))   # unknown attr
+print(ask(b"TK\x01\x01" + b"\0" * 8000))                   # oversized
+# a well-formed handshake request without its fd
+print(ask(b"TK\x01\x01\x00\x00\x00\x01" + b"\x01\x00\x01\x01"
+          + b"\x02\x00\x03web"))
+print("all answered")
+PY
+check "malformed, oversized and fd-less requests get error replies" \
+	grep -q "all answered" "$dir/malformed.out"
+"$svc" status >"$dir/status.out"
+check "daemon alive and counted them" grep -q "malformed=4" "$dir/status.out"
+
+# ---- deadline: a peer that never speaks ----
+serve 1
+python3 -c "
+import socket, time
+s = socket.create_connection(('127.0.0.1', $port)); time.sleep(5)" &
+quiet=$!
+wait "$svc_pid"
+kill "$quiet" 2>/dev/null
+check "a silent peer times out with ETIMEDOUT" grep -q "status=110" "$dir/svc.out"
+
+# ---- 100 concurrent handshakes, non-blocking API ----
+count=100
+serve "$count" nonblocking
+python3 - "$port" "$count" "$dir/ca.crt" >"$dir/many.out" 2>&1 <<'PY'
+import socket, ssl, sys, threading
+port, count, ca = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+ctx = ssl.create_default_context(cafile=ca)
+good = []
+def one(i):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as raw:
+            with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+                f = s.makefile("rwb")
+                assert f.readline() == b"hello from tlsk\n"
+                f.write(b"n%d\n" % i); f.flush()
+                assert f.readline() == b"n%d\n" % i
+                good.append(i)
+    except Exception as e:
+        print("client", i, repr(e))
+ts = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+print("clients ok", len(good))
+PY
+wait "$svc_pid"
+if grep -q "clients ok $count" "$dir/many.out" &&
+	grep -q "^done $count 0" "$dir/svc.out"; then
+	ok "$count concurrent handshakes, every one accounted for"
+else
+	not_ok "$count concurrent handshakes, every one accounted for"
+	tail -n 5 "$dir/many.out" "$dir/svc.out" | diag
+fi
+
+# ---- SIGHUP: a bad config keeps the old one; in-flight survives ----
+serve 1
+python3 - "$port" "$dir/ca.crt" >"$dir/inflight.out" 2>&1 <<'PY' &
+import socket, ssl, sys, time
+port, ca = int(sys.argv[1]), sys.argv[2]
+raw = socket.create_connection(("127.0.0.1", port))
+time.sleep(1.0)          # tlskd reloads meanwhile
+ctx = ssl.create_default_context(cafile=ca)
+s = ctx.wrap_socket(raw, server_hostname="localhost")
+print(s.recv(100))
+PY
+inflight=$!
+sleep 0.4
+cp "$dir/tlskd.conf" "$dir/good.conf"
+echo "bogus-key = 1" >>"$dir/tlskd.conf"
+kill -HUP "$daemon_pid"
+sleep 0.3
+cp "$dir/good.conf" "$dir/tlskd.conf"
+printf '[profile extra]\ncert = srv.crt srv.key\n' >>"$dir/tlskd.conf"
+kill -HUP "$daemon_pid"
+wait "$inflight"
+wait "$svc_pid"
+check "a bad config on SIGHUP is refused and logged with file:line" \
+	grep -q "tlskd.conf:[0-9]*: unknown key 'bogus-key'" "$dir/tlskd.log"
+check "a handshake in flight across two reloads completes" \
+	grep -q "hello from tlsk" "$dir/inflight.out"
+check "the new profile is live after a good reload" \
+	grep -q "configuration 2 loaded: 3 profiles" "$dir/tlskd.log"
+
+# ---- no fd leaked by anything above ----
+sleep 0.5
+now_fds=$(daemon_fds)
+check "tlskd holds no leaked fd ($base_fds before, $now_fds after)" \
+	test "$now_fds" -eq "$base_fds"
+
+# ---- SIGTERM: a clean exit (under SAN=1 this is the leak check) ----
+kill -TERM "$daemon_pid"
+wait "$daemon_pid"
+st=$?
+daemon_pid=
+check "tlskd exits cleanly on SIGTERM (status $st)" test "$st" -eq 0
+start_daemon || { not_ok "tlskd restarts"; echo "1..$n"; exit 1; }
+
+# ---- daemon killed in the middle of a handshake ----
+started=$(grep -c "server started" "$dir/tlskd.log")
+serve 1
+python3 -c "
+import socket, time
+s = socket.create_connection(('127.0.0.1', $port)); time.sleep(5)" &
+quiet=$!
+for _ in $(seq 50); do
+	[ "$(grep -c "server started" "$dir/tlskd.log")" -gt "$started" ] && break
+	sleep 0.1
+done
+kill -9 "$daemon_pid"
+wait "$daemon_pid" 2>/dev/null
+daemon_pid=
+wait "$svc_pid"
+kill "$quiet" 2>/dev/null
+if grep -q "fail 0 rc=-104 .*tlskd closed the connection" "$dir/svc.out"; then
+	ok "daemon killed mid-handshake: the service gets ECONNRESET"
+else
+	not_ok "daemon killed mid-handshake: the service gets ECONNRESET"
+	diag "$dir/svc.out"
+fi
+
+if [ $failed -ne 0 ]; then
+	echo "# tlskd log:"
+	tail -30 "$dir/tlskd.log" | diag
+fi
+echo "1..$n"
+[ $failed -eq 0 ]
