@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
- * Hand-off against an OpenSSL peer over TCP, once per record layer:
- * "tlsk" (tlsk.ko), "tls" (in-tree kTLS) and the userspace fallback.
+ * The hand-off and the driver against OpenSSL over TCP, once per record
+ * layer: "tlsk" (tlsk.ko), "tls" (in-tree kTLS) and the userspace fallback.
  *
- *   libssl client (memory BIOs, we move its bytes) --TCP 127.0.0.1--> fd
- *   libssl server (SSL_set_fd, no read-ahead) completes the handshake on
- *   fd, then fd is handed to the record layer with the server's keys.
+ *   handoff_*:  libssl client and libssl server do the handshake; the
+ *               server's socket is then handed to the record layer with
+ *               keys recomputed from libssl's secrets (every version x AEAD).
+ *   engine_server_*: our engine and driver as the server, a libssl client.
+ *   engine_client_*: our engine and driver as the client, a libssl server
+ *               that sends its tickets and data at once.
  *
  * The client's Finished and its first application data leave in ONE send(),
- * so they share a TCP segment: the server must stop at Finished and the
- * data must come out of tlsk_conn_read() intact. Then data flows the other
- * way, and close_notify both ways.
+ * so they share a TCP segment: the server must stop at Finished, and the
+ * data must come out of tlsk_conn_read() intact. Then 40 KB each way and
+ * close_notify both ways.
  *
  * Meant for the VM (selftests/vm/run); on a host without the ULPs the
  * kernel variants SKIP, never pass.
@@ -23,10 +26,12 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 
 #include "../../tests/tap.h"
 #include "ssl_peer.h"
 #include "testnet.h"
+#include "tlsk/driver.h"
 #include "tlsk/handoff.h"
 
 static const struct variant *cur;
@@ -45,154 +50,304 @@ static void *server_accept(void *arg)
 	return NULL;
 }
 
-static int send_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int send_bio(int fd, BIO *bio)
-{
-	char *data;
-	long n = BIO_get_mem_data(bio, &data);
-	int err = n > 0 ? send_all(fd, data, (size_t)n) : 0;
-
-	(void)BIO_reset(bio);
-	return err;
-}
-
-static int recv_into_bio(int fd, BIO *bio)
-{
-	uint8_t buf[16384];
-	ssize_t n = recv(fd, buf, sizeof(buf), 0);
-
-	if (n > 0)
-		BIO_write(bio, buf, (int)n);
-	return n > 0 ? 0 : -1;
-}
-
 /*
- * Drives the client by hand until it is done; its final flight stays in
- * client_out so the caller can append application data to it.
+ * The OpenSSL end: a pumped client (memory BIOs, see ssl_peer.h) or an
+ * SSL on the socket itself.
  */
-static int client_handshake(SSL *client, BIO *in, BIO *out, int fd)
+struct peer {
+	SSL *ssl;
+	struct pumped_client *pumped;
+};
+
+static int peer_write(struct peer *p, const void *buf, size_t len)
 {
-	for (int round = 0; round < 20; round++) {
-		if (SSL_do_handshake(client) == 1)
-			return 0;
-		if (send_bio(fd, out) || recv_into_bio(fd, in))
-			return -1;
-	}
-	return -1;
+	if (SSL_write(p->ssl, buf, (int)len) != (int)len)
+		return -1;
+	return p->pumped ? pumped_client_send(p->pumped) : 0;
 }
 
-static int ssl_read_full(SSL *ssl, BIO *in, int fd, uint8_t *buf,
-			 size_t len)
+static int peer_read(struct peer *p, uint8_t *buf, size_t len)
 {
 	size_t got = 0;
 
+	if (p->pumped)
+		return pumped_client_read(p->pumped, buf, len);
 	while (got < len) {
-		int n = SSL_read(ssl, buf + got, (int)(len - got));
+		int n = SSL_read(p->ssl, buf + got, (int)(len - got));
 
-		if (n > 0)
-			got += (size_t)n;
-		else if (SSL_get_error(ssl, n) != SSL_ERROR_WANT_READ ||
-			 recv_into_bio(fd, in))
+		if (n <= 0)
 			return -1;
+		got += (size_t)n;
 	}
 	return 0;
 }
 
-static void handoff_with_openssl_peer(void)
+/* Does the peer see our close_notify as a clean end? */
+static int peer_sees_close(struct peer *p)
+{
+	uint8_t byte;
+
+	if (p->pumped && pumped_client_receive(p->pumped))
+		return 0;
+	return SSL_read(p->ssl, &byte, 1) == 0 &&
+	       SSL_get_error(p->ssl, 0) == SSL_ERROR_ZERO_RETURN;
+}
+
+static ssize_t conn_read_full(struct tlsk_conn *conn, uint8_t *buf,
+			      size_t len)
+{
+	size_t have = 0;
+
+	while (have < len) {
+		ssize_t r = tlsk_conn_read(conn, buf + have, len - have);
+
+		if (r <= 0)
+			return r;
+		have += (size_t)r;
+	}
+	return (ssize_t)have;
+}
+
+/*
+ * After the hand-off: the peer's first data (sent right behind its last
+ * handshake record) must read intact, then 40 KB each way, then
+ * close_notify each way. Closes conn.
+ */
+static void exchange(struct peer *p, struct tlsk_conn *conn,
+		     const char *first, size_t first_len)
 {
 	static uint8_t big[40000], got[40000];
-	static const char early[] = "data right behind Finished";
+
+	CHECK(tlsk_conn_ulp(conn) == cur_layer->ulp);
+	CHECK(conn_read_full(conn, got, first_len) == (ssize_t)first_len);
+	CHECK(!memcmp(got, first, first_len));
+
+	fill_pattern(big, sizeof(big), 3);
+	CHECK(tlsk_conn_write(conn, big, sizeof(big)) == sizeof(big));
+	CHECK(peer_read(p, got, sizeof(big)) == 0);
+	CHECK(!memcmp(got, big, sizeof(big)));
+
+	fill_pattern(big, sizeof(big), 5);
+	CHECK(peer_write(p, big, sizeof(big)) == 0);
+	CHECK(conn_read_full(conn, got, sizeof(big)) == sizeof(big));
+	CHECK(!memcmp(got, big, sizeof(big)));
+
+	/* The peer's close_notify is an EOF for us, and ours for it. */
+	SSL_shutdown(p->ssl);
+	if (p->pumped)
+		CHECK(pumped_client_send(p->pumped) == 0);
+	CHECK(tlsk_conn_read(conn, got, sizeof(got)) == 0);
+	CHECK(tlsk_conn_close(conn) == 0);
+	CHECK(peer_sees_close(p));
+}
+
+static const char first_data[] = "data right behind Finished";
+
+/* libssl on both ends of the handshake; then only the hand-off is ours. */
+static void handoff_with_openssl_peer(void)
+{
 	SSL_CTX *cctx = ssl_peer_ctx(0, cur->version, cur->suite);
 	SSL_CTX *sctx = ssl_peer_ctx(1, cur->version, cur->suite);
 	struct tlsk_traffic_keys cw, sw;
 	struct server srv = { .ssl = SSL_new(sctx) };
-	BIO *in = BIO_new(BIO_s_mem()), *out = BIO_new(BIO_s_mem());
-	SSL *client = SSL_new(cctx);
+	struct pumped_client pc;
+	struct peer peer = { .pumped = &pc };
 	struct tlsk_conn *conn = NULL;
 	pthread_t thread;
 	int fds[2], err;
 
 	ssl_peer_reset();
 	CHECK(tcp_pair(fds) == 0);
-	SSL_set_bio(client, in, out);
-	SSL_set_connect_state(client);
+	CHECK(pumped_client_new(&pc, cctx, fds[0]) == 0);
+	peer.ssl = pc.ssl;
 	SSL_set_fd(srv.ssl, fds[1]);
 	pthread_create(&thread, NULL, server_accept, &srv);
-	CHECK(client_handshake(client, in, out, fds[0]) == 0);
-	/* Finished (still in `out` for TLS 1.3) + data: one segment. */
-	CHECK(SSL_write(client, early, sizeof(early)) == sizeof(early));
-	CHECK(send_bio(fds[0], out) == 0);
+	CHECK(pumped_client_handshake(&pc) == 0);
+	/* Finished (still unsent for TLS 1.3) + data: one segment. */
+	CHECK(peer_write(&peer, first_data, sizeof(first_data)) == 0);
 	pthread_join(thread, NULL);
 	CHECK(srv.ok);
-	CHECK(ssl_peer_derive(client, cur->aead, &cw, &sw) == 0);
+	CHECK(ssl_peer_derive(pc.ssl, cur->aead, &cw, &sw) == 0);
 
 	err = tlsk_conn_handoff(fds[1], &sw, &cw, cur_layer->flags, &conn);
 	CHECK(err == 0);
 	if (err) {
 		printf("# hand-off: %s\n", strerror(-err));
-		goto out;
+		close(fds[1]);
+	} else {
+		exchange(&peer, conn, first_data, sizeof(first_data));
 	}
-	CHECK(tlsk_conn_ulp(conn) == cur_layer->ulp);
-	memset(got, 0, sizeof(early));
-	CHECK(tlsk_conn_read(conn, got, sizeof(got)) == sizeof(early));
-	CHECK(!memcmp(got, early, sizeof(early)));
-
-	fill_pattern(big, sizeof(big), 3);
-	CHECK(tlsk_conn_write(conn, big, sizeof(big)) == sizeof(big));
-	CHECK(ssl_read_full(client, in, fds[0], got, sizeof(big)) == 0);
-	CHECK(!memcmp(got, big, sizeof(big)));
-
-	fill_pattern(big, sizeof(big), 5);
-	CHECK(SSL_write(client, big, sizeof(big)) == sizeof(big));
-	CHECK(send_bio(fds[0], out) == 0);
-	for (size_t have = 0, n; have < sizeof(big); have += n) {
-		ssize_t r = tlsk_conn_read(conn, got + have,
-					   sizeof(big) - have);
-		CHECK(r > 0);
-		if (r <= 0)
-			break;
-		n = (size_t)r;
-	}
-	CHECK(!memcmp(got, big, sizeof(big)));
-
-	/* The client's close_notify is an EOF for the server. */
-	SSL_shutdown(client);
-	CHECK(send_bio(fds[0], out) == 0);
-	CHECK(tlsk_conn_read(conn, got, sizeof(got)) == 0);
-	/* And the server's reaches the client. */
-	CHECK(tlsk_conn_close(conn) == 0);
-	CHECK(recv_into_bio(fds[0], in) == 0);
-	CHECK(SSL_read(client, got, sizeof(got)) == 0 &&
-	      SSL_get_error(client, 0) == SSL_ERROR_ZERO_RETURN);
-	fds[1] = -1;	/* the connection closed it */
-out:
 	OPENSSL_cleanse(&cw, sizeof(cw));
 	OPENSSL_cleanse(&sw, sizeof(sw));
-	if (!conn && fds[1] >= 0)
-		close(fds[1]);
 	close(fds[0]);
-	SSL_free(client);
+	pumped_client_free(&pc);
 	SSL_free(srv.ssl);
 	SSL_CTX_free(cctx);
 	SSL_CTX_free(sctx);
 	ERR_clear_error();
 }
 
-int main(void)
+/* ---- our engine and driver against libssl ---- */
+
+static char cert_path[64], key_path[64];
+
+/* The engine loads PEM files: write a throwaway certificate once. */
+static int write_test_cert(void)
+{
+	static char dir[] = "/tmp/tlsk-io-test.XXXXXX";
+	EVP_PKEY *key;
+	X509 *cert;
+	FILE *c, *k;
+	int ok;
+
+	if (!mkdtemp(dir) || ssl_peer_self_signed(&key, &cert))
+		return -1;
+	snprintf(cert_path, sizeof(cert_path), "%s/cert.pem", dir);
+	snprintf(key_path, sizeof(key_path), "%s/key.pem", dir);
+	c = fopen(cert_path, "w");
+	k = fopen(key_path, "w");
+	ok = c && k && PEM_write_X509(c, cert) &&
+	     PEM_write_PrivateKey(k, key, NULL, NULL, 0, NULL, NULL);
+	if (c)
+		fclose(c);
+	if (k)
+		fclose(k);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	return ok ? 0 : -1;
+}
+
+static void remove_test_cert(void)
+{
+	char dir[64];
+
+	unlink(cert_path);
+	unlink(key_path);
+	snprintf(dir, sizeof(dir), "%s", cert_path);
+	*strrchr(dir, '/') = '\0';
+	rmdir(dir);
+}
+
+static struct tlsk_config *engine_config(enum tlsk_role role)
+{
+	struct tlsk_config *cfg = tlsk_config_new();
+	int err = !cfg;
+
+	if (!err && role == TLSK_ROLE_SERVER)
+		err = tlsk_config_add_cert(cfg, cert_path, key_path);
+	if (!err)
+		err = tlsk_config_set_verify(cfg, TLSK_VERIFY_NONE);
+	if (!err)
+		err = tlsk_config_set_tls13_suites(cfg, cur->suite);
+	if (err) {
+		printf("# engine config: %s\n", strerror(-err));
+		tlsk_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+struct drive {
+	struct tlsk_engine *e;
+	int fd;
+	struct tlsk_conn *conn;
+	int err;
+};
+
+static void *drive_thread(void *arg)
+{
+	struct drive *d = arg;
+
+	d->err = tlsk_drive(d->e, d->fd, 10000, cur_layer->flags, &d->conn);
+	return NULL;
+}
+
+/* Our server: the client's Finished and first data share a segment. */
+static void engine_server_with_openssl_client(void)
+{
+	struct tlsk_config *cfg = engine_config(TLSK_ROLE_SERVER);
+	SSL_CTX *cctx = ssl_peer_ctx(0, 0x0304, cur->suite);
+	struct drive d = { .e = cfg ? tlsk_engine_new(cfg, TLSK_ROLE_SERVER) :
+				      NULL };
+	struct pumped_client pc;
+	struct peer peer = { .pumped = &pc };
+	pthread_t thread;
+	int fds[2];
+
+	CHECK(d.e != NULL && tcp_pair(fds) == 0);
+	if (!d.e)
+		goto out;
+	d.fd = fds[1];
+	CHECK(pumped_client_new(&pc, cctx, fds[0]) == 0);
+	peer.ssl = pc.ssl;
+	pthread_create(&thread, NULL, drive_thread, &d);
+	CHECK(pumped_client_handshake(&pc) == 0);
+	CHECK(peer_write(&peer, first_data, sizeof(first_data)) == 0);
+	pthread_join(thread, NULL);
+	CHECK(d.err == 0);
+	if (d.err)
+		printf("# drive: %s\n", strerror(-d.err));
+	if (d.conn)
+		exchange(&peer, d.conn, first_data, sizeof(first_data));
+	else
+		close(fds[1]);
+	close(fds[0]);
+	pumped_client_free(&pc);
+out:
+	tlsk_engine_free(d.e);
+	tlsk_config_free(cfg);
+	SSL_CTX_free(cctx);
+	ERR_clear_error();
+}
+
+/*
+ * Our client: libssl's server sends its tickets and data as soon as it has
+ * our Finished. The driver must have left all of it in the socket: the
+ * tickets reach the engine through the record layer, the data the reader.
+ */
+static void engine_client_with_openssl_server(void)
+{
+	struct tlsk_config *cfg = engine_config(TLSK_ROLE_CLIENT);
+	SSL_CTX *sctx = ssl_peer_ctx(1, 0x0304, cur->suite);
+	struct drive d = { .e = cfg ? tlsk_engine_new(cfg, TLSK_ROLE_CLIENT) :
+				      NULL };
+	struct peer peer = { .ssl = SSL_new(sctx) };
+	uint8_t session[8192];
+	size_t session_len = sizeof(session);
+	pthread_t thread;
+	int fds[2];
+
+	CHECK(d.e != NULL && tcp_pair(fds) == 0);
+	if (!d.e)
+		goto out;
+	SSL_CTX_set_num_tickets(sctx, 2);
+	SSL_clear_options(peer.ssl, SSL_OP_NO_TICKET);
+	SSL_set_num_tickets(peer.ssl, 2);
+	SSL_set_fd(peer.ssl, fds[1]);
+	d.fd = fds[0];
+	pthread_create(&thread, NULL, drive_thread, &d);
+	CHECK(SSL_accept(peer.ssl) == 1);
+	CHECK(peer_write(&peer, first_data, sizeof(first_data)) == 0);
+	pthread_join(thread, NULL);
+	CHECK(d.err == 0);
+	if (d.conn) {
+		tlsk_conn_attach_engine(d.conn, d.e);
+		exchange(&peer, d.conn, first_data, sizeof(first_data));
+		CHECK(tlsk_engine_get_session(d.e, session, &session_len) == 0);
+	} else {
+		close(fds[0]);
+	}
+	close(fds[1]);
+	OPENSSL_cleanse(session, sizeof(session));
+out:
+	tlsk_engine_free(d.e);
+	tlsk_config_free(cfg);
+	SSL_free(peer.ssl);
+	SSL_CTX_free(sctx);
+	ERR_clear_error();
+}
+
+static void run_matrix(const char *what, void (*fn)(void), int tls13_only)
 {
 	char name[96];
 
@@ -202,14 +357,30 @@ int main(void)
 		cur_layer = &test_layers[l];
 		for (size_t v = 0; v < test_variant_count; v++) {
 			cur = &test_variants[v];
-			snprintf(name, sizeof(name), "handoff_%s %s",
+			if (tls13_only && cur->version != 0x0304)
+				continue;
+			snprintf(name, sizeof(name), "%s_%s %s", what,
 				 cur_layer->name, cur->name);
 			if (present)
-				tap_run(name, handoff_with_openssl_peer);
+				tap_run(name, fn);
 			else
 				tap_skip(name, "ULP not available on this "
 					 "kernel (run it in selftests/vm)");
 		}
+	}
+}
+
+int main(void)
+{
+	int have_cert = write_test_cert() == 0;
+
+	run_matrix("handoff", handoff_with_openssl_peer, 0);
+	if (have_cert) {
+		run_matrix("engine_server", engine_server_with_openssl_client,
+			   1);
+		run_matrix("engine_client", engine_client_with_openssl_server,
+			   1);
+		remove_test_cert();
 	}
 	return tap_done();
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* See ssl_peer.h. */
 #include <string.h>
+#include <sys/socket.h>
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -272,4 +273,92 @@ void ssl_peer_free(struct ssl_peer *p)
 	SSL_CTX_free(p->client_ctx);
 	SSL_CTX_free(p->server_ctx);
 	OPENSSL_cleanse(p, sizeof(*p));
+}
+
+/* ---- a libssl client whose bytes we carry over a socket by hand ---- */
+
+static int send_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int recv_into_bio(int fd, BIO *bio)
+{
+	uint8_t buf[16384];
+	ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+	if (n > 0)
+		BIO_write(bio, buf, (int)n);
+	return n > 0 ? 0 : -1;
+}
+
+int pumped_client_new(struct pumped_client *c, SSL_CTX *ctx, int fd)
+{
+	c->ssl = SSL_new(ctx);
+	c->in = BIO_new(BIO_s_mem());
+	c->out = BIO_new(BIO_s_mem());
+	c->fd = fd;
+	if (!c->ssl || !c->in || !c->out)
+		return -1;
+	SSL_set_bio(c->ssl, c->in, c->out);
+	SSL_set_connect_state(c->ssl);
+	return 0;
+}
+
+int pumped_client_send(struct pumped_client *c)
+{
+	char *data;
+	long n = BIO_get_mem_data(c->out, &data);
+	int err = n > 0 ? send_all(c->fd, data, (size_t)n) : 0;
+
+	(void)BIO_reset(c->out);
+	return err;
+}
+
+int pumped_client_receive(struct pumped_client *c)
+{
+	return recv_into_bio(c->fd, c->in);
+}
+
+int pumped_client_handshake(struct pumped_client *c)
+{
+	for (int round = 0; round < 20; round++) {
+		if (SSL_do_handshake(c->ssl) == 1)
+			return 0;
+		if (pumped_client_send(c) || pumped_client_receive(c))
+			return -1;
+	}
+	return -1;
+}
+
+int pumped_client_read(struct pumped_client *c, uint8_t *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		int n = SSL_read(c->ssl, buf + got, (int)(len - got));
+
+		if (n > 0)
+			got += (size_t)n;
+		else if (SSL_get_error(c->ssl, n) != SSL_ERROR_WANT_READ ||
+			 pumped_client_receive(c))
+			return -1;
+	}
+	return 0;
+}
+
+void pumped_client_free(struct pumped_client *c)
+{
+	SSL_free(c->ssl);	/* and both BIOs */
+	c->ssl = NULL;
 }

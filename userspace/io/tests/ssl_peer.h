@@ -46,4 +46,24 @@ size_t ssl_peer_pump(BIO *from, BIO *to);
 /* A throwaway self-signed P-256 certificate for "localhost". */
 int ssl_peer_self_signed(EVP_PKEY **key, X509 **cert);
 
+/*
+ * A libssl client on memory BIOs whose bytes the test carries over a
+ * socket, so it decides what shares a TCP segment. The handshake leaves
+ * the client's final flight (Finished) unsent in `out`: write application
+ * data behind it, then pumped_client_send() sends both in one send().
+ */
+struct pumped_client {
+	SSL *ssl;
+	BIO *in, *out;
+	int fd;
+};
+
+int pumped_client_new(struct pumped_client *c, SSL_CTX *ctx, int fd);
+int pumped_client_handshake(struct pumped_client *c);
+int pumped_client_send(struct pumped_client *c);
+int pumped_client_receive(struct pumped_client *c);
+/* Exactly len bytes of application data. */
+int pumped_client_read(struct pumped_client *c, uint8_t *buf, size_t len);
+void pumped_client_free(struct pumped_client *c);
+
 #endif
