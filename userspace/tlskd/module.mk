@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: MIT
 #
 # tlskd/: the handshake daemon, its config parser, their tests and the
-# libFuzzer harnesses (tlskd/fuzz/; `make fuzz` builds FUZZERS with clang,
-# and each also runs in `make check` through fuzz/replay.c, over its seeds
-# and deterministic mutations of them).
+# libFuzzer harnesses (tlskd/fuzz/; `make fuzz`, whose rules are in
+# fuzz/module.mk, builds FUZZERS with clang; each also runs in `make check`
+# as NAME-smoke through tlskd/fuzz/replay.c, over its seeds and
+# deterministic mutations of them).
 
 TLSKD_CORE := tlskd/conf.c tlskd/load.c
 
@@ -19,10 +20,10 @@ FUZZERS += fuzz-tlskd-proto fuzz-tlskd-conf
 fuzz-tlskd-proto_SRCS := tlskd/fuzz/fuzz_proto.c
 fuzz-tlskd-conf_SRCS := tlskd/fuzz/fuzz_conf.c $(TLSKD_CORE)
 
-HOST_TESTS += fuzz-tlskd-proto-replay fuzz-tlskd-conf-replay
-$(eval $(call program,fuzz-tlskd-proto-replay,\
+HOST_TESTS += fuzz-tlskd-proto-smoke fuzz-tlskd-conf-smoke
+$(eval $(call program,fuzz-tlskd-proto-smoke,\
 	tlskd/fuzz/replay.c $(fuzz-tlskd-proto_SRCS)))
-$(eval $(call program,fuzz-tlskd-conf-replay,\
+$(eval $(call program,fuzz-tlskd-conf-smoke,\
 	tlskd/fuzz/replay.c $(fuzz-tlskd-conf_SRCS)))
 
 # The end-to-end test's service (not a test by itself).

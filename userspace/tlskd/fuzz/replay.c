@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * Runs a libFuzzer harness without libFuzzer: over the files named on the
- * command line, or else over the harness's seeds and a fixed number of
- * deterministic mutations of each (byte flips, truncations, insertions).
- * Under `make SAN=1 check` this is a small sanitizer-checked fuzz run on
- * every build; `make fuzz` builds the real thing with clang.
+ * Runs a libFuzzer harness without libFuzzer (NAME-smoke): over the
+ * harness's seeds and a fixed number of deterministic mutations of each
+ * (byte flips, truncations, insertions), printing TAP. Under
+ * `make SAN=1 check` this is a small sanitizer-checked fuzz run on every
+ * build. With a directory argument it writes the seeds there, as the
+ * starting corpus `make fuzz` (fuzz/module.mk) gives libFuzzer; with file
+ * arguments it replays those files (a crash reproducer).
  */
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,12 +68,38 @@ static int run_file(const char *path)
 	return 0;
 }
 
+static int write_seeds(const char *dir)
+{
+	static uint8_t seed[MAX_INPUT];
+	char path[4096];
+	size_t len;
+
+	for (unsigned i = 0; (len = fuzz_seed(i, seed, sizeof(seed))) > 0; i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/seed-%u", dir, i);
+		f = fopen(path, "wb");
+		if (!f || fwrite(seed, 1, len, f) != len) {
+			perror(path);
+			if (f)
+				fclose(f);
+			return 1;
+		}
+		fclose(f);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	struct stat st;
+
 	static uint8_t seed[MAX_INPUT], buf[MAX_INPUT];
 	unsigned runs = 0, i;
 	size_t len;
 
+	if (argc == 2 && stat(argv[1], &st) == 0 && S_ISDIR(st.st_mode))
+		return write_seeds(argv[1]);
 	if (argc > 1) {
 		int bad = 0;
 
