@@ -223,17 +223,24 @@ static int group_id(const char *name, uint16_t *id)
 	return 0;
 }
 
-int tlsk_config_set_tls13_suites(struct tlsk_config *cfg, const char *list)
+/* replace a config list only when the whole new list parses */
+static int set_id_list(uint16_t *dst, size_t *count, const char *list,
+		       int (*lookup)(const char *name, uint16_t *id))
 {
 	uint16_t ids[CFG_MAX_ALGS];
 	size_t n;
-	int ret = parse_list(list, ':', ids, &n, suite_id);
+	int ret = parse_list(list, ':', ids, &n, lookup);
 
 	if (ret)
 		return ret;
-	memcpy(cfg->suites, ids, sizeof(ids));
-	cfg->nsuites = n;
+	memcpy(dst, ids, sizeof(ids));
+	*count = n;
 	return 0;
+}
+
+int tlsk_config_set_tls13_suites(struct tlsk_config *cfg, const char *list)
+{
+	return set_id_list(cfg->suites, &cfg->nsuites, list, suite_id);
 }
 
 int tlsk_config_set_tls12_ciphers(struct tlsk_config *cfg, const char *list)
@@ -246,15 +253,7 @@ int tlsk_config_set_tls12_ciphers(struct tlsk_config *cfg, const char *list)
 
 int tlsk_config_set_groups(struct tlsk_config *cfg, const char *list)
 {
-	uint16_t ids[CFG_MAX_ALGS];
-	size_t n;
-	int ret = parse_list(list, ':', ids, &n, group_id);
-
-	if (ret)
-		return ret;
-	memcpy(cfg->groups, ids, sizeof(ids));
-	cfg->ngroups = n;
-	return 0;
+	return set_id_list(cfg->groups, &cfg->ngroups, list, group_id);
 }
 
 int tlsk_config_set_alpn(struct tlsk_config *cfg, const char *list)

@@ -256,6 +256,9 @@ int client_start(struct tlsk_engine *e)
 	if (!e->cfg->nsuites || !g)
 		return fail(e, ALERT_INTERNAL_ERROR, -EINVAL,
 			    "no cipher suite or group configured");
+	if (e->cfg->version_max < 0x0304)
+		return fail(e, ALERT_PROTOCOL_VERSION, -EPROTONOSUPPORT,
+			    "TLS 1.3 is disabled and TLS 1.2 is not implemented");
 	/* RFC 8446 D.4: a non-empty session ID asks for compatibility mode */
 	e->session_id_len = 32;
 	if (RAND_bytes(e->client_random, 32) != 1 ||

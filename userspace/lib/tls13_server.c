@@ -21,9 +21,10 @@ static int check_versions(struct tlsk_engine *e, struct exts *x)
 
 	/* RFC 8446 4.2.1; RFC 8996: nothing below TLS 1.2 is spoken, and
 	 * this engine does not implement TLS 1.2 yet */
-	if (!v)
+	if (!v || e->cfg->version_max < 0x0304)
 		return fail(e, ALERT_PROTOCOL_VERSION, -EPROTONOSUPPORT,
-			    "client does not offer TLS 1.3");
+			    v ? "TLS 1.3 is disabled" :
+				"client does not offer TLS 1.3");
 	if (!rd_vec(v, 1, 2, 254, &list) || rd_left(&list) % 2 || !rd_done(v))
 		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
 			    "malformed supported_versions");

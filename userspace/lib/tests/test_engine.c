@@ -314,6 +314,17 @@ static void client_auth_required_without_cert_fails(void)
 	client_auth(TLSK_VERIFY_REQUIRE, false, false);
 }
 
+/* a full handshake whose ticket the client saves in blob */
+static void first_session(struct pair *p, uint8_t *blob, size_t *len)
+{
+	pair_start(p, "localhost");
+	pair_run(p);
+	CHECK(pair_established(p));
+	CHECK(read_post_handshake(p->c, &p->s2c) == 1);
+	CHECK(!tlsk_engine_get_session(p->c, blob, len));
+	pair_free_engines(p);
+}
+
 static void resumption(void)
 {
 	struct pair p = { .ccfg = client_config(), .scfg = server_config("ec256") };
@@ -323,13 +334,7 @@ static void resumption(void)
 
 	tlsk_config_set_alpn(p.ccfg, "h2");
 	tlsk_config_set_alpn(p.scfg, "h2");
-	pair_start(&p, "localhost");
-	pair_run(&p);
-	CHECK(pair_established(&p));
-	CHECK(read_post_handshake(p.c, &p.s2c) == 1);
-	CHECK(!tlsk_engine_get_session(p.c, blob, &len));
-	pair_free_engines(&p);
-
+	first_session(&p, blob, &len);
 	pair_start(&p, "localhost");
 	CHECK(!tlsk_engine_set_session(p.c, blob, len));
 	pair_run(&p);
@@ -350,11 +355,7 @@ static void resumption_after_hello_retry(void)
 	uint8_t blob[1024];
 	size_t len = sizeof(blob);
 
-	pair_start(&p, "localhost");
-	pair_run(&p);
-	CHECK(read_post_handshake(p.c, &p.s2c) == 1);
-	CHECK(!tlsk_engine_get_session(p.c, blob, &len));
-	pair_free_engines(&p);
+	first_session(&p, blob, &len);
 	tlsk_config_set_groups(p.scfg, "secp384r1");
 	pair_start(&p, "localhost");
 	CHECK(!tlsk_engine_set_session(p.c, blob, len));
@@ -376,11 +377,7 @@ static void expired_session_is_refused(void)
 	tlsk_config_set_tickets(p.scfg, 1, 1);	/* one second */
 	tlsk_config_set_clock(p.ccfg, fake_clock, &fake_now);
 	fake_now = 1000000;
-	pair_start(&p, "localhost");
-	pair_run(&p);
-	CHECK(read_post_handshake(p.c, &p.s2c) == 1);
-	CHECK(!tlsk_engine_get_session(p.c, blob, &len));
-	pair_free_engines(&p);
+	first_session(&p, blob, &len);
 	fake_now += 1500;
 	pair_start(&p, "localhost");
 	CHECK(tlsk_engine_set_session(p.c, blob, len) == -ESTALE);
@@ -395,11 +392,7 @@ static void resumption_with_foreign_ticket_goes_full(void)
 	uint8_t blob[1024];
 	size_t len = sizeof(blob);
 
-	pair_start(&p, "localhost");
-	pair_run(&p);
-	CHECK(read_post_handshake(p.c, &p.s2c) == 1);
-	CHECK(!tlsk_engine_get_session(p.c, blob, &len));
-	pair_free_engines(&p);
+	first_session(&p, blob, &len);
 	/* a server with another ticket key cannot read it */
 	tlsk_config_free(p.scfg);
 	p.scfg = other;

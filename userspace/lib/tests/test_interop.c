@@ -177,6 +177,20 @@ static void exchange_data(struct tlsk_engine *e, struct peer *p,
 	tlsk_record_free(rx);
 }
 
+/* both ends agree on the suite and on resumption, and data flows */
+static void check_agreement(struct tlsk_engine *e, struct peer *p,
+			    bool expect_resumed, struct buf *to_engine)
+{
+	struct tlsk_session_info info;
+
+	CHECK(!tlsk_engine_info(e, &info));
+	CHECK(info.suite == (SSL_CIPHER_get_id(SSL_get_current_cipher(
+		p->ssl)) & 0xffff));
+	CHECK(info.resumed == expect_resumed);
+	CHECK(SSL_session_reused(p->ssl) == expect_resumed);
+	exchange_data(e, p, to_engine);
+}
+
 static void report(struct tlsk_engine *e)
 {
 	const char *why;
@@ -210,7 +224,6 @@ static bool client_vs_openssl(struct tlsk_config *cfg, struct peer *srv,
 			      bool expect_resumed)
 {
 	struct tlsk_engine *e = tlsk_engine_new(cfg, TLSK_ROLE_CLIENT);
-	struct tlsk_session_info info;
 	struct buf to_engine = { 0 };
 	bool ok;
 
@@ -224,12 +237,7 @@ static bool client_vs_openssl(struct tlsk_config *cfg, struct peer *srv,
 	     SSL_is_init_finished(srv->ssl);
 	CHECK(ok);
 	if (ok) {
-		CHECK(!tlsk_engine_info(e, &info));
-		CHECK(info.suite == (SSL_CIPHER_get_id(SSL_get_current_cipher(
-			srv->ssl)) & 0xffff));
-		CHECK(info.resumed == expect_resumed);
-		CHECK(SSL_session_reused(srv->ssl) == expect_resumed);
-		exchange_data(e, srv, &to_engine);
+		check_agreement(e, srv, expect_resumed, &to_engine);
 		if (session && !expect_resumed)
 			CHECK(!tlsk_engine_get_session(e, session, session_len));
 	}
@@ -239,23 +247,38 @@ static bool client_vs_openssl(struct tlsk_config *cfg, struct peer *srv,
 	return ok;
 }
 
-static void our_client_every_suite_and_group(void)
-{
-	static const char *suites[] = { "TLS_AES_128_GCM_SHA256",
-		"TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
-		"TLS_AES_128_CCM_SHA256" };
-	static const char *groups[] = { "x25519", "P-256", "P-384" };
+static bool server_vs_openssl(struct tlsk_config *cfg, struct peer *cli,
+			      SSL_SESSION **sess, bool expect_resumed);
 
+static const char *const all_suites[] = { "TLS_AES_128_GCM_SHA256",
+	"TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+	"TLS_AES_128_CCM_SHA256" };
+static const char *const all_groups[] = { "x25519", "P-256", "P-384" };
+
+/* OpenSSL limited to one suite and one group; our end offers all (so a
+ * client of ours, whose first share is x25519, meets HRR for the rest) */
+static void every_suite_and_group(bool our_server)
+{
 	for (size_t i = 0; i < 4; i++)
 		for (size_t g = 0; g < 3; g++) {
-			struct tlsk_config *cfg = our_client_config();
-			struct peer srv = { .ctx = ossl_ctx(true, suites[i], groups[g]) };
+			struct tlsk_config *cfg = our_server ?
+				our_server_config() : our_client_config();
+			struct peer peer = { .ctx = ossl_ctx(!our_server,
+				all_suites[i], all_groups[g]) };
 
-			/* our client's first share is x25519: HRR for others */
-			CHECK(client_vs_openssl(cfg, &srv, NULL, NULL, false));
-			SSL_CTX_free(srv.ctx);
+			if (our_server)
+				CHECK(server_vs_openssl(cfg, &peer, NULL, false));
+			else
+				CHECK(client_vs_openssl(cfg, &peer, NULL, NULL,
+							false));
+			SSL_CTX_free(peer.ctx);
 			tlsk_config_free(cfg);
 		}
+}
+
+static void our_client_every_suite_and_group(void)
+{
+	every_suite_and_group(false);
 }
 
 static void our_client_alpn_and_client_cert(void)
@@ -291,7 +314,6 @@ static bool server_vs_openssl(struct tlsk_config *cfg, struct peer *cli,
 			      SSL_SESSION **sess, bool expect_resumed)
 {
 	struct tlsk_engine *e = tlsk_engine_new(cfg, TLSK_ROLE_SERVER);
-	struct tlsk_session_info info;
 	struct buf to_engine = { 0 };
 	bool ok;
 
@@ -305,12 +327,7 @@ static bool server_vs_openssl(struct tlsk_config *cfg, struct peer *cli,
 	CHECK(ok);
 	if (ok) {
 		CHECK(SSL_get_verify_result(cli->ssl) == X509_V_OK);
-		CHECK(!tlsk_engine_info(e, &info));
-		CHECK(info.suite == (SSL_CIPHER_get_id(SSL_get_current_cipher(
-			cli->ssl)) & 0xffff));
-		CHECK(info.resumed == expect_resumed);
-		CHECK(SSL_session_reused(cli->ssl) == expect_resumed);
-		exchange_data(e, cli, &to_engine);
+		check_agreement(e, cli, expect_resumed, &to_engine);
 		if (sess) {
 			SSL_SESSION_free(*sess);
 			*sess = SSL_get1_session(cli->ssl);
@@ -324,20 +341,7 @@ static bool server_vs_openssl(struct tlsk_config *cfg, struct peer *cli,
 
 static void our_server_every_suite_and_group(void)
 {
-	static const char *suites[] = { "TLS_AES_128_GCM_SHA256",
-		"TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
-		"TLS_AES_128_CCM_SHA256" };
-	static const char *groups[] = { "x25519", "P-256", "P-384" };
-
-	for (size_t i = 0; i < 4; i++)
-		for (size_t g = 0; g < 3; g++) {
-			struct tlsk_config *cfg = our_server_config();
-			struct peer cli = { .ctx = ossl_ctx(false, suites[i], groups[g]) };
-
-			CHECK(server_vs_openssl(cfg, &cli, NULL, false));
-			SSL_CTX_free(cli.ctx);
-			tlsk_config_free(cfg);
-		}
+	every_suite_and_group(true);
 }
 
 static void our_server_hrr_alpn_client_cert(void)
