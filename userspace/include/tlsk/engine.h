@@ -59,14 +59,22 @@ void tlsk_config_free(struct tlsk_config *cfg);
  * (the server picks by SNI, falling back to the first one). */
 int tlsk_config_add_cert(struct tlsk_config *cfg, const char *chain_pem_path,
 			 const char *key_pem_path);
+/* Trust anchors; without any, verification uses the system's default
+ * paths. A server uses them for client certificates. */
 int tlsk_config_load_ca_file(struct tlsk_config *cfg, const char *pem_path);
+/* Until this is called, a client verifies (REQUIRE) and a server does not
+ * ask for certificates (NONE). A client checks the host name given to
+ * tlsk_engine_set_server_name() (DNS name or IP literal); without one only
+ * the chain and its purpose are checked. */
 int tlsk_config_set_verify(struct tlsk_config *cfg, enum tlsk_verify mode);
-/* 0x0303 / 0x0304 */
+/* 0x0303 / 0x0304. The engine negotiates TLS 1.3 only so far: a range
+ * without 0x0304 makes every handshake fail with protocol_version. */
 int tlsk_config_set_versions(struct tlsk_config *cfg, uint16_t min,
 			     uint16_t max);
 /* OpenSSL spellings: "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256" */
 int tlsk_config_set_tls13_suites(struct tlsk_config *cfg, const char *list);
-/* OpenSSL spellings: "ECDHE-ECDSA-AES128-GCM-SHA256:..." */
+/* OpenSSL spellings: "ECDHE-ECDSA-AES128-GCM-SHA256:..."; -EOPNOTSUPP
+ * until the engine speaks TLS 1.2. */
 int tlsk_config_set_tls12_ciphers(struct tlsk_config *cfg, const char *list);
 /* "x25519:P-256:P-384" (also secp256r1, secp384r1) */
 int tlsk_config_set_groups(struct tlsk_config *cfg, const char *list);

@@ -9,6 +9,7 @@
 #include "alerts.h"
 #include "harness.h"
 #include "testpki.h"
+#include "tlsk/record.h"
 
 static struct testpki pki;
 static uint64_t fake_now;
@@ -122,6 +123,46 @@ static void full_handshake_ec256(void)
 	CHECK(!strcmp(ci.group, "x25519") && !ci.resumed);
 	CHECK(ci.peer && strstr(ci.peer, "ec256"));
 	CHECK(tlsk_engine_want(p.c) == 0 && tlsk_engine_want(p.s) == 0);
+	pair_free(&p);
+}
+
+/* RFC 8446 2: the client may send data right behind its Finished, in the
+ * same write. The server must stop reading at the Finished record so the
+ * data stays for the kernel, where the exported RX keys open it. */
+static void data_behind_finished_stays_unread(void)
+{
+	struct pair p = { .ccfg = client_config(), .scfg = server_config("ec256") };
+	static const uint8_t hello[] = "GET / HTTP/1.1";
+	struct tlsk_traffic_keys k;
+	struct tlsk_record *tx, *rx;
+	uint8_t rec[TLSK_RECORD_MAX_LEN], type, *pt;
+	int n;
+
+	pair_start(&p, "localhost");
+	drain_output(p.c, &p.c2s);		/* ClientHello */
+	feed_input(p.s, &p.c2s, 0);
+	drain_output(p.s, &p.s2c);		/* the server's flight */
+	feed_input(p.c, &p.s2c, 0);
+	CHECK(tlsk_engine_state(p.c) == TLSK_STATE_ESTABLISHED);
+	drain_output(p.c, &p.c2s);		/* client Finished */
+	CHECK(!tlsk_engine_export_keys(p.c, TLSK_DIR_TX, &k));
+	tx = tlsk_record_new(&k, 1);
+	tlsk_keys_scrub(&k);
+	n = tlsk_record_seal(tx, TLSK_CT_APPLICATION_DATA, hello, sizeof(hello),
+			     rec, sizeof(rec));
+	CHECK(n > 0);
+	buf_put(&p.c2s, rec, (size_t)n);	/* same segment, right behind */
+	feed_input(p.s, &p.c2s, 0);
+	CHECK(pair_established(&p));
+	CHECK(p.c2s.len == (size_t)n);		/* not a byte of it read */
+	CHECK(!tlsk_engine_export_keys(p.s, TLSK_DIR_RX, &k));
+	rx = tlsk_record_new(&k, 0);
+	tlsk_keys_scrub(&k);
+	n = tlsk_record_open(rx, p.c2s.p, p.c2s.len, &type, &pt);
+	CHECK(n == sizeof(hello) && type == TLSK_CT_APPLICATION_DATA &&
+	      !memcmp(pt, hello, sizeof(hello)));
+	tlsk_record_free(tx);
+	tlsk_record_free(rx);
 	pair_free(&p);
 }
 
@@ -411,6 +452,7 @@ int main(void)
 		return 1;
 	}
 	RUN(full_handshake_ec256);
+	RUN(data_behind_finished_stays_unread);
 	RUN(every_suite_and_group);
 	RUN(every_certificate_type);
 	RUN(byte_at_a_time);
