@@ -20,9 +20,6 @@ dir=$(mktemp -d /tmp/tlskd-e2e.XXXXXX)
 chmod 755 "$dir"
 export TLSK_SOCKET=$dir/tlskd.sock
 port=$((20000 + $$ % 20000))
-n=0 failed=0
-daemon_pid=
-
 cleanup() {
 	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
 	jobs -p | xargs -r kill 2>/dev/null
@@ -31,27 +28,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { n=$((n + 1)); echo "ok $n $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $*"; }
-skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
-diag() { sed 's/^/# /' "$@"; }
+# shellcheck source=lib.sh
+. "$bin/tlskd-test-lib.sh"
 
 if ! command -v openssl >/dev/null || ! command -v python3 >/dev/null; then
 	echo "1..0 # SKIP openssl or python3 missing"
 	exit 0
 fi
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$dir/ca.key" -out "$dir/ca.crt" -subj /CN=e2e-ca -days 2 \
-	2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$dir/srv.key" -out "$dir/srv.csr" -subj /CN=localhost \
-	2>/dev/null
-printf 'subjectAltName=DNS:localhost\n' >"$dir/ext"
-openssl x509 -req -in "$dir/srv.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
-	-CAcreateserial -out "$dir/srv.crt" -days 2 -extfile "$dir/ext" \
-	2>/dev/null
+make_certs "$dir"
 
 write_config() {
 	cat >"$dir/tlskd.conf" <<CONF
@@ -73,15 +58,7 @@ $1
 CONF
 }
 
-start_daemon() {
-	"$tlskd" -c "$dir/tlskd.conf" 2>>"$dir/tlskd.log" &
-	daemon_pid=$!
-	for _ in $(seq 50); do
-		[ -S "$TLSK_SOCKET" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+start_daemon() { start_tlskd "$dir/tlskd.conf" "$dir/tlskd.log"; }
 
 daemon_fds() { ls "/proc/$daemon_pid/fd" | wc -l; }
 
@@ -103,7 +80,6 @@ s_client() {
 
 # ---- configuration ----
 write_config ""
-quietly() { "$@" >/dev/null 2>&1; }
 check "check-config accepts a good config" \
 	quietly "$tlskd" --check-config "$dir/tlskd.conf"
 cp "$dir/tlskd.conf" "$dir/bad.conf"

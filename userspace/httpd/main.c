@@ -1,0 +1,481 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tlsk-httpd: a small static-file HTTPS/1.1 server, and the reference for
+ * how a service uses tlsk.
+ *
+ *   accept() -> tlsk_handshake_start(fd)        (tlskd does TLS, the kernel
+ *            -> ... epoll on the pending fd ...  carries the records)
+ *            -> tlsk_handshake_finish()
+ *            -> read() requests, write() headers, sendfile() bodies
+ *
+ * One thread, one epoll set, level-triggered. With -local CONFIG the
+ * handshake runs in this process instead (blocking, per connection: local
+ * mode is for tests and small set-ups) and, when the host has no kernel
+ * TLS, the records go through libtlsk's userspace record layer: bodies are
+ * then read() and written through struct tlsk_conn, since sendfile() can
+ * only be used when the kernel frames the records.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/openat2.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../tlskd/conf.h"
+#include "http.h"
+#include "tlsk/service.h"
+
+struct server {
+	int epfd, listen_fd, root_fd;
+	struct tlsk_params params;
+	const struct conf_profile *local;	/* -local: in-process engine */
+	bool verbose;
+};
+
+enum conn_state { C_HANDSHAKE, C_REQUEST, C_RESPONSE };
+
+struct client {
+	struct server *srv;
+	enum conn_state state;
+	int fd;				/* the TCP socket (or tlskd's relay) */
+	struct tlsk_pending *pending;	/* C_HANDSHAKE */
+	struct tlsk_conn *conn;		/* userspace record layer, or NULL */
+	char in[HTTP_MAX_REQUEST];
+	size_t in_len;
+	char head[512];			/* response headers */
+	size_t head_off, head_len;
+	int body_fd;
+	off_t body_off, body_len;
+	bool keep_alive;
+};
+
+/* ---- I/O through the kernel's records or the userspace layer ---- */
+
+static ssize_t conn_read(struct client *c, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (c->conn)
+		return tlsk_conn_read(c->conn, buf, len);
+	n = read(c->fd, buf, len);
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t conn_write(struct client *c, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (c->conn) {
+		n = tlsk_conn_write(c->conn, buf, len);
+		if (n > 0 && tlsk_conn_flush(c->conn) == -EAGAIN)
+			return n;	/* sealed; the rest leaves on EPOLLOUT */
+		return n;
+	}
+	n = send(c->fd, buf, len, MSG_NOSIGNAL);
+	return n < 0 ? -errno : n;
+}
+
+/* The body: sendfile() when the kernel (or tlskd's relay) carries the
+ * records, else a copy through the userspace record layer. */
+static ssize_t send_body(struct client *c)
+{
+	char buf[16384];
+	size_t want = (size_t)(c->body_len - c->body_off);
+	ssize_t n;
+
+	if (!c->conn) {
+		n = sendfile(c->fd, c->body_fd, &c->body_off, want);
+		return n < 0 ? -errno : n;
+	}
+	if (want > sizeof(buf))
+		want = sizeof(buf);
+	n = pread(c->body_fd, buf, want, c->body_off);
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;	/* file shrank */
+	n = conn_write(c, buf, (size_t)n);
+	if (n > 0)
+		c->body_off += n;
+	return n;
+}
+
+/* ---- connections ---- */
+
+static void client_free(struct client *c)
+{
+	if (c->pending) {
+		epoll_ctl(c->srv->epfd, EPOLL_CTL_DEL, tlsk_pending_fd(c->pending),
+			  NULL);
+		tlsk_pending_cancel(c->pending);
+	}
+	if (c->body_fd >= 0)
+		close(c->body_fd);
+	if (c->conn) {
+		tlsk_conn_close(c->conn);	/* closes fd, close_notify */
+	} else if (c->fd >= 0) {
+		epoll_ctl(c->srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+		close(c->fd);
+	}
+	free(c);
+}
+
+static int watch(struct client *c, int fd, uint32_t events, int op)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = c };
+
+	return epoll_ctl(c->srv->epfd, op, fd, &ev);
+}
+
+/* Opens path under the root, never leaving it (RESOLVE_BENEATH also stops
+ * symlinks that point outside). */
+static int open_beneath(int root, const char *path)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, root, path, &how, sizeof(how));
+
+	/* Kernels before 5.6: no symlinks at all, ".." was refused already. */
+	if (fd < 0 && errno == ENOSYS)
+		fd = openat(root, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	return (int)fd;
+}
+
+static void set_head(struct client *c, int status, const char *type,
+		     off_t len)
+{
+	int n = snprintf(c->head, sizeof(c->head),
+			 "HTTP/1.1 %d %s\r\nServer: tlsk-httpd\r\n"
+			 "Content-Type: %s\r\nContent-Length: %lld\r\n"
+			 "Connection: %s\r\n\r\n", status, http_reason(status),
+			 type, (long long)len,
+			 c->keep_alive ? "keep-alive" : "close");
+
+	c->head_off = 0;
+	c->head_len = n > 0 && (size_t)n < sizeof(c->head) ? (size_t)n : 0;
+}
+
+static void respond_error(struct client *c, int status)
+{
+	c->keep_alive = false;
+	c->body_len = c->body_off = 0;
+	set_head(c, status, "text/plain; charset=utf-8", 0);
+}
+
+static void respond_file(struct client *c, const struct http_request *req)
+{
+	struct stat st;
+	int fd = open_beneath(c->srv->root_fd, req->path);
+
+	if (fd < 0) {
+		respond_error(c, errno == ENOENT || errno == ENOTDIR ? 404 : 403);
+		return;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		respond_error(c, 404);
+		return;
+	}
+	c->keep_alive = req->keep_alive;
+	set_head(c, 200, http_mime_type(req->path), st.st_size);
+	c->body_off = 0;
+	c->body_len = req->method == HTTP_HEAD ? 0 : st.st_size;
+	if (c->body_len)
+		c->body_fd = fd;
+	else
+		close(fd);
+}
+
+static int start_response(struct client *c)
+{
+	struct http_request req;
+	int rc = http_parse_request(c->in, c->in_len, &req);
+
+	if (rc == -EAGAIN)
+		return 0;
+	if (rc)
+		respond_error(c, rc);
+	else
+		respond_file(c, &req);
+	if (c->srv->verbose)
+		fprintf(stderr, "tlsk-httpd: %s %s -> %.12s\n",
+			rc ? "?" : req.method == HTTP_GET ? "GET" : "HEAD",
+			rc ? "-" : req.path, c->head + 9);
+	/* Pipelined bytes behind this request stay for the next one. */
+	if (!rc) {
+		memmove(c->in, c->in + req.length, c->in_len - req.length);
+		c->in_len -= req.length;
+	}
+	c->state = C_RESPONSE;
+	return 1;
+}
+
+/* Writes what it can; 1 when the response is complete. */
+static int write_response(struct client *c)
+{
+	while (c->head_off < c->head_len) {
+		ssize_t n = conn_write(c, c->head + c->head_off,
+				       c->head_len - c->head_off);
+
+		if (n < 0)
+			return n == -EAGAIN ? 0 : (int)n;
+		c->head_off += (size_t)n;
+	}
+	while (c->body_off < c->body_len) {
+		ssize_t n = send_body(c);
+
+		if (n < 0)
+			return n == -EAGAIN ? 0 : (int)n;
+	}
+	if (c->conn && tlsk_conn_flush(c->conn) == -EAGAIN)
+		return 0;
+	if (c->body_fd >= 0)
+		close(c->body_fd);
+	c->body_fd = -1;
+	return 1;
+}
+
+/* Runs the connection as far as it goes; <0: close it. */
+static int client_step(struct client *c)
+{
+	for (;;) {
+		if (c->state == C_REQUEST) {
+			ssize_t n;
+
+			if (start_response(c))
+				continue;
+			if (c->in_len == sizeof(c->in))
+				return -EMSGSIZE;
+			n = conn_read(c, c->in + c->in_len,
+				      sizeof(c->in) - c->in_len);
+			if (n == -EAGAIN)
+				return watch(c, c->fd, EPOLLIN, EPOLL_CTL_MOD);
+			if (n <= 0)
+				return -ECONNRESET;
+			c->in_len += (size_t)n;
+		} else {
+			int rc = write_response(c);
+
+			if (rc < 0)
+				return rc;
+			if (rc == 0)
+				return watch(c, c->fd, EPOLLOUT, EPOLL_CTL_MOD);
+			if (!c->keep_alive)
+				return -ECONNRESET;
+			c->state = C_REQUEST;
+		}
+	}
+}
+
+static int handshake_done(struct client *c, int rc,
+			  const struct tlsk_result *res)
+{
+	if (rc) {
+		fprintf(stderr, "tlsk-httpd: handshake failed: %s\n",
+			res->reason);
+		return rc;
+	}
+	if (c->srv->verbose)
+		fprintf(stderr, "tlsk-httpd: %s %s%s ulp %s%s\n",
+			res->version == 0x0304 ? "TLSv1.3" : "TLSv1.2",
+			res->suite_name, res->resumed ? " resumed" : "",
+			tlsk_ulp_name(res->ulp),
+			res->proxied ? " (relayed by tlskd)" : "");
+	c->conn = res->conn;
+	c->state = C_REQUEST;
+	/* The fd may be a new one (tlskd's relay, dup3'ed in place). */
+	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+	if (watch(c, c->fd, EPOLLIN, EPOLL_CTL_ADD))
+		return -errno;
+	return client_step(c);
+}
+
+static void client_event(struct client *c)
+{
+	struct tlsk_result res;
+	int rc;
+
+	if (c->state == C_HANDSHAKE) {
+		rc = tlsk_handshake_finish(c->pending, &res);
+		if (rc == -EAGAIN)
+			return;
+		c->pending = NULL;
+		rc = handshake_done(c, rc, &res);
+	} else {
+		rc = client_step(c);
+	}
+	if (rc < 0)
+		client_free(c);
+}
+
+static void accept_one(struct server *srv)
+{
+	struct tlsk_result res;
+	struct client *c;
+	int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return;
+	}
+	c->srv = srv;
+	c->fd = fd;
+	c->body_fd = -1;
+	if (srv->local) {
+		int rc = tlsk_handshake_local(fd, srv->local->cfg, &srv->params,
+					      &res);
+
+		if (handshake_done(c, rc, &res) < 0)
+			client_free(c);
+		return;
+	}
+	if (tlsk_handshake_start(fd, &srv->params, &c->pending) ||
+	    watch(c, tlsk_pending_fd(c->pending), EPOLLIN, EPOLL_CTL_ADD)) {
+		fprintf(stderr, "tlsk-httpd: cannot reach tlskd at %s\n",
+			tlsk_service_socket(srv->params.socket_path));
+		client_free(c);
+	}
+}
+
+/* ---- set-up ---- */
+
+static int listen_on(const char *addr, int port)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
+				   .sin6_port = htons((uint16_t)port) };
+	int one = 1, fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	char mapped[64];
+
+	if (strchr(addr, ':'))
+		snprintf(mapped, sizeof(mapped), "%s", addr);
+	else
+		snprintf(mapped, sizeof(mapped), "::ffff:%s", addr);
+	if (fd < 0 || inet_pton(AF_INET6, mapped, &sa.sin6_addr) != 1)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(fd, SOMAXCONN)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int load_local(struct server *srv, const char *path, struct conf *c)
+{
+	struct conf_diag d;
+
+	memset(&d, 0, sizeof(d));
+	if (conf_read(c, path, &d) || conf_load(c, NULL, &d)) {
+		fputs(d.text, stderr);
+		return -1;
+	}
+	srv->local = conf_profile(c, srv->params.profile);
+	if (!srv->local) {
+		fprintf(stderr, "tlsk-httpd: %s has no [profile %s]\n", path,
+			srv->params.profile);
+		return -1;
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: tlsk-httpd [-a ADDR] [-p PORT] [-r ROOT] [-P PROFILE]\n"
+"                  [-s SOCKET | -l CONFIG] [-v]\n"
+"\n"
+"Serves the files under ROOT over HTTPS/1.1 (GET, HEAD, keep-alive).\n"
+"Each connection's TLS handshake is done by tlskd, whose keys go to the\n"
+"kernel; bodies then go out with sendfile().\n"
+"\n"
+"  -a, --addr ADDR        listen address [127.0.0.1]\n"
+"  -p, --port PORT        listen port [8443]\n"
+"  -r, --root DIR         document root [.]\n"
+"  -P, --profile NAME     tlskd profile [default]\n"
+"  -s, --socket PATH      tlskd socket [$TLSK_SOCKET or " TLSK_SERVICE_SOCKET "]\n"
+"  -l, --local CONFIG     no daemon: handshake in-process with the profile\n"
+"                         of this tlskd.conf (keys then live here)\n"
+"  -t, --timeout MS       handshake deadline [the profile's]\n"
+"  -v, --verbose          log handshakes and requests to stderr\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "addr", required_argument, NULL, 'a' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "root", required_argument, NULL, 'r' },
+		{ "profile", required_argument, NULL, 'P' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "local", required_argument, NULL, 'l' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct server srv = { .params = { .role = TLSK_ROLE_SERVER,
+					  .profile = "default",
+					  .alpn = "http/1.1" } };
+	const char *addr = "127.0.0.1", *root = ".", *local = NULL;
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct conf conf;
+	int port = 8443, opt;
+
+	memset(&conf, 0, sizeof(conf));
+	while ((opt = getopt_long(argc, argv, "a:p:r:P:s:l:t:vh", opts,
+				  NULL)) != -1) {
+		switch (opt) {
+		case 'a': addr = optarg; break;
+		case 'p': port = atoi(optarg); break;
+		case 'r': root = optarg; break;
+		case 'P': srv.params.profile = optarg; break;
+		case 's': srv.params.socket_path = optarg; break;
+		case 'l': local = optarg; break;
+		case 't': srv.params.timeout_ms = atoi(optarg); break;
+		case 'v': srv.verbose = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (local && load_local(&srv, local, &conf))
+		return 1;
+	srv.root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	srv.listen_fd = listen_on(addr, port);
+	srv.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (srv.root_fd < 0 || srv.listen_fd < 0 || srv.epfd < 0) {
+		perror("tlsk-httpd");
+		return 1;
+	}
+	ev.data.ptr = NULL;	/* NULL: the listener */
+	epoll_ctl(srv.epfd, EPOLL_CTL_ADD, srv.listen_fd, &ev);
+	fprintf(stderr, "tlsk-httpd: https://%s:%d/ from %s (%s)\n", addr,
+		port, root, local ? "local handshakes" : "via tlskd");
+	for (;;) {
+		struct epoll_event evs[64];
+		int n = epoll_wait(srv.epfd, evs, 64, -1);
+
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.ptr)
+				client_event(evs[i].data.ptr);
+			else
+				accept_one(&srv);
+		}
+	}
+}

@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: MIT
+#
+# Shared by the tlskd and tlsk-httpd end-to-end scripts (sourced; the
+# build copies it next to them as tlskd-test-lib.sh).
+#
+#   ok/not_ok/skip/check/diag   TAP lines; $n counts, $failed fails
+#   make_certs DIR              ca.crt, srv.crt/srv.key (CN/SAN localhost)
+#   start_tlskd CONF LOG        starts tlskd, sets $daemon_pid
+#   wait_for CMD...             retries CMD for up to 5 s
+
+n=0 failed=0
+daemon_pid=
+
+ok() { n=$((n + 1)); echo "ok $n $*"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $*"; }
+skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+diag() { sed 's/^/# /' "$@"; }
+quietly() { "$@" >/dev/null 2>&1; }
+
+wait_for() {
+	for _ in $(seq 50); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+make_certs() {
+	local d=$1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/ca.key" -out "$d/ca.crt" -subj /CN=e2e-ca -days 2 \
+		2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/srv.key" -out "$d/srv.csr" -subj /CN=localhost \
+		2>/dev/null
+	printf 'subjectAltName=DNS:localhost\n' >"$d/ext"
+	openssl x509 -req -in "$d/srv.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
+		-CAcreateserial -out "$d/srv.crt" -days 2 -extfile "$d/ext" \
+		2>/dev/null
+}
+
+start_tlskd() {
+	"$bin/tlskd" -c "$1" 2>>"$2" &
+	daemon_pid=$!
+	wait_for test -S "$TLSK_SOCKET"
+}
