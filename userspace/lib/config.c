@@ -11,6 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
+#include "codec.h"
 #include "suites.h"
 
 static int own_ticket_key(void *arg, uint8_t name[16], uint8_t key[32])
@@ -258,25 +259,30 @@ int tlsk_config_set_groups(struct tlsk_config *cfg, const char *list)
 
 int tlsk_config_set_alpn(struct tlsk_config *cfg, const char *list)
 {
-	uint8_t wire[CFG_MAX_ALPN];
-	size_t n = 0;
+	struct buf wire = { 0 };
 	const char *p = list;
+	int ret = 0;
 
-	while (*p) {
+	while (*p && !ret) {
 		const char *end = strchr(p, ',');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 
 		/* RFC 7301 3.1: names are 1..255 bytes */
-		if (!len || len > 255 || n + 1 + len > sizeof(wire))
-			return -EINVAL;
-		wire[n++] = (uint8_t)len;
-		memcpy(wire + n, p, len);
-		n += len;
+		if (!len || len > 255)
+			ret = -EINVAL;
+		buf_u8(&wire, (uint8_t)len);
+		buf_put(&wire, p, len);
 		p += len + (end ? 1 : 0);
 	}
-	memcpy(cfg->alpn, wire, n);
-	cfg->alpn_len = n;
-	return 0;
+	if (!ret && (wire.bad || wire.len > sizeof(cfg->alpn)))
+		ret = -EINVAL;
+	if (!ret) {
+		if (wire.len)
+			memcpy(cfg->alpn, wire.p, wire.len);
+		cfg->alpn_len = wire.len;
+	}
+	buf_free(&wire);
+	return ret;
 }
 
 int tlsk_config_set_ticket_keys(struct tlsk_config *cfg,

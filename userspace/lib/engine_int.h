@@ -34,7 +34,7 @@
 #define MAX_HS_MSG_LEN		(1u << 17)	/* certificate chains */
 #define MAX_PEER_SIGALGS	32
 #define MAX_TICKETS		8
-#define MAX_EARLY_DATA_SKIP	(64u * 1024)
+#define MAX_EARLY_DATA_SKIP	((size_t)64 * 1024)
 #define TLSK_MAX_DHE_LEN	48		/* P-384 x coordinate */
 
 enum hs_type {

@@ -61,23 +61,24 @@ int tlsk_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret,
 			   size_t context_len, uint8_t *out, size_t out_len)
 {
 	/* struct HkdfLabel, RFC 8446 7.1 */
-	uint8_t info[2 + 1 + 255 + 1 + 255];
-	size_t label_len = strlen(label), n = 0;
+	static const char prefix[] = "tls13 ";
+	size_t label_len = strlen(label);
+	struct buf b = { 0 };
+	int ret = -1;
 
 	if (label_len > 255 - 6 || context_len > 255 || out_len > 0xffff)
 		return -1;
-	info[n++] = (uint8_t)(out_len >> 8);
-	info[n++] = (uint8_t)out_len;
-	info[n++] = (uint8_t)(6 + label_len);
-	memcpy(info + n, "tls13 ", 6);
-	memcpy(info + n + 6, label, label_len);
-	n += 6 + label_len;
-	info[n++] = (uint8_t)context_len;
-	if (context_len)
-		memcpy(info + n, context, context_len);
-	n += context_len;
-	return hkdf(md, EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0, secret,
-		    (size_t)EVP_MD_get_size(md), info, n, out, out_len);
+	buf_u16(&b, (uint16_t)out_len);
+	buf_u8(&b, (uint8_t)(sizeof(prefix) - 1 + label_len));
+	buf_put(&b, prefix, sizeof(prefix) - 1);
+	buf_put(&b, label, label_len);
+	buf_u8(&b, (uint8_t)context_len);
+	buf_put(&b, context, context_len);
+	if (!b.bad)
+		ret = hkdf(md, EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0, secret,
+			   (size_t)EVP_MD_get_size(md), b.p, b.len, out, out_len);
+	buf_free(&b);
+	return ret;
 }
 
 int tlsk_derive_secret(const EVP_MD *md, const uint8_t *secret,

@@ -432,7 +432,7 @@ int client_read_server_hello(struct tlsk_engine *e, struct rd *body)
 		return e->err;
 	hrr = !memcmp(random, hrr_random, 32);
 	if (rd_left(&sid) != e->session_id_len ||
-	    memcmp(rd_ptr(&sid), e->session_id, e->session_id_len))
+	    memcmp(rd_ptr(&sid), e->session_id, e->session_id_len) != 0)
 		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
 			    "server did not echo our session ID");
 	suite = tlsk_suite_by_id(suite_id);

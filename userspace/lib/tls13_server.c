@@ -304,9 +304,10 @@ static int read_hello_fields(struct tlsk_engine *e, struct rd *body,
 	if (rd_left(&comp) != 1 || rd_u8(&comp) != 0)
 		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
 			    "ClientHello offers compression");
-	if (second && (memcmp(random, e->client_random, 32) ||
+	if (second && (memcmp(random, e->client_random, 32) != 0 ||
 		       rd_left(&sid) != e->session_id_len ||
-		       memcmp(rd_ptr(&sid), e->session_id, e->session_id_len)))
+		       memcmp(rd_ptr(&sid), e->session_id,
+			      e->session_id_len) != 0))
 		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
 			    "second ClientHello changed random or session ID");
 	memcpy(e->client_random, random, 32);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "testpki.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,9 +119,9 @@ static const struct leaf_spec leaves[] = {
 
 int testpki_make(struct testpki *pki)
 {
-	struct cert_spec root_spec = { "tlsk test root", NULL, NULL, -86400, 86400 * 30 };
-	struct cert_spec int_spec = { "tlsk test intermediate", NULL, NULL, -86400, 86400 * 30 };
-	struct cert_spec rogue_spec = { "rogue root", NULL, NULL, -86400, 86400 * 30 };
+	struct cert_spec root_spec = { "tlsk test root", NULL, NULL, -86400, 86400L * 30 };
+	struct cert_spec int_spec = { "tlsk test intermediate", NULL, NULL, -86400, 86400L * 30 };
+	struct cert_spec rogue_spec = { "rogue root", NULL, NULL, -86400, 86400L * 30 };
 	EVP_PKEY *root_key = make_key("ec256"), *int_key = make_key("ec256");
 	EVP_PKEY *rogue_key = make_key("ec256");
 	X509 *root, *inter, *rogue;
@@ -161,11 +162,22 @@ int testpki_make(struct testpki *pki)
 
 void testpki_remove(struct testpki *pki)
 {
-	char cmd[128];
+	DIR *d;
+	struct dirent *ent;
 
-	if (!pki->dir[0] || strncmp(pki->dir, "/tmp/tlsk-pki-", 14))
+	if (!pki->dir[0] || strncmp(pki->dir, "/tmp/tlsk-pki-", 14) != 0)
 		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", pki->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "# could not remove %s\n", pki->dir);
+	d = opendir(pki->dir);
+	while (d && (ent = readdir(d))) {
+		char path[sizeof(pki->dir) + 1 + sizeof(ent->d_name)];
+
+		if (ent->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pki->dir, ent->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(pki->dir);
+	pki->dir[0] = 0;
 }
