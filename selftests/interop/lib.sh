@@ -125,7 +125,8 @@ tlsk_server() {		# ARGS...: tlsk-server on PORT with the server cert
 	PORT=$(pick_port) || fail "no free port"
 	start_server "$C/server.log" '^ACCEPT' timeout 60 \
 		"$BIN/tlsk-server" -accept "127.0.0.1:$PORT" \
-		-cert "$PKI/server.pem" -key "$PKI/server.key" "$@"
+		-cert "$PKI/server.pem" -key "$PKI/server.key" \
+		${ULP:+-ulp "$ULP"} "$@"
 }
 
 # tlsk_client INPUT ARGS...: connect to PORT, verify as localhost against
@@ -135,8 +136,18 @@ tlsk_client() {
 	shift
 	printf '%b' "$input" | timeout 30 "$BIN/tlsk-client" \
 		-connect "127.0.0.1:$PORT" -servername localhost \
-		-CAfile "$PKI/ca.pem" -wait 300 "$@" >"$C/out" 2>"$C/err"
+		-CAfile "$PKI/ca.pem" -wait 300 ${ULP:+-ulp "$ULP"} "$@" \
+		>"$C/out" 2>"$C/err"
 	RC=$?
+}
+
+# With --ulp, every summary line a case produced must name that ULP.
+check_ulp() {
+	local bad
+	[ -n "$ULP" ] && [ ! -e "$C/mixed-ulps" ] || return 0
+	bad=$(cat "$C"/* 2>/dev/null | grep -ao 'ulp=[a-z]*' |
+		grep -v "^ulp=$ULP\$" | sort -u)
+	[ -z "$bad" ] || fail "record layer: want ulp=$ULP, saw $bad"
 }
 
 # Waits until the last server has logged REGEX (it may lag the client).
@@ -170,7 +181,7 @@ run_cases() {
 		(
 			SERVER_PIDS=()
 			trap stop_servers EXIT
-			"$@"
+			"$@" && check_ulp
 		) >"$C/log" 2>&1
 		rc=$?
 		case $rc in

@@ -146,6 +146,11 @@ void tool_report_failure(const struct tool_opts *o,
 	uint8_t alert = 0;
 	int received = 0;
 
+	if (tlsk_engine_state(e) == TLSK_STATE_ESTABLISHED) {
+		fprintf(stderr, "%s: hand-off to the record layer failed: %s\n",
+			o->prog, strerror(-err));
+		return;
+	}
 	if (tlsk_engine_state(e) != TLSK_STATE_FAILED) {
 		fprintf(stderr, "%s: handshake failed: %s\n", o->prog,
 			strerror(-err));
