@@ -366,6 +366,45 @@ static void first_session(struct pair *p, uint8_t *blob, size_t *len)
 	pair_free_engines(p);
 }
 
+/* the alert in the first record of `from`, opened with c's RX keys */
+static int first_record_alert(struct tlsk_engine *c, struct buf *from)
+{
+	struct tlsk_traffic_keys k;
+	struct tlsk_record *rx;
+	uint8_t type, *pt;
+	int n, alert = -1;
+
+	if (tlsk_engine_export_keys(c, TLSK_DIR_RX, &k))
+		return -1;
+	rx = tlsk_record_new(&k, 0);
+	tlsk_keys_scrub(&k);
+	n = rx ? tlsk_record_open(rx, from->p, from->len, &type, &pt) : -1;
+	if (n == 2 && type == TLSK_CT_ALERT)
+		alert = pt[1];
+	tlsk_record_free(rx);
+	return alert;
+}
+
+/* a client certificate from a root the server does not trust */
+static void untrusted_client_certificate(void)
+{
+	struct pair p = { .ccfg = client_config(), .scfg = server_config("ec256") };
+	int received;
+
+	tlsk_config_set_verify(p.scfg, TLSK_VERIFY_OPTIONAL);
+	CHECK(!tlsk_config_load_ca_file(p.scfg, testpki_path(&pki, "ec256.chain")));
+	CHECK(!tlsk_config_add_cert(p.ccfg, testpki_path(&pki, "client.chain"),
+				    testpki_path(&pki, "client.key")));
+	pair_start(&p, "localhost");
+	pair_run(&p);
+	CHECK(failure_alert(p.s, &received) == ALERT_UNKNOWN_CA && !received);
+	/* the client is done after its Finished (RFC 8446 2): the alert is
+	 * for its record layer, under the server's application keys */
+	CHECK(tlsk_engine_state(p.c) == TLSK_STATE_ESTABLISHED);
+	CHECK(first_record_alert(p.c, &p.s2c) == ALERT_UNKNOWN_CA);
+	pair_free(&p);
+}
+
 static void resumption(void)
 {
 	struct pair p = { .ccfg = client_config(), .scfg = server_config("ec256") };
@@ -464,6 +503,7 @@ int main(void)
 	RUN(client_auth_required);
 	RUN(client_auth_optional_without_cert);
 	RUN(client_auth_required_without_cert_fails);
+	RUN(untrusted_client_certificate);
 	RUN(resumption);
 	RUN(resumption_after_hello_retry);
 	RUN(expired_session_is_refused);
