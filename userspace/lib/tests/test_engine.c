@@ -8,6 +8,7 @@
 #include "../../tests/tap.h"
 #include "alerts.h"
 #include "harness.h"
+#include "hex.h"
 #include "testpki.h"
 #include "tlsk/record.h"
 
@@ -164,6 +165,40 @@ static void data_behind_finished_stays_unread(void)
 	tlsk_record_free(tx);
 	tlsk_record_free(rx);
 	pair_free(&p);
+}
+
+/* RFC 8448 3: the trace's ClientHello (from another implementation, with
+ * extensions we do not use) gets a ServerHello for its first suite and
+ * its x25519 share */
+static void answers_rfc8448_client_hello(void)
+{
+	static const char ch[] =
+		"160301"	"00c4"	/* record header */
+		"010000c00303cb34ecb1e78163ba1c38c6dacb196a6dffa21a8d9912ec18a2ef6283"
+		"024dece7000006130113031302010000910000000b0009000006736572766572ff01"
+		"000100000a00140012001d0017001800190100010101020103010400230000003300"
+		"260024001d002099381de560e4bd43d23d8e435a7dbafeb3c06e51c13cae4d541369"
+		"1e529aaf2c002b0003020304000d0020001e04030503060302030804080508060401"
+		"0501060102010402050206020202002d00020101001c00024001";
+	struct tlsk_config *cfg = server_config("rsa");
+	struct tlsk_engine *s = tlsk_engine_new(cfg, TLSK_ROLE_SERVER);
+	struct buf in = { 0 }, out = { 0 };
+	uint8_t raw[512];
+
+	buf_put(&in, raw, unhex(ch, raw, sizeof(raw)));
+	feed_input(s, &in, 0);
+	drain_output(s, &out);
+	report(s, "server");
+	CHECK(tlsk_engine_state(s) == TLSK_STATE_HANDSHAKING);
+	/* ServerHello: record, header, version, random, echoed empty
+	 * session ID, then the suite */
+	CHECK(out.len > 5 + 4 + 2 + 32 + 1 + 2 && out.p[5] == 2);
+	CHECK(out.len > 46 && out.p[43] == 0 && out.p[44] == 0x13 &&
+	      out.p[45] == 0x01);
+	tlsk_engine_free(s);
+	tlsk_config_free(cfg);
+	buf_free(&in);
+	buf_free(&out);
 }
 
 static void every_suite_and_group(void)
@@ -492,6 +527,7 @@ int main(void)
 	}
 	RUN(full_handshake_ec256);
 	RUN(data_behind_finished_stays_unread);
+	RUN(answers_rfc8448_client_hello);
 	RUN(every_suite_and_group);
 	RUN(every_certificate_type);
 	RUN(byte_at_a_time);
