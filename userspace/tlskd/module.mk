@@ -34,7 +34,8 @@ all: $(BUILD)/bin/tlskd-test-service
 # The end-to-end script, next to the binaries it drives.
 HOST_TESTS += tlskd-e2e-test
 $(BUILD)/bin/tlskd-e2e-test: tlskd/tests/e2e.sh $(BUILD)/bin/tlskd \
-		$(BUILD)/bin/tlskd-test-service $(BUILD)/bin/tlskd-test-lib.sh
+		$(BUILD)/bin/tlskd-test-service $(BUILD)/bin/tlskd-test-lib.sh \
+		$(BUILD)/bin/tlskctl
 	@mkdir -p $(@D)
 	cp $< $@
 $(BUILD)/bin/tlskd-test-lib.sh: tlskd/tests/lib.sh

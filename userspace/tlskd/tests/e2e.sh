@@ -202,6 +202,12 @@ check "malformed, oversized and fd-less requests get error replies" \
 	grep -q "all answered" "$dir/malformed.out"
 "$svc" status >"$dir/status.out"
 check "daemon alive and counted them" grep -q "malformed=4" "$dir/status.out"
+"$bin/tlskctl" --json daemon >"$dir/ctl.json"
+check "tlskctl --json daemon reports the same counters" python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(d['requests_malformed'] != 4 or d['handshakes_done'] < 3 or
+         d['ticket_keys'] < 1)" "$dir/ctl.json"
 
 # ---- deadline: a peer that never speaks ----
 serve 1
