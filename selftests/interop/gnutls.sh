@@ -84,6 +84,23 @@ gnu_c_alpn() {
 	expect_in "$C/err" 'alpn=h2 '
 }
 
+# Our first key share is x25519; a P-384-only server must ask again.
+gnu_c_hrr() {
+	gnutls_server --echo --priority "$TLS13_ONLY:-GROUP-ALL:+GROUP-SECP384R1" ||
+		return 1
+	tlsk_client 'ping\n' -groups x25519:P-384
+	expect_rc0
+	expect_in "$C/out" '^ping$'
+	expect_in "$C/err" 'group=secp384r1 '
+}
+
+gnu_c_unknown_ca() {
+	gnutls_server --echo || return 1
+	tlsk_client 'x\n' -CAfile "$PKI/other-ca.pem"
+	[ "$RC" -ne 0 ] || fail "accepted a server from an unknown CA"
+	expect_in "$C/err" 'alert 48 unknown_ca sent'
+}
+
 gnu_s_suite() {	# SUITE
 	tlsk_server -www || return 1
 	gnutls_client "$GET" \
@@ -132,6 +149,18 @@ gnu_s_alpn() {
 	expect_in "$C/out" 'alpn=http/1.1 '
 }
 
+# Two certificates; gnutls-cli's SNI picks one.
+gnu_s_sni() {
+	tlsk_server -www -cert2 "$PKI/other.pem" -key2 "$PKI/other.key" ||
+		return 1
+	printf '%b' "$GET" | timeout 30 gnutls-cli -p "$PORT" \
+		--x509cafile "$PKI/ca.pem" --sni-hostname other.example \
+		--verify-hostname other.example 127.0.0.1 >"$C/out" 2>&1
+	RC=$?
+	expect_rc0
+	expect_in "$C/out" "subject \`CN=other.example'"
+}
+
 gnu_s_bad_cert() {
 	tlsk_server -www || return 1
 	printf '%b' "$GET" | timeout 30 gnutls-cli -p "$PORT" \
@@ -156,6 +185,9 @@ case_add "gnutls-serv bulk data both ways" gnu_c_bulk
 case_add "gnutls-serv resume" gnu_c_resume
 case_add "gnutls-serv client-cert" gnu_c_client_cert
 case_add "gnutls-serv alpn" gnu_c_alpn
+case_add "gnutls-serv hrr" gnu_c_hrr
+case_add "gnutls-serv bad-cert unknown-ca" gnu_c_unknown_ca
+case_add "gnutls-cli sni picks the certificate" gnu_s_sni
 case_add "gnutls-cli hrr" gnu_s_hrr
 case_add "gnutls-cli resume --resume" gnu_s_resume
 case_add "gnutls-cli client-cert" gnu_s_client_cert

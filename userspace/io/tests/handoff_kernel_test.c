@@ -300,59 +300,125 @@ out:
 	ERR_clear_error();
 }
 
-/*
- * Our client: libssl's server sends its tickets and data as soon as it has
- * our Finished. The driver must have left all of it in the socket: the
- * tickets reach the engine through the record layer, the data the reader.
- */
-static void engine_client_with_openssl_server(void)
-{
-	struct tlsk_config *cfg = engine_config(TLSK_ROLE_CLIENT);
-	SSL_CTX *sctx = ssl_peer_ctx(1, 0x0304, cur->suite);
-	struct drive d = { .e = cfg ? tlsk_engine_new(cfg, TLSK_ROLE_CLIENT) :
-				      NULL };
-	struct peer peer = { .ssl = SSL_new(sctx) };
-	uint8_t session[8192];
-	size_t session_len = sizeof(session);
-	pthread_t thread;
+/* Our engine as a client of a libssl server on the other end of fds. */
+struct client_run {
+	struct tlsk_config *cfg;
+	SSL_CTX *sctx;
+	struct drive d;
+	struct peer peer;
 	int fds[2];
+};
 
-	CHECK(d.e != NULL && tcp_pair(fds) == 0);
-	if (!d.e)
-		goto out;
-	SSL_CTX_set_num_tickets(sctx, 2);
-	SSL_clear_options(peer.ssl, SSL_OP_NO_TICKET);
-	SSL_set_num_tickets(peer.ssl, 2);
-	SSL_set_fd(peer.ssl, fds[1]);
-	d.fd = fds[0];
-	pthread_create(&thread, NULL, drive_thread, &d);
-	CHECK(SSL_accept(peer.ssl) == 1);
-	CHECK(peer_write(&peer, first_data, sizeof(first_data)) == 0);
+/*
+ * Connects and hands off; libssl's server sends its tickets and
+ * first_data as soon as it has our Finished. The driver must have left all
+ * of it in the socket. 0 when d.conn is ready (engine attached).
+ */
+static int client_run_start(struct client_run *r)
+{
+	pthread_t thread;
+
+	memset(r, 0, sizeof(*r));
+	r->fds[0] = r->fds[1] = -1;
+	r->cfg = engine_config(TLSK_ROLE_CLIENT);
+	r->sctx = ssl_peer_ctx(1, 0x0304, cur->suite);
+	r->d.e = r->cfg ? tlsk_engine_new(r->cfg, TLSK_ROLE_CLIENT) : NULL;
+	r->peer.ssl = r->sctx ? SSL_new(r->sctx) : NULL;
+	if (!r->d.e || !r->peer.ssl || tcp_pair(r->fds))
+		return -1;
+	SSL_clear_options(r->peer.ssl, SSL_OP_NO_TICKET);
+	SSL_set_num_tickets(r->peer.ssl, 2);
+	SSL_set_fd(r->peer.ssl, r->fds[1]);
+	r->d.fd = r->fds[0];
+	pthread_create(&thread, NULL, drive_thread, &r->d);
+	CHECK(SSL_accept(r->peer.ssl) == 1);
+	CHECK(peer_write(&r->peer, first_data, sizeof(first_data)) == 0);
 	pthread_join(thread, NULL);
-	CHECK(d.err == 0);
-	if (d.conn) {
-		tlsk_conn_attach_engine(d.conn, d.e);
-		exchange(&peer, d.conn, first_data, sizeof(first_data));
-		CHECK(tlsk_engine_get_session(d.e, session, &session_len) == 0);
-	} else {
-		close(fds[0]);
-	}
-	close(fds[1]);
-	OPENSSL_cleanse(session, sizeof(session));
-out:
-	tlsk_engine_free(d.e);
-	tlsk_config_free(cfg);
-	SSL_free(peer.ssl);
-	SSL_CTX_free(sctx);
+	if (r->d.err)
+		printf("# drive: %s\n", strerror(-r->d.err));
+	if (!r->d.conn)
+		return -1;
+	r->fds[0] = -1;		/* the connection owns it */
+	tlsk_conn_attach_engine(r->d.conn, r->d.e);
+	return 0;
+}
+
+static void client_run_end(struct client_run *r)
+{
+	if (r->fds[0] >= 0)
+		close(r->fds[0]);
+	if (r->fds[1] >= 0)
+		close(r->fds[1]);
+	tlsk_engine_free(r->d.e);
+	tlsk_config_free(r->cfg);
+	SSL_free(r->peer.ssl);
+	SSL_CTX_free(r->sctx);
 	ERR_clear_error();
 }
 
-static void run_matrix(const char *what, void (*fn)(void), int tls13_only)
+/* Tickets after the hand-off reach the engine through the record layer. */
+static void engine_client_with_openssl_server(void)
+{
+	uint8_t session[8192];
+	size_t session_len = sizeof(session);
+	struct client_run r;
+
+	CHECK(client_run_start(&r) == 0);
+	if (r.d.conn) {
+		exchange(&r.peer, r.d.conn, first_data, sizeof(first_data));
+		CHECK(tlsk_engine_get_session(r.d.e, session,
+					      &session_len) == 0);
+	}
+	OPENSSL_cleanse(session, sizeof(session));
+	client_run_end(&r);
+}
+
+/*
+ * RFC 8446 4.6.3: the server updates its keys and requests ours; we must
+ * read its data under the new keys, answer with our own KeyUpdate and
+ * write under new keys too. Twice, so the second update starts from the
+ * keys the first one made.
+ */
+static void engine_client_key_update(void)
+{
+	static const char ping[] = "after a key update", pong[] = "reply";
+	uint8_t got[64];
+	struct client_run r;
+
+	CHECK(client_run_start(&r) == 0);
+	CHECK(!r.d.conn || conn_read_full(r.d.conn, got, sizeof(first_data)) ==
+				   sizeof(first_data));
+	for (int round = 0; r.d.conn && round < 2; round++) {
+		CHECK(SSL_key_update(r.peer.ssl, SSL_KEY_UPDATE_REQUESTED));
+		CHECK(peer_write(&r.peer, ping, sizeof(ping)) == 0);
+		CHECK(conn_read_full(r.d.conn, got, sizeof(ping)) ==
+		      sizeof(ping));
+		CHECK(!memcmp(got, ping, sizeof(ping)));
+		CHECK(tlsk_conn_write(r.d.conn, pong, sizeof(pong)) ==
+		      sizeof(pong));
+		CHECK(peer_read(&r.peer, got, sizeof(pong)) == 0);
+		CHECK(!memcmp(got, pong, sizeof(pong)));
+	}
+	if (r.d.conn)
+		tlsk_conn_close(r.d.conn);
+	client_run_end(&r);
+}
+
+/* tls13_only: skip TLS 1.2 variants; tls_why: SKIP the in-tree tls ULP. */
+static void run_matrix(const char *what, void (*fn)(void), int tls13_only,
+		       const char *tls_why)
 {
 	char name[96];
 
 	for (size_t l = 0; l < test_layer_count; l++) {
+		const char *why = "ULP not available on this kernel "
+				  "(run it in selftests/vm)";
 		int present = layer_available(&test_layers[l]);
+
+		if (tls_why && test_layers[l].ulp == TLSK_ULP_TLS) {
+			present = 0;
+			why = tls_why;
+		}
 
 		cur_layer = &test_layers[l];
 		for (size_t v = 0; v < test_variant_count; v++) {
@@ -364,8 +430,7 @@ static void run_matrix(const char *what, void (*fn)(void), int tls13_only)
 			if (present)
 				tap_run(name, fn);
 			else
-				tap_skip(name, "ULP not available on this "
-					 "kernel (run it in selftests/vm)");
+				tap_skip(name, why);
 		}
 	}
 }
@@ -374,12 +439,14 @@ int main(void)
 {
 	int have_cert = write_test_cert() == 0;
 
-	run_matrix("handoff", handoff_with_openssl_peer, 0);
+	run_matrix("handoff", handoff_with_openssl_peer, 0, NULL);
 	if (have_cert) {
 		run_matrix("engine_server", engine_server_with_openssl_client,
-			   1);
+			   1, NULL);
 		run_matrix("engine_client", engine_client_with_openssl_server,
-			   1);
+			   1, NULL);
+		run_matrix("engine_key_update", engine_client_key_update, 1,
+			   "the in-tree tls of Linux 6.1 cannot take new keys");
 		remove_test_cert();
 	}
 	return tap_done();
