@@ -429,6 +429,8 @@ int tlsk_engine_input(struct tlsk_engine *e, const uint8_t *buf, size_t len)
 		return e->err;
 	if (len > want)
 		return -EINVAL;
+	if (!len)
+		return 0;
 	if (e->in_hdr_got < REC_HDR_LEN) {
 		memcpy(e->in_rec + e->in_hdr_got, buf, len);
 		e->in_hdr_got += len;

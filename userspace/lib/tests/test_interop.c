@@ -432,6 +432,58 @@ static void openssl_alerts_our_server_on_unknown_ca(void)
 	tlsk_config_free(cfg);
 }
 
+/* OpenSSL updates its keys (RFC 8446 7.2); tlsk_keys_next() follows */
+static void key_update_follows_openssl(void)
+{
+	static const char msg[] = "under the next keys";
+	struct tlsk_config *cfg = our_client_config();
+	struct peer srv = { .ctx = ossl_ctx(true, "TLS_AES_256_GCM_SHA384", NULL) };
+	struct tlsk_engine *e = tlsk_engine_new(cfg, TLSK_ROLE_CLIENT);
+	struct buf to_engine = { 0 };
+	struct tlsk_traffic_keys k;
+	struct tlsk_record *rx;
+	uint8_t tmp[TLSK_RECORD_MAX_LEN], type, *pt;
+	bool updated = false, got = false;
+	int n;
+
+	CHECK(!tlsk_engine_set_server_name(e, "localhost"));
+	peer_start(&srv, true);
+	run_with_openssl(e, &srv, &to_engine);
+	CHECK(tlsk_engine_state(e) == TLSK_STATE_ESTABLISHED);
+	CHECK(!tlsk_engine_export_keys(e, TLSK_DIR_RX, &k));
+	rx = tlsk_record_new(&k, 0);
+	CHECK(SSL_key_update(srv.ssl, SSL_KEY_UPDATE_NOT_REQUESTED) == 1);
+	CHECK(SSL_write(srv.ssl, msg, sizeof(msg)) == (int)sizeof(msg));
+	while ((n = BIO_read(srv.out, tmp, sizeof(tmp))) > 0)
+		buf_put(&to_engine, tmp, (size_t)n);
+	while (rx && to_engine.len >= REC_HDR_LEN) {
+		size_t len = REC_HDR_LEN +
+			     ((size_t)to_engine.p[3] << 8 | to_engine.p[4]);
+
+		n = tlsk_record_open(rx, to_engine.p, len, &type, &pt);
+		CHECK(n >= 0);
+		if (n == 5 && type == CT_HANDSHAKE && pt[0] == 24) {
+			/* KeyUpdate: the next generation, seq from 0 */
+			CHECK(!tlsk_keys_next(&k));
+			tlsk_record_free(rx);
+			rx = tlsk_record_new(&k, 0);
+			updated = true;
+		} else if (n >= 0 && type == CT_APPLICATION_DATA) {
+			got = updated && n == sizeof(msg) &&
+			      !memcmp(pt, msg, sizeof(msg));
+		}
+		buf_consume(&to_engine, len);
+	}
+	CHECK(updated && got);
+	tlsk_keys_scrub(&k);
+	tlsk_record_free(rx);
+	buf_free(&to_engine);
+	peer_free(&srv);
+	tlsk_engine_free(e);
+	SSL_CTX_free(srv.ctx);
+	tlsk_config_free(cfg);
+}
+
 int main(void)
 {
 	if (testpki_make(&pki)) {
@@ -446,6 +498,7 @@ int main(void)
 	RUN(our_server_resumes_openssl);
 	RUN(our_client_alerts_openssl_on_bad_certificate);
 	RUN(openssl_alerts_our_server_on_unknown_ca);
+	RUN(key_update_follows_openssl);
 	testpki_remove(&pki);
 	return tap_done();
 }
