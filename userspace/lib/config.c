@@ -312,3 +312,11 @@ int tlsk_config_set_clock(struct tlsk_config *cfg,
 	cfg->now_arg = now_ms ? arg : NULL;
 	return 0;
 }
+
+int tlsk_config_set_keylog(struct tlsk_config *cfg,
+			   void (*log)(void *arg, const char *line), void *arg)
+{
+	cfg->keylog = log;
+	cfg->keylog_arg = log ? arg : NULL;
+	return 0;
+}

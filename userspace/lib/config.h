@@ -40,6 +40,8 @@ struct tlsk_config {
 	uint32_t ticket_lifetime;
 	uint64_t (*now_ms)(void *arg);
 	void *now_arg;
+	void (*keylog)(void *arg, const char *line);
+	void *keylog_arg;
 };
 
 /* client verify mode when none was set: verify; server: no request */

@@ -4,6 +4,7 @@
 #include "engine_int.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -18,6 +19,28 @@ const uint8_t hrr_random[32] = {
 	0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
 	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 };
+
+/* NSS key log line for one secret, when the config asks for them */
+static void keylog(const struct tlsk_engine *e, const char *label,
+		   const uint8_t *secret)
+{
+	char line[64 + 1 + 64 + 1 + 2 * TLSK_MAX_HASH_LEN + 1];
+	size_t n;
+
+	if (!e->cfg->keylog)
+		return;
+	n = (size_t)snprintf(line, sizeof(line), "%s ", label);
+	for (size_t i = 0; i < 32 && n + 2 < sizeof(line); i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%02x",
+				      e->client_random[i]);
+	line[n++] = ' ';
+	for (size_t i = 0; i < engine_hash_len(e) && n + 2 < sizeof(line); i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%02x",
+				      secret[i]);
+	line[n] = 0;
+	e->cfg->keylog(e->cfg->keylog_arg, line);
+	OPENSSL_cleanse(line, sizeof(line));
+}
 
 int derive_handshake_secrets(struct tlsk_engine *e, const uint8_t *dhe,
 			     size_t dhe_len)
@@ -37,6 +60,8 @@ int derive_handshake_secrets(struct tlsk_engine *e, const uint8_t *dhe,
 	if (bad)
 		return fail(e, ALERT_INTERNAL_ERROR, -EIO,
 			    "handshake key derivation failed");
+	keylog(e, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", e->c_hs);
+	keylog(e, "SERVER_HANDSHAKE_TRAFFIC_SECRET", e->s_hs);
 	return 0;
 }
 
@@ -52,6 +77,8 @@ int derive_application_secrets(struct tlsk_engine *e)
 	    tlsk_derive_secret(md, e->secret, "s ap traffic", th, e->s_ap))
 		return fail(e, ALERT_INTERNAL_ERROR, -EIO,
 			    "application key derivation failed");
+	keylog(e, "CLIENT_TRAFFIC_SECRET_0", e->c_ap);
+	keylog(e, "SERVER_TRAFFIC_SECRET_0", e->s_ap);
 	return 0;
 }
 

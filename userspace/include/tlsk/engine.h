@@ -111,6 +111,15 @@ int tlsk_config_set_tickets(struct tlsk_config *cfg, unsigned count,
  * CLOCK_REALTIME); lets tests and daemons control time. */
 int tlsk_config_set_clock(struct tlsk_config *cfg,
 			  uint64_t (*now_ms)(void *arg), void *arg);
+/*
+ * Debugging only: called with each traffic secret as one line of the NSS
+ * key log format ("CLIENT_HANDSHAKE_TRAFFIC_SECRET <client random> <secret>",
+ * in hex, no newline), as SSLKEYLOGFILE does for OpenSSL, so Wireshark
+ * can decrypt a capture. The lines are secrets: never enable this in
+ * production. NULL turns it off.
+ */
+int tlsk_config_set_keylog(struct tlsk_config *cfg,
+			   void (*log)(void *arg, const char *line), void *arg);
 
 /* ---- one handshake ---- */
 

@@ -484,6 +484,57 @@ static void key_update_follows_openssl(void)
 	tlsk_config_free(cfg);
 }
 
+struct keylog {
+	char lines[8][256];
+	int n;
+};
+
+static struct keylog ours, theirs;
+
+static void keep_line(struct keylog *k, const char *line)
+{
+	if (k->n < 8)
+		snprintf(k->lines[k->n++], sizeof(k->lines[0]), "%s", line);
+}
+
+static void our_keylog(void *arg, const char *line)
+{
+	keep_line(arg, line);
+}
+
+static void openssl_keylog(const SSL *ssl, const char *line)
+{
+	(void)ssl;
+	keep_line(&theirs, line);
+}
+
+static bool logged(const struct keylog *k, const char *line)
+{
+	for (int i = 0; i < k->n; i++)
+		if (!strcmp(k->lines[i], line))
+			return true;
+	return false;
+}
+
+/* the four traffic secrets, in NSS key log lines, equal OpenSSL's */
+static void key_log_matches_openssl(void)
+{
+	struct tlsk_config *cfg = our_server_config();
+	struct peer cli = { .ctx = ossl_ctx(false, "TLS_AES_256_GCM_SHA384",
+					    NULL) };
+
+	memset(&ours, 0, sizeof(ours));
+	memset(&theirs, 0, sizeof(theirs));
+	tlsk_config_set_keylog(cfg, our_keylog, &ours);
+	SSL_CTX_set_keylog_callback(cli.ctx, openssl_keylog);
+	CHECK(server_vs_openssl(cfg, &cli, NULL, false));
+	CHECK(ours.n == 4);
+	for (int i = 0; i < ours.n; i++)
+		CHECK(logged(&theirs, ours.lines[i]));
+	SSL_CTX_free(cli.ctx);
+	tlsk_config_free(cfg);
+}
+
 int main(void)
 {
 	if (testpki_make(&pki)) {
@@ -499,6 +550,7 @@ int main(void)
 	RUN(our_client_alerts_openssl_on_bad_certificate);
 	RUN(openssl_alerts_our_server_on_unknown_ca);
 	RUN(key_update_follows_openssl);
+	RUN(key_log_matches_openssl);
 	testpki_remove(&pki);
 	return tap_done();
 }
