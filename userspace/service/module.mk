@@ -9,3 +9,15 @@ LIBTLSK_SRCS += service/proto.c service/fdpass.c service/client.c \
 
 HOST_TESTS += service-proto-test
 $(eval $(call program,service-proto-test,service/tests/proto_test.c))
+
+# docs/quickstart.md's examples, built so that they stay correct, and run
+# against each other through tlskd by service-examples-test.
+SERVICE_EXAMPLES := tlsk-hello-server tlsk-hello-client
+$(eval $(call program,tlsk-hello-server,service/examples/hello_server.c))
+$(eval $(call program,tlsk-hello-client,service/examples/hello_client.c))
+HOST_TESTS += service-examples-test
+$(BUILD)/bin/service-examples-test: service/tests/examples_test.sh \
+		$(addprefix $(BUILD)/bin/,$(SERVICE_EXAMPLES) tlskd \
+		tlskd-test-lib.sh)
+	@mkdir -p $(@D)
+	cp $< $@

@@ -679,6 +679,13 @@ int conf_line(const struct conf_profile *p, const char *key)
 	return k && k->scope == PROFILE ? p->lines[k - keys] : 0;
 }
 
+int conf_global_line(const struct conf *c, const char *key)
+{
+	const struct key *k = find_key(key, GLOBAL);
+
+	return k && k->scope == GLOBAL ? c->lines[k - keys] : 0;
+}
+
 void conf_print_keys(FILE *f)
 {
 	fprintf(f, "Global keys (before the first [profile NAME]):\n");

@@ -104,6 +104,8 @@ void conf_diag_add(struct conf_diag *d, bool error, const char *file,
 
 /* Line where key was set in profile p, or 0. */
 int conf_line(const struct conf_profile *p, const char *key);
+/* Line where global key was set, or 0. */
+int conf_global_line(const struct conf *c, const char *key);
 
 /* Prints the key reference (--help-config). */
 void conf_print_keys(FILE *f);

@@ -82,5 +82,12 @@ int conf_load(struct conf *c, const struct tlsk_ticket_keys *src,
 				      "profile %s has no cert: client role only",
 				      l.p->name);
 	}
+	/* Parsed for the day the engine takes it; say so rather than
+	 * pretend. */
+	if (conf_global_line(c, "session-cache-size"))
+		conf_diag_add(d, false, c->file,
+			      conf_global_line(c, "session-cache-size"),
+			      "session-cache-size: the engine offers no "
+			      "session-ID cache API yet; ignored");
 	return l.errors ? -EINVAL : 0;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -26,6 +27,11 @@ void tlskd_log(int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	/* One write per line so that concurrent writers do not interleave. */
-	fprintf(stderr, "<%d>%s\n", level, line);
+	/* The "<N>" prefix is for journald; a person at a terminal (tlskd
+	 * --check-config, tlskd in a shell) gets the plain line. One write
+	 * per line so that concurrent writers do not interleave. */
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "%s\n", line);
+	else
+		fprintf(stderr, "<%d>%s\n", level, line);
 }
