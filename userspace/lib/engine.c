@@ -33,6 +33,7 @@ static void scrub_secrets(struct tlsk_engine *e)
 	OPENSSL_cleanse(e->c_ap, sizeof(e->c_ap));
 	OPENSSL_cleanse(e->s_ap, sizeof(e->s_ap));
 	OPENSSL_cleanse(e->res_master, sizeof(e->res_master));
+	OPENSSL_cleanse(e->exporter, sizeof(e->exporter));
 	OPENSSL_cleanse(e->in_rec, sizeof(e->in_rec));
 	OPENSSL_cleanse(e->dhe, sizeof(e->dhe));
 	EVP_PKEY_free(e->kex_key);

@@ -117,6 +117,7 @@ struct tlsk_engine {
 	uint8_t c_hs[TLSK_MAX_HASH_LEN], s_hs[TLSK_MAX_HASH_LEN];
 	uint8_t c_ap[TLSK_MAX_HASH_LEN], s_ap[TLSK_MAX_HASH_LEN];
 	uint8_t res_master[TLSK_MAX_HASH_LEN];
+	uint8_t exporter[TLSK_MAX_HASH_LEN];	/* exporter_master_secret */
 
 	/* client: HelloRetryRequest state */
 	struct buf cookie;

@@ -74,11 +74,13 @@ int derive_application_secrets(struct tlsk_engine *e)
 	if (tlsk_next_stage(md, e->secret, NULL, 0, e->secret) ||
 	    tr_hash(&e->tr, md, th) ||
 	    tlsk_derive_secret(md, e->secret, "c ap traffic", th, e->c_ap) ||
-	    tlsk_derive_secret(md, e->secret, "s ap traffic", th, e->s_ap))
+	    tlsk_derive_secret(md, e->secret, "s ap traffic", th, e->s_ap) ||
+	    tlsk_derive_secret(md, e->secret, "exp master", th, e->exporter))
 		return fail(e, ALERT_INTERNAL_ERROR, -EIO,
 			    "application key derivation failed");
 	keylog(e, "CLIENT_TRAFFIC_SECRET_0", e->c_ap);
 	keylog(e, "SERVER_TRAFFIC_SECRET_0", e->s_ap);
+	keylog(e, "EXPORTER_SECRET", e->exporter);
 	return 0;
 }
 
@@ -350,4 +352,31 @@ void session_clear(struct session *s)
 		OPENSSL_clear_free(s->ticket, s->ticket_len);
 	OPENSSL_cleanse(s, sizeof(*s));
 	s->ticket = NULL;
+}
+
+/* RFC 8446 7.5 */
+int tlsk_engine_export_keying_material(const struct tlsk_engine *e,
+				       const char *label,
+				       const uint8_t *context,
+				       size_t context_len, uint8_t *out,
+				       size_t out_len)
+{
+	const EVP_MD *md;
+	uint8_t empty[TLSK_MAX_HASH_LEN], ctx_hash[TLSK_MAX_HASH_LEN];
+	uint8_t secret[TLSK_MAX_HASH_LEN];
+	int ret = -EINVAL;
+
+	if (e->state != TLSK_STATE_ESTABLISHED || !label ||
+	    strlen(label) > 249 || out_len > 0xffff)
+		return -EINVAL;
+	md = engine_md(e);
+	if (EVP_Digest("", 0, empty, NULL, md, NULL) &&
+	    EVP_Digest(context_len ? context : empty, context_len, ctx_hash,
+		       NULL, md, NULL) &&
+	    !tlsk_derive_secret(md, e->exporter, label, empty, secret) &&
+	    !tlsk_hkdf_expand_label(md, secret, "exporter", ctx_hash,
+				    engine_hash_len(e), out, out_len))
+		ret = 0;
+	OPENSSL_cleanse(secret, sizeof(secret));
+	return ret;
 }

@@ -184,6 +184,18 @@ int tlsk_engine_post_handshake(struct tlsk_engine *e, uint8_t type,
 			       uint8_t *alert);
 
 /*
+ * Keying material exporter (RFC 8446 7.5; RFC 5705 labels, e.g.
+ * "EXPORTER-Channel-Binding" for RFC 9266): out_len bytes bound to this
+ * connection, after ESTABLISHED. An empty and an absent context are the
+ * same in TLS 1.3. Returns 0, -EINVAL (not established, label too long).
+ */
+int tlsk_engine_export_keying_material(const struct tlsk_engine *e,
+				       const char *label,
+				       const uint8_t *context,
+				       size_t context_len, uint8_t *out,
+				       size_t out_len);
+
+/*
  * TLS 1.3 KeyUpdate (RFC 8446 7.2): replace keys->secret with the next
  * application traffic secret and derive its key and IV; seq restarts at 0.
  * Returns 0 or -EINVAL (not TLS 1.3 keys).

@@ -177,6 +177,29 @@ static void exchange_data(struct tlsk_engine *e, struct peer *p,
 	tlsk_record_free(rx);
 }
 
+/* RFC 8446 7.5: both ends export the same keying material */
+static void check_exporter(struct tlsk_engine *e, struct peer *p)
+{
+	static const char label[] = "EXPORTER-tlsk-test";
+	static const uint8_t context[] = { 1, 2, 3 };
+	uint8_t ours_out[42], theirs_out[42];
+
+	CHECK(!tlsk_engine_export_keying_material(e, label, context,
+						  sizeof(context), ours_out,
+						  sizeof(ours_out)));
+	CHECK(SSL_export_keying_material(p->ssl, theirs_out,
+					 sizeof(theirs_out), label,
+					 sizeof(label) - 1, context,
+					 sizeof(context), 1) == 1);
+	CHECK(!memcmp(ours_out, theirs_out, sizeof(ours_out)));
+	CHECK(!tlsk_engine_export_keying_material(e, label, NULL, 0, ours_out,
+						  sizeof(ours_out)));
+	CHECK(SSL_export_keying_material(p->ssl, theirs_out,
+					 sizeof(theirs_out), label,
+					 sizeof(label) - 1, NULL, 0, 0) == 1);
+	CHECK(!memcmp(ours_out, theirs_out, sizeof(ours_out)));
+}
+
 /* both ends agree on the suite and on resumption, and data flows */
 static void check_agreement(struct tlsk_engine *e, struct peer *p,
 			    bool expect_resumed, struct buf *to_engine)
@@ -188,6 +211,7 @@ static void check_agreement(struct tlsk_engine *e, struct peer *p,
 		p->ssl)) & 0xffff));
 	CHECK(info.resumed == expect_resumed);
 	CHECK(SSL_session_reused(p->ssl) == expect_resumed);
+	check_exporter(e, p);
 	exchange_data(e, p, to_engine);
 }
 
@@ -516,7 +540,8 @@ static bool logged(const struct keylog *k, const char *line)
 	return false;
 }
 
-/* the four traffic secrets, in NSS key log lines, equal OpenSSL's */
+/* the four traffic secrets and the exporter secret, in NSS key log
+ * lines, equal OpenSSL's */
 static void key_log_matches_openssl(void)
 {
 	struct tlsk_config *cfg = our_server_config();
@@ -528,7 +553,7 @@ static void key_log_matches_openssl(void)
 	tlsk_config_set_keylog(cfg, our_keylog, &ours);
 	SSL_CTX_set_keylog_callback(cli.ctx, openssl_keylog);
 	CHECK(server_vs_openssl(cfg, &cli, NULL, false));
-	CHECK(ours.n == 4);
+	CHECK(ours.n == 5);
 	for (int i = 0; i < ours.n; i++)
 		CHECK(logged(&theirs, ours.lines[i]));
 	SSL_CTX_free(cli.ctx);
