@@ -214,9 +214,7 @@ ssize_t conn_user_write(struct tlsk_conn *c, const void *buf, size_t len)
 		done += chunk;
 	}
 	/* Bytes sealed into the queue count as written. */
-	if (done)
-		return (ssize_t)done;
-	return err == -EWOULDBLOCK ? -EAGAIN : err;
+	return done ? (ssize_t)done : err;
 }
 
 static int user_send_control(struct tlsk_conn *c, uint8_t type,

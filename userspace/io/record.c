@@ -214,7 +214,9 @@ int tlsk_record_seal(struct tlsk_record *r, uint8_t type, const uint8_t *pt,
 	uint8_t *body = out + TLSK_RECORD_HEADER_LEN + exp_len;
 	int err;
 
-	if (!r->seal || len > TLSK_RECORD_MAX_PLAINTEXT)
+	if (!r->seal)
+		return -EINVAL;
+	if (len > TLSK_RECORD_MAX_PLAINTEXT)
 		return -EMSGSIZE;
 	if (out_cap < rec_len)
 		return -ENOBUFS;
