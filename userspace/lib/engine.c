@@ -200,37 +200,38 @@ int set_rx_keys(struct tlsk_engine *e, const uint8_t *secret)
 
 /* ---- the state table walk ---- */
 
-static enum hs_msg current_msg(const struct tlsk_engine *e)
+static unsigned current_msg(const struct tlsk_engine *e)
 {
-	const uint8_t *seq = shape_sequence(e->shape);
+	const uint8_t *seq = shape_sequence(e->tables, e->shape);
 
-	return seq ? (enum hs_msg)seq[e->msg_index] : MSG_END;
+	return seq ? seq[e->msg_index] : SEQ_END;
 }
 
 static bool peer_turn(const struct tlsk_engine *e)
 {
-	enum hs_msg m = current_msg(e);
+	const struct hs_msg_desc *d = hs_msg(e->tables, current_msg(e));
 
-	return m < MSG_APPLICATION_DATA && hs_msg(m)->writer != e->role;
+	return d && d->writer != e->role;
 }
 
 /* Run our own messages until it is the peer's turn or the end. */
 int run_own_messages(struct tlsk_engine *e)
 {
 	while (e->state == TLSK_STATE_HANDSHAKING) {
-		enum hs_msg m = current_msg(e);
-		const struct hs_msg_desc *d = hs_msg(m);
+		unsigned m = current_msg(e);
+		const struct hs_msg_desc *d = hs_msg(e->tables, m);
 
-		if (m == MSG_END || !d)
-			return fail(e, ALERT_INTERNAL_ERROR, -EPROTO,
-				    "no handshake shape %#x", e->shape);
-		if (m == MSG_APPLICATION_DATA) {
+		if (m == SEQ_APPLICATION_DATA) {
 			if (flush_handshake(e))
 				return e->err;
 			e->state = TLSK_STATE_ESTABLISHED;
 			scrub_handshake_secrets(e);
 			break;
 		}
+		if (!d)
+			return fail(e, ALERT_INTERNAL_ERROR, -EPROTO,
+				    "no %s handshake shape %#x",
+				    e->tables->version, e->shape);
 		if (d->writer != e->role)
 			break;
 		if (d->handler[e->role](e, NULL))
@@ -243,18 +244,16 @@ int run_own_messages(struct tlsk_engine *e)
 static int dispatch_message(struct tlsk_engine *e, const uint8_t *msg,
 			    size_t len)
 {
-	enum hs_msg m = current_msg(e);
-	const struct hs_msg_desc *d = hs_msg(m);
+	const struct hs_msg_desc *d = hs_msg(e->tables, current_msg(e));
 	struct rd body;
 	int branch;
 
-	if (d && m < MSG_APPLICATION_DATA && d->writer != e->role &&
-	    d->hs_type != msg[0]) {
-		branch = shape_branch(e->shape, e->msg_index, msg[0], e->role);
+	if (d && d->writer != e->role && d->hs_type != msg[0]) {
+		branch = shape_branch(e->tables, e->shape, e->msg_index,
+				      msg[0], e->role);
 		if (branch >= 0) {
 			e->shape = (unsigned)branch;
-			m = current_msg(e);
-			d = hs_msg(m);
+			d = hs_msg(e->tables, current_msg(e));
 		}
 	}
 	if (!peer_turn(e) || d->hs_type != msg[0])
@@ -482,6 +481,7 @@ struct tlsk_engine *tlsk_engine_new(const struct tlsk_config *cfg,
 	e->cfg = cfg;
 	e->role = role;
 	e->state = TLSK_STATE_HANDSHAKING;
+	e->tables = &tls13_tables;
 	/* a client's ClientHello is ready at once; a failure here leaves
 	 * the engine FAILED, which the caller sees like any other */
 	if (role == TLSK_ROLE_CLIENT)

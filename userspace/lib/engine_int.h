@@ -85,7 +85,8 @@ struct tlsk_engine {
 
 	struct hs_prot rx, tx;
 
-	/* position in the state table */
+	/* position in the state tables */
+	const struct hs_tables *tables;
 	unsigned shape;
 	unsigned msg_index;
 

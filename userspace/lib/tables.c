@@ -42,7 +42,6 @@ static const struct hs_msg_desc messages[MSG_COUNT] = {
 		  server_read_certificate_verify } },
 	[MSG_CLIENT_FINISHED] = { "Finished (client)", HS_FINISHED, C,
 		{ client_write_finished, server_read_finished } },
-	[MSG_APPLICATION_DATA] = { "application data", 0, C, { NULL, NULL } },
 };
 
 #define CH MSG_CLIENT_HELLO
@@ -88,34 +87,49 @@ static const uint8_t *const shapes[SHAPE_COUNT] = {
 		SEQ_HRR(CH, SH, EE, CR, SC, SCV, SF, CC, CF, APP),
 };
 
-const struct hs_msg_desc *hs_msg(enum hs_msg m)
-{
-	return m < MSG_COUNT ? &messages[m] : NULL;
-}
-
-const uint8_t *shape_sequence(unsigned shape)
-{
-	return shape < SHAPE_COUNT ? shapes[shape] : NULL;
-}
-
 /* flags a peer's optional message may add */
 static const unsigned peer_optional_flags[] = { SHAPE_CLIENT_AUTH };
 
-int shape_branch(unsigned shape, unsigned index, uint8_t type,
-		 enum tlsk_role reader)
+const struct hs_tables tls13_tables = {
+	.version = "TLS 1.3",
+	.messages = messages,
+	.nmessages = MSG_COUNT,
+	.shapes = shapes,
+	.nshapes = SHAPE_COUNT,
+	.peer_optional = peer_optional_flags,
+	.npeer_optional = sizeof(peer_optional_flags) /
+			  sizeof(peer_optional_flags[0]),
+};
+
+const struct hs_msg_desc *hs_msg(const struct hs_tables *t, unsigned m)
 {
-	for (size_t i = 0; i < sizeof(peer_optional_flags) /
-			       sizeof(peer_optional_flags[0]); i++) {
-		unsigned to = shape | peer_optional_flags[i];
-		const uint8_t *seq = shape_sequence(to);
+	return m < t->nmessages ? &t->messages[m] : NULL;
+}
+
+const uint8_t *shape_sequence(const struct hs_tables *t, unsigned shape)
+{
+	return shape < t->nshapes ? t->shapes[shape] : NULL;
+}
+
+int shape_branch(const struct hs_tables *t, unsigned shape, unsigned index,
+		 uint8_t type, enum tlsk_role reader)
+{
+	const uint8_t *from = shape_sequence(t, shape);
+
+	for (unsigned i = 0; from && i < t->npeer_optional; i++) {
+		unsigned to = shape | t->peer_optional[i];
+		const uint8_t *seq = shape_sequence(t, to);
 		const struct hs_msg_desc *m;
+		unsigned k;
 
 		if (to == shape || !seq)
 			continue;
-		for (unsigned k = 0; k < index; k++)
-			if (seq[k] == END || seq[k] != shape_sequence(shape)[k])
-				return -1;
-		m = hs_msg(seq[index]);
+		for (k = 0; k < index && seq[k] != SEQ_END; k++)
+			if (seq[k] != from[k])
+				break;
+		if (k < index)
+			continue;
+		m = hs_msg(t, seq[index]);
 		if (m && m->hs_type == type && m->writer != reader)
 			return (int)to;
 	}

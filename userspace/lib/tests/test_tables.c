@@ -6,6 +6,8 @@
 
 #include "../../tests/tap.h"
 
+static const struct hs_tables *t = &tls13_tables;
+
 static size_t seq_len(const uint8_t *seq)
 {
 	size_t n = 0;
@@ -17,8 +19,10 @@ static size_t seq_len(const uint8_t *seq)
 
 static void every_message_has_both_handlers(void)
 {
-	for (unsigned m = 0; m < MSG_APPLICATION_DATA; m++) {
-		const struct hs_msg_desc *d = hs_msg(m);
+	CHECK(t->nmessages == MSG_COUNT && t->nshapes == SHAPE_COUNT);
+	CHECK(!hs_msg(t, SEQ_APPLICATION_DATA) && !hs_msg(t, SEQ_END));
+	for (unsigned m = 0; m < MSG_COUNT; m++) {
+		const struct hs_msg_desc *d = hs_msg(t, m);
 
 		CHECK(d && d->name && d->hs_type);
 		CHECK(d->handler[TLSK_ROLE_CLIENT] && d->handler[TLSK_ROLE_SERVER]);
@@ -28,7 +32,7 @@ static void every_message_has_both_handlers(void)
 static void negotiated_shapes_end_in_application_data(void)
 {
 	for (unsigned s = 0; s < SHAPE_COUNT; s++) {
-		const uint8_t *seq = shape_sequence(s);
+		const uint8_t *seq = shape_sequence(t, s);
 		size_t n;
 
 		if (!seq)
@@ -49,12 +53,12 @@ static void negotiated_shapes_end_in_application_data(void)
 static void shapes_grow_from_their_prefixes(void)
 {
 	for (unsigned s = 0; s < SHAPE_COUNT; s++) {
-		const uint8_t *seq = shape_sequence(s), *base;
+		const uint8_t *seq = shape_sequence(t, s), *base;
 		unsigned from = s & SHAPE_HRR;	/* INITIAL or INITIAL|HRR */
 
 		if (!seq || !(s & SHAPE_NEGOTIATED))
 			continue;
-		base = shape_sequence(from);
+		base = shape_sequence(t, from);
 		CHECK(base != NULL);
 		for (size_t i = 0; base && i < seq_len(base); i++)
 			CHECK(seq[i] == base[i]);
@@ -67,15 +71,15 @@ static void every_full_handshake_has_a_resumed_form(void)
 		unsigned resumed = s & ~(SHAPE_FULL | SHAPE_CLIENT_AUTH |
 					 SHAPE_NO_CLIENT_CERT);
 
-		if (shape_sequence(s) && (s & SHAPE_FULL))
-			CHECK(shape_sequence(resumed) != NULL);
+		if (shape_sequence(t, s) && (s & SHAPE_FULL))
+			CHECK(shape_sequence(t, resumed) != NULL);
 	}
 }
 
 static void certificates_only_in_full_handshakes(void)
 {
 	for (unsigned s = 0; s < SHAPE_COUNT; s++) {
-		const uint8_t *seq = shape_sequence(s);
+		const uint8_t *seq = shape_sequence(t, s);
 
 		for (size_t i = 0; seq && seq[i] != MSG_END; i++) {
 			bool cert = seq[i] == MSG_SERVER_CERTIFICATE ||
@@ -95,11 +99,11 @@ static void certificates_only_in_full_handshakes(void)
 static void unreachable_shapes_have_no_sequence(void)
 {
 	/* client auth needs certificates; "no client cert" needs a request */
-	CHECK(!shape_sequence(SHAPE_NEGOTIATED | SHAPE_CLIENT_AUTH));
-	CHECK(!shape_sequence(SHAPE_NEGOTIATED | SHAPE_FULL |
+	CHECK(!shape_sequence(t, SHAPE_NEGOTIATED | SHAPE_CLIENT_AUTH));
+	CHECK(!shape_sequence(t, SHAPE_NEGOTIATED | SHAPE_FULL |
 			      SHAPE_NO_CLIENT_CERT));
-	CHECK(!shape_sequence(SHAPE_FULL));
-	CHECK(!shape_sequence(SHAPE_COUNT));
+	CHECK(!shape_sequence(t, SHAPE_FULL));
+	CHECK(!shape_sequence(t, SHAPE_COUNT));
 }
 
 /* RFC 8446 2: ServerHello, then the rest of the server's flight in one
@@ -107,13 +111,13 @@ static void unreachable_shapes_have_no_sequence(void)
 static void flights_alternate_once_per_side(void)
 {
 	for (unsigned s = 0; s < SHAPE_COUNT; s++) {
-		const uint8_t *seq = shape_sequence(s);
+		const uint8_t *seq = shape_sequence(t, s);
 		int switches = 0;
 
 		if (!seq || !(s & SHAPE_NEGOTIATED))
 			continue;
 		for (size_t i = 1; seq[i] != MSG_APPLICATION_DATA; i++)
-			if (hs_msg(seq[i])->writer != hs_msg(seq[i - 1])->writer)
+			if (hs_msg(t, seq[i])->writer != hs_msg(t, seq[i - 1])->writer)
 				switches++;
 		/* CH | server flight | client flight, plus CH2 | HRR */
 		CHECK(switches == ((s & SHAPE_HRR) ? 4 : 2));
@@ -125,11 +129,11 @@ static void certificate_request_branch(void)
 	unsigned full = SHAPE_NEGOTIATED | SHAPE_FULL;
 
 	/* a CertificateRequest where a Certificate was expected */
-	CHECK(shape_branch(full, 3, HS_CERTIFICATE_REQUEST, TLSK_ROLE_CLIENT) ==
+	CHECK(shape_branch(t, full, 3, HS_CERTIFICATE_REQUEST, TLSK_ROLE_CLIENT) ==
 	      (int)(full | SHAPE_CLIENT_AUTH));
-	CHECK(shape_branch(full, 3, HS_FINISHED, TLSK_ROLE_CLIENT) == -1);
+	CHECK(shape_branch(t, full, 3, HS_FINISHED, TLSK_ROLE_CLIENT) == -1);
 	/* only the reader of a server message may branch */
-	CHECK(shape_branch(full, 3, HS_CERTIFICATE_REQUEST, TLSK_ROLE_SERVER) == -1);
+	CHECK(shape_branch(t, full, 3, HS_CERTIFICATE_REQUEST, TLSK_ROLE_SERVER) == -1);
 }
 
 int main(void)
