@@ -38,7 +38,8 @@ fail() {
 
 # ---- throwaway PKI, made once per run in $PKI ----
 # ca.pem signs: server (CN=localhost, SAN localhost), other (the same
-# for other.example), client (CN=tlsk client). other-ca.pem signs
+# for other.example), expired (localhost, notAfter yesterday), client
+# (CN=tlsk client). other-ca.pem signs
 # nothing we present: verifying with it fails.
 make_pki() {
 	local d=$PKI
@@ -49,7 +50,9 @@ make_pki() {
 extendedKeyUsage=serverAuth" &&
 	gen_leaf "$d/other" other.example ca "subjectAltName=DNS:other.example
 extendedKeyUsage=serverAuth" &&
-	gen_leaf "$d/client" "tlsk client" ca "extendedKeyUsage=clientAuth"
+	gen_leaf "$d/client" "tlsk client" ca "extendedKeyUsage=clientAuth" &&
+	gen_leaf "$d/expired" localhost ca "subjectAltName=DNS:localhost
+extendedKeyUsage=serverAuth" -1
 }
 
 gen_ca() {	# PREFIX CN
@@ -58,13 +61,13 @@ gen_ca() {	# PREFIX CN
 		-subj "/CN=$2" 2>/dev/null
 }
 
-gen_leaf() {	# PREFIX CN CA EXTENSIONS
+gen_leaf() {	# PREFIX CN CA EXTENSIONS [DAYS]
 	local dir=${1%/*}
 	printf '%s\nbasicConstraints=CA:FALSE\n' "$4" >"$1.ext"
 	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 		-keyout "$1.key" -out "$1.csr" -subj "/CN=$2" 2>/dev/null &&
 	openssl x509 -req -in "$1.csr" -CA "$dir/$3.pem" \
-		-CAkey "$dir/$3.key" -CAcreateserial -days 2 \
+		-CAkey "$dir/$3.key" -CAcreateserial -days "${5:-2}" \
 		-extfile "$1.ext" -out "$1.pem" 2>/dev/null
 }
 

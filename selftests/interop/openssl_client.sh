@@ -100,6 +100,14 @@ ossl_c_wrong_name() {
 	expect_in "$C/err" 'alert 42 bad_certificate sent'
 }
 
+ossl_c_expired() {
+	openssl_server -rev -cert "$PKI/expired.pem" -key "$PKI/expired.key" ||
+		return 1
+	tlsk_client 'x\n'
+	[ "$RC" -ne 0 ] || fail "accepted an expired certificate"
+	expect_in "$C/err" 'alert 45 certificate_expired sent'
+}
+
 ossl_c_tls12() {	# CIPHER
 	need_tls12 client
 	openssl_server -rev -tls1_2 -cipher "$1" || return 1
@@ -125,6 +133,7 @@ case_add "ossl-server resume sess_out/sess_in" ossl_c_resume
 case_add "ossl-server reconnect" ossl_c_reconnect
 case_add "ossl-server bad-cert unknown-ca" ossl_c_unknown_ca
 case_add "ossl-server bad-cert wrong-name" ossl_c_wrong_name
+case_add "ossl-server bad-cert expired" ossl_c_expired
 for c in $TLS12_CIPHERS; do
 	case_add "ossl-server tls12 $c" ossl_c_tls12 "$c"
 done
