@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Key installation for a socket that is not ours to keep: tlskd (and local
- * mode) attach the kernel record layer to the service's socket and then
- * simply close their descriptor. tlsk_conn_handoff() would take the fd over
+ * Key installation. For a socket that is not ours to keep, tlskd (and
+ * local mode) attach the kernel record layer to the service's socket and
+ * then simply close their descriptor. tlsk_conn_handoff() would take the fd over
  * and send close_notify when its struct tlsk_conn is closed, which must not
  * happen on a socket the service goes on using.
  */
@@ -72,4 +72,22 @@ int tlsk_install_kernel_keys(const struct tlsk_engine *e, int fd,
 	if (!err)
 		err = install_dir(e, fd, TLSK_DIR_RX);
 	return err ? err : ulp;
+}
+
+int tlsk_handoff_engine(const struct tlsk_engine *e, int fd,
+			unsigned int flags, struct tlsk_conn **connp)
+{
+	struct tlsk_traffic_keys tx, rx;
+	int rc;
+
+	memset(&tx, 0, sizeof(tx));
+	memset(&rx, 0, sizeof(rx));
+	rc = tlsk_engine_export_keys(e, TLSK_DIR_TX, &tx);
+	if (!rc)
+		rc = tlsk_engine_export_keys(e, TLSK_DIR_RX, &rx);
+	if (!rc)
+		rc = tlsk_conn_handoff(fd, &tx, &rx, flags, connp);
+	tlsk_keys_scrub(&tx);
+	tlsk_keys_scrub(&rx);
+	return rc;
 }

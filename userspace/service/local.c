@@ -14,7 +14,6 @@
 
 static int handoff(struct tlsk_engine *e, int fd, struct tlsk_result *res)
 {
-	struct tlsk_traffic_keys tx, rx;
 	int rc = tlsk_install_kernel_keys(e, fd, 0);
 
 	if (rc >= 0) {
@@ -23,18 +22,8 @@ static int handoff(struct tlsk_engine *e, int fd, struct tlsk_result *res)
 	}
 	if (rc != -ENOPROTOOPT)
 		return rc;
-	memset(&tx, 0, sizeof(tx));
-	memset(&rx, 0, sizeof(rx));
-	rc = tlsk_engine_export_keys(e, TLSK_DIR_TX, &tx);
-	if (!rc)
-		rc = tlsk_engine_export_keys(e, TLSK_DIR_RX, &rx);
-	if (!rc)
-		rc = tlsk_conn_handoff(fd, &tx, &rx, TLSK_HANDOFF_USER_ONLY,
-				       &res->conn);
-	tlsk_keys_scrub(&tx);
-	tlsk_keys_scrub(&rx);
 	res->ulp = TLSK_ULP_USER;
-	return rc;
+	return tlsk_handoff_engine(e, fd, TLSK_HANDOFF_USER_ONLY, &res->conn);
 }
 
 int tlsk_handshake_local(int fd, const struct tlsk_config *cfg,

@@ -28,4 +28,12 @@ void tlsk_result_fail(struct tlsk_result *res, int err, const char *reason);
 int tlsk_install_kernel_keys(const struct tlsk_engine *e, int fd,
 			     unsigned int flags);
 
+/*
+ * Exports both directions of e's keys and hands fd to the record layer
+ * flags allow (tlsk_conn_handoff()); on success *connp owns fd. Every key
+ * copy is scrubbed.
+ */
+int tlsk_handoff_engine(const struct tlsk_engine *e, int fd,
+			unsigned int flags, struct tlsk_conn **connp);
+
 #endif /* TLSK_SERVICE_INT_H */

@@ -148,7 +148,6 @@ static void hs_reply(struct daemon *d, struct hs *h, struct tlsk_result *res,
  */
 static int hs_handoff(struct daemon *d, struct hs *h, struct tlsk_result *res)
 {
-	struct tlsk_traffic_keys tx, rx;
 	struct tlsk_conn *conn = NULL;
 	int rc = tlsk_install_kernel_keys(h->engine, h->w.fd, 0);
 
@@ -158,23 +157,13 @@ static int hs_handoff(struct daemon *d, struct hs *h, struct tlsk_result *res)
 	}
 	if (rc != -ENOPROTOOPT || d->gen->conf.fallback != CONF_FALLBACK_PROXY)
 		return rc;
-	memset(&tx, 0, sizeof(tx));
-	memset(&rx, 0, sizeof(rx));
-	rc = tlsk_engine_export_keys(h->engine, TLSK_DIR_TX, &tx);
-	if (!rc)
-		rc = tlsk_engine_export_keys(h->engine, TLSK_DIR_RX, &rx);
-	if (!rc) {
-		/* The relay owns this descriptor now, not the handshake. */
-		watch_del(d, &h->w);
-		rc = tlsk_conn_handoff(h->w.fd, &tx, &rx,
-				       TLSK_HANDOFF_USER_ONLY, &conn);
-		if (!rc)
-			h->w.fd = -1;
-	}
-	tlsk_keys_scrub(&tx);
-	tlsk_keys_scrub(&rx);
+	/* The relay owns this descriptor now, not the handshake. */
+	watch_del(d, &h->w);
+	rc = tlsk_handoff_engine(h->engine, h->w.fd, TLSK_HANDOFF_USER_ONLY,
+				 &conn);
 	if (rc)
 		return rc;
+	h->w.fd = -1;
 	res->ulp = TLSK_ULP_USER;
 	res->proxied = 1;
 	rc = proxy_start(d, conn, h->engine);

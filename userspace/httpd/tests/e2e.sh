@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# tlsk-httpd end to end: curl and openssl s_client against the server, with
+# tlsk-httpd end to end: curl against the server, with
 # handshakes done by tlskd (on this host, without kernel TLS, tlskd relays
 # the records) and, with -l, in-process over the userspace record layer.
 #
@@ -9,8 +9,13 @@
 #                   | sendfile() bodies
 #                   v
 #                 $dir/www (index.html, big.bin, sub/, a symlink outside)
+#
+#   HTTPD_E2E_BIG_BYTES   size of the big file (default 3000000)
+#   HTTPD_E2E_EXPECT_ULP  tlsk or tls: check the records went through that
+#                         kernel ULP (sendfile into kTLS; the VM sets it)
 set -u
 bin=$(cd "$(dirname "$0")" && pwd)
+expect_ulp=${HTTPD_E2E_EXPECT_ULP:-}
 # shellcheck source=../../tlskd/tests/lib.sh
 . "$bin/tlskd-test-lib.sh"
 dir=$(mktemp -d /tmp/httpd-e2e.XXXXXX)
@@ -34,7 +39,8 @@ make_certs "$dir"
 mkdir -p "$dir/www/sub"
 echo "<h1>tlsk</h1>" >"$dir/www/index.html"
 echo "sub file" >"$dir/www/sub/a.txt"
-head -c 3000000 /dev/urandom >"$dir/www/big.bin"
+big=${HTTPD_E2E_BIG_BYTES:-3000000}
+head -c "$big" /dev/urandom >"$dir/www/big.bin"
 echo "secret outside the root" >"$dir/secret.txt"
 ln -s ../secret.txt "$dir/www/link.txt"
 cat >"$dir/tlskd.conf" <<CONF
@@ -67,14 +73,14 @@ status_of() { fetch -o /dev/null -w '%{http_code}' --path-as-is "$(url "$1")"; }
 serve_tests() {
 	local label=$1
 	fetch -o "$dir/got.bin" "$(url /big.bin)"
-	check "$label: 3 MB file intact" cmp -s "$dir/got.bin" "$dir/www/big.bin"
+	check "$label: $big-byte file intact" cmp -s "$dir/got.bin" "$dir/www/big.bin"
 	fetch -v -o /dev/null -o /dev/null "$(url /index.html)" \
 		"$(url /sub/a.txt)" 2>"$dir/curl.v"
 	check "$label: keep-alive, two requests on one connection" \
 		grep -q "Re-using existing connection" "$dir/curl.v"
 	fetch -I "$(url /big.bin)" >"$dir/head.out"
 	check "$label: HEAD gives the length, no body" \
-		grep -qi "^content-length: 3000000" "$dir/head.out"
+		grep -qi "^content-length: $big" "$dir/head.out"
 	check "$label: 404 for a missing file" test "$(status_of /nope)" = 404
 	check "$label: 400 for /../secret.txt" \
 		test "$(status_of /../secret.txt)" = 400
@@ -91,6 +97,11 @@ start_tlskd "$dir/tlskd.conf" "$dir/tlskd.log" ||
 if start_httpd; then
 	ok "tlsk-httpd serves through tlskd"
 	serve_tests "via tlskd"
+	if [ -n "$expect_ulp" ]; then
+		check "via tlskd: records by the kernel (ulp $expect_ulp, sendfile)" \
+			bash -c "grep -q ' ulp $expect_ulp\$' '$dir/httpd.log' &&
+				! grep -q 'relayed by tlskd' '$dir/httpd.log'"
+	fi
 	out=$(fetch --tlsv1.2 --tls-max 1.2 "$(url /)")
 	if [ "$out" = "<h1>tlsk</h1>" ]; then
 		ok "via tlskd: TLS 1.2 (curl --tls-max 1.2)"

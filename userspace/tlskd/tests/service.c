@@ -76,6 +76,18 @@ static int talk(int fd)
 	return 0;
 }
 
+/* Reports one connection's handshake, talks on success, closes. */
+static void finish_one(int i, int rc, const struct tlsk_result *r, int fd,
+		       int *ok, int *fail)
+{
+	print_result(i, rc, r);
+	if (rc == 0 && talk(fd) == 0)
+		(*ok)++;
+	else
+		(*fail)++;
+	close(fd);
+}
+
 static int serve(int port, const char *profile, int n, int nonblocking)
 {
 	struct tlsk_params prm = { .role = TLSK_ROLE_SERVER, .profile = profile };
@@ -92,12 +104,7 @@ static int serve(int port, const char *profile, int n, int nonblocking)
 		if (!nonblocking) {
 			int rc = tlsk_handshake(fds[i], &prm, &r);
 
-			print_result(i, rc, &r);
-			if (rc == 0 && talk(fds[i]) == 0)
-				ok++;
-			else
-				fail++;
-			close(fds[i]);
+			finish_one(i, rc, &r, fds[i], &ok, &fail);
 			continue;
 		}
 		if (tlsk_handshake_start(fds[i], &prm, &pend[i]) == 0) {
@@ -124,12 +131,7 @@ static int serve(int port, const char *profile, int n, int nonblocking)
 				continue;
 			pend[i] = NULL;
 			left--;
-			print_result(i, rc, &r);
-			if (rc == 0 && talk(fds[i]) == 0)
-				ok++;
-			else
-				fail++;
-			close(fds[i]);
+			finish_one(i, rc, &r, fds[i], &ok, &fail);
 		}
 	}
 	fail += left;
