@@ -55,6 +55,9 @@ static int choose_suite(struct tlsk_engine *e, struct rd *suites)
 				return 0;
 			}
 	}
+	if (e->shape & SHAPE_HRR)	/* RFC 8446 4.1.2: only what HRR asked */
+		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
+			    "second ClientHello dropped the chosen suite");
 	return fail(e, ALERT_HANDSHAKE_FAILURE, -EPROTO,
 		    "no cipher suite in common");
 }

@@ -300,6 +300,35 @@ static void alpn_mismatch_fails(void)
 	pair_free(&p);
 }
 
+/* nothing in common: handshake_failure from the server, heard by the client */
+static void nothing_in_common(const char *what, const char *client,
+			      const char *server)
+{
+	struct pair p = { .ccfg = client_config(), .scfg = server_config("ec256") };
+	int received;
+
+	if (!strcmp(what, "suite")) {
+		tlsk_config_set_tls13_suites(p.ccfg, client);
+		tlsk_config_set_tls13_suites(p.scfg, server);
+	} else {
+		tlsk_config_set_groups(p.ccfg, client);
+		tlsk_config_set_groups(p.scfg, server);
+	}
+	pair_start(&p, "localhost");
+	pair_run(&p);
+	CHECK(failure_alert(p.s, &received) == ALERT_HANDSHAKE_FAILURE);
+	CHECK(failure_alert(p.c, &received) == ALERT_HANDSHAKE_FAILURE &&
+	      received);
+	pair_free(&p);
+}
+
+static void no_common_suite_or_group(void)
+{
+	nothing_in_common("suite", "TLS_AES_128_CCM_SHA256",
+			  "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384");
+	nothing_in_common("group", "x25519", "P-256:P-384");
+}
+
 static void sni_picks_certificate(void)
 {
 	struct pair p = { .ccfg = client_config(), .scfg = server_config("ec256") };
@@ -534,6 +563,7 @@ int main(void)
 	RUN(hello_retry_request);
 	RUN(alpn_negotiated);
 	RUN(alpn_mismatch_fails);
+	RUN(no_common_suite_or_group);
 	RUN(sni_picks_certificate);
 	RUN(bad_certificates_get_the_right_alert);
 	RUN(client_auth_required);
