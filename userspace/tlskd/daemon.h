@@ -71,6 +71,7 @@ struct daemon {
 	size_t nhs, heap_cap;
 	size_t nproxies;
 	uint64_t started_ms;
+	uint64_t listen_resume_ms;	/* listener paused (EMFILE) until */
 	bool stopping;
 };
 

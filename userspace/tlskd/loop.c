@@ -55,6 +55,7 @@
 #include "proxy.h"
 
 #define MAX_EVENTS	256
+#define LISTEN_PAUSE_MS	100
 
 uint64_t now_ms(void)
 {
@@ -179,6 +180,7 @@ int daemon_reply(struct peer *p, uint32_t id, const struct tlsk_result *res,
 {
 	uint8_t msg[TLSK_MSG_MAX];
 	int len = tlsk_msg_encode_reply(id, res, msg, sizeof(msg));
+	int rc;
 
 	if (len < 0) {
 		log_err("cannot encode a reply: %s", strerror(-len));
@@ -187,7 +189,11 @@ int daemon_reply(struct peer *p, uint32_t id, const struct tlsk_result *res,
 	/* A service that hung up gets nothing: EPIPE is not our failure. */
 	if (p->closed)
 		return -EPIPE;
-	return tlsk_send_msg_fd(p->w.fd, msg, (size_t)len, stream_fd);
+	rc = tlsk_send_msg_fd(p->w.fd, msg, (size_t)len, stream_fd);
+	/* EAGAIN: a service that sends requests and reads no replies. */
+	if (rc && rc != -EPIPE && rc != -ECONNRESET)
+		log_warn("reply to pid %d lost: %s", (int)p->pid, strerror(-rc));
+	return rc;
 }
 
 static void status_reply(struct daemon *d, struct peer *p, uint32_t id)
@@ -301,6 +307,16 @@ static void listener_event(struct daemon *d, struct watch *w, uint32_t events)
 
 	(void)events;
 	fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+		/* Out of descriptors: the pending connection would keep the
+		 * level-triggered listener firing, so stop listening for a
+		 * moment while handshakes finish and free some. */
+		log_warn("accept: %s; pausing for %d ms", strerror(errno),
+			 LISTEN_PAUSE_MS);
+		watch_del(d, w);
+		d->listen_resume_ms = now_ms() + LISTEN_PAUSE_MS;
+		return;
+	}
 	if (fd < 0) {
 		if (errno != EAGAIN && errno != EINTR)
 			log_warn("accept: %s", strerror(errno));
@@ -420,16 +436,19 @@ static int open_signals(struct daemon *d)
 	return 0;
 }
 
+/* Milliseconds until the next deadline (a handshake's, or the end of a
+ * listener pause), -1 for none. */
 static int next_timeout(const struct daemon *d)
 {
-	uint64_t now;
+	uint64_t next = UINT64_MAX, now = now_ms();
 
-	if (!d->nhs)
+	if (d->nhs)
+		next = d->heap[0]->deadline_ms;
+	if (d->listen_resume_ms && d->listen_resume_ms < next)
+		next = d->listen_resume_ms;
+	if (next == UINT64_MAX)
 		return -1;
-	now = now_ms();
-	if (d->heap[0]->deadline_ms <= now)
-		return 0;
-	return (int)(d->heap[0]->deadline_ms - now);
+	return next <= now ? 0 : (int)(next - now);
 }
 
 static void expire_due(struct daemon *d)
@@ -438,6 +457,11 @@ static void expire_due(struct daemon *d)
 
 	while (d->nhs && d->heap[0]->deadline_ms <= now)
 		hs_abort(d, d->heap[0], -ETIMEDOUT, "handshake timed out");
+	if (d->listen_resume_ms && d->listen_resume_ms <= now) {
+		d->listen_resume_ms = 0;
+		if (watch_add(d, &d->listener, EPOLLIN))
+			log_err("cannot resume listening: %s", strerror(errno));
+	}
 }
 
 /* Every request still open gets its reply, every descriptor is closed. */

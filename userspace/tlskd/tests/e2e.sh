@@ -313,6 +313,36 @@ now_fds=$(daemon_fds)
 check "tlskd holds no leaked fd ($base_fds before, $now_fds after)" \
 	test "$now_fds" -eq "$base_fds"
 
+# ---- out of descriptors: tlskd pauses accepting instead of spinning ----
+sed "s|^socket = .*|socket = $dir/small.sock|" "$dir/tlskd.conf" >"$dir/small.conf"
+(ulimit -n 16; exec "$tlskd" -c "$dir/small.conf" 2>>"$dir/small.log") &
+small=$!
+wait_for test -S "$dir/small.sock"
+python3 - "$dir/small.sock" "/proc/$small/stat" >"$dir/emfile.out" 2>&1 <<'PY'
+import socket, sys, time
+path, stat = sys.argv[1], sys.argv[2]
+cpu = lambda: sum(int(x) for x in open(stat).read().split(")")[1].split()[11:13])
+held = []
+for _ in range(30):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(path)
+    held.append(s)
+time.sleep(0.3)
+before = cpu()
+time.sleep(1.0)
+print("cpu ticks while full:", cpu() - before)
+[s.close() for s in held]
+PY
+ticks=$(sed -n 's/^cpu ticks while full: //p' "$dir/emfile.out")
+check "out of fds: tlskd does not spin (${ticks:-?} ticks in 1 s)" \
+	test -n "$ticks" -a "${ticks:-100}" -lt 20
+sleep 0.3
+check "out of fds: tlskd serves again once they are free" \
+	bash -c "TLSK_SOCKET='$dir/small.sock' '$svc' status | grep -q done="
+check "out of fds: logged" grep -q "pausing for" "$dir/small.log"
+kill "$small"
+wait "$small" 2>/dev/null
+
 # ---- SIGTERM: a clean exit (under SAN=1 this is the leak check) ----
 kill -TERM "$daemon_pid"
 wait "$daemon_pid"
