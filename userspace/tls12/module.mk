@@ -7,10 +7,10 @@
 # Tests may link libssl as an independent implementation to check against.
 
 LIBTLSK_SRCS += lib/tls12_suites.c lib/tls12_keys.c lib/rsa_kx.c \
-	lib/tls12_msgs.c
+	lib/tls12_msgs.c lib/sesscache.c
 
 TLS12_TESTS := tls12-suites-test tls12-keys-test tls12-rsa-kx-test \
-	tls12-msgs-test
+	tls12-msgs-test tls12-sesscache-test
 HOST_TESTS += $(TLS12_TESTS)
 
 $(eval $(call program,tls12-suites-test,tls12/tests/suites_test.c,-lssl))
@@ -19,3 +19,4 @@ $(eval $(call program,tls12-keys-test,\
 $(eval $(call program,tls12-rsa-kx-test,\
 	tls12/tests/rsa_kx_test.c tls12/tests/ssl12.c,-lssl))
 $(eval $(call program,tls12-msgs-test,tls12/tests/msgs_test.c))
+$(eval $(call program,tls12-sesscache-test,tls12/tests/sesscache_test.c))
