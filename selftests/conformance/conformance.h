@@ -11,14 +11,17 @@
  *                           the original 3-argument function produced
  *   __test_passed()         upstream harness helper missing from 6.1's
  *   TEST_HARNESS_MAIN       adds test selection (-r GLOB) and listing (-l),
- *                           which 6.1's harness lacks: it ignores argv
+ *                           which 6.1's harness lacks: it ignores argv; and
+ *                           takes the running test down with the harness
  */
 #ifndef CONFORMANCE_H
 #define CONFORMANCE_H
 
 #include <fnmatch.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #ifndef CONFORMANCE_ULP
@@ -43,8 +46,16 @@ static inline bool __test_passed(struct __test_metadata *metadata)
 /*
  * Selection: the 6.1 harness runs every test and has no filter. With -r,
  * every test is still reported (so numbering and the plan stay those of a
- * full run) but the unselected ones are replaced by a trampoline that skips
- * them without running setup.
+ * full run) but a trampoline in front of every test function skips the
+ * unselected ones without running their setup.
+ *
+ * Termination: the harness runs each test in its own process group and
+ * kills that group only on its own per-test timeout. When the harness is
+ * itself killed (the VM runner's timeout for the whole binary), a test
+ * blocked in recv() outlives it, keeps the output pipe open and hangs the
+ * run until the VM's timeout. So a terminating signal is passed on to the
+ * running test's group, and the trampoline makes each test die with the
+ * harness (PR_SET_PDEATHSIG) should it be SIGKILLed.
  */
 struct conformance_test {
 	struct __test_metadata *t;
@@ -69,6 +80,8 @@ static bool conformance_selected(const char *name)
 {
 	size_t i;
 
+	if (!conformance_nglobs)
+		return true;
 	for (i = 0; i < conformance_nglobs; i++)
 		if (fnmatch(conformance_globs[i], name, 0) == 0)
 			return true;
@@ -81,6 +94,9 @@ static void conformance_trampoline(struct __test_metadata *_metadata,
 	char name[256];
 	size_t i;
 
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1)	/* the harness died before prctl() */
+		_exit(KSFT_FAIL);
 	conformance_name(name, sizeof(name), _metadata->fixture, variant,
 			 _metadata);
 	if (!conformance_selected(name))
@@ -135,7 +151,7 @@ static int conformance_install(void)
 	size_t n = 0;
 
 	conformance_walk(conformance_count);
-	if (!conformance_nmatched) {
+	if (conformance_nglobs && !conformance_nmatched) {
 		fprintf(stderr, "conformance: no test matches the -r patterns (see -l)\n");
 		return -1;
 	}
@@ -152,6 +168,14 @@ static int conformance_install(void)
 			t->fn = conformance_trampoline;
 		}
 	return 0;
+}
+
+static void conformance_terminate(int sig)
+{
+	if (__active_test && __active_test->pid > 0)
+		kill(-__active_test->pid, SIGKILL);
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 static int conformance_main(int argc, char **argv)
@@ -186,8 +210,11 @@ static int conformance_main(int argc, char **argv)
 		fprintf(stderr, "%s: unexpected argument %s\n", argv[0], argv[optind]);
 		return 1;
 	}
-	if (conformance_nglobs && conformance_install())
+	if (conformance_install())
 		return 1;
+	signal(SIGTERM, conformance_terminate);
+	signal(SIGINT, conformance_terminate);
+	signal(SIGHUP, conformance_terminate);
 	return test_harness_run(argc, argv);
 }
 
