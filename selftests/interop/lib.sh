@@ -23,14 +23,6 @@ skip() {
 	exit "$SKIP_RC"
 }
 
-# A failure we know and have reported: SKIP (never pass) while the exact
-# symptom shows, so the case turns green by itself once it is fixed and
-# still fails on any other symptom.
-known_bug() {	# FILE REGEX REASON
-	grep -qE -- "$2" "$1" && skip "known engine bug: $3"
-	return 0
-}
-
 fail() {
 	echo "FAIL: $*"
 	exit 1
@@ -76,10 +68,12 @@ port_busy() {
 	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# Below the kernel's ephemeral range (32768 up), so no client socket of
+# this or another test holds the port we pick.
 pick_port() {
 	local p
 	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((20000 + RANDOM % 12000))
 		port_busy "$p" || { echo "$p"; return 0; }
 	done
 	return 1
@@ -94,6 +88,7 @@ start_server() {
 	SERVER_PIDS+=("$!")
 	for _ in $(seq 100); do
 		grep -qE "$ready" "$log" 2>/dev/null && return 0
+		grep -qiE 'in use|cannot listen' "$log" 2>/dev/null && break
 		sleep 0.05
 	done
 	echo "server did not start: $*"
@@ -110,22 +105,43 @@ stop_servers() {
 	SERVER_PIDS=()
 }
 
-openssl_server() {	# ARGS...: s_server on PORT with the server cert
-	PORT=$(pick_port) || fail "no free port"
+# on_free_port FUNC ARGS...: FUNC starts a server on $PORT; a port that
+# turns out taken (a race with another process) is retried.
+on_free_port() {
+	for _ in 1 2 3 4 5; do
+		PORT=$(pick_port) || fail "no free port"
+		"$@" && return 0
+		grep -qiE 'in use|cannot listen' "$C/server.log" || return 1
+		stop_servers
+	done
+	return 1
+}
+
+openssl_server() {
+	on_free_port start_openssl_server "$@"
+}
+
+gnutls_server() {
+	on_free_port start_gnutls_server "$@"
+}
+
+tlsk_server() {
+	on_free_port start_tlsk_server "$@"
+}
+
+start_openssl_server() {	# ARGS...: s_server with the server cert
 	start_server "$C/server.log" '^ACCEPT' timeout 60 openssl s_server \
 		-accept "127.0.0.1:$PORT" -cert "$PKI/server.pem" \
 		-key "$PKI/server.key" "$@"
 }
 
-gnutls_server() {	# ARGS...: gnutls-serv on PORT with the server cert
-	PORT=$(pick_port) || fail "no free port"
+start_gnutls_server() {	# ARGS...: gnutls-serv with the server cert
 	start_server "$C/server.log" 'listening on IPv4.*done' timeout 60 \
 		gnutls-serv -p "$PORT" --x509certfile "$PKI/server.pem" \
 		--x509keyfile "$PKI/server.key" "$@"
 }
 
-tlsk_server() {		# ARGS...: tlsk-server on PORT with the server cert
-	PORT=$(pick_port) || fail "no free port"
+start_tlsk_server() {	# ARGS...: tlsk-server with the server cert
 	start_server "$C/server.log" '^ACCEPT' timeout 60 \
 		"$BIN/tlsk-server" -accept "127.0.0.1:$PORT" \
 		-cert "$PKI/server.pem" -key "$PKI/server.key" \

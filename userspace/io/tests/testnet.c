@@ -4,6 +4,7 @@
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "testnet.h"
@@ -36,6 +37,8 @@ const struct layer test_layers[] = {
 };
 const size_t test_layer_count = sizeof(test_layers) / sizeof(test_layers[0]);
 
+static const struct timeval io_timeout = { .tv_sec = 20 };
+
 int tcp_pair(int fds[2])
 {
 	struct sockaddr_in a = { .sin_family = AF_INET,
@@ -51,7 +54,16 @@ int tcp_pair(int fds[2])
 		return -1;
 	fds[1] = accept(l, NULL, NULL);
 	close(l);
-	return fds[1] < 0 ? -1 : 0;
+	if (fds[1] < 0)
+		return -1;
+	/* A peer that never answers fails the test instead of hanging it. */
+	for (int i = 0; i < 2; i++) {
+		setsockopt(fds[i], SOL_SOCKET, SO_RCVTIMEO, &io_timeout,
+			   sizeof(io_timeout));
+		setsockopt(fds[i], SOL_SOCKET, SO_SNDTIMEO, &io_timeout,
+			   sizeof(io_timeout));
+	}
+	return 0;
 }
 
 /* ENOENT from TCP_ULP means the ULP is not registered. */
@@ -63,6 +75,29 @@ int ulp_available(const char *name)
 		return 0;
 	ok = setsockopt(fds[1], IPPROTO_TCP, TCP_ULP, name,
 			(socklen_t)strlen(name)) == 0;
+	close(fds[0]);
+	close(fds[1]);
+	return ok;
+}
+
+/*
+ * Can the ULP take new keys on an established socket (TLS 1.3 KeyUpdate)?
+ * Kernels that cannot refuse a second TLS_TX (kTLS of 6.1: EBUSY).
+ */
+int ulp_can_rekey(const char *name)
+{
+	struct tlsk_traffic_keys k = { .version = 0x0304,
+				       .aead = TLSK_AEAD_AES_128_GCM,
+				       .key_len = 16, .iv_len = 12 };
+	union tlsk_crypto_info ci;
+	int fds[2], len = tlsk_crypto_info_build(&k, &ci), ok;
+
+	if (len < 0 || tcp_pair(fds))
+		return 0;
+	ok = setsockopt(fds[1], IPPROTO_TCP, TCP_ULP, name,
+			(socklen_t)strlen(name)) == 0 &&
+	     setsockopt(fds[1], SOL_TLS, TLS_TX, &ci, (socklen_t)len) == 0 &&
+	     setsockopt(fds[1], SOL_TLS, TLS_TX, &ci, (socklen_t)len) == 0;
 	close(fds[0]);
 	close(fds[1]);
 	return ok;

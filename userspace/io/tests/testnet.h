@@ -32,10 +32,13 @@ struct layer {
 extern const struct layer test_layers[];
 extern const size_t test_layer_count;
 
-/* fds[0] connected to fds[1] over 127.0.0.1; 0 or -1. */
+/* fds[0] connected to fds[1] over 127.0.0.1, with 20 s send and receive
+ * timeouts so that no test hangs; 0 or -1. */
 int tcp_pair(int fds[2]);
 /* Does this kernel attach ULP `name` to a TCP socket? */
 int ulp_available(const char *name);
+/* Does the kernel ULP accept new keys on a live socket (KeyUpdate)? */
+int ulp_can_rekey(const char *name);
 /* Is the layer usable here (userspace always is)? */
 int layer_available(const struct layer *l);
 
