@@ -20,3 +20,11 @@ $(eval $(call program,tls12-rsa-kx-test,\
 	tls12/tests/rsa_kx_test.c tls12/tests/ssl12.c,-lssl))
 $(eval $(call program,tls12-msgs-test,tls12/tests/msgs_test.c))
 $(eval $(call program,tls12-sesscache-test,tls12/tests/sesscache_test.c))
+
+# libFuzzer harness over the TLS 1.2 parsers (make fuzz), and its smoke
+# run in make check (fuzz/module.mk has the rules).
+FUZZERS += fuzz-tlsk-tls12-messages
+fuzz-tlsk-tls12-messages_SRCS := tls12/fuzz_tls12_messages.c
+HOST_TESTS += fuzz-tlsk-tls12-messages-smoke
+$(eval $(call program,fuzz-tlsk-tls12-messages-smoke,\
+	fuzz/smoke.c tls12/fuzz_tls12_messages.c))
