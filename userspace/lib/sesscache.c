@@ -39,6 +39,7 @@ struct map {
 	uint64_t seed;
 };
 
+/* Each public type is a map first (map_new casts between them). */
 struct sesscache {
 	struct map map;
 };
@@ -189,11 +190,28 @@ static int map_remove(struct map *m, const uint8_t *key, size_t len)
 	return 0;
 }
 
+/* A cache struct of `size` bytes whose first member is its map: both
+ * public cache types are made and freed here. */
+static struct map *map_new(size_t size, size_t max, uint32_t lifetime_s,
+			   const struct sesscache_clock *clock)
+{
+	struct map *m = OPENSSL_zalloc(size);
+
+	if (m && map_init(m, max, lifetime_s, clock)) {
+		OPENSSL_free(m);
+		return NULL;
+	}
+	return m;
+}
+
 static void map_free(struct map *m)
 {
+	if (!m)
+		return;
 	while (m->oldest)
 		drop_oldest(m);
 	OPENSSL_free(m->buckets);
+	OPENSSL_free(m);
 }
 
 /* ---- server ---- */
@@ -225,21 +243,13 @@ bool sesscache_may_resume(const struct sesscache_entry *e, bool client_ems,
 struct sesscache *sesscache_new(size_t max_entries, uint32_t lifetime_s,
 				const struct sesscache_clock *clock)
 {
-	struct sesscache *c = OPENSSL_zalloc(sizeof(*c));
-
-	if (c && map_init(&c->map, max_entries, lifetime_s, clock)) {
-		OPENSSL_free(c);
-		return NULL;
-	}
-	return c;
+	return (struct sesscache *)map_new(sizeof(struct sesscache),
+					   max_entries, lifetime_s, clock);
 }
 
 void sesscache_free(struct sesscache *c)
 {
-	if (!c)
-		return;
-	map_free(&c->map);
-	OPENSSL_free(c);
+	map_free((struct map *)c);
 }
 
 static bool id_ok(size_t id_len)
@@ -328,21 +338,13 @@ struct sesscache_client *sesscache_client_new(size_t max_entries,
 					      uint32_t lifetime_s,
 					      const struct sesscache_clock *clock)
 {
-	struct sesscache_client *c = OPENSSL_zalloc(sizeof(*c));
-
-	if (c && map_init(&c->map, max_entries, lifetime_s, clock)) {
-		OPENSSL_free(c);
-		return NULL;
-	}
-	return c;
+	return (struct sesscache_client *)map_new(
+		sizeof(struct sesscache_client), max_entries, lifetime_s, clock);
 }
 
 void sesscache_client_free(struct sesscache_client *c)
 {
-	if (!c)
-		return;
-	map_free(&c->map);
-	OPENSSL_free(c);
+	map_free((struct map *)c);
 }
 
 int sesscache_client_put(struct sesscache_client *c, const char *server_name,
