@@ -28,7 +28,7 @@ CROSS_ACTIVE=1 CROSS_ULP=$ULP
 case $ULP in
 tlsk) CROSS_OTHER=tls ;;
 tls) CROSS_OTHER=tlsk ;;
-*) CROSS_ACTIVE= CROSS_ULP=tlsk CROSS_OTHER=tls ;;  # listed; SKIP here
+*) CROSS_ACTIVE='' CROSS_ULP=tlsk CROSS_OTHER=tls ;; # listed; SKIP here
 esac
 for pair in "$CROSS_ULP:$CROSS_OTHER" "$CROSS_OTHER:$CROSS_ULP" \
 	"$CROSS_ULP:user" "user:$CROSS_ULP"; do

@@ -15,15 +15,15 @@
 #define member_size(type, m) sizeof(((type *)0)->m)
 
 #define AEAD_ROW(id, label, kcipher, info_type, explicit_len, ccm, evp)	\
-	[id] = {							\
-		.aead = id,						\
-		.name = label,						\
-		.kernel_cipher = kcipher,				\
+	[(id)] = {							\
+		.aead = (id),						\
+		.name = (label),					\
+		.kernel_cipher = (kcipher),				\
 		.key_len = member_size(info_type, key),			\
 		.tag_len = kcipher##_TAG_SIZE,				\
-		.tls12_explicit_len = explicit_len,			\
-		.is_ccm = ccm,						\
-		.evp_cipher = evp,					\
+		.tls12_explicit_len = (explicit_len),			\
+		.is_ccm = (ccm),					\
+		.evp_cipher = (evp),					\
 		.info_size = sizeof(info_type),				\
 		.info_salt_off = offsetof(info_type, salt),		\
 		.info_salt_len = member_size(info_type, salt),		\

@@ -56,7 +56,7 @@ static void serve_www(struct tlsk_conn *c, const struct tlsk_engine *e)
 	f = open_memstream(&page, &page_len);
 	if (!f)
 		return;
-	if (strncmp(req, "GET ", 4)) {
+	if (strncmp(req, "GET ", 4) != 0) {
 		fputs("HTTP/1.0 400 Bad Request\r\n\r\n", f);
 	} else {
 		memset(&info, 0, sizeof(info));

@@ -52,7 +52,7 @@ struct info_view {
 		.salt_len = sizeof((ci)->member.salt),			\
 		.iv_len = sizeof((ci)->member.iv),			\
 		.key_len = sizeof((ci)->member.key),			\
-		.size = sizeof((ci)->member), .cipher = cipher_id,	\
+		.size = sizeof((ci)->member), .cipher = (cipher_id),	\
 	}
 
 static struct info_view view_of(const union tlsk_crypto_info *ci,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* See ssl_peer.h. */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -20,9 +21,13 @@ static struct {
 static int unhex(const char *hex, uint8_t *out, size_t max)
 {
 	size_t n = 0;
-	unsigned int byte;
 
-	while (hex[0] && hex[1] && n < max && sscanf(hex, "%2x", &byte) == 1) {
+	while (hex[0] && hex[1] && n < max) {
+		char pair[3] = { hex[0], hex[1], '\0' }, *end;
+		unsigned long byte = strtoul(pair, &end, 16);
+
+		if (*end)
+			break;
 		out[n++] = (uint8_t)byte;
 		hex += 2;
 	}
