@@ -4,8 +4,9 @@
  * (padding, length, version, ciphertext) takes the same path and yields a
  * random 48-byte premaster with the client's version, never an error.
  * Then against libssl: the premaster we decrypt from its ClientKeyExchange
- * gives libssl's master secret, with and without the extended master
- * secret (RFC 7627), which checks tls12_keys.c's master derivations.
+ * (read with tls12_cke_rsa_parse) gives libssl's master secret, with and
+ * without the extended master secret (RFC 7627), which checks
+ * tls12_keys.c's master derivations.
  */
 #include "rsa_kx.h"
 
@@ -18,6 +19,7 @@
 #include "../../tests/tap.h"
 #include "ssl12.h"
 #include "tls12_keys.h"
+#include "tls12_msgs.h"
 
 #define PMS_LEN RSA_KX_PREMASTER_LEN
 
@@ -145,34 +147,19 @@ static void refuses_non_rsa_keys(void)
 	EVP_PKEY_free(ec);
 }
 
-/* the EncryptedPreMasterSecret contents of libssl's ClientKeyExchange */
-static const uint8_t *libssl_cke(const struct ssl12 *p, size_t *len)
-{
-	size_t pos = 0;
-
-	while (pos + 4 <= p->transcript.len) {
-		const uint8_t *m = p->transcript.bytes + pos;
-		size_t body = (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
-
-		if (m[0] == 16 && body >= 2) {
-			*len = (size_t)m[4] << 8 | m[5];
-			return *len + 2 == body ? m + 6 : NULL;
-		}
-		pos += 4 + body;
-	}
-	return NULL;
-}
-
 static void master_secret_against_libssl(int ems)
 {
 	static struct ssl12 p;	/* big: wire buffers */
 	uint8_t pms[PMS_LEN], master[TLS12_MASTER_LEN], hash[EVP_MAX_MD_SIZE];
 	unsigned int hash_len = 0;
 	const uint8_t *enc;
-	size_t enc_len = 0;
+	size_t enc_len = 0, cke_len = 0;
 
-	CHECK(!ssl12_connect(&p, "AES128-GCM-SHA256", rsa_key, ems));
-	enc = libssl_cke(&p, &enc_len);
+	CHECK(!ssl12_connect(&p, "AES128-GCM-SHA256", rsa_key,
+			     ems ? 0 : SSL12_NO_EMS));
+	enc = ssl12_message(&p, 16, &cke_len);
+	if (enc && tls12_cke_rsa_parse(enc, cke_len, &enc, &enc_len))
+		enc = NULL;
 	CHECK(enc != NULL);
 	if (!enc)
 		goto out;

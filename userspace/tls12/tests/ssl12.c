@@ -75,8 +75,16 @@ static X509 *self_signed(EVP_PKEY *key)
 	return cert;
 }
 
-static SSL_CTX *make_ctx(int server, const char *cipher, int ems)
+static int accept_any(int ok, X509_STORE_CTX *ctx)
 {
+	(void)ok;
+	(void)ctx;
+	return 1;
+}
+
+static SSL_CTX *make_ctx(int server, const char *cipher, unsigned flags)
+{
+	unsigned long opts = 0;
 	SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() :
 					    TLS_client_method());
 
@@ -85,8 +93,13 @@ static SSL_CTX *make_ctx(int server, const char *cipher, int ems)
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_cipher_list(ctx, cipher);
-	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET |
-				 (ems ? 0 : SSL_OP_NO_EXTENDED_MASTER_SECRET));
+	if (!(flags & SSL12_TICKETS))
+		opts |= SSL_OP_NO_TICKET;
+	if (flags & SSL12_NO_EMS)
+		opts |= SSL_OP_NO_EXTENDED_MASTER_SECRET;
+	SSL_CTX_set_options(ctx, opts);
+	if (flags & SSL12_CLIENT_AUTH)
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any);
 	return ctx;
 }
 
@@ -128,18 +141,40 @@ static int exchange_data(struct ssl12 *p)
 	return SSL_read(p->client, buf, sizeof(buf)) == 4 ? 0 : -1;
 }
 
+static int use_cert(SSL_CTX *ctx, X509 *cert, EVP_PKEY *key)
+{
+	return SSL_CTX_use_certificate(ctx, cert) == 1 &&
+	       SSL_CTX_use_PrivateKey(ctx, key) == 1 ? 0 : -1;
+}
+
+/* the server asks for the certificate by its subject name */
+static int set_client_auth(struct ssl12 *p, X509 *cert, EVP_PKEY *key)
+{
+	STACK_OF(X509_NAME) *names = sk_X509_NAME_new_null();
+	X509_NAME *name = X509_NAME_dup(X509_get_subject_name(cert));
+
+	if (!names || !name || !sk_X509_NAME_push(names, name)) {
+		X509_NAME_free(name);
+		sk_X509_NAME_free(names);
+		return -1;
+	}
+	SSL_CTX_set_client_CA_list(p->server_ctx, names);
+	return use_cert(p->client_ctx, cert, key);
+}
+
 int ssl12_connect(struct ssl12 *p, const char *cipher, EVP_PKEY *key,
-		  int ems)
+		  unsigned flags)
 {
 	X509 *cert = self_signed(key);
 	int err = -1;
 
 	memset(p, 0, sizeof(*p));
-	p->client_ctx = make_ctx(0, cipher, ems);
-	p->server_ctx = make_ctx(1, cipher, ems);
+	p->client_ctx = make_ctx(0, cipher, flags);
+	p->server_ctx = make_ctx(1, cipher, flags);
 	if (!cert || !p->client_ctx || !p->server_ctx ||
-	    SSL_CTX_use_certificate(p->server_ctx, cert) != 1 ||
-	    SSL_CTX_use_PrivateKey(p->server_ctx, key) != 1)
+	    use_cert(p->server_ctx, cert, key))
+		goto free_cert;
+	if ((flags & SSL12_CLIENT_AUTH) && set_client_auth(p, cert, key))
 		goto free_cert;
 	SSL_CTX_set_msg_callback(p->client_ctx, msg_cb);
 	SSL_CTX_set_msg_callback_arg(p->client_ctx, p);
@@ -189,4 +224,24 @@ int ssl12_record_after_ccs(const struct ssl12_wire *w, unsigned n,
 		pos += rlen;
 	}
 	return -1;
+}
+
+const uint8_t *ssl12_message(const struct ssl12 *p, uint8_t type,
+			     size_t *len)
+{
+	size_t pos = 0;
+
+	while (pos + 4 <= p->transcript.len) {
+		const uint8_t *m = p->transcript.bytes + pos;
+		size_t body = (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
+
+		if (pos + 4 + body > p->transcript.len)
+			return NULL;
+		if (m[0] == type) {
+			*len = body;
+			return m + 4;
+		}
+		pos += 4 + body;
+	}
+	return NULL;
 }

@@ -36,11 +36,23 @@ struct ssl12 {
 	uint8_t master[48], client_random[32], server_random[32];
 };
 
+enum ssl12_flags {
+	SSL12_NO_EMS = 1 << 0,		/* no extended master secret */
+	SSL12_CLIENT_AUTH = 1 << 1,	/* CertificateRequest naming the
+					 * certificate's subject; the
+					 * client answers with the same
+					 * certificate and key */
+	SSL12_TICKETS = 1 << 2,		/* NewSessionTicket (RFC 5077) */
+};
+
 /* cipher: one OpenSSL TLS 1.2 cipher name; key signs the server's
- * throwaway certificate; ems 0 turns the extended master secret off.
- * 0 on success. */
+ * throwaway certificate. 0 on success. */
 int ssl12_connect(struct ssl12 *p, const char *cipher, EVP_PKEY *key,
-		  int ems);
+		  unsigned flags);
+/* The body of the first handshake message of `type` in the transcript,
+ * or NULL. */
+const uint8_t *ssl12_message(const struct ssl12 *p, uint8_t type,
+			     size_t *len);
 void ssl12_free(struct ssl12 *p);
 
 /* The n-th record (0-based) after the ChangeCipherSpec on a wire: its
