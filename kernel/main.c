@@ -5,23 +5,34 @@
 #include <linux/module.h>
 #include <net/tcp.h>
 
+#include "stats.h"
 #include "ulp.h"
 
 static int __init tlsk_init(void)
 {
 	int err;
 
+	err = tlsk_stats_init();
+	if (err) {
+		pr_err("tlsk: cannot register per-netns counters: %d\n", err);
+		return err;
+	}
 	err = tlsk_ulp_register();
 	if (err) {
 		pr_err("tlsk: cannot register TCP ULP: %d\n", err);
-		return err;
+		goto exit_stats;
 	}
 	return 0;
+
+exit_stats:
+	tlsk_stats_exit();
+	return err;
 }
 
 static void __exit tlsk_exit(void)
 {
 	tlsk_ulp_unregister();
+	tlsk_stats_exit();
 }
 
 module_init(tlsk_init);

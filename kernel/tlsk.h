@@ -1,12 +1,82 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Per-socket state of tlsk.
+ *
+ * Locking, outermost first:
+ *   tx.lock        a mutex serialising senders; TX state is changed only
+ *                  with it held, because TCP drops the socket lock while it
+ *                  waits for send buffer space and another sender must not
+ *                  slip a record into the middle of a half-sent one.
+ *   socket lock    lock_sock(): everything else, and TX state too.
+ *   sk_callback_lock  only around swapping sk_prot and the sk callbacks.
+ * Softirq callbacks (data_ready, write_space) run with the socket held by
+ * bh_lock_sock or by its owner, so they may look at TCP's receive queue.
  */
 #ifndef _TLSK_TLSK_H
 #define _TLSK_TLSK_H
 
+#include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/skbuff.h>
+#include <linux/workqueue.h>
+#include <net/inet_connection_sock.h>
 #include <net/sock.h>
+
+#include "cipher.h"
+
+struct tlsk_tx {
+	struct mutex lock;
+	/* tx.lock + socket lock. NULL until TLS_TX; swapped on re-key. */
+	struct tlsk_cipher *cipher;
+	/*
+	 * One record at a time, tx.lock: either open (plaintext being
+	 * gathered, open_len bytes at cipher->prepend) or sealed and partly
+	 * handed to TCP (pend_len bytes from pend_off). TCP copies what it
+	 * takes, so the buffer is free again once pend_len reaches 0.
+	 */
+	struct tlsk_buf rec;
+	unsigned int open_len;
+	unsigned int pend_off;
+	unsigned int pend_len;
+	bool open;
+	u8 open_type;
+	/* Pushes a half-sent record when TCP frees send space. */
+	struct work_struct push_work;
+	/* Set and restored under sk_callback_lock with the socket locked. */
+	void (*saved_write_space)(struct sock *sk);
+};
+
+struct tlsk_rx {
+	/* Socket lock. NULL until TLS_RX. */
+	struct tlsk_cipher *cipher;
+	/*
+	 * The next record, moved out of TCP's queue as it arrives: rec_done
+	 * bytes so far of rec_len (0 until the header is in). Socket held:
+	 * by its owner, or in softirq without one.
+	 */
+	struct tlsk_buf rec;
+	unsigned int rec_done;
+	unsigned int rec_len;
+	/*
+	 * Socket lock: opened records not yet read (partly read, or peeked),
+	 * oldest first; skb->cb holds a struct tlsk_rx_msg. queued counts
+	 * their unread bytes.
+	 */
+	struct sk_buff_head list;
+	unsigned int queued;
+	/*
+	 * A whole record (or an error) waits in rec. Written with the socket
+	 * held, read locklessly by poll and waiting readers.
+	 */
+	bool ready;
+	/* Sticky negative errno once a bad record was seen; socket lock. */
+	int err;
+	/* TLS_RX_EXPECT_NO_PAD; socket lock. */
+	bool no_pad;
+	/* Moves bytes that arrived while the socket was owned. */
+	struct work_struct pull_work;
+	void (*saved_data_ready)(struct sock *sk);
+};
 
 /*
  * One context per socket that carries the "tlsk" ULP. It is published in
@@ -17,6 +87,10 @@ struct tlsk_context {
 	struct sock *sk;
 	/* TCP's proto at attach time; restored on close. */
 	struct proto *sk_proto;
+	struct tlsk_tx tx;
+	struct tlsk_rx rx;
+	/* TLS_TX_ZEROCOPY_RO; socket lock. */
+	bool zerocopy_ro;
 	struct rcu_head rcu;
 };
 
@@ -26,6 +100,26 @@ static inline struct tlsk_context *tlsk_get_ctx(const struct sock *sk)
 
 	/* Only used from paths that hold the socket or run under RCU. */
 	return (__force struct tlsk_context *)icsk->icsk_ulp_data;
+}
+
+/* The TLS version both directions share, or 0 before any key. */
+static inline u16 tlsk_version(const struct tlsk_context *ctx)
+{
+	const struct tlsk_cipher *c = ctx->tx.cipher ?: ctx->rx.cipher;
+
+	return c ? c->info.info.version : 0;
+}
+
+/*
+ * A fatal record error: report it the way TCP reports its own, so that
+ * poll sees EPOLLERR and waiting readers and writers wake up.
+ */
+static inline void tlsk_abort(struct sock *sk, int err)
+{
+	WRITE_ONCE(sk->sk_err, -err);
+	/* Pairs with the read barrier in tcp_poll(). */
+	smp_wmb();
+	sk_error_report(sk);
 }
 
 #endif /* _TLSK_TLSK_H */

@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Attaching tlsk to a TCP socket and detaching it on close.
+ * Attaching tlsk to a TCP socket, switching its operations as keys arrive,
+ * and detaching it on close.
  *
- * Attaching swaps the socket's struct proto for tlsk's copy of TCP's, in
- * which the operations tlsk takes over point at tlsk code. One copy exists
- * per address family. The IPv4 copy is built from tcp_prot at load time;
+ * Attaching swaps the socket's struct proto for one of tlsk's copies of
+ * TCP's. The copies are prebuilt in a table indexed [ip version][tx mode]
+ * [rx mode], so no hot path asks which mode it is in: a socket with only RX
+ * keys runs TCP's sendmsg untouched, and so on. The socket's proto_ops
+ * (poll, splice) get the same treatment.
+ *
+ * The IPv4 row is built from tcp_prot and inet_stream_ops at load time;
  * tcpv6_prot is not exported and ipv6 may be loaded after tlsk, so the IPv6
- * copy is built from the first IPv6 socket that attaches.
+ * row is built from the first IPv6 socket that attaches.
  *
  * The module stays pinned while any socket uses it: the TCP ULP core takes a
  * reference on tlsk_ulp_ops.owner on attach and drops it when the socket is
@@ -15,12 +20,18 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
+#include <net/inet_common.h>
 #include <net/inet_connection_sock.h>
 #include <net/tcp.h>
 
 #include <linux/tlsk.h>
 
+#include "compat.h"
+#include "rx.h"
+#include "sockopt.h"
+#include "stats.h"
 #include "tlsk.h"
+#include "tx.h"
 #include "ulp.h"
 
 enum {
@@ -29,17 +40,82 @@ enum {
 	TLSK_NUM_FAMILIES,
 };
 
-static struct proto tlsk_prots[TLSK_NUM_FAMILIES];
-/* tcpv6_prot as seen by the first IPv6 attach; published with release. */
+/* Per direction: no keys yet (TCP's own operation), or software records. */
+enum {
+	TLSK_BASE,
+	TLSK_SW,
+	TLSK_NUM_MODES,
+};
+
+static struct proto tlsk_prots[TLSK_NUM_FAMILIES][TLSK_NUM_MODES][TLSK_NUM_MODES];
+/*
+ * Written at load time and on the first IPv6 attach, so it cannot be const
+ * as checkpatch would like every struct proto_ops to be.
+ */
+static struct
+proto_ops tlsk_ops[TLSK_NUM_FAMILIES][TLSK_NUM_MODES][TLSK_NUM_MODES];
+/* tcpv6_prot and its ops as seen by the first IPv6 attach; release/acquire. */
 static const struct proto *saved_tcpv6_prot;
+static const struct proto_ops *saved_tcpv6_ops;
 static DEFINE_MUTEX(tcpv6_prot_mutex);
 
 static void tlsk_close(struct sock *sk, long timeout);
 
-static void build_proto(struct proto *prot, const struct proto *base)
+/* kTLS refuses disconnect too: the record state cannot follow a reconnect. */
+static int tlsk_disconnect(struct sock *sk, int flags)
 {
-	*prot = *base;
-	prot->close = tlsk_close;
+	return -EOPNOTSUPP;
+}
+
+static void build_protos(struct proto p[TLSK_NUM_MODES][TLSK_NUM_MODES],
+			 const struct proto *base)
+{
+	p[TLSK_BASE][TLSK_BASE] = *base;
+	p[TLSK_BASE][TLSK_BASE].close = tlsk_close;
+	p[TLSK_BASE][TLSK_BASE].setsockopt = tlsk_setsockopt;
+	p[TLSK_BASE][TLSK_BASE].getsockopt = tlsk_getsockopt;
+	p[TLSK_BASE][TLSK_BASE].disconnect = tlsk_disconnect;
+
+	p[TLSK_SW][TLSK_BASE] = p[TLSK_BASE][TLSK_BASE];
+	p[TLSK_SW][TLSK_BASE].sendmsg = tlsk_sendmsg;
+#if TLSK_HAVE_SENDPAGE
+	p[TLSK_SW][TLSK_BASE].sendpage = tlsk_sendpage;
+#endif
+#if TLSK_HAVE_SPLICE_EOF
+	p[TLSK_SW][TLSK_BASE].splice_eof = tlsk_splice_eof;
+#endif
+
+	p[TLSK_BASE][TLSK_SW] = p[TLSK_BASE][TLSK_BASE];
+	p[TLSK_BASE][TLSK_SW].recvmsg = tlsk_recvmsg;
+	p[TLSK_BASE][TLSK_SW].sock_is_readable = tlsk_sock_is_readable;
+
+	p[TLSK_SW][TLSK_SW] = p[TLSK_SW][TLSK_BASE];
+	p[TLSK_SW][TLSK_SW].recvmsg = tlsk_recvmsg;
+	p[TLSK_SW][TLSK_SW].sock_is_readable = tlsk_sock_is_readable;
+}
+
+static void build_ops(struct proto_ops o[][TLSK_NUM_MODES], const struct proto_ops *base)
+{
+	o[TLSK_BASE][TLSK_BASE] = *base;
+
+	/*
+	 * In-kernel senders that already hold the socket lock would bypass
+	 * the record layer through TCP's locked entry points.
+	 */
+	o[TLSK_SW][TLSK_BASE] = o[TLSK_BASE][TLSK_BASE];
+	o[TLSK_SW][TLSK_BASE].sendmsg_locked = tlsk_sendmsg_locked;
+#if TLSK_HAVE_SENDPAGE
+	o[TLSK_SW][TLSK_BASE].sendpage_locked = tlsk_sendpage_locked;
+#endif
+
+	/* Readable means a whole record; splice reads plaintext. */
+	o[TLSK_BASE][TLSK_SW] = o[TLSK_BASE][TLSK_BASE];
+	o[TLSK_BASE][TLSK_SW].poll = tlsk_poll;
+	o[TLSK_BASE][TLSK_SW].splice_read = tlsk_splice_read;
+
+	o[TLSK_SW][TLSK_SW] = o[TLSK_SW][TLSK_BASE];
+	o[TLSK_SW][TLSK_SW].poll = tlsk_poll;
+	o[TLSK_SW][TLSK_SW].splice_read = tlsk_splice_read;
 }
 
 /*
@@ -52,45 +128,68 @@ static bool is_plain_tcpv6(const struct proto *prot)
 	       !strcmp(prot->name, "TCPv6");
 }
 
-static struct proto *proto_for(struct sock *sk)
+static int family_of(const struct sock *sk)
+{
+	return sk->sk_family == AF_INET6 ? TLSK_IPV6 : TLSK_IPV4;
+}
+
+static bool can_attach(struct sock *sk)
 {
 	const struct proto *prot = READ_ONCE(sk->sk_prot);
+	const struct proto_ops *ops;
 	const struct proto *v6;
 
-	if (sk->sk_family == AF_INET)
-		return prot == &tcp_prot ? &tlsk_prots[TLSK_IPV4] : NULL;
-	if (sk->sk_family != AF_INET6)
-		return NULL;
+	if (!sk->sk_socket)
+		return false;
+	ops = READ_ONCE(sk->sk_socket->ops);
 
+	if (sk->sk_family == AF_INET)
+		return prot == &tcp_prot && ops == &inet_stream_ops;
+	if (sk->sk_family != AF_INET6)
+		return false;
+
+	/* Pairs with the release below: the table is built before use. */
 	v6 = smp_load_acquire(&saved_tcpv6_prot);
 	if (likely(v6))
-		return prot == v6 ? &tlsk_prots[TLSK_IPV6] : NULL;
+		return prot == v6 && ops == saved_tcpv6_ops;
 
-	if (!is_plain_tcpv6(prot))
-		return NULL;
+	if (!is_plain_tcpv6(prot) || ops->family != PF_INET6)
+		return false;
 	mutex_lock(&tcpv6_prot_mutex);
 	if (!saved_tcpv6_prot) {
-		build_proto(&tlsk_prots[TLSK_IPV6], prot);
+		build_protos(tlsk_prots[TLSK_IPV6], prot);
+		build_ops(tlsk_ops[TLSK_IPV6], ops);
+		saved_tcpv6_ops = ops;
+		/* Publishes the IPv6 row to lockless readers above. */
 		smp_store_release(&saved_tcpv6_prot, prot);
 	}
 	mutex_unlock(&tcpv6_prot_mutex);
-	return prot == saved_tcpv6_prot ? &tlsk_prots[TLSK_IPV6] : NULL;
+	return prot == saved_tcpv6_prot && ops == saved_tcpv6_ops;
+}
+
+void tlsk_update_proto(struct sock *sk, struct tlsk_context *ctx)
+{
+	int tx = ctx->tx.cipher ? TLSK_SW : TLSK_BASE;
+	int rx = ctx->rx.cipher ? TLSK_SW : TLSK_BASE;
+	int f = family_of(sk);
+
+	write_lock_bh(&sk->sk_callback_lock);
+	WRITE_ONCE(sk->sk_prot, &tlsk_prots[f][tx][rx]);
+	WRITE_ONCE(sk->sk_socket->ops, &tlsk_ops[f][tx][rx]);
+	write_unlock_bh(&sk->sk_callback_lock);
 }
 
 static int tlsk_ulp_init(struct sock *sk)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct tlsk_context *ctx;
-	struct proto *prot;
 
 	/* Keys are installed after the handshake, so only a connected
 	 * socket can carry TLS; kTLS answers the same.
 	 */
 	if (sk->sk_state != TCP_ESTABLISHED)
 		return -ENOTCONN;
-
-	prot = proto_for(sk);
-	if (!prot)
+	if (!can_attach(sk))
 		return -EOPNOTSUPP;
 
 	ctx = kzalloc(sizeof(*ctx), GFP_ATOMIC);
@@ -98,10 +197,12 @@ static int tlsk_ulp_init(struct sock *sk)
 		return -ENOMEM;
 	ctx->sk = sk;
 	ctx->sk_proto = READ_ONCE(sk->sk_prot);
+	tlsk_tx_init(ctx);
+	tlsk_rx_init(ctx);
 
 	write_lock_bh(&sk->sk_callback_lock);
 	rcu_assign_pointer(icsk->icsk_ulp_data, ctx);
-	WRITE_ONCE(sk->sk_prot, prot);
+	WRITE_ONCE(sk->sk_prot, &tlsk_prots[family_of(sk)][TLSK_BASE][TLSK_BASE]);
 	write_unlock_bh(&sk->sk_callback_lock);
 	return 0;
 }
@@ -112,6 +213,15 @@ static void tlsk_close(struct sock *sk, long timeout)
 	struct tlsk_context *ctx = tlsk_get_ctx(sk);
 	struct proto *base = ctx->sk_proto;
 
+	/* No more callbacks into tlsk from softirq or the TX worker... */
+	tlsk_rx_stop(sk, ctx);
+	tlsk_tx_stop(sk, ctx);
+
+	/* ...then the records the application left behind go out... */
+	tlsk_tx_release(sk, ctx);
+	tlsk_rx_release(sk, ctx);
+
+	/* ...and TCP closes a plain TCP socket. */
 	lock_sock(sk);
 	write_lock_bh(&sk->sk_callback_lock);
 	rcu_assign_pointer(icsk->icsk_ulp_data, NULL);
@@ -132,7 +242,8 @@ static struct tcp_ulp_ops tlsk_ulp_ops __read_mostly = {
 
 int tlsk_ulp_register(void)
 {
-	build_proto(&tlsk_prots[TLSK_IPV4], &tcp_prot);
+	build_protos(tlsk_prots[TLSK_IPV4], &tcp_prot);
+	build_ops(tlsk_ops[TLSK_IPV4], &inet_stream_ops);
 	/* Fails with -EEXIST when another module already took the name. */
 	return tcp_register_ulp(&tlsk_ulp_ops);
 }

@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Record protection with the kernel crypto API.
+ *
+ * Every cipher tlsk carries is one row of ciphers[] below; the rest of the
+ * module never switches on a cipher type. The rows say where the key, salt,
+ * IV and sequence number sit in the uAPI struct, so installing keys, building
+ * nonces and answering getsockopt are the same code for all of them.
+ *
+ * Nonces (RFC 5288 3, RFC 6655 3, RFC 7905 2, RFC 8446 5.3):
+ *  - TLS 1.2 AES-GCM/CCM: salt || 8 explicit bytes that travel in the record.
+ *    As kTLS does, the explicit part starts at the installed IV and counts
+ *    up once per record.
+ *  - TLS 1.2 ChaCha20 and all of TLS 1.3: the 12-byte static IV (salt || IV)
+ *    XOR the 64-bit sequence number, right-aligned.
+ *  - CCM only: the crypto API takes a 16-byte counter block whose first byte
+ *    holds L' = 2 (a 3-byte length field), then the 12-byte nonce.
+ *
+ * Requests may complete asynchronously (-EINPROGRESS, or -EBUSY when
+ * backlogged); crypto_wait_req() sleeps until the callback fires, so callers
+ * see a plain synchronous result. Callers are in process context holding
+ * the socket lock, which allows the sleep.
+ */
+#include <crypto/aead.h>
+#include <linux/build_bug.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <asm/unaligned.h>
+
+#include "cipher.h"
+
+#define CCM_FLAGS_L3	2	/* B0 flags byte for a 3-byte length: L - 1 */
+#define CCM_IV_SIZE	16
+
+struct tlsk_cipher_desc {
+	u16 type;
+	const char *alg;
+	u16 info_size;
+	u8 key_size;
+	u8 salt_size;
+	u8 iv_size;
+	u8 key_off;
+	u8 salt_off;
+	u8 iv_off;
+	u8 seq_off;
+	/* TLS 1.2 sends the per-record part of the nonce. */
+	bool explicit_iv;
+	/* Nonzero: CCM, whose IV is a counter block starting with this. */
+	u8 ccm_flags;
+};
+
+#define CIPHER(_type, _st, _alg, _explicit, _ccm)			\
+	{								\
+		.type		= _type,				\
+		.alg		= _alg,					\
+		.info_size	= sizeof(struct tls12_crypto_info_##_st), \
+		.key_size	= _type##_KEY_SIZE,			\
+		.salt_size	= _type##_SALT_SIZE,			\
+		.iv_size	= _type##_IV_SIZE,			\
+		.key_off	= offsetof(struct tls12_crypto_info_##_st, key), \
+		.salt_off	= offsetof(struct tls12_crypto_info_##_st, salt), \
+		.iv_off		= offsetof(struct tls12_crypto_info_##_st, iv), \
+		.seq_off	= offsetof(struct tls12_crypto_info_##_st, rec_seq), \
+		.explicit_iv	= _explicit,				\
+		.ccm_flags	= _ccm,					\
+	}
+
+static const struct tlsk_cipher_desc ciphers[] = {
+	CIPHER(TLS_CIPHER_AES_GCM_128, aes_gcm_128, "gcm(aes)", true, 0),
+	CIPHER(TLS_CIPHER_AES_GCM_256, aes_gcm_256, "gcm(aes)", true, 0),
+	CIPHER(TLS_CIPHER_AES_CCM_128, aes_ccm_128, "ccm(aes)", true,
+	       CCM_FLAGS_L3),
+	CIPHER(TLS_CIPHER_CHACHA20_POLY1305, chacha20_poly1305,
+	       "rfc7539(chacha20,poly1305)", false, 0),
+};
+
+/*
+ * The table's sizes come from the uAPI constants; the uAPI structs must
+ * agree with them, and every nonce must be the 12 bytes c->iv holds.
+ */
+#define FIELD_IS(_st, _f, _size) \
+	static_assert(sizeof_field(struct tls12_crypto_info_##_st, _f) == (_size))
+#define NONCE_IS_12(_type) \
+	static_assert(_type##_SALT_SIZE + _type##_IV_SIZE == 12 && \
+		      _type##_REC_SEQ_SIZE == 8 && \
+		      _type##_TAG_SIZE == 16)
+
+FIELD_IS(aes_gcm_128, key, TLS_CIPHER_AES_GCM_128_KEY_SIZE);
+FIELD_IS(aes_gcm_128, salt, TLS_CIPHER_AES_GCM_128_SALT_SIZE);
+FIELD_IS(aes_gcm_128, iv, TLS_CIPHER_AES_GCM_128_IV_SIZE);
+FIELD_IS(aes_gcm_128, rec_seq, TLS_CIPHER_AES_GCM_128_REC_SEQ_SIZE);
+FIELD_IS(aes_gcm_256, key, TLS_CIPHER_AES_GCM_256_KEY_SIZE);
+FIELD_IS(aes_gcm_256, salt, TLS_CIPHER_AES_GCM_256_SALT_SIZE);
+FIELD_IS(aes_gcm_256, iv, TLS_CIPHER_AES_GCM_256_IV_SIZE);
+FIELD_IS(aes_gcm_256, rec_seq, TLS_CIPHER_AES_GCM_256_REC_SEQ_SIZE);
+FIELD_IS(aes_ccm_128, key, TLS_CIPHER_AES_CCM_128_KEY_SIZE);
+FIELD_IS(aes_ccm_128, salt, TLS_CIPHER_AES_CCM_128_SALT_SIZE);
+FIELD_IS(aes_ccm_128, iv, TLS_CIPHER_AES_CCM_128_IV_SIZE);
+FIELD_IS(aes_ccm_128, rec_seq, TLS_CIPHER_AES_CCM_128_REC_SEQ_SIZE);
+FIELD_IS(chacha20_poly1305, key, TLS_CIPHER_CHACHA20_POLY1305_KEY_SIZE);
+FIELD_IS(chacha20_poly1305, iv, TLS_CIPHER_CHACHA20_POLY1305_IV_SIZE);
+FIELD_IS(chacha20_poly1305, rec_seq,
+	 TLS_CIPHER_CHACHA20_POLY1305_REC_SEQ_SIZE);
+NONCE_IS_12(TLS_CIPHER_AES_GCM_128);
+NONCE_IS_12(TLS_CIPHER_AES_GCM_256);
+NONCE_IS_12(TLS_CIPHER_AES_CCM_128);
+NONCE_IS_12(TLS_CIPHER_CHACHA20_POLY1305);
+static_assert(TLS_CIPHER_AES_GCM_128_IV_SIZE == TLSK_EXPLICIT_IV_SIZE);
+static_assert(TLSK_TAG_SIZE == 16);
+static_assert(sizeof(union tlsk_crypto_info) ==
+	      sizeof(struct tls12_crypto_info_aes_gcm_256));
+/* 1 + 12 + 3 bytes of block counter. */
+static_assert(sizeof_field(struct tlsk_cipher, nonce) == CCM_IV_SIZE);
+
+static const struct tlsk_cipher_desc *find_desc(u16 type)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ciphers); i++)
+		if (ciphers[i].type == type)
+			return &ciphers[i];
+	return NULL;
+}
+
+/* Size of the uAPI struct for cipher_type, or -EINVAL if tlsk lacks it. */
+int tlsk_cipher_info_size(u16 cipher_type)
+{
+	const struct tlsk_cipher_desc *d = find_desc(cipher_type);
+
+	return d ? d->info_size : -EINVAL;
+}
+
+static const u8 *info_field(const union tlsk_crypto_info *info, u8 off)
+{
+	return (const u8 *)info + off;
+}
+
+/* The caller has checked version, cipher_type and size of *info. */
+struct tlsk_cipher *tlsk_cipher_new(const union tlsk_crypto_info *info)
+{
+	const struct tlsk_cipher_desc *d = find_desc(info->info.cipher_type);
+	bool tls13 = info->info.version == TLS_1_3_VERSION;
+	struct tlsk_cipher *c;
+	int err;
+
+	if (!d)
+		return ERR_PTR(-EINVAL);
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	c->desc = d;
+	memcpy(&c->info, info, d->info_size);
+
+	c->aead = crypto_alloc_aead(d->alg, 0, 0);
+	if (IS_ERR(c->aead)) {
+		err = PTR_ERR(c->aead);
+		goto free_cipher;
+	}
+	err = crypto_aead_setauthsize(c->aead, TLSK_TAG_SIZE);
+	if (err)
+		goto free_aead;
+	err = crypto_aead_setkey(c->aead, info_field(info, d->key_off),
+				 d->key_size);
+	if (err)
+		goto free_aead;
+	c->req = aead_request_alloc(c->aead, GFP_KERNEL);
+	if (!c->req) {
+		err = -ENOMEM;
+		goto free_aead;
+	}
+
+	memcpy(c->iv, info_field(info, d->salt_off), d->salt_size);
+	memcpy(c->iv + d->salt_size, info_field(info, d->iv_off), d->iv_size);
+	c->seq = get_unaligned_be64(info_field(info, d->seq_off));
+	c->tail = tls13;
+	c->prepend = TLSK_HEADER_SIZE;
+	if (d->explicit_iv && !tls13) {
+		c->prepend += TLSK_EXPLICIT_IV_SIZE;
+		c->explicit_iv = get_unaligned_be64(info_field(info, d->iv_off));
+	}
+	return c;
+
+free_aead:
+	crypto_free_aead(c->aead);
+free_cipher:
+	kfree_sensitive(c);
+	return ERR_PTR(err);
+}
+
+void tlsk_cipher_free(struct tlsk_cipher *c)
+{
+	if (!c)
+		return;
+	/* Both free with kfree_sensitive(): key schedule and our copy. */
+	aead_request_free(c->req);
+	crypto_free_aead(c->aead);
+	kfree_sensitive(c);
+}
+
+/* The crypto_info as getsockopt reports it: current IV and sequence. */
+void tlsk_cipher_export(const struct tlsk_cipher *c,
+			union tlsk_crypto_info *out)
+{
+	const struct tlsk_cipher_desc *d = c->desc;
+
+	memcpy(out, &c->info, d->info_size);
+	put_unaligned_be64(c->seq, (u8 *)out + d->seq_off);
+	if (c->prepend > TLSK_HEADER_SIZE)
+		put_unaligned_be64(c->explicit_iv, (u8 *)out + d->iv_off);
+}
+
+static bool uses_explicit_iv(const struct tlsk_cipher *c)
+{
+	return c->prepend > TLSK_HEADER_SIZE;
+}
+
+/* Fills c->nonce for the record whose explicit nonce (if any) is at rec. */
+static void build_nonce(struct tlsk_cipher *c, const u8 *rec)
+{
+	u8 *n = c->nonce;
+	int i;
+
+	memset(c->nonce, 0, sizeof(c->nonce));
+	if (c->desc->ccm_flags)
+		*n++ = c->desc->ccm_flags;
+	if (uses_explicit_iv(c)) {
+		memcpy(n, c->iv, c->desc->salt_size);
+		memcpy(n + c->desc->salt_size, rec + TLSK_HEADER_SIZE,
+		       TLSK_EXPLICIT_IV_SIZE);
+		return;
+	}
+	memcpy(n, c->iv, sizeof(c->iv));
+	for (i = 0; i < 8; i++)
+		n[4 + i] ^= (u8)(c->seq >> (56 - 8 * i));
+}
+
+/*
+ * Additional data: TLS 1.2 authenticates seq || type || version || length
+ * of the plaintext (RFC 5246 6.2.3.3); TLS 1.3 the record header itself
+ * (RFC 8446 5.2). Returns its length.
+ */
+static unsigned int build_aad(struct tlsk_cipher *c, const u8 *rec,
+			      unsigned int plain_len)
+{
+	if (c->tail) {
+		memcpy(c->aad, rec, TLSK_HEADER_SIZE);
+		return TLSK_HEADER_SIZE;
+	}
+	put_unaligned_be64(c->seq, c->aad);
+	c->aad[8] = rec[0];
+	c->aad[9] = rec[1];
+	c->aad[10] = rec[2];
+	put_unaligned_be16(plain_len, c->aad + 11);
+	return 13;
+}
+
+/* Points sg at [off, off + len) of b; returns the number of entries. */
+static int buf_sg(struct scatterlist *sg, const struct tlsk_buf *b,
+		  unsigned int off, unsigned int len)
+{
+	int n = 0;
+
+	while (len) {
+		unsigned int po = offset_in_page(off);
+		unsigned int chunk = min_t(unsigned int, len, PAGE_SIZE - po);
+
+		sg_set_page(&sg[n++], b->pages[off >> PAGE_SHIFT], chunk, po);
+		off += chunk;
+		len -= chunk;
+	}
+	return n;
+}
+
+static int run(struct tlsk_cipher *c, bool encrypt)
+{
+	DECLARE_CRYPTO_WAIT(wait);
+
+	aead_request_set_callback(c->req, CRYPTO_TFM_REQ_MAY_BACKLOG |
+				  CRYPTO_TFM_REQ_MAY_SLEEP,
+				  crypto_req_done, &wait);
+	return crypto_wait_req(encrypt ? crypto_aead_encrypt(c->req) :
+			       crypto_aead_decrypt(c->req), &wait);
+}
+
+static void advance(struct tlsk_cipher *c)
+{
+	c->explicit_iv++;
+	/* Wrapping would reuse a nonce: refuse the 2^64th record. */
+	if (++c->seq == 0)
+		c->exhausted = true;
+}
+
+/*
+ * Seals the record whose len plaintext bytes sit in b at c->prepend, in
+ * place. Returns the record's length on the wire.
+ */
+int tlsk_cipher_seal(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
+		     unsigned int len)
+{
+	unsigned int clen = len + c->tail;
+	unsigned int body = c->prepend - TLSK_HEADER_SIZE + clen + TLSK_TAG_SIZE;
+	unsigned int assoclen;
+	u8 *rec = b->data;
+	int n, err;
+
+	if (c->exhausted)
+		return -EBADMSG;
+
+	/* TLS 1.3 hides the type inside and says application data outside. */
+	rec[0] = c->tail ? TLSK_RECORD_DATA : type;
+	rec[1] = TLS_1_2_VERSION_MAJOR;
+	rec[2] = TLS_1_2_VERSION_MINOR;
+	put_unaligned_be16(body, rec + 3);
+	if (c->tail)
+		rec[c->prepend + len] = type;
+	if (uses_explicit_iv(c))
+		put_unaligned_be64(c->explicit_iv, rec + TLSK_HEADER_SIZE);
+	build_nonce(c, rec);
+	assoclen = build_aad(c, rec, len);
+
+	sg_init_table(c->sg_in, ARRAY_SIZE(c->sg_in));
+	sg_set_buf(&c->sg_in[0], c->aad, assoclen);
+	n = 1 + buf_sg(&c->sg_in[1], b, c->prepend, clen + TLSK_TAG_SIZE);
+	sg_mark_end(&c->sg_in[n - 1]);
+
+	aead_request_set_crypt(c->req, c->sg_in, c->sg_in, clen, c->nonce);
+	aead_request_set_ad(c->req, assoclen);
+	err = run(c, true);
+	if (err)
+		return err;
+	advance(c);
+	return TLSK_HEADER_SIZE + body;
+}
+
+/*
+ * Checks a record header; returns the record's length on the wire, or the
+ * errno kTLS gives for the same header: EMSGSIZE when too long, EBADMSG when
+ * too short to hold the tag, EINVAL for a version other than 3,3 (which both
+ * TLS 1.2 and 1.3 records carry).
+ */
+int tlsk_cipher_check_header(const struct tlsk_cipher *c, const u8 *hdr)
+{
+	unsigned int len = get_unaligned_be16(hdr + 3);
+	unsigned int overhead = c->prepend - TLSK_HEADER_SIZE + TLSK_TAG_SIZE;
+
+	if (len > TLSK_MAX_PLAINTEXT + overhead + c->tail)
+		return -EMSGSIZE;
+	if (len < overhead)
+		return -EBADMSG;
+	if (hdr[1] != TLS_1_2_VERSION_MAJOR || hdr[2] != TLS_1_2_VERSION_MINOR)
+		return -EINVAL;
+	return TLSK_HEADER_SIZE + len;
+}
+
+/*
+ * Opens the rec_len byte record in b (header checked) into out, which holds
+ * exactly the decrypted bytes: plaintext, and for TLS 1.3 the content type
+ * and padding. -EBADMSG when authentication fails.
+ */
+int tlsk_cipher_open(struct tlsk_cipher *c, const struct tlsk_buf *b,
+		     unsigned int rec_len, struct sk_buff *out)
+{
+	unsigned int body = rec_len - c->prepend;
+	unsigned int plain = body - TLSK_TAG_SIZE;
+	unsigned int assoclen;
+	const u8 *rec = b->data;
+	int n, err;
+
+	if (c->exhausted)
+		return -EBADMSG;
+	build_nonce(c, rec);
+	assoclen = build_aad(c, rec, plain);
+
+	sg_init_table(c->sg_in, ARRAY_SIZE(c->sg_in));
+	sg_set_buf(&c->sg_in[0], c->aad, assoclen);
+	n = 1 + buf_sg(&c->sg_in[1], b, c->prepend, body);
+	sg_mark_end(&c->sg_in[n - 1]);
+
+	/* The output skips the additional data; point it at the same bytes. */
+	sg_init_table(c->sg_out, ARRAY_SIZE(c->sg_out));
+	sg_set_buf(&c->sg_out[0], c->aad, assoclen);
+	n = plain ? skb_to_sgvec(out, &c->sg_out[1], 0, plain) : 0;
+	if (n < 0)
+		return n;
+	sg_mark_end(&c->sg_out[n]);
+
+	aead_request_set_crypt(c->req, c->sg_in, c->sg_out, body, c->nonce);
+	aead_request_set_ad(c->req, assoclen);
+	err = run(c, false);
+	if (err)
+		return err;
+	advance(c);
+	return 0;
+}
+
+int tlsk_buf_alloc(struct tlsk_buf *b)
+{
+	int i;
+
+	for (i = 0; i < TLSK_BUF_PAGES; i++) {
+		b->pages[i] = alloc_page(GFP_KERNEL);
+		if (!b->pages[i])
+			goto free_pages;
+	}
+	b->data = vmap(b->pages, TLSK_BUF_PAGES, VM_MAP, PAGE_KERNEL);
+	if (!b->data)
+		goto free_pages;
+	return 0;
+
+free_pages:
+	while (i--)
+		__free_page(b->pages[i]);
+	memset(b, 0, sizeof(*b));
+	return -ENOMEM;
+}
+
+void tlsk_buf_free(struct tlsk_buf *b)
+{
+	int i;
+
+	if (!b->data)
+		return;
+	/* Plaintext passed through these pages. */
+	memzero_explicit(b->data, TLSK_BUF_PAGES * PAGE_SIZE);
+	vunmap(b->data);
+	for (i = 0; i < TLSK_BUF_PAGES; i++)
+		__free_page(b->pages[i]);
+	memset(b, 0, sizeof(*b));
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Record protection: one cipher state per direction, and the record buffer
+ * the state seals into or opens from.
+ *
+ * A struct tlsk_cipher is everything one direction needs to protect records
+ * (AEAD transform, static IV, sequence number, the crypto_info as installed)
+ * and nothing else, so re-keying replaces one pointer.
+ */
+#ifndef _TLSK_CIPHER_H
+#define _TLSK_CIPHER_H
+
+#include <linux/scatterlist.h>
+#include <linux/skbuff.h>
+#include <linux/tls.h>
+#include <linux/types.h>
+
+#define TLSK_HEADER_SIZE	5
+/* ContentType application_data (RFC 5246 6.2.1, RFC 8446 5.1). */
+#define TLSK_RECORD_DATA	23
+/* Largest record plaintext (RFC 5246 6.2.1, RFC 8446 5.1). */
+#define TLSK_MAX_PLAINTEXT	16384
+#define TLSK_TAG_SIZE		16
+#define TLSK_EXPLICIT_IV_SIZE	8
+/* Header, TLS 1.2 explicit nonce or TLS 1.3 content type, tag. */
+#define TLSK_MAX_RECORD		(TLSK_HEADER_SIZE + TLSK_EXPLICIT_IV_SIZE + \
+				 TLSK_MAX_PLAINTEXT + 1 + TLSK_TAG_SIZE)
+#define TLSK_BUF_PAGES		DIV_ROUND_UP(TLSK_MAX_RECORD, PAGE_SIZE)
+
+/* The installed crypto_info, whichever cipher it is for. */
+union tlsk_crypto_info {
+	struct tls_crypto_info info;
+	struct tls12_crypto_info_aes_gcm_128 aes_gcm_128;
+	struct tls12_crypto_info_aes_gcm_256 aes_gcm_256;
+	struct tls12_crypto_info_aes_ccm_128 aes_ccm_128;
+	struct tls12_crypto_info_chacha20_poly1305 chacha20_poly1305;
+};
+
+/*
+ * One record, mapped twice: linearly (data) for copies, and as pages for
+ * the crypto API's scatterlists. Owned by one direction of one socket.
+ */
+struct tlsk_buf {
+	void *data;
+	struct page *pages[TLSK_BUF_PAGES];
+};
+
+struct tlsk_cipher_desc;
+struct crypto_aead;
+struct aead_request;
+
+/*
+ * Used under the owning socket's lock (TX: also its sender mutex); never
+ * shared between sockets or directions.
+ */
+struct tlsk_cipher {
+	const struct tlsk_cipher_desc *desc;
+	struct crypto_aead *aead;
+	struct aead_request *req;
+	/* As installed; getsockopt returns it. Zeroised on free. */
+	union tlsk_crypto_info info;
+	u64 seq;		/* sequence number of the next record */
+	u64 explicit_iv;	/* TLS 1.2 GCM/CCM: next nonce on the wire */
+	bool exhausted;		/* the last sequence number was used */
+	u8 prepend;		/* header + explicit nonce */
+	u8 tail;		/* TLS 1.3 inner content type */
+	u8 iv[12];		/* salt || IV: the nonce before XOR or suffix */
+	/*
+	 * Per-request inputs live here rather than on the stack: an
+	 * asynchronous AEAD may read them from another context.
+	 */
+	u8 nonce[16];
+	u8 aad[13];
+	struct scatterlist sg_in[TLSK_BUF_PAGES + 2];
+	struct scatterlist sg_out[TLSK_BUF_PAGES + 3];
+};
+
+int tlsk_cipher_info_size(u16 cipher_type);
+struct tlsk_cipher *tlsk_cipher_new(const union tlsk_crypto_info *info);
+void tlsk_cipher_free(struct tlsk_cipher *c);
+void tlsk_cipher_export(const struct tlsk_cipher *c,
+			union tlsk_crypto_info *out);
+/* Bytes a record adds to its plaintext on the wire. */
+static inline unsigned int tlsk_cipher_overhead(const struct tlsk_cipher *c)
+{
+	return c->prepend + c->tail + TLSK_TAG_SIZE;
+}
+
+int tlsk_cipher_seal(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
+		     unsigned int len);
+int tlsk_cipher_check_header(const struct tlsk_cipher *c, const u8 *hdr);
+int tlsk_cipher_open(struct tlsk_cipher *c, const struct tlsk_buf *b,
+		     unsigned int rec_len, struct sk_buff *out);
+
+int tlsk_buf_alloc(struct tlsk_buf *b);
+void tlsk_buf_free(struct tlsk_buf *b);
+
+#endif /* _TLSK_CIPHER_H */

@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * RX: records from TCP's receive queue become plaintext for recvmsg and
+ * splice.
+ *
+ * Bytes of the next record are moved out of TCP's queue into the socket's
+ * record buffer as they arrive (data_ready in softirq, or a worker when the
+ * socket was owned, or the reader itself), never past the record's end.
+ * When the record is whole, readers are woken and poll reports readable.
+ * A reader opens it into a freshly allocated paged skb and queues the skb
+ * on rx.list, from which recvmsg copies and splice_read hands pages to the
+ * pipe; then the next record's bytes move. tlsk never takes a byte of the
+ * record after the one being assembled out of TCP, so that record's key
+ * may still change (TLS 1.3 KeyUpdate).
+ *
+ * Opened records wait on rx.list only for a reader that wants them:
+ * non-peeking reads consume them at once; MSG_PEEK may hold opened records
+ * there, up to sk_rcvbuf bytes.
+ *
+ * A malformed header (EMSGSIZE, EINVAL, EBADMSG), a record that fails
+ * authentication (EBADMSG) or bad TLS 1.3 padding (EBADMSG) stops the
+ * stream for good: rx.err is sticky, nothing after the bad record is ever
+ * delivered, and sk_err is set so poll reports EPOLLERR.
+ */
+#include <net/sock.h>
+#include <net/tcp.h>
+#include <linux/splice.h>
+
+#include "cipher.h"
+#include "rx.h"
+#include "stats.h"
+#include "tlsk.h"
+
+/* What skb->cb says about an opened record on rx.list. */
+struct tlsk_rx_msg {
+	unsigned int off;	/* first unread plaintext byte */
+	unsigned int len;	/* unread plaintext bytes */
+	u8 type;
+};
+
+static_assert(sizeof(struct tlsk_rx_msg) <= sizeof_field(struct sk_buff, cb));
+
+static struct tlsk_rx_msg *rx_msg(struct sk_buff *skb)
+{
+	return (struct tlsk_rx_msg *)skb->cb;
+}
+
+static void rx_abort(struct sock *sk, struct tlsk_rx *rx, int err,
+		     enum tlsk_stat stat)
+{
+	rx->err = err;
+	WRITE_ONCE(rx->ready, false);
+	tlsk_stats_add(sock_net(sk), stat, 1);
+	tlsk_abort(sk, err);
+}
+
+static int copy_actor(read_descriptor_t *desc, struct sk_buff *skb,
+		      unsigned int off, size_t len)
+{
+	struct tlsk_rx *rx = desc->arg.data;
+	size_t n = min_t(size_t, len, desc->count);
+
+	if (!n)
+		return 0;
+	if (skb_copy_bits(skb, off, rx->rec.data + rx->rec_done, n))
+		return -EFAULT;
+	rx->rec_done += n;
+	desc->count -= n;
+	return n;
+}
+
+/*
+ * Moves bytes of the current record out of TCP's queue into rx->rec, never
+ * past its end. Returns true when the reader has something to take: a
+ * whole record, or an error. The socket is held (its owner, or softirq with
+ * no owner).
+ *
+ * Bytes are moved as they arrive rather than left in TCP until the record
+ * is whole: a partial record in TCP's queue counts against the receive
+ * window, and on loopback (an MSS of 64 KiB) TCP closes the window long
+ * before a record is complete while nobody reads - for good.
+ */
+static bool rx_pull(struct sock *sk, struct tlsk_rx *rx)
+{
+	read_descriptor_t desc = { .arg.data = rx };
+	int len;
+
+	if (rx->err)
+		return true;
+	if (rx->rec_done < TLSK_HEADER_SIZE) {
+		desc.count = TLSK_HEADER_SIZE - rx->rec_done;
+		tcp_read_sock(sk, &desc, copy_actor);
+		if (rx->rec_done < TLSK_HEADER_SIZE)
+			return false;
+		len = tlsk_cipher_check_header(rx->cipher, rx->rec.data);
+		/* Could never be queued whole: kTLS answers EMSGSIZE too. */
+		if (len > 0 && len > READ_ONCE(sk->sk_rcvbuf))
+			len = -EMSGSIZE;
+		if (len < 0) {
+			rx_abort(sk, rx, len, TLSK_STAT_RX_BAD_RECORD);
+			return true;
+		}
+		rx->rec_len = len;
+	}
+	if (rx->rec_done < rx->rec_len) {
+		desc.count = rx->rec_len - rx->rec_done;
+		tcp_read_sock(sk, &desc, copy_actor);
+	}
+	return rx->rec_done == rx->rec_len;
+}
+
+static void rx_update(struct sock *sk, struct tlsk_rx *rx)
+{
+	bool ready = rx_pull(sk, rx);
+
+	WRITE_ONCE(rx->ready, ready);
+	if (ready)
+		rx->saved_data_ready(sk);
+}
+
+static void tlsk_data_ready(struct sock *sk)
+{
+	struct tlsk_rx *rx = &tlsk_get_ctx(sk)->rx;
+
+	/*
+	 * Whoever owns the socket may be in the middle of using rx->rec;
+	 * a worker takes over once it is done.
+	 */
+	if (sock_owned_by_user_nocheck(sk)) {
+		schedule_work(&rx->pull_work);
+		return;
+	}
+	rx_update(sk, rx);
+}
+
+static void pull_work(struct work_struct *work)
+{
+	struct tlsk_rx *rx = container_of(work, struct tlsk_rx, pull_work);
+	struct sock *sk = container_of(rx, struct tlsk_context, rx)->sk;
+
+	lock_sock(sk);
+	rx_update(sk, rx);
+	release_sock(sk);
+}
+
+/* Strips TLS 1.3 padding: the content type is the last nonzero byte. */
+static int strip_padding(struct sk_buff *skb, struct tlsk_rx_msg *m)
+{
+	u8 byte;
+
+	while (m->len) {
+		if (skb_copy_bits(skb, m->len - 1, &byte, 1))
+			return -EBADMSG;
+		m->len--;
+		if (byte) {
+			m->type = byte;
+			return 0;
+		}
+	}
+	/* All zeros: no content type at all (RFC 8446 5.4). */
+	return -EBADMSG;
+}
+
+/* Opens the whole record in rx->rec. */
+static struct sk_buff *open_record(struct sock *sk, struct tlsk_rx *rx)
+{
+	unsigned int len = rx->rec_len;
+	unsigned int plain = len - rx->cipher->prepend - TLSK_TAG_SIZE;
+	unsigned int unpadded;
+	struct tlsk_rx_msg *m;
+	struct sk_buff *skb;
+	int err;
+
+	/* Allocate first: on failure the record stays for another try. */
+	skb = alloc_skb_with_frags(0, plain, 0, &err, sk->sk_allocation);
+	if (!skb)
+		return ERR_PTR(err);
+	/* The pages are attached, not yet accounted as data. */
+	skb->data_len = plain;
+	skb->len = plain;
+
+	err = tlsk_cipher_open(rx->cipher, &rx->rec, len, skb);
+	m = rx_msg(skb);
+	m->off = 0;
+	m->len = plain;
+	m->type = ((u8 *)rx->rec.data)[0];
+	rx->rec_done = 0;
+	rx->rec_len = 0;
+	if (err)
+		goto free_skb;
+	if (rx->cipher->tail) {
+		err = strip_padding(skb, m);
+		if (err)
+			goto free_skb;
+		unpadded = m->len + 1;
+		if (rx->no_pad && unpadded != plain)
+			tlsk_stats_add(sock_net(sk),
+				       TLSK_STAT_RX_NO_PAD_VIOLATION, 1);
+	}
+	/* Type 0 is no type (RFC 8446 5.1 "invalid"); kTLS refuses it too. */
+	if (!m->type) {
+		err = -EBADMSG;
+		goto free_skb;
+	}
+	rx->queued += m->len;
+	tlsk_stats_add(sock_net(sk), TLSK_STAT_RX_RECORDS, 1);
+	return skb;
+
+free_skb:
+	kfree_skb(skb);
+	rx_abort(sk, rx, err, TLSK_STAT_DECRYPT_ERROR);
+	return ERR_PTR(err);
+}
+
+/*
+ * Waits until a whole record is in rx->rec; returns 1, 0 at the end of the
+ * stream, or -EAGAIN, a signal or a socket error.
+ */
+static int wait_record(struct sock *sk, struct tlsk_rx *rx, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+	for (;;) {
+		bool ready = rx_pull(sk, rx);
+
+		WRITE_ONCE(rx->ready, ready);
+		if (ready)
+			return rx->err ?: 1;
+		if (sk->sk_err)
+			return sock_error(sk);
+		if (sk->sk_shutdown & RCV_SHUTDOWN || sock_flag(sk, SOCK_DONE))
+			return 0;
+		if (!*timeo)
+			return -EAGAIN;
+		if (signal_pending(current))
+			return sock_intr_errno(*timeo);
+
+		add_wait_queue(sk_sleep(sk), &wait);
+		sk_set_bit(SOCKWQ_ASYNC_WAITDATA, sk);
+		sk_wait_event(sk, timeo, READ_ONCE(rx->ready) ||
+			      READ_ONCE(sk->sk_err) ||
+			      READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN, &wait);
+		sk_clear_bit(SOCKWQ_ASYNC_WAITDATA, sk);
+		remove_wait_queue(sk_sleep(sk), &wait);
+	}
+}
+
+/* Queues the next opened record; see wait_record() for the results. */
+static int fetch_record(struct sock *sk, struct tlsk_rx *rx, long *timeo)
+{
+	struct sk_buff *skb;
+	int err;
+
+	err = wait_record(sk, rx, timeo);
+	if (err <= 0)
+		return err;
+	skb = open_record(sk, rx);
+	if (IS_ERR(skb))
+		return PTR_ERR(skb);
+	__skb_queue_tail(&rx->list, skb);
+	/* The next record may be in TCP already, whole: say so to poll. */
+	WRITE_ONCE(rx->ready, rx_pull(sk, rx));
+	return 1;
+}
+
+static void consume(struct tlsk_rx *rx, struct sk_buff *skb,
+		    unsigned int n)
+{
+	struct tlsk_rx_msg *m = rx_msg(skb);
+
+	m->off += n;
+	m->len -= n;
+	rx->queued -= n;
+	if (!m->len) {
+		__skb_unlink(skb, &rx->list);
+		consume_skb(skb);
+	}
+}
+
+/*
+ * One call returns records of one type only. The first record's type goes
+ * to the caller in a TLS_GET_RECORD_TYPE cmsg; for a non-data record that
+ * cmsg is mandatory (EIO without room for it) and the call ends after it.
+ */
+int tlsk_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
+		 int *addr_len)
+{
+	struct tlsk_context *ctx = tlsk_get_ctx(sk);
+	struct tlsk_rx *rx = &ctx->rx;
+	bool peek = flags & MSG_PEEK;
+	struct sk_buff *skb, *next;
+	size_t copied = 0;
+	long timeo, none = 0;
+	u8 control = 0;
+	int target, err = 0;
+
+	/* The error queue is TCP's business (timestamps, zerocopy). */
+	if (unlikely(flags & MSG_ERRQUEUE))
+		return ctx->sk_proto->recvmsg(sk, msg, len, flags, addr_len);
+
+	lock_sock(sk);
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+
+	skb = skb_peek(&rx->list);
+	while (copied < len) {
+		struct tlsk_rx_msg *m;
+		unsigned int chunk;
+
+		if (!skb) {
+			/* Past the target, take only records already here. */
+			if (peek && rx->queued >= READ_ONCE(sk->sk_rcvbuf))
+				break;
+			err = fetch_record(sk, rx,
+					   copied >= target ? &none : &timeo);
+			if (err <= 0)
+				break;
+			err = 0;
+			skb = skb_peek_tail(&rx->list);
+		}
+		m = rx_msg(skb);
+		if (!control) {
+			control = m->type;
+			err = put_cmsg(msg, SOL_TLS, TLS_GET_RECORD_TYPE,
+				       sizeof(control), &control);
+			if (control != TLSK_RECORD_DATA &&
+			    (err || msg->msg_flags & MSG_CTRUNC)) {
+				err = -EIO;
+				break;
+			}
+			err = 0;
+		} else if (control != m->type) {
+			break;
+		}
+
+		chunk = min_t(size_t, m->len, len - copied);
+		err = skb_copy_datagram_msg(skb, m->off, msg, chunk);
+		if (err)
+			break;
+		copied += chunk;
+		next = skb_peek_next(skb, &rx->list);
+		if (!peek) {
+			if (chunk == m->len)
+				msg->msg_flags |= MSG_EOR;
+			consume(rx, skb, chunk);
+		}
+		skb = next;
+		if (control != TLSK_RECORD_DATA)
+			break;
+	}
+	release_sock(sk);
+	return copied ? copied : err;
+}
+
+/* Splices plaintext of at most one data record into the pipe. */
+ssize_t tlsk_splice_read(struct socket *sock, loff_t *ppos,
+			 struct pipe_inode_info *pipe, size_t len,
+			 unsigned int flags)
+{
+	struct sock *sk = sock->sk;
+	struct tlsk_rx *rx = &tlsk_get_ctx(sk)->rx;
+	struct tlsk_rx_msg *m;
+	struct sk_buff *skb;
+	long timeo;
+	int err;
+
+	lock_sock(sk);
+	timeo = sock_rcvtimeo(sk, flags & SPLICE_F_NONBLOCK);
+	for (;;) {
+		skb = skb_peek(&rx->list);
+		if (!skb) {
+			err = fetch_record(sk, rx, &timeo);
+			if (err <= 0)
+				goto unlock;
+			continue;
+		}
+		m = rx_msg(skb);
+		/* A pipe cannot carry the record type. */
+		if (m->type != TLSK_RECORD_DATA) {
+			err = -EINVAL;
+			goto unlock;
+		}
+		/* An empty record is no end of stream: skip it. */
+		if (m->len)
+			break;
+		consume(rx, skb, 0);
+	}
+	err = skb_splice_bits(skb, sk, m->off, pipe,
+			      min_t(size_t, len, m->len), flags);
+	if (err > 0)
+		consume(rx, skb, err);
+unlock:
+	release_sock(sk);
+	return err;
+}
+
+/* Readable: a whole record is there, or something to report. */
+bool tlsk_sock_is_readable(struct sock *sk)
+{
+	struct tlsk_rx *rx = &tlsk_get_ctx(sk)->rx;
+
+	return READ_ONCE(rx->ready) || !skb_queue_empty_lockless(&rx->list) ||
+	       READ_ONCE(rx->err);
+}
+
+__poll_t tlsk_poll(struct file *file, struct socket *sock,
+		   struct poll_table_struct *wait)
+{
+	struct sock *sk = sock->sk;
+	__poll_t mask = tcp_poll(file, sock, wait);
+
+	/* TCP says readable for any byte; a partial record is not. */
+	if ((mask & EPOLLIN) && !tlsk_sock_is_readable(sk) &&
+	    !READ_ONCE(sk->sk_err) &&
+	    !(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN))
+		mask &= ~(EPOLLIN | EPOLLRDNORM);
+	return mask;
+}
+
+void tlsk_rx_init(struct tlsk_context *ctx)
+{
+	skb_queue_head_init(&ctx->rx.list);
+	INIT_WORK(&ctx->rx.pull_work, pull_work);
+}
+
+/* Socket locked. Takes c. */
+int tlsk_rx_start(struct sock *sk, struct tlsk_context *ctx,
+		  struct tlsk_cipher *c)
+{
+	struct tlsk_rx *rx = &ctx->rx;
+	int err;
+
+	err = tlsk_buf_alloc(&rx->rec);
+	if (err)
+		return err;
+	rx->cipher = c;
+	write_lock_bh(&sk->sk_callback_lock);
+	rx->saved_data_ready = sk->sk_data_ready;
+	sk->sk_data_ready = tlsk_data_ready;
+	write_unlock_bh(&sk->sk_callback_lock);
+
+	/* Records may have come in right behind the handshake. */
+	rx_update(sk, rx);
+	return 0;
+}
+
+/* On close: no data_ready callback or worker after this returns. */
+void tlsk_rx_stop(struct sock *sk, struct tlsk_context *ctx)
+{
+	struct tlsk_rx *rx = &ctx->rx;
+
+	if (!rx->cipher)
+		return;
+	/* Held by us, the socket sees no softirq callback meanwhile. */
+	lock_sock(sk);
+	write_lock_bh(&sk->sk_callback_lock);
+	sk->sk_data_ready = rx->saved_data_ready;
+	write_unlock_bh(&sk->sk_callback_lock);
+	release_sock(sk);
+	cancel_work_sync(&rx->pull_work);
+}
+
+void tlsk_rx_release(struct sock *sk, struct tlsk_context *ctx)
+{
+	struct tlsk_rx *rx = &ctx->rx;
+
+	if (!rx->cipher)
+		return;
+	lock_sock(sk);
+	__skb_queue_purge(&rx->list);
+	rx->queued = 0;
+	tlsk_cipher_free(rx->cipher);
+	rx->cipher = NULL;
+	tlsk_buf_free(&rx->rec);
+	tlsk_stats_add(sock_net(sk), TLSK_STAT_CURR_RX_SW, -1);
+	release_sock(sk);
+}

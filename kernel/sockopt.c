@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * SOL_TLS socket options, with the validation order and errno values of
+ * in-tree kTLS so that a kTLS program sees the same answers:
+ *
+ *   TLS_TX, TLS_RX         struct tls12_crypto_info_*, exact size
+ *   TLS_TX_ZEROCOPY_RO     unsigned int 0/1
+ *   TLS_RX_EXPECT_NO_PAD   u32 0/1, TLS 1.3 with RX keys only
+ *
+ * Every other level goes to TCP.
+ */
+#include <linux/uaccess.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "cipher.h"
+#include "rx.h"
+#include "sockopt.h"
+#include "stats.h"
+#include "tlsk.h"
+#include "tx.h"
+#include "ulp.h"
+
+static int set_crypto(struct sock *sk, struct tlsk_context *ctx,
+		      sockptr_t optval, unsigned int optlen, bool tx)
+{
+	struct tlsk_cipher *mine = tx ? ctx->tx.cipher : ctx->rx.cipher;
+	struct tlsk_cipher *other = tx ? ctx->rx.cipher : ctx->tx.cipher;
+	union tlsk_crypto_info info = {};
+	struct tlsk_cipher *c;
+	int size, err;
+
+	if (sockptr_is_null(optval) || optlen < sizeof(info.info))
+		return -EINVAL;
+	/* Re-keying comes with TLS 1.3 KeyUpdate; until then, as kTLS 6.1. */
+	if (mine)
+		return -EBUSY;
+	if (copy_from_sockptr(&info.info, optval, sizeof(info.info)))
+		return -EFAULT;
+
+	err = -EINVAL;
+	if (info.info.version != TLS_1_2_VERSION &&
+	    info.info.version != TLS_1_3_VERSION)
+		goto wipe_info;
+	/* Both directions speak the same version with the same cipher. */
+	if (other && (other->info.info.version != info.info.version ||
+		      other->info.info.cipher_type != info.info.cipher_type))
+		goto wipe_info;
+	size = tlsk_cipher_info_size(info.info.cipher_type);
+	if (size < 0 || optlen != size)
+		goto wipe_info;
+	err = -EFAULT;
+	if (copy_from_sockptr(&info, optval, size))
+		goto wipe_info;
+
+	c = tlsk_cipher_new(&info);
+	if (IS_ERR(c)) {
+		err = PTR_ERR(c);
+		goto wipe_info;
+	}
+	err = tx ? tlsk_tx_start(sk, ctx, c) : tlsk_rx_start(sk, ctx, c);
+	if (err)
+		goto free_cipher;
+	tlsk_update_proto(sk, ctx);
+	tlsk_stats_add(sock_net(sk), tx ? TLSK_STAT_TX_SW : TLSK_STAT_RX_SW, 1);
+	tlsk_stats_add(sock_net(sk),
+		       tx ? TLSK_STAT_CURR_TX_SW : TLSK_STAT_CURR_RX_SW, 1);
+	goto wipe_info;
+
+free_cipher:
+	tlsk_cipher_free(c);
+wipe_info:
+	memzero_explicit(&info, sizeof(info));
+	return err;
+}
+
+static int set_tx_zerocopy(struct tlsk_context *ctx, sockptr_t optval,
+			   unsigned int optlen)
+{
+	unsigned int value;
+
+	if (sockptr_is_null(optval) || optlen != sizeof(value))
+		return -EINVAL;
+	if (copy_from_sockptr(&value, optval, sizeof(value)))
+		return -EFAULT;
+	if (value > 1)
+		return -EINVAL;
+	ctx->zerocopy_ro = value;
+	return 0;
+}
+
+static int set_rx_no_pad(struct tlsk_context *ctx, sockptr_t optval,
+			 unsigned int optlen)
+{
+	u32 value;
+	int err;
+
+	if (tlsk_version(ctx) != TLS_1_3_VERSION ||
+	    sockptr_is_null(optval) || optlen < sizeof(value))
+		return -EINVAL;
+	if (copy_from_sockptr(&value, optval, sizeof(value)))
+		return -EFAULT;
+	if (value > 1)
+		return -EINVAL;
+	/* A longer option is fine as long as the rest is zero. */
+	err = check_zeroed_sockptr(optval, sizeof(value), optlen - sizeof(value));
+	if (err < 1)
+		return err == 0 ? -EINVAL : err;
+	if (!ctx->rx.cipher)
+		return -EINVAL;
+	ctx->rx.no_pad = value;
+	return 0;
+}
+
+int tlsk_setsockopt(struct sock *sk, int level, int optname,
+		    sockptr_t optval, unsigned int optlen)
+{
+	struct tlsk_context *ctx = tlsk_get_ctx(sk);
+	int err;
+
+	if (level != SOL_TLS)
+		return ctx->sk_proto->setsockopt(sk, level, optname, optval,
+						 optlen);
+
+	lock_sock(sk);
+	switch (optname) {
+	case TLS_TX:
+	case TLS_RX:
+		err = set_crypto(sk, ctx, optval, optlen, optname == TLS_TX);
+		break;
+	case TLS_TX_ZEROCOPY_RO:
+		err = set_tx_zerocopy(ctx, optval, optlen);
+		break;
+	case TLS_RX_EXPECT_NO_PAD:
+		err = set_rx_no_pad(ctx, optval, optlen);
+		break;
+	default:
+		err = -ENOPROTOOPT;
+		break;
+	}
+	release_sock(sk);
+	return err;
+}
+
+/* Key material is returned, as kTLS does, to whoever holds the socket. */
+static int get_crypto(struct tlsk_context *ctx, char __user *optval,
+		      int __user *optlen, bool tx)
+{
+	const struct tlsk_cipher *c = tx ? ctx->tx.cipher : ctx->rx.cipher;
+	union tlsk_crypto_info info;
+	int len, size, err = 0;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (!optval || len < sizeof(info.info))
+		return -EINVAL;
+	if (!c)
+		return -EBUSY;
+	/* The header alone tells version and cipher. */
+	if (len == sizeof(info.info))
+		return copy_to_user(optval, &c->info.info, sizeof(info.info)) ?
+		       -EFAULT : 0;
+
+	size = tlsk_cipher_info_size(c->info.info.cipher_type);
+	if (len != size)
+		return -EINVAL;
+	tlsk_cipher_export(c, &info);
+	if (copy_to_user(optval, &info, size))
+		err = -EFAULT;
+	memzero_explicit(&info, sizeof(info));
+	return err;
+}
+
+static int get_tx_zerocopy(struct tlsk_context *ctx, char __user *optval,
+			   int __user *optlen)
+{
+	unsigned int value = ctx->zerocopy_ro;
+	int len;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len != sizeof(value))
+		return -EINVAL;
+	return copy_to_user(optval, &value, sizeof(value)) ? -EFAULT : 0;
+}
+
+static int get_rx_no_pad(struct tlsk_context *ctx, char __user *optval,
+			 int __user *optlen)
+{
+	int value, len;
+
+	if (tlsk_version(ctx) != TLS_1_3_VERSION)
+		return -EINVAL;
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < sizeof(value))
+		return -EINVAL;
+	if (!ctx->rx.cipher)
+		return -EINVAL;
+	value = ctx->rx.no_pad;
+	if (put_user(sizeof(value), optlen))
+		return -EFAULT;
+	return copy_to_user(optval, &value, sizeof(value)) ? -EFAULT : 0;
+}
+
+int tlsk_getsockopt(struct sock *sk, int level, int optname,
+		    char __user *optval, int __user *optlen)
+{
+	struct tlsk_context *ctx = tlsk_get_ctx(sk);
+	int err;
+
+	if (level != SOL_TLS)
+		return ctx->sk_proto->getsockopt(sk, level, optname, optval,
+						 optlen);
+
+	lock_sock(sk);
+	switch (optname) {
+	case TLS_TX:
+	case TLS_RX:
+		err = get_crypto(ctx, optval, optlen, optname == TLS_TX);
+		break;
+	case TLS_TX_ZEROCOPY_RO:
+		err = get_tx_zerocopy(ctx, optval, optlen);
+		break;
+	case TLS_RX_EXPECT_NO_PAD:
+		err = get_rx_no_pad(ctx, optval, optlen);
+		break;
+	default:
+		err = -ENOPROTOOPT;
+		break;
+	}
+	release_sock(sk);
+	return err;
+}

@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * TX: plaintext from sendmsg, sendfile and splice becomes records on TCP.
+ *
+ * A socket holds one record buffer. Plaintext is copied into the open
+ * record until it holds TLSK_MAX_PLAINTEXT bytes or the caller ends it (no
+ * MSG_MORE, a different record type, splice running dry); the record is
+ * then sealed in place and handed to TCP with tcp_sendmsg_locked(), which
+ * copies it into TCP's own buffers and does TCP's send-buffer accounting,
+ * blocking and SO_SNDTIMEO. Once TCP has taken every byte the buffer is
+ * free for the next record, so tlsk never holds more than one record of
+ * memory per socket on top of TCP's send queue.
+ *
+ * When TCP cannot take a whole record (non-blocking socket, full send
+ * buffer, timeout) the rest stays pending: the caller is told its
+ * plaintext was sent, and the bytes go out on the next send, or from a
+ * worker once TCP frees space (sk_write_space), or at close.
+ */
+#include <linux/uio.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "cipher.h"
+#include "compat.h"
+#include "stats.h"
+#include "tlsk.h"
+#include "tx.h"
+
+#define SENDMSG_FLAGS	(MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR | \
+			 MSG_CMSG_COMPAT | TLSK_MSG_SPLICE_PAGES)
+/*
+ * What TCP may see of the caller's flags. Not MSG_MORE: TCP corks on it,
+ * and when it then has to wait for send space before taking a byte of the
+ * next call it does not push the corked tail first; on loopback, whose MSS
+ * exceeds a small send buffer, nothing would ever be sent again.
+ */
+#define TCP_FLAGS	(MSG_DONTWAIT | MSG_NOSIGNAL)
+
+/* Hands pending sealed bytes to TCP; 0 once TCP took all of them. */
+static int push_pending(struct sock *sk, struct tlsk_tx *tx, int flags)
+{
+	while (tx->pend_len) {
+		struct kvec iov = {
+			.iov_base = tx->rec.data + tx->pend_off,
+			.iov_len = tx->pend_len,
+		};
+		struct msghdr msg = { .msg_flags = flags };
+		int sent;
+
+		iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &iov, 1, iov.iov_len);
+		sent = tcp_sendmsg_locked(sk, &msg, iov.iov_len);
+		if (sent < 0)
+			return sent;
+		if (!sent)
+			return -EAGAIN;
+		tx->pend_off += sent;
+		tx->pend_len -= sent;
+	}
+	return 0;
+}
+
+/* Seals the open record; it becomes pending. */
+static int close_record(struct sock *sk, struct tlsk_tx *tx)
+{
+	int len;
+
+	len = tlsk_cipher_seal(tx->cipher, &tx->rec, tx->open_type,
+			       tx->open_len);
+	tx->open = false;
+	tx->open_len = 0;
+	if (len < 0) {
+		/* The plaintext is lost, so the stream is: fail it. */
+		tlsk_abort(sk, len);
+		return len;
+	}
+	tx->pend_off = 0;
+	tx->pend_len = len;
+	tlsk_stats_add(sock_net(sk), TLSK_STAT_TX_RECORDS, 1);
+	return 0;
+}
+
+/*
+ * TLS_SET_RECORD_TYPE. As in kTLS, a control message other than ours is
+ * an error, and so is a record type with MSG_MORE: a non-data record is
+ * never left open.
+ */
+static int parse_cmsg(struct msghdr *msg, u8 *type)
+{
+	struct cmsghdr *cmsg;
+	int err = -EINVAL;
+
+	for_each_cmsghdr(cmsg, msg) {
+		if (!CMSG_OK(msg, cmsg))
+			return -EINVAL;
+		if (cmsg->cmsg_level != SOL_TLS)
+			continue;
+		if (cmsg->cmsg_type != TLS_SET_RECORD_TYPE ||
+		    cmsg->cmsg_len < CMSG_LEN(sizeof(*type)) ||
+		    msg->msg_flags & MSG_MORE)
+			return -EINVAL;
+		*type = *(u8 *)CMSG_DATA(cmsg);
+		err = 0;
+	}
+	return err;
+}
+
+/* Called with tx->lock and the socket lock held. */
+static int send_locked(struct sock *sk, struct tlsk_tx *tx,
+		       struct msghdr *msg, size_t *copied)
+{
+	bool more = msg->msg_flags & MSG_MORE;
+	int flags = msg->msg_flags & TCP_FLAGS;
+	u8 type = TLSK_RECORD_DATA;
+	bool typed = false;
+	int err;
+
+	if (msg->msg_controllen) {
+		err = parse_cmsg(msg, &type);
+		if (err)
+			return err;
+		typed = true;
+	}
+	/* A record never mixes types: end the open one first. */
+	if (tx->open && (typed || type != tx->open_type)) {
+		err = close_record(sk, tx);
+		if (err)
+			return err;
+	}
+	err = push_pending(sk, tx, flags);
+	if (err)
+		return err;
+
+	while (msg_data_left(msg)) {
+		unsigned int room, n;
+		bool last;
+
+		if (sk->sk_err)
+			return -sk->sk_err;
+		if (!tx->open) {
+			tx->open = true;
+			tx->open_type = type;
+		}
+		room = TLSK_MAX_PLAINTEXT - tx->open_len;
+		n = copy_from_iter(tx->rec.data + tx->cipher->prepend +
+				   tx->open_len,
+				   min_t(size_t, room, msg_data_left(msg)),
+				   &msg->msg_iter);
+		if (!n)
+			return -EFAULT;
+		tx->open_len += n;
+		*copied += n;
+
+		last = !msg_data_left(msg);
+		if (tx->open_len < TLSK_MAX_PLAINTEXT && (!last || more))
+			continue;
+		err = close_record(sk, tx);
+		if (err)
+			return err;
+		err = push_pending(sk, tx, flags);
+		if (err)
+			return err;
+	}
+
+	/* An empty send without MSG_MORE ends what MSG_MORE left open. */
+	if (tx->open && !more) {
+		err = close_record(sk, tx);
+		if (!err)
+			err = push_pending(sk, tx, flags);
+	}
+	return err;
+}
+
+static int do_sendmsg(struct sock *sk, struct msghdr *msg)
+{
+	struct tlsk_tx *tx = &tlsk_get_ctx(sk)->tx;
+	size_t copied = 0;
+	int err;
+
+	if (msg->msg_flags & ~SENDMSG_FLAGS)
+		return -EOPNOTSUPP;
+	if ((msg->msg_flags & (MSG_MORE | MSG_EOR)) == (MSG_MORE | MSG_EOR))
+		return -EINVAL;
+
+	err = mutex_lock_interruptible(&tx->lock);
+	if (err)
+		return err;
+	lock_sock(sk);
+	err = send_locked(sk, tx, msg, &copied);
+	release_sock(sk);
+	mutex_unlock(&tx->lock);
+
+	/*
+	 * Plaintext taken is plaintext sent: a record TCP could not take in
+	 * full is pushed later, so only an error before any byte counts.
+	 */
+	return copied ? copied : err;
+}
+
+int tlsk_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
+{
+	return do_sendmsg(sk, msg);
+}
+
+/*
+ * In-kernel senders holding the socket lock cannot take tx->lock in the
+ * right order; rather than bypass the record layer, refuse them.
+ */
+int tlsk_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t size)
+{
+	return -EOPNOTSUPP;
+}
+
+#if TLSK_HAVE_SENDPAGE
+int tlsk_sendpage(struct sock *sk, struct page *page, int offset,
+		  size_t size, int flags)
+{
+	struct bio_vec bvec = {
+		.bv_page = page,
+		.bv_offset = offset,
+		.bv_len = size,
+	};
+	struct msghdr msg = {
+		.msg_flags = flags & (MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL),
+	};
+
+	if (flags & ~(MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL |
+		      MSG_SENDPAGE_NOTLAST | MSG_SENDPAGE_NOPOLICY))
+		return -EOPNOTSUPP;
+	/* sendfile and splice say "more pages follow" this way. */
+	if (flags & MSG_SENDPAGE_NOTLAST)
+		msg.msg_flags |= MSG_MORE;
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bvec, 1, size);
+	return do_sendmsg(sk, &msg);
+}
+
+int tlsk_sendpage_locked(struct sock *sk, struct page *page, int offset,
+			 size_t size, int flags)
+{
+	return -EOPNOTSUPP;
+}
+#endif
+
+#if TLSK_HAVE_SPLICE_EOF
+/* A splice ended without SPLICE_F_MORE: send the record it left open. */
+void tlsk_splice_eof(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	struct tlsk_tx *tx = &tlsk_get_ctx(sk)->tx;
+
+	if (!READ_ONCE(tx->open))
+		return;
+	mutex_lock(&tx->lock);
+	lock_sock(sk);
+	if (tx->open && !close_record(sk, tx))
+		push_pending(sk, tx, 0);
+	release_sock(sk);
+	mutex_unlock(&tx->lock);
+}
+#endif
+
+static void push_work(struct work_struct *work)
+{
+	struct tlsk_tx *tx = container_of(work, struct tlsk_tx, push_work);
+	struct sock *sk = container_of(tx, struct tlsk_context, tx)->sk;
+
+	mutex_lock(&tx->lock);
+	lock_sock(sk);
+	/* A worker must neither sleep on TCP nor raise SIGPIPE. */
+	push_pending(sk, tx, MSG_DONTWAIT | MSG_NOSIGNAL);
+	release_sock(sk);
+	mutex_unlock(&tx->lock);
+}
+
+static void tlsk_write_space(struct sock *sk)
+{
+	struct tlsk_tx *tx = &tlsk_get_ctx(sk)->tx;
+
+	/* TCP freed send space: a half-sent record may fit now. */
+	if (READ_ONCE(tx->pend_len))
+		schedule_work(&tx->push_work);
+	tx->saved_write_space(sk);
+}
+
+void tlsk_tx_init(struct tlsk_context *ctx)
+{
+	mutex_init(&ctx->tx.lock);
+	INIT_WORK(&ctx->tx.push_work, push_work);
+}
+
+/* Socket locked. Takes c. */
+int tlsk_tx_start(struct sock *sk, struct tlsk_context *ctx,
+		  struct tlsk_cipher *c)
+{
+	struct tlsk_tx *tx = &ctx->tx;
+	int err;
+
+	err = tlsk_buf_alloc(&tx->rec);
+	if (err)
+		return err;
+	tx->cipher = c;
+	write_lock_bh(&sk->sk_callback_lock);
+	tx->saved_write_space = sk->sk_write_space;
+	sk->sk_write_space = tlsk_write_space;
+	write_unlock_bh(&sk->sk_callback_lock);
+	return 0;
+}
+
+/* On close: no write_space callback, no worker after this returns. */
+void tlsk_tx_stop(struct sock *sk, struct tlsk_context *ctx)
+{
+	struct tlsk_tx *tx = &ctx->tx;
+
+	if (!tx->cipher)
+		return;
+	lock_sock(sk);
+	write_lock_bh(&sk->sk_callback_lock);
+	sk->sk_write_space = tx->saved_write_space;
+	write_unlock_bh(&sk->sk_callback_lock);
+	release_sock(sk);
+	cancel_work_sync(&tx->push_work);
+}
+
+/*
+ * On close: sends what the application left (an open record, a half-sent
+ * one), waiting as SO_SNDTIMEO allows, then frees TX state and keys.
+ */
+void tlsk_tx_release(struct sock *sk, struct tlsk_context *ctx)
+{
+	struct tlsk_tx *tx = &ctx->tx;
+
+	if (!tx->cipher)
+		return;
+	mutex_lock(&tx->lock);
+	lock_sock(sk);
+	if (!tx->open || !close_record(sk, tx))
+		push_pending(sk, tx, MSG_NOSIGNAL);
+	tlsk_cipher_free(tx->cipher);
+	tx->cipher = NULL;
+	tlsk_buf_free(&tx->rec);
+	tlsk_stats_add(sock_net(sk), TLSK_STAT_CURR_TX_SW, -1);
+	release_sock(sk);
+	mutex_unlock(&tx->lock);
+	mutex_destroy(&tx->lock);
+}

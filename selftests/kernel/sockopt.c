@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * SOL_TLS socket options and sendmsg argument checks on "tlsk", each with
+ * the exact errno in-tree kTLS gives.
+ */
+#include <sys/syscall.h>
+
+#include "kselftest_harness.h"
+#include "util.h"
+
+#define V12 TLS_1_2_VERSION
+#define V13 TLS_1_3_VERSION
+#define GCM128 TLS_CIPHER_AES_GCM_128
+
+FIXTURE(opt)
+{
+	int c;
+	int s;
+};
+
+FIXTURE_SETUP(opt)
+{
+	ASSERT_EQ(tcp_pair(AF_INET, &self->c, &self->s), 0);
+	ASSERT_EQ(attach_ulp(self->c, TLSK_ULP_NAME), 0);
+}
+
+FIXTURE_TEARDOWN(opt)
+{
+	close(self->c);
+	close(self->s);
+}
+
+static int setopt(int fd, int name, const void *val, socklen_t len)
+{
+	return setsockopt(fd, SOL_TLS, name, val, len) ? errno : 0;
+}
+
+TEST_F(opt, crypto_info_validation)
+{
+	union crypto_info ci;
+	size_t len = crypto_info_init(&ci, V12, GCM128, 1);
+
+	EXPECT_EQ(setopt(self->c, TLS_TX, NULL, len), EINVAL);
+	EXPECT_EQ(setopt(self->c, TLS_TX, &ci, sizeof(ci.info) - 1), EINVAL);
+	EXPECT_EQ(setopt(self->c, TLS_TX, &ci, sizeof(ci.info)), EINVAL);
+	EXPECT_EQ(setopt(self->c, TLS_TX, &ci, len - 1), EINVAL);
+	EXPECT_EQ(setopt(self->c, TLS_TX, &ci, len + 1), EINVAL);
+	ci.info.version = 0x0302;	/* TLS 1.1 */
+	EXPECT_EQ(setopt(self->c, TLS_TX, &ci, len), EINVAL);
+	ci.info.version = V12;
+	ci.info.cipher_type = 50;
+	EXPECT_EQ(setopt(self->c, TLS_TX, &ci, len), EINVAL);
+	/* ARIA and SM4 are kTLS ciphers tlsk does not carry. */
+	ci.info.cipher_type = 55;
+	EXPECT_EQ(setopt(self->c, TLS_TX, &ci, len), EINVAL);
+	ci.info.cipher_type = GCM128;
+	EXPECT_EQ(setopt(self->c, TLS_TX, &ci, len), 0);
+}
+
+TEST_F(opt, crypto_info_bad_pointer_efault)
+{
+	union crypto_info ci;
+	size_t len = crypto_info_init(&ci, V12, GCM128, 1);
+
+	EXPECT_EQ(setopt(self->c, TLS_TX, (void *)8, len), EFAULT);
+	EXPECT_EQ(setopt(self->c, TLS_TX, &ci, len), 0);
+}
+
+TEST_F(opt, second_key_ebusy)
+{
+	EXPECT_EQ(set_keys(self->c, TLS_TX, V13, GCM128, 1), 0);
+	EXPECT_EQ(set_keys(self->c, TLS_TX, V13, GCM128, 3), -1);
+	EXPECT_EQ(errno, EBUSY);
+	EXPECT_EQ(set_keys(self->c, TLS_RX, V13, GCM128, 2), 0);
+	EXPECT_EQ(set_keys(self->c, TLS_RX, V13, GCM128, 4), -1);
+	EXPECT_EQ(errno, EBUSY);
+}
+
+TEST_F(opt, directions_must_match)
+{
+	EXPECT_EQ(set_keys(self->c, TLS_TX, V12, GCM128, 1), 0);
+	EXPECT_EQ(set_keys(self->c, TLS_RX, V13, GCM128, 2), -1);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_EQ(set_keys(self->c, TLS_RX, V12, TLS_CIPHER_AES_GCM_256, 2),
+		  -1);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_EQ(set_keys(self->c, TLS_RX, V12, GCM128, 2), 0);
+}
+
+TEST_F(opt, unknown_option_enoprotoopt)
+{
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	EXPECT_EQ(setopt(self->c, 99, &v, sizeof(v)), ENOPROTOOPT);
+	EXPECT_EQ(getsockopt(self->c, SOL_TLS, 99, &v, &len), -1);
+	EXPECT_EQ(errno, ENOPROTOOPT);
+}
+
+/* Without the ULP, SOL_TLS is unknown to TCP. */
+TEST_F(opt, without_ulp_enoprotoopt)
+{
+	EXPECT_EQ(set_keys(self->s, TLS_TX, V12, GCM128, 1), -1);
+	EXPECT_EQ(errno, ENOPROTOOPT);
+}
+
+TEST_F(opt, getsockopt_crypto_info)
+{
+	union crypto_info want, got;
+	socklen_t len = sizeof(got.info) - 1;
+	size_t size = crypto_info_init(&want, V12, TLS_CIPHER_AES_GCM_256, 1);
+
+	EXPECT_EQ(getsockopt(self->c, SOL_TLS, TLS_TX, &got, &len), -1);
+	EXPECT_EQ(errno, EINVAL);
+	len = size;
+	EXPECT_EQ(getsockopt(self->c, SOL_TLS, TLS_TX, &got, &len), -1);
+	EXPECT_EQ(errno, EBUSY);
+	ASSERT_EQ(setsockopt(self->c, SOL_TLS, TLS_TX, &want, size), 0);
+
+	/* The header alone. */
+	memset(&got, 0, sizeof(got));
+	len = sizeof(got.info);
+	ASSERT_EQ(getsockopt(self->c, SOL_TLS, TLS_TX, &got, &len), 0);
+	EXPECT_EQ(got.info.version, V12);
+	EXPECT_EQ(got.info.cipher_type, TLS_CIPHER_AES_GCM_256);
+	/* Any other size than the cipher's own. */
+	len = size - 1;
+	EXPECT_EQ(getsockopt(self->c, SOL_TLS, TLS_TX, &got, &len), -1);
+	EXPECT_EQ(errno, EINVAL);
+	/* The whole struct, key included, as kTLS returns it. */
+	len = size;
+	ASSERT_EQ(getsockopt(self->c, SOL_TLS, TLS_TX, &got, &len), 0);
+	EXPECT_EQ(memcmp(&got, &want, size), 0);
+	/* RX has no keys yet. */
+	EXPECT_EQ(getsockopt(self->c, SOL_TLS, TLS_RX, &got, &len), -1);
+	EXPECT_EQ(errno, EBUSY);
+}
+
+TEST_F(opt, tx_zerocopy_ro)
+{
+	unsigned int v = 1;
+	uint64_t big = 1;
+	socklen_t len = sizeof(v);
+
+	EXPECT_EQ(setopt(self->c, TLS_TX_ZEROCOPY_RO, &v, sizeof(v)), 0);
+	v = 0;
+	ASSERT_EQ(getsockopt(self->c, SOL_TLS, TLS_TX_ZEROCOPY_RO, &v, &len),
+		  0);
+	EXPECT_EQ(v, 1);
+	v = 2;
+	EXPECT_EQ(setopt(self->c, TLS_TX_ZEROCOPY_RO, &v, sizeof(v)), EINVAL);
+	EXPECT_EQ(setopt(self->c, TLS_TX_ZEROCOPY_RO, &big, sizeof(big)),
+		  EINVAL);
+	EXPECT_EQ(setopt(self->c, TLS_TX_ZEROCOPY_RO, NULL, sizeof(v)),
+		  EINVAL);
+	len = sizeof(big);
+	EXPECT_EQ(getsockopt(self->c, SOL_TLS, TLS_TX_ZEROCOPY_RO, &big,
+			     &len), -1);
+	EXPECT_EQ(errno, EINVAL);
+	/* Still accepted once TX has keys; sending works either way. */
+	ASSERT_EQ(set_keys(self->c, TLS_TX, V12, GCM128, 1), 0);
+	v = 0;
+	EXPECT_EQ(setopt(self->c, TLS_TX_ZEROCOPY_RO, &v, sizeof(v)), 0);
+}
+
+TEST_F(opt, rx_expect_no_pad)
+{
+	uint32_t v = 1;
+	uint64_t wide = 1;
+	struct { uint32_t v, junk; } dirty = { 1, 1 };
+	int out = -1;
+	socklen_t len = sizeof(out);
+
+	/* No keys: no version yet. */
+	EXPECT_EQ(setopt(self->c, TLS_RX_EXPECT_NO_PAD, &v, sizeof(v)),
+		  EINVAL);
+	EXPECT_EQ(getsockopt(self->c, SOL_TLS, TLS_RX_EXPECT_NO_PAD, &out,
+			     &len), -1);
+	EXPECT_EQ(errno, EINVAL);
+	/* TLS 1.3 TX keys only: RX is what it is about. */
+	ASSERT_EQ(set_keys(self->c, TLS_TX, V13, GCM128, 1), 0);
+	EXPECT_EQ(setopt(self->c, TLS_RX_EXPECT_NO_PAD, &v, sizeof(v)),
+		  EINVAL);
+	ASSERT_EQ(set_keys(self->c, TLS_RX, V13, GCM128, 2), 0);
+	EXPECT_EQ(setopt(self->c, TLS_RX_EXPECT_NO_PAD, &v, sizeof(v) - 1),
+		  EINVAL);
+	v = 2;
+	EXPECT_EQ(setopt(self->c, TLS_RX_EXPECT_NO_PAD, &v, sizeof(v)),
+		  EINVAL);
+	EXPECT_EQ(setopt(self->c, TLS_RX_EXPECT_NO_PAD, &dirty,
+			 sizeof(dirty)), EINVAL);
+	EXPECT_EQ(setopt(self->c, TLS_RX_EXPECT_NO_PAD, &wide, sizeof(wide)),
+		  0);
+	len = sizeof(out);
+	ASSERT_EQ(getsockopt(self->c, SOL_TLS, TLS_RX_EXPECT_NO_PAD, &out,
+			     &len), 0);
+	EXPECT_EQ(out, 1);
+	EXPECT_EQ(len, sizeof(out));
+	len = 2;
+	EXPECT_EQ(getsockopt(self->c, SOL_TLS, TLS_RX_EXPECT_NO_PAD, &out,
+			     &len), -1);
+	EXPECT_EQ(errno, EINVAL);
+}
+
+TEST_F(opt, rx_expect_no_pad_tls12_einval)
+{
+	uint32_t v = 1;
+
+	ASSERT_EQ(set_keys(self->c, TLS_RX, V12, GCM128, 2), 0);
+	EXPECT_EQ(setopt(self->c, TLS_RX_EXPECT_NO_PAD, &v, sizeof(v)),
+		  EINVAL);
+}
+
+TEST_F(opt, other_levels_reach_tcp)
+{
+	int one = 1, v = 0;
+	socklen_t len = sizeof(v);
+
+	ASSERT_EQ(set_keys(self->c, TLS_TX, V12, GCM128, 1), 0);
+	EXPECT_EQ(setsockopt(self->c, IPPROTO_TCP, TCP_NODELAY, &one,
+			     sizeof(one)), 0);
+	EXPECT_EQ(getsockopt(self->c, IPPROTO_TCP, TCP_NODELAY, &v, &len), 0);
+	EXPECT_EQ(v, 1);
+}
+
+TEST_F(opt, sendmsg_flags)
+{
+	ASSERT_EQ(set_keys(self->c, TLS_TX, V12, GCM128, 1), 0);
+	EXPECT_EQ(send(self->c, "x", 1, MSG_OOB), -1);
+	EXPECT_EQ(errno, EOPNOTSUPP);
+	EXPECT_EQ(send(self->c, "x", 1, MSG_CONFIRM), -1);
+	EXPECT_EQ(errno, EOPNOTSUPP);
+}
+
+/* A control message that is not TLS_SET_RECORD_TYPE is refused. */
+TEST_F(opt, sendmsg_foreign_cmsg_einval)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = {};
+	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	ASSERT_EQ(set_keys(self->c, TLS_TX, V12, GCM128, 1), 0);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	EXPECT_EQ(sendmsg(self->c, &msg, 0), -1);
+	EXPECT_EQ(errno, EINVAL);
+	/* SOL_TLS, but an unknown type. */
+	cmsg->cmsg_level = SOL_TLS;
+	cmsg->cmsg_type = TLS_GET_RECORD_TYPE;
+	EXPECT_EQ(sendmsg(self->c, &msg, 0), -1);
+	EXPECT_EQ(errno, EINVAL);
+}
+
+/* Like kTLS, a TLS socket cannot be disconnected and reused. */
+TEST_F(opt, disconnect_eopnotsupp)
+{
+	struct sockaddr sa = { .sa_family = AF_UNSPEC };
+
+	EXPECT_EQ(connect(self->c, &sa, sizeof(sa)), -1);
+	EXPECT_EQ(errno, EOPNOTSUPP);
+}
+
+/* The same checks over IPv6 keep the module's IPv6 table honest. */
+TEST(ipv6_round_trip)
+{
+	char buf[32];
+	int c = -1, s = -1;
+
+	ASSERT_EQ(tls_pair(AF_INET6, TLSK_ULP_NAME, TLSK_ULP_NAME, V13, GCM128,
+			   &c, &s), 0);
+	ASSERT_EQ(send(c, "over ipv6", 9, 0), 9);
+	ASSERT_EQ(recv(s, buf, sizeof(buf), 0), 9);
+	EXPECT_EQ(memcmp(buf, "over ipv6", 9), 0);
+	ASSERT_EQ(send(s, "back", 4, 0), 4);
+	ASSERT_EQ(recv(c, buf, sizeof(buf), 0), 4);
+	close(c);
+	close(s);
+}
+
+TEST_HARNESS_MAIN
