@@ -15,6 +15,9 @@ CASES=()
 case_add() {
 	local name=$1
 	shift
+	if [ -n "${ONLY:-}" ] && ! grep -qE -- "$ONLY" <<<"$name"; then
+		return 0
+	fi
 	CASES+=("$name|$*")
 }
 
