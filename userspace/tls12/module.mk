@@ -7,10 +7,11 @@
 # Tests may link libssl as an independent implementation to check against.
 
 LIBTLSK_SRCS += lib/tls12_suites.c lib/tls12_keys.c lib/rsa_kx.c \
-	lib/tls12_msgs.c lib/sesscache.c
+	lib/tls12_msgs.c lib/sesscache.c lib/tls12_tables.c
 
 TLS12_TESTS := tls12-suites-test tls12-keys-test tls12-rsa-kx-test \
-	tls12-msgs-test tls12-msgs-interop-test tls12-sesscache-test
+	tls12-msgs-test tls12-msgs-interop-test tls12-sesscache-test \
+	tls12-tables-test
 HOST_TESTS += $(TLS12_TESTS)
 
 $(eval $(call program,tls12-suites-test,tls12/tests/suites_test.c,-lssl))
@@ -22,6 +23,7 @@ $(eval $(call program,tls12-msgs-test,tls12/tests/msgs_test.c))
 $(eval $(call program,tls12-msgs-interop-test,\
 	tls12/tests/msgs_interop_test.c tls12/tests/ssl12.c,-lssl))
 $(eval $(call program,tls12-sesscache-test,tls12/tests/sesscache_test.c))
+$(eval $(call program,tls12-tables-test,tls12/tests/tables_test.c))
 
 # libFuzzer harness over the TLS 1.2 parsers (make fuzz), and its smoke
 # run in make check (fuzz/module.mk has the rules).
