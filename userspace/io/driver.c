@@ -120,16 +120,13 @@ int tlsk_drive_handshake(struct tlsk_engine *e, int fd, int timeout_ms)
 	}
 }
 
-int tlsk_drive(struct tlsk_engine *e, int fd, int timeout_ms,
-	       unsigned int handoff_flags, struct tlsk_conn **connp)
+int tlsk_engine_handoff(const struct tlsk_engine *e, int fd,
+			unsigned int handoff_flags, struct tlsk_conn **connp)
 {
 	struct tlsk_traffic_keys tx, rx;
 	int err;
 
 	*connp = NULL;
-	err = tlsk_drive_handshake(e, fd, timeout_ms);
-	if (err)
-		return err;
 	memset(&tx, 0, sizeof(tx));
 	memset(&rx, 0, sizeof(rx));
 	err = tlsk_engine_export_keys(e, TLSK_DIR_TX, &tx);
@@ -140,4 +137,13 @@ int tlsk_drive(struct tlsk_engine *e, int fd, int timeout_ms,
 	tlsk_keys_scrub(&tx);
 	tlsk_keys_scrub(&rx);
 	return err;
+}
+
+int tlsk_drive(struct tlsk_engine *e, int fd, int timeout_ms,
+	       unsigned int handoff_flags, struct tlsk_conn **connp)
+{
+	int err = tlsk_drive_handshake(e, fd, timeout_ms);
+
+	*connp = NULL;
+	return err ? err : tlsk_engine_handoff(e, fd, handoff_flags, connp);
 }

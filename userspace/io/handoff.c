@@ -98,18 +98,28 @@ static int install_keys(int fd, int optname,
  * untouched, so a kernel that refuses the cipher can fall back to the
  * userspace record layer. Once TX is kernel-owned, RX must be as well.
  */
-static int handoff_kernel(struct tlsk_conn *c, unsigned int flags)
+int tlsk_kernel_install(int fd, const struct tlsk_traffic_keys *tx,
+			const struct tlsk_traffic_keys *rx, unsigned int flags)
 {
-	int ulp = attach_ulp(c->fd, flags), err;
+	int ulp = attach_ulp(fd, flags), err;
 
 	if (ulp < 0)
 		return ulp;
-	err = install_keys(c->fd, TLS_TX, &c->tx_keys);
+	err = install_keys(fd, TLS_TX, tx);
 	if (err)
 		return (flags & TLSK_HANDOFF_NO_USER) ? err : -ENOPROTOOPT;
-	err = install_keys(c->fd, TLS_RX, &c->rx_keys);
+	err = install_keys(fd, TLS_RX, rx);
 	if (err)	/* not -ENOPROTOOPT: TX is the kernel's now */
 		return err == -ENOPROTOOPT ? -EPROTO : err;
+	return ulp;
+}
+
+static int handoff_kernel(struct tlsk_conn *c, unsigned int flags)
+{
+	int ulp = tlsk_kernel_install(c->fd, &c->tx_keys, &c->rx_keys, flags);
+
+	if (ulp < 0)
+		return ulp;
 	c->ulp = (enum tlsk_ulp)ulp;
 	return 0;
 }

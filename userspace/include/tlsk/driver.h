@@ -25,6 +25,13 @@
 int tlsk_drive_handshake(struct tlsk_engine *e, int fd, int timeout_ms);
 
 /*
+ * After ESTABLISHED: export both directions' keys from e and
+ * tlsk_conn_handoff(fd, ..., handoff_flags); the key copies are scrubbed.
+ */
+int tlsk_engine_handoff(const struct tlsk_engine *e, int fd,
+			unsigned int handoff_flags, struct tlsk_conn **connp);
+
+/*
  * tlsk_drive_handshake(), then export both directions' keys and
  * tlsk_conn_handoff(fd, ..., handoff_flags). On success the connection
  * owns fd; every key copy has been scrubbed.

@@ -62,6 +62,18 @@ int tlsk_crypto_info_build(const struct tlsk_traffic_keys *keys,
 struct tlsk_conn;
 
 /*
+ * The kernel half of the hand-off alone, for callers that give the fd
+ * away afterwards (tlskd returns it to the service): attach "tlsk", else
+ * "tls" (as flags allow), then TLS_TX and TLS_RX. Returns the enum
+ * tlsk_ulp used, -ENOPROTOOPT when no kernel record layer took the keys
+ * (the socket is still plain TCP; with TLSK_HANDOFF_NO_USER a refused
+ * TLS_TX returns the kernel's errno instead), or the error of TLS_RX once
+ * TX is installed (the socket is unusable then).
+ */
+int tlsk_kernel_install(int fd, const struct tlsk_traffic_keys *tx,
+			const struct tlsk_traffic_keys *rx, unsigned int flags);
+
+/*
  * Installs tx and rx on the connected TCP socket fd and returns a
  * connection that owns fd. Returns 0, or a negative errno with fd still
  * the caller's: -EINVAL (keys), -ENOPROTOOPT (no record layer allowed by
