@@ -10,7 +10,9 @@
  *    ours: a libssl client and server complete a TLS 1.2 handshake in
  *    memory (ssl12.c); from its master secret and randoms we derive the
  *    key block, open its Finished and application-data records with our
- *    keys and libtlsk's record layer, and recompute both verify_data.
+ *    keys and libtlsk's record layer, and recompute both verify_data;
+ *    with seq 1 the same keys open its data and become the kernel's
+ *    crypto_info (salt = implicit IV, explicit nonce = rec_seq = 1).
  */
 #include "tls12_keys.h"
 
@@ -22,6 +24,7 @@
 #include "../../lib/tests/hex.h"
 #include "../../tests/tap.h"
 #include "ssl12.h"
+#include "tlsk/handoff.h"
 #include "tlsk/record.h"
 
 static void prf_ietf_vectors(void)
@@ -121,6 +124,34 @@ static void check_side(const struct ssl12 *p, const struct tls12_suite *s,
 				    fin, sizeof(fin)));
 }
 
+/* The kernel's view of the same keys (RFC 5288 3, RFC 7905 2): GCM salt
+ * = the implicit IV, first explicit nonce = rec_seq = 1; ChaCha20 iv =
+ * the 12-byte IV. */
+static void check_crypto_info(const struct tlsk_traffic_keys *k)
+{
+	static const uint8_t one[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
+	union tlsk_crypto_info ci;
+	int len = tlsk_crypto_info_build(k, &ci);
+
+	CHECK(len > 0 && ci.info.version == TLS_1_2_VERSION);
+	if (k->aead == TLSK_AEAD_AES_128_GCM) {
+		CHECK(!memcmp(ci.aes_gcm_128.salt, k->iv, 4));
+		CHECK(!memcmp(ci.aes_gcm_128.iv, one, 8));
+		CHECK(!memcmp(ci.aes_gcm_128.rec_seq, one, 8));
+		CHECK(!memcmp(ci.aes_gcm_128.key, k->key, 16));
+	} else if (k->aead == TLSK_AEAD_AES_256_GCM) {
+		CHECK(!memcmp(ci.aes_gcm_256.salt, k->iv, 4));
+		CHECK(!memcmp(ci.aes_gcm_256.iv, one, 8));
+		CHECK(!memcmp(ci.aes_gcm_256.rec_seq, one, 8));
+		CHECK(!memcmp(ci.aes_gcm_256.key, k->key, 32));
+	} else {
+		CHECK(!memcmp(ci.chacha20_poly1305.iv, k->iv, 12));
+		CHECK(!memcmp(ci.chacha20_poly1305.rec_seq, one, 8));
+		CHECK(!memcmp(ci.chacha20_poly1305.key, k->key, 32));
+	}
+	OPENSSL_cleanse(&ci, sizeof(ci));
+}
+
 /* What the hand-off installs: the same keys with seq 1 open the data
  * record straight away (keys.h: Finished used 0). */
 static void check_handoff_seq(const struct tlsk_traffic_keys *k,
@@ -134,6 +165,7 @@ static void check_handoff_seq(const struct tlsk_traffic_keys *k,
 	CHECK(r && !open_record(r, w, 1, TLSK_CT_APPLICATION_DATA, data,
 				NULL));
 	tlsk_record_free(r);
+	check_crypto_info(&handoff);
 	tlsk_keys_scrub(&handoff);
 }
 
