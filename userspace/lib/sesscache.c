@@ -29,8 +29,12 @@ struct slot {
 	uint8_t data[];			/* key, then value */
 };
 
+struct bucket {
+	struct slot *head;
+};
+
 struct map {
-	struct slot **buckets;
+	struct bucket *buckets;
 	size_t nbuckets;		/* a power of two */
 	struct slot *newest, *oldest;
 	size_t count, max;
@@ -75,7 +79,8 @@ static int map_init(struct map *m, size_t max, uint32_t lifetime_s,
 		    const struct sesscache_clock *clock)
 {
 	memset(m, 0, sizeof(*m));
-	if (!max || max > SIZE_MAX / 4)
+	/* nbuckets < max(16, 2 * max): its array size cannot overflow */
+	if (!max || max > SIZE_MAX / (2 * sizeof(struct bucket)))
 		return -EINVAL;
 	m->nbuckets = 16;
 	while (m->nbuckets < max)
@@ -95,7 +100,7 @@ static int map_init(struct map *m, size_t max, uint32_t lifetime_s,
 
 static struct slot **find(struct map *m, const uint8_t *key, size_t len)
 {
-	struct slot **pp = &m->buckets[bucket_of(m, key, len)];
+	struct slot **pp = &m->buckets[bucket_of(m, key, len)].head;
 
 	for (; *pp; pp = &(*pp)->chain)
 		if ((*pp)->key_len == len && !memcmp((*pp)->data, key, len))

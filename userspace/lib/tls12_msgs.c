@@ -321,7 +321,7 @@ bool tls12_downgrade_detected(const uint8_t server_random[32],
 
 	if (version >= client_max ||
 	    memcmp(server_random + 24, downgrade_prefix,
-		   sizeof(downgrade_prefix)))
+		   sizeof(downgrade_prefix)) != 0)
 		return false;
 	/* a TLS 1.3 client rejects both values; a TLS 1.2 client, which
 	 * got TLS 1.1 or below, rejects the second (RFC 8446 4.1.3) */

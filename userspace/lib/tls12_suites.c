@@ -13,15 +13,15 @@
 #define AES128_GCM(id_, name_, iana_, kx_, auth_)			\
 	{ id_, name_, iana_, kx_, auth_, EVP_sha256, 32,		\
 	  TLSK_AEAD_AES_128_GCM, 16, GCM_SALT_LEN, GCM_EXPLICIT_LEN,	\
-	  kx_ == TLS12_KX_RSA }
+	  (kx_) == TLS12_KX_RSA }
 #define AES256_GCM(id_, name_, iana_, kx_, auth_)			\
 	{ id_, name_, iana_, kx_, auth_, EVP_sha384, 48,		\
 	  TLSK_AEAD_AES_256_GCM, 32, GCM_SALT_LEN, GCM_EXPLICIT_LEN,	\
-	  kx_ == TLS12_KX_RSA }
+	  (kx_) == TLS12_KX_RSA }
 #define CHACHA(id_, name_, iana_, kx_, auth_)				\
 	{ id_, name_, iana_, kx_, auth_, EVP_sha256, 32,		\
 	  TLSK_AEAD_CHACHA20_POLY1305, 32, CHACHA_IV_LEN, 0,		\
-	  kx_ == TLS12_KX_RSA }
+	  (kx_) == TLS12_KX_RSA }
 
 /*
  * Default server preference: forward-secret suites first, ECDSA before

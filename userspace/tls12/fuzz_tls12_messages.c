@@ -16,7 +16,7 @@
 /* the writer's output must be the parsed input */
 static void same_bytes(const struct buf *b, const uint8_t *p, size_t len)
 {
-	if (b->bad || b->len != len || (len && memcmp(b->p, p, len)))
+	if (b->bad || b->len != len || (len && memcmp(b->p, p, len) != 0))
 		abort();
 }
 

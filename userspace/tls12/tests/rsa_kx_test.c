@@ -82,7 +82,8 @@ static int looks_random(const uint8_t *enc, size_t len, const uint8_t *m)
 	    rsa_kx_server_premaster(rsa_key, 0x0303, enc, len, b))
 		return 0;
 	return a[0] == 3 && a[1] == 3 && b[0] == 3 && b[1] == 3 &&
-	       memcmp(a, b, PMS_LEN) && (!m || memcmp(a, m, PMS_LEN));
+	       memcmp(a, b, PMS_LEN) != 0 &&
+	       (!m || memcmp(a, m, PMS_LEN) != 0);
 }
 
 static void handmade_good_encoding_is_accepted(void)
