@@ -272,6 +272,9 @@ int sesscache_insert(struct sesscache *c, const struct sesscache_entry *e)
 		return -EINVAL;
 	copy = *e;
 	copy.created_ms = map_now(&c->map);
+	/* whoever reads an entry may treat the names as strings */
+	copy.peer[sizeof(copy.peer) - 1] = '\0';
+	copy.server_name[sizeof(copy.server_name) - 1] = '\0';
 	err = map_put(&c->map, e->id, e->id_len, &copy, sizeof(copy));
 	sesscache_entry_scrub(&copy);
 	return err;

@@ -134,6 +134,12 @@ static void insert_lookup_remove(void)
 	CHECK(sesscache_remove(c, e.id, e.id_len) == -ENOENT);
 	CHECK(sesscache_lookup(c, e.id, e.id_len, &out) == -ENOENT);
 	CHECK(sesscache_count(c) == 0);
+	/* unterminated names come back terminated */
+	memset(e.peer, 'p', sizeof(e.peer));
+	CHECK(!sesscache_insert(c, &e));
+	CHECK(!sesscache_lookup(c, e.id, e.id_len, &out));
+	CHECK(strlen(out.peer) == sizeof(out.peer) - 1);
+	CHECK(!sesscache_remove(c, e.id, e.id_len));
 	e.id_len = 0;
 	CHECK(sesscache_insert(c, &e) == -EINVAL);
 	e.id_len = 33;
