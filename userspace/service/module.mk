@@ -21,3 +21,6 @@ $(BUILD)/bin/service-examples-test: service/tests/examples_test.sh \
 		tlskd-test-lib.sh)
 	@mkdir -p $(@D)
 	cp $< $@
+
+HOST_TESTS += service-client-test
+$(eval $(call program,service-client-test,service/tests/client_test.c))
