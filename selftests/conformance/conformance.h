@@ -10,7 +10,7 @@
  *                           3-argument form is generation 0, which is what
  *                           the original 3-argument function produced
  *   __test_passed()         upstream harness helper missing from 6.1's
- *   TEST_HARNESS_MAIN       adds test selection (-r GLOB) and listing (-l),
+ *   TEST_HARNESS_MAIN       adds test selection (-r/-x GLOB), listing (-l),
  *                           which 6.1's harness lacks: it ignores argv; and
  *                           takes the running test down with the harness
  */
@@ -44,7 +44,7 @@ static inline bool __test_passed(struct __test_metadata *metadata)
 #endif
 
 /*
- * Selection: the 6.1 harness runs every test and has no filter. With -r,
+ * Selection: the 6.1 harness runs every test and has no filter. With -r/-x,
  * every test is still reported (so numbering and the plan stay those of a
  * full run) but a trampoline in front of every test function skips the
  * unselected ones without running their setup.
@@ -64,8 +64,35 @@ struct conformance_test {
 
 static struct conformance_test *conformance_tests;
 static size_t conformance_ntests;
-static char **conformance_globs;
-static size_t conformance_nglobs;
+struct conformance_globs {
+	char **glob;
+	size_t n;
+};
+
+static struct conformance_globs conformance_run;	/* -r */
+static struct conformance_globs conformance_skip;	/* -x */
+
+static int conformance_glob_add(struct conformance_globs *g, char *glob)
+{
+	char **more = realloc(g->glob, (g->n + 1) * sizeof(*g->glob));
+
+	if (!more)
+		return -1;
+	g->glob = more;
+	g->glob[g->n++] = glob;
+	return 0;
+}
+
+static bool conformance_glob_match(const struct conformance_globs *g,
+				   const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		if (fnmatch(g->glob[i], name, 0) == 0)
+			return true;
+	return false;
+}
 
 static void conformance_name(char *buf, size_t size,
 			     const struct __fixture_metadata *f,
@@ -78,14 +105,9 @@ static void conformance_name(char *buf, size_t size,
 
 static bool conformance_selected(const char *name)
 {
-	size_t i;
-
-	if (!conformance_nglobs)
-		return true;
-	for (i = 0; i < conformance_nglobs; i++)
-		if (fnmatch(conformance_globs[i], name, 0) == 0)
-			return true;
-	return false;
+	if (conformance_run.n && !conformance_glob_match(&conformance_run, name))
+		return false;
+	return !conformance_glob_match(&conformance_skip, name);
 }
 
 static void conformance_trampoline(struct __test_metadata *_metadata,
@@ -151,8 +173,8 @@ static int conformance_install(void)
 	size_t n = 0;
 
 	conformance_walk(conformance_count);
-	if (conformance_nglobs && !conformance_nmatched) {
-		fprintf(stderr, "conformance: no test matches the -r patterns (see -l)\n");
+	if ((conformance_run.n || conformance_skip.n) && !conformance_nmatched) {
+		fprintf(stderr, "conformance: -r/-x leave no test to run (see -l)\n");
 		return -1;
 	}
 	for (f = __fixture_list; f; f = f->next)
@@ -182,26 +204,25 @@ static int conformance_main(int argc, char **argv)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "hlr:")) != -1) {
+	while ((opt = getopt(argc, argv, "hlr:x:")) != -1) {
 		switch (opt) {
 		case 'l':
 			conformance_walk(conformance_print);
 			return 0;
 		case 'r':
-			conformance_globs = realloc(conformance_globs,
-						    (conformance_nglobs + 1) *
-						    sizeof(*conformance_globs));
-			if (!conformance_globs)
+		case 'x':
+			if (conformance_glob_add(opt == 'r' ? &conformance_run :
+						 &conformance_skip, optarg))
 				return 1;
-			conformance_globs[conformance_nglobs++] = optarg;
 			break;
 		case 'h':
 		default:
 			fprintf(stderr,
-				"usage: %s [-l] [-r fixture.variant.test-glob]...\n"
+				"usage: %s [-l] [-r GLOB]... [-x GLOB]...\n"
 				"  kTLS selftest against ULP \"%s\"\n"
-				"  -l       list the tests\n"
-				"  -r GLOB  run only matching tests (fnmatch), others SKIP\n",
+				"  -l       list the tests (fixture.variant.test)\n"
+				"  -r GLOB  run only matching tests (fnmatch), others SKIP\n"
+				"  -x GLOB  do not run matching tests, SKIP them\n",
 				argv[0], CONFORMANCE_ULP);
 			return opt == 'h' ? 0 : 1;
 		}
