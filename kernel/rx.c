@@ -17,10 +17,12 @@
  * non-peeking reads consume them at once; MSG_PEEK may hold opened records
  * there, up to sk_rcvbuf bytes.
  *
- * A malformed header (EMSGSIZE, EINVAL, EBADMSG), a record that fails
- * authentication (EBADMSG) or bad TLS 1.3 padding (EBADMSG) stops the
- * stream for good: rx.err is sticky, nothing after the bad record is ever
- * delivered, and sk_err is set so poll reports EPOLLERR.
+ * Bad input stops the stream for good, and nothing after the bad record is
+ * ever delivered; the errnos and their stickiness are kTLS's: a record that
+ * fails authentication or has no TLS 1.3 content type answers EBADMSG on
+ * every later read (rx.err); a header no record can have (EMSGSIZE, EINVAL,
+ * EBADMSG) is reported once through sk_err, after which reads find nothing
+ * (rx.halted). Either way sk_err is set, so poll reports EPOLLERR.
  */
 #include <net/sock.h>
 #include <net/tcp.h>
@@ -45,12 +47,29 @@ static struct tlsk_rx_msg *rx_msg(struct sk_buff *skb)
 	return (struct tlsk_rx_msg *)skb->cb;
 }
 
+/*
+ * A record failed to open: like kTLS, every later read answers the same
+ * errno.
+ */
 static void rx_abort(struct sock *sk, struct tlsk_rx *rx, int err,
 		     enum tlsk_stat stat)
 {
 	rx->err = err;
 	WRITE_ONCE(rx->ready, false);
 	tlsk_stats_add(sock_net(sk), stat, 1);
+	tlsk_abort(sk, err);
+}
+
+/*
+ * A header no record can have: like kTLS, the error is reported once
+ * (through sk_err), and the stream stops there for good; later reads find
+ * nothing more (EAGAIN, or the end of the stream).
+ */
+static void rx_halt(struct sock *sk, struct tlsk_rx *rx, int err)
+{
+	rx->halted = true;
+	WRITE_ONCE(rx->ready, false);
+	tlsk_stats_add(sock_net(sk), TLSK_STAT_RX_BAD_RECORD, 1);
 	tlsk_abort(sk, err);
 }
 
@@ -87,6 +106,8 @@ static bool rx_pull(struct sock *sk, struct tlsk_rx *rx)
 
 	if (rx->err)
 		return true;
+	if (rx->halted)
+		return false;
 	if (rx->rec_done < TLSK_HEADER_SIZE) {
 		desc.count = TLSK_HEADER_SIZE - rx->rec_done;
 		tcp_read_sock(sk, &desc, copy_actor);
@@ -97,8 +118,8 @@ static bool rx_pull(struct sock *sk, struct tlsk_rx *rx)
 		if (len > 0 && len > READ_ONCE(sk->sk_rcvbuf))
 			len = -EMSGSIZE;
 		if (len < 0) {
-			rx_abort(sk, rx, len, TLSK_STAT_RX_BAD_RECORD);
-			return true;
+			rx_halt(sk, rx, len);
+			return false;
 		}
 		rx->rec_len = len;
 	}
@@ -213,10 +234,12 @@ free_skb:
 }
 
 /*
- * Waits until a whole record is in rx->rec; returns 1, 0 at the end of the
- * stream, or -EAGAIN, a signal or a socket error.
+ * Waits until a whole record is in rx->rec (1), or, when queued_ok, until
+ * another reader left opened records on rx.list (2); 0 at the end of the
+ * stream; -EAGAIN, a signal or a socket error otherwise.
  */
-static int wait_record(struct sock *sk, struct tlsk_rx *rx, long *timeo)
+static int wait_record(struct sock *sk, struct tlsk_rx *rx, bool queued_ok,
+		       long *timeo)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 
@@ -226,6 +249,8 @@ static int wait_record(struct sock *sk, struct tlsk_rx *rx, long *timeo)
 		WRITE_ONCE(rx->ready, ready);
 		if (ready)
 			return rx->err ?: 1;
+		if (queued_ok && !skb_queue_empty(&rx->list))
+			return 2;
 		if (sk->sk_err)
 			return sock_error(sk);
 		if (sk->sk_shutdown & RCV_SHUTDOWN || sock_flag(sk, SOCK_DONE))
@@ -238,6 +263,8 @@ static int wait_record(struct sock *sk, struct tlsk_rx *rx, long *timeo)
 		add_wait_queue(sk_sleep(sk), &wait);
 		sk_set_bit(SOCKWQ_ASYNC_WAITDATA, sk);
 		sk_wait_event(sk, timeo, READ_ONCE(rx->ready) ||
+			      (queued_ok &&
+			       !skb_queue_empty_lockless(&rx->list)) ||
 			      READ_ONCE(sk->sk_err) ||
 			      READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN, &wait);
 		sk_clear_bit(SOCKWQ_ASYNC_WAITDATA, sk);
@@ -245,15 +272,23 @@ static int wait_record(struct sock *sk, struct tlsk_rx *rx, long *timeo)
 	}
 }
 
-/* Queues the next opened record; see wait_record() for the results. */
-static int fetch_record(struct sock *sk, struct tlsk_rx *rx, long *timeo)
+/*
+ * Makes sure rx.list holds a record to read past what the caller saw
+ * (for a peeking caller: a new one at the tail); see wait_record() for the
+ * results. The socket lock may be dropped meanwhile, and other readers may
+ * have run.
+ */
+static int fetch_record(struct sock *sk, struct tlsk_rx *rx, bool peek,
+			long *timeo)
 {
 	struct sk_buff *skb;
 	int err;
 
-	err = wait_record(sk, rx, timeo);
+	err = wait_record(sk, rx, !peek, timeo);
 	if (err <= 0)
 		return err;
+	if (err == 2)
+		return 1;
 	skb = open_record(sk, rx);
 	if (IS_ERR(skb))
 		return PTR_ERR(skb);
@@ -261,6 +296,16 @@ static int fetch_record(struct sock *sk, struct tlsk_rx *rx, long *timeo)
 	/* The next record may be in TCP already, whole: say so to poll. */
 	WRITE_ONCE(rx->ready, rx_pull(sk, rx));
 	return 1;
+}
+
+/*
+ * Leaving the socket with something to read: other readers (or pollers)
+ * waiting for it must hear of it, as no new data may come to wake them.
+ */
+static void wake_others(struct sock *sk, struct tlsk_rx *rx)
+{
+	if (READ_ONCE(rx->ready) || !skb_queue_empty(&rx->list))
+		rx->saved_data_ready(sk);
 }
 
 static void consume(struct tlsk_rx *rx, struct sk_buff *skb,
@@ -311,12 +356,14 @@ int tlsk_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 			/* Past the target, take only records already here. */
 			if (peek && rx->queued >= READ_ONCE(sk->sk_rcvbuf))
 				break;
-			err = fetch_record(sk, rx,
+			err = fetch_record(sk, rx, peek,
 					   copied >= target ? &none : &timeo);
 			if (err <= 0)
 				break;
 			err = 0;
-			skb = skb_peek_tail(&rx->list);
+			/* Others may have queued records while we waited. */
+			skb = peek ? skb_peek_tail(&rx->list) :
+				     skb_peek(&rx->list);
 		}
 		m = rx_msg(skb);
 		if (!control) {
@@ -348,6 +395,7 @@ int tlsk_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 		if (control != TLSK_RECORD_DATA)
 			break;
 	}
+	wake_others(sk, rx);
 	release_sock(sk);
 	return copied ? copied : err;
 }
@@ -369,7 +417,7 @@ ssize_t tlsk_splice_read(struct socket *sock, loff_t *ppos,
 	for (;;) {
 		skb = skb_peek(&rx->list);
 		if (!skb) {
-			err = fetch_record(sk, rx, &timeo);
+			err = fetch_record(sk, rx, false, &timeo);
 			if (err <= 0)
 				goto unlock;
 			continue;
@@ -390,6 +438,7 @@ ssize_t tlsk_splice_read(struct socket *sock, loff_t *ppos,
 	if (err > 0)
 		consume(rx, skb, err);
 unlock:
+	wake_others(sk, rx);
 	release_sock(sk);
 	return err;
 }

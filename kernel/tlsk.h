@@ -69,8 +69,13 @@ struct tlsk_rx {
 	 * held, read locklessly by poll and waiting readers.
 	 */
 	bool ready;
-	/* Sticky negative errno once a bad record was seen; socket lock. */
+	/*
+	 * Socket held. err: sticky negative errno once a record failed to
+	 * open. halted: a malformed header stopped the stream (its errno
+	 * went out once through sk_err).
+	 */
 	int err;
+	bool halted;
 	/* TLS_RX_EXPECT_NO_PAD; socket lock. */
 	bool no_pad;
 	/* Moves bytes that arrived while the socket was owned. */

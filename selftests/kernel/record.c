@@ -496,6 +496,58 @@ TEST_F(tls, getsockopt_tracks_sequence)
 		  (uint8_t)(((uint8_t *)&want)[len - 1] + 2));
 }
 
+/*
+ * Several readers and writers on one socket pair: a reader that leaves a
+ * whole record behind must wake the others, or they sleep forever once the
+ * writers are done.
+ */
+TEST_F_TIMEOUT(tls, many_readers_and_writers, 300)
+{
+	const unsigned int readers = 4, writers = 2;
+	const size_t per_writer = 512 * 1024;
+	const size_t per_reader = per_writer * writers / readers;
+	unsigned int i;
+	int status;
+
+	for (i = 0; i < readers + writers; i++) {
+		pid_t pid = fork();
+
+		ASSERT_GE(pid, 0);
+		if (pid)
+			continue;
+		if (i < readers) {
+			char rb[8001];
+			size_t left = per_reader;
+
+			while (left) {
+				ssize_t n = recv(self->s, rb, left < sizeof(rb) ?
+						 left : sizeof(rb), 0);
+
+				if (n <= 0)
+					_exit(1);
+				left -= n;
+			}
+		} else {
+			static char wb[10000];
+			size_t left = per_writer;
+
+			while (left) {
+				ssize_t n = send(self->c, wb, left < sizeof(wb) ?
+						 left : sizeof(wb), 0);
+
+				if (n <= 0)
+					_exit(2);
+				left -= n;
+			}
+		}
+		_exit(0);
+	}
+	for (i = 0; i < readers + writers; i++) {
+		ASSERT_GT(wait(&status), 0);
+		EXPECT_EQ(status, 0);
+	}
+}
+
 /* close() sends what MSG_MORE held back, then FIN. */
 TEST_F(tls, close_flushes_open_record)
 {

@@ -6,7 +6,7 @@
  * and ciphers. Whatever the damage, the reader must get a prefix of the
  * true plaintext (never a forged or shifted byte), then either the end of
  * the stream or one of the errnos kTLS uses (EBADMSG, EMSGSIZE, EINVAL),
- * and then that errno again. The VM runner checks dmesg afterwards.
+ * and then nothing more. The VM runner checks dmesg afterwards.
  *
  * The streams are written by tlsk itself (a TX socket into a plain reader),
  * so no userspace crypto is needed; cross.c shows tlsk's records are
@@ -238,11 +238,17 @@ static int feed(const struct stream *st, enum damage how, int *errno_seen)
 	case EBADMSG:
 	case EMSGSIZE:
 	case EINVAL:
-		if (how == INTACT)
+		if (how == INTACT) {
 			ret = __LINE__;
-		/* Sticky. */
-		else if (recv(e, got, 1, MSG_DONTWAIT) != -1 ||
-			 errno != *errno_seen)
+			break;
+		}
+		/*
+		 * Nothing more, ever: the errno again (a record that failed
+		 * to open), or the stream stopped at a bad header (EAGAIN,
+		 * or the end once the peer's FIN is in).
+		 */
+		n = recv(e, got, 1, MSG_DONTWAIT);
+		if (n > 0 || (n < 0 && errno != *errno_seen && errno != EAGAIN))
 			ret = __LINE__;
 		break;
 	default:
