@@ -31,17 +31,23 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../tlskd/conf.h"
 #include "http.h"
 #include "tlsk/service.h"
 
+#define IDLE_SWEEP_MS	1000
+#define DEFAULT_IDLE_MS	60000
+
 struct server {
 	int epfd, listen_fd, root_fd;
 	struct tlsk_params params;
 	const struct conf_profile *local;	/* -local: in-process engine */
 	bool verbose;
+	unsigned idle_ms;		/* close connections idle this long */
+	struct client *clients;		/* all of them, for the idle sweep */
 };
 
 enum conn_state { C_HANDSHAKE, C_REQUEST, C_RESPONSE };
@@ -59,7 +65,17 @@ struct client {
 	int body_fd;
 	off_t body_off, body_len;
 	bool keep_alive;
+	uint64_t last_ms;		/* last event, CLOCK_MONOTONIC */
+	struct client *prev, *next;
 };
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 /* ---- I/O through the kernel's records or the userspace layer ---- */
 
@@ -114,6 +130,12 @@ static ssize_t send_body(struct client *c)
 
 static void client_free(struct client *c)
 {
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->srv->clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 	if (c->pending) {
 		epoll_ctl(c->srv->epfd, EPOLL_CTL_DEL, tlsk_pending_fd(c->pending),
 			  NULL);
@@ -307,6 +329,7 @@ static void client_event(struct client *c)
 	struct tlsk_result res;
 	int rc;
 
+	c->last_ms = now_ms();
 	if (c->state == C_HANDSHAKE) {
 		rc = tlsk_handshake_finish(c->pending, &res);
 		if (rc == -EAGAIN)
@@ -336,6 +359,11 @@ static void accept_one(struct server *srv)
 	c->srv = srv;
 	c->fd = fd;
 	c->body_fd = -1;
+	c->last_ms = now_ms();
+	c->next = srv->clients;
+	if (srv->clients)
+		srv->clients->prev = c;
+	srv->clients = c;
 	if (srv->local) {
 		int rc = tlsk_handshake_local(fd, srv->local->cfg, &srv->params,
 					      &res);
@@ -349,6 +377,23 @@ static void accept_one(struct server *srv)
 		fprintf(stderr, "tlsk-httpd: cannot reach tlskd at %s\n",
 			tlsk_service_socket(srv->params.socket_path));
 		client_free(c);
+	}
+}
+
+/*
+ * Closes connections that did nothing for idle_ms (a client that opens
+ * connections and stays silent would otherwise hold them forever).
+ * Handshakes in tlskd have their own deadline and are left alone.
+ */
+static void close_idle(struct server *srv)
+{
+	uint64_t now = now_ms();
+	struct client *c = srv->clients, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		if (c->state != C_HANDSHAKE && now - c->last_ms >= srv->idle_ms)
+			client_free(c);
 	}
 }
 
@@ -412,6 +457,7 @@ static void usage(FILE *f)
 "  -l, --local CONFIG     no daemon: handshake in-process with the profile\n"
 "                         of this tlskd.conf (keys then live here)\n"
 "  -t, --timeout MS       handshake deadline [the profile's]\n"
+"  -i, --idle SECONDS     close connections idle this long [60]\n"
 "  -v, --verbose          log handshakes and requests to stderr\n");
 }
 
@@ -426,19 +472,21 @@ int main(int argc, char **argv)
 		{ "local", required_argument, NULL, 'l' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "idle", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct server srv = { .params = { .role = TLSK_ROLE_SERVER,
 					  .profile = "default",
-					  .alpn = "http/1.1" } };
+					  .alpn = "http/1.1" },
+			      .idle_ms = DEFAULT_IDLE_MS };
 	const char *addr = "127.0.0.1", *root = ".", *local = NULL;
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct conf conf;
 	int port = 8443, opt;
 
 	memset(&conf, 0, sizeof(conf));
-	while ((opt = getopt_long(argc, argv, "a:p:r:P:s:l:t:vh", opts,
+	while ((opt = getopt_long(argc, argv, "a:p:r:P:s:l:t:i:vh", opts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'a': addr = optarg; break;
@@ -449,6 +497,7 @@ int main(int argc, char **argv)
 		case 'l': local = optarg; break;
 		case 't': srv.params.timeout_ms = atoi(optarg); break;
 		case 'v': srv.verbose = true; break;
+		case 'i': srv.idle_ms = (unsigned)atoi(optarg) * 1000u; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -469,7 +518,7 @@ int main(int argc, char **argv)
 		port, root, local ? "local handshakes" : "via tlskd");
 	for (;;) {
 		struct epoll_event evs[64];
-		int n = epoll_wait(srv.epfd, evs, 64, -1);
+		int n = epoll_wait(srv.epfd, evs, 64, IDLE_SWEEP_MS);
 
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.ptr)
@@ -477,5 +526,6 @@ int main(int argc, char **argv)
 			else
 				accept_one(&srv);
 		}
+		close_idle(&srv);
 	}
 }

@@ -23,7 +23,7 @@ static int handoff(struct tlsk_engine *e, int fd, struct tlsk_result *res)
 	if (rc != -ENOPROTOOPT)
 		return rc;
 	res->ulp = TLSK_ULP_USER;
-	return tlsk_handoff_engine(e, fd, TLSK_HANDOFF_USER_ONLY, &res->conn);
+	return tlsk_engine_handoff(e, fd, TLSK_HANDOFF_USER_ONLY, &res->conn);
 }
 
 int tlsk_handshake_local(int fd, const struct tlsk_config *cfg,

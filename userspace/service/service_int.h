@@ -19,21 +19,13 @@ void tlsk_result_from_engine(struct tlsk_result *res,
 void tlsk_result_fail(struct tlsk_result *res, int err, const char *reason);
 
 /*
- * Installs both directions of e's keys on fd: "tlsk", else "tls" (flags as
- * for tlsk_conn_handoff()), without taking fd over, so that the caller's
- * descriptor stays a plain kTLS socket. Returns the ULP used (>= 0) or a
- * negative errno: -ENOPROTOOPT when no kernel TLS is available, in which
- * case nothing was changed on fd. Every key copy is scrubbed.
+ * Installs both directions of e's keys on fd with tlsk_kernel_install():
+ * "tlsk", else "tls" (as flags allow), without taking fd over, so that the
+ * caller's descriptor stays a plain kTLS socket. Returns the ULP used
+ * (>= 0) or a negative errno: -ENOPROTOOPT when no kernel record layer
+ * took the keys (fd is still plain TCP). Every key copy is scrubbed.
  */
 int tlsk_install_kernel_keys(const struct tlsk_engine *e, int fd,
 			     unsigned int flags);
-
-/*
- * Exports both directions of e's keys and hands fd to the record layer
- * flags allow (tlsk_conn_handoff()); on success *connp owns fd. Every key
- * copy is scrubbed.
- */
-int tlsk_handoff_engine(const struct tlsk_engine *e, int fd,
-			unsigned int flags, struct tlsk_conn **connp);
 
 #endif /* TLSK_SERVICE_INT_H */

@@ -618,7 +618,7 @@ int conf_read(struct conf *c, const char *path, struct conf_diag *d)
 	return rc;
 }
 
-const struct conf_profile *conf_profile(const struct conf *c, const char *name)
+struct conf_profile *conf_profile(const struct conf *c, const char *name)
 {
 	for (size_t i = 0; i < c->nprofiles; i++)
 		if (!strcmp(c->profiles[i].name, name))
@@ -665,6 +665,10 @@ void conf_free(struct conf *c)
 		}
 		free_strings(prof, PROFILE);
 		tlsk_config_free(prof->cfg);
+		for (size_t j = 0; j < prof->nvariants; j++) {
+			tlsk_config_free(prof->variants[j].cfg);
+			free(prof->variants[j].alpn);
+		}
 	}
 	free_strings(c, GLOBAL);
 	free(c->profiles);

@@ -26,6 +26,7 @@
 #define CONF_MAX_IDS		32	/* allow-uid / allow-gid entries */
 #define CONF_MAX_LINE		4096
 #define CONF_MAX_SIZE		(1 << 20)
+#define CONF_MAX_VARIANTS	8	/* per-request ALPN lists per profile */
 
 enum conf_fallback {
 	CONF_FALLBACK_PROXY,	/* no kernel TLS: tlskd relays the records */
@@ -35,6 +36,12 @@ enum conf_fallback {
 struct conf_cert {
 	char *chain, *key;
 	int line;
+};
+
+/* A profile's engine configuration for another ALPN list. */
+struct conf_variant {
+	char *alpn;
+	struct tlsk_config *cfg;
 };
 
 struct conf_profile {
@@ -53,6 +60,8 @@ struct conf_profile {
 	unsigned handshake_timeout_ms;	/* 0: the global one */
 	int lines[32];			/* line of each key set, by index */
 	struct tlsk_config *cfg;	/* conf_load() */
+	struct conf_variant variants[CONF_MAX_VARIANTS];
+	size_t nvariants;
 };
 
 struct conf {
@@ -69,6 +78,7 @@ struct conf {
 	unsigned session_lifetime_s;
 	int fallback;			/* enum conf_fallback */
 	int lines[32];
+	struct tlsk_ticket_keys ticket_src;	/* conf_load()'s src */
 	struct conf_profile *profiles;
 	size_t nprofiles;
 };
@@ -90,9 +100,12 @@ int conf_read(struct conf *c, const char *path, struct conf_diag *d);
 int conf_load(struct conf *c, const struct tlsk_ticket_keys *src,
 	      struct conf_diag *d);
 void conf_free(struct conf *c);
+/* p's configuration for a request offering alpn (NULL or "": the
+ * profile's own), built on first use; NULL when it cannot be built. */
+struct tlsk_config *conf_profile_config(struct conf *c, struct conf_profile *p,
+					const char *alpn);
 
-const struct conf_profile *conf_profile(const struct conf *c,
-					const char *name);
+struct conf_profile *conf_profile(const struct conf *c, const char *name);
 /* May a peer with these credentials use profile p? groups: its
  * supplementary groups (SO_PEERGROUPS). uid 0 always may. */
 bool conf_profile_allows(const struct conf_profile *p, uid_t uid, gid_t gid,

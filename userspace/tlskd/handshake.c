@@ -17,6 +17,7 @@
 #include "../service/service_int.h"
 #include "daemon.h"
 #include "log.h"
+#include "tlsk/driver.h"
 #include "tlsk/handoff.h"
 
 #define MAX_TIMEOUT_MS	3600000u
@@ -159,7 +160,7 @@ static int hs_handoff(struct daemon *d, struct hs *h, struct tlsk_result *res)
 		return rc;
 	/* The relay owns this descriptor now, not the handshake. */
 	watch_del(d, &h->w);
-	rc = tlsk_handoff_engine(h->engine, h->w.fd, TLSK_HANDOFF_USER_ONLY,
+	rc = tlsk_engine_handoff(h->engine, h->w.fd, TLSK_HANDOFF_USER_ONLY,
 				 &conn);
 	if (rc)
 		return rc;
@@ -300,14 +301,15 @@ static unsigned timeout_for(const struct gen *g, const struct conf_profile *p,
 
 static struct hs *hs_new(struct daemon *d, struct peer *p,
 			 const struct tlsk_request *req,
-			 const struct conf_profile *prof, int fd)
+			 const struct conf_profile *prof,
+			 const struct tlsk_config *cfg, int fd)
 {
 	struct hs *h = calloc(1, sizeof(*h));
 
 	if (!h)
 		return NULL;
 	h->deadline_ms = now_ms() + timeout_for(d->gen, prof, req->timeout_ms);
-	h->engine = tlsk_engine_new(prof->cfg, req->role);
+	h->engine = tlsk_engine_new(cfg, req->role);
 	if (!h->engine || heap_push(d, h)) {
 		tlsk_engine_free(h->engine);
 		free(h);
@@ -343,8 +345,8 @@ static int refuse(struct daemon *d, struct peer *p, uint32_t id, int err,
 void hs_start(struct daemon *d, struct peer *p, const struct tlsk_request *req,
 	      int fd)
 {
-	const struct conf_profile *prof = conf_profile(&d->gen->conf,
-						       req->profile);
+	struct conf_profile *prof = conf_profile(&d->gen->conf, req->profile);
+	const struct tlsk_config *cfg = NULL;
 	struct hs *h;
 	int rc;
 
@@ -360,11 +362,19 @@ void hs_start(struct daemon *d, struct peer *p, const struct tlsk_request *req,
 		refuse(d, p, req->id, -EBUSY, "too many handshakes in flight");
 	} else if ((rc = check_socket(fd)) != 0) {
 		refuse(d, p, req->id, rc, "not a connected TCP socket");
-	} else if (!(h = hs_new(d, p, req, prof, fd))) {
+	} else if (!(cfg = conf_profile_config(&d->gen->conf, prof,
+					       req->alpn))) {
+		refuse(d, p, req->id, -EINVAL, "bad ALPN list, or too many "
+		       "distinct ones for this profile");
+	} else if (!(h = hs_new(d, p, req, prof, cfg, fd))) {
 		refuse(d, p, req->id, -ENOMEM, "out of memory");
 	} else {
-		if (req->role == TLSK_ROLE_CLIENT && req->server_name[0])
-			tlsk_engine_set_server_name(h->engine, req->server_name);
+		if (req->role == TLSK_ROLE_CLIENT && req->server_name[0] &&
+		    (rc = tlsk_engine_set_server_name(h->engine,
+						      req->server_name))) {
+			hs_finish(d, h, rc);	/* not a name the engine takes */
+			return;
+		}
 		log_debug("handshake pid %d profile %s %s started",
 			  (int)p->pid, prof->name, role_name(req->role));
 		/* Client: ClientHello goes out now; server: wait for it. */

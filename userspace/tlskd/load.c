@@ -4,6 +4,7 @@
  * the line of the key that caused it, so --check-config can point at it.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
@@ -11,6 +12,7 @@
 struct loader {
 	struct conf *c;
 	struct conf_profile *p;
+	struct tlsk_config *cfg;	/* being built */
 	struct conf_diag *d;
 	int errors;
 };
@@ -31,18 +33,18 @@ static void load_string(struct loader *l, const char *key, const char *value,
 			int (*set)(struct tlsk_config *, const char *))
 {
 	if (value)
-		check(l, set(l->p->cfg, value), conf_line(l->p, key), key,
-		      value);
+		check(l, set(l->cfg, value), conf_line(l->p, key), key, value);
 }
 
-static void load_profile(struct loader *l, const struct tlsk_ticket_keys *src)
+/* The engine configuration profile l->p describes, offering alpn. */
+static struct tlsk_config *load_profile(struct loader *l, const char *alpn)
 {
 	struct conf_profile *p = l->p;
-	struct tlsk_config *cfg = p->cfg = tlsk_config_new();
+	struct tlsk_config *cfg = l->cfg = tlsk_config_new();
 
 	if (!cfg) {
 		check(l, -ENOMEM, 0, "engine configuration", NULL);
-		return;
+		return NULL;
 	}
 	for (size_t i = 0; i < p->ncerts; i++)
 		check(l, tlsk_config_add_cert(cfg, p->certs[i].chain,
@@ -61,12 +63,13 @@ static void load_profile(struct loader *l, const struct tlsk_ticket_keys *src)
 	load_string(l, "tls12-ciphers", p->tls12_ciphers,
 		    tlsk_config_set_tls12_ciphers);
 	load_string(l, "groups", p->groups, tlsk_config_set_groups);
-	load_string(l, "alpn", p->alpn, tlsk_config_set_alpn);
-	if (src)
-		check(l, tlsk_config_set_ticket_keys(cfg, src), 0,
+	load_string(l, "alpn", alpn, tlsk_config_set_alpn);
+	if (l->c->ticket_src.current)
+		check(l, tlsk_config_set_ticket_keys(cfg, &l->c->ticket_src), 0,
 		      "ticket keys", NULL);
 	check(l, tlsk_config_set_tickets(cfg, 1, l->c->session_lifetime_s), 0,
 	      "session-lifetime", NULL);
+	return cfg;
 }
 
 int conf_load(struct conf *c, const struct tlsk_ticket_keys *src,
@@ -74,9 +77,11 @@ int conf_load(struct conf *c, const struct tlsk_ticket_keys *src,
 {
 	struct loader l = { .c = c, .d = d };
 
+	if (src)
+		c->ticket_src = *src;
 	for (size_t i = 0; i < c->nprofiles; i++) {
 		l.p = &c->profiles[i];
-		load_profile(&l, src);
+		l.p->cfg = load_profile(&l, l.p->alpn);
 		if (l.p->ncerts == 0)
 			conf_diag_add(d, false, c->file, l.p->line,
 				      "profile %s has no cert: client role only",
@@ -90,4 +95,38 @@ int conf_load(struct conf *c, const struct tlsk_ticket_keys *src,
 			      "session-cache-size: the engine offers no "
 			      "session-ID cache API yet; ignored");
 	return l.errors ? -EINVAL : 0;
+}
+
+/*
+ * The engine takes ALPN per configuration, not per handshake, so a
+ * request whose ALPN list differs from its profile's gets a variant of the
+ * profile built for that list, kept with the profile (and freed with its
+ * generation). Building one reads the profile's files again, once per
+ * distinct list.
+ */
+struct tlsk_config *conf_profile_config(struct conf *c, struct conf_profile *p,
+					const char *alpn)
+{
+	struct conf_diag d;
+	struct loader l = { .c = c, .p = p, .d = &d };
+	struct conf_variant *v;
+
+	if (!alpn || !*alpn || (p->alpn && !strcmp(alpn, p->alpn)))
+		return p->cfg;
+	for (size_t i = 0; i < p->nvariants; i++)
+		if (!strcmp(p->variants[i].alpn, alpn))
+			return p->variants[i].cfg;
+	if (p->nvariants == CONF_MAX_VARIANTS)
+		return NULL;
+	memset(&d, 0, sizeof(d));
+	v = &p->variants[p->nvariants];
+	v->alpn = strdup(alpn);
+	v->cfg = v->alpn ? load_profile(&l, alpn) : NULL;
+	if (!v->cfg || l.errors) {
+		tlsk_config_free(v->cfg);
+		free(v->alpn);
+		return NULL;
+	}
+	p->nvariants++;
+	return v->cfg;
 }

@@ -94,9 +94,24 @@ serve_tests() {
 
 start_tlskd "$dir/tlskd.conf" "$dir/tlskd.log" ||
 	{ echo "not ok 1 tlskd did not start"; exit 1; }
-if start_httpd; then
+if start_httpd -i 2; then
 	ok "tlsk-httpd serves through tlskd"
 	serve_tests "via tlskd"
+	python3 - "$port" "$dir/ca.crt" >"$dir/idle.out" 2>&1 <<'PY'
+import socket, ssl, sys, time
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))),
+                    server_hostname="localhost")
+s.settimeout(10)
+t = time.time()
+try:
+    data = s.recv(100)
+except (ssl.SSLError, OSError) as e:
+    data = repr(e)
+print("closed after %.1f s: %r" % (time.time() - t, data))
+PY
+	check "via tlskd: an idle connection is closed (-i 2)" \
+		grep -qE "closed after [1-4]\." "$dir/idle.out"
 	if [ -n "$expect_ulp" ]; then
 		check "via tlskd: records by the kernel (ulp $expect_ulp, sendfile)" \
 			bash -c "grep -q ' ulp $expect_ulp\$' '$dir/httpd.log' &&

@@ -5,7 +5,6 @@
  * path. Single-threaded: the request is sent before the fake accepts it
  * (the listen backlog holds the connection).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,23 +14,12 @@
 #include <unistd.h>
 
 #include "../../tests/tap.h"
+#include "fds.h"
 #include "../fdpass.h"
 #include "tlsk/service.h"
 
 static char sock_path[108];
 static int listener = -1;
-
-static int open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	while (d && readdir(d))
-		n++;
-	if (d)
-		closedir(d);
-	return n;
-}
 
 static void fake_daemon_listen(void)
 {

@@ -3,7 +3,6 @@
  * The tlskd wire protocol: round trips, and the strict parser refusing
  * every kind of malformed message; fd passing never leaking a descriptor.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -11,6 +10,7 @@
 
 #include "../fdpass.h"
 #include "../../tests/tap.h"
+#include "fds.h"
 #include "tlsk/service.h"
 
 static const struct tlsk_request sample_req = {
@@ -166,18 +166,6 @@ static void encoder_refuses(void)
 	req = sample_req;
 	req.type = TLSK_MSG_HANDSHAKE_REPLY;
 	CHECK(tlsk_msg_encode_request(&req, buf, sizeof(buf)) == -EINVAL);
-}
-
-static int open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	while (d && readdir(d))
-		n++;
-	if (d)
-		closedir(d);
-	return n;
 }
 
 static void fd_passing(void)

@@ -49,7 +49,7 @@ write_config() {
 socket = $dir/tlskd.sock
 socket-mode = 0666
 log-level = debug
-handshake-timeout = 3s
+handshake-timeout = 60s
 max-handshakes = 2000
 
 [profile web]
@@ -60,6 +60,14 @@ allow-uid = 0
 ca = ca.crt
 client-auth = require
 allow-uid = 0
+
+[profile staff]
+cert = srv.crt srv.key
+allow-gid = 4242
+
+[profile quick]
+cert = srv.crt srv.key
+handshake-timeout = 1s
 $1
 CONF
 }
@@ -69,14 +77,14 @@ start_daemon() { start_tlskd "$dir/tlskd.conf" "$dir/tlskd.log"; }
 daemon_fds() { ls "/proc/$daemon_pid/fd" | wc -l; }
 
 # serve N [mode]: the test service in the background, output in svc.out.
+# (Old output goes first, so that its "listening" is not mistaken for the
+# new service's; every service has a time limit, so no test waits forever.)
 serve() {
 	port=$((port + 1))
-	"$svc" serve "$port" web "$@" >"$dir/svc.out" 2>&1 &
+	rm -f "$dir/svc.out"
+	timeout 120 "$svc" serve "$port" "${profile:-web}" "$@" >"$dir/svc.out" 2>&1 &
 	svc_pid=$!
-	for _ in $(seq 50); do
-		grep -q listening "$dir/svc.out" 2>/dev/null && return 0
-		sleep 0.1
-	done
+	wait_for grep -q listening "$dir/svc.out"
 }
 
 s_client() {
@@ -130,6 +138,18 @@ else
 	diag "$dir/svc.out" "$dir/s_client.err"
 fi
 
+# ---- per-request ALPN (a variant of the profile's configuration) ----
+TLSK_TEST_ALPN=h2,http/1.1 serve 1
+echo a | s_client -tls1_3 -alpn http/1.1 >/dev/null
+wait "$svc_pid"
+check "the request's ALPN list is what the server accepts" \
+	grep -q "^ok 0 .* alpn=http/1.1 " "$dir/svc.out"
+TLSK_TEST_ALPN="bad list,," serve 1
+echo a | s_client -tls1_3 >/dev/null
+wait "$svc_pid"
+check "a bad ALPN list in a request is refused" \
+	grep -q "status=22 .*ALPN" "$dir/svc.out"
+
 # ---- resumption across two service processes (shared ticket keys) ----
 serve 1
 echo a | s_client -tls1_3 -sess_out "$dir/sess" >/dev/null
@@ -149,7 +169,8 @@ fi
 # service connecting through tlskd; true when the reply came back.
 client_run() {
 	port=$((port + 1))
-	openssl s_server -accept "$port" -cert "$dir/srv.crt" \
+	rm -f "$dir/s_server.out"
+	timeout 60 openssl s_server -accept "$port" -cert "$dir/srv.crt" \
 		-key "$dir/srv.key" -rev -naccept 1 "$@" >"$dir/s_server.out" 2>&1 &
 	srv=$!
 	wait_for grep -q ACCEPT "$dir/s_server.out"
@@ -180,27 +201,68 @@ else
 	diag "$dir/client.out"
 fi
 
-# ---- a refused uid (SO_PEERCRED against allow-uid) ----
-if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
-	serve_nobody() {
-		port=$((port + 1))
-		setpriv --reuid=65534 --regid=65534 --clear-groups \
-			"$svc" serve "$port" web 1 >"$dir/svc.out" 2>&1 &
-		svc_pid=$!
-		sleep 0.3
-	}
-	serve_nobody
+# ---- SO_PEERCRED / SO_PEERGROUPS against allow-uid and allow-gid ----
+# as_user PROFILE SETPRIV-ARGS...: the service in PROFILE under another
+# identity, one connection from s_client; its output in svc.out.
+as_user() {
+	local profile=$1
+	shift
+	port=$((port + 1))
+	rm -f "$dir/svc.out"
+	timeout 60 setpriv "$@" "$svc" serve "$port" "$profile" 1 \
+		>"$dir/svc.out" 2>&1 &
+	svc_pid=$!
+	wait_for grep -q listening "$dir/svc.out"
 	echo x | s_client >/dev/null
 	wait "$svc_pid"
+}
+# check_svc NAME: the service's handshake succeeded (else its output).
+check_svc() {
+	if grep -q "^ok 0 version=0304" "$dir/svc.out"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		diag "$dir/svc.out" "$dir/s_client.err"
+		tail -n 5 "$dir/tlskd.log" | diag
+	fi
+}
+if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
+	as_user web --reuid=65534 --regid=65534 --clear-groups
 	if grep -q "status=13 .*not allowed" "$dir/svc.out"; then
 		ok "uid 65534 refused by the profile's allow list"
 	else
 		not_ok "uid 65534 refused by the profile's allow list"
 		diag "$dir/svc.out"
 	fi
+	as_user staff --reuid=65534 --regid=65534 --groups=4242
+	check_svc "uid 65534 allowed through a supplementary group (allow-gid)"
+	as_user staff --reuid=65534 --regid=4242 --clear-groups
+	check_svc "uid 65534 allowed through its primary group (allow-gid)"
 else
 	skip "uid 65534 refused by the profile's allow list" "needs root and setpriv"
 fi
+
+# ---- fleet ticket keys: a ticket from one tlskd resumes on another ----
+key="$(openssl rand -hex 16) $(openssl rand -hex 32)"
+printf '# test fleet key\n%s\n' "$key" >"$dir/fleet.keys"
+for m in a b; do
+	sed -e "s|^socket = .*|socket = $dir/fleet-$m.sock|" \
+	    -e "s|^\[profile web\]|ticket-key-file = fleet.keys\n&|" \
+		"$dir/tlskd.conf" >"$dir/fleet-$m.conf"
+	"$tlskd" -c "$dir/fleet-$m.conf" 2>>"$dir/fleet.log" &
+	eval "fleet_$m=\$!"
+done
+wait_for test -S "$dir/fleet-a.sock" -a -S "$dir/fleet-b.sock"
+TLSK_SOCKET=$dir/fleet-a.sock serve 1
+echo a | s_client -tls1_3 -sess_out "$dir/fleet.sess" >/dev/null
+wait "$svc_pid"
+TLSK_SOCKET=$dir/fleet-b.sock serve 1
+echo b | s_client -tls1_3 -sess_in "$dir/fleet.sess" >/dev/null
+wait "$svc_pid"
+check "fleet: a ticket sealed by one tlskd resumes on another (ticket-key-file)" \
+	grep -q "resumed=1" "$dir/svc.out"
+kill "$fleet_a" "$fleet_b"
+wait "$fleet_a" "$fleet_b" 2>/dev/null
 
 # ---- malformed, oversized and fd-less requests ----
 python3 - "$TLSK_SOCKET" >"$dir/malformed.out" 2>&1 <<'PY'
@@ -237,7 +299,7 @@ sys.exit(d['requests_malformed'] != 4 or d['handshakes_done'] < 3 or
          d['ticket_keys'] < 1)" "$dir/ctl.json"
 
 # ---- deadline: a peer that never speaks ----
-serve 1
+profile=quick serve 1
 python3 -c "
 import socket, time
 s = socket.create_connection(('127.0.0.1', $port)); time.sleep(5)" &
@@ -305,7 +367,7 @@ check "a bad config on SIGHUP is refused and logged with file:line" \
 check "a handshake in flight across two reloads completes" \
 	grep -q "hello from tlsk" "$dir/inflight.out"
 check "the new profile is live after a good reload" \
-	grep -q "configuration 2 loaded: 3 profiles" "$dir/tlskd.log"
+	grep -q "configuration 2 loaded: 5 profiles" "$dir/tlskd.log"
 
 # ---- no fd leaked by anything above ----
 sleep 0.5

@@ -6,7 +6,7 @@
 #   ok/not_ok/skip/check/diag   TAP lines; $n counts, $failed fails
 #   make_certs DIR              ca.crt, srv.crt/srv.key (CN/SAN localhost)
 #   start_tlskd CONF LOG        starts tlskd, sets $daemon_pid
-#   wait_for CMD...             retries CMD for up to 5 s
+#   wait_for CMD...             retries CMD for up to 20 s (the VM is slow)
 
 n=0 failed=0
 daemon_pid=
@@ -19,7 +19,7 @@ diag() { sed 's/^/# /' "$@"; }
 quietly() { "$@" >/dev/null 2>&1; }
 
 wait_for() {
-	for _ in $(seq 50); do
+	for _ in $(seq 200); do
 		"$@" 2>/dev/null && return 0
 		sleep 0.1
 	done

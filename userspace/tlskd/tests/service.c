@@ -13,7 +13,8 @@
  *   tlskd-test-service status
  *	prints the daemon's counters.
  *
- * TLSK_SOCKET in the environment names the daemon's socket.
+ * TLSK_SOCKET in the environment names the daemon's socket;
+ * TLSK_TEST_ALPN, if set, is the ALPN list a serve request carries.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,9 +31,10 @@
 static void print_result(int i, int rc, const struct tlsk_result *r)
 {
 	if (rc == 0)
-		printf("ok %d version=%04x suite=%s resumed=%d ulp=%s%s\n", i,
-		       r->version, r->suite_name, r->resumed,
-		       tlsk_ulp_name(r->ulp), r->proxied ? " proxied" : "");
+		printf("ok %d version=%04x suite=%s resumed=%d alpn=%s ulp=%s%s\n",
+		       i, r->version, r->suite_name, r->resumed,
+		       r->alpn[0] ? r->alpn : "-", tlsk_ulp_name(r->ulp),
+		       r->proxied ? " proxied" : "");
 	else
 		printf("fail %d rc=%d status=%d alert=%d reason=%s\n", i, rc,
 		       r->status, r->alert == TLSK_ALERT_NONE ? -1 : r->alert,
@@ -90,7 +92,8 @@ static void finish_one(int i, int rc, const struct tlsk_result *r, int fd,
 
 static int serve(int port, const char *profile, int n, int nonblocking)
 {
-	struct tlsk_params prm = { .role = TLSK_ROLE_SERVER, .profile = profile };
+	struct tlsk_params prm = { .role = TLSK_ROLE_SERVER, .profile = profile,
+				   .alpn = getenv("TLSK_TEST_ALPN") };
 	int ls = listen_on(port), *fds = calloc((size_t)n, sizeof(int));
 	struct tlsk_pending **pend = calloc((size_t)n, sizeof(*pend));
 	struct pollfd *pfd = calloc((size_t)n, sizeof(*pfd));
