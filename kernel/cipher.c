@@ -73,6 +73,9 @@ static const struct tlsk_cipher_desc ciphers[] = {
 	       CCM_FLAGS_L3),
 	CIPHER(TLS_CIPHER_CHACHA20_POLY1305, chacha20_poly1305,
 	       "rfc7539(chacha20,poly1305)", false, 0),
+	/* RFC 8998; kTLS offers them, so a kTLS program may ask for them. */
+	CIPHER(TLS_CIPHER_SM4_GCM, sm4_gcm, "gcm(sm4)", true, 0),
+	CIPHER(TLS_CIPHER_SM4_CCM, sm4_ccm, "ccm(sm4)", true, CCM_FLAGS_L3),
 };
 
 /*
@@ -102,10 +105,20 @@ FIELD_IS(chacha20_poly1305, key, TLS_CIPHER_CHACHA20_POLY1305_KEY_SIZE);
 FIELD_IS(chacha20_poly1305, iv, TLS_CIPHER_CHACHA20_POLY1305_IV_SIZE);
 FIELD_IS(chacha20_poly1305, rec_seq,
 	 TLS_CIPHER_CHACHA20_POLY1305_REC_SEQ_SIZE);
+FIELD_IS(sm4_gcm, key, TLS_CIPHER_SM4_GCM_KEY_SIZE);
+FIELD_IS(sm4_gcm, salt, TLS_CIPHER_SM4_GCM_SALT_SIZE);
+FIELD_IS(sm4_gcm, iv, TLS_CIPHER_SM4_GCM_IV_SIZE);
+FIELD_IS(sm4_gcm, rec_seq, TLS_CIPHER_SM4_GCM_REC_SEQ_SIZE);
+FIELD_IS(sm4_ccm, key, TLS_CIPHER_SM4_CCM_KEY_SIZE);
+FIELD_IS(sm4_ccm, salt, TLS_CIPHER_SM4_CCM_SALT_SIZE);
+FIELD_IS(sm4_ccm, iv, TLS_CIPHER_SM4_CCM_IV_SIZE);
+FIELD_IS(sm4_ccm, rec_seq, TLS_CIPHER_SM4_CCM_REC_SEQ_SIZE);
 NONCE_IS_12(TLS_CIPHER_AES_GCM_128);
 NONCE_IS_12(TLS_CIPHER_AES_GCM_256);
 NONCE_IS_12(TLS_CIPHER_AES_CCM_128);
 NONCE_IS_12(TLS_CIPHER_CHACHA20_POLY1305);
+NONCE_IS_12(TLS_CIPHER_SM4_GCM);
+NONCE_IS_12(TLS_CIPHER_SM4_CCM);
 static_assert(TLS_CIPHER_AES_GCM_128_IV_SIZE == TLSK_EXPLICIT_IV_SIZE);
 static_assert(TLSK_TAG_SIZE == 16);
 static_assert(sizeof(union tlsk_crypto_info) ==

@@ -34,6 +34,8 @@ union tlsk_crypto_info {
 	struct tls12_crypto_info_aes_gcm_256 aes_gcm_256;
 	struct tls12_crypto_info_aes_ccm_128 aes_ccm_128;
 	struct tls12_crypto_info_chacha20_poly1305 chacha20_poly1305;
+	struct tls12_crypto_info_sm4_gcm sm4_gcm;
+	struct tls12_crypto_info_sm4_ccm sm4_ccm;
 };
 
 /*

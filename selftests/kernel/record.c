@@ -478,6 +478,8 @@ TEST_F(tls, getsockopt_tracks_sequence)
 	ASSERT_EQ(getsockopt(self->c, SOL_TLS, TLS_TX, &got, &len), 0);
 	EXPECT_EQ(len, crypto_info_size(variant->cipher));
 	/* Everything up to the sequence number is as installed... */
+	if (len < 20 || len > sizeof(got))
+		return;
 	seq_off = len - 8;
 	switch (variant->cipher) {
 	case TLS_CIPHER_CHACHA20_POLY1305:

@@ -111,6 +111,10 @@ static inline size_t crypto_info_size(uint16_t cipher)
 		return sizeof(struct tls12_crypto_info_aes_ccm_128);
 	case TLS_CIPHER_CHACHA20_POLY1305:
 		return sizeof(struct tls12_crypto_info_chacha20_poly1305);
+	case TLS_CIPHER_SM4_GCM:
+		return sizeof(struct tls12_crypto_info_sm4_gcm);
+	case TLS_CIPHER_SM4_CCM:
+		return sizeof(struct tls12_crypto_info_sm4_ccm);
 	}
 	return 0;
 }
