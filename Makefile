@@ -8,6 +8,8 @@
 #   make check        install deps, build, run host and VM tests; the last
 #                     line is "N passed, N failed[, N skipped]"
 #   make demo         boot the VM and show tlsk at work
+#   make bench        tlsk vs in-tree tls vs OpenSSL vs plain TCP, as ratios
+#                     measured in one run (docs/performance.md)
 #   make deps         install build and test dependencies (Debian, root)
 #   make checkpatch   kernel style check of kernel/ and include/
 #   make clean
@@ -19,7 +21,7 @@ RUNNING := $(shell uname -r)
 KVER ?= $(if $(wildcard /lib/modules/$(RUNNING)/build),$(RUNNING),$(shell scripts/kver 2>/dev/null))
 KDIR ?= /lib/modules/$(KVER)/build
 
-.PHONY: all module userspace check demo deps checkpatch clean
+.PHONY: all module userspace check demo bench deps checkpatch clean
 all: module userspace
 
 module:
@@ -34,6 +36,9 @@ check:
 
 demo:
 	@scripts/demo
+
+bench:
+	@scripts/bench
 
 deps:
 	@scripts/deps
