@@ -16,7 +16,8 @@ LIBTLSK_SRCS += \
 	lib/tls13_common.c \
 	lib/tls13_client.c \
 	lib/tls13_server.c \
-	lib/ticket.c
+	lib/ticket.c \
+	lib/peer.c
 
 LIB_TESTS := test_codec test_keysched test_tables
 

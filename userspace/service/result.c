@@ -36,6 +36,8 @@ static void fill_session(struct tlsk_result *res, const struct tlsk_engine *e)
 	copy_name(res->group, sizeof(res->group), info.group);
 	copy_name(res->alpn, sizeof(res->alpn), info.alpn);
 	copy_name(res->peer_subject, sizeof(res->peer_subject), info.peer);
+	/* -ENOSPC still leaves the entries that fit: better than none. */
+	tlsk_engine_peer_sans(e, res->peer_sans, sizeof(res->peer_sans));
 }
 
 static void fill_error(struct tlsk_result *res, const struct tlsk_engine *e,

@@ -89,6 +89,8 @@ static const struct key keys[] = {
 	  "groups whose members may use the profile"),
 	P("handshake-timeout", K_MSEC, handshake_timeout_ms, 1, 3600000,
 	  "this profile's handshake deadline [global]"),
+	P("ticket-wait", K_MSEC, ticket_wait_ms, 0, 10000,
+	  "client: wait this long for the server's tickets, 0 = off [auto]"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -58,6 +58,7 @@ struct conf_profile {
 	gid_t gids[CONF_MAX_IDS];
 	size_t ngids;
 	unsigned handshake_timeout_ms;	/* 0: the global one */
+	unsigned ticket_wait_ms;	/* if set (conf_line): else auto */
 	int lines[32];			/* line of each key set, by index */
 	struct tlsk_config *cfg;	/* conf_load() */
 	struct conf_variant variants[CONF_MAX_VARIANTS];

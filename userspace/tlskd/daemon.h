@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "clientcache.h"
 #include "conf.h"
 #include "tickets.h"
 #include "tlsk/service.h"
@@ -50,7 +51,15 @@ struct hs {
 	uint32_t id;
 	uint8_t role;
 	uint64_t deadline_ms;	/* CLOCK_MONOTONIC */
+	uint64_t started_ms;
 	size_t heap_index;
+	/* Client, after Finished: NewSessionTicket records taken off the
+	 * socket before the hand-off (handshake.c, "tickets"). */
+	bool tickets;
+	struct tlsk_record *rx;	/* opens peeked records */
+	uint64_t rx_taken;	/* records consumed: the kernel's rec_seq */
+	int old_lowat;		/* the service's SO_RCVLOWAT, -1: untouched */
+	char cache_key[CLIENT_CACHE_KEY_MAX];	/* "" : no client cache */
 };
 
 struct stats {
@@ -66,6 +75,7 @@ struct daemon {
 	const char *conf_path;
 	const char *socket_override;
 	struct ticket_store tickets;
+	struct client_cache clients;	/* client tickets, by server */
 	struct stats stats;
 	struct hs **heap;	/* handshakes by deadline */
 	size_t nhs, heap_cap;
@@ -94,6 +104,8 @@ void hs_start(struct daemon *d, struct peer *p,
 	      const struct tlsk_request *req, int fd);
 /* Ends h with a failure reply: deadline passed, or tlskd stopping. */
 void hs_abort(struct daemon *d, struct hs *h, int err, const char *reason);
+/* h's deadline passed: a failure, or the end of the wait for tickets. */
+void hs_expire(struct daemon *d, struct hs *h);
 int heap_push(struct daemon *d, struct hs *h);
 void heap_remove(struct daemon *d, struct hs *h);
 

@@ -6,8 +6,10 @@
  * taken from the socket. MSG_DONTWAIT rather than O_NONBLOCK: the file is
  * shared with the service, and its flags are the service's business.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -19,8 +21,14 @@
 #include "log.h"
 #include "tlsk/driver.h"
 #include "tlsk/handoff.h"
+#include "tlsk/record.h"
 
 #define MAX_TIMEOUT_MS	3600000u
+#define TICKET_WAIT_AUTO_MAX_MS	1000u
+#define REC_HDR		5
+#define REC_MAX		(REC_HDR + 16384 + 256)
+#define CT_HANDSHAKE	22
+#define HS_NEW_SESSION_TICKET	4
 
 /* ---- deadline heap (min-heap on deadline_ms) ---- */
 
@@ -92,9 +100,19 @@ void heap_remove(struct daemon *d, struct hs *h)
 
 /* ---- one handshake ---- */
 
+static void lowat_restore(struct hs *h)
+{
+	if (h->old_lowat >= 0 && h->w.fd >= 0)
+		setsockopt(h->w.fd, SOL_SOCKET, SO_RCVLOWAT, &h->old_lowat,
+			   sizeof(h->old_lowat));
+	h->old_lowat = -1;
+}
+
 static void hs_free(struct daemon *d, struct hs *h)
 {
 	heap_remove(d, h);
+	lowat_restore(h);
+	tlsk_record_free(h->rx);
 	if (h->w.fd >= 0) {
 		watch_del(d, &h->w);
 		close(h->w.fd);
@@ -149,28 +167,233 @@ static void hs_reply(struct daemon *d, struct hs *h, struct tlsk_result *res,
  */
 static int hs_handoff(struct daemon *d, struct hs *h, struct tlsk_result *res)
 {
+	struct tlsk_traffic_keys tx, rx;
 	struct tlsk_conn *conn = NULL;
-	int rc = tlsk_install_kernel_keys(h->engine, h->w.fd, 0);
+	int rc;
 
+	memset(&tx, 0, sizeof(tx));
+	memset(&rx, 0, sizeof(rx));
+	rc = tlsk_engine_export_keys(h->engine, TLSK_DIR_TX, &tx);
+	if (!rc)
+		rc = tlsk_engine_export_keys(h->engine, TLSK_DIR_RX, &rx);
+	rx.seq += h->rx_taken;	/* ticket records tlskd took itself */
+	if (!rc)
+		rc = tlsk_kernel_install(h->w.fd, &tx, &rx, 0);
 	if (rc >= 0) {
 		res->ulp = (uint8_t)rc;
-		return -1;
+		rc = -1;
+	} else if (rc == -ENOPROTOOPT &&
+		   d->gen->conf.fallback == CONF_FALLBACK_PROXY) {
+		/* The relay owns this descriptor now, not the handshake. */
+		watch_del(d, &h->w);
+		rc = tlsk_conn_handoff(h->w.fd, &tx, &rx,
+				       TLSK_HANDOFF_USER_ONLY, &conn);
+		if (!rc) {
+			h->w.fd = -1;
+			res->ulp = TLSK_ULP_USER;
+			res->proxied = 1;
+			rc = proxy_start(d, conn, h->engine);
+			if (rc >= 0)	/* the relay routes tickets to it */
+				h->engine = NULL;
+		}
 	}
-	if (rc != -ENOPROTOOPT || d->gen->conf.fallback != CONF_FALLBACK_PROXY)
-		return rc;
-	/* The relay owns this descriptor now, not the handshake. */
-	watch_del(d, &h->w);
-	rc = tlsk_engine_handoff(h->engine, h->w.fd, TLSK_HANDOFF_USER_ONLY,
-				 &conn);
-	if (rc)
-		return rc;
-	h->w.fd = -1;
-	res->ulp = TLSK_ULP_USER;
-	res->proxied = 1;
-	rc = proxy_start(d, conn, h->engine);
-	if (rc >= 0)
-		h->engine = NULL;	/* the relay routes tickets to it */
+	tlsk_keys_scrub(&tx);
+	tlsk_keys_scrub(&rx);
 	return rc;
+}
+
+/*
+ * ---- client: the server's tickets, before the hand-off ----
+ *
+ * A TLS 1.3 server sends its NewSessionTicket records once it has our
+ * Finished (RFC 8446 4.6.1), that is after the handshake as the engine
+ * sees it. With the keys in the kernel they would reach the service's
+ * read() as handshake records (EIO), and the tickets would be lost. So a
+ * client handshake waits a little longer (the profile's ticket-wait; by
+ * default about as long as the handshake itself took, at most 1 s) and
+ * takes off the socket each record that holds only NewSessionTicket
+ * messages: it peeks at the whole record, opens a copy, and consumes it
+ * only then. Anything else (application data, a KeyUpdate, a record that
+ * does not open) stays in the socket for the kernel; the number of
+ * records taken becomes the kernel's RX rec_seq. The tickets go to the
+ * daemon's client cache, for the next handshake to the same server.
+ */
+
+static unsigned ticket_wait_ms(const struct hs *h, uint64_t now)
+{
+	uint64_t t;
+
+	if (conf_line(h->prof, "ticket-wait"))
+		return h->prof->ticket_wait_ms;
+	t = now - h->started_ms + 10;
+	return t < TICKET_WAIT_AUTO_MAX_MS ? (unsigned)t :
+	       TICKET_WAIT_AUTO_MAX_MS;
+}
+
+/* Readable only once `need` bytes are there, not on every partial peek. */
+static int lowat_wait(struct hs *h, int need)
+{
+	socklen_t len = sizeof(h->old_lowat);
+
+	if (h->old_lowat < 0 &&
+	    getsockopt(h->w.fd, SOL_SOCKET, SO_RCVLOWAT, &h->old_lowat, &len))
+		return 0;
+	if (setsockopt(h->w.fd, SOL_SOCKET, SO_RCVLOWAT, &need, sizeof(need)))
+		return 0;
+	return -EAGAIN;
+}
+
+/* Whole NewSessionTicket messages only, at least one. */
+static bool only_tickets(const uint8_t *pt, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		size_t ml;
+
+		if (len - off < 4 || pt[off] != HS_NEW_SESSION_TICKET)
+			return false;
+		ml = (size_t)pt[off + 1] << 16 | (size_t)pt[off + 2] << 8 |
+		     pt[off + 3];
+		if (ml > len - off - 4)
+			return false;
+		off += 4 + ml;
+	}
+	return len > 0;
+}
+
+/* 1: took a ticket record; 0: stop here; -EAGAIN; or a negative errno. */
+static int take_ticket_record(struct hs *h)
+{
+	static uint8_t rec[REC_MAX], sink[REC_MAX];
+	uint8_t type = 0, *pt = NULL, alert = 0;
+	ssize_t r = recv(h->w.fd, rec, REC_HDR, MSG_PEEK | MSG_DONTWAIT);
+	int body, len;
+	size_t need;
+
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return -EAGAIN;
+	if (r <= 0)		/* EOF or an error: the kernel reports it */
+		return 0;
+	if (r < REC_HDR)
+		return lowat_wait(h, REC_HDR);
+	body = tlsk_record_body_len(h->rx, rec);
+	if (body < 0)
+		return 0;
+	need = REC_HDR + (size_t)body;
+	r = recv(h->w.fd, rec, need, MSG_PEEK | MSG_DONTWAIT);
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return -EAGAIN;
+	if (r < 0)
+		return 0;
+	if ((size_t)r < need)
+		return lowat_wait(h, (int)need);
+	len = tlsk_record_open(h->rx, rec, need, &type, &pt);
+	if (len < 0 || type != CT_HANDSHAKE || !only_tickets(pt, (size_t)len))
+		return 0;
+	r = recv(h->w.fd, sink, need, MSG_DONTWAIT);
+	if (r < 0 || (size_t)r != need)
+		return -EIO;	/* peeked, so it cannot be short */
+	h->rx_taken++;
+	for (size_t off = 0; off < (size_t)len;) {
+		size_t ml = (size_t)pt[off + 1] << 16 |
+			    (size_t)pt[off + 2] << 8 | pt[off + 3];
+		int err = tlsk_engine_post_handshake(h->engine, pt[off],
+						     pt + off + 4, ml, &alert);
+
+		if (err)
+			return err;
+		off += 4 + ml;
+	}
+	return 1;
+}
+
+static void hs_finish(struct daemon *d, struct hs *h, int err);
+
+static void cache_session(struct daemon *d, const struct hs *h)
+{
+	size_t len = 0;
+	uint8_t *blob;
+
+	if (!h->cache_key[0] ||
+	    tlsk_engine_get_session(h->engine, NULL, &len) != -ENOSPC || !len)
+		return;
+	blob = malloc(len);
+	if (!blob)
+		return;
+	if (!tlsk_engine_get_session(h->engine, blob, &len))
+		client_cache_put(&d->clients, h->cache_key, blob, len);
+	client_session_free_blob(blob, len);
+}
+
+static void tickets_over(struct daemon *d, struct hs *h, int err)
+{
+	lowat_restore(h);
+	tlsk_record_free(h->rx);
+	h->rx = NULL;
+	if (!err)
+		cache_session(d, h);
+	if (h->rx_taken)
+		log_debug("handshake pid %d profile %s: %llu ticket records "
+			  "taken before the hand-off", (int)h->peer->pid,
+			  h->prof->name, (unsigned long long)h->rx_taken);
+	hs_finish(d, h, err);
+}
+
+static void tickets_event(struct daemon *d, struct hs *h)
+{
+	int rc;
+
+	while ((rc = take_ticket_record(h)) == 1)
+		;
+	if (rc == -EAGAIN) {
+		if (h->w.events != EPOLLIN && watch_mod(d, &h->w, EPOLLIN))
+			tickets_over(d, h, 0);
+		return;
+	}
+	tickets_over(d, h, rc);
+}
+
+/* True when h now waits for tickets (and may be gone already). */
+static bool tickets_start(struct daemon *d, struct hs *h)
+{
+	struct tlsk_session_info info;
+	struct tlsk_traffic_keys rx;
+	uint64_t now = now_ms(), until;
+	unsigned wait;
+
+	if (h->role != TLSK_ROLE_CLIENT || tlsk_engine_info(h->engine, &info) ||
+	    info.version != 0x0304)
+		return false;
+	wait = ticket_wait_ms(h, now);
+	if (!wait)
+		return false;
+	memset(&rx, 0, sizeof(rx));
+	if (!tlsk_engine_export_keys(h->engine, TLSK_DIR_RX, &rx))
+		h->rx = tlsk_record_new(&rx, 0);
+	tlsk_keys_scrub(&rx);
+	if (!h->rx)
+		return false;
+	h->tickets = true;
+	until = now + wait;
+	if (until < h->deadline_ms) {
+		heap_remove(d, h);
+		h->deadline_ms = until;
+		if (heap_push(d, h)) {	/* cannot fail: it just left */
+			tickets_over(d, h, -ENOMEM);
+			return true;
+		}
+	}
+	tickets_event(d, h);
+	return true;
+}
+
+void hs_expire(struct daemon *d, struct hs *h)
+{
+	if (h->tickets)
+		tickets_over(d, h, 0);
+	else
+		hs_abort(d, h, -ETIMEDOUT, "handshake timed out");
 }
 
 static void hs_finish(struct daemon *d, struct hs *h, int err)
@@ -178,6 +401,8 @@ static void hs_finish(struct daemon *d, struct hs *h, int err)
 	struct tlsk_result res;
 	int stream = -1;
 
+	if (!err && !h->tickets && tickets_start(d, h))
+		return;
 	memset(&res, 0, sizeof(res));
 	res.alert = TLSK_ALERT_NONE;
 	tlsk_result_from_engine(&res, h->engine, err);
@@ -249,6 +474,10 @@ static void hs_event(struct daemon *d, struct watch *w, uint32_t events)
 	int rc;
 
 	(void)events;
+	if (h->tickets) {
+		tickets_event(d, h);
+		return;
+	}
 	rc = hs_step(h, &wait);
 	if (rc == -EAGAIN) {
 		if (wait != h->w.events && watch_mod(d, &h->w, wait))
@@ -308,7 +537,10 @@ static struct hs *hs_new(struct daemon *d, struct peer *p,
 
 	if (!h)
 		return NULL;
-	h->deadline_ms = now_ms() + timeout_for(d->gen, prof, req->timeout_ms);
+	h->started_ms = now_ms();
+	h->deadline_ms = h->started_ms + timeout_for(d->gen, prof,
+						     req->timeout_ms);
+	h->old_lowat = -1;
 	h->engine = tlsk_engine_new(cfg, req->role);
 	if (!h->engine || heap_push(d, h)) {
 		tlsk_engine_free(h->engine);
@@ -339,6 +571,44 @@ static int refuse(struct daemon *d, struct peer *p, uint32_t id, int err,
 	log_warn("request from pid %d uid %u refused: %s", (int)p->pid,
 		 (unsigned)p->uid, reason);
 	return daemon_reply(p, id, &res, -1);
+}
+
+/* Client: "profile|server name|address:port" keys the client cache. */
+static void resume_from_cache(struct daemon *d, struct hs *h,
+			      const struct tlsk_request *req, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char addr[INET6_ADDRSTRLEN] = "";
+	unsigned port = 0;
+	uint8_t *blob;
+	size_t len;
+	int n;
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl))
+		return;
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)&ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, addr, sizeof(addr));
+		port = ntohs(sin->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)&ss;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, addr, sizeof(addr));
+		port = ntohs(sin6->sin6_port);
+	}
+	n = snprintf(h->cache_key, sizeof(h->cache_key), "%s|%s|[%s]:%u",
+		     h->prof->name, req->server_name, addr, port);
+	if (n < 0 || (size_t)n >= sizeof(h->cache_key)) {
+		h->cache_key[0] = '\0';
+		return;
+	}
+	if (client_cache_take(&d->clients, h->cache_key, &blob, &len))
+		return;
+	/* A stale or unusable ticket just means a full handshake. */
+	(void)tlsk_engine_set_session(h->engine, blob, len);
+	client_session_free_blob(blob, len);
 }
 
 /* Takes fd in every case: it becomes the handshake's or is closed. */
@@ -375,6 +645,8 @@ void hs_start(struct daemon *d, struct peer *p, const struct tlsk_request *req,
 			hs_finish(d, h, rc);	/* not a name the engine takes */
 			return;
 		}
+		if (req->role == TLSK_ROLE_CLIENT)
+			resume_from_cache(d, h, req, fd);
 		log_debug("handshake pid %d profile %s %s started",
 			  (int)p->pid, prof->name, role_name(req->role));
 		/* Client: ClientHello goes out now; server: wait for it. */

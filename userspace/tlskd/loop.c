@@ -456,7 +456,7 @@ static void expire_due(struct daemon *d)
 	uint64_t now = now_ms();
 
 	while (d->nhs && d->heap[0]->deadline_ms <= now)
-		hs_abort(d, d->heap[0], -ETIMEDOUT, "handshake timed out");
+		hs_expire(d, d->heap[0]);
 	if (d->listen_resume_ms && d->listen_resume_ms <= now) {
 		d->listen_resume_ms = 0;
 		if (watch_add(d, &d->listener, EPOLLIN))
@@ -476,6 +476,7 @@ static void daemon_stop(struct daemon *d)
 	close(d->epfd);
 	gen_put(d->gen);
 	tickets_scrub(&d->tickets);
+	client_cache_free(&d->clients);
 }
 
 const char *daemon_socket_path(const struct daemon *d)
@@ -491,6 +492,8 @@ int daemon_run(struct daemon *d)
 	int rc;
 
 	d->started_ms = now_ms();
+	if (client_cache_init(&d->clients, CLIENT_CACHE_ENTRIES))
+		return -ENOMEM;
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (d->epfd < 0)
 		return -errno;

@@ -10,7 +10,8 @@ TLSKD_CORE := tlskd/conf.c tlskd/load.c
 
 PROGRAMS += tlskd
 $(eval $(call program,tlskd,tlskd/main.c tlskd/loop.c tlskd/handshake.c \
-	tlskd/proxy.c tlskd/tickets.c tlskd/log.c $(TLSKD_CORE)))
+	tlskd/proxy.c tlskd/tickets.c tlskd/clientcache.c tlskd/log.c \
+	$(TLSKD_CORE)))
 
 HOST_TESTS += tlskd-conf-test
 $(eval $(call program,tlskd-conf-test,tlskd/tests/conf_test.c $(TLSKD_CORE)))

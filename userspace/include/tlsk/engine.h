@@ -202,4 +202,17 @@ int tlsk_engine_export_keying_material(const struct tlsk_engine *e,
  */
 int tlsk_keys_next(struct tlsk_traffic_keys *keys);
 
+/*
+ * The peer certificate's subjectAltName entries, after ESTABLISHED, as
+ * "DNS:a.example,IP:192.0.2.1,email:x@example,URI:https://..." in
+ * certificate order (IPv6 in RFC 5952 form). Only whole entries are
+ * written; an entry with a comma or a control byte (which this list
+ * cannot carry unambiguously) and other name types are left out.
+ * Returns the number of entries written (0: no peer certificate or no
+ * SANs; buf is then ""), -EINVAL (not established, size 0), -ENOSPC when
+ * some entry did not fit (buf holds those before it).
+ */
+int tlsk_engine_peer_sans(const struct tlsk_engine *e, char *buf,
+			  size_t size);
+
 #endif /* TLSK_ENGINE_H */

@@ -123,6 +123,19 @@ static void full_handshake_ec256(void)
 	CHECK(ci.suite == si.suite && ci.suite == 0x1301);
 	CHECK(!strcmp(ci.group, "x25519") && !ci.resumed);
 	CHECK(ci.peer && strstr(ci.peer, "ec256"));
+	{
+		char sans[64], tiny[20];
+
+		CHECK(tlsk_engine_peer_sans(p.c, sans, sizeof(sans)) == 2);
+		CHECK(!strcmp(sans, "DNS:localhost,DNS:server.test"));
+		/* Only whole entries: the second one does not fit. */
+		CHECK(tlsk_engine_peer_sans(p.c, tiny, sizeof(tiny)) == -ENOSPC);
+		CHECK(!strcmp(tiny, "DNS:localhost"));
+		/* The server asked for no client certificate. */
+		CHECK(tlsk_engine_peer_sans(p.s, sans, sizeof(sans)) == 0);
+		CHECK(sans[0] == '\0');
+		CHECK(tlsk_engine_peer_sans(p.s, sans, 0) == -EINVAL);
+	}
 	CHECK(tlsk_engine_want(p.c) == 0 && tlsk_engine_want(p.s) == 0);
 	pair_free(&p);
 }
@@ -398,6 +411,14 @@ static void client_auth(enum tlsk_verify mode, bool client_has_cert,
 		tlsk_engine_info(p.s, &si);
 		CHECK(client_has_cert ? si.peer && strstr(si.peer, "client") :
 					!si.peer);
+		if (client_has_cert) {
+			char sans[256];
+
+			CHECK(tlsk_engine_peer_sans(p.s, sans, sizeof(sans)) == 5);
+			CHECK(!strcmp(sans, "DNS:client.test,IP:192.0.2.7,"
+				      "IP:2001:db8::7,email:svc@client.test,"
+				      "URI:spiffe://client.test/svc"));
+		}
 	} else {
 		CHECK(failure_alert(p.s, &received) == ALERT_CERTIFICATE_REQUIRED);
 	}

@@ -113,7 +113,7 @@ static const struct leaf_spec leaves[] = {
 	{ "ed25519", "ed25519", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 0 },
 	{ "other", "ec256", "DNS:other.test", "serverAuth", 86400, 0 },
 	{ "expired", "ec256", "DNS:localhost,DNS:server.test", "serverAuth", -3600, 0 },
-	{ "client", "ec256", "DNS:client.test", "clientAuth", 86400, 0 },
+	{ "client", "ec256", "DNS:client.test,IP:192.0.2.7,IP:2001:db8::7,email:svc@client.test,URI:spiffe://client.test/svc", "clientAuth", 86400, 0 },
 	{ "rogue", "ec256", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 1 },
 };
 

@@ -4,7 +4,8 @@
 # build copies it next to them as tlskd-test-lib.sh).
 #
 #   ok/not_ok/skip/check/diag   TAP lines; $n counts, $failed fails
-#   make_certs DIR              ca.crt, srv.crt/srv.key (CN/SAN localhost)
+#   make_certs DIR              ca.crt, srv.crt/srv.key (CN/SAN localhost),
+#                               cli.crt/cli.key (CN=svc-client, DNS+IP SANs)
 #   start_tlskd CONF LOG        starts tlskd, sets $daemon_pid
 #   wait_for CMD...             retries CMD for up to 20 s (the VM is slow)
 
@@ -37,6 +38,14 @@ make_certs() {
 	printf 'subjectAltName=DNS:localhost\n' >"$d/ext"
 	openssl x509 -req -in "$d/srv.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
 		-CAcreateserial -out "$d/srv.crt" -days 2 -extfile "$d/ext" \
+		2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/cli.key" -out "$d/cli.csr" -subj /CN=svc-client \
+		2>/dev/null
+	printf '%s\n' 'subjectAltName=DNS:client.test,IP:192.0.2.7' \
+		'extendedKeyUsage=clientAuth' >"$d/cliext"
+	openssl x509 -req -in "$d/cli.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
+		-CAcreateserial -out "$d/cli.crt" -days 2 -extfile "$d/cliext" \
 		2>/dev/null
 }
 

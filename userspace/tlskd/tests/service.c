@@ -31,10 +31,13 @@
 static void print_result(int i, int rc, const struct tlsk_result *r)
 {
 	if (rc == 0)
-		printf("ok %d version=%04x suite=%s resumed=%d alpn=%s ulp=%s%s\n",
+		printf("ok %d version=%04x suite=%s resumed=%d alpn=%s "
+		       "peer=%s sans=%s ulp=%s%s\n",
 		       i, r->version, r->suite_name, r->resumed,
-		       r->alpn[0] ? r->alpn : "-", tlsk_ulp_name(r->ulp),
-		       r->proxied ? " proxied" : "");
+		       r->alpn[0] ? r->alpn : "-",
+		       r->peer_subject[0] ? r->peer_subject : "-",
+		       r->peer_sans[0] ? r->peer_sans : "-",
+		       tlsk_ulp_name(r->ulp), r->proxied ? " proxied" : "");
 	else
 		printf("fail %d rc=%d status=%d alert=%d reason=%s\n", i, rc,
 		       r->status, r->alert == TLSK_ALERT_NONE ? -1 : r->alert,
