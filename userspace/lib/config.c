@@ -64,6 +64,10 @@ struct tlsk_config *tlsk_config_new(void)
 	cfg->version_max = 0x0304;
 	for (size_t i = 0; tlsk_suite_at(i); i++)
 		cfg->suites[cfg->nsuites++] = tlsk_suite_at(i)->id;
+	for (size_t i = 0; tls12_suite_at(i); i++)
+		if (!tls12_suite_at(i)->needs_profile)
+			cfg->tls12_suites[cfg->ntls12_suites++] =
+				tls12_suite_at(i)->id;
 	for (size_t i = 0; tlsk_group_at(i); i++)
 		cfg->groups[cfg->ngroups++] = tlsk_group_at(i)->id;
 	return cfg;
@@ -84,6 +88,7 @@ void tlsk_config_free(struct tlsk_config *cfg)
 	for (size_t i = 0; i < cfg->ncerts; i++)
 		free_cert(&cfg->certs[i]);
 	X509_STORE_free(cfg->store);
+	sesscache_free(cfg->own_sesscache);
 	OPENSSL_clear_free(cfg, sizeof(*cfg));
 }
 
@@ -246,10 +251,39 @@ int tlsk_config_set_tls13_suites(struct tlsk_config *cfg, const char *list)
 
 int tlsk_config_set_tls12_ciphers(struct tlsk_config *cfg, const char *list)
 {
-	/* TLS 1.2 is not implemented by this engine yet */
-	(void)cfg;
-	(void)list;
-	return -EOPNOTSUPP;
+	uint16_t ids[TLS12_MAX_SUITES];
+	char why[160];
+	int n = tls12_parse_cipher_list(list, cfg->rsa_kx_enabled ?
+					TLS12_LIST_ALLOW_RSA_KX : 0, ids,
+					TLS12_MAX_SUITES, why, sizeof(why));
+
+	if (n < 0)
+		return n;
+	memcpy(cfg->tls12_suites, ids, (size_t)n * sizeof(ids[0]));
+	cfg->ntls12_suites = (size_t)n;
+	return 0;
+}
+
+int tlsk_config_enable_rsa_kx(struct tlsk_config *cfg)
+{
+	cfg->rsa_kx_enabled = true;
+	return 0;
+}
+
+int tlsk_config_set_session_cache(struct tlsk_config *cfg,
+				  size_t max_entries, uint32_t lifetime)
+{
+	sesscache_free(cfg->own_sesscache);
+	cfg->own_sesscache = NULL;
+	cfg->has_sesscache = false;
+	if (!max_entries)
+		return 0;
+	cfg->own_sesscache = sesscache_new(max_entries, lifetime, NULL);
+	if (!cfg->own_sesscache)
+		return -ENOMEM;
+	sesscache_get_ops(cfg->own_sesscache, &cfg->sesscache);
+	cfg->has_sesscache = true;
+	return 0;
 }
 
 int tlsk_config_set_groups(struct tlsk_config *cfg, const char *list)

@@ -4,11 +4,16 @@
 #include <errno.h>
 
 #include "engine_int.h"
+#include "tls12_handlers.h"
 #include "tls12_msgs.h"
 
 #define C TLSK_ROLE_CLIENT
 #define S TLSK_ROLE_SERVER
-#define UNWIRED { tls12_unwired, tls12_unwired }
+/* the client's and the server's handler */
+#define H(client, server) { [C] = (client), [S] = (server) }
+/* the TLS 1.2 client role is not wired yet: its handlers are the
+ * placeholder, and the ClientHello writer never offers TLS 1.2 */
+#define NOC tls12_unwired
 
 int tls12_unwired(struct tlsk_engine *e, struct rd *body)
 {
@@ -20,33 +25,37 @@ int tls12_unwired(struct tlsk_engine *e, struct rd *body)
 /* RFC 5246 7.4; the writer's handler builds, the reader's parses */
 static const struct hs_msg_desc messages[TLS12_MSG_COUNT] = {
 	[TLS12_MSG_CLIENT_HELLO] = { "ClientHello", HS_CLIENT_HELLO, C,
-		UNWIRED },
+		H(NOC, tls12_unwired) },
 	[TLS12_MSG_SERVER_HELLO] = { "ServerHello", HS_SERVER_HELLO, S,
-		UNWIRED },
+		H(NOC, tls12_server_write_server_hello) },
 	[TLS12_MSG_SERVER_CERTIFICATE] = { "Certificate (server)",
-		HS_CERTIFICATE, S, UNWIRED },
+		HS_CERTIFICATE, S, H(NOC, tls12_server_write_certificate) },
 	[TLS12_MSG_SERVER_KEY_EXCHANGE] = { "ServerKeyExchange",
-		TLS12_HS_SERVER_KEY_EXCHANGE, S, UNWIRED },
+		TLS12_HS_SERVER_KEY_EXCHANGE, S, H(NOC, tls12_server_write_ske) },
 	[TLS12_MSG_CERTIFICATE_REQUEST] = { "CertificateRequest",
-		HS_CERTIFICATE_REQUEST, S, UNWIRED },
+		HS_CERTIFICATE_REQUEST, S,
+		H(NOC, tls12_server_write_cert_request) },
 	[TLS12_MSG_SERVER_HELLO_DONE] = { "ServerHelloDone",
-		TLS12_HS_SERVER_HELLO_DONE, S, UNWIRED },
+		TLS12_HS_SERVER_HELLO_DONE, S,
+		H(NOC, tls12_server_write_hello_done) },
 	[TLS12_MSG_CLIENT_CERTIFICATE] = { "Certificate (client)",
-		HS_CERTIFICATE, C, UNWIRED },
+		HS_CERTIFICATE, C, H(NOC, tls12_server_read_certificate) },
 	[TLS12_MSG_CLIENT_KEY_EXCHANGE] = { "ClientKeyExchange",
-		TLS12_HS_CLIENT_KEY_EXCHANGE, C, UNWIRED },
+		TLS12_HS_CLIENT_KEY_EXCHANGE, C,
+		H(NOC, tls12_server_read_cke) },
 	[TLS12_MSG_CLIENT_CERTIFICATE_VERIFY] = { "CertificateVerify (client)",
-		HS_CERTIFICATE_VERIFY, C, UNWIRED },
+		HS_CERTIFICATE_VERIFY, C,
+		H(NOC, tls12_server_read_cert_verify) },
 	[TLS12_MSG_CLIENT_CCS] = { "ChangeCipherSpec (client)",
-		TLS12_CCS_PSEUDO_TYPE, C, UNWIRED },
+		TLS12_CCS_PSEUDO_TYPE, C, H(NOC, tls12_read_ccs) },
 	[TLS12_MSG_CLIENT_FINISHED] = { "Finished (client)", HS_FINISHED, C,
-		UNWIRED },
+		H(NOC, tls12_read_finished) },
 	[TLS12_MSG_NEW_SESSION_TICKET] = { "NewSessionTicket",
-		HS_NEW_SESSION_TICKET, S, UNWIRED },
+		HS_NEW_SESSION_TICKET, S, H(NOC, tls12_server_write_nst) },
 	[TLS12_MSG_SERVER_CCS] = { "ChangeCipherSpec (server)",
-		TLS12_CCS_PSEUDO_TYPE, S, UNWIRED },
+		TLS12_CCS_PSEUDO_TYPE, S, H(NOC, tls12_write_ccs) },
 	[TLS12_MSG_SERVER_FINISHED] = { "Finished (server)", HS_FINISHED, S,
-		UNWIRED },
+		H(NOC, tls12_write_finished) },
 };
 
 #define CH TLS12_MSG_CLIENT_HELLO

@@ -13,9 +13,9 @@
  * or writer's keys, and any CCS record elsewhere as unexpected_message.
  *
  * Status: the tables are complete and tested (tls12-tables-test); the
- * handlers are placeholders (tls12_unwired, which fails) until the
- * engine wires them in. docs/tls12.md says which building block each
- * handler uses.
+ * server role's handlers are wired (tls12_server.c, tls12_common.c), the
+ * client role's are still the placeholder tls12_unwired, which fails.
+ * docs/tls12.md says which building block each handler uses.
  */
 #ifndef TLSK_TLS12_TABLES_H
 #define TLSK_TLS12_TABLES_H

@@ -67,15 +67,26 @@ int tlsk_config_load_ca_file(struct tlsk_config *cfg, const char *pem_path);
  * tlsk_engine_set_server_name() (DNS name or IP literal); without one only
  * the chain and its purpose are checked. */
 int tlsk_config_set_verify(struct tlsk_config *cfg, enum tlsk_verify mode);
-/* 0x0303 / 0x0304. The engine negotiates TLS 1.3 only so far: a range
- * without 0x0304 makes every handshake fail with protocol_version. */
+/* 0x0303 / 0x0304 (default: both). Nothing older is ever spoken
+ * (RFC 8996): such peers get protocol_version. */
 int tlsk_config_set_versions(struct tlsk_config *cfg, uint16_t min,
 			     uint16_t max);
 /* OpenSSL spellings: "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256" */
 int tlsk_config_set_tls13_suites(struct tlsk_config *cfg, const char *list);
-/* OpenSSL spellings: "ECDHE-ECDSA-AES128-GCM-SHA256:..."; -EOPNOTSUPP
- * until the engine speaks TLS 1.2. */
+/* OpenSSL spellings: "ECDHE-ECDSA-AES128-GCM-SHA256:..." (AEAD suites
+ * only); the RSA key transport suites (AES128-GCM-SHA256,
+ * AES256-GCM-SHA384) only after tlsk_config_enable_rsa_kx(). -EINVAL for
+ * an unknown or refused name, -E2BIG for more than 8. */
 int tlsk_config_set_tls12_ciphers(struct tlsk_config *cfg, const char *list);
+/* Allow RSA key transport suites in the TLS 1.2 cipher list (no forward
+ * secrecy; only for peers that need it). Call before the cipher list. */
+int tlsk_config_enable_rsa_kx(struct tlsk_config *cfg);
+/* TLS 1.2 session-ID resumption (server, RFC 5246 7.4.1.2): an in-memory
+ * cache of max_entries sessions living lifetime seconds (0 entries: off,
+ * the default). The cache is the config's mutable part: engines of one
+ * config MUST then run in one thread. Tickets (below) work without it. */
+int tlsk_config_set_session_cache(struct tlsk_config *cfg,
+				  size_t max_entries, uint32_t lifetime);
 /* "x25519:P-256:P-384" (also secp256r1, secp384r1) */
 int tlsk_config_set_groups(struct tlsk_config *cfg, const char *list);
 /* Comma-separated protocol names in preference order: "h2,http/1.1". */

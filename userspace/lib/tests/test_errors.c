@@ -114,15 +114,32 @@ static void expect_alert(struct tlsk_engine *e, uint8_t alert)
 	CHECK(tlsk_engine_input(e, (const uint8_t *)"x", 1) < 0);	/* sticky */
 }
 
-static void client_without_tls13_gets_protocol_version(void)
+/* RFC 8996: no supported_versions and legacy_version TLS 1.1 */
+static void client_offering_tls11_gets_protocol_version(void)
 {
 	struct buf ch = { 0 };
 	struct tlsk_engine *s;
 
 	client_hello(&ch);
 	ch_rename_extension(&ch, 43, 0x0a0a);	/* no supported_versions */
+	put_be16(ch.p + 9, 0x0302);		/* legacy_version */
 	s = server_fed(ch.p, ch.len);
 	expect_alert(s, ALERT_PROTOCOL_VERSION);
+	tlsk_engine_free(s);
+	buf_free(&ch);
+}
+
+/* without supported_versions it offers TLS 1.2 (legacy_version 0x0303),
+ * but without extended_master_secret: RFC 7627 5.2, we abort */
+static void tls12_client_without_ems_gets_handshake_failure(void)
+{
+	struct buf ch = { 0 };
+	struct tlsk_engine *s;
+
+	client_hello(&ch);
+	ch_rename_extension(&ch, 43, 0x0a0a);
+	s = server_fed(ch.p, ch.len);
+	expect_alert(s, ALERT_HANDSHAKE_FAILURE);
 	tlsk_engine_free(s);
 	buf_free(&ch);
 }
@@ -298,7 +315,8 @@ int main(void)
 			     testpki_path(&pki, "ec256.key"));
 	client_cfg = tlsk_config_new();
 	tlsk_config_set_verify(client_cfg, TLSK_VERIFY_NONE);
-	RUN(client_without_tls13_gets_protocol_version);
+	RUN(client_offering_tls11_gets_protocol_version);
+	RUN(tls12_client_without_ems_gets_handshake_failure);
 	RUN(early_data_is_declined_and_skipped);
 	RUN(not_tls_at_all);
 	RUN(truncated_client_hello);

@@ -184,6 +184,11 @@ static void check_exporter(struct tlsk_engine *e, struct peer *p)
 	static const uint8_t context[] = { 1, 2, 3 };
 	uint8_t ours_out[42], theirs_out[42];
 
+	if (SSL_version(p->ssl) == TLS1_2_VERSION) {	/* not offered */
+		CHECK(tlsk_engine_export_keying_material(e, label, NULL, 0,
+			ours_out, sizeof(ours_out)) == -EOPNOTSUPP);
+		return;
+	}
 	CHECK(!tlsk_engine_export_keying_material(e, label, context,
 						  sizeof(context), ours_out,
 						  sizeof(ours_out)));
@@ -401,6 +406,204 @@ static void our_server_resumes_openssl(void)
 	tlsk_config_free(cfg);
 }
 
+/* ---- TLS 1.2, our server ---- */
+
+static SSL_CTX *ossl_client12(const char *cipher, const char *groups)
+{
+	SSL_CTX *ctx = ossl_ctx(false, NULL, groups);
+
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+	if (cipher)
+		CHECK(SSL_CTX_set_cipher_list(ctx, cipher) == 1);
+	return ctx;
+}
+
+static struct tlsk_config *our_server12_config(bool rsa)
+{
+	struct tlsk_config *cfg = tlsk_config_new();
+
+	CHECK(!tlsk_config_add_cert(cfg, testpki_path(&pki,
+					rsa ? "rsa.chain" : "ec256.chain"),
+				    testpki_path(&pki,
+					rsa ? "rsa.key" : "ec256.key")));
+	return cfg;
+}
+
+/* A TLS 1.2 handshake with EMS and secure renegotiation; our server
+ * also speaks TLS 1.3, so it marks the downgrade (RFC 8446 4.1.3). */
+static void check_tls12(struct peer *cli, const char *cipher)
+{
+	static const uint8_t downgrade12[8] = { 'D', 'O', 'W', 'N', 'G', 'R',
+						'D', 1 };
+	uint8_t sr[32];
+
+	CHECK(SSL_version(cli->ssl) == TLS1_2_VERSION);
+	CHECK(SSL_get_extms_support(cli->ssl) == 1);
+	CHECK(SSL_get_secure_renegotiation_support(cli->ssl) == 1);
+	CHECK(SSL_get_server_random(cli->ssl, sr, 32) == 32);
+	CHECK(!memcmp(sr + 24, downgrade12, 8));
+	if (cipher)
+		CHECK(!strcmp(SSL_CIPHER_get_name(SSL_get_current_cipher(
+			cli->ssl)), cipher));
+}
+
+/* like server_vs_openssl, with the TLS 1.2 checks before data flows */
+static bool server12_vs_openssl(struct tlsk_config *cfg, struct peer *cli,
+				SSL_SESSION **sess, bool expect_resumed,
+				const char *cipher)
+{
+	struct tlsk_engine *e = tlsk_engine_new(cfg, TLSK_ROLE_SERVER);
+	struct buf to_engine = { 0 };
+	struct tlsk_session_info info;
+	bool ok;
+
+	peer_start(cli, false);
+	if (sess && *sess)
+		SSL_set_session(cli->ssl, *sess);
+	run_with_openssl(e, cli, &to_engine);
+	report(e);
+	ok = tlsk_engine_state(e) == TLSK_STATE_ESTABLISHED &&
+	     SSL_is_init_finished(cli->ssl);
+	CHECK(ok);
+	if (ok) {
+		CHECK(!tlsk_engine_info(e, &info) && info.version == 0x0303);
+		check_tls12(cli, cipher);
+		check_agreement(e, cli, expect_resumed, &to_engine);
+		if (sess) {
+			SSL_SESSION_free(*sess);
+			*sess = SSL_get1_session(cli->ssl);
+		}
+	}
+	buf_free(&to_engine);
+	peer_free(cli);
+	tlsk_engine_free(e);
+	return ok;
+}
+
+static void our_server_tls12_every_suite_and_group(void)
+{
+	static const char *const suites[] = {
+		"ECDHE-ECDSA-AES128-GCM-SHA256",
+		"ECDHE-ECDSA-AES256-GCM-SHA384",
+		"ECDHE-ECDSA-CHACHA20-POLY1305",
+		"ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384",
+		"ECDHE-RSA-CHACHA20-POLY1305" };
+
+	for (size_t i = 0; i < 6; i++)
+		for (size_t g = 0; g < 3; g++) {
+			/* OpenSSL wants the ECDSA certificate's curve among
+			 * the groups it offers: P-256 comes second */
+			char groups[32];
+			struct tlsk_config *cfg = our_server12_config(i >= 3);
+			struct peer cli;
+
+			snprintf(groups, sizeof(groups), "%s%s", all_groups[g],
+				 g == 1 ? "" : ":P-256");
+			cli.ctx = ossl_client12(suites[i], groups);
+			CHECK(!tlsk_config_set_groups(cfg, all_groups[g]));
+
+			if (!server12_vs_openssl(cfg, &cli, NULL, false,
+						 suites[i]))
+				printf("# with %s, %s\n", suites[i],
+				       all_groups[g]);
+			SSL_CTX_free(cli.ctx);
+			tlsk_config_free(cfg);
+		}
+}
+
+/* RFC 5077 tickets, then (the client refusing tickets) session IDs from
+ * our cache; without the cache, no resumption */
+static void our_server_tls12_resumes_openssl(void)
+{
+	struct tlsk_config *cfg = our_server12_config(false);
+	struct peer cli = { .ctx = ossl_client12(NULL, NULL) };
+	SSL_SESSION *sess = NULL;
+
+	CHECK(server12_vs_openssl(cfg, &cli, &sess, false, NULL));
+	CHECK(sess && SSL_SESSION_has_ticket(sess));
+	CHECK(server12_vs_openssl(cfg, &cli, &sess, true, NULL));
+	SSL_SESSION_free(sess);
+	sess = NULL;
+
+	SSL_CTX_set_options(cli.ctx, SSL_OP_NO_TICKET);
+	CHECK(server12_vs_openssl(cfg, &cli, &sess, false, NULL));
+	CHECK(sess && !SSL_SESSION_has_ticket(sess));
+	CHECK(server12_vs_openssl(cfg, &cli, &sess, false, NULL)); /* no cache */
+	CHECK(!tlsk_config_set_session_cache(cfg, 16, 60));
+	CHECK(server12_vs_openssl(cfg, &cli, &sess, false, NULL));
+	CHECK(server12_vs_openssl(cfg, &cli, &sess, true, NULL));
+	CHECK(server12_vs_openssl(cfg, &cli, &sess, true, NULL));
+	SSL_SESSION_free(sess);
+	SSL_CTX_free(cli.ctx);
+	tlsk_config_free(cfg);
+}
+
+static void our_server_tls12_client_cert_alpn(void)
+{
+	struct tlsk_config *cfg = our_server12_config(true);
+	struct peer cli = { .ctx = ossl_client12(NULL, NULL) };
+	struct tlsk_engine *e;
+	struct buf to_engine = { 0 };
+	struct tlsk_session_info info;
+
+	tlsk_config_set_alpn(cfg, "h2");
+	tlsk_config_set_verify(cfg, TLSK_VERIFY_REQUIRE);
+	CHECK(!tlsk_config_load_ca_file(cfg, testpki_path(&pki, "root.crt")));
+	SSL_CTX_set_alpn_protos(cli.ctx, alpn_h2, sizeof(alpn_h2));
+	CHECK(SSL_CTX_use_certificate_chain_file(cli.ctx,
+		testpki_path(&pki, "client.chain")) == 1);
+	CHECK(SSL_CTX_use_PrivateKey_file(cli.ctx,
+		testpki_path(&pki, "client.key"), SSL_FILETYPE_PEM) == 1);
+	CHECK(server12_vs_openssl(cfg, &cli, NULL, false, NULL));
+
+	/* without a certificate: handshake_failure, the TLS 1.2 way */
+	SSL_CTX_free(cli.ctx);
+	cli.ctx = ossl_client12(NULL, NULL);
+	e = tlsk_engine_new(cfg, TLSK_ROLE_SERVER);
+	peer_start(&cli, false);
+	run_with_openssl(e, &cli, &to_engine);
+	CHECK(tlsk_engine_state(e) == TLSK_STATE_FAILED);
+	CHECK(tlsk_engine_info(e, &info) == -EINVAL);
+	{
+		uint8_t alert = 0;
+
+		tlsk_engine_error(e, &alert, NULL, NULL);
+		CHECK(alert == 40);
+	}
+	buf_free(&to_engine);
+	peer_free(&cli);
+	tlsk_engine_free(e);
+	SSL_CTX_free(cli.ctx);
+	tlsk_config_free(cfg);
+}
+
+/* RFC 8996: a TLS 1.1 client gets protocol_version */
+static void our_server_refuses_tls11(void)
+{
+	struct tlsk_config *cfg = our_server12_config(false);
+	struct peer cli = { .ctx = ossl_ctx(false, NULL, NULL) };
+	struct tlsk_engine *e = tlsk_engine_new(cfg, TLSK_ROLE_SERVER);
+	struct buf to_engine = { 0 };
+	uint8_t alert = 0;
+
+	SSL_CTX_set_security_level(cli.ctx, 0);
+	SSL_CTX_set_min_proto_version(cli.ctx, TLS1_VERSION);
+	SSL_CTX_set_max_proto_version(cli.ctx, TLS1_1_VERSION);
+	CHECK(SSL_CTX_set_cipher_list(cli.ctx, "DEFAULT:@SECLEVEL=0") == 1);
+	peer_start(&cli, false);
+	run_with_openssl(e, &cli, &to_engine);
+	CHECK(tlsk_engine_state(e) == TLSK_STATE_FAILED);
+	tlsk_engine_error(e, &alert, NULL, NULL);
+	CHECK(alert == 70);
+	CHECK(!SSL_is_init_finished(cli.ssl));
+	buf_free(&to_engine);
+	peer_free(&cli);
+	tlsk_engine_free(e);
+	SSL_CTX_free(cli.ctx);
+	tlsk_config_free(cfg);
+}
+
 /* our client refuses an expired certificate; OpenSSL hears why */
 static void our_client_alerts_openssl_on_bad_certificate(void)
 {
@@ -572,6 +775,10 @@ int main(void)
 	RUN(our_server_every_suite_and_group);
 	RUN(our_server_hrr_alpn_client_cert);
 	RUN(our_server_resumes_openssl);
+	RUN(our_server_tls12_every_suite_and_group);
+	RUN(our_server_tls12_resumes_openssl);
+	RUN(our_server_tls12_client_cert_alpn);
+	RUN(our_server_refuses_tls11);
 	RUN(our_client_alerts_openssl_on_bad_certificate);
 	RUN(openssl_alerts_our_server_on_unknown_ca);
 	RUN(key_update_follows_openssl);
