@@ -154,6 +154,33 @@ gnu_s_tls12() {	# CIPHER
 	expect_in "$C/out" 'HTTP/1.0 200'
 }
 
+# gnutls-serv with an ECDSA and an RSA certificate
+gnu_c_tls12() {	# CIPHER
+	need_tls12 client
+	gnutls_server --echo --x509certfile "$PKI/rsa-server.pem" \
+		--x509keyfile "$PKI/rsa-server.key" \
+		--priority "$(gnutls12_priority "$1")" || return 1
+	tlsk_client 'hello gnutls\n' -cipher "$1"
+	expect_rc0
+	expect_in "$C/out" '^hello gnutls$'
+	expect_in "$C/err" 'version=TLSv1.2 '
+}
+
+# gnutls-serv logs "*** This is a resumed session" on its side
+gnu_c_tls12_resume() {	# [%NO_TICKETS]
+	need_tls12 client
+	gnutls_server --echo --priority "$TLS12_ONLY$1" || return 1
+	tlsk_client 'one\n' -sess_out "$C/sess"
+	expect_rc0
+	expect_in "$C/err" 'version=TLSv1.2 .*resumed=no '
+	tlsk_client 'two\n' -sess_in "$C/sess"
+	expect_rc0
+	expect_in "$C/out" '^two$'
+	expect_in "$C/err" 'version=TLSv1.2 .*resumed=yes '
+	server_logged 'This is a resumed session' ||
+		{ cat "$C/server.log"; fail "gnutls-serv did not resume"; }
+}
+
 # GnuTLS requires EMS for TLS 1.2 resumption too (and shows both)
 gnu_s_tls12_resume() {	# [%NO_TICKETS]
 	need_tls12 server
@@ -231,6 +258,11 @@ case_add "gnutls-cli resume --resume" gnu_s_resume
 for c in $TLS12_CIPHERS $TLS12_RSA_CIPHERS; do
 	case_add "gnutls-cli tls12 $c" gnu_s_tls12 "$c"
 done
+for c in $TLS12_CIPHERS $TLS12_RSA_CIPHERS; do
+	case_add "gnutls-serv tls12 $c" gnu_c_tls12 "$c"
+done
+case_add "gnutls-serv tls12 resume ticket" gnu_c_tls12_resume
+case_add "gnutls-serv tls12 resume session-id" gnu_c_tls12_resume :%NO_TICKETS
 case_add "gnutls-cli tls12 resume ticket" gnu_s_tls12_resume
 case_add "gnutls-cli tls12 resume session-id" gnu_s_tls12_resume :%NO_TICKETS
 case_add "gnutls-cli client-cert" gnu_s_client_cert

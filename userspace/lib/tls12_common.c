@@ -160,7 +160,8 @@ int tls12_read_finished(struct tlsk_engine *e, struct rd *body)
 	if (ret)
 		return fail(e, ALERT_DECRYPT_ERROR, -EBADMSG,
 			    "peer's Finished does not verify");
-	return 0;
+	/* the server's Finished proves the session: keep it */
+	return e->role == TLSK_ROLE_CLIENT ? tls12_client_keep_session(e) : 0;
 }
 
 /* RFC 5246 7.4.1.1, RFC 5746 4.2/4.4: renegotiation is refused with a
@@ -181,25 +182,3 @@ int tls12_post_handshake(struct tlsk_engine *e, uint8_t type,
 	return fatal ? -EPROTO : -ECANCELED;
 }
 
-/* ---- client role ----
- * Not wired yet: tls12_tables' client handlers are tls12_unwired, so a
- * client never offers TLS 1.2 and refuses a server that picks it. */
-
-bool tls12_client_offers(const struct tlsk_config *cfg)
-{
-	(void)cfg;
-	return false;
-}
-
-void tls12_put_client_hello_exts(struct tlsk_engine *e, struct buf *b)
-{
-	(void)e;
-	(void)b;
-}
-
-int tls12_client_take_server_hello(struct tlsk_engine *e, struct rd *body)
-{
-	(void)body;
-	return fail(e, ALERT_PROTOCOL_VERSION, -EPROTONOSUPPORT,
-		    "server chose TLS 1.2, which this client does not offer");
-}

@@ -18,6 +18,18 @@ struct cfg_cert;
 int tls12_write_certificate12(struct tlsk_engine *e, const struct cfg_cert *c);
 int tls12_read_certificate12(struct tlsk_engine *e, struct rd *body);
 
+/* tls12_client.c */
+int tls12_client_read_certificate(struct tlsk_engine *e, struct rd *body);
+int tls12_client_read_ske(struct tlsk_engine *e, struct rd *body);
+int tls12_client_read_cert_request(struct tlsk_engine *e, struct rd *body);
+int tls12_client_read_hello_done(struct tlsk_engine *e, struct rd *body);
+int tls12_client_write_certificate(struct tlsk_engine *e, struct rd *body);
+int tls12_client_write_cke(struct tlsk_engine *e, struct rd *body);
+int tls12_client_write_cert_verify(struct tlsk_engine *e, struct rd *body);
+int tls12_client_read_nst(struct tlsk_engine *e, struct rd *body);
+/* after the server's Finished: the session for tlsk_engine_get_session */
+int tls12_client_keep_session(struct tlsk_engine *e);
+
 /* tls12_server.c */
 int tls12_server_write_server_hello(struct tlsk_engine *e, struct rd *body);
 int tls12_server_write_certificate(struct tlsk_engine *e, struct rd *body);

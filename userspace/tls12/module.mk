@@ -8,7 +8,7 @@
 
 LIBTLSK_SRCS += lib/tls12_suites.c lib/tls12_keys.c lib/rsa_kx.c \
 	lib/tls12_msgs.c lib/sesscache.c lib/tls12_tables.c \
-	lib/tls12_common.c lib/tls12_server.c
+	lib/tls12_common.c lib/tls12_server.c lib/tls12_client.c
 
 TLS12_TESTS := tls12-suites-test tls12-keys-test tls12-rsa-kx-test \
 	tls12-msgs-test tls12-msgs-interop-test tls12-sesscache-test \

@@ -138,6 +138,7 @@ static void tls12_client_without_ems_gets_handshake_failure(void)
 
 	client_hello(&ch);
 	ch_rename_extension(&ch, 43, 0x0a0a);
+	ch_rename_extension(&ch, 23, 0x0a0b);	/* extended_master_secret */
 	s = server_fed(ch.p, ch.len);
 	expect_alert(s, ALERT_HANDSHAKE_FAILURE);
 	tlsk_engine_free(s);
@@ -246,20 +247,74 @@ static void garbage_server_hello(void)
 	tlsk_engine_free(c);
 }
 
+/* A TLS 1.2 ServerHello (no supported_versions) choosing `suite`, with
+ * the last 8 bytes of its random and its extensions given */
+static void tls12_server_hello(struct buf *rec, uint16_t suite,
+			       const uint8_t *random_tail, bool ems,
+			       bool reneg)
+{
+	size_t len;
+
+	buf_u8(rec, CT_HANDSHAKE);
+	buf_u16(rec, 0x0303);
+	buf_u16(rec, 0);			/* record length, below */
+	buf_u8(rec, 2);
+	buf_u24(rec, 0);			/* message length, below */
+	buf_u16(rec, 0x0303);
+	for (int i = 0; i < 24; i++)
+		buf_u8(rec, (uint8_t)i);
+	if (random_tail)
+		buf_put(rec, random_tail, 8);
+	else
+		buf_put(rec, "12345678", 8);
+	buf_u8(rec, 0);				/* session id */
+	buf_u16(rec, suite);
+	buf_u8(rec, 0);
+	buf_u16(rec, (ems ? 4 : 0) + (reneg ? 5 : 0));
+	if (ems) {
+		buf_u16(rec, 23);
+		buf_u16(rec, 0);
+	}
+	if (reneg) {
+		buf_u16(rec, 0xff01);
+		buf_u16(rec, 1);
+		buf_u8(rec, 0);
+	}
+	len = rec->len - 5;
+	put_be16(rec->p + 3, len);
+	rec->p[6] = 0;
+	put_be16(rec->p + 7, len - 4);
+}
+
 static void server_hello_choosing_tls12(void)
 {
-	/* a TLS 1.2 ServerHello: no supported_versions */
-	uint8_t rec[5 + 4 + 2 + 32 + 1 + 2 + 1 + 2] = { CT_HANDSHAKE, 3, 3, 0,
-		4 + 2 + 32 + 1 + 2 + 1 + 2, 2, 0, 0, 2 + 32 + 1 + 2 + 1 + 2,
-		3, 3 };
+	static const uint8_t downgrade12[8] = { 'D', 'O', 'W', 'N', 'G', 'R',
+						'D', 1 };
+	static const struct {
+		uint16_t suite;
+		const uint8_t *tail;
+		bool ems, reneg;
+		uint8_t alert;
+	} cases[] = {
+		/* a TLS 1.3 suite in a TLS 1.2 ServerHello */
+		{ 0x1301, NULL, true, true, ALERT_ILLEGAL_PARAMETER },
+		/* RFC 8446 4.1.3: we offered TLS 1.3 */
+		{ 0xc02b, downgrade12, true, true, ALERT_ILLEGAL_PARAMETER },
+		/* RFC 7627 5.2 and RFC 5746 3.4: both are required */
+		{ 0xc02b, NULL, false, true, ALERT_HANDSHAKE_FAILURE },
+		{ 0xc02b, NULL, true, false, ALERT_HANDSHAKE_FAILURE },
+	};
 
-	rec[5 + 4 + 2 + 32 + 1] = 0x13;
-	rec[5 + 4 + 2 + 32 + 2] = 0x01;
-	{
-		struct tlsk_engine *c = client_fed(rec, sizeof(rec));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf rec = { 0 };
+		struct tlsk_engine *c;
 
-		expect_alert(c, ALERT_PROTOCOL_VERSION);
+		tls12_server_hello(&rec, cases[i].suite, cases[i].tail,
+				   cases[i].ems, cases[i].reneg);
+		c = client_fed(rec.p, rec.len);
+		expect_alert(c, cases[i].alert);
 		tlsk_engine_free(c);
+		buf_free(&rec);
 	}
 }
 

@@ -604,6 +604,121 @@ static void our_server_refuses_tls11(void)
 	tlsk_config_free(cfg);
 }
 
+/* ---- TLS 1.2, our client ---- */
+
+/* an OpenSSL TLS 1.2 server with an ECDSA and an RSA certificate */
+static SSL_CTX *ossl_server12(const char *cipher, const char *groups)
+{
+	SSL_CTX *ctx = ossl_ctx(true, NULL, groups);
+
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+	if (cipher)
+		CHECK(SSL_CTX_set_cipher_list(ctx, cipher) == 1);
+	CHECK(SSL_CTX_use_certificate_chain_file(ctx,
+		testpki_path(&pki, "rsa.chain")) == 1);
+	CHECK(SSL_CTX_use_PrivateKey_file(ctx, testpki_path(&pki, "rsa.key"),
+					  SSL_FILETYPE_PEM) == 1);
+	return ctx;
+}
+
+static bool client12_vs_openssl(struct tlsk_config *cfg, struct peer *srv,
+				uint8_t *session, size_t *session_len,
+				bool expect_resumed, const char *cipher)
+{
+	struct tlsk_engine *e = tlsk_engine_new(cfg, TLSK_ROLE_CLIENT);
+	struct buf to_engine = { 0 };
+	struct tlsk_session_info info;
+	bool ok;
+
+	CHECK(!tlsk_engine_set_server_name(e, "localhost"));
+	if (session && expect_resumed)
+		CHECK(!tlsk_engine_set_session(e, session, *session_len));
+	peer_start(srv, true);
+	run_with_openssl(e, srv, &to_engine);
+	report(e);
+	ok = tlsk_engine_state(e) == TLSK_STATE_ESTABLISHED &&
+	     SSL_is_init_finished(srv->ssl);
+	CHECK(ok);
+	if (ok) {
+		CHECK(!tlsk_engine_info(e, &info) && info.version == 0x0303);
+		CHECK(SSL_version(srv->ssl) == TLS1_2_VERSION);
+		CHECK(SSL_get_extms_support(srv->ssl) == 1);
+		CHECK(SSL_get_secure_renegotiation_support(srv->ssl) == 1);
+		if (cipher)
+			CHECK(!strcmp(SSL_CIPHER_get_name(
+				SSL_get_current_cipher(srv->ssl)), cipher));
+		check_agreement(e, srv, expect_resumed, &to_engine);
+		if (session) {
+			*session_len = 4096;
+			CHECK(!tlsk_engine_get_session(e, session,
+						       session_len));
+		}
+	}
+	buf_free(&to_engine);
+	peer_free(srv);
+	tlsk_engine_free(e);
+	return ok;
+}
+
+static void our_client_tls12_every_suite_and_group(void)
+{
+	static const char *const suites[] = {
+		"ECDHE-ECDSA-AES128-GCM-SHA256",
+		"ECDHE-ECDSA-AES256-GCM-SHA384",
+		"ECDHE-ECDSA-CHACHA20-POLY1305",
+		"ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384",
+		"ECDHE-RSA-CHACHA20-POLY1305" };
+
+	for (size_t i = 0; i < 6; i++)
+		for (size_t g = 0; g < 3; g++) {
+			struct tlsk_config *cfg = our_client_config();
+			struct peer srv = { .ctx = ossl_server12(suites[i],
+							all_groups[g]) };
+
+			if (!client12_vs_openssl(cfg, &srv, NULL, NULL, false,
+						 suites[i]))
+				printf("# with %s, %s\n", suites[i],
+				       all_groups[g]);
+			SSL_CTX_free(srv.ctx);
+			tlsk_config_free(cfg);
+		}
+}
+
+/* by ticket, then (the server issuing none) by session ID */
+static void our_client_tls12_resumes_with_openssl(void)
+{
+	struct tlsk_config *cfg = our_client_config();
+	struct peer srv = { .ctx = ossl_server12(NULL, NULL) };
+	uint8_t session[4096];
+	size_t len = sizeof(session);
+
+	SSL_CTX_set_session_id_context(srv.ctx, (const uint8_t *)"t", 1);
+	CHECK(client12_vs_openssl(cfg, &srv, session, &len, false, NULL));
+	CHECK(client12_vs_openssl(cfg, &srv, session, &len, true, NULL));
+	CHECK(client12_vs_openssl(cfg, &srv, session, &len, true, NULL));
+	SSL_CTX_set_options(srv.ctx, SSL_OP_NO_TICKET);
+	len = sizeof(session);
+	CHECK(client12_vs_openssl(cfg, &srv, session, &len, false, NULL));
+	CHECK(client12_vs_openssl(cfg, &srv, session, &len, true, NULL));
+	SSL_CTX_free(srv.ctx);
+	tlsk_config_free(cfg);
+}
+
+static void our_client_tls12_client_cert(void)
+{
+	struct tlsk_config *cfg = our_client_config();
+	struct peer srv = { .ctx = ossl_server12(NULL, NULL) };
+
+	CHECK(!tlsk_config_add_cert(cfg, testpki_path(&pki, "client.chain"),
+				    testpki_path(&pki, "client.key")));
+	SSL_CTX_set_verify(srv.ctx, SSL_VERIFY_PEER |
+			   SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	CHECK(client12_vs_openssl(cfg, &srv, NULL, NULL, false, NULL));
+	SSL_CTX_free(srv.ctx);
+	tlsk_config_free(cfg);
+}
+
 /* our client refuses an expired certificate; OpenSSL hears why */
 static void our_client_alerts_openssl_on_bad_certificate(void)
 {
@@ -775,6 +890,9 @@ int main(void)
 	RUN(our_server_every_suite_and_group);
 	RUN(our_server_hrr_alpn_client_cert);
 	RUN(our_server_resumes_openssl);
+	RUN(our_client_tls12_every_suite_and_group);
+	RUN(our_client_tls12_resumes_with_openssl);
+	RUN(our_client_tls12_client_cert);
 	RUN(our_server_tls12_every_suite_and_group);
 	RUN(our_server_tls12_resumes_openssl);
 	RUN(our_server_tls12_client_cert_alpn);
