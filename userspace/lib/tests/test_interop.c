@@ -448,6 +448,45 @@ static void check_tls12(struct peer *cli, const char *cipher)
 			cli->ssl)), cipher));
 }
 
+/* After exchange_data (one record each way), OpenSSL asks for
+ * renegotiation (a ClientHello to our server, a HelloRequest to our
+ * client): the engine answers with the no_renegotiation warning and
+ * -ECANCELED; a KeyUpdate is fatal unexpected_message (TLS 1.2 has
+ * none). */
+static void check_reneg_refused(struct tlsk_engine *e, struct peer *p,
+				uint8_t want_type)
+{
+	struct tlsk_traffic_keys k;
+	struct tlsk_record *rx;
+	uint8_t tmp[TLSK_RECORD_MAX_LEN], alert = 0, type = 0, *pt;
+	int n, got = -1;
+
+	CHECK(!tlsk_engine_export_keys(e, TLSK_DIR_RX, &k));
+	k.seq += 1;			/* the pong */
+	rx = tlsk_record_new(&k, false);
+	tlsk_keys_scrub(&k);
+	CHECK(rx != NULL);
+	CHECK(SSL_renegotiate(p->ssl) == 1);
+	SSL_do_handshake(p->ssl);
+	n = BIO_read(p->out, tmp, sizeof(tmp));
+	CHECK(n > REC_HDR_LEN);
+	if (rx && n > REC_HDR_LEN) {
+		got = tlsk_record_open(rx, tmp, (size_t)n, &type, &pt);
+		CHECK(got >= 4 && type == CT_HANDSHAKE);
+	}
+	if (got >= 4 && type == CT_HANDSHAKE) {
+		CHECK(pt[0] == want_type);
+		CHECK(tlsk_engine_post_handshake(e, pt[0], pt + 4,
+						 (size_t)got - 4,
+						 &alert) == -ECANCELED);
+		CHECK(alert == 100);
+	}
+	CHECK(tlsk_engine_post_handshake(e, 24, (const uint8_t *)"", 1,
+					 &alert) == -EPROTO);
+	CHECK(alert == 10);
+	tlsk_record_free(rx);
+}
+
 /* like server_vs_openssl, with the TLS 1.2 checks before data flows */
 static bool server12_vs_openssl(struct tlsk_config *cfg, struct peer *cli,
 				SSL_SESSION **sess, bool expect_resumed,
@@ -473,6 +512,8 @@ static bool server12_vs_openssl(struct tlsk_config *cfg, struct peer *cli,
 		if (sess) {
 			SSL_SESSION_free(*sess);
 			*sess = SSL_get1_session(cli->ssl);
+		} else {
+			check_reneg_refused(e, cli, 1);	/* ClientHello */
 		}
 	}
 	buf_free(&to_engine);
@@ -653,6 +694,8 @@ static bool client12_vs_openssl(struct tlsk_config *cfg, struct peer *srv,
 			*session_len = 4096;
 			CHECK(!tlsk_engine_get_session(e, session,
 						       session_len));
+		} else {
+			check_reneg_refused(e, srv, 0);	/* HelloRequest */
 		}
 	}
 	buf_free(&to_engine);
