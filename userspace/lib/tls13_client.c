@@ -178,8 +178,10 @@ static size_t put_client_hello_body(struct tlsk_engine *e, struct buf *b)
 	pos = buf_open_vec(b, 2);
 	for (size_t i = 0; tls13 && i < c->nsuites; i++)
 		buf_u16(b, c->suites[i]);
+	/* RSA key transport is not wired into the handshake: not offered */
 	for (size_t i = 0; tls12 && i < c->ntls12_suites; i++)
-		buf_u16(b, c->tls12_suites[i]);
+		if (tls12_suite_by_id(c->tls12_suites[i])->kx == TLS12_KX_ECDHE)
+			buf_u16(b, c->tls12_suites[i]);
 	buf_close_vec(b, pos, 2);
 	buf_u8(b, 1);
 	buf_u8(b, 0);		/* legacy_compression_methods: null */

@@ -267,13 +267,14 @@ static void *drive_thread(void *arg)
 	return NULL;
 }
 
-/* Our server: the client's Finished and first data share a segment. */
-static void engine_server_with_openssl_client(void)
+/* One connection to our server; *sess (if not NULL) is offered and
+ * replaced by the connection's session. */
+static void server_connection(struct tlsk_config *cfg, SSL_CTX *cctx,
+			      SSL_SESSION **sess, int expect_resumed)
 {
-	struct tlsk_config *cfg = engine_config(TLSK_ROLE_SERVER);
-	SSL_CTX *cctx = ssl_peer_ctx(0, cur->version, cur->suite);
 	struct drive d = { .e = cfg ? tlsk_engine_new(cfg, TLSK_ROLE_SERVER) :
 				      NULL };
+	struct tlsk_session_info info;
 	struct pumped_client pc;
 	struct peer peer = { .pumped = &pc };
 	pthread_t thread;
@@ -281,10 +282,12 @@ static void engine_server_with_openssl_client(void)
 
 	CHECK(d.e != NULL && tcp_pair(fds) == 0);
 	if (!d.e)
-		goto out;
+		return;
 	d.fd = fds[1];
 	CHECK(pumped_client_new(&pc, cctx, fds[0]) == 0);
 	peer.ssl = pc.ssl;
+	if (sess && *sess)
+		CHECK(SSL_set_session(pc.ssl, *sess) == 1);
 	pthread_create(&thread, NULL, drive_thread, &d);
 	CHECK(pumped_client_handshake(&pc) == 0);
 	CHECK(peer_write(&peer, first_data, sizeof(first_data)) == 0);
@@ -292,14 +295,48 @@ static void engine_server_with_openssl_client(void)
 	CHECK(d.err == 0);
 	if (d.err)
 		printf("# drive: %s\n", strerror(-d.err));
+	CHECK(SSL_session_reused(pc.ssl) == expect_resumed);
+	CHECK(!tlsk_engine_info(d.e, &info) &&
+	      info.resumed == !!expect_resumed);
+	if (sess) {
+		SSL_SESSION_free(*sess);
+		*sess = SSL_get1_session(pc.ssl);
+	}
 	if (d.conn)
 		exchange(&peer, d.conn, first_data, sizeof(first_data));
 	else
 		close(fds[1]);
 	close(fds[0]);
 	pumped_client_free(&pc);
-out:
 	tlsk_engine_free(d.e);
+}
+
+/* Our server: the client's Finished and first data share a segment. */
+static void engine_server_with_openssl_client(void)
+{
+	struct tlsk_config *cfg = engine_config(TLSK_ROLE_SERVER);
+	SSL_CTX *cctx = ssl_peer_ctx(0, cur->version, cur->suite);
+
+	server_connection(cfg, cctx, NULL, 0);
+	tlsk_config_free(cfg);
+	SSL_CTX_free(cctx);
+	ERR_clear_error();
+}
+
+/* TLS 1.2: a full handshake, then an abbreviated one by session ID (the
+ * server's last message is then the client's Finished, not its own):
+ * both hand off and carry data */
+static void engine_server_resumed(void)
+{
+	struct tlsk_config *cfg = engine_config(TLSK_ROLE_SERVER);
+	SSL_CTX *cctx = ssl_peer_ctx(0, cur->version, cur->suite);
+	SSL_SESSION *sess = NULL;
+
+	CHECK(cfg && !tlsk_config_set_session_cache(cfg, 4, 60));
+	server_connection(cfg, cctx, &sess, 0);
+	CHECK(sess != NULL);
+	server_connection(cfg, cctx, &sess, 1);
+	SSL_SESSION_free(sess);
 	tlsk_config_free(cfg);
 	SSL_CTX_free(cctx);
 	ERR_clear_error();
@@ -512,6 +549,8 @@ int main(void)
 		run_matrix("engine_client", engine_client_with_openssl_server,
 			   2, 0);
 		run_matrix("engine_key_update", engine_client_key_update, 1, 1);
+		run_matrix("engine_server_resumed", engine_server_resumed,
+			   3, 0);
 		run_matrix("engine_no_renegotiation",
 			   engine_client_refuses_renegotiation, 3, 0);
 		remove_test_cert();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Malformed, truncated, out-of-order and hostile input: every failure
  * must end in FAILED with the right alert queued, never a crash. */
+#include <errno.h>
 #include <string.h>
 
 #include "../../tests/tap.h"
@@ -247,6 +248,42 @@ static void garbage_server_hello(void)
 	tlsk_engine_free(c);
 }
 
+static bool ch_offers_suite(const struct buf *ch, uint16_t suite)
+{
+	size_t off = 5 + 4 + 2 + 32, len;
+
+	off += 1 + ch->p[off];					/* session id */
+	len = (size_t)ch->p[off] << 8 | ch->p[off + 1];
+	for (size_t i = off + 2; i + 1 < off + 2 + len; i += 2)
+		if ((ch->p[i] << 8 | ch->p[i + 1]) == suite)
+			return true;
+	return false;
+}
+
+/* RSA key transport is not wired into the handshake: even when a
+ * profile enables and lists it, a client does not offer it */
+static void rsa_kx_suites_not_offered(void)
+{
+	struct tlsk_config *cfg = tlsk_config_new();
+	struct tlsk_engine *c;
+	struct buf ch = { 0 };
+
+	CHECK(tlsk_config_set_tls12_ciphers(cfg, "AES128-GCM-SHA256") ==
+	      -EINVAL);
+	CHECK(!tlsk_config_enable_rsa_kx(cfg));
+	CHECK(!tlsk_config_set_tls12_ciphers(cfg, "AES128-GCM-SHA256:"
+					     "ECDHE-RSA-AES128-GCM-SHA256"));
+	c = tlsk_engine_new(cfg, TLSK_ROLE_CLIENT);
+	drain_output(c, &ch);
+	CHECK(ch.len > 50);
+	CHECK(ch_offers_suite(&ch, 0xc02f));
+	CHECK(!ch_offers_suite(&ch, 0x009c));
+	CHECK(ch_offers_suite(&ch, 0x1301));
+	tlsk_engine_free(c);
+	tlsk_config_free(cfg);
+	buf_free(&ch);
+}
+
 /* A TLS 1.2 ServerHello (no supported_versions) choosing `suite`, with
  * the last 8 bytes of its random and its extensions given */
 static void tls12_server_hello(struct buf *rec, uint16_t suite,
@@ -382,6 +419,7 @@ int main(void)
 	RUN(peer_alert_is_reported_as_received);
 	RUN(garbage_server_hello);
 	RUN(server_hello_choosing_tls12);
+	RUN(rsa_kx_suites_not_offered);
 	RUN(tampered_server_flight);
 	RUN(input_beyond_want_is_refused);
 	tlsk_config_free(server_cfg);
