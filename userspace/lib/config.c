@@ -286,6 +286,122 @@ int tlsk_config_set_session_cache(struct tlsk_config *cfg,
 	return 0;
 }
 
+/* ---- the caller's session store: entries as blobs ---- */
+
+#define STORE_MAGIC 0x544b5331	/* "TKS1" */
+
+static int store_put(void *arg, const struct sesscache_entry *ent)
+{
+	struct tlsk_config *cfg = arg;
+	struct buf b = { 0 };
+	size_t pos;
+	int ret;
+
+	buf_u32(&b, STORE_MAGIC);
+	buf_u64(&b, cfg_now_ms(cfg));
+	buf_u16(&b, ent->version);
+	buf_u16(&b, ent->suite);
+	buf_u8(&b, ent->ems);
+	buf_put(&b, ent->master, sizeof(ent->master));
+	pos = buf_open_vec(&b, 1);
+	buf_put(&b, ent->id, ent->id_len);
+	buf_close_vec(&b, pos, 1);
+	pos = buf_open_vec(&b, 2);
+	buf_put(&b, ent->peer, strnlen(ent->peer, sizeof(ent->peer) - 1));
+	buf_close_vec(&b, pos, 2);
+	pos = buf_open_vec(&b, 2);
+	buf_put(&b, ent->server_name,
+		strnlen(ent->server_name, sizeof(ent->server_name) - 1));
+	buf_close_vec(&b, pos, 2);
+	ret = b.bad || b.len > TLSK_SESSION_BLOB_MAX ? -ENOMEM :
+	      cfg->sess_store.store(cfg->sess_store.arg, ent->id, ent->id_len, b.p,
+			       b.len);
+	buf_free(&b);
+	return ret;
+}
+
+static int blob_decode(const uint8_t *p, size_t len,
+		       struct sesscache_entry *ent)
+{
+	struct rd r, id, peer, name;
+	const uint8_t *master;
+
+	rd_init(&r, p, len);
+	if (rd_u32(&r) != STORE_MAGIC)
+		return -EINVAL;
+	ent->created_ms = (uint64_t)rd_u32(&r) << 32;
+	ent->created_ms |= rd_u32(&r);
+	ent->version = rd_u16(&r);
+	ent->suite = rd_u16(&r);
+	ent->ems = rd_u8(&r) == 1;
+	master = rd_bytes(&r, sizeof(ent->master));
+	if (!master || !rd_vec(&r, 1, 1, SESSCACHE_ID_MAX, &id) ||
+	    !rd_vec(&r, 2, 0, SESSCACHE_NAME_MAX - 1, &peer) ||
+	    !rd_vec(&r, 2, 0, SESSCACHE_NAME_MAX - 1, &name) || !rd_done(&r))
+		return -EINVAL;
+	memcpy(ent->master, master, sizeof(ent->master));
+	ent->id_len = rd_left(&id);
+	memcpy(ent->id, rd_ptr(&id), ent->id_len);
+	memcpy(ent->peer, rd_ptr(&peer), rd_left(&peer));
+	memcpy(ent->server_name, rd_ptr(&name), rd_left(&name));
+	return 0;
+}
+
+static int store_get(void *arg, const uint8_t *id, size_t id_len,
+		     struct sesscache_entry *out)
+{
+	struct tlsk_config *cfg = arg;
+	uint8_t blob[TLSK_SESSION_BLOB_MAX];
+	size_t len = sizeof(blob);
+	uint64_t now = cfg_now_ms(cfg);
+	int ret = cfg->sess_store.fetch(cfg->sess_store.arg, id, id_len, blob, &len);
+
+	memset(out, 0, sizeof(*out));
+	if (!ret && (len > sizeof(blob) || blob_decode(blob, len, out)))
+		ret = -EINVAL;
+	OPENSSL_cleanse(blob, sizeof(blob));
+	/* the one asked for, and alive */
+	if (!ret && (out->id_len != id_len || memcmp(out->id, id, id_len)))
+		ret = -ENOENT;
+	if (!ret && (now < out->created_ms ||
+		     now - out->created_ms >
+			     (uint64_t)cfg->store_lifetime * 1000)) {
+		cfg->sess_store.remove(cfg->sess_store.arg, id, id_len);
+		ret = -ENOENT;
+	}
+	if (ret) {	/* a miss, whatever the store said */
+		sesscache_entry_scrub(out);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int store_drop(void *arg, const uint8_t *id, size_t id_len)
+{
+	struct tlsk_config *cfg = arg;
+
+	return cfg->sess_store.remove(cfg->sess_store.arg, id, id_len);
+}
+
+int tlsk_config_set_session_store(struct tlsk_config *cfg,
+				  const struct tlsk_session_store *store,
+				  uint32_t lifetime)
+{
+	if (!store || !store->store || !store->fetch || !store->remove ||
+	    !lifetime)
+		return -EINVAL;
+	sesscache_free(cfg->own_sesscache);
+	cfg->own_sesscache = NULL;
+	cfg->sess_store = *store;
+	cfg->store_lifetime = lifetime;
+	cfg->sesscache.store = store_put;
+	cfg->sesscache.fetch = store_get;
+	cfg->sesscache.remove = store_drop;
+	cfg->sesscache.arg = cfg;
+	cfg->has_sesscache = true;
+	return 0;
+}
+
 int tlsk_config_set_groups(struct tlsk_config *cfg, const char *list)
 {
 	return set_id_list(cfg->groups, &cfg->ngroups, list, group_id);

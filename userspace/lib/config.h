@@ -38,6 +38,9 @@ struct tlsk_config {
 	struct sesscache_ops sesscache;
 	bool has_sesscache;
 	struct sesscache *own_sesscache;	/* the built-in one, if used */
+	/* or the caller's (tlsk_config_set_session_store), adapted */
+	struct tlsk_session_store sess_store;
+	uint32_t store_lifetime;
 	uint16_t groups[CFG_MAX_ALGS];
 	size_t ngroups;
 	/* ProtocolNameList contents (RFC 7301, 3.1), preference order */

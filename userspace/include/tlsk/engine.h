@@ -87,6 +87,31 @@ int tlsk_config_enable_rsa_kx(struct tlsk_config *cfg);
  * config MUST then run in one thread. Tickets (below) work without it. */
 int tlsk_config_set_session_cache(struct tlsk_config *cfg,
 				  size_t max_entries, uint32_t lifetime);
+/*
+ * TLS 1.2 session-ID resumption backed by the caller's store instead (a
+ * daemon: one store for every profile, or shared between processes).
+ * The engine hands each session over as an opaque blob of at most
+ * TLSK_SESSION_BLOB_MAX bytes, which holds its master secret: keep it
+ * secret and scrub it when dropped. store keeps (or replaces) the blob
+ * under the session ID; fetch copies it into buf (*len: its size in,
+ * the blob's length out) or returns -ENOENT; remove forgets it. The
+ * engine itself ignores and removes blobs older than lifetime seconds.
+ * Each returns 0 or a negative errno; a failing store only costs a later
+ * full handshake. The struct is copied; the callbacks run in the
+ * thread of the engine, and replace tlsk_config_set_session_cache's.
+ */
+#define TLSK_SESSION_BLOB_MAX 1024
+struct tlsk_session_store {
+	int (*store)(void *arg, const uint8_t *id, size_t id_len,
+		     const uint8_t *blob, size_t len);
+	int (*fetch)(void *arg, const uint8_t *id, size_t id_len,
+		     uint8_t *buf, size_t *len);
+	int (*remove)(void *arg, const uint8_t *id, size_t id_len);
+	void *arg;
+};
+int tlsk_config_set_session_store(struct tlsk_config *cfg,
+				  const struct tlsk_session_store *store,
+				  uint32_t lifetime);
 /* "x25519:P-256:P-384" (also secp256r1, secp384r1) */
 int tlsk_config_set_groups(struct tlsk_config *cfg, const char *list);
 /* Comma-separated protocol names in preference order: "h2,http/1.1". */

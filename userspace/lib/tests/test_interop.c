@@ -13,6 +13,7 @@
 #include "../../tests/tap.h"
 #include "harness.h"
 #include "hsrecord.h"
+#include "tlsk/handoff.h"
 #include "tlsk/record.h"
 #include "testpki.h"
 
@@ -487,6 +488,54 @@ static void check_reneg_refused(struct tlsk_engine *e, struct peer *p,
 	tlsk_record_free(rx);
 }
 
+/* The kernel hand-off of TLS 1.2 keys (issue: salt = implicit IV, the
+ * explicit nonce starting at seq, rec_seq = 1 after Finished) */
+static void check_crypto_info12(struct tlsk_engine *e)
+{
+	static const uint8_t one[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
+
+	for (int dir = 0; dir < 2; dir++) {
+		struct tlsk_traffic_keys k;
+		union tlsk_crypto_info ci;
+
+		CHECK(!tlsk_engine_export_keys(e, dir ? TLSK_DIR_RX :
+							TLSK_DIR_TX, &k));
+		CHECK(k.version == 0x0303 && k.seq == 1);
+		CHECK(tlsk_crypto_info_build(&k, &ci) > 0);
+		CHECK(ci.info.version == TLS_1_2_VERSION);
+		switch (k.aead) {
+		case TLSK_AEAD_AES_128_GCM:
+			CHECK(ci.info.cipher_type == TLS_CIPHER_AES_GCM_128);
+			CHECK(k.iv_len == 4 && !memcmp(ci.aes_gcm_128.salt,
+						       k.iv, 4));
+			CHECK(!memcmp(ci.aes_gcm_128.iv, one, 8));
+			CHECK(!memcmp(ci.aes_gcm_128.rec_seq, one, 8));
+			CHECK(!memcmp(ci.aes_gcm_128.key, k.key, 16));
+			break;
+		case TLSK_AEAD_AES_256_GCM:
+			CHECK(ci.info.cipher_type == TLS_CIPHER_AES_GCM_256);
+			CHECK(k.iv_len == 4 && !memcmp(ci.aes_gcm_256.salt,
+						       k.iv, 4));
+			CHECK(!memcmp(ci.aes_gcm_256.iv, one, 8));
+			CHECK(!memcmp(ci.aes_gcm_256.rec_seq, one, 8));
+			CHECK(!memcmp(ci.aes_gcm_256.key, k.key, 32));
+			break;
+		case TLSK_AEAD_CHACHA20_POLY1305:
+			CHECK(ci.info.cipher_type ==
+			      TLS_CIPHER_CHACHA20_POLY1305);
+			CHECK(k.iv_len == 12 &&
+			      !memcmp(ci.chacha20_poly1305.iv, k.iv, 12));
+			CHECK(!memcmp(ci.chacha20_poly1305.rec_seq, one, 8));
+			CHECK(!memcmp(ci.chacha20_poly1305.key, k.key, 32));
+			break;
+		default:
+			CHECK(!"a TLS 1.2 AEAD the engine does not have");
+		}
+		OPENSSL_cleanse(&ci, sizeof(ci));
+		tlsk_keys_scrub(&k);
+	}
+}
+
 /* like server_vs_openssl, with the TLS 1.2 checks before data flows */
 static bool server12_vs_openssl(struct tlsk_config *cfg, struct peer *cli,
 				SSL_SESSION **sess, bool expect_resumed,
@@ -508,6 +557,7 @@ static bool server12_vs_openssl(struct tlsk_config *cfg, struct peer *cli,
 	if (ok) {
 		CHECK(!tlsk_engine_info(e, &info) && info.version == 0x0303);
 		check_tls12(cli, cipher);
+		check_crypto_info12(e);
 		check_agreement(e, cli, expect_resumed, &to_engine);
 		if (sess) {
 			SSL_SESSION_free(*sess);
@@ -578,6 +628,109 @@ static void our_server_tls12_resumes_openssl(void)
 	SSL_SESSION_free(sess);
 	SSL_CTX_free(cli.ctx);
 	tlsk_config_free(cfg);
+}
+
+/* a caller's session store: a few slots, as a daemon would share */
+struct test_store {
+	struct {
+		uint8_t id[32], blob[TLSK_SESSION_BLOB_MAX];
+		size_t id_len, len;
+	} slot[4];
+	unsigned stores, fetches, removes;
+	uint64_t now_ms;
+};
+
+static int ts_find(struct test_store *t, const uint8_t *id, size_t id_len)
+{
+	for (int i = 0; i < 4; i++)
+		if (t->slot[i].id_len == id_len &&
+		    !memcmp(t->slot[i].id, id, id_len))
+			return i;
+	return -1;
+}
+
+static int ts_store(void *arg, const uint8_t *id, size_t id_len,
+		    const uint8_t *blob, size_t len)
+{
+	struct test_store *t = arg;
+	int i = ts_find(t, id, id_len);
+
+	if (i < 0)
+		i = (int)(t->stores % 4);
+	if (id_len > 32 || len > TLSK_SESSION_BLOB_MAX)
+		return -EINVAL;
+	memcpy(t->slot[i].id, id, id_len);
+	t->slot[i].id_len = id_len;
+	memcpy(t->slot[i].blob, blob, len);
+	t->slot[i].len = len;
+	t->stores++;
+	return 0;
+}
+
+static int ts_fetch(void *arg, const uint8_t *id, size_t id_len,
+		    uint8_t *buf, size_t *len)
+{
+	struct test_store *t = arg;
+	int i = ts_find(t, id, id_len);
+
+	t->fetches++;
+	if (i < 0)
+		return -ENOENT;
+	if (*len < t->slot[i].len)
+		return -ENOBUFS;
+	memcpy(buf, t->slot[i].blob, t->slot[i].len);
+	*len = t->slot[i].len;
+	return 0;
+}
+
+static int ts_remove(void *arg, const uint8_t *id, size_t id_len)
+{
+	struct test_store *t = arg;
+	int i = ts_find(t, id, id_len);
+
+	t->removes++;
+	if (i < 0)
+		return -ENOENT;
+	OPENSSL_cleanse(&t->slot[i], sizeof(t->slot[i]));
+	return 0;
+}
+
+static uint64_t ts_now(void *arg)
+{
+	return ((struct test_store *)arg)->now_ms;
+}
+
+/* Two configs (two profiles, or two processes) sharing one store: a
+ * session made through one resumes through the other; past the
+ * lifetime it is a miss and removed from the store. */
+static void our_server_tls12_session_store(void)
+{
+	static struct test_store ts = { .now_ms = 1000000 };
+	struct tlsk_session_store store = { ts_store, ts_fetch, ts_remove,
+					    &ts };
+	struct tlsk_config *a = our_server12_config(false);
+	struct tlsk_config *b = our_server12_config(false);
+	struct peer cli = { .ctx = ossl_client12(NULL, NULL) };
+	SSL_SESSION *sess = NULL;
+
+	SSL_CTX_set_options(cli.ctx, SSL_OP_NO_TICKET);
+	CHECK(tlsk_config_set_session_store(a, &store, 0) == -EINVAL);
+	CHECK(!tlsk_config_set_session_store(a, &store, 60));
+	CHECK(!tlsk_config_set_session_store(b, &store, 60));
+	CHECK(!tlsk_config_set_clock(a, ts_now, &ts));
+	CHECK(!tlsk_config_set_clock(b, ts_now, &ts));
+	CHECK(server12_vs_openssl(a, &cli, &sess, false, NULL));
+	CHECK(ts.stores == 1 && ts.slot[0].len > 48);
+	CHECK(server12_vs_openssl(b, &cli, &sess, true, NULL));
+	CHECK(ts.fetches == 1);
+	ts.now_ms += 61 * 1000;
+	CHECK(server12_vs_openssl(a, &cli, &sess, false, NULL));
+	CHECK(ts.fetches == 2 && ts.removes == 1 && ts.stores == 2);
+	CHECK(server12_vs_openssl(b, &cli, &sess, true, NULL));
+	SSL_SESSION_free(sess);
+	SSL_CTX_free(cli.ctx);
+	tlsk_config_free(a);
+	tlsk_config_free(b);
 }
 
 static void our_server_tls12_client_cert_alpn(void)
@@ -689,6 +842,7 @@ static bool client12_vs_openssl(struct tlsk_config *cfg, struct peer *srv,
 		if (cipher)
 			CHECK(!strcmp(SSL_CIPHER_get_name(
 				SSL_get_current_cipher(srv->ssl)), cipher));
+		check_crypto_info12(e);
 		check_agreement(e, srv, expect_resumed, &to_engine);
 		if (session) {
 			*session_len = 4096;
@@ -938,6 +1092,7 @@ int main(void)
 	RUN(our_client_tls12_client_cert);
 	RUN(our_server_tls12_every_suite_and_group);
 	RUN(our_server_tls12_resumes_openssl);
+	RUN(our_server_tls12_session_store);
 	RUN(our_server_tls12_client_cert_alpn);
 	RUN(our_server_refuses_tls11);
 	RUN(our_client_alerts_openssl_on_bad_certificate);
