@@ -174,6 +174,23 @@ ossl_s_tls12_client_cert_missing() {
 	! grep -q 'HTTP/1.0 200' "$C/out" || fail "got a page without a cert"
 }
 
+# s_client's R command renegotiates: tlsk-server answers the
+# ClientHello with a no_renegotiation WARNING (s_client then gives up,
+# as OpenSSL does on that warning)
+ossl_s_tls12_reneg() {
+	need_tls12 server
+	tlsk_server -echo || return 1
+	(printf 'hello\n'; sleep 1; printf 'R\n'; sleep 2) |
+		timeout 30 openssl s_client -connect "127.0.0.1:$PORT" \
+		-servername localhost -CAfile "$PKI/ca.pem" -tls1_2 -msg \
+		>"$C/out" 2>"$C/err"
+	expect_in "$C/out" '^hello$'
+	expect_in "$C/err" '^RENEGOTIATING'
+	expect_in "$C/out" '^<<< TLS 1.2, Alert .*warning no_renegotiation'
+	! grep -q 'fatal no_renegotiation' "$C/out" ||
+		fail "no_renegotiation must be a warning"
+}
+
 ossl_s_old_version() {	# -tls1 | -tls1_1
 	tlsk_server -www || return 1
 	ossl_client "$GET" "$1" -cipher 'DEFAULT:@SECLEVEL=0'
@@ -209,5 +226,6 @@ case_add "ossl-client tls12 reconnect session-id" ossl_s_tls12_reconnect
 case_add "ossl-client tls12 client-cert" ossl_s_tls12_client_cert
 case_add "ossl-client tls12 client-cert-missing" \
 	ossl_s_tls12_client_cert_missing
+case_add "ossl-client tls12 renegotiation refused" ossl_s_tls12_reneg
 case_add "ossl-client tls1.1 refused" ossl_s_old_version -tls1_1
 case_add "ossl-client tls1.0 refused" ossl_s_old_version -tls1

@@ -1075,6 +1075,23 @@ static void key_log_matches_openssl(void)
 	tlsk_config_free(cfg);
 }
 
+/* TLS 1.2: one CLIENT_RANDOM line with the master secret, as OpenSSL's */
+static void key_log_matches_openssl_tls12(void)
+{
+	struct tlsk_config *cfg = our_server12_config(false);
+	struct peer cli = { .ctx = ossl_client12(NULL, NULL) };
+
+	memset(&ours, 0, sizeof(ours));
+	memset(&theirs, 0, sizeof(theirs));
+	tlsk_config_set_keylog(cfg, our_keylog, &ours);
+	SSL_CTX_set_keylog_callback(cli.ctx, openssl_keylog);
+	CHECK(server12_vs_openssl(cfg, &cli, NULL, false, NULL));
+	CHECK(ours.n == 1 && !strncmp(ours.lines[0], "CLIENT_RANDOM ", 14));
+	CHECK(theirs.n == 1 && logged(&theirs, ours.lines[0]));
+	SSL_CTX_free(cli.ctx);
+	tlsk_config_free(cfg);
+}
+
 int main(void)
 {
 	if (testpki_make(&pki)) {
@@ -1099,6 +1116,7 @@ int main(void)
 	RUN(openssl_alerts_our_server_on_unknown_ca);
 	RUN(key_update_follows_openssl);
 	RUN(key_log_matches_openssl);
+	RUN(key_log_matches_openssl_tls12);
 	testpki_remove(&pki);
 	return tap_done();
 }
