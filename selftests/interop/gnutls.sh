@@ -181,6 +181,25 @@ gnu_c_tls12_resume() {	# [%NO_TICKETS]
 		{ cat "$C/server.log"; fail "gnutls-serv did not resume"; }
 }
 
+gnu_s_tls12_client_cert() {
+	need_tls12 server
+	tlsk_server -www -Verify 1 -CAfile "$PKI/ca.pem" || return 1
+	gnutls_client "$GET" --priority "$TLS12_ONLY" \
+		--x509certfile "$PKI/client.pem" --x509keyfile "$PKI/client.key"
+	expect_rc0
+	expect_in "$C/out" 'version=TLSv1.2 .*peer=.*tlsk client'
+}
+
+gnu_c_tls12_client_cert() {
+	need_tls12 client
+	gnutls_server --echo --require-client-cert --verify-client-cert \
+		--x509cafile "$PKI/ca.pem" --priority "$TLS12_ONLY" || return 1
+	tlsk_client 'ping\n' -cert "$PKI/client.pem" -key "$PKI/client.key"
+	expect_rc0
+	expect_in "$C/out" '^ping$'
+	expect_in "$C/err" 'version=TLSv1.2 '
+}
+
 # GnuTLS requires EMS for TLS 1.2 resumption too (and shows both)
 gnu_s_tls12_resume() {	# [%NO_TICKETS]
 	need_tls12 server
@@ -261,6 +280,8 @@ done
 for c in $TLS12_CIPHERS $TLS12_RSA_CIPHERS; do
 	case_add "gnutls-serv tls12 $c" gnu_c_tls12 "$c"
 done
+case_add "gnutls-serv tls12 client-cert" gnu_c_tls12_client_cert
+case_add "gnutls-cli tls12 client-cert" gnu_s_tls12_client_cert
 case_add "gnutls-serv tls12 resume ticket" gnu_c_tls12_resume
 case_add "gnutls-serv tls12 resume session-id" gnu_c_tls12_resume :%NO_TICKETS
 case_add "gnutls-cli tls12 resume ticket" gnu_s_tls12_resume

@@ -69,6 +69,7 @@ struct session {
 	uint32_t lifetime;		/* seconds */
 	uint64_t issued_ms;		/* client: when received */
 	uint8_t alpn[256];		/* NUL-terminated */
+	char peer[256];			/* TLS 1.2 server: client cert subject */
 	uint8_t *ticket;		/* client: the opaque ticket */
 	size_t ticket_len;
 };

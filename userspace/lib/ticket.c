@@ -19,7 +19,7 @@
 #define TICKET_NAME_LEN 16
 #define TICKET_NONCE_LEN 12
 #define TICKET_OVERHEAD (TICKET_NAME_LEN + TICKET_NONCE_LEN + 16)
-#define SESSION_MAGIC 0x544b5332	/* "TKS2": with version, EMS, ID */
+#define SESSION_MAGIC 0x544b5332	/* "TKS2": with version, EMS, ID, peer */
 
 /* the fields both encodings share */
 static void put_state(struct buf *b, const struct session *s)
@@ -41,6 +41,9 @@ static void put_state(struct buf *b, const struct session *s)
 	pos = buf_open_vec(b, 1);
 	buf_put(b, s->id, s->id_len);
 	buf_close_vec(b, pos, 1);
+	pos = buf_open_vec(b, 2);
+	buf_put(b, s->peer, strnlen(s->peer, sizeof(s->peer) - 1));
+	buf_close_vec(b, pos, 2);
 }
 
 static bool suite_known(uint16_t version, uint16_t suite)
@@ -52,7 +55,7 @@ static bool suite_known(uint16_t version, uint16_t suite)
 
 static int get_state(struct rd *r, struct session *s)
 {
-	struct rd psk, alpn, id;
+	struct rd psk, alpn, id, peer;
 	uint64_t hi;
 
 	s->suite = rd_u16(r);
@@ -65,8 +68,12 @@ static int get_state(struct rd *r, struct session *s)
 		return -EINVAL;
 	s->version = rd_u16(r);
 	s->ems = rd_u8(r) == 1;
-	if (!rd_vec(r, 1, 0, 32, &id) || !suite_known(s->version, s->suite))
+	if (!rd_vec(r, 1, 0, 32, &id) ||
+	    !rd_vec(r, 2, 0, sizeof(s->peer) - 1, &peer) ||
+	    !suite_known(s->version, s->suite))
 		return -EINVAL;
+	memcpy(s->peer, rd_ptr(&peer), rd_left(&peer));
+	s->peer[rd_left(&peer)] = 0;
 	s->id_len = rd_left(&id);
 	memcpy(s->id, rd_ptr(&id), s->id_len);
 	s->psk_len = rd_left(&psk);

@@ -10,6 +10,7 @@
 #include "engine_int.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -180,6 +181,8 @@ static bool try_ticket(struct tlsk_engine *e, struct rd *ticket,
 	if (ok) {
 		e->suite12 = tls12_suite_by_id(s.suite);
 		memcpy(e->secret, s.psk, TLS12_MASTER_LEN);
+		snprintf(e->peer_subject, sizeof(e->peer_subject), "%s",
+			 s.peer);
 	}
 	session_clear(&s);
 	return ok;
@@ -609,6 +612,8 @@ int tls12_server_write_nst(struct tlsk_engine *e, struct rd *body)
 	s.lifetime = e->cfg->ticket_lifetime;
 	s.issued_ms = cfg_now_ms(e->cfg);
 	memcpy(s.alpn, e->alpn, strnlen(e->alpn, sizeof(s.alpn) - 1));
+	/* who the client proved to be, for resumed handshakes */
+	snprintf(s.peer, sizeof(s.peer), "%s", e->peer_subject);
 	ret = ticket_seal(e->cfg, &s, &t);
 	session_clear(&s);
 	if (!ret)

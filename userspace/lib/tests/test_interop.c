@@ -733,6 +733,31 @@ static void our_server_tls12_session_store(void)
 	tlsk_config_free(b);
 }
 
+/* a resumed handshake with session *sess: our side names the peer */
+static bool server12_peer_is(struct tlsk_config *cfg, struct peer *cli,
+			     SSL_SESSION **sess, const char *cn)
+{
+	struct tlsk_engine *e = tlsk_engine_new(cfg, TLSK_ROLE_SERVER);
+	struct buf to_engine = { 0 };
+	struct tlsk_session_info info;
+	bool ok;
+
+	peer_start(cli, false);
+	SSL_set_session(cli->ssl, *sess);
+	run_with_openssl(e, cli, &to_engine);
+	report(e);
+	ok = !tlsk_engine_info(e, &info) && info.resumed &&
+	     SSL_session_reused(cli->ssl) && info.peer &&
+	     strstr(info.peer, cn) != NULL;
+	if (!ok)
+		printf("# peer after resumption: %s\n",
+		       info.peer ? info.peer : "(none)");
+	buf_free(&to_engine);
+	peer_free(cli);
+	tlsk_engine_free(e);
+	return ok;
+}
+
 static void our_server_tls12_client_cert_alpn(void)
 {
 	struct tlsk_config *cfg = our_server12_config(true);
@@ -750,6 +775,24 @@ static void our_server_tls12_client_cert_alpn(void)
 	CHECK(SSL_CTX_use_PrivateKey_file(cli.ctx,
 		testpki_path(&pki, "client.key"), SSL_FILETYPE_PEM) == 1);
 	CHECK(server12_vs_openssl(cfg, &cli, NULL, false, NULL));
+
+	/* resumed by ticket, then by session ID: the peer is still known */
+	{
+		SSL_SESSION *sess = NULL;
+
+		CHECK(!tlsk_config_set_session_cache(cfg, 4, 60));
+		for (int by_id = 0; by_id < 2; by_id++) {
+			if (by_id)
+				SSL_CTX_set_options(cli.ctx, SSL_OP_NO_TICKET);
+			SSL_SESSION_free(sess);
+			sess = NULL;
+			CHECK(server12_vs_openssl(cfg, &cli, &sess, false,
+						  NULL));
+			CHECK(server12_peer_is(cfg, &cli, &sess,
+					       "CN=client"));
+		}
+		SSL_SESSION_free(sess);
+	}
 
 	/* without a certificate: handshake_failure, the TLS 1.2 way */
 	SSL_CTX_free(cli.ctx);
