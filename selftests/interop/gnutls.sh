@@ -126,6 +126,90 @@ gnu_s_hrr() {
 	expect_in "$C/out" 'group=secp384r1 '
 }
 
+TLS12_ONLY='NORMAL:-VERS-ALL:+VERS-TLS1.2'
+
+# GnuTLS priority names of a TLS 1.2 suite's AEAD and authentication
+gnutls12_priority() {	# OPENSSL_CIPHER
+	local c
+	case $1 in
+	*AES128-GCM*) c=AES-128-GCM ;;
+	*AES256-GCM*) c=AES-256-GCM ;;
+	*CHACHA20*) c=CHACHA20-POLY1305 ;;
+	esac
+	case $1 in
+	ECDHE-RSA-*) echo "$TLS12_ONLY:-CIPHER-ALL:+$c:-KX-ALL:+ECDHE-RSA" ;;
+	*) echo "$TLS12_ONLY:-CIPHER-ALL:+$c:-KX-ALL:+ECDHE-ECDSA" ;;
+	esac
+}
+
+gnu_s_tls12() {	# CIPHER
+	need_tls12 server
+	# shellcheck disable=SC2046
+	tlsk_server -www $(cert_for "$1") -cipher "$1" || return 1
+	gnutls_client "$GET" --priority "$(gnutls12_priority "$1")"
+	expect_rc0
+	expect_in "$C/out" 'Description: \(TLS1.2-X.509\)'
+	expect_in "$C/out" 'Options: extended master secret, safe renegotiation'
+	expect_in "$C/out" 'version=TLSv1.2 '
+	expect_in "$C/out" 'HTTP/1.0 200'
+}
+
+# gnutls-serv with an ECDSA and an RSA certificate
+gnu_c_tls12() {	# CIPHER
+	need_tls12 client
+	gnutls_server --echo --x509certfile "$PKI/rsa-server.pem" \
+		--x509keyfile "$PKI/rsa-server.key" \
+		--priority "$(gnutls12_priority "$1")" || return 1
+	tlsk_client 'hello gnutls\n' -cipher "$1"
+	expect_rc0
+	expect_in "$C/out" '^hello gnutls$'
+	expect_in "$C/err" 'version=TLSv1.2 '
+}
+
+# gnutls-serv logs "*** This is a resumed session" on its side
+gnu_c_tls12_resume() {	# [%NO_TICKETS]
+	need_tls12 client
+	gnutls_server --echo --priority "$TLS12_ONLY$1" || return 1
+	tlsk_client 'one\n' -sess_out "$C/sess"
+	expect_rc0
+	expect_in "$C/err" 'version=TLSv1.2 .*resumed=no '
+	tlsk_client 'two\n' -sess_in "$C/sess"
+	expect_rc0
+	expect_in "$C/out" '^two$'
+	expect_in "$C/err" 'version=TLSv1.2 .*resumed=yes '
+	server_logged 'This is a resumed session' ||
+		{ cat "$C/server.log"; fail "gnutls-serv did not resume"; }
+}
+
+gnu_s_tls12_client_cert() {
+	need_tls12 server
+	tlsk_server -www -Verify 1 -CAfile "$PKI/ca.pem" || return 1
+	gnutls_client "$GET" --priority "$TLS12_ONLY" \
+		--x509certfile "$PKI/client.pem" --x509keyfile "$PKI/client.key"
+	expect_rc0
+	expect_in "$C/out" 'version=TLSv1.2 .*peer=.*tlsk client'
+}
+
+gnu_c_tls12_client_cert() {
+	need_tls12 client
+	gnutls_server --echo --require-client-cert --verify-client-cert \
+		--x509cafile "$PKI/ca.pem" --priority "$TLS12_ONLY" || return 1
+	tlsk_client 'ping\n' -cert "$PKI/client.pem" -key "$PKI/client.key"
+	expect_rc0
+	expect_in "$C/out" '^ping$'
+	expect_in "$C/err" 'version=TLSv1.2 '
+}
+
+# GnuTLS requires EMS for TLS 1.2 resumption too (and shows both)
+gnu_s_tls12_resume() {	# [%NO_TICKETS]
+	need_tls12 server
+	tlsk_server -www || return 1
+	gnutls_client "$GET" --resume --priority "$TLS12_ONLY$1"
+	expect_rc0
+	expect_in "$C/out" 'This is a resumed session'
+	expect_in "$C/out" 'version=TLSv1.2 .*resumed=yes '
+}
+
 gnu_s_resume() {
 	tlsk_server -www || return 1
 	gnutls_client "$GET" --resume
@@ -190,6 +274,18 @@ case_add "gnutls-serv bad-cert unknown-ca" gnu_c_unknown_ca
 case_add "gnutls-cli sni picks the certificate" gnu_s_sni
 case_add "gnutls-cli hrr" gnu_s_hrr
 case_add "gnutls-cli resume --resume" gnu_s_resume
+for c in $TLS12_CIPHERS $TLS12_RSA_CIPHERS; do
+	case_add "gnutls-cli tls12 $c" gnu_s_tls12 "$c"
+done
+for c in $TLS12_CIPHERS $TLS12_RSA_CIPHERS; do
+	case_add "gnutls-serv tls12 $c" gnu_c_tls12 "$c"
+done
+case_add "gnutls-serv tls12 client-cert" gnu_c_tls12_client_cert
+case_add "gnutls-cli tls12 client-cert" gnu_s_tls12_client_cert
+case_add "gnutls-serv tls12 resume ticket" gnu_c_tls12_resume
+case_add "gnutls-serv tls12 resume session-id" gnu_c_tls12_resume :%NO_TICKETS
+case_add "gnutls-cli tls12 resume ticket" gnu_s_tls12_resume
+case_add "gnutls-cli tls12 resume session-id" gnu_s_tls12_resume :%NO_TICKETS
 case_add "gnutls-cli client-cert" gnu_s_client_cert
 case_add "gnutls-cli alpn" gnu_s_alpn
 case_add "gnutls-cli bad-cert unknown-ca" gnu_s_bad_cert

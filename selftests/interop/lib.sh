@@ -34,7 +34,8 @@ fail() {
 # ---- throwaway PKI, made once per run in $PKI ----
 # ca.pem signs: server (CN=localhost, SAN localhost), other (the same
 # for other.example), expired (localhost, notAfter yesterday), client
-# (CN=tlsk client). other-ca.pem signs
+# (CN=tlsk client), rsa-server (localhost, an RSA key; the others are
+# ECDSA P-256). other-ca.pem signs
 # nothing we present: verifying with it fails.
 make_pki() {
 	local d=$PKI
@@ -46,6 +47,9 @@ extendedKeyUsage=serverAuth" &&
 	gen_leaf "$d/other" other.example ca "subjectAltName=DNS:other.example
 extendedKeyUsage=serverAuth" &&
 	gen_leaf "$d/client" "tlsk client" ca "extendedKeyUsage=clientAuth" &&
+	KEYALG=rsa gen_leaf "$d/rsa-server" localhost ca \
+		"subjectAltName=DNS:localhost
+extendedKeyUsage=serverAuth" &&
 	gen_leaf "$d/expired" localhost ca "subjectAltName=DNS:localhost
 extendedKeyUsage=serverAuth" -1
 }
@@ -59,7 +63,9 @@ gen_ca() {	# PREFIX CN
 gen_leaf() {	# PREFIX CN CA EXTENSIONS [DAYS]
 	local dir=${1%/*}
 	printf '%s\nbasicConstraints=CA:FALSE\n' "$4" >"$1.ext"
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	local key=(-newkey ec -pkeyopt ec_paramgen_curve:P-256)
+	[ "${KEYALG:-}" = rsa ] && key=(-newkey rsa:2048)
+	openssl req "${key[@]}" -nodes \
 		-keyout "$1.key" -out "$1.csr" -subj "/CN=$2" 2>/dev/null &&
 	openssl x509 -req -in "$1.csr" -CA "$dir/$3.pem" \
 		-CAkey "$dir/$3.key" -CAcreateserial -days "${5:-2}" \

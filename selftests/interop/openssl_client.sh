@@ -110,13 +110,87 @@ ossl_c_expired() {
 	expect_in "$C/err" 'alert 45 certificate_expired sent'
 }
 
-ossl_c_tls12() {	# CIPHER
+# s_server's second certificate (-dcert) is RSA, for ECDHE-RSA-*
+ossl_c_tls12() {	# CIPHER [TLSK_CLIENT_ARGS]
 	need_tls12 client
-	openssl_server -rev -tls1_2 -cipher "$1" || return 1
-	tlsk_client 'hello\n' -tls1_2 -cipher "$1"
+	openssl_server -rev -tls1_2 -cipher "$1" \
+		-dcert "$PKI/rsa-server.pem" -dkey "$PKI/rsa-server.key" ||
+		return 1
+	tlsk_client 'hello\n' -cipher "$1" "${@:2}"
 	expect_rc0
 	expect_in "$C/out" '^olleh$'
 	expect_in "$C/err" 'version=TLSv1.2 '
+	# (the engine aborts without EMS and renegotiation_info, so a
+	# handshake is proof s_server sent both)
+	expect_in "$C/server.log" "Ciphersuite: $1"
+}
+
+# s_server (-msg) sent an abbreviated handshake: a ServerHello followed
+# by its ChangeCipherSpec, no Certificate (RFC 5246 7.3, figure 2)
+s_server_resumed() {
+	for _ in $(seq 40); do
+		grep -E '^>>> .*(ServerHello|Certificate|ChangeCipherSpec)' \
+			"$C/server.log" | grep -A1 'ServerHello$' |
+			grep -q ChangeCipherSpec && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# -no_ticket: by session ID; else by ticket. s_server must resume.
+ossl_c_tls12_resume() {	# [-no_ticket]
+	need_tls12 client
+	openssl_server -rev -tls1_2 -msg "$@" || return 1
+	tlsk_client 'one\n' -sess_out "$C/sess"
+	expect_rc0
+	expect_in "$C/err" 'version=TLSv1.2 .*resumed=no '
+	[ -s "$C/sess" ] || fail "no session written"
+	tlsk_client 'two\n' -sess_in "$C/sess"
+	expect_rc0
+	expect_in "$C/out" '^owt$'
+	expect_in "$C/err" 'version=TLSv1.2 .*resumed=yes '
+	s_server_resumed ||
+		{ cat "$C/server.log"; fail "s_server did not resume"; }
+}
+
+ossl_c_tls12_reconnect() {
+	need_tls12 client
+	openssl_server -rev -tls1_2 || return 1
+	tlsk_client '' -reconnect
+	expect_rc0
+	if [ "$(grep -c 'version=TLSv1.2 .*resumed=no ' "$C/err")" -ne 1 ] ||
+	   [ "$(grep -c 'version=TLSv1.2 .*resumed=yes ' "$C/err")" -ne 5 ]; then
+		cat "$C/err"
+		fail "want 1 full and 5 resumed TLS 1.2 handshakes"
+	fi
+}
+
+ossl_c_tls12_client_cert() {
+	need_tls12 client
+	openssl_server -rev -tls1_2 -Verify 1 -CAfile "$PKI/ca.pem" || return 1
+	tlsk_client 'ping\n' -cert "$PKI/client.pem" -key "$PKI/client.key"
+	expect_rc0
+	expect_in "$C/out" '^gnip$'
+	expect_in "$C/err" 'version=TLSv1.2 '
+	server_logged 'Peer certificate: CN = tlsk client' ||
+		{ cat "$C/server.log"; fail "s_server saw no client cert"; }
+}
+
+# Our client offers TLS 1.3 and 1.2; s_server only 1.2: no sentinel, so
+# TLS 1.2 is fine. (The sentinel itself: test_errors.)
+ossl_c_tls12_fallback() {
+	need_tls12 client
+	openssl_server -rev -tls1_2 || return 1
+	tlsk_client 'x\n'
+	expect_rc0
+	expect_in "$C/err" 'version=TLSv1.2 '
+}
+
+ossl_c_old_version() {	# -tls1 | -tls1_1
+	openssl_server -rev "$1" -cipher 'DEFAULT:@SECLEVEL=0' || return 1
+	tlsk_client 'x\n'
+	[ "$RC" -ne 0 ] || fail "connected to a $1 server"
+	expect_in "$C/err" 'protocol_version'
 }
 
 for s in $TLS13_SUITES; do
@@ -136,6 +210,17 @@ case_add "ossl-server reconnect" ossl_c_reconnect
 case_add "ossl-server bad-cert unknown-ca" ossl_c_unknown_ca
 case_add "ossl-server bad-cert wrong-name" ossl_c_wrong_name
 case_add "ossl-server bad-cert expired" ossl_c_expired
-for c in $TLS12_CIPHERS; do
-	case_add "ossl-server tls12 $c" ossl_c_tls12 "$c"
+for c in $TLS12_CIPHERS $TLS12_RSA_CIPHERS; do
+	case_add "ossl-server tls12 $c" ossl_c_tls12 "$c" -tls1_2
 done
+for g in $GROUP_MAP; do
+	IFS=: read -r ossl rfc _ <<<"$g"
+	case_add "ossl-server tls12 group $rfc" ossl_c_tls12 \
+		ECDHE-RSA-AES128-GCM-SHA256 -tls1_2 -groups "$ossl"
+done
+case_add "ossl-server tls12 fallback from tls13" ossl_c_tls12_fallback
+case_add "ossl-server tls12 resume ticket" ossl_c_tls12_resume
+case_add "ossl-server tls12 resume session-id" ossl_c_tls12_resume -no_ticket
+case_add "ossl-server tls12 reconnect" ossl_c_tls12_reconnect
+case_add "ossl-server tls12 client-cert" ossl_c_tls12_client_cert
+case_add "ossl-server tls1.1 refused" ossl_c_old_version -tls1_1

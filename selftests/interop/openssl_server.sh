@@ -98,12 +98,105 @@ ossl_s_unknown_ca() {
 		{ cat "$C/server.log"; fail "server saw no unknown_ca"; }
 }
 
+# The certificate for a TLS 1.2 cipher: RSA for ECDHE-RSA-*
+cert_for() {
+	case $1 in
+	ECDHE-RSA-*) echo "-cert $PKI/rsa-server.pem -key $PKI/rsa-server.key" ;;
+	esac
+}
+
+# Our server speaks TLS 1.3 too: it must mark the downgrade in
+# ServerHello.random (RFC 8446 4.1.3); -msg shows the random's bytes.
 ossl_s_tls12() {	# CIPHER
 	need_tls12 server
-	tlsk_server -www -tls1_2 -cipher "$1" || return 1
-	ossl_client "$GET" -tls1_2 -cipher "$1"
+	# shellcheck disable=SC2046
+	tlsk_server -www $(cert_for "$1") -cipher "$1" || return 1
+	ossl_client "$GET" -tls1_2 -cipher "$1" -msg
 	expect_rc0
-	expect_in "$C/out" "^New, TLSv1.2"
+	expect_in "$C/out" "^New, TLSv1.2, Cipher is $1"
+	expect_in "$C/out" 'Extended master secret: yes'
+	expect_in "$C/out" 'Secure Renegotiation IS supported'
+	expect_in "$C/out" 'version=TLSv1.2 '
+	expect_in "$C/out" 'HTTP/1.0 200'
+	# ServerHello: type 02, length, 03 03, random: its last 8 bytes
+	# are "DOWNGRD" 01
+	tr -d ' \n' <"$C/out" | grep -qi '444f574e47524401' ||
+		fail "no TLS 1.2 downgrade sentinel in ServerHello.random"
+}
+
+ossl_s_tls12_group() {	# OPENSSL_NAME RFC_NAME
+	need_tls12 server
+	tlsk_server -www -cert "$PKI/rsa-server.pem" \
+		-key "$PKI/rsa-server.key" || return 1
+	ossl_client "$GET" -tls1_2 -groups "$1"
+	expect_rc0
+	expect_in "$C/out" "version=TLSv1.2 .*group=$2 "
+}
+
+# -no_ticket: by session ID from the server's cache; else by ticket
+ossl_s_tls12_resume() {	# [-no_ticket]
+	need_tls12 server
+	tlsk_server -www || return 1
+	ossl_client "$GET" -tls1_2 -sess_out "$C/sess" "$@"
+	expect_rc0
+	expect_in "$C/out" '^New, TLSv1.2'
+	expect_in "$C/out" 'resumed=no '
+	ossl_client "$GET" -tls1_2 -sess_in "$C/sess" "$@"
+	expect_rc0
+	expect_in "$C/out" '^Reused, TLSv1.2'
+	expect_in "$C/out" 'resumed=yes '
+}
+
+ossl_s_tls12_reconnect() {
+	need_tls12 server
+	tlsk_server -www || return 1
+	ossl_client "$GET" -tls1_2 -no_ticket -reconnect
+	expect_rc0
+	[ "$(grep -c '^Reused, TLSv1.2' "$C/out")" -ge 5 ] ||
+		fail "expected five reused sessions"
+}
+
+ossl_s_tls12_client_cert() {
+	need_tls12 server
+	tlsk_server -www -Verify 1 -CAfile "$PKI/ca.pem" || return 1
+	ossl_client "$GET" -tls1_2 -cert "$PKI/client.pem" \
+		-key "$PKI/client.key"
+	expect_rc0
+	expect_in "$C/out" 'version=TLSv1.2 .*peer=.*tlsk client'
+}
+
+ossl_s_tls12_client_cert_missing() {
+	need_tls12 server
+	tlsk_server -www -Verify 1 -CAfile "$PKI/ca.pem" || return 1
+	ossl_client "$GET" -tls1_2
+	server_logged 'handshake failed.*handshake_failure' ||
+		{ cat "$C/server.log"; fail "no handshake_failure"; }
+	! grep -q 'HTTP/1.0 200' "$C/out" || fail "got a page without a cert"
+}
+
+# s_client's R command renegotiates: tlsk-server answers the
+# ClientHello with a no_renegotiation WARNING (s_client then gives up,
+# as OpenSSL does on that warning)
+ossl_s_tls12_reneg() {
+	need_tls12 server
+	tlsk_server -echo || return 1
+	(printf 'hello\n'; sleep 1; printf 'R\n'; sleep 2) |
+		timeout 30 openssl s_client -connect "127.0.0.1:$PORT" \
+		-servername localhost -CAfile "$PKI/ca.pem" -tls1_2 -msg \
+		>"$C/out" 2>"$C/err"
+	expect_in "$C/out" '^hello$'
+	expect_in "$C/err" '^RENEGOTIATING'
+	expect_in "$C/out" '^<<< TLS 1.2, Alert .*warning no_renegotiation'
+	! grep -q 'fatal no_renegotiation' "$C/out" ||
+		fail "no_renegotiation must be a warning"
+}
+
+ossl_s_old_version() {	# -tls1 | -tls1_1
+	tlsk_server -www || return 1
+	ossl_client "$GET" "$1" -cipher 'DEFAULT:@SECLEVEL=0'
+	[ "$RC" -ne 0 ] || fail "s_client connected with $1"
+	server_logged 'handshake failed.*protocol_version' ||
+		{ cat "$C/server.log"; fail "no protocol_version"; }
 }
 
 for s in $TLS13_SUITES; do
@@ -120,6 +213,19 @@ case_add "ossl-client client-cert" ossl_s_client_cert
 case_add "ossl-client client-cert-missing" ossl_s_client_cert_missing
 case_add "ossl-client resume sess_out/sess_in" ossl_s_resume
 case_add "ossl-client bad-cert unknown-ca" ossl_s_unknown_ca
-for c in $TLS12_CIPHERS; do
+for c in $TLS12_CIPHERS $TLS12_RSA_CIPHERS; do
 	case_add "ossl-client tls12 $c" ossl_s_tls12 "$c"
 done
+for g in $GROUP_MAP; do
+	IFS=: read -r ossl rfc _ <<<"$g"
+	case_add "ossl-client tls12 group $rfc" ossl_s_tls12_group "$ossl" "$rfc"
+done
+case_add "ossl-client tls12 resume ticket" ossl_s_tls12_resume
+case_add "ossl-client tls12 resume session-id" ossl_s_tls12_resume -no_ticket
+case_add "ossl-client tls12 reconnect session-id" ossl_s_tls12_reconnect
+case_add "ossl-client tls12 client-cert" ossl_s_tls12_client_cert
+case_add "ossl-client tls12 client-cert-missing" \
+	ossl_s_tls12_client_cert_missing
+case_add "ossl-client tls12 renegotiation refused" ossl_s_tls12_reneg
+case_add "ossl-client tls1.1 refused" ossl_s_old_version -tls1_1
+case_add "ossl-client tls1.0 refused" ossl_s_old_version -tls1

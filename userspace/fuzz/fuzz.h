@@ -26,5 +26,7 @@ void fuzz_feed(struct tlsk_engine *e, const uint8_t *data, size_t size);
 /* the client's first flight, and the server's answer to it */
 size_t fuzz_client_flight(uint8_t *buf, size_t cap);
 size_t fuzz_server_flight(uint8_t *buf, size_t cap);
+/* every byte `role` sent in a TLS 1.2 handshake with client auth */
+size_t fuzz_tls12_exchange(enum tlsk_role role, uint8_t *buf, size_t cap);
 
 #endif /* TLSK_FUZZ_H */

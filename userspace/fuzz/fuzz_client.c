@@ -15,5 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 size_t fuzz_seed(unsigned i, uint8_t *buf, size_t cap)
 {
+	if (i == 1)	/* TLS 1.2: ServerHello through Finished */
+		return fuzz_tls12_exchange(TLSK_ROLE_SERVER, buf, cap);
 	return i == 0 ? fuzz_server_flight(buf, cap) : 0;
 }

@@ -290,6 +290,15 @@ int tlsk_conn_send_alert(struct tlsk_conn *c, uint8_t desc)
 	return err;
 }
 
+int tlsk_conn_send_warning(struct tlsk_conn *c, uint8_t desc)
+{
+	const uint8_t alert[2] = { TLSK_ALERT_LEVEL_WARNING, desc };
+
+	if (c->err)
+		return c->err;
+	return conn_send_control(c, TLSK_CT_ALERT, alert, sizeof(alert));
+}
+
 int tlsk_conn_send_handshake(struct tlsk_conn *c, const uint8_t *msg,
 			     size_t len)
 {

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * After the hand-off: post-handshake messages read by the record layer go
- * back to the engine (NewSessionTicket), and KeyUpdate (RFC 8446 4.6.3)
- * is carried out on the connection with the engine's key schedule.
+ * back to the engine (NewSessionTicket; TLS 1.2 renegotiation, which it
+ * refuses with a no_renegotiation warning sent here), and KeyUpdate
+ * (RFC 8446 4.6.3) is carried out on TLS 1.3 connections with the
+ * engine's key schedule.
  */
 #include <errno.h>
 
@@ -49,9 +51,14 @@ static int post_handshake(void *arg, struct tlsk_conn *c, uint8_t type,
 	uint8_t alert = 0;
 	int err;
 
-	if (type == HS_KEY_UPDATE)
+	/* TLS 1.2 has no KeyUpdate: the engine refuses it */
+	if (type == HS_KEY_UPDATE &&
+	    tlsk_conn_keys(c, TLSK_DIR_RX)->version != 0x0303)
 		return key_update(c, body, len);
 	err = tlsk_engine_post_handshake(arg, type, body, len, &alert);
+	/* TLS 1.2 renegotiation: refused with a warning, and we carry on */
+	if (err == -ECANCELED)
+		return tlsk_conn_send_warning(c, alert);
 	if (err && alert)
 		tlsk_conn_send_alert(c, alert);
 	return err;

@@ -64,6 +64,10 @@ struct tlsk_config *tlsk_config_new(void)
 	cfg->version_max = 0x0304;
 	for (size_t i = 0; tlsk_suite_at(i); i++)
 		cfg->suites[cfg->nsuites++] = tlsk_suite_at(i)->id;
+	for (size_t i = 0; tls12_suite_at(i); i++)
+		if (!tls12_suite_at(i)->needs_profile)
+			cfg->tls12_suites[cfg->ntls12_suites++] =
+				tls12_suite_at(i)->id;
 	for (size_t i = 0; tlsk_group_at(i); i++)
 		cfg->groups[cfg->ngroups++] = tlsk_group_at(i)->id;
 	return cfg;
@@ -84,6 +88,7 @@ void tlsk_config_free(struct tlsk_config *cfg)
 	for (size_t i = 0; i < cfg->ncerts; i++)
 		free_cert(&cfg->certs[i]);
 	X509_STORE_free(cfg->store);
+	sesscache_free(cfg->own_sesscache);
 	OPENSSL_clear_free(cfg, sizeof(*cfg));
 }
 
@@ -246,10 +251,155 @@ int tlsk_config_set_tls13_suites(struct tlsk_config *cfg, const char *list)
 
 int tlsk_config_set_tls12_ciphers(struct tlsk_config *cfg, const char *list)
 {
-	/* TLS 1.2 is not implemented by this engine yet */
-	(void)cfg;
-	(void)list;
-	return -EOPNOTSUPP;
+	uint16_t ids[TLS12_MAX_SUITES];
+	char why[160];
+	int n = tls12_parse_cipher_list(list, cfg->rsa_kx_enabled ?
+					TLS12_LIST_ALLOW_RSA_KX : 0, ids,
+					TLS12_MAX_SUITES, why, sizeof(why));
+
+	if (n < 0)
+		return n;
+	memcpy(cfg->tls12_suites, ids, (size_t)n * sizeof(ids[0]));
+	cfg->ntls12_suites = (size_t)n;
+	return 0;
+}
+
+int tlsk_config_enable_rsa_kx(struct tlsk_config *cfg)
+{
+	cfg->rsa_kx_enabled = true;
+	return 0;
+}
+
+int tlsk_config_set_session_cache(struct tlsk_config *cfg,
+				  size_t max_entries, uint32_t lifetime)
+{
+	sesscache_free(cfg->own_sesscache);
+	cfg->own_sesscache = NULL;
+	cfg->has_sesscache = false;
+	if (!max_entries)
+		return 0;
+	cfg->own_sesscache = sesscache_new(max_entries, lifetime, NULL);
+	if (!cfg->own_sesscache)
+		return -ENOMEM;
+	sesscache_get_ops(cfg->own_sesscache, &cfg->sesscache);
+	cfg->has_sesscache = true;
+	return 0;
+}
+
+/* ---- the caller's session store: entries as blobs ---- */
+
+#define STORE_MAGIC 0x544b5331	/* "TKS1" */
+
+static int store_put(void *arg, const struct sesscache_entry *ent)
+{
+	struct tlsk_config *cfg = arg;
+	struct buf b = { 0 };
+	size_t pos;
+	int ret;
+
+	buf_u32(&b, STORE_MAGIC);
+	buf_u64(&b, cfg_now_ms(cfg));
+	buf_u16(&b, ent->version);
+	buf_u16(&b, ent->suite);
+	buf_u8(&b, ent->ems);
+	buf_put(&b, ent->master, sizeof(ent->master));
+	pos = buf_open_vec(&b, 1);
+	buf_put(&b, ent->id, ent->id_len);
+	buf_close_vec(&b, pos, 1);
+	pos = buf_open_vec(&b, 2);
+	buf_put(&b, ent->peer, strnlen(ent->peer, sizeof(ent->peer) - 1));
+	buf_close_vec(&b, pos, 2);
+	pos = buf_open_vec(&b, 2);
+	buf_put(&b, ent->server_name,
+		strnlen(ent->server_name, sizeof(ent->server_name) - 1));
+	buf_close_vec(&b, pos, 2);
+	ret = b.bad || b.len > TLSK_SESSION_BLOB_MAX ? -ENOMEM :
+	      cfg->sess_store.store(cfg->sess_store.arg, ent->id, ent->id_len, b.p,
+			       b.len);
+	buf_free(&b);
+	return ret;
+}
+
+static int blob_decode(const uint8_t *p, size_t len,
+		       struct sesscache_entry *ent)
+{
+	struct rd r, id, peer, name;
+	const uint8_t *master;
+
+	rd_init(&r, p, len);
+	if (rd_u32(&r) != STORE_MAGIC)
+		return -EINVAL;
+	ent->created_ms = (uint64_t)rd_u32(&r) << 32;
+	ent->created_ms |= rd_u32(&r);
+	ent->version = rd_u16(&r);
+	ent->suite = rd_u16(&r);
+	ent->ems = rd_u8(&r) == 1;
+	master = rd_bytes(&r, sizeof(ent->master));
+	if (!master || !rd_vec(&r, 1, 1, SESSCACHE_ID_MAX, &id) ||
+	    !rd_vec(&r, 2, 0, SESSCACHE_NAME_MAX - 1, &peer) ||
+	    !rd_vec(&r, 2, 0, SESSCACHE_NAME_MAX - 1, &name) || !rd_done(&r))
+		return -EINVAL;
+	memcpy(ent->master, master, sizeof(ent->master));
+	ent->id_len = rd_left(&id);
+	memcpy(ent->id, rd_ptr(&id), ent->id_len);
+	memcpy(ent->peer, rd_ptr(&peer), rd_left(&peer));
+	memcpy(ent->server_name, rd_ptr(&name), rd_left(&name));
+	return 0;
+}
+
+static int store_get(void *arg, const uint8_t *id, size_t id_len,
+		     struct sesscache_entry *out)
+{
+	struct tlsk_config *cfg = arg;
+	uint8_t blob[TLSK_SESSION_BLOB_MAX];
+	size_t len = sizeof(blob);
+	uint64_t now = cfg_now_ms(cfg);
+	int ret = cfg->sess_store.fetch(cfg->sess_store.arg, id, id_len, blob, &len);
+
+	memset(out, 0, sizeof(*out));
+	if (!ret && (len > sizeof(blob) || blob_decode(blob, len, out)))
+		ret = -EINVAL;
+	OPENSSL_cleanse(blob, sizeof(blob));
+	/* the one asked for, and alive */
+	if (!ret && (out->id_len != id_len || memcmp(out->id, id, id_len)))
+		ret = -ENOENT;
+	if (!ret && (now < out->created_ms ||
+		     now - out->created_ms >
+			     (uint64_t)cfg->store_lifetime * 1000)) {
+		cfg->sess_store.remove(cfg->sess_store.arg, id, id_len);
+		ret = -ENOENT;
+	}
+	if (ret) {	/* a miss, whatever the store said */
+		sesscache_entry_scrub(out);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int store_drop(void *arg, const uint8_t *id, size_t id_len)
+{
+	struct tlsk_config *cfg = arg;
+
+	return cfg->sess_store.remove(cfg->sess_store.arg, id, id_len);
+}
+
+int tlsk_config_set_session_store(struct tlsk_config *cfg,
+				  const struct tlsk_session_store *store,
+				  uint32_t lifetime)
+{
+	if (!store || !store->store || !store->fetch || !store->remove ||
+	    !lifetime)
+		return -EINVAL;
+	sesscache_free(cfg->own_sesscache);
+	cfg->own_sesscache = NULL;
+	cfg->sess_store = *store;
+	cfg->store_lifetime = lifetime;
+	cfg->sesscache.store = store_put;
+	cfg->sesscache.fetch = store_get;
+	cfg->sesscache.remove = store_drop;
+	cfg->sesscache.arg = cfg;
+	cfg->has_sesscache = true;
+	return 0;
 }
 
 int tlsk_config_set_groups(struct tlsk_config *cfg, const char *list)

@@ -7,6 +7,8 @@
 
 #include <openssl/x509.h>
 
+#include "sesscache.h"
+#include "tls12_suites.h"
 #include "tlsk/engine.h"
 
 #define CFG_MAX_CERTS	16
@@ -28,6 +30,17 @@ struct tlsk_config {
 	uint16_t version_min, version_max;
 	uint16_t suites[CFG_MAX_ALGS];
 	size_t nsuites;
+	/* TLS 1.2 suites (tls12_suites.h), preference order */
+	uint16_t tls12_suites[TLS12_MAX_SUITES];
+	size_t ntls12_suites;
+	bool rsa_kx_enabled;		/* RSA key transport may be used */
+	/* TLS 1.2 session-ID cache (server); has_sesscache when set */
+	struct sesscache_ops sesscache;
+	bool has_sesscache;
+	struct sesscache *own_sesscache;	/* the built-in one, if used */
+	/* or the caller's (tlsk_config_set_session_store), adapted */
+	struct tlsk_session_store sess_store;
+	uint32_t store_lifetime;
 	uint16_t groups[CFG_MAX_ALGS];
 	size_t ngroups;
 	/* ProtocolNameList contents (RFC 7301, 3.1), preference order */

@@ -17,12 +17,12 @@
 
 const EVP_MD *engine_md(const struct tlsk_engine *e)
 {
-	return e->suite->md();
+	return e->suite12 ? e->suite12->md() : e->suite->md();
 }
 
 size_t engine_hash_len(const struct tlsk_engine *e)
 {
-	return e->suite->hash_len;
+	return e->suite12 ? e->suite12->hash_len : e->suite->hash_len;
 }
 
 static void scrub_secrets(struct tlsk_engine *e)
@@ -40,6 +40,8 @@ static void scrub_secrets(struct tlsk_engine *e)
 	e->kex_key = NULL;
 	buf_free(&e->hs_in);
 	buf_free(&e->hs_out);
+	buf_free(&e->ticket12);
+	tls12_scrub(e);
 	session_clear(&e->psk);
 	hs_prot_clear(&e->rx);
 }
@@ -58,6 +60,8 @@ static void scrub_handshake_secrets(struct tlsk_engine *e)
 		OPENSSL_cleanse(e->res_master, sizeof(e->res_master));
 	session_clear(&e->psk);
 	buf_free(&e->hs_in);
+	buf_free(&e->ticket12);
+	tls12_scrub(e);
 }
 
 static void queue_alert(struct tlsk_engine *e, uint8_t desc)
@@ -256,7 +260,8 @@ static int dispatch_message(struct tlsk_engine *e, const uint8_t *msg,
 			d = hs_msg(e->tables, current_msg(e));
 		}
 	}
-	if (!peer_turn(e) || d->hs_type != msg[0])
+	if (!peer_turn(e) || d->hs_type != msg[0] ||
+	    msg[0] == TLS12_CCS_PSEUDO_TYPE)
 		return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
 			    "unexpected handshake message type %u (expected %s)",
 			    msg[0], d ? d->name : "none");
@@ -306,16 +311,35 @@ static int read_alert(struct tlsk_engine *e, const uint8_t *p, size_t len)
 	return fail_received(e, p[1]);
 }
 
+/* RFC 5246 7.1: in TLS 1.2 a CCS is a step of the state tables, where
+ * they expect one from the peer, and its handler switches RX keys */
+static int read_ccs12(struct tlsk_engine *e)
+{
+	const struct hs_msg_desc *d = hs_msg(e->tables, current_msg(e));
+	struct rd body;
+
+	if (!peer_turn(e) || d->hs_type != TLS12_CCS_PSEUDO_TYPE)
+		return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
+			    "unexpected change_cipher_spec (expected %s)",
+			    d ? d->name : "none");
+	rd_init(&body, NULL, 0);
+	if (d->handler[e->role](e, &body))
+		return e->err;
+	e->msg_index++;
+	return run_own_messages(e);
+}
+
 /* RFC 8446 5: one CCS of value 1 is dropped between the first
  * ClientHello and the peer's Finished */
 static int read_ccs(struct tlsk_engine *e, const uint8_t *p, size_t len)
 {
 	bool started = e->role == TLSK_ROLE_CLIENT || e->msg_index > 0;
 
-	if (len != 1 || p[0] != 1 || !started || e->hs_in.len)
+	if (len != 1 || p[0] != 1 || e->hs_in.len ||
+	    (!is_tls12(e) && !started))
 		return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
 			    "unexpected change_cipher_spec");
-	return 0;
+	return is_tls12(e) ? read_ccs12(e) : 0;
 }
 
 static int read_protected(struct tlsk_engine *e)
@@ -366,6 +390,11 @@ static int read_record(struct tlsk_engine *e)
 	const uint8_t *p = e->in_rec + REC_HDR_LEN;
 	size_t len = e->in_body_len;
 
+	/* RFC 5246 6.2.3: in TLS 1.2 every record after the peer's CCS is
+	 * protected, under its own content type */
+	if (is_tls12(e) && hs_prot_on(&e->rx) &&
+	    e->in_rec[0] != CT_CHANGE_CIPHER_SPEC)
+		return read_protected(e);
 	switch (e->in_rec[0]) {
 	case CT_CHANGE_CIPHER_SPEC:
 		return read_ccs(e, p, len);
@@ -396,6 +425,9 @@ static int check_header(struct tlsk_engine *e)
 	size_t len = (size_t)h[3] << 8 | h[4];
 	size_t max = h[0] == CT_APPLICATION_DATA ? REC_MAX_CIPHERTEXT :
 						   REC_MAX_PLAINTEXT;
+
+	if (is_tls12(e) && hs_prot_on(&e->rx) && h[0] != CT_CHANGE_CIPHER_SPEC)
+		max = REC_MAX_CIPHERTEXT12;
 
 	if (h[0] < CT_CHANGE_CIPHER_SPEC || h[0] > CT_APPLICATION_DATA)
 		return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
@@ -540,9 +572,9 @@ int tlsk_engine_info(const struct tlsk_engine *e,
 	memset(info, 0, sizeof(*info));
 	if (e->state != TLSK_STATE_ESTABLISHED)
 		return -EINVAL;
-	info->version = 0x0304;
-	info->suite = e->suite->id;
-	info->suite_name = e->suite->name;
+	info->version = is_tls12(e) ? 0x0303 : 0x0304;
+	info->suite = e->suite12 ? e->suite12->id : e->suite->id;
+	info->suite_name = e->suite12 ? e->suite12->iana_name : e->suite->name;
 	info->group = e->group ? e->group->name : NULL;
 	info->alpn = e->alpn[0] ? e->alpn : NULL;
 	info->resumed = e->resumed;
@@ -560,6 +592,8 @@ int tlsk_engine_post_handshake(struct tlsk_engine *e, uint8_t type,
 	*alert = ALERT_UNEXPECTED_MESSAGE;
 	if (e->state != TLSK_STATE_ESTABLISHED)
 		return -EINVAL;
+	if (is_tls12(e))
+		return tls12_post_handshake(e, type, body, len, alert);
 	if (e->role != TLSK_ROLE_CLIENT || type != HS_NEW_SESSION_TICKET)
 		return -EOPNOTSUPP;
 	rd_init(&r, body, len);

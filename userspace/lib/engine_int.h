@@ -30,12 +30,16 @@
 #include "keysched.h"
 #include "suites.h"
 #include "tables.h"
+#include "tls12_suites.h"
+#include "tls12_tables.h"
 
 #define MAX_HS_MSG_LEN		(1u << 17)	/* certificate chains */
 #define MAX_PEER_SIGALGS	32
 #define MAX_TICKETS		8
 #define MAX_EARLY_DATA_SKIP	((size_t)64 * 1024)
 #define TLSK_MAX_DHE_LEN	48		/* P-384 x coordinate */
+
+struct exts;
 
 enum hs_type {
 	HS_CLIENT_HELLO = 1,
@@ -51,15 +55,21 @@ enum hs_type {
 	HS_MESSAGE_HASH = 254,
 };
 
-/* a resumable session: what a ticket holds, and what a client stores */
+/* a resumable session: what a ticket holds, and what a client stores.
+ * TLS 1.3: psk is a ticket's PSK; TLS 1.2: the master secret. */
 struct session {
+	uint16_t version;		/* 0x0304 or 0x0303 */
 	uint16_t suite;
+	bool ems;			/* TLS 1.2: extended master secret */
+	uint8_t id[32];			/* TLS 1.2 client: the session ID */
+	size_t id_len;
 	uint8_t psk[TLSK_MAX_HASH_LEN];
 	size_t psk_len;
 	uint32_t age_add;
 	uint32_t lifetime;		/* seconds */
 	uint64_t issued_ms;		/* client: when received */
 	uint8_t alpn[256];		/* NUL-terminated */
+	char peer[256];			/* TLS 1.2 server: client cert subject */
 	uint8_t *ticket;		/* client: the opaque ticket */
 	size_t ticket_len;
 };
@@ -70,7 +80,7 @@ struct tlsk_engine {
 	enum tlsk_state state;
 
 	/* record input */
-	uint8_t in_rec[REC_HDR_LEN + REC_MAX_CIPHERTEXT];	/* hdr, body */
+	uint8_t in_rec[REC_HDR_LEN + REC_MAX_CIPHERTEXT12];	/* hdr, body */
 	size_t in_hdr_got;
 	size_t in_body_len, in_body_got;
 	struct buf hs_in;
@@ -92,10 +102,13 @@ struct tlsk_engine {
 
 	/* negotiation */
 	struct transcript tr;
-	const struct tlsk_suite *suite;
+	const struct tlsk_suite *suite;		/* TLS 1.3 */
+	const struct tls12_suite *suite12;	/* TLS 1.2 */
 	const struct tlsk_group *group;
 	EVP_PKEY *kex_key;
 	uint8_t client_random[32];
+	uint8_t server_random[32];		/* TLS 1.2 */
+	uint16_t client_version;		/* ClientHello.legacy_version */
 	uint8_t session_id[32];
 	size_t session_id_len;
 	char server_name[256];
@@ -112,6 +125,14 @@ struct tlsk_engine {
 	bool resumed;
 	uint8_t dhe[TLSK_MAX_DHE_LEN];		/* server: shared secret */
 	size_t dhe_len;
+	/* TLS 1.2 (the master secret lives in `secret`) */
+	bool peer_reneg;		/* the client sent RFC 5746 signalling */
+	bool peer_point_formats;	/* ... ec_point_formats */
+	bool ticket_ext;		/* ... the SessionTicket extension */
+	struct buf ticket12;		/* client: NewSessionTicket received */
+	uint32_t ticket12_hint;
+	/* the key block's two halves, installed at each CCS */
+	struct tlsk_traffic_keys tls12_cw, tls12_sw;
 
 	/* secrets (RFC 8446 7.1) */
 	uint8_t secret[TLSK_MAX_HASH_LEN];	/* early/handshake/master */
@@ -153,6 +174,11 @@ int send_ccs(struct tlsk_engine *e);
 int set_rx_keys(struct tlsk_engine *e, const uint8_t *secret);
 int set_tx_keys(struct tlsk_engine *e, const uint8_t *secret);
 const EVP_MD *engine_md(const struct tlsk_engine *e);
+/* has the engine moved to the TLS 1.2 tables? */
+static inline bool is_tls12(const struct tlsk_engine *e)
+{
+	return e->tables == &tls12_tables;
+}
 size_t engine_hash_len(const struct tlsk_engine *e);
 
 /* shared by both roles (tls13_common.c) */
@@ -174,10 +200,40 @@ const struct tlsk_sigscheme *pick_sigscheme(const struct tlsk_engine *e,
 int verify_peer_chain(struct tlsk_engine *e);
 void session_clear(struct session *s);
 
+/* tls13_client.c / tls13_server.c helpers the TLS 1.2 handlers share */
+int read_alpn_choice(struct tlsk_engine *e, struct rd *ext);
+int read_server_name(struct tlsk_engine *e, struct rd *ext);
+int choose_alpn(struct tlsk_engine *e, struct rd *ext);
+bool sni_allowed(const char *name);
+bool u16_in(struct rd list, uint16_t id);
+/* TLS 1.2 offered / allowed by our config */
+bool tls12_enabled(const struct tlsk_config *cfg);
+bool tls13_enabled(const struct tlsk_config *cfg);
+bool tls12_suite_configured(const struct tlsk_config *cfg, uint16_t id);
+/* does a client offer TLS 1.2? (only once the client role is wired) */
+bool tls12_client_offers(const struct tlsk_config *cfg);
+
 /* tls13_client.c / tls13_server.c */
 int client_start(struct tlsk_engine *e);
 int client_read_new_session_ticket(struct tlsk_engine *e, struct rd *body);
 int server_send_tickets(struct tlsk_engine *e);
+
+/* tls12_client.c / tls12_server.c: entered from the TLS 1.3 hello
+ * handlers once TLS 1.2 is negotiated; `body` is the whole message */
+int tls12_client_take_server_hello(struct tlsk_engine *e, struct rd *body);
+int tls12_server_take_client_hello(struct tlsk_engine *e, struct rd *suites,
+				   struct exts *x);
+/* the ClientHello extensions TLS 1.2 adds */
+void tls12_put_client_hello_exts(struct tlsk_engine *e, struct buf *b);
+int tls12_post_handshake(struct tlsk_engine *e, uint8_t type,
+			 const uint8_t *body, size_t len, uint8_t *alert);
+/* tls12_common.c */
+int tls12_derive_master(struct tlsk_engine *e, const uint8_t *pms,
+			size_t pms_len);
+int tls12_derive_keys(struct tlsk_engine *e);
+void tls12_scrub(struct tlsk_engine *e);
+/* tls12_server.c: after our Finished (the session cache entry) */
+int tls12_server_finished_sent(struct tlsk_engine *e);
 
 /* ticket.c */
 int ticket_seal(const struct tlsk_config *cfg, const struct session *s,

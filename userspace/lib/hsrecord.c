@@ -33,6 +33,19 @@ int hs_prot_set(struct hs_prot *p, const struct tlsk_suite *s,
 	return 0;
 }
 
+int hs_prot_set_keys(struct hs_prot *p, const struct tlsk_traffic_keys *keys,
+		     bool seal)
+{
+	hs_prot_clear(p);
+	p->keys = *keys;
+	p->rec = tlsk_record_new(&p->keys, seal);
+	if (!p->rec) {
+		hs_prot_clear(p);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 void hs_prot_clear(struct hs_prot *p)
 {
 	tlsk_record_free(p->rec);

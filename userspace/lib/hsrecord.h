@@ -19,6 +19,7 @@
 #define REC_HDR_LEN		TLSK_RECORD_HEADER_LEN
 #define REC_MAX_PLAINTEXT	TLSK_RECORD_MAX_PLAINTEXT
 #define REC_MAX_CIPHERTEXT	TLSK_RECORD_MAX_BODY_TLS13
+#define REC_MAX_CIPHERTEXT12	TLSK_RECORD_MAX_BODY_TLS12
 
 enum content_type {
 	CT_CHANGE_CIPHER_SPEC = TLSK_CT_CHANGE_CIPHER_SPEC,
@@ -36,6 +37,9 @@ struct hs_prot {
 /* switch to keys derived from a traffic secret, seq 0 */
 int hs_prot_set(struct hs_prot *p, const struct tlsk_suite *s,
 		const uint8_t *secret, bool seal);
+/* switch to ready-made keys (TLS 1.2's key block), from keys->seq */
+int hs_prot_set_keys(struct hs_prot *p, const struct tlsk_traffic_keys *keys,
+		     bool seal);
 void hs_prot_clear(struct hs_prot *p);
 static inline bool hs_prot_on(const struct hs_prot *p)
 {

@@ -46,13 +46,11 @@ static EVP_MD_CTX *sig_ctx(EVP_PKEY *key, const struct tlsk_sigscheme *s,
 	return md;
 }
 
-int sig_sign(EVP_PKEY *key, const struct tlsk_sigscheme *s,
-	     enum sig_context who, const uint8_t *th, size_t th_len,
-	     struct buf *out)
+int sig_sign_content(EVP_PKEY *key, const struct tlsk_sigscheme *s,
+		     const uint8_t *content, size_t n, struct buf *out)
 {
-	uint8_t content[64 + 34 + TLSK_MAX_HASH_LEN];
-	size_t n = signed_content(who, th, th_len, content), sig_len = 0;
 	EVP_MD_CTX *md = sig_ctx(key, s, 1);
+	size_t sig_len = 0;
 	uint8_t *sig = NULL;
 	int ret = -EIO;
 
@@ -67,15 +65,33 @@ int sig_sign(EVP_PKEY *key, const struct tlsk_sigscheme *s,
 	return ret;
 }
 
+int sig_verify_content(EVP_PKEY *key, const struct tlsk_sigscheme *s,
+		       const uint8_t *content, size_t n, const uint8_t *sig,
+		       size_t sig_len)
+{
+	EVP_MD_CTX *md = sig_ctx(key, s, 0);
+	int ok = md && EVP_DigestVerify(md, sig, sig_len, content, n) == 1;
+
+	EVP_MD_CTX_free(md);
+	return ok ? 0 : -EBADMSG;
+}
+
+int sig_sign(EVP_PKEY *key, const struct tlsk_sigscheme *s,
+	     enum sig_context who, const uint8_t *th, size_t th_len,
+	     struct buf *out)
+{
+	uint8_t content[64 + 34 + TLSK_MAX_HASH_LEN];
+	size_t n = signed_content(who, th, th_len, content);
+
+	return sig_sign_content(key, s, content, n, out);
+}
+
 int sig_verify(EVP_PKEY *key, const struct tlsk_sigscheme *s,
 	       enum sig_context who, const uint8_t *th, size_t th_len,
 	       const uint8_t *sig, size_t sig_len)
 {
 	uint8_t content[64 + 34 + TLSK_MAX_HASH_LEN];
 	size_t n = signed_content(who, th, th_len, content);
-	EVP_MD_CTX *md = sig_ctx(key, s, 0);
-	int ok = md && EVP_DigestVerify(md, sig, sig_len, content, n) == 1;
 
-	EVP_MD_CTX_free(md);
-	return ok ? 0 : -EBADMSG;
+	return sig_verify_content(key, s, content, n, sig, sig_len);
 }

@@ -19,7 +19,7 @@
 #define TICKET_NAME_LEN 16
 #define TICKET_NONCE_LEN 12
 #define TICKET_OVERHEAD (TICKET_NAME_LEN + TICKET_NONCE_LEN + 16)
-#define SESSION_MAGIC 0x544b5331	/* "TKS1" */
+#define SESSION_MAGIC 0x544b5332	/* "TKS2": with version, EMS, ID, peer */
 
 /* the fields both encodings share */
 static void put_state(struct buf *b, const struct session *s)
@@ -36,11 +36,26 @@ static void put_state(struct buf *b, const struct session *s)
 	pos = buf_open_vec(b, 1);
 	buf_put(b, s->alpn, strnlen((const char *)s->alpn, 255));
 	buf_close_vec(b, pos, 1);
+	buf_u16(b, s->version);
+	buf_u8(b, s->ems);
+	pos = buf_open_vec(b, 1);
+	buf_put(b, s->id, s->id_len);
+	buf_close_vec(b, pos, 1);
+	pos = buf_open_vec(b, 2);
+	buf_put(b, s->peer, strnlen(s->peer, sizeof(s->peer) - 1));
+	buf_close_vec(b, pos, 2);
+}
+
+static bool suite_known(uint16_t version, uint16_t suite)
+{
+	if (version == 0x0304)
+		return tlsk_suite_by_id(suite) != NULL;
+	return version == 0x0303 && tls12_suite_by_id(suite) != NULL;
 }
 
 static int get_state(struct rd *r, struct session *s)
 {
-	struct rd psk, alpn;
+	struct rd psk, alpn, id, peer;
 	uint64_t hi;
 
 	s->suite = rd_u16(r);
@@ -49,8 +64,18 @@ static int get_state(struct rd *r, struct session *s)
 	s->age_add = rd_u32(r);
 	s->lifetime = rd_u32(r);
 	if (!rd_vec(r, 1, 32, TLSK_MAX_HASH_LEN, &psk) ||
-	    !rd_vec(r, 1, 0, 255, &alpn) || !tlsk_suite_by_id(s->suite))
+	    !rd_vec(r, 1, 0, 255, &alpn))
 		return -EINVAL;
+	s->version = rd_u16(r);
+	s->ems = rd_u8(r) == 1;
+	if (!rd_vec(r, 1, 0, 32, &id) ||
+	    !rd_vec(r, 2, 0, sizeof(s->peer) - 1, &peer) ||
+	    !suite_known(s->version, s->suite))
+		return -EINVAL;
+	memcpy(s->peer, rd_ptr(&peer), rd_left(&peer));
+	s->peer[rd_left(&peer)] = 0;
+	s->id_len = rd_left(&id);
+	memcpy(s->id, rd_ptr(&id), s->id_len);
 	s->psk_len = rd_left(&psk);
 	memcpy(s->psk, rd_ptr(&psk), s->psk_len);
 	memcpy(s->alpn, rd_ptr(&alpn), rd_left(&alpn));
@@ -148,7 +173,14 @@ int session_decode(const uint8_t *p, size_t len, struct session *s)
 
 	rd_init(&r, p, len);
 	if (rd_u32(&r) != SESSION_MAGIC || get_state(&r, s) ||
-	    !rd_vec(&r, 2, 1, 0xffff, &ticket) || !rd_done(&r)) {
+	    !rd_vec(&r, 2, 0, 0xffff, &ticket) || !rd_done(&r)) {
+		session_clear(s);
+		return -EINVAL;
+	}
+	/* a TLS 1.2 session resumed by ID has no ticket */
+	if (!rd_left(&ticket)) {
+		if (s->version == 0x0303 && s->id_len)
+			return 0;
 		session_clear(s);
 		return -EINVAL;
 	}

@@ -4,11 +4,17 @@
 #include <errno.h>
 
 #include "engine_int.h"
+#include "tls12_handlers.h"
 #include "tls12_msgs.h"
 
 #define C TLSK_ROLE_CLIENT
 #define S TLSK_ROLE_SERVER
-#define UNWIRED { tls12_unwired, tls12_unwired }
+/* the client's and the server's handler */
+#define H(client, server) { [C] = (client), [S] = (server) }
+/* The hellos are never run from these tables: the engine starts in TLS
+ * 1.3's, whose ClientHello and ServerHello handlers read and write both
+ * versions' hellos and move to these tables at index 1 (ServerHello) */
+#define HELLO tls12_unwired
 
 int tls12_unwired(struct tlsk_engine *e, struct rd *body)
 {
@@ -20,33 +26,42 @@ int tls12_unwired(struct tlsk_engine *e, struct rd *body)
 /* RFC 5246 7.4; the writer's handler builds, the reader's parses */
 static const struct hs_msg_desc messages[TLS12_MSG_COUNT] = {
 	[TLS12_MSG_CLIENT_HELLO] = { "ClientHello", HS_CLIENT_HELLO, C,
-		UNWIRED },
+		H(HELLO, HELLO) },
 	[TLS12_MSG_SERVER_HELLO] = { "ServerHello", HS_SERVER_HELLO, S,
-		UNWIRED },
+		H(HELLO, tls12_server_write_server_hello) },
 	[TLS12_MSG_SERVER_CERTIFICATE] = { "Certificate (server)",
-		HS_CERTIFICATE, S, UNWIRED },
+		HS_CERTIFICATE, S, H(tls12_client_read_certificate,
+		  tls12_server_write_certificate) },
 	[TLS12_MSG_SERVER_KEY_EXCHANGE] = { "ServerKeyExchange",
-		TLS12_HS_SERVER_KEY_EXCHANGE, S, UNWIRED },
+		TLS12_HS_SERVER_KEY_EXCHANGE, S, H(tls12_client_read_ske, tls12_server_write_ske) },
 	[TLS12_MSG_CERTIFICATE_REQUEST] = { "CertificateRequest",
-		HS_CERTIFICATE_REQUEST, S, UNWIRED },
+		HS_CERTIFICATE_REQUEST, S,
+		H(tls12_client_read_cert_request,
+		  tls12_server_write_cert_request) },
 	[TLS12_MSG_SERVER_HELLO_DONE] = { "ServerHelloDone",
-		TLS12_HS_SERVER_HELLO_DONE, S, UNWIRED },
+		TLS12_HS_SERVER_HELLO_DONE, S,
+		H(tls12_client_read_hello_done,
+		  tls12_server_write_hello_done) },
 	[TLS12_MSG_CLIENT_CERTIFICATE] = { "Certificate (client)",
-		HS_CERTIFICATE, C, UNWIRED },
+		HS_CERTIFICATE, C, H(tls12_client_write_certificate,
+		  tls12_server_read_certificate) },
 	[TLS12_MSG_CLIENT_KEY_EXCHANGE] = { "ClientKeyExchange",
-		TLS12_HS_CLIENT_KEY_EXCHANGE, C, UNWIRED },
+		TLS12_HS_CLIENT_KEY_EXCHANGE, C,
+		H(tls12_client_write_cke, tls12_server_read_cke) },
 	[TLS12_MSG_CLIENT_CERTIFICATE_VERIFY] = { "CertificateVerify (client)",
-		HS_CERTIFICATE_VERIFY, C, UNWIRED },
+		HS_CERTIFICATE_VERIFY, C,
+		H(tls12_client_write_cert_verify,
+		  tls12_server_read_cert_verify) },
 	[TLS12_MSG_CLIENT_CCS] = { "ChangeCipherSpec (client)",
-		TLS12_CCS_PSEUDO_TYPE, C, UNWIRED },
+		TLS12_CCS_PSEUDO_TYPE, C, H(tls12_write_ccs, tls12_read_ccs) },
 	[TLS12_MSG_CLIENT_FINISHED] = { "Finished (client)", HS_FINISHED, C,
-		UNWIRED },
+		H(tls12_write_finished, tls12_read_finished) },
 	[TLS12_MSG_NEW_SESSION_TICKET] = { "NewSessionTicket",
-		HS_NEW_SESSION_TICKET, S, UNWIRED },
+		HS_NEW_SESSION_TICKET, S, H(tls12_client_read_nst, tls12_server_write_nst) },
 	[TLS12_MSG_SERVER_CCS] = { "ChangeCipherSpec (server)",
-		TLS12_CCS_PSEUDO_TYPE, S, UNWIRED },
+		TLS12_CCS_PSEUDO_TYPE, S, H(tls12_read_ccs, tls12_write_ccs) },
 	[TLS12_MSG_SERVER_FINISHED] = { "Finished (server)", HS_FINISHED, S,
-		UNWIRED },
+		H(tls12_read_finished, tls12_write_finished) },
 };
 
 #define CH TLS12_MSG_CLIENT_HELLO

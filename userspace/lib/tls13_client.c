@@ -16,7 +16,7 @@
 
 /* ---- ClientHello ---- */
 
-static bool sni_allowed(const char *name)
+bool sni_allowed(const char *name)
 {
 	uint8_t addr[16];
 
@@ -93,7 +93,7 @@ static bool psk_usable(const struct tlsk_engine *e)
 	const struct tlsk_suite *s = tlsk_suite_by_id(e->psk.suite);
 
 	/* RFC 8446 4.1.4: after HRR, only PSKs of the chosen suite's hash */
-	return e->psk_offered && s &&
+	return e->psk_offered && e->psk.version == 0x0304 && s &&
 	       (!(e->shape & SHAPE_HRR) || s->md() == engine_md(e));
 }
 
@@ -163,11 +163,12 @@ static int maybe_send_ccs(struct tlsk_engine *e)
  * position of the extensions' length prefix */
 static size_t put_client_hello_body(struct tlsk_engine *e, struct buf *b)
 {
-	static const uint8_t tls13[] = { 0x03, 0x04 };
 	static const uint8_t psk_dhe_ke[] = { 1 };
 	const struct tlsk_config *c = e->cfg;
+	bool tls13 = tls13_enabled(c), tls12 = tls12_client_offers(c);
+	uint8_t versions[4];
 	uint16_t sigalgs[16];
-	size_t n = 0, pos, exts;
+	size_t n = 0, nv = 0, pos, exts;
 
 	buf_u16(b, 0x0303);	/* legacy_version, RFC 8446 4.1.2 */
 	buf_put(b, e->client_random, 32);
@@ -175,26 +176,41 @@ static size_t put_client_hello_body(struct tlsk_engine *e, struct buf *b)
 	buf_put(b, e->session_id, e->session_id_len);
 	buf_close_vec(b, pos, 1);
 	pos = buf_open_vec(b, 2);
-	for (size_t i = 0; i < c->nsuites; i++)
+	for (size_t i = 0; tls13 && i < c->nsuites; i++)
 		buf_u16(b, c->suites[i]);
+	/* RSA key transport is not wired into the handshake: not offered */
+	for (size_t i = 0; tls12 && i < c->ntls12_suites; i++)
+		if (tls12_suite_by_id(c->tls12_suites[i])->kx == TLS12_KX_ECDHE)
+			buf_u16(b, c->tls12_suites[i]);
 	buf_close_vec(b, pos, 2);
 	buf_u8(b, 1);
 	buf_u8(b, 0);		/* legacy_compression_methods: null */
 	exts = buf_open_vec(b, 2);
 	put_server_name(e, b);
-	put_blob_ext(b, EXT_SUPPORTED_VERSIONS, 1, tls13, sizeof(tls13));
+	if (tls13) {
+		versions[nv++] = 0x03;
+		versions[nv++] = 0x04;
+	}
+	if (tls12) {
+		versions[nv++] = 0x03;
+		versions[nv++] = 0x03;
+	}
+	put_blob_ext(b, EXT_SUPPORTED_VERSIONS, 1, versions, nv);
 	put_u16_list_ext(b, EXT_SUPPORTED_GROUPS, c->groups, c->ngroups, 2);
 	for (; tlsk_sigscheme_at(n) && n < 16; n++)
 		sigalgs[n] = tlsk_sigscheme_at(n)->id;
 	put_u16_list_ext(b, EXT_SIGNATURE_ALGORITHMS, sigalgs, n, 2);
-	if (put_key_share(e, b))
+	if (tls13 && put_key_share(e, b))
 		b->bad = true;
 	if (c->alpn_len)
 		put_blob_ext(b, EXT_ALPN, 2, c->alpn, c->alpn_len);
 	if (e->cookie.len)
 		put_blob_ext(b, EXT_COOKIE, 2, e->cookie.p, e->cookie.len);
 	/* RFC 8446 4.2.9: we only do PSK with (EC)DHE */
-	put_blob_ext(b, EXT_PSK_KEY_EXCHANGE_MODES, 1, psk_dhe_ke, 1);
+	if (tls13)
+		put_blob_ext(b, EXT_PSK_KEY_EXCHANGE_MODES, 1, psk_dhe_ke, 1);
+	if (tls12)
+		tls12_put_client_hello_exts(e, b);
 	return exts;
 }
 
@@ -253,12 +269,13 @@ int client_start(struct tlsk_engine *e)
 {
 	const struct tlsk_group *g = tlsk_group_by_id(e->cfg->groups[0]);
 
-	if (!e->cfg->nsuites || !g)
+	if (!g || (!tls13_enabled(e->cfg) && !tls12_enabled(e->cfg)))
 		return fail(e, ALERT_INTERNAL_ERROR, -EINVAL,
 			    "no cipher suite or group configured");
-	if (e->cfg->version_max < 0x0304)
+	if (!tls13_enabled(e->cfg) && !tls12_client_offers(e->cfg))
 		return fail(e, ALERT_PROTOCOL_VERSION, -EPROTONOSUPPORT,
-			    "TLS 1.3 is disabled and TLS 1.2 is not implemented");
+			    "TLS 1.3 is disabled and the TLS 1.2 client role "
+			    "is not implemented yet");
 	/* RFC 8446 D.4: a non-empty session ID asks for compatibility mode */
 	e->session_id_len = 32;
 	if (RAND_bytes(e->client_random, 32) != 1 ||
@@ -289,19 +306,38 @@ static int read_supported_version(struct tlsk_engine *e, struct exts *x)
 	struct rd *v = exts_get(x, EXT_SUPPORTED_VERSIONS);
 	uint16_t version;
 
-	if (!v)	/* the server picked TLS 1.2 or older */
-		return fail(e, ALERT_PROTOCOL_VERSION, -EPROTONOSUPPORT,
-			    "server chose TLS 1.2 or older; only TLS 1.3 is "
-			    "implemented");
+	if (!v)	/* RFC 8446 4.1.4: after HelloRetryRequest, TLS 1.3 */
+		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
+			    "TLS 1.2 ServerHello after HelloRetryRequest");
 	version = rd_u16(v);
 	if (!rd_done(v))
 		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
 			    "malformed supported_versions");
-	if (version != 0x0304)
+	if (version != 0x0304 || !tls13_enabled(e->cfg))
 		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
 			    "server chose version %#06x, not offered",
 			    version);
 	return 0;
+}
+
+/* RFC 8446 4.1.3: a ServerHello without supported_versions chose
+ * legacy_version. Only its extension types are looked at here; the
+ * TLS 1.3 or TLS 1.2 handler parses them properly. */
+static bool server_hello_is_tls12(struct rd exts_block)
+{
+	struct rd list, data;
+
+	if (!rd_left(&exts_block))
+		return true;
+	if (!rd_vec(&exts_block, 2, 0, 0xffff, &list))
+		return false;
+	while (rd_left(&list)) {
+		if (rd_u16(&list) == EXT_SUPPORTED_VERSIONS)
+			return false;
+		if (!rd_vec(&list, 2, 0, 0xffff, &data))
+			return false;
+	}
+	return true;
 }
 
 static bool offered_suite(const struct tlsk_engine *e, uint16_t id)
@@ -409,6 +445,7 @@ int client_read_server_hello(struct tlsk_engine *e, struct rd *body)
 {
 	static const uint16_t sh_exts[] = { EXT_SUPPORTED_VERSIONS,
 		EXT_KEY_SHARE, EXT_PRE_SHARED_KEY, EXT_COOKIE, EXT_LIST_END };
+	struct rd whole = *body;
 	uint16_t version = rd_u16(body), suite_id;
 	const uint8_t *random = rd_bytes(body, 32);
 	const struct tlsk_suite *suite;
@@ -424,9 +461,13 @@ int client_read_server_hello(struct tlsk_engine *e, struct rd *body)
 	if (rd_u8(body) != 0)
 		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
 			    "ServerHello with compression");
-	if (version != 0x0303)
+	if (version != 0x0303)	/* RFC 8996: nothing older; 1.3 says 0x0303 */
 		return fail(e, ALERT_PROTOCOL_VERSION, -EPROTONOSUPPORT,
 			    "server answered with version %#06x", version);
+	if (server_hello_is_tls12(*body) && !(e->shape & SHAPE_HRR)) {
+		*body = whole;
+		return tls12_client_take_server_hello(e, body);
+	}
 	if (exts_read(e, body, &x, sh_exts, false, "ServerHello") ||
 	    read_supported_version(e, &x))
 		return e->err;
@@ -473,7 +514,7 @@ static bool alpn_offered(const struct tlsk_engine *e, const uint8_t *p,
 	return false;
 }
 
-static int read_alpn_choice(struct tlsk_engine *e, struct rd *ext)
+int read_alpn_choice(struct tlsk_engine *e, struct rd *ext)
 {
 	struct rd list, name;
 
@@ -628,6 +669,7 @@ int client_read_new_session_ticket(struct tlsk_engine *e, struct rd *body)
 	if (!s->ticket)
 		return -ENOMEM;
 	s->ticket_len = rd_left(&ticket);
+	s->version = 0x0304;
 	s->suite = e->suite->id;
 	s->lifetime = lifetime;
 	s->age_add = age_add;
@@ -680,12 +722,21 @@ int tlsk_engine_set_session(struct tlsk_engine *e, const uint8_t *buf,
 	/* an expired ticket, or one for a suite we no longer offer, is
 	 * dropped: the handshake simply goes full */
 	if (now - s.issued_ms >= (uint64_t)s.lifetime * 1000 ||
-	    !offered_suite(e, s.suite)) {
+	    !(s.version == 0x0304 ? tls13_enabled(e->cfg) &&
+				    offered_suite(e, s.suite) :
+				    tls12_enabled(e->cfg) && s.ems &&
+				    tls12_suite_configured(e->cfg, s.suite))) {
 		session_clear(&s);
 		return -ESTALE;
 	}
 	session_clear(&e->psk);
 	e->psk = s;
 	e->psk_offered = true;
+	/* RFC 5246 7.4.1.2: offer a TLS 1.2 session by its ID; with a
+	 * ticket the random ID stays, to learn of resumption (RFC 5077 3.4) */
+	if (s.version == 0x0303 && !s.ticket_len) {
+		memcpy(e->session_id, s.id, s.id_len);
+		e->session_id_len = s.id_len;
+	}
 	return client_restart(e);
 }

@@ -369,6 +369,10 @@ int tlsk_engine_export_keying_material(const struct tlsk_engine *e,
 	if (e->state != TLSK_STATE_ESTABLISHED || !label ||
 	    strlen(label) > 249 || out_len > 0xffff)
 		return -EINVAL;
+	/* TLS 1.2's exporter (RFC 5705) needs the master secret, which the
+	 * engine scrubs when the handshake ends */
+	if (is_tls12(e))
+		return -EOPNOTSUPP;
 	md = engine_md(e);
 	if (EVP_Digest("", 0, empty, NULL, md, NULL) &&
 	    EVP_Digest(context_len ? context : empty, context_len, ctx_hash,

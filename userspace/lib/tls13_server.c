@@ -11,28 +11,39 @@
 #include "cert.h"
 #include "ext.h"
 #include "kex.h"
+#include "tls12_msgs.h"
 #include "tls13_handlers.h"
 
 /* ---- ClientHello, RFC 8446 4.1.2 ---- */
 
-static int check_versions(struct tlsk_engine *e, struct exts *x)
+/* RFC 8446 4.2.1, RFC 5246 E.1, RFC 8996: the highest version both
+ * speak, never below TLS 1.2; 0x0304 or 0x0303, or the engine's error */
+static int choose_version(struct tlsk_engine *e, struct exts *x)
 {
 	struct rd *v = exts_get(x, EXT_SUPPORTED_VERSIONS), list;
+	bool offers13 = false, offers12 = e->client_version >= 0x0303;
 
-	/* RFC 8446 4.2.1; RFC 8996: nothing below TLS 1.2 is spoken, and
-	 * this engine does not implement TLS 1.2 yet */
-	if (!v || e->cfg->version_max < 0x0304)
-		return fail(e, ALERT_PROTOCOL_VERSION, -EPROTONOSUPPORT,
-			    v ? "TLS 1.3 is disabled" :
-				"client does not offer TLS 1.3");
-	if (!rd_vec(v, 1, 2, 254, &list) || rd_left(&list) % 2 || !rd_done(v))
-		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
-			    "malformed supported_versions");
-	while (rd_left(&list))
-		if (rd_u16(&list) == 0x0304)
-			return 0;
+	if (v) {
+		if (!rd_vec(v, 1, 2, 254, &list) || rd_left(&list) % 2 ||
+		    !rd_done(v))
+			return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
+				    "malformed supported_versions");
+		offers12 = false;
+		while (rd_left(&list)) {
+			uint16_t version = rd_u16(&list);
+
+			offers13 |= version == 0x0304;
+			offers12 |= version == 0x0303;
+		}
+	}
+	if (offers13 && tls13_enabled(e->cfg))
+		return 0x0304;
+	if (offers12 && tls12_enabled(e->cfg))
+		return 0x0303;
 	return fail(e, ALERT_PROTOCOL_VERSION, -EPROTONOSUPPORT,
-		    "client does not offer TLS 1.3");
+		    "no protocol version in common (client offers %s)",
+		    offers13 ? "TLS 1.3" : offers12 ? "TLS 1.2" :
+		    "only versions older than TLS 1.2");
 }
 
 static int choose_suite(struct tlsk_engine *e, struct rd *suites)
@@ -62,7 +73,7 @@ static int choose_suite(struct tlsk_engine *e, struct rd *suites)
 		    "no cipher suite in common");
 }
 
-static bool u16_in(struct rd list, uint16_t id)
+bool u16_in(struct rd list, uint16_t id)
 {
 	while (rd_left(&list))
 		if (rd_u16(&list) == id)
@@ -116,7 +127,7 @@ static int choose_group(struct tlsk_engine *e, struct exts *x,
 		    "no key exchange group in common");
 }
 
-static int read_server_name(struct tlsk_engine *e, struct rd *ext)
+int read_server_name(struct tlsk_engine *e, struct rd *ext)
 {
 	struct rd list, name;
 
@@ -142,7 +153,7 @@ static int read_server_name(struct tlsk_engine *e, struct rd *ext)
 }
 
 /* RFC 7301 3.2: our first protocol the client also offers */
-static int choose_alpn(struct tlsk_engine *e, struct rd *ext)
+int choose_alpn(struct tlsk_engine *e, struct rd *ext)
 {
 	struct rd theirs, ours;
 
@@ -199,6 +210,10 @@ static bool ticket_acceptable(struct tlsk_engine *e, struct rd *id,
 
 	if (ticket_open(e->cfg, rd_ptr(id), rd_left(id), s))
 		return false;
+	if (s->version != 0x0304) {	/* a TLS 1.2 ticket */
+		session_clear(s);
+		return false;
+	}
 	ts = tlsk_suite_by_id(s->suite);
 	if (ts->md() != engine_md(e) || now < s->issued_ms ||
 	    now - s->issued_ms > (uint64_t)s->lifetime * 1000) {
@@ -296,7 +311,8 @@ static int read_hello_fields(struct tlsk_engine *e, struct rd *body,
 	struct rd sid, comp;
 	bool second = e->shape & SHAPE_HRR;
 
-	rd_u16(body);		/* legacy_version: supported_versions rules */
+	/* legacy_version: supported_versions rules, else it is the version */
+	e->client_version = rd_u16(body);
 	random = rd_bytes(body, 32);
 	if (!rd_vec(body, 1, 0, 32, &sid) ||
 	    !rd_vec(body, 2, 2, 0xfffe, suites) || rd_left(suites) % 2 ||
@@ -324,8 +340,6 @@ static int read_hello_extensions(struct tlsk_engine *e, struct exts *x)
 	struct rd *r;
 	bool second = e->shape & SHAPE_HRR;
 
-	if (check_versions(e, x))
-		return e->err;
 	r = exts_get(x, EXT_EARLY_DATA);
 	/* RFC 8446 4.2.10: never after HRR; otherwise declined and skipped */
 	if (r && second)
@@ -380,15 +394,28 @@ int server_read_client_hello(struct tlsk_engine *e, struct rd *body)
 	static const uint16_t ch_exts[] = { EXT_SERVER_NAME,
 		EXT_SUPPORTED_GROUPS, EXT_SIGNATURE_ALGORITHMS, EXT_ALPN,
 		EXT_PRE_SHARED_KEY, EXT_EARLY_DATA, EXT_SUPPORTED_VERSIONS,
-		EXT_COOKIE, EXT_PSK_KEY_EXCHANGE_MODES, EXT_KEY_SHARE, EXT_LIST_END };
+		EXT_COOKIE, EXT_PSK_KEY_EXCHANGE_MODES, EXT_KEY_SHARE,
+		EXT_EC_POINT_FORMATS, TLS12_EXT_EXTENDED_MASTER_SECRET,
+		TLS12_EXT_SESSION_TICKET, TLS12_EXT_RENEGOTIATION_INFO,
+		EXT_LIST_END };
 	const struct tlsk_group *hrr_group = e->group;
 	struct rd suites, share;
 	struct exts x;
 	bool retry = false;
+	int version;
 
 	if (read_hello_fields(e, body, &suites) ||
-	    exts_read(e, body, &x, ch_exts, true, "ClientHello") ||
-	    read_hello_extensions(e, &x) || choose_suite(e, &suites) ||
+	    exts_read(e, body, &x, ch_exts, true, "ClientHello"))
+		return e->err;
+	version = choose_version(e, &x);
+	if (version < 0)
+		return version;
+	if (version == 0x0303 && !(e->shape & SHAPE_HRR))
+		return tls12_server_take_client_hello(e, &suites, &x);
+	if (version == 0x0303)	/* RFC 8446 4.1.4: after HRR, 1.3 again */
+		return fail(e, ALERT_PROTOCOL_VERSION, -EPROTO,
+			    "second ClientHello dropped TLS 1.3");
+	if (read_hello_extensions(e, &x) || choose_suite(e, &suites) ||
 	    choose_group(e, &x, &share, &retry))
 		return e->err;
 	if (e->shape & SHAPE_HRR) {
@@ -606,6 +633,7 @@ static int send_one_ticket(struct tlsk_engine *e)
 	for (int i = 0; i < 4; i++)
 		nonce[i] = (uint8_t)(e->ticket_nonce >> (24 - 8 * i));
 	e->ticket_nonce++;
+	s.version = 0x0304;
 	s.suite = e->suite->id;
 	s.psk_len = engine_hash_len(e);
 	s.lifetime = e->cfg->ticket_lifetime;

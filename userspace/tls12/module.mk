@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: MIT
 #
-# TLS 1.2 building blocks of libtlsk (key derivation, suites, messages,
-# RSA key transport, session caches) and their unit tests. The sources
-# live in lib/ beside the TLS 1.3 engine they will be wired into; this
-# fragment keeps them out of lib/module.mk until then (docs/tls12.md).
+# TLS 1.2 in libtlsk: the building blocks (key derivation, suites,
+# messages, RSA key transport, session caches), the handshake handlers
+# (tls12_common.c, tls12_server.c, tls12_client.c) and their unit tests.
+# The sources live in lib/ beside the TLS 1.3 engine; this fragment lists
+# them (docs/tls12.md).
 # Tests may link libssl as an independent implementation to check against.
 
 LIBTLSK_SRCS += lib/tls12_suites.c lib/tls12_keys.c lib/rsa_kx.c \
-	lib/tls12_msgs.c lib/sesscache.c lib/tls12_tables.c
+	lib/tls12_msgs.c lib/sesscache.c lib/tls12_tables.c \
+	lib/tls12_common.c lib/tls12_server.c lib/tls12_client.c
 
 TLS12_TESTS := tls12-suites-test tls12-keys-test tls12-rsa-kx-test \
 	tls12-msgs-test tls12-msgs-interop-test tls12-sesscache-test \

@@ -57,6 +57,11 @@ struct tlsk_config *tool_config(const struct tool_opts *o)
 	if (!bad && o->alpn)
 		bad = config_step(o, "-alpn",
 				  tlsk_config_set_alpn(cfg, o->alpn));
+	/* TLS 1.2 session-ID resumption, as s_server has it by default */
+	if (!bad && o->role == TOOL_SERVER)
+		bad = config_step(o, "session cache",
+				  tlsk_config_set_session_cache(cfg, 256,
+								7200));
 	if (bad) {
 		tlsk_config_free(cfg);
 		return NULL;

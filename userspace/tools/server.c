@@ -91,6 +91,9 @@ static void serve(const struct tool_opts *o, struct tlsk_config *cfg, int fd)
 		return;
 	}
 	tool_summary(stderr, e, c);
+	/* post-handshake messages (a TLS 1.2 renegotiation request, refused
+	 * with a warning; KeyUpdate) go through the engine */
+	tlsk_conn_attach_engine(c, e);
 	if (o->www)
 		serve_www(c, e);
 	else if (o->echo)

@@ -67,15 +67,51 @@ int tlsk_config_load_ca_file(struct tlsk_config *cfg, const char *pem_path);
  * tlsk_engine_set_server_name() (DNS name or IP literal); without one only
  * the chain and its purpose are checked. */
 int tlsk_config_set_verify(struct tlsk_config *cfg, enum tlsk_verify mode);
-/* 0x0303 / 0x0304. The engine negotiates TLS 1.3 only so far: a range
- * without 0x0304 makes every handshake fail with protocol_version. */
+/* 0x0303 / 0x0304 (default: both). Nothing older is ever spoken
+ * (RFC 8996): such peers get protocol_version. */
 int tlsk_config_set_versions(struct tlsk_config *cfg, uint16_t min,
 			     uint16_t max);
 /* OpenSSL spellings: "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256" */
 int tlsk_config_set_tls13_suites(struct tlsk_config *cfg, const char *list);
-/* OpenSSL spellings: "ECDHE-ECDSA-AES128-GCM-SHA256:..."; -EOPNOTSUPP
- * until the engine speaks TLS 1.2. */
+/* OpenSSL spellings: "ECDHE-ECDSA-AES128-GCM-SHA256:..." (AEAD suites
+ * only); the RSA key transport suites (AES128-GCM-SHA256,
+ * AES256-GCM-SHA384) only after tlsk_config_enable_rsa_kx(). -EINVAL for
+ * an unknown or refused name, -E2BIG for more than 8. */
 int tlsk_config_set_tls12_ciphers(struct tlsk_config *cfg, const char *list);
+/* Allow RSA key transport suites in the TLS 1.2 cipher list (no forward
+ * secrecy; only for peers that need it). Call before the cipher list. */
+int tlsk_config_enable_rsa_kx(struct tlsk_config *cfg);
+/* TLS 1.2 session-ID resumption (server, RFC 5246 7.4.1.2): an in-memory
+ * cache of max_entries sessions living lifetime seconds (0 entries: off,
+ * the default). The cache is the config's mutable part: engines of one
+ * config MUST then run in one thread. Tickets (below) work without it. */
+int tlsk_config_set_session_cache(struct tlsk_config *cfg,
+				  size_t max_entries, uint32_t lifetime);
+/*
+ * TLS 1.2 session-ID resumption backed by the caller's store instead (a
+ * daemon: one store for every profile, or shared between processes).
+ * The engine hands each session over as an opaque blob of at most
+ * TLSK_SESSION_BLOB_MAX bytes, which holds its master secret: keep it
+ * secret and scrub it when dropped. store keeps (or replaces) the blob
+ * under the session ID; fetch copies it into buf (*len: its size in,
+ * the blob's length out) or returns -ENOENT; remove forgets it. The
+ * engine itself ignores and removes blobs older than lifetime seconds.
+ * Each returns 0 or a negative errno; a failing store only costs a later
+ * full handshake. The struct is copied; the callbacks run in the
+ * thread of the engine, and replace tlsk_config_set_session_cache's.
+ */
+#define TLSK_SESSION_BLOB_MAX 1024
+struct tlsk_session_store {
+	int (*store)(void *arg, const uint8_t *id, size_t id_len,
+		     const uint8_t *blob, size_t len);
+	int (*fetch)(void *arg, const uint8_t *id, size_t id_len,
+		     uint8_t *buf, size_t *len);
+	int (*remove)(void *arg, const uint8_t *id, size_t id_len);
+	void *arg;
+};
+int tlsk_config_set_session_store(struct tlsk_config *cfg,
+				  const struct tlsk_session_store *store,
+				  uint32_t lifetime);
 /* "x25519:P-256:P-384" (also secp256r1, secp384r1) */
 int tlsk_config_set_groups(struct tlsk_config *cfg, const char *list);
 /* Comma-separated protocol names in preference order: "h2,http/1.1". */

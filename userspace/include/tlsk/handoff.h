@@ -130,6 +130,10 @@ void tlsk_conn_on_handshake(struct tlsk_conn *c, tlsk_conn_handshake_fn *cb,
 
 /* Sends a fatal alert (RFC 8446 6.2) and makes the error sticky. */
 int tlsk_conn_send_alert(struct tlsk_conn *c, uint8_t desc);
+/* Sends a warning alert; the connection carries on. TLS 1.2 only
+ * (RFC 8446 6 has no warnings but close_notify and user_canceled): the
+ * engine's answer to a renegotiation request is no_renegotiation (100). */
+int tlsk_conn_send_warning(struct tlsk_conn *c, uint8_t desc);
 
 /* Sends one handshake message (header included) as its own record. */
 int tlsk_conn_send_handshake(struct tlsk_conn *c, const uint8_t *msg,

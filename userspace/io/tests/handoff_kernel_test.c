@@ -9,6 +9,7 @@
  *   engine_server_*: our engine and driver as the server, a libssl client.
  *   engine_client_*: our engine and driver as the client, a libssl server
  *               that sends its tickets and data at once.
+ *               Both for TLS 1.3 and TLS 1.2 (the suites the engine has).
  *
  * The client's Finished and its first application data leave in ONE send(),
  * so they share a TCP segment: the server must stop at Finished, and the
@@ -238,7 +239,11 @@ static struct tlsk_config *engine_config(enum tlsk_role role)
 	if (!err)
 		err = tlsk_config_set_verify(cfg, TLSK_VERIFY_NONE);
 	if (!err)
+		err = tlsk_config_set_versions(cfg, cur->version, cur->version);
+	if (!err && cur->version == 0x0304)
 		err = tlsk_config_set_tls13_suites(cfg, cur->suite);
+	else if (!err)
+		err = tlsk_config_set_tls12_ciphers(cfg, cur->suite);
 	if (err) {
 		printf("# engine config: %s\n", strerror(-err));
 		tlsk_config_free(cfg);
@@ -262,13 +267,14 @@ static void *drive_thread(void *arg)
 	return NULL;
 }
 
-/* Our server: the client's Finished and first data share a segment. */
-static void engine_server_with_openssl_client(void)
+/* One connection to our server; *sess (if not NULL) is offered and
+ * replaced by the connection's session. */
+static void server_connection(struct tlsk_config *cfg, SSL_CTX *cctx,
+			      SSL_SESSION **sess, int expect_resumed)
 {
-	struct tlsk_config *cfg = engine_config(TLSK_ROLE_SERVER);
-	SSL_CTX *cctx = ssl_peer_ctx(0, 0x0304, cur->suite);
 	struct drive d = { .e = cfg ? tlsk_engine_new(cfg, TLSK_ROLE_SERVER) :
 				      NULL };
+	struct tlsk_session_info info;
 	struct pumped_client pc;
 	struct peer peer = { .pumped = &pc };
 	pthread_t thread;
@@ -276,10 +282,12 @@ static void engine_server_with_openssl_client(void)
 
 	CHECK(d.e != NULL && tcp_pair(fds) == 0);
 	if (!d.e)
-		goto out;
+		return;
 	d.fd = fds[1];
 	CHECK(pumped_client_new(&pc, cctx, fds[0]) == 0);
 	peer.ssl = pc.ssl;
+	if (sess && *sess)
+		CHECK(SSL_set_session(pc.ssl, *sess) == 1);
 	pthread_create(&thread, NULL, drive_thread, &d);
 	CHECK(pumped_client_handshake(&pc) == 0);
 	CHECK(peer_write(&peer, first_data, sizeof(first_data)) == 0);
@@ -287,14 +295,48 @@ static void engine_server_with_openssl_client(void)
 	CHECK(d.err == 0);
 	if (d.err)
 		printf("# drive: %s\n", strerror(-d.err));
+	CHECK(SSL_session_reused(pc.ssl) == expect_resumed);
+	CHECK(!tlsk_engine_info(d.e, &info) &&
+	      info.resumed == !!expect_resumed);
+	if (sess) {
+		SSL_SESSION_free(*sess);
+		*sess = SSL_get1_session(pc.ssl);
+	}
 	if (d.conn)
 		exchange(&peer, d.conn, first_data, sizeof(first_data));
 	else
 		close(fds[1]);
 	close(fds[0]);
 	pumped_client_free(&pc);
-out:
 	tlsk_engine_free(d.e);
+}
+
+/* Our server: the client's Finished and first data share a segment. */
+static void engine_server_with_openssl_client(void)
+{
+	struct tlsk_config *cfg = engine_config(TLSK_ROLE_SERVER);
+	SSL_CTX *cctx = ssl_peer_ctx(0, cur->version, cur->suite);
+
+	server_connection(cfg, cctx, NULL, 0);
+	tlsk_config_free(cfg);
+	SSL_CTX_free(cctx);
+	ERR_clear_error();
+}
+
+/* TLS 1.2: a full handshake, then an abbreviated one by session ID (the
+ * server's last message is then the client's Finished, not its own):
+ * both hand off and carry data */
+static void engine_server_resumed(void)
+{
+	struct tlsk_config *cfg = engine_config(TLSK_ROLE_SERVER);
+	SSL_CTX *cctx = ssl_peer_ctx(0, cur->version, cur->suite);
+	SSL_SESSION *sess = NULL;
+
+	CHECK(cfg && !tlsk_config_set_session_cache(cfg, 4, 60));
+	server_connection(cfg, cctx, &sess, 0);
+	CHECK(sess != NULL);
+	server_connection(cfg, cctx, &sess, 1);
+	SSL_SESSION_free(sess);
 	tlsk_config_free(cfg);
 	SSL_CTX_free(cctx);
 	ERR_clear_error();
@@ -321,7 +363,7 @@ static int client_run_start(struct client_run *r)
 	memset(r, 0, sizeof(*r));
 	r->fds[0] = r->fds[1] = -1;
 	r->cfg = engine_config(TLSK_ROLE_CLIENT);
-	r->sctx = ssl_peer_ctx(1, 0x0304, cur->suite);
+	r->sctx = ssl_peer_ctx(1, cur->version, cur->suite);
 	r->d.e = r->cfg ? tlsk_engine_new(r->cfg, TLSK_ROLE_CLIENT) : NULL;
 	r->peer.ssl = r->sctx ? SSL_new(r->sctx) : NULL;
 	if (!r->d.e || !r->peer.ssl || tcp_pair(r->fds))
@@ -404,8 +446,64 @@ static void engine_client_key_update(void)
 	client_run_end(&r);
 }
 
-/* tls13_only: skip TLS 1.2 variants; rekey: SKIP kernel layers that
- * cannot take new keys. */
+struct reader {
+	struct tlsk_conn *conn;
+	ssize_t ret;
+};
+
+static void *read_thread(void *arg)
+{
+	struct reader *rd = arg;
+	uint8_t buf[64];
+
+	rd->ret = tlsk_conn_read(rd->conn, buf, sizeof(buf));
+	return NULL;
+}
+
+/*
+ * TLS 1.2 renegotiation after the hand-off (docs/tls12.md): the server's
+ * HelloRequest reaches the engine through the record layer, which
+ * answers with a no_renegotiation WARNING. libssl reports a warning
+ * no_renegotiation as SSL_R_NO_RENEGOTIATION (a fatal one would be
+ * SSL_R_TLSV1_ALERT_NO_RENEGOTIATION) and gives up the connection.
+ */
+static void engine_client_refuses_renegotiation(void)
+{
+	uint8_t got[64];
+	struct client_run r;
+	struct reader rd = { 0 };
+	pthread_t thread;
+	unsigned long e;
+
+	CHECK(client_run_start(&r) == 0);
+	CHECK(!r.d.conn || conn_read_full(r.d.conn, got, sizeof(first_data)) ==
+				   sizeof(first_data));
+	if (r.d.conn) {
+		rd.conn = r.d.conn;
+		pthread_create(&thread, NULL, read_thread, &rd);
+		CHECK(SSL_renegotiate(r.peer.ssl) == 1);
+		CHECK(SSL_do_handshake(r.peer.ssl) == 1);
+		CHECK(SSL_read(r.peer.ssl, got, sizeof(got)) <= 0);
+		e = ERR_peek_last_error();
+		CHECK(ERR_GET_REASON(e) == SSL_R_NO_RENEGOTIATION);
+		if (ERR_GET_REASON(e) != SSL_R_NO_RENEGOTIATION)
+			printf("# libssl: %s\n", ERR_error_string(e, NULL));
+		shutdown(r.fds[1], SHUT_RDWR);
+		pthread_join(thread, NULL);
+		tlsk_conn_close(r.d.conn);
+	}
+	client_run_end(&r);
+}
+
+/* The engine has no TLS 1.2 CCM suite (tls12_suites.c) */
+static int engine_has(const struct variant *v)
+{
+	return v->version == 0x0304 || v->aead != TLSK_AEAD_AES_128_CCM;
+}
+
+/* tls13_only: 1 skips the TLS 1.2 variants, 2 those the engine does
+ * not speak, 3 also TLS 1.3's; rekey: SKIP kernel layers that cannot
+ * take new keys. */
 static void run_matrix(const char *what, void (*fn)(void), int tls13_only,
 		       int rekey)
 {
@@ -426,7 +524,9 @@ static void run_matrix(const char *what, void (*fn)(void), int tls13_only,
 		cur_layer = &test_layers[l];
 		for (size_t v = 0; v < test_variant_count; v++) {
 			cur = &test_variants[v];
-			if (tls13_only && cur->version != 0x0304)
+			if ((tls13_only == 1 && cur->version != 0x0304) ||
+			    (tls13_only >= 2 && !engine_has(cur)) ||
+			    (tls13_only == 3 && cur->version != 0x0303))
 				continue;
 			snprintf(name, sizeof(name), "%s_%s %s", what,
 				 cur_layer->name, cur->name);
@@ -445,10 +545,14 @@ int main(void)
 	run_matrix("handoff", handoff_with_openssl_peer, 0, 0);
 	if (have_cert) {
 		run_matrix("engine_server", engine_server_with_openssl_client,
-			   1, 0);
+			   2, 0);
 		run_matrix("engine_client", engine_client_with_openssl_server,
-			   1, 0);
+			   2, 0);
 		run_matrix("engine_key_update", engine_client_key_update, 1, 1);
+		run_matrix("engine_server_resumed", engine_server_resumed,
+			   3, 0);
+		run_matrix("engine_no_renegotiation",
+			   engine_client_refuses_renegotiation, 3, 0);
 		remove_test_cert();
 	}
 	return tap_done();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Malformed, truncated, out-of-order and hostile input: every failure
  * must end in FAILED with the right alert queued, never a crash. */
+#include <errno.h>
 #include <string.h>
 
 #include "../../tests/tap.h"
@@ -114,15 +115,33 @@ static void expect_alert(struct tlsk_engine *e, uint8_t alert)
 	CHECK(tlsk_engine_input(e, (const uint8_t *)"x", 1) < 0);	/* sticky */
 }
 
-static void client_without_tls13_gets_protocol_version(void)
+/* RFC 8996: no supported_versions and legacy_version TLS 1.1 */
+static void client_offering_tls11_gets_protocol_version(void)
 {
 	struct buf ch = { 0 };
 	struct tlsk_engine *s;
 
 	client_hello(&ch);
 	ch_rename_extension(&ch, 43, 0x0a0a);	/* no supported_versions */
+	put_be16(ch.p + 9, 0x0302);		/* legacy_version */
 	s = server_fed(ch.p, ch.len);
 	expect_alert(s, ALERT_PROTOCOL_VERSION);
+	tlsk_engine_free(s);
+	buf_free(&ch);
+}
+
+/* without supported_versions it offers TLS 1.2 (legacy_version 0x0303),
+ * but without extended_master_secret: RFC 7627 5.2, we abort */
+static void tls12_client_without_ems_gets_handshake_failure(void)
+{
+	struct buf ch = { 0 };
+	struct tlsk_engine *s;
+
+	client_hello(&ch);
+	ch_rename_extension(&ch, 43, 0x0a0a);
+	ch_rename_extension(&ch, 23, 0x0a0b);	/* extended_master_secret */
+	s = server_fed(ch.p, ch.len);
+	expect_alert(s, ALERT_HANDSHAKE_FAILURE);
 	tlsk_engine_free(s);
 	buf_free(&ch);
 }
@@ -229,20 +248,110 @@ static void garbage_server_hello(void)
 	tlsk_engine_free(c);
 }
 
+static bool ch_offers_suite(const struct buf *ch, uint16_t suite)
+{
+	size_t off = 5 + 4 + 2 + 32, len;
+
+	off += 1 + ch->p[off];					/* session id */
+	len = (size_t)ch->p[off] << 8 | ch->p[off + 1];
+	for (size_t i = off + 2; i + 1 < off + 2 + len; i += 2)
+		if ((ch->p[i] << 8 | ch->p[i + 1]) == suite)
+			return true;
+	return false;
+}
+
+/* RSA key transport is not wired into the handshake: even when a
+ * profile enables and lists it, a client does not offer it */
+static void rsa_kx_suites_not_offered(void)
+{
+	struct tlsk_config *cfg = tlsk_config_new();
+	struct tlsk_engine *c;
+	struct buf ch = { 0 };
+
+	CHECK(tlsk_config_set_tls12_ciphers(cfg, "AES128-GCM-SHA256") ==
+	      -EINVAL);
+	CHECK(!tlsk_config_enable_rsa_kx(cfg));
+	CHECK(!tlsk_config_set_tls12_ciphers(cfg, "AES128-GCM-SHA256:"
+					     "ECDHE-RSA-AES128-GCM-SHA256"));
+	c = tlsk_engine_new(cfg, TLSK_ROLE_CLIENT);
+	drain_output(c, &ch);
+	CHECK(ch.len > 50);
+	CHECK(ch_offers_suite(&ch, 0xc02f));
+	CHECK(!ch_offers_suite(&ch, 0x009c));
+	CHECK(ch_offers_suite(&ch, 0x1301));
+	tlsk_engine_free(c);
+	tlsk_config_free(cfg);
+	buf_free(&ch);
+}
+
+/* A TLS 1.2 ServerHello (no supported_versions) choosing `suite`, with
+ * the last 8 bytes of its random and its extensions given */
+static void tls12_server_hello(struct buf *rec, uint16_t suite,
+			       const uint8_t *random_tail, bool ems,
+			       bool reneg)
+{
+	size_t len;
+
+	buf_u8(rec, CT_HANDSHAKE);
+	buf_u16(rec, 0x0303);
+	buf_u16(rec, 0);			/* record length, below */
+	buf_u8(rec, 2);
+	buf_u24(rec, 0);			/* message length, below */
+	buf_u16(rec, 0x0303);
+	for (int i = 0; i < 24; i++)
+		buf_u8(rec, (uint8_t)i);
+	if (random_tail)
+		buf_put(rec, random_tail, 8);
+	else
+		buf_put(rec, "12345678", 8);
+	buf_u8(rec, 0);				/* session id */
+	buf_u16(rec, suite);
+	buf_u8(rec, 0);
+	buf_u16(rec, (ems ? 4 : 0) + (reneg ? 5 : 0));
+	if (ems) {
+		buf_u16(rec, 23);
+		buf_u16(rec, 0);
+	}
+	if (reneg) {
+		buf_u16(rec, 0xff01);
+		buf_u16(rec, 1);
+		buf_u8(rec, 0);
+	}
+	len = rec->len - 5;
+	put_be16(rec->p + 3, len);
+	rec->p[6] = 0;
+	put_be16(rec->p + 7, len - 4);
+}
+
 static void server_hello_choosing_tls12(void)
 {
-	/* a TLS 1.2 ServerHello: no supported_versions */
-	uint8_t rec[5 + 4 + 2 + 32 + 1 + 2 + 1 + 2] = { CT_HANDSHAKE, 3, 3, 0,
-		4 + 2 + 32 + 1 + 2 + 1 + 2, 2, 0, 0, 2 + 32 + 1 + 2 + 1 + 2,
-		3, 3 };
+	static const uint8_t downgrade12[8] = { 'D', 'O', 'W', 'N', 'G', 'R',
+						'D', 1 };
+	static const struct {
+		uint16_t suite;
+		const uint8_t *tail;
+		bool ems, reneg;
+		uint8_t alert;
+	} cases[] = {
+		/* a TLS 1.3 suite in a TLS 1.2 ServerHello */
+		{ 0x1301, NULL, true, true, ALERT_ILLEGAL_PARAMETER },
+		/* RFC 8446 4.1.3: we offered TLS 1.3 */
+		{ 0xc02b, downgrade12, true, true, ALERT_ILLEGAL_PARAMETER },
+		/* RFC 7627 5.2 and RFC 5746 3.4: both are required */
+		{ 0xc02b, NULL, false, true, ALERT_HANDSHAKE_FAILURE },
+		{ 0xc02b, NULL, true, false, ALERT_HANDSHAKE_FAILURE },
+	};
 
-	rec[5 + 4 + 2 + 32 + 1] = 0x13;
-	rec[5 + 4 + 2 + 32 + 2] = 0x01;
-	{
-		struct tlsk_engine *c = client_fed(rec, sizeof(rec));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf rec = { 0 };
+		struct tlsk_engine *c;
 
-		expect_alert(c, ALERT_PROTOCOL_VERSION);
+		tls12_server_hello(&rec, cases[i].suite, cases[i].tail,
+				   cases[i].ems, cases[i].reneg);
+		c = client_fed(rec.p, rec.len);
+		expect_alert(c, cases[i].alert);
 		tlsk_engine_free(c);
+		buf_free(&rec);
 	}
 }
 
@@ -298,7 +407,8 @@ int main(void)
 			     testpki_path(&pki, "ec256.key"));
 	client_cfg = tlsk_config_new();
 	tlsk_config_set_verify(client_cfg, TLSK_VERIFY_NONE);
-	RUN(client_without_tls13_gets_protocol_version);
+	RUN(client_offering_tls11_gets_protocol_version);
+	RUN(tls12_client_without_ems_gets_handshake_failure);
 	RUN(early_data_is_declined_and_skipped);
 	RUN(not_tls_at_all);
 	RUN(truncated_client_hello);
@@ -309,6 +419,7 @@ int main(void)
 	RUN(peer_alert_is_reported_as_received);
 	RUN(garbage_server_hello);
 	RUN(server_hello_choosing_tls12);
+	RUN(rsa_kx_suites_not_offered);
 	RUN(tampered_server_flight);
 	RUN(input_beyond_want_is_refused);
 	tlsk_config_free(server_cfg);

@@ -13,6 +13,7 @@
 #include "../../tests/tap.h"
 #include "harness.h"
 #include "hsrecord.h"
+#include "tlsk/handoff.h"
 #include "tlsk/record.h"
 #include "testpki.h"
 
@@ -184,6 +185,11 @@ static void check_exporter(struct tlsk_engine *e, struct peer *p)
 	static const uint8_t context[] = { 1, 2, 3 };
 	uint8_t ours_out[42], theirs_out[42];
 
+	if (SSL_version(p->ssl) == TLS1_2_VERSION) {	/* not offered */
+		CHECK(tlsk_engine_export_keying_material(e, label, NULL, 0,
+			ours_out, sizeof(ours_out)) == -EOPNOTSUPP);
+		return;
+	}
 	CHECK(!tlsk_engine_export_keying_material(e, label, context,
 						  sizeof(context), ours_out,
 						  sizeof(ours_out)));
@@ -401,6 +407,558 @@ static void our_server_resumes_openssl(void)
 	tlsk_config_free(cfg);
 }
 
+/* ---- TLS 1.2, our server ---- */
+
+static SSL_CTX *ossl_client12(const char *cipher, const char *groups)
+{
+	SSL_CTX *ctx = ossl_ctx(false, NULL, groups);
+
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+	if (cipher)
+		CHECK(SSL_CTX_set_cipher_list(ctx, cipher) == 1);
+	return ctx;
+}
+
+static struct tlsk_config *our_server12_config(bool rsa)
+{
+	struct tlsk_config *cfg = tlsk_config_new();
+
+	CHECK(!tlsk_config_add_cert(cfg, testpki_path(&pki,
+					rsa ? "rsa.chain" : "ec256.chain"),
+				    testpki_path(&pki,
+					rsa ? "rsa.key" : "ec256.key")));
+	return cfg;
+}
+
+/* A TLS 1.2 handshake with EMS and secure renegotiation; our server
+ * also speaks TLS 1.3, so it marks the downgrade (RFC 8446 4.1.3). */
+static void check_tls12(struct peer *cli, const char *cipher)
+{
+	static const uint8_t downgrade12[8] = { 'D', 'O', 'W', 'N', 'G', 'R',
+						'D', 1 };
+	uint8_t sr[32];
+
+	CHECK(SSL_version(cli->ssl) == TLS1_2_VERSION);
+	CHECK(SSL_get_extms_support(cli->ssl) == 1);
+	CHECK(SSL_get_secure_renegotiation_support(cli->ssl) == 1);
+	CHECK(SSL_get_server_random(cli->ssl, sr, 32) == 32);
+	CHECK(!memcmp(sr + 24, downgrade12, 8));
+	if (cipher)
+		CHECK(!strcmp(SSL_CIPHER_get_name(SSL_get_current_cipher(
+			cli->ssl)), cipher));
+}
+
+/* After exchange_data (one record each way), OpenSSL asks for
+ * renegotiation (a ClientHello to our server, a HelloRequest to our
+ * client): the engine answers with the no_renegotiation warning and
+ * -ECANCELED; a KeyUpdate is fatal unexpected_message (TLS 1.2 has
+ * none). */
+static void check_reneg_refused(struct tlsk_engine *e, struct peer *p,
+				uint8_t want_type)
+{
+	struct tlsk_traffic_keys k;
+	struct tlsk_record *rx;
+	uint8_t tmp[TLSK_RECORD_MAX_LEN], alert = 0, type = 0, *pt;
+	int n, got = -1;
+
+	CHECK(!tlsk_engine_export_keys(e, TLSK_DIR_RX, &k));
+	k.seq += 1;			/* the pong */
+	rx = tlsk_record_new(&k, false);
+	tlsk_keys_scrub(&k);
+	CHECK(rx != NULL);
+	CHECK(SSL_renegotiate(p->ssl) == 1);
+	SSL_do_handshake(p->ssl);
+	n = BIO_read(p->out, tmp, sizeof(tmp));
+	CHECK(n > REC_HDR_LEN);
+	if (rx && n > REC_HDR_LEN) {
+		got = tlsk_record_open(rx, tmp, (size_t)n, &type, &pt);
+		CHECK(got >= 4 && type == CT_HANDSHAKE);
+	}
+	if (got >= 4 && type == CT_HANDSHAKE) {
+		CHECK(pt[0] == want_type);
+		CHECK(tlsk_engine_post_handshake(e, pt[0], pt + 4,
+						 (size_t)got - 4,
+						 &alert) == -ECANCELED);
+		CHECK(alert == 100);
+	}
+	CHECK(tlsk_engine_post_handshake(e, 24, (const uint8_t *)"", 1,
+					 &alert) == -EPROTO);
+	CHECK(alert == 10);
+	tlsk_record_free(rx);
+}
+
+/* The kernel hand-off of TLS 1.2 keys (issue: salt = implicit IV, the
+ * explicit nonce starting at seq, rec_seq = 1 after Finished) */
+static void check_crypto_info12(struct tlsk_engine *e)
+{
+	static const uint8_t one[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
+
+	for (int dir = 0; dir < 2; dir++) {
+		struct tlsk_traffic_keys k;
+		union tlsk_crypto_info ci;
+
+		CHECK(!tlsk_engine_export_keys(e, dir ? TLSK_DIR_RX :
+							TLSK_DIR_TX, &k));
+		CHECK(k.version == 0x0303 && k.seq == 1);
+		CHECK(tlsk_crypto_info_build(&k, &ci) > 0);
+		CHECK(ci.info.version == TLS_1_2_VERSION);
+		switch (k.aead) {
+		case TLSK_AEAD_AES_128_GCM:
+			CHECK(ci.info.cipher_type == TLS_CIPHER_AES_GCM_128);
+			CHECK(k.iv_len == 4 && !memcmp(ci.aes_gcm_128.salt,
+						       k.iv, 4));
+			CHECK(!memcmp(ci.aes_gcm_128.iv, one, 8));
+			CHECK(!memcmp(ci.aes_gcm_128.rec_seq, one, 8));
+			CHECK(!memcmp(ci.aes_gcm_128.key, k.key, 16));
+			break;
+		case TLSK_AEAD_AES_256_GCM:
+			CHECK(ci.info.cipher_type == TLS_CIPHER_AES_GCM_256);
+			CHECK(k.iv_len == 4 && !memcmp(ci.aes_gcm_256.salt,
+						       k.iv, 4));
+			CHECK(!memcmp(ci.aes_gcm_256.iv, one, 8));
+			CHECK(!memcmp(ci.aes_gcm_256.rec_seq, one, 8));
+			CHECK(!memcmp(ci.aes_gcm_256.key, k.key, 32));
+			break;
+		case TLSK_AEAD_CHACHA20_POLY1305:
+			CHECK(ci.info.cipher_type ==
+			      TLS_CIPHER_CHACHA20_POLY1305);
+			CHECK(k.iv_len == 12 &&
+			      !memcmp(ci.chacha20_poly1305.iv, k.iv, 12));
+			CHECK(!memcmp(ci.chacha20_poly1305.rec_seq, one, 8));
+			CHECK(!memcmp(ci.chacha20_poly1305.key, k.key, 32));
+			break;
+		default:
+			CHECK(!"a TLS 1.2 AEAD the engine does not have");
+		}
+		OPENSSL_cleanse(&ci, sizeof(ci));
+		tlsk_keys_scrub(&k);
+	}
+}
+
+/* like server_vs_openssl, with the TLS 1.2 checks before data flows */
+static bool server12_vs_openssl(struct tlsk_config *cfg, struct peer *cli,
+				SSL_SESSION **sess, bool expect_resumed,
+				const char *cipher)
+{
+	struct tlsk_engine *e = tlsk_engine_new(cfg, TLSK_ROLE_SERVER);
+	struct buf to_engine = { 0 };
+	struct tlsk_session_info info;
+	bool ok;
+
+	peer_start(cli, false);
+	if (sess && *sess)
+		SSL_set_session(cli->ssl, *sess);
+	run_with_openssl(e, cli, &to_engine);
+	report(e);
+	ok = tlsk_engine_state(e) == TLSK_STATE_ESTABLISHED &&
+	     SSL_is_init_finished(cli->ssl);
+	CHECK(ok);
+	if (ok) {
+		CHECK(!tlsk_engine_info(e, &info) && info.version == 0x0303);
+		check_tls12(cli, cipher);
+		check_crypto_info12(e);
+		check_agreement(e, cli, expect_resumed, &to_engine);
+		if (sess) {
+			SSL_SESSION_free(*sess);
+			*sess = SSL_get1_session(cli->ssl);
+		} else {
+			check_reneg_refused(e, cli, 1);	/* ClientHello */
+		}
+	}
+	buf_free(&to_engine);
+	peer_free(cli);
+	tlsk_engine_free(e);
+	return ok;
+}
+
+static void our_server_tls12_every_suite_and_group(void)
+{
+	static const char *const suites[] = {
+		"ECDHE-ECDSA-AES128-GCM-SHA256",
+		"ECDHE-ECDSA-AES256-GCM-SHA384",
+		"ECDHE-ECDSA-CHACHA20-POLY1305",
+		"ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384",
+		"ECDHE-RSA-CHACHA20-POLY1305" };
+
+	for (size_t i = 0; i < 6; i++)
+		for (size_t g = 0; g < 3; g++) {
+			/* OpenSSL wants the ECDSA certificate's curve among
+			 * the groups it offers: P-256 comes second */
+			char groups[32];
+			struct tlsk_config *cfg = our_server12_config(i >= 3);
+			struct peer cli;
+
+			snprintf(groups, sizeof(groups), "%s%s", all_groups[g],
+				 g == 1 ? "" : ":P-256");
+			cli.ctx = ossl_client12(suites[i], groups);
+			CHECK(!tlsk_config_set_groups(cfg, all_groups[g]));
+
+			if (!server12_vs_openssl(cfg, &cli, NULL, false,
+						 suites[i]))
+				printf("# with %s, %s\n", suites[i],
+				       all_groups[g]);
+			SSL_CTX_free(cli.ctx);
+			tlsk_config_free(cfg);
+		}
+}
+
+/* RFC 5077 tickets, then (the client refusing tickets) session IDs from
+ * our cache; without the cache, no resumption */
+static void our_server_tls12_resumes_openssl(void)
+{
+	struct tlsk_config *cfg = our_server12_config(false);
+	struct peer cli = { .ctx = ossl_client12(NULL, NULL) };
+	SSL_SESSION *sess = NULL;
+
+	CHECK(server12_vs_openssl(cfg, &cli, &sess, false, NULL));
+	CHECK(sess && SSL_SESSION_has_ticket(sess));
+	CHECK(server12_vs_openssl(cfg, &cli, &sess, true, NULL));
+	SSL_SESSION_free(sess);
+	sess = NULL;
+
+	SSL_CTX_set_options(cli.ctx, SSL_OP_NO_TICKET);
+	CHECK(server12_vs_openssl(cfg, &cli, &sess, false, NULL));
+	CHECK(sess && !SSL_SESSION_has_ticket(sess));
+	CHECK(server12_vs_openssl(cfg, &cli, &sess, false, NULL)); /* no cache */
+	CHECK(!tlsk_config_set_session_cache(cfg, 16, 60));
+	CHECK(server12_vs_openssl(cfg, &cli, &sess, false, NULL));
+	CHECK(server12_vs_openssl(cfg, &cli, &sess, true, NULL));
+	CHECK(server12_vs_openssl(cfg, &cli, &sess, true, NULL));
+	SSL_SESSION_free(sess);
+	SSL_CTX_free(cli.ctx);
+	tlsk_config_free(cfg);
+}
+
+/* a caller's session store: a few slots, as a daemon would share */
+struct test_store {
+	struct {
+		uint8_t id[32], blob[TLSK_SESSION_BLOB_MAX];
+		size_t id_len, len;
+	} slot[4];
+	unsigned stores, fetches, removes;
+	uint64_t now_ms;
+};
+
+static int ts_find(struct test_store *t, const uint8_t *id, size_t id_len)
+{
+	for (int i = 0; i < 4; i++)
+		if (t->slot[i].id_len == id_len &&
+		    !memcmp(t->slot[i].id, id, id_len))
+			return i;
+	return -1;
+}
+
+static int ts_store(void *arg, const uint8_t *id, size_t id_len,
+		    const uint8_t *blob, size_t len)
+{
+	struct test_store *t = arg;
+	int i = ts_find(t, id, id_len);
+
+	if (i < 0)
+		i = (int)(t->stores % 4);
+	if (id_len > 32 || len > TLSK_SESSION_BLOB_MAX)
+		return -EINVAL;
+	memcpy(t->slot[i].id, id, id_len);
+	t->slot[i].id_len = id_len;
+	memcpy(t->slot[i].blob, blob, len);
+	t->slot[i].len = len;
+	t->stores++;
+	return 0;
+}
+
+static int ts_fetch(void *arg, const uint8_t *id, size_t id_len,
+		    uint8_t *buf, size_t *len)
+{
+	struct test_store *t = arg;
+	int i = ts_find(t, id, id_len);
+
+	t->fetches++;
+	if (i < 0)
+		return -ENOENT;
+	if (*len < t->slot[i].len)
+		return -ENOBUFS;
+	memcpy(buf, t->slot[i].blob, t->slot[i].len);
+	*len = t->slot[i].len;
+	return 0;
+}
+
+static int ts_remove(void *arg, const uint8_t *id, size_t id_len)
+{
+	struct test_store *t = arg;
+	int i = ts_find(t, id, id_len);
+
+	t->removes++;
+	if (i < 0)
+		return -ENOENT;
+	OPENSSL_cleanse(&t->slot[i], sizeof(t->slot[i]));
+	return 0;
+}
+
+static uint64_t ts_now(void *arg)
+{
+	return ((struct test_store *)arg)->now_ms;
+}
+
+/* Two configs (two profiles, or two processes) sharing one store: a
+ * session made through one resumes through the other; past the
+ * lifetime it is a miss and removed from the store. */
+static void our_server_tls12_session_store(void)
+{
+	static struct test_store ts = { .now_ms = 1000000 };
+	struct tlsk_session_store store = { ts_store, ts_fetch, ts_remove,
+					    &ts };
+	struct tlsk_config *a = our_server12_config(false);
+	struct tlsk_config *b = our_server12_config(false);
+	struct peer cli = { .ctx = ossl_client12(NULL, NULL) };
+	SSL_SESSION *sess = NULL;
+
+	SSL_CTX_set_options(cli.ctx, SSL_OP_NO_TICKET);
+	CHECK(tlsk_config_set_session_store(a, &store, 0) == -EINVAL);
+	CHECK(!tlsk_config_set_session_store(a, &store, 60));
+	CHECK(!tlsk_config_set_session_store(b, &store, 60));
+	CHECK(!tlsk_config_set_clock(a, ts_now, &ts));
+	CHECK(!tlsk_config_set_clock(b, ts_now, &ts));
+	CHECK(server12_vs_openssl(a, &cli, &sess, false, NULL));
+	CHECK(ts.stores == 1 && ts.slot[0].len > 48);
+	CHECK(server12_vs_openssl(b, &cli, &sess, true, NULL));
+	CHECK(ts.fetches == 1);
+	ts.now_ms += 61 * 1000;
+	CHECK(server12_vs_openssl(a, &cli, &sess, false, NULL));
+	CHECK(ts.fetches == 2 && ts.removes == 1 && ts.stores == 2);
+	CHECK(server12_vs_openssl(b, &cli, &sess, true, NULL));
+	SSL_SESSION_free(sess);
+	SSL_CTX_free(cli.ctx);
+	tlsk_config_free(a);
+	tlsk_config_free(b);
+}
+
+/* a resumed handshake with session *sess: our side names the peer */
+static bool server12_peer_is(struct tlsk_config *cfg, struct peer *cli,
+			     SSL_SESSION **sess, const char *cn)
+{
+	struct tlsk_engine *e = tlsk_engine_new(cfg, TLSK_ROLE_SERVER);
+	struct buf to_engine = { 0 };
+	struct tlsk_session_info info;
+	bool ok;
+
+	peer_start(cli, false);
+	SSL_set_session(cli->ssl, *sess);
+	run_with_openssl(e, cli, &to_engine);
+	report(e);
+	ok = !tlsk_engine_info(e, &info) && info.resumed &&
+	     SSL_session_reused(cli->ssl) && info.peer &&
+	     strstr(info.peer, cn) != NULL;
+	if (!ok)
+		printf("# peer after resumption: %s\n",
+		       info.peer ? info.peer : "(none)");
+	buf_free(&to_engine);
+	peer_free(cli);
+	tlsk_engine_free(e);
+	return ok;
+}
+
+static void our_server_tls12_client_cert_alpn(void)
+{
+	struct tlsk_config *cfg = our_server12_config(true);
+	struct peer cli = { .ctx = ossl_client12(NULL, NULL) };
+	struct tlsk_engine *e;
+	struct buf to_engine = { 0 };
+	struct tlsk_session_info info;
+
+	tlsk_config_set_alpn(cfg, "h2");
+	tlsk_config_set_verify(cfg, TLSK_VERIFY_REQUIRE);
+	CHECK(!tlsk_config_load_ca_file(cfg, testpki_path(&pki, "root.crt")));
+	SSL_CTX_set_alpn_protos(cli.ctx, alpn_h2, sizeof(alpn_h2));
+	CHECK(SSL_CTX_use_certificate_chain_file(cli.ctx,
+		testpki_path(&pki, "client.chain")) == 1);
+	CHECK(SSL_CTX_use_PrivateKey_file(cli.ctx,
+		testpki_path(&pki, "client.key"), SSL_FILETYPE_PEM) == 1);
+	CHECK(server12_vs_openssl(cfg, &cli, NULL, false, NULL));
+
+	/* resumed by ticket, then by session ID: the peer is still known */
+	{
+		SSL_SESSION *sess = NULL;
+
+		CHECK(!tlsk_config_set_session_cache(cfg, 4, 60));
+		for (int by_id = 0; by_id < 2; by_id++) {
+			if (by_id)
+				SSL_CTX_set_options(cli.ctx, SSL_OP_NO_TICKET);
+			SSL_SESSION_free(sess);
+			sess = NULL;
+			CHECK(server12_vs_openssl(cfg, &cli, &sess, false,
+						  NULL));
+			CHECK(server12_peer_is(cfg, &cli, &sess,
+					       "CN=client"));
+		}
+		SSL_SESSION_free(sess);
+	}
+
+	/* without a certificate: handshake_failure, the TLS 1.2 way */
+	SSL_CTX_free(cli.ctx);
+	cli.ctx = ossl_client12(NULL, NULL);
+	e = tlsk_engine_new(cfg, TLSK_ROLE_SERVER);
+	peer_start(&cli, false);
+	run_with_openssl(e, &cli, &to_engine);
+	CHECK(tlsk_engine_state(e) == TLSK_STATE_FAILED);
+	CHECK(tlsk_engine_info(e, &info) == -EINVAL);
+	{
+		uint8_t alert = 0;
+
+		tlsk_engine_error(e, &alert, NULL, NULL);
+		CHECK(alert == 40);
+	}
+	buf_free(&to_engine);
+	peer_free(&cli);
+	tlsk_engine_free(e);
+	SSL_CTX_free(cli.ctx);
+	tlsk_config_free(cfg);
+}
+
+/* RFC 8996: a TLS 1.1 client gets protocol_version */
+static void our_server_refuses_tls11(void)
+{
+	struct tlsk_config *cfg = our_server12_config(false);
+	struct peer cli = { .ctx = ossl_ctx(false, NULL, NULL) };
+	struct tlsk_engine *e = tlsk_engine_new(cfg, TLSK_ROLE_SERVER);
+	struct buf to_engine = { 0 };
+	uint8_t alert = 0;
+
+	SSL_CTX_set_security_level(cli.ctx, 0);
+	SSL_CTX_set_min_proto_version(cli.ctx, TLS1_VERSION);
+	SSL_CTX_set_max_proto_version(cli.ctx, TLS1_1_VERSION);
+	CHECK(SSL_CTX_set_cipher_list(cli.ctx, "DEFAULT:@SECLEVEL=0") == 1);
+	peer_start(&cli, false);
+	run_with_openssl(e, &cli, &to_engine);
+	CHECK(tlsk_engine_state(e) == TLSK_STATE_FAILED);
+	tlsk_engine_error(e, &alert, NULL, NULL);
+	CHECK(alert == 70);
+	CHECK(!SSL_is_init_finished(cli.ssl));
+	buf_free(&to_engine);
+	peer_free(&cli);
+	tlsk_engine_free(e);
+	SSL_CTX_free(cli.ctx);
+	tlsk_config_free(cfg);
+}
+
+/* ---- TLS 1.2, our client ---- */
+
+/* an OpenSSL TLS 1.2 server with an ECDSA and an RSA certificate */
+static SSL_CTX *ossl_server12(const char *cipher, const char *groups)
+{
+	SSL_CTX *ctx = ossl_ctx(true, NULL, groups);
+
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+	if (cipher)
+		CHECK(SSL_CTX_set_cipher_list(ctx, cipher) == 1);
+	CHECK(SSL_CTX_use_certificate_chain_file(ctx,
+		testpki_path(&pki, "rsa.chain")) == 1);
+	CHECK(SSL_CTX_use_PrivateKey_file(ctx, testpki_path(&pki, "rsa.key"),
+					  SSL_FILETYPE_PEM) == 1);
+	return ctx;
+}
+
+static bool client12_vs_openssl(struct tlsk_config *cfg, struct peer *srv,
+				uint8_t *session, size_t *session_len,
+				bool expect_resumed, const char *cipher)
+{
+	struct tlsk_engine *e = tlsk_engine_new(cfg, TLSK_ROLE_CLIENT);
+	struct buf to_engine = { 0 };
+	struct tlsk_session_info info;
+	bool ok;
+
+	CHECK(!tlsk_engine_set_server_name(e, "localhost"));
+	if (session && expect_resumed)
+		CHECK(!tlsk_engine_set_session(e, session, *session_len));
+	peer_start(srv, true);
+	run_with_openssl(e, srv, &to_engine);
+	report(e);
+	ok = tlsk_engine_state(e) == TLSK_STATE_ESTABLISHED &&
+	     SSL_is_init_finished(srv->ssl);
+	CHECK(ok);
+	if (ok) {
+		CHECK(!tlsk_engine_info(e, &info) && info.version == 0x0303);
+		CHECK(SSL_version(srv->ssl) == TLS1_2_VERSION);
+		CHECK(SSL_get_extms_support(srv->ssl) == 1);
+		CHECK(SSL_get_secure_renegotiation_support(srv->ssl) == 1);
+		if (cipher)
+			CHECK(!strcmp(SSL_CIPHER_get_name(
+				SSL_get_current_cipher(srv->ssl)), cipher));
+		check_crypto_info12(e);
+		check_agreement(e, srv, expect_resumed, &to_engine);
+		if (session) {
+			*session_len = 4096;
+			CHECK(!tlsk_engine_get_session(e, session,
+						       session_len));
+		} else {
+			check_reneg_refused(e, srv, 0);	/* HelloRequest */
+		}
+	}
+	buf_free(&to_engine);
+	peer_free(srv);
+	tlsk_engine_free(e);
+	return ok;
+}
+
+static void our_client_tls12_every_suite_and_group(void)
+{
+	static const char *const suites[] = {
+		"ECDHE-ECDSA-AES128-GCM-SHA256",
+		"ECDHE-ECDSA-AES256-GCM-SHA384",
+		"ECDHE-ECDSA-CHACHA20-POLY1305",
+		"ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384",
+		"ECDHE-RSA-CHACHA20-POLY1305" };
+
+	for (size_t i = 0; i < 6; i++)
+		for (size_t g = 0; g < 3; g++) {
+			struct tlsk_config *cfg = our_client_config();
+			struct peer srv = { .ctx = ossl_server12(suites[i],
+							all_groups[g]) };
+
+			if (!client12_vs_openssl(cfg, &srv, NULL, NULL, false,
+						 suites[i]))
+				printf("# with %s, %s\n", suites[i],
+				       all_groups[g]);
+			SSL_CTX_free(srv.ctx);
+			tlsk_config_free(cfg);
+		}
+}
+
+/* by ticket, then (the server issuing none) by session ID */
+static void our_client_tls12_resumes_with_openssl(void)
+{
+	struct tlsk_config *cfg = our_client_config();
+	struct peer srv = { .ctx = ossl_server12(NULL, NULL) };
+	uint8_t session[4096];
+	size_t len = sizeof(session);
+
+	SSL_CTX_set_session_id_context(srv.ctx, (const uint8_t *)"t", 1);
+	CHECK(client12_vs_openssl(cfg, &srv, session, &len, false, NULL));
+	CHECK(client12_vs_openssl(cfg, &srv, session, &len, true, NULL));
+	CHECK(client12_vs_openssl(cfg, &srv, session, &len, true, NULL));
+	SSL_CTX_set_options(srv.ctx, SSL_OP_NO_TICKET);
+	len = sizeof(session);
+	CHECK(client12_vs_openssl(cfg, &srv, session, &len, false, NULL));
+	CHECK(client12_vs_openssl(cfg, &srv, session, &len, true, NULL));
+	SSL_CTX_free(srv.ctx);
+	tlsk_config_free(cfg);
+}
+
+static void our_client_tls12_client_cert(void)
+{
+	struct tlsk_config *cfg = our_client_config();
+	struct peer srv = { .ctx = ossl_server12(NULL, NULL) };
+
+	CHECK(!tlsk_config_add_cert(cfg, testpki_path(&pki, "client.chain"),
+				    testpki_path(&pki, "client.key")));
+	SSL_CTX_set_verify(srv.ctx, SSL_VERIFY_PEER |
+			   SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	CHECK(client12_vs_openssl(cfg, &srv, NULL, NULL, false, NULL));
+	SSL_CTX_free(srv.ctx);
+	tlsk_config_free(cfg);
+}
+
 /* our client refuses an expired certificate; OpenSSL hears why */
 static void our_client_alerts_openssl_on_bad_certificate(void)
 {
@@ -560,6 +1118,23 @@ static void key_log_matches_openssl(void)
 	tlsk_config_free(cfg);
 }
 
+/* TLS 1.2: one CLIENT_RANDOM line with the master secret, as OpenSSL's */
+static void key_log_matches_openssl_tls12(void)
+{
+	struct tlsk_config *cfg = our_server12_config(false);
+	struct peer cli = { .ctx = ossl_client12(NULL, NULL) };
+
+	memset(&ours, 0, sizeof(ours));
+	memset(&theirs, 0, sizeof(theirs));
+	tlsk_config_set_keylog(cfg, our_keylog, &ours);
+	SSL_CTX_set_keylog_callback(cli.ctx, openssl_keylog);
+	CHECK(server12_vs_openssl(cfg, &cli, NULL, false, NULL));
+	CHECK(ours.n == 1 && !strncmp(ours.lines[0], "CLIENT_RANDOM ", 14));
+	CHECK(theirs.n == 1 && logged(&theirs, ours.lines[0]));
+	SSL_CTX_free(cli.ctx);
+	tlsk_config_free(cfg);
+}
+
 int main(void)
 {
 	if (testpki_make(&pki)) {
@@ -572,10 +1147,19 @@ int main(void)
 	RUN(our_server_every_suite_and_group);
 	RUN(our_server_hrr_alpn_client_cert);
 	RUN(our_server_resumes_openssl);
+	RUN(our_client_tls12_every_suite_and_group);
+	RUN(our_client_tls12_resumes_with_openssl);
+	RUN(our_client_tls12_client_cert);
+	RUN(our_server_tls12_every_suite_and_group);
+	RUN(our_server_tls12_resumes_openssl);
+	RUN(our_server_tls12_session_store);
+	RUN(our_server_tls12_client_cert_alpn);
+	RUN(our_server_refuses_tls11);
 	RUN(our_client_alerts_openssl_on_bad_certificate);
 	RUN(openssl_alerts_our_server_on_unknown_ca);
 	RUN(key_update_follows_openssl);
 	RUN(key_log_matches_openssl);
+	RUN(key_log_matches_openssl_tls12);
 	testpki_remove(&pki);
 	return tap_done();
 }

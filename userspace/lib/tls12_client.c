@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: MIT
+/*
+ * TLS 1.2 client (RFC 5246 7.3, 7.4), entered from the TLS 1.3
+ * ServerHello handler when the server answers with TLS 1.2: ECDHE with
+ * ECDSA or RSA certificates, extended master secret and
+ * renegotiation_info required of the server, the downgrade sentinel
+ * checked, client certificates, and resumption by session ID or RFC 5077
+ * ticket from a tlsk_engine_set_session() blob.
+ */
+#include "engine_int.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "cert.h"
+#include "ext.h"
+#include "kex.h"
+#include "sig.h"
+#include "tls12_handlers.h"
+#include "tls12_keys.h"
+#include "tls12_msgs.h"
+
+bool tls12_client_offers(const struct tlsk_config *cfg)
+{
+	return tls12_enabled(cfg);
+}
+
+/* a resumable TLS 1.2 session is offered */
+static bool session12_offered(const struct tlsk_engine *e)
+{
+	return e->psk_offered && e->psk.version == 0x0303 && e->psk.ems;
+}
+
+/* RFC 7627, RFC 5746 3.4, RFC 8422 5.1.2, RFC 5077 3.2 */
+void tls12_put_client_hello_exts(struct tlsk_engine *e, struct buf *b)
+{
+	static const uint8_t uncompressed[] = { 1, 0 };
+	size_t pos;
+
+	buf_u16(b, TLS12_EXT_EXTENDED_MASTER_SECRET);
+	buf_u16(b, 0);
+	buf_u16(b, TLS12_EXT_RENEGOTIATION_INFO);
+	pos = buf_open_vec(b, 2);
+	tls12_reneg_info_put_initial(b);
+	buf_close_vec(b, pos, 2);
+	buf_u16(b, EXT_EC_POINT_FORMATS);
+	buf_u16(b, sizeof(uncompressed));
+	buf_put(b, uncompressed, sizeof(uncompressed));
+	buf_u16(b, TLS12_EXT_SESSION_TICKET);
+	pos = buf_open_vec(b, 2);
+	if (session12_offered(e) && e->psk.ticket_len)
+		buf_put(b, e->psk.ticket, e->psk.ticket_len);
+	buf_close_vec(b, pos, 2);
+}
+
+/* ---- ServerHello ---- */
+
+static int read_sh_extensions(struct tlsk_engine *e, struct exts *x)
+{
+	struct rd *r;
+	int ret;
+
+	/* RFC 5746 3.4: we require secure renegotiation signalling */
+	r = exts_get(x, TLS12_EXT_RENEGOTIATION_INFO);
+	if (!r)
+		return fail(e, ALERT_HANDSHAKE_FAILURE, -EPROTO,
+			    "server does not support secure renegotiation "
+			    "(RFC 5746)");
+	ret = tls12_reneg_info_check_initial(rd_ptr(r), rd_left(r));
+	if (ret)
+		return fail(e, ret == -EBADMSG ? ALERT_DECODE_ERROR :
+			    ALERT_HANDSHAKE_FAILURE, -EPROTO,
+			    "bad renegotiation_info in ServerHello");
+	/* RFC 7627 5.2: we abort without EMS */
+	r = exts_get(x, TLS12_EXT_EXTENDED_MASTER_SECRET);
+	if (!r)
+		return fail(e, ALERT_HANDSHAKE_FAILURE, -EPROTO,
+			    "server does not use extended_master_secret");
+	if (rd_left(r))
+		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
+			    "extended_master_secret with data");
+	r = exts_get(x, TLS12_EXT_SESSION_TICKET);
+	if (r && rd_left(r))
+		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
+			    "session_ticket with data in ServerHello");
+	e->ticket_ext = r != NULL;
+	r = exts_get(x, EXT_SERVER_NAME);
+	if (r && rd_left(r))
+		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
+			    "server_name with data in ServerHello");
+	r = exts_get(x, EXT_ALPN);
+	if (r && read_alpn_choice(e, r))
+		return e->err;
+	return 0;
+}
+
+int tls12_client_take_server_hello(struct tlsk_engine *e, struct rd *body)
+{
+	static const uint16_t sh_exts[] = { EXT_SERVER_NAME, EXT_ALPN,
+		EXT_EC_POINT_FORMATS, TLS12_EXT_EXTENDED_MASTER_SECRET,
+		TLS12_EXT_SESSION_TICKET, TLS12_EXT_RENEGOTIATION_INFO,
+		EXT_LIST_END };
+	const uint8_t *random;
+	struct rd sid;
+	struct exts x;
+	uint16_t suite;
+	unsigned shape = TLS12_SHAPE_NEGOTIATED;
+
+	if (!tls12_enabled(e->cfg))
+		return fail(e, ALERT_PROTOCOL_VERSION, -EPROTONOSUPPORT,
+			    "server chose TLS 1.2, which is disabled");
+	rd_u16(body);		/* 0x0303, checked by the caller */
+	random = rd_bytes(body, 32);
+	if (!rd_vec(body, 1, 0, 32, &sid))
+		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
+			    "malformed ServerHello");
+	suite = rd_u16(body);
+	rd_u8(body);		/* compression, checked by the caller */
+	if (!random || exts_read(e, body, &x, sh_exts, false, "ServerHello"))
+		return e->err ? e->err : fail(e, ALERT_DECODE_ERROR, -EBADMSG,
+					      "malformed ServerHello");
+	memcpy(e->server_random, random, 32);
+	/* RFC 8446 4.1.3 */
+	if (tls13_enabled(e->cfg) &&
+	    tls12_downgrade_detected(e->server_random, 0x0304, 0x0303))
+		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
+			    "TLS 1.2 ServerHello with the TLS 1.3 downgrade "
+			    "sentinel");
+	e->suite12 = tls12_suite_by_id(suite);
+	if (!e->suite12 || !tls12_suite_configured(e->cfg, suite) ||
+	    e->suite12->kx != TLS12_KX_ECDHE)
+		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
+			    "server chose cipher suite %#06x, not offered",
+			    suite);
+	e->tables = &tls12_tables;
+	e->shape = TLS12_SHAPE_INITIAL;
+	if (read_sh_extensions(e, &x))
+		return e->err;
+	/* the 1.3 key share is of no use now */
+	EVP_PKEY_free(e->kex_key);
+	e->kex_key = NULL;
+	/* RFC 5246 7.4.1.3, RFC 5077 3.4: our session ID echoed means the
+	 * server resumes the session we offered */
+	if (session12_offered(e) && rd_left(&sid) &&
+	    rd_left(&sid) == e->session_id_len &&
+	    !memcmp(rd_ptr(&sid), e->session_id, e->session_id_len)) {
+		if (suite != e->psk.suite)
+			return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
+				    "resumed session with another suite");
+		memcpy(e->secret, e->psk.psk, TLS12_MASTER_LEN);
+		e->resumed = true;
+		shape |= TLS12_SHAPE_RESUMED;
+	}
+	e->session_id_len = rd_left(&sid);
+	memcpy(e->session_id, rd_ptr(&sid), e->session_id_len);
+	if (e->ticket_ext)
+		shape |= TLS12_SHAPE_TICKET;
+	e->shape = shape;
+	if (e->resumed && tls12_derive_keys(e))
+		return e->err;
+	return 0;
+}
+
+/* ---- the server's flight ---- */
+
+static bool scheme_usable12(const struct tlsk_sigscheme *s, EVP_PKEY *key)
+{
+	/* TLS 1.2 ECDSA schemes name the hash, not the curve */
+	if (s->pkey_type == EVP_PKEY_EC)
+		return EVP_PKEY_get_base_id(key) == EVP_PKEY_EC;
+	return tlsk_sigscheme_fits_key(s, key);
+}
+
+int tls12_client_read_certificate(struct tlsk_engine *e, struct rd *body)
+{
+	EVP_PKEY *key;
+	int type;
+
+	if (tls12_read_certificate12(e, body))
+		return e->err;
+	if (!e->peer_leaf)
+		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
+			    "server sent no certificate");
+	key = X509_get0_pubkey(e->peer_leaf);
+	type = key ? EVP_PKEY_get_base_id(key) : 0;
+	if (type != (e->suite12->auth == TLS12_AUTH_ECDSA ? EVP_PKEY_EC :
+							    EVP_PKEY_RSA))
+		return fail(e, ALERT_UNSUPPORTED_CERTIFICATE, -EPROTO,
+			    "server certificate does not fit %s",
+			    e->suite12->name);
+	if (cfg_verify_mode(e->cfg, e->role) == TLSK_VERIFY_REQUIRE)
+		return verify_peer_chain(e);
+	return 0;
+}
+
+static bool group_offered(const struct tlsk_engine *e, uint16_t id)
+{
+	for (size_t i = 0; i < e->cfg->ngroups; i++)
+		if (e->cfg->groups[i] == id)
+			return true;
+	return false;
+}
+
+/* RFC 8422 5.4: the server's share, signed over both randoms */
+int tls12_client_read_ske(struct tlsk_engine *e, struct rd *body)
+{
+	size_t len = rd_left(body);
+	const uint8_t *msg = rd_bytes(body, len);
+	const struct tlsk_sigscheme *s;
+	EVP_PKEY *key = X509_get0_pubkey(e->peer_leaf);
+	struct tls12_ske ske;
+	struct buf tbs = { 0 };
+	int ret = tls12_ske_parse(msg, len, &ske);
+
+	if (ret)
+		return fail(e, ret == -EBADMSG ? ALERT_DECODE_ERROR :
+			    ALERT_ILLEGAL_PARAMETER, -EPROTO,
+			    "bad ServerKeyExchange");
+	e->group = tlsk_group_by_id(ske.group);
+	if (!e->group || !group_offered(e, ske.group))
+		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
+			    "ServerKeyExchange group %#06x not offered",
+			    ske.group);
+	s = tlsk_sigscheme_by_id(ske.sig.sigalg);
+	if (!s || !key || !scheme_usable12(s, key))
+		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
+			    "ServerKeyExchange signed with %#06x, not offered "
+			    "or not the certificate's", ske.sig.sigalg);
+	ret = tls12_ske_signed_data(e->client_random, e->server_random,
+				    ske.params, ske.params_len, &tbs);
+	if (!ret)
+		ret = sig_verify_content(key, s, tbs.p, tbs.len, ske.sig.sig,
+					 ske.sig.sig_len);
+	buf_free(&tbs);
+	if (ret)
+		return fail(e, ALERT_DECRYPT_ERROR, -EBADMSG,
+			    "ServerKeyExchange signature is invalid");
+	e->kex_key = kex_keygen(e->group);
+	if (!e->kex_key)
+		return fail(e, ALERT_INTERNAL_ERROR, -EIO, "key generation");
+	e->dhe_len = sizeof(e->dhe);
+	if (kex_derive(e->kex_key, e->group, ske.point, ske.point_len, e->dhe,
+		       &e->dhe_len))
+		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
+			    "invalid %s share in ServerKeyExchange",
+			    e->group->name);
+	return 0;
+}
+
+/* RFC 5246 7.4.4: our certificate, if it fits a type and scheme asked */
+int tls12_client_read_cert_request(struct tlsk_engine *e, struct rd *body)
+{
+	const struct cfg_cert *c = e->cfg->ncerts ? &e->cfg->certs[0] : NULL;
+	size_t len = rd_left(body);
+	const uint8_t *msg = rd_bytes(body, len);
+	struct tls12_cert_request cr;
+	int type = c ? EVP_PKEY_get_base_id(c->key) : 0;
+	bool type_ok = false;
+
+	if (tls12_cert_request_parse(msg, len, &cr))
+		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
+			    "malformed CertificateRequest");
+	for (size_t i = 0; i < cr.ntypes; i++)
+		type_ok |= (cr.types[i] == TLS12_CERT_TYPE_ECDSA_SIGN &&
+			    type == EVP_PKEY_EC) ||
+			   (cr.types[i] == TLS12_CERT_TYPE_RSA_SIGN &&
+			    type == EVP_PKEY_RSA);
+	e->sig = NULL;
+	for (size_t i = 0; type_ok && !e->sig && tlsk_sigscheme_at(i); i++) {
+		const struct tlsk_sigscheme *s = tlsk_sigscheme_at(i);
+
+		if (!scheme_usable12(s, c->key))
+			continue;
+		for (size_t k = 0; k < cr.nsigalgs; k++)
+			if (tls12_cert_request_sigalg(&cr, k) == s->id)
+				e->sig = s;
+	}
+	/* without a usable certificate we answer with an empty one */
+	e->cert = e->sig ? c : NULL;
+	return 0;
+}
+
+int tls12_client_read_hello_done(struct tlsk_engine *e, struct rd *body)
+{
+	size_t len = rd_left(body);
+
+	if (tls12_empty_parse(rd_bytes(body, len), len))
+		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
+			    "malformed ServerHelloDone");
+	return 0;
+}
+
+/* ---- our flight ---- */
+
+int tls12_client_write_certificate(struct tlsk_engine *e, struct rd *body)
+{
+	(void)body;
+	if (!e->cert)	/* RFC 5246 7.4.8: then no CertificateVerify */
+		e->shape |= TLS12_SHAPE_NO_CLIENT_CERT;
+	return tls12_write_certificate12(e, e->cert);
+}
+
+int tls12_client_write_cke(struct tlsk_engine *e, struct rd *body)
+{
+	struct buf share = { 0 }, b = { 0 };
+	int ret;
+
+	(void)body;
+	ret = kex_put_share(e->kex_key, &share);
+	if (!ret)
+		ret = tls12_cke_ecdhe_put(&b, share.p, share.len);
+	if (ret)
+		ret = fail(e, ALERT_INTERNAL_ERROR, ret,
+			   "cannot build ClientKeyExchange");
+	else
+		ret = send_handshake(e, TLS12_HS_CLIENT_KEY_EXCHANGE, &b);
+	buf_free(&share);
+	buf_free(&b);
+	if (!ret)
+		ret = tls12_derive_master(e, e->dhe, e->dhe_len);
+	OPENSSL_cleanse(e->dhe, sizeof(e->dhe));
+	if (!ret)
+		ret = tls12_derive_keys(e);
+	return ret;
+}
+
+/* RFC 5246 7.4.8: signed over every message so far */
+int tls12_client_write_cert_verify(struct tlsk_engine *e, struct rd *body)
+{
+	struct buf sig = { 0 }, b = { 0 };
+	int ret;
+
+	(void)body;
+	ret = sig_sign_content(e->cert->key, e->sig, e->tr.msgs.p,
+			       e->tr.msgs.len, &sig);
+	if (!ret)
+		ret = tls12_signed_put(&b, e->sig->id, sig.p, sig.len);
+	if (ret)
+		ret = fail(e, ALERT_INTERNAL_ERROR, ret, "signing failed");
+	else
+		ret = send_handshake(e, HS_CERTIFICATE_VERIFY, &b);
+	buf_free(&sig);
+	buf_free(&b);
+	return ret;
+}
+
+/* ---- NewSessionTicket and the session we keep ---- */
+
+int tls12_client_read_nst(struct tlsk_engine *e, struct rd *body)
+{
+	size_t len = rd_left(body), tlen;
+	const uint8_t *msg = rd_bytes(body, len), *t;
+
+	if (tls12_nst_parse(msg, len, &e->ticket12_hint, &t, &tlen))
+		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
+			    "malformed NewSessionTicket");
+	buf_free(&e->ticket12);
+	buf_put(&e->ticket12, t, tlen);
+	if (e->ticket12.bad)
+		return fail(e, ALERT_INTERNAL_ERROR, -ENOMEM, "out of memory");
+	return 0;
+}
+
+/* the session tlsk_engine_get_session() hands out: the master secret
+ * with the server's session ID and, when it sent one, its ticket */
+int tls12_client_keep_session(struct tlsk_engine *e)
+{
+	struct session *s;
+	const struct session *old = session12_offered(e) && e->resumed ?
+				    &e->psk : NULL;
+	bool fresh = e->ticket12.len > 0;
+	const uint8_t *t = fresh ? e->ticket12.p : old ? old->ticket : NULL;
+	size_t tlen = fresh ? e->ticket12.len : old ? old->ticket_len : 0;
+
+	if (!e->session_id_len && !tlen)
+		return 0;	/* nothing to resume with */
+	if (e->ntickets == MAX_TICKETS) {
+		session_clear(&e->tickets[0]);
+		memmove(&e->tickets[0], &e->tickets[1],
+			sizeof(e->tickets[0]) * (MAX_TICKETS - 1));
+		memset(&e->tickets[MAX_TICKETS - 1], 0, sizeof(e->tickets[0]));
+		e->ntickets--;
+	}
+	s = &e->tickets[e->ntickets];
+	memset(s, 0, sizeof(*s));
+	s->version = 0x0303;
+	s->suite = e->suite12->id;
+	s->ems = true;
+	memcpy(s->id, e->session_id, e->session_id_len);
+	s->id_len = e->session_id_len;
+	memcpy(s->psk, e->secret, TLS12_MASTER_LEN);
+	s->psk_len = TLS12_MASTER_LEN;
+	s->lifetime = fresh && e->ticket12_hint ? e->ticket12_hint :
+		      old ? old->lifetime : e->cfg->ticket_lifetime;
+	s->issued_ms = old && !fresh ? old->issued_ms : cfg_now_ms(e->cfg);
+	memcpy(s->alpn, e->alpn, strnlen(e->alpn, sizeof(s->alpn) - 1));
+	if (tlen) {
+		s->ticket = OPENSSL_memdup(t, tlen);
+		if (!s->ticket) {
+			session_clear(s);
+			return fail(e, ALERT_INTERNAL_ERROR, -ENOMEM,
+				    "out of memory");
+		}
+		s->ticket_len = tlen;
+	}
+	e->ntickets++;
+	return 0;
+}
