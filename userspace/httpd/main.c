@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "../tlskd/conf.h"
+#include "../tlskd/sessstore.h"
 #include "http.h"
 #include "tlsk/service.h"
 
@@ -430,6 +431,10 @@ static int load_local(struct server *srv, const char *path, struct conf *c)
 		fputs(d.text, stderr);
 		return -1;
 	}
+	/* TLS 1.2 session IDs, as tlskd keeps them (one thread: fine). */
+	if (sess_store_configure(c->session_cache_size))
+		fputs("tlsk-httpd: no memory for the TLS 1.2 session cache\n",
+		      stderr);
 	srv->local = conf_profile(c, srv->params.profile);
 	if (!srv->local) {
 		fprintf(stderr, "tlsk-httpd: %s has no [profile %s]\n", path,

@@ -403,6 +403,8 @@ static void hs_finish(struct daemon *d, struct hs *h, int err)
 
 	if (!err && !h->tickets && tickets_start(d, h))
 		return;
+	if (!err && h->role == TLSK_ROLE_CLIENT && !h->tickets)
+		cache_session(d, h);	/* TLS 1.2: the session is complete */
 	memset(&res, 0, sizeof(res));
 	res.alert = TLSK_ALERT_NONE;
 	tlsk_result_from_engine(&res, h->engine, err);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "sessstore.h"
 
 struct loader {
 	struct conf *c;
@@ -69,6 +70,13 @@ static struct tlsk_config *load_profile(struct loader *l, const char *alpn)
 		      "ticket keys", NULL);
 	check(l, tlsk_config_set_tickets(cfg, 1, l->c->session_lifetime_s), 0,
 	      "session-lifetime", NULL);
+	if (l->c->session_cache_size) {
+		struct tlsk_session_store ss = sess_store_for(p->name);
+
+		check(l, tlsk_config_set_session_store(cfg, &ss,
+						       l->c->session_lifetime_s),
+		      0, "session-cache-size", NULL);
+	}
 	return cfg;
 }
 
@@ -87,13 +95,6 @@ int conf_load(struct conf *c, const struct tlsk_ticket_keys *src,
 				      "profile %s has no cert: client role only",
 				      l.p->name);
 	}
-	/* Parsed for the day the engine takes it; say so rather than
-	 * pretend. */
-	if (conf_global_line(c, "session-cache-size"))
-		conf_diag_add(d, false, c->file,
-			      conf_global_line(c, "session-cache-size"),
-			      "session-cache-size: the engine offers no "
-			      "session-ID cache API yet; ignored");
 	return l.errors ? -EINVAL : 0;
 }
 

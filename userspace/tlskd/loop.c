@@ -53,6 +53,7 @@
 #include "log.h"
 #include "loop.h"
 #include "proxy.h"
+#include "sessstore.h"
 
 #define MAX_EVENTS	256
 #define LISTEN_PAUSE_MS	100
@@ -138,6 +139,10 @@ struct gen *gen_load(const char *path, struct ticket_store *tickets,
 		free(g);
 		return NULL;
 	}
+	/* One daemon-wide store; resizing it drops the sessions. */
+	if (sess_store_configure(g->conf.session_cache_size))
+		log_err("no memory for %u TLS 1.2 sessions: session-ID "
+			"resumption is off", g->conf.session_cache_size);
 	g->refs = 1;
 	return g;
 }
@@ -210,7 +215,7 @@ static void status_reply(struct daemon *d, struct peer *p, uint32_t id)
 		.ticket_key_age = tickets_age(&d->tickets),
 		.ticket_rotation = d->tickets.from_file ? 0 :
 				   d->tickets.rotation_s,
-		.session_cache = 0,	/* the engine keeps no server cache yet */
+		.session_cache = sess_store_count(),
 		.uptime = (now_ms() - d->started_ms) / 1000,
 		.config_gen = d->gen->number,
 		.profiles = d->gen->conf.nprofiles,
@@ -477,6 +482,7 @@ static void daemon_stop(struct daemon *d)
 	gen_put(d->gen);
 	tickets_scrub(&d->tickets);
 	client_cache_free(&d->clients);
+	sess_store_free();
 }
 
 const char *daemon_socket_path(const struct daemon *d)

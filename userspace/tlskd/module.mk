@@ -6,7 +6,7 @@
 # as NAME-smoke through tlskd/fuzz/replay.c, over its seeds and
 # deterministic mutations of them).
 
-TLSKD_CORE := tlskd/conf.c tlskd/load.c
+TLSKD_CORE := tlskd/conf.c tlskd/load.c tlskd/sessstore.c
 
 PROGRAMS += tlskd
 $(eval $(call program,tlskd,tlskd/main.c tlskd/loop.c tlskd/handshake.c \

@@ -170,13 +170,34 @@ wait "$svc_pid"
 if [ "$out" = "hello from tlsk
 twelve" ] && grep -q "^ok 0 version=0303" "$dir/svc.out"; then
 	ok "TLS 1.2 server handshake through tlskd"
-elif grep -q "alert=70 " "$dir/svc.out"; then
-	skip "TLS 1.2 server handshake through tlskd" \
-		"engine has no TLS 1.2 server yet: $(grep -o 'reason=.*' "$dir/svc.out")"
 else
 	not_ok "TLS 1.2 server handshake through tlskd"
 	diag "$dir/svc.out" "$dir/s_client.err"
 fi
+if [ -n "$expect_ulp" ]; then
+	check "TLS 1.2 keys installed in the kernel (ulp=$expect_ulp)" \
+		grep -q "^ok 0 .* ulp=$expect_ulp\$" "$dir/svc.out"
+fi
+# resumed12 NAME S_CLIENT-ARGS...: a TLS 1.2 session from one service
+# process resumes on another (the daemon's session-ID store, or tickets).
+resumed12() {
+	local name=$1
+	shift
+	serve 1
+	echo a | s_client -tls1_2 "$@" -sess_out "$dir/sess12" >/dev/null
+	wait "$svc_pid"
+	serve 1
+	echo b | s_client -tls1_2 "$@" -sess_in "$dir/sess12" >/dev/null
+	wait "$svc_pid"
+	if grep -q "^ok 0 version=0303 .*resumed=1" "$dir/svc.out"; then
+		ok "$name"
+	else
+		not_ok "$name"
+		diag "$dir/svc.out" "$dir/s_client.err"
+	fi
+}
+resumed12 "TLS 1.2 session-ID resumption across two service processes (session-cache-size)" -no_ticket
+resumed12 "TLS 1.2 ticket resumption across two service processes"
 
 # ---- per-request ALPN (a variant of the profile's configuration) ----
 TLSK_TEST_ALPN=h2,http/1.1 serve 1
@@ -245,24 +266,39 @@ fi
 # The tickets arrive after the handshake; tlskd takes them off the socket
 # before the hand-off (so the kernel's read() never sees them) and the
 # next connection to the same server through the profile resumes.
-port=$((port + 1))
-rm -f "$dir/s_server.out"
-timeout 60 openssl s_server -accept "$port" -cert "$dir/srv.crt" \
-	-key "$dir/srv.key" -rev -naccept 2 >"$dir/s_server.out" 2>&1 &
-srv=$!
-wait_for grep -q ACCEPT "$dir/s_server.out"
-timeout 10 "$svc" connect "$port" upstream localhost >"$dir/client1.out" 2>&1
-timeout 10 "$svc" connect "$port" upstream localhost >"$dir/client2.out" 2>&1
-kill "$srv" 2>/dev/null
-wait "$srv" 2>/dev/null
-if grep -q "^ok 0 .* resumed=0 " "$dir/client1.out" &&
-	grep -q "^ok 0 .* resumed=1 " "$dir/client2.out" &&
-	grep -q gnip "$dir/client1.out" && grep -q gnip "$dir/client2.out"; then
-	ok "client resumption: the second connection resumes with the first's ticket"
-else
-	not_ok "client resumption: the second connection resumes with the first's ticket"
-	diag "$dir/client1.out" "$dir/client2.out" "$dir/s_server.out"
-fi
+# client_resumes VERSION S_SERVER-ARGS...: two connections through tlskd
+# to one s_server; true when the second is resumed.
+client_resumes() {
+	local v=$1
+	shift
+	port=$((port + 1))
+	rm -f "$dir/s_server.out"
+	timeout 60 openssl s_server -accept "$port" -cert "$dir/srv.crt" \
+		-key "$dir/srv.key" -rev -naccept 2 "$@" >"$dir/s_server.out" 2>&1 &
+	srv=$!
+	wait_for grep -q ACCEPT "$dir/s_server.out"
+	timeout 10 "$svc" connect "$port" upstream localhost >"$dir/client1.out" 2>&1
+	timeout 10 "$svc" connect "$port" upstream localhost >"$dir/client2.out" 2>&1
+	kill "$srv" 2>/dev/null
+	wait "$srv" 2>/dev/null
+	grep -q "^ok 0 version=$v .* resumed=0 " "$dir/client1.out" &&
+		grep -q "^ok 0 version=$v .* resumed=1 " "$dir/client2.out" &&
+		grep -q gnip "$dir/client1.out" && grep -q gnip "$dir/client2.out"
+}
+for c in "0304 TLS 1.3 ticket" "0303 TLS 1.2 session ID -tls1_2 -no_ticket" \
+	"0303 TLS 1.2 ticket -tls1_2"; do
+	# shellcheck disable=SC2086 # the version, the name, s_server's args
+	set -- $c
+	v=$1 name="$2 $3 $4"
+	[ "$4" = session ] && name="$name $5" && shift
+	shift 4
+	if client_resumes "$v" "$@"; then
+		ok "client resumption ($name): the second connection resumes"
+	else
+		not_ok "client resumption ($name): the second connection resumes"
+		diag "$dir/client1.out" "$dir/client2.out" "$dir/s_server.out"
+	fi
+done
 
 # ---- SO_PEERCRED / SO_PEERGROUPS against allow-uid and allow-gid ----
 # as_user PROFILE SETPRIV-ARGS...: the service in PROFILE under another
