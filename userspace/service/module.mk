@@ -5,7 +5,7 @@
 # form, and tlsk_handshake_local().
 
 LIBTLSK_SRCS += service/proto.c service/fdpass.c service/client.c \
-	service/result.c service/kernel.c service/local.c
+	service/result.c service/kernel.c service/local.c service/close.c
 
 HOST_TESTS += service-proto-test
 $(eval $(call program,service-proto-test,service/tests/proto_test.c))

@@ -226,6 +226,17 @@ int tlsk_handshake_local(int fd, const struct tlsk_config *cfg,
 			 const struct tlsk_params *params,
 			 struct tlsk_result *res);
 
+/*
+ * Ends the TLS session on a socket tlsk_handshake() returned: sends a
+ * close_notify alert through the kernel record layer (TLS_SET_RECORD_TYPE)
+ * or, on a stream relayed by tlskd, half-closes it so that the relay sends
+ * one. The caller then close()s fd as usual. Servers that cache TLS 1.2
+ * sessions by ID (OpenSSL's among them) drop a session whose connection
+ * ended without close_notify, so a client that wants to resume calls this.
+ * Returns 0 or a negative errno.
+ */
+int tlsk_close_notify(int fd);
+
 /* The socket path a client uses: path, else $TLSK_SOCKET, else default. */
 const char *tlsk_service_socket(const char *path);
 

@@ -178,6 +178,9 @@ static int connect_to(int port, const char *profile, const char *name)
 			break;
 	}
 	fflush(stdout);
+	/* Without it, s_server forgets a TLS 1.2 session ID. */
+	if (tlsk_close_notify(fd))
+		perror("close_notify");
 	close(fd);
 	return n > 0 ? 0 : 1;
 }
