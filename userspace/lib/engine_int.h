@@ -198,6 +198,9 @@ int parse_sigalgs(struct tlsk_engine *e, struct rd *ext);
 const struct tlsk_sigscheme *pick_sigscheme(const struct tlsk_engine *e,
 					    EVP_PKEY *key);
 int verify_peer_chain(struct tlsk_engine *e);
+/* One DER certificate as an opaque<1..2^24-1> (RFC 5246 7.4.2; a TLS 1.3
+ * CertificateEntry adds its extensions). False, and b->bad, on failure. */
+bool put_der_cert(struct buf *b, X509 *x);
 void session_clear(struct session *s);
 
 /* tls13_client.c / tls13_server.c helpers the TLS 1.2 handlers share */

@@ -381,23 +381,6 @@ int tls12_server_write_server_hello(struct tlsk_engine *e, struct rd *body)
 	return ret;
 }
 
-/* RFC 5246 7.4.2: a list of DER certificates, no TLS 1.3 extras */
-static void put_cert12(struct buf *b, X509 *x)
-{
-	unsigned char *der = NULL;
-	int n = i2d_X509(x, &der);
-	size_t pos;
-
-	if (n <= 0) {
-		b->bad = true;
-		return;
-	}
-	pos = buf_open_vec(b, 3);
-	buf_put(b, der, (size_t)n);
-	buf_close_vec(b, pos, 3);
-	OPENSSL_free(der);
-}
-
 int tls12_write_certificate12(struct tlsk_engine *e, const struct cfg_cert *c)
 {
 	struct buf b = { 0 };
@@ -405,9 +388,9 @@ int tls12_write_certificate12(struct tlsk_engine *e, const struct cfg_cert *c)
 	int ret;
 
 	if (c) {
-		put_cert12(&b, c->leaf);
+		put_der_cert(&b, c->leaf);
 		for (int i = 0; i < sk_X509_num(c->chain); i++)
-			put_cert12(&b, sk_X509_value(c->chain, i));
+			put_der_cert(&b, sk_X509_value(c->chain, i));
 	}
 	buf_close_vec(&b, pos, 3);
 	ret = send_handshake(e, HS_CERTIFICATE, &b);

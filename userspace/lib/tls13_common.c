@@ -98,7 +98,7 @@ int derive_resumption_master(struct tlsk_engine *e)
 	return 0;
 }
 
-static void put_cert_entry(struct buf *b, X509 *x)
+bool put_der_cert(struct buf *b, X509 *x)
 {
 	unsigned char *der = NULL;
 	int n = i2d_X509(x, &der);
@@ -106,13 +106,19 @@ static void put_cert_entry(struct buf *b, X509 *x)
 
 	if (n <= 0) {
 		b->bad = true;
-		return;
+		return false;
 	}
 	pos = buf_open_vec(b, 3);
 	buf_put(b, der, (size_t)n);
 	buf_close_vec(b, pos, 3);
-	buf_u16(b, 0);		/* no CertificateEntry extensions */
 	OPENSSL_free(der);
+	return true;
+}
+
+static void put_cert_entry(struct buf *b, X509 *x)
+{
+	if (put_der_cert(b, x))
+		buf_u16(b, 0);	/* no CertificateEntry extensions */
 }
 
 /* RFC 8446 4.4.2; c == NULL sends an empty list (a client without one) */
