@@ -417,6 +417,8 @@ struct event {
 	struct tlsk_sock sock;
 	bool has_alert;
 	uint8_t level, description;
+	uint8_t direction;	/* 0: none */
+	uint64_t record_limit;
 };
 
 /* Waits for an event about the socket with this cookie: 0 or -errno. */
@@ -449,6 +451,11 @@ static int wait_event(struct genl *nl, uint64_t cookie, struct event *ev)
 				ev->description =
 					attr_u8(al[TLSK_A_ALERT_DESCRIPTION]);
 			}
+			if (tb[TLSK_A_DIRECTION])
+				ev->direction = attr_u8(tb[TLSK_A_DIRECTION]);
+			if (tb[TLSK_A_RECORD_LIMIT])
+				ev->record_limit =
+					attr_u64(tb[TLSK_A_RECORD_LIMIT]);
 			if (ev->sock.cookie == cookie)
 				return 0;
 		}
@@ -530,6 +537,102 @@ TEST_F(nl, event_alert_received)
 	EXPECT_EQ(ev.sock.family, AF_INET6);
 	EXPECT_EQ(ev.sock.version, TLS_1_2_VERSION);
 	EXPECT_EQ(ev.sock.rx.records, 1);
+	close(c);
+	close(s);
+}
+
+/* Sends one record of the given type through a cmsg. */
+static ssize_t send_typed(int fd, uint8_t type, const void *buf, size_t len)
+{
+	char cbuf[CMSG_SPACE(1)] = { 0 };
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_TLS;
+	cm->cmsg_type = TLS_SET_RECORD_TYPE;
+	cm->cmsg_len = CMSG_LEN(1);
+	*CMSG_DATA(cm) = type;
+	return sendmsg(fd, &msg, 0);
+}
+
+TEST_F(nl, event_key_update_received)
+{
+	static const uint8_t key_update[] = { 24, 0, 0, 1, 0 };
+	char cbuf[CMSG_SPACE(1)], data[16];
+	struct iovec iov = { data, sizeof(data) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct event ev;
+	int c, s;
+
+	ASSERT_EQ(join_events(&self->nl), 0);
+	ASSERT_EQ(tls_pair(AF_INET, TLSK_ULP_NAME, TLSK_ULP_NAME,
+			   TLS_1_3_VERSION, TLS_CIPHER_AES_GCM_128, &c, &s), 0);
+	ASSERT_EQ(send_typed(c, 22, key_update, sizeof(key_update)),
+		  sizeof(key_update));
+	ASSERT_EQ(recvmsg(s, &msg, 0), sizeof(key_update));
+	EXPECT_EQ(*CMSG_DATA(CMSG_FIRSTHDR(&msg)), 22);
+
+	/* tls_pair's rec_seq is past 7/8 of the limit: SEQ_NEAR_LIMIT first. */
+	do {
+		ASSERT_EQ(wait_event(&self->nl, sock_cookie_of(s), &ev), 0);
+	} while (ev.cmd == TLSK_CMD_SEQ_NEAR_LIMIT_NTF);
+	EXPECT_EQ(ev.cmd, TLSK_CMD_KEY_UPDATE_RECEIVED_NTF);
+	EXPECT_EQ(ev.sock.version, TLS_1_3_VERSION);
+	EXPECT_EQ(ev.sock.rx.records, 1);
+	EXPECT_EQ(ev.sock.rx.keys, 1);
+	EXPECT_EQ(recv(s, data, sizeof(data), 0), -1);
+	EXPECT_EQ(errno, EKEYEXPIRED);
+	close(c);
+	close(s);
+}
+
+/*
+ * A TLS 1.3 AES-GCM key may protect 2^24.5 records (RFC 8446 5.5); keys
+ * whose rec_seq starts at 7/8 of that are told on their first record, in
+ * each direction, once.
+ */
+TEST_F(nl, event_seq_near_limit)
+{
+	const uint64_t limit = 23726566, start = limit - limit / 8;
+	long before = tlsk_stat("TlskSeqNearLimit");
+	union crypto_info ci;
+	struct event ev;
+	size_t len;
+	char buf[4];
+	int c, s, i;
+
+	ASSERT_EQ(join_events(&self->nl), 0);
+	ASSERT_EQ(tcp_pair(AF_INET, &c, &s), 0);
+	ASSERT_EQ(attach_ulp(c, TLSK_ULP_NAME), 0);
+	ASSERT_EQ(attach_ulp(s, TLSK_ULP_NAME), 0);
+	len = crypto_info_init(&ci, TLS_1_3_VERSION, TLS_CIPHER_AES_GCM_128, 1);
+	for (i = 0; i < 8; i++)
+		ci.gcm128.rec_seq[i] = (uint8_t)(start >> (56 - 8 * i));
+	ASSERT_EQ(setsockopt(c, SOL_TLS, TLS_TX, &ci, len), 0);
+	ASSERT_EQ(setsockopt(s, SOL_TLS, TLS_RX, &ci, len), 0);
+
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(send(c, "ab", 2, 0), 2);
+		ASSERT_EQ(read_full(s, buf, 2), 2);
+	}
+
+	ASSERT_EQ(wait_event(&self->nl, sock_cookie_of(c), &ev), 0);
+	EXPECT_EQ(ev.cmd, TLSK_CMD_SEQ_NEAR_LIMIT_NTF);
+	EXPECT_EQ(ev.direction, TLSK_DIRECTION_TX);
+	EXPECT_EQ(ev.record_limit, limit);
+	ASSERT_EQ(wait_event(&self->nl, sock_cookie_of(s), &ev), 0);
+	EXPECT_EQ(ev.cmd, TLSK_CMD_SEQ_NEAR_LIMIT_NTF);
+	EXPECT_EQ(ev.direction, TLSK_DIRECTION_RX);
+	EXPECT_EQ(ev.record_limit, limit);
+	/* One per key and direction, not one per record. */
+	EXPECT_EQ(tlsk_stat("TlskSeqNearLimit"), before + 2);
 	close(c);
 	close(s);
 }
