@@ -2,8 +2,9 @@
 /*
  * The "tlsk" generic netlink family: counters against /proc/net/tlsk_stat,
  * the socket dump's contents after known traffic, uid filtering for
- * unprivileged callers, refused attributes (exact errnos, extack), and the
- * events group (who may join, what an event says).
+ * unprivileged callers, refused attributes (exact errnos, extack), the
+ * events group (who may join, what an event says), and ss -tie's view of a
+ * tlsk socket (the ULP's get_info).
  *
  * Without tlsk.ko the family does not resolve (ENOENT) and every test
  * fails in its setup.
@@ -656,6 +657,36 @@ TEST_F(nl, events_need_cap_net_admin)
 	ASSERT_EQ(waitpid(pid, &status, 0), pid);
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+/* ---- ss -tie (tcp_ulp_ops.get_info, outside the family) ---- */
+
+/* iproute2's ss prints kTLS's INET_ULP_INFO_TLS nest for tlsk too. */
+TEST_F(nl, ss_shows_tlsk_sockets)
+{
+	static const char want[] = "tcp-ulp-tlsk version: 1.3 "
+				   "cipher: aes-gcm-256 rxconf: sw txconf: sw";
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	char cmd[128], line[4096];
+	bool found = false;
+	FILE *f;
+	int c, s;
+
+	ASSERT_EQ(tls_pair(AF_INET, TLSK_ULP_NAME, NULL, TLS_1_3_VERSION,
+			   TLS_CIPHER_AES_GCM_256, &c, &s), 0);
+	ASSERT_EQ(getsockname(c, (struct sockaddr *)&a, &alen), 0);
+	snprintf(cmd, sizeof(cmd), "ss -tieH src 127.0.0.1:%u 2>&1",
+		 ntohs(a.sin_port));
+	f = popen(cmd, "r");
+	ASSERT_NE(f, NULL);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, want))
+			found = true;
+	EXPECT_EQ(pclose(f), 0);
+	EXPECT_TRUE(found);
+	close(c);
+	close(s);
 }
 
 TEST_HARNESS_MAIN
