@@ -149,6 +149,41 @@ static const u8 *info_field(const union tlsk_crypto_info *info, u8 off)
 	return (const u8 *)info + off;
 }
 
+/*
+ * How many records one key may protect. RFC 8446 5.5 limits a TLS 1.3
+ * AES-GCM key to 2^24.5 full records; CCM's bound is 2^23.5 (RFC 9147
+ * 4.5.3, which TLS 1.3 shares). ChaCha20-Poly1305's is beyond the
+ * sequence space, and TLS 1.2 never had one: there the sequence space is
+ * the limit.
+ */
+static u64 record_limit(u16 cipher_type, bool tls13)
+{
+	if (!tls13)
+		return U64_MAX;
+	switch (cipher_type) {
+	case TLS_CIPHER_AES_GCM_128:
+	case TLS_CIPHER_AES_GCM_256:
+	case TLS_CIPHER_SM4_GCM:
+		return 23726566;	/* 2^24.5 */
+	case TLS_CIPHER_AES_CCM_128:
+	case TLS_CIPHER_SM4_CCM:
+		return 11863283;	/* 2^23.5 */
+	}
+	return U64_MAX;
+}
+
+/*
+ * True once per key, for the first record at or past 7/8 of its limit:
+ * time for a KeyUpdate, while there is still room for the handshake.
+ */
+bool tlsk_cipher_near_limit(struct tlsk_cipher *c)
+{
+	if (c->near_limit_told || c->seq < c->record_limit - c->record_limit / 8)
+		return false;
+	c->near_limit_told = true;
+	return true;
+}
+
 /* The caller has checked version, cipher_type and size of *info. */
 struct tlsk_cipher *tlsk_cipher_new(const union tlsk_crypto_info *info)
 {
@@ -186,6 +221,7 @@ struct tlsk_cipher *tlsk_cipher_new(const union tlsk_crypto_info *info)
 	memcpy(c->iv, info_field(info, d->salt_off), d->salt_size);
 	memcpy(c->iv + d->salt_size, info_field(info, d->iv_off), d->iv_size);
 	c->seq = get_unaligned_be64(info_field(info, d->seq_off));
+	c->record_limit = record_limit(d->type, tls13);
 	c->tail = tls13;
 	c->prepend = TLSK_HEADER_SIZE;
 	if (d->explicit_iv && !tls13) {
@@ -209,6 +245,14 @@ void tlsk_cipher_free(struct tlsk_cipher *c)
 	aead_request_free(c->req);
 	crypto_free_aead(c->aead);
 	kfree_sensitive(c);
+}
+
+/* The rec_seq of a crypto_info whose cipher_type was checked. */
+void tlsk_cipher_rec_seq(const union tlsk_crypto_info *info, u8 seq[8])
+{
+	const struct tlsk_cipher_desc *d = find_desc(info->info.cipher_type);
+
+	memcpy(seq, info_field(info, d->seq_off), 8);
 }
 
 /* The crypto_info as getsockopt reports it: current IV and sequence. */

@@ -18,6 +18,10 @@
 #define TLSK_HEADER_SIZE	5
 /* ContentType application_data (RFC 5246 6.2.1, RFC 8446 5.1). */
 #define TLSK_RECORD_DATA	23
+#define TLSK_RECORD_ALERT	21
+#define TLSK_RECORD_HANDSHAKE	22
+/* HandshakeType key_update (RFC 8446 4). */
+#define TLSK_HANDSHAKE_KEY_UPDATE	24
 /* Largest record plaintext (RFC 5246 6.2.1, RFC 8446 5.1). */
 #define TLSK_MAX_PLAINTEXT	16384
 #define TLSK_TAG_SIZE		16
@@ -64,6 +68,12 @@ struct tlsk_cipher {
 	u64 seq;		/* sequence number of the next record */
 	u64 explicit_iv;	/* TLS 1.2 GCM/CCM: next nonce on the wire */
 	bool exhausted;		/* the last sequence number was used */
+	/*
+	 * Records this key may protect (RFC 8446 5.5), and whether the
+	 * owner has been told that seq is near it.
+	 */
+	u64 record_limit;
+	bool near_limit_told;
 	u8 prepend;		/* header + explicit nonce */
 	u8 tail;		/* TLS 1.3 inner content type */
 	u8 iv[12];		/* salt || IV: the nonce before XOR or suffix */
@@ -80,6 +90,7 @@ struct tlsk_cipher {
 int tlsk_cipher_info_size(u16 cipher_type);
 struct tlsk_cipher *tlsk_cipher_new(const union tlsk_crypto_info *info);
 void tlsk_cipher_free(struct tlsk_cipher *c);
+void tlsk_cipher_rec_seq(const union tlsk_crypto_info *info, u8 seq[8]);
 void tlsk_cipher_export(const struct tlsk_cipher *c,
 			union tlsk_crypto_info *out);
 /* Bytes a record adds to its plaintext on the wire. */
@@ -88,6 +99,7 @@ static inline unsigned int tlsk_cipher_overhead(const struct tlsk_cipher *c)
 	return c->prepend + c->tail + TLSK_TAG_SIZE;
 }
 
+bool tlsk_cipher_near_limit(struct tlsk_cipher *c);
 int tlsk_cipher_seal(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
 		     unsigned int len);
 int tlsk_cipher_check_header(const struct tlsk_cipher *c, const u8 *hdr);

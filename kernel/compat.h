@@ -36,4 +36,27 @@
 #define TLSK_HAVE_SPLICE_EOF 0
 #endif
 
+/*
+ * 6.12's tcp_ulp_ops.get_info says whether the diag caller has
+ * CAP_NET_ADMIN (the ULP name goes to everybody, the details need not);
+ * 6.1 calls it for CAP_NET_ADMIN callers only. Everything tlsk reports
+ * there is what ss shows for kTLS, so tlsk answers both alike.
+ */
+#ifdef TLSK_PROBED_ULP_INFO_NET_ADMIN
+#define TLSK_ULP_GET_INFO_ARGS \
+	struct sock *sk, struct sk_buff *skb, bool net_admin
+#else
+#define TLSK_ULP_GET_INFO_ARGS struct sock *sk, struct sk_buff *skb
+#endif
+
+/*
+ * Joining the events multicast group must need CAP_NET_ADMIN: events name
+ * other users' sockets. GENL_MCAST_CAP_NET_ADMIN is 6.7's, and Debian's
+ * 6.1 has it backported; without it there is no way to say so.
+ */
+#include <net/genetlink.h>
+#ifndef GENL_MCAST_CAP_NET_ADMIN
+#error "tlsk needs GENL_MCAST_CAP_NET_ADMIN (Linux 6.7, or a backport)"
+#endif
+
 #endif /* _TLSK_COMPAT_H */

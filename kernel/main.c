@@ -5,6 +5,7 @@
 #include <linux/module.h>
 #include <net/tcp.h>
 
+#include "netlink.h"
 #include "stats.h"
 #include "ulp.h"
 
@@ -17,13 +18,20 @@ static int __init tlsk_init(void)
 		pr_err("tlsk: cannot register per-netns counters: %d\n", err);
 		return err;
 	}
+	err = tlsk_genl_init();
+	if (err) {
+		pr_err("tlsk: cannot register the netlink family: %d\n", err);
+		goto exit_stats;
+	}
 	err = tlsk_ulp_register();
 	if (err) {
 		pr_err("tlsk: cannot register TCP ULP: %d\n", err);
-		goto exit_stats;
+		goto uninit_genl;
 	}
 	return 0;
 
+uninit_genl:
+	tlsk_genl_uninit();
 exit_stats:
 	tlsk_stats_exit();
 	return err;
@@ -32,6 +40,7 @@ exit_stats:
 static void __exit tlsk_exit(void)
 {
 	tlsk_ulp_unregister();
+	tlsk_genl_uninit();
 	tlsk_stats_exit();
 }
 

@@ -29,6 +29,7 @@
 #include <linux/splice.h>
 
 #include "cipher.h"
+#include "event.h"
 #include "rx.h"
 #include "stats.h"
 #include "tlsk.h"
@@ -106,7 +107,8 @@ static bool rx_pull(struct sock *sk, struct tlsk_rx *rx)
 
 	if (rx->err)
 		return true;
-	if (rx->halted)
+	/* The next record is the next key's: it waits in TCP for it. */
+	if (rx->halted || rx->key_expired)
 		return false;
 	if (rx->rec_done < TLSK_HEADER_SIZE) {
 		desc.count = TLSK_HEADER_SIZE - rx->rec_done;
@@ -182,6 +184,61 @@ static int strip_padding(struct sk_buff *skb, struct tlsk_rx_msg *m)
 	return -EBADMSG;
 }
 
+/*
+ * An alert is delivered like any record (the reader decides what to do);
+ * listeners on the events group hear of it too. A record too short to be
+ * an alert is the reader's problem, not an event.
+ */
+static void report_alert(struct sock *sk, struct sk_buff *skb,
+			 const struct tlsk_rx_msg *m)
+{
+	u8 alert[2];
+
+	tlsk_stats_add(sock_net(sk), TLSK_STAT_RX_ALERT, 1);
+	if (m->len >= sizeof(alert) &&
+	    !skb_copy_bits(skb, m->off, alert, sizeof(alert)))
+		tlsk_event_alert(sk, alert[0], alert[1]);
+}
+
+/*
+ * Does this TLS 1.3 handshake record carry a KeyUpdate (RFC 8446 4.6.3)?
+ * Its messages are walked from the record's start, so a KeyUpdate after
+ * a NewSessionTicket in the same record counts too. A key change ends a
+ * record (5.1), so the KeyUpdate is whole in it.
+ */
+static bool has_key_update(struct sk_buff *skb, const struct tlsk_rx_msg *m)
+{
+	unsigned int off = 0;
+	u8 hdr[4];
+
+	while (m->len - off >= sizeof(hdr)) {
+		if (skb_copy_bits(skb, m->off + off, hdr, sizeof(hdr)))
+			return false;
+		if (hdr[0] == TLSK_HANDSHAKE_KEY_UPDATE)
+			return true;
+		off += sizeof(hdr) + (hdr[1] << 16 | hdr[2] << 8 | hdr[3]);
+		if (off > m->len)
+			return false;
+	}
+	return false;
+}
+
+/*
+ * After a KeyUpdate the peer seals with its next key: opening stops here
+ * (reads answer EKEYEXPIRED, poll says not readable) until TLS_RX
+ * installs it. The KeyUpdate record itself is delivered as usual.
+ */
+static void check_key_update(struct sock *sk, struct tlsk_rx *rx,
+			     struct sk_buff *skb, const struct tlsk_rx_msg *m)
+{
+	if (!rx->cipher->tail || m->type != TLSK_RECORD_HANDSHAKE ||
+	    !has_key_update(skb, m))
+		return;
+	rx->key_expired = true;
+	tlsk_stats_add(sock_net(sk), TLSK_STAT_RX_REKEY_RECEIVED, 1);
+	tlsk_event_key_update(sk);
+}
+
 /* Opens the whole record in rx->rec. */
 static struct sk_buff *open_record(struct sock *sk, struct tlsk_rx *rx)
 {
@@ -224,12 +281,22 @@ static struct sk_buff *open_record(struct sock *sk, struct tlsk_rx *rx)
 		goto free_skb;
 	}
 	rx->queued += m->len;
+	rx->records++;
+	rx->bytes += m->len;
 	tlsk_stats_add(sock_net(sk), TLSK_STAT_RX_RECORDS, 1);
+	if (tlsk_cipher_near_limit(rx->cipher)) {
+		tlsk_stats_add(sock_net(sk), TLSK_STAT_SEQ_NEAR_LIMIT, 1);
+		tlsk_event_seq_near_limit(sk, false, rx->cipher->record_limit);
+	}
+	if (m->type == TLSK_RECORD_ALERT)
+		report_alert(sk, skb, m);
+	check_key_update(sk, rx, skb, m);
 	return skb;
 
 free_skb:
 	kfree_skb(skb);
 	rx_abort(sk, rx, err, TLSK_STAT_DECRYPT_ERROR);
+	tlsk_event_decrypt_error(sk);
 	return ERR_PTR(err);
 }
 
@@ -253,6 +320,9 @@ static int wait_record(struct sock *sk, struct tlsk_rx *rx, bool queued_ok,
 			return 2;
 		if (sk->sk_err)
 			return sock_error(sk);
+		/* kTLS's answer while the next key is missing. */
+		if (rx->key_expired)
+			return -EKEYEXPIRED;
 		if (sk->sk_shutdown & RCV_SHUTDOWN || sock_flag(sk, SOCK_DONE))
 			return 0;
 		if (!*timeo)
@@ -482,13 +552,37 @@ int tlsk_rx_start(struct sock *sk, struct tlsk_context *ctx,
 	err = tlsk_buf_alloc(&rx->rec);
 	if (err)
 		return err;
-	rx->cipher = c;
+	/* Read locklessly by tlsk_get_info(). */
+	WRITE_ONCE(rx->cipher, c);
 	write_lock_bh(&sk->sk_callback_lock);
 	rx->saved_data_ready = sk->sk_data_ready;
 	sk->sk_data_ready = tlsk_data_ready;
 	write_unlock_bh(&sk->sk_callback_lock);
 
 	/* Records may have come in right behind the handshake. */
+	rx_update(sk, rx);
+	return 0;
+}
+
+/*
+ * The next RX key, after a KeyUpdate: records waiting in TCP open with it,
+ * and readers (and poll) hear of them. Without a KeyUpdate to answer, the
+ * key in use stays: the record being assembled may be the old key's.
+ * Socket locked. Takes c, also on failure.
+ */
+int tlsk_rx_rekey(struct sock *sk, struct tlsk_context *ctx,
+		  struct tlsk_cipher *c)
+{
+	struct tlsk_rx *rx = &ctx->rx;
+	struct tlsk_cipher *old = rx->cipher;
+
+	if (!rx->key_expired) {
+		tlsk_cipher_free(c);
+		return -EBUSY;
+	}
+	WRITE_ONCE(rx->cipher, c);
+	tlsk_cipher_free(old);
+	rx->key_expired = false;
 	rx_update(sk, rx);
 	return 0;
 }
@@ -519,7 +613,7 @@ void tlsk_rx_release(struct sock *sk, struct tlsk_context *ctx)
 	__skb_queue_purge(&rx->list);
 	rx->queued = 0;
 	tlsk_cipher_free(rx->cipher);
-	rx->cipher = NULL;
+	WRITE_ONCE(rx->cipher, NULL);
 	tlsk_buf_free(&rx->rec);
 	tlsk_stats_add(sock_net(sk), TLSK_STAT_CURR_RX_SW, -1);
 	release_sock(sk);

@@ -14,6 +14,8 @@ struct tlsk_context;
 void tlsk_rx_init(struct tlsk_context *ctx);
 int tlsk_rx_start(struct sock *sk, struct tlsk_context *ctx,
 		  struct tlsk_cipher *c);
+int tlsk_rx_rekey(struct sock *sk, struct tlsk_context *ctx,
+		  struct tlsk_cipher *c);
 void tlsk_rx_stop(struct sock *sk, struct tlsk_context *ctx);
 void tlsk_rx_release(struct sock *sk, struct tlsk_context *ctx);
 

@@ -21,19 +21,86 @@
 #include "tx.h"
 #include "ulp.h"
 
+/*
+ * A second key for a direction is a TLS 1.3 KeyUpdate (RFC 8446 4.6.3):
+ * same version and cipher, and a new key's sequence starts at 0 (5.3).
+ * TLS 1.2 has no rekeying: EBUSY, as kTLS.
+ */
+static int check_rekey(const struct tlsk_cipher *mine,
+		       const union tlsk_crypto_info *info)
+{
+	u8 seq[TLS_CIPHER_AES_GCM_128_REC_SEQ_SIZE];
+
+	if (mine->info.info.version != TLS_1_3_VERSION)
+		return -EBUSY;
+	if (info->info.version != mine->info.info.version ||
+	    info->info.cipher_type != mine->info.info.cipher_type)
+		return -EINVAL;
+	tlsk_cipher_rec_seq(info, seq);
+	return memchr_inv(seq, 0, sizeof(seq)) ? -EINVAL : 0;
+}
+
+/* Installs c, the first key or the next one; takes c. */
+static int install(struct sock *sk, struct tlsk_context *ctx,
+		   struct tlsk_cipher *c, bool tx, bool rekey)
+{
+	int err;
+
+	if (rekey)
+		return tx ? tlsk_tx_rekey(sk, ctx, c) :
+			    tlsk_rx_rekey(sk, ctx, c);
+	err = tx ? tlsk_tx_start(sk, ctx, c) : tlsk_rx_start(sk, ctx, c);
+	if (err) {
+		tlsk_cipher_free(c);
+		return err;
+	}
+	tlsk_update_proto(sk, ctx);
+	/* Read locklessly by tlsk_get_info(). */
+	WRITE_ONCE(ctx->version, c->info.info.version);
+	WRITE_ONCE(ctx->cipher_type, c->info.info.cipher_type);
+	return 0;
+}
+
+static void count_install(struct sock *sk, struct tlsk_context *ctx,
+			  bool tx, bool rekey, int err)
+{
+	struct net *net = sock_net(sk);
+
+	if (rekey) {
+		if (err)
+			tlsk_stats_add(net, tx ? TLSK_STAT_TX_REKEY_ERROR :
+					     TLSK_STAT_RX_REKEY_ERROR, 1);
+		else
+			tlsk_stats_add(net, tx ? TLSK_STAT_TX_REKEY_OK :
+					     TLSK_STAT_RX_REKEY_OK, 1);
+	}
+	if (err)
+		return;
+	if (tx)
+		ctx->tx.keys++;
+	else
+		ctx->rx.keys++;
+	if (rekey)
+		return;
+	tlsk_stats_add(net, tx ? TLSK_STAT_TX_SW : TLSK_STAT_RX_SW, 1);
+	tlsk_stats_add(net, tx ? TLSK_STAT_CURR_TX_SW : TLSK_STAT_CURR_RX_SW, 1);
+}
+
+/* TX: tx.lock held too, so that a rekey can seal the open record. */
 static int set_crypto(struct sock *sk, struct tlsk_context *ctx,
 		      sockptr_t optval, unsigned int optlen, bool tx)
 {
 	struct tlsk_cipher *mine = tx ? ctx->tx.cipher : ctx->rx.cipher;
 	struct tlsk_cipher *other = tx ? ctx->rx.cipher : ctx->tx.cipher;
 	union tlsk_crypto_info info = {};
+	bool rekey = mine;
 	struct tlsk_cipher *c;
 	int size, err;
 
 	if (sockptr_is_null(optval) || optlen < sizeof(info.info))
 		return -EINVAL;
-	/* Re-keying comes with TLS 1.3 KeyUpdate; until then, as kTLS 6.1. */
-	if (mine)
+	/* As kTLS 6.1 for TLS 1.2, before even looking at the request. */
+	if (mine && mine->info.info.version != TLS_1_3_VERSION)
 		return -EBUSY;
 	if (copy_from_sockptr(&info.info, optval, sizeof(info.info)))
 		return -EFAULT;
@@ -52,23 +119,20 @@ static int set_crypto(struct sock *sk, struct tlsk_context *ctx,
 	err = -EFAULT;
 	if (copy_from_sockptr(&info, optval, size))
 		goto wipe_info;
+	if (rekey) {
+		err = check_rekey(mine, &info);
+		if (err)
+			goto count;
+	}
 
 	c = tlsk_cipher_new(&info);
 	if (IS_ERR(c)) {
 		err = PTR_ERR(c);
-		goto wipe_info;
+		goto count;
 	}
-	err = tx ? tlsk_tx_start(sk, ctx, c) : tlsk_rx_start(sk, ctx, c);
-	if (err)
-		goto free_cipher;
-	tlsk_update_proto(sk, ctx);
-	tlsk_stats_add(sock_net(sk), tx ? TLSK_STAT_TX_SW : TLSK_STAT_RX_SW, 1);
-	tlsk_stats_add(sock_net(sk),
-		       tx ? TLSK_STAT_CURR_TX_SW : TLSK_STAT_CURR_RX_SW, 1);
-	goto wipe_info;
-
-free_cipher:
-	tlsk_cipher_free(c);
+	err = install(sk, ctx, c, tx, rekey);
+count:
+	count_install(sk, ctx, tx, rekey, err);
 wipe_info:
 	memzero_explicit(&info, sizeof(info));
 	return err;
@@ -108,7 +172,7 @@ static int set_rx_no_pad(struct tlsk_context *ctx, sockptr_t optval,
 		return err == 0 ? -EINVAL : err;
 	if (!ctx->rx.cipher)
 		return -EINVAL;
-	ctx->rx.no_pad = value;
+	WRITE_ONCE(ctx->rx.no_pad, value);
 	return 0;
 }
 
@@ -122,6 +186,9 @@ int tlsk_setsockopt(struct sock *sk, int level, int optname,
 		return ctx->sk_proto->setsockopt(sk, level, optname, optval,
 						 optlen);
 
+	/* tx.lock comes before the socket lock, as in sendmsg. */
+	if (optname == TLS_TX)
+		mutex_lock(&ctx->tx.lock);
 	lock_sock(sk);
 	switch (optname) {
 	case TLS_TX:
@@ -139,6 +206,8 @@ int tlsk_setsockopt(struct sock *sk, int level, int optname,
 		break;
 	}
 	release_sock(sk);
+	if (optname == TLS_TX)
+		mutex_unlock(&ctx->tx.lock);
 	return err;
 }
 

@@ -33,6 +33,13 @@ static const char *const stat_names[__TLSK_STAT_MAX] = {
 	[TLSK_STAT_TX_RECORDS]		= "TlskTxRecords",
 	[TLSK_STAT_RX_RECORDS]		= "TlskRxRecords",
 	[TLSK_STAT_RX_BAD_RECORD]	= "TlskRxBadRecord",
+	[TLSK_STAT_TX_REKEY_OK]		= "TlsTxRekeyOk",
+	[TLSK_STAT_RX_REKEY_OK]		= "TlsRxRekeyOk",
+	[TLSK_STAT_TX_REKEY_ERROR]	= "TlsTxRekeyError",
+	[TLSK_STAT_RX_REKEY_ERROR]	= "TlsRxRekeyError",
+	[TLSK_STAT_RX_REKEY_RECEIVED]	= "TlsRxRekeyReceived",
+	[TLSK_STAT_RX_ALERT]		= "TlskRxAlert",
+	[TLSK_STAT_SEQ_NEAR_LIMIT]	= "TlskSeqNearLimit",
 };
 
 static unsigned int tlsk_net_id __read_mostly;
@@ -44,19 +51,27 @@ void tlsk_stats_add(struct net *net, enum tlsk_stat stat, long delta)
 	this_cpu_add(tn->mib->v[stat], delta);
 }
 
-static int stat_show(struct seq_file *seq, void *v)
+/* Sums the per-CPU counters of net; the proc file and netlink agree. */
+void tlsk_stats_read(struct net *net, long vals[__TLSK_STAT_MAX])
 {
-	struct tlsk_net *tn = net_generic(seq_file_single_net(seq),
-					  tlsk_net_id);
+	struct tlsk_net *tn = net_generic(net, tlsk_net_id);
 	int i, cpu;
 
 	for (i = 0; i < __TLSK_STAT_MAX; i++) {
-		long sum = 0;
-
+		vals[i] = 0;
 		for_each_possible_cpu(cpu)
-			sum += per_cpu_ptr(tn->mib, cpu)->v[i];
-		seq_printf(seq, "%-32s\t%ld\n", stat_names[i], sum);
+			vals[i] += per_cpu_ptr(tn->mib, cpu)->v[i];
 	}
+}
+
+static int stat_show(struct seq_file *seq, void *v)
+{
+	long vals[__TLSK_STAT_MAX];
+	int i;
+
+	tlsk_stats_read(seq_file_single_net(seq), vals);
+	for (i = 0; i < __TLSK_STAT_MAX; i++)
+		seq_printf(seq, "%-32s\t%ld\n", stat_names[i], vals[i]);
 	return 0;
 }
 

@@ -4,7 +4,10 @@
 
 struct net;
 
-/* Counters of /proc/net/tlsk_stat, one set per network namespace. */
+/*
+ * Counters of /proc/net/tlsk_stat, one set per network namespace; over
+ * netlink each is TLSK_A_STATS_<name> (netlink.c maps them).
+ */
 enum tlsk_stat {
 	TLSK_STAT_CURR_TX_SW,
 	TLSK_STAT_CURR_RX_SW,
@@ -15,11 +18,19 @@ enum tlsk_stat {
 	TLSK_STAT_TX_RECORDS,
 	TLSK_STAT_RX_RECORDS,
 	TLSK_STAT_RX_BAD_RECORD,
+	TLSK_STAT_TX_REKEY_OK,
+	TLSK_STAT_RX_REKEY_OK,
+	TLSK_STAT_TX_REKEY_ERROR,
+	TLSK_STAT_RX_REKEY_ERROR,
+	TLSK_STAT_RX_REKEY_RECEIVED,
+	TLSK_STAT_RX_ALERT,
+	TLSK_STAT_SEQ_NEAR_LIMIT,
 	__TLSK_STAT_MAX
 };
 
 int tlsk_stats_init(void);
 void tlsk_stats_exit(void);
 void tlsk_stats_add(struct net *net, enum tlsk_stat stat, long delta);
+void tlsk_stats_read(struct net *net, long vals[__TLSK_STAT_MAX]);
 
 #endif /* _TLSK_STATS_H */

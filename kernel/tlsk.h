@@ -15,6 +15,7 @@
 #ifndef _TLSK_TLSK_H
 #define _TLSK_TLSK_H
 
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/skbuff.h>
@@ -40,6 +41,11 @@ struct tlsk_tx {
 	unsigned int pend_len;
 	bool open;
 	u8 open_type;
+	/* tx.lock + socket lock: records sealed, their plaintext bytes. */
+	u64 records;
+	u64 bytes;
+	/* Socket lock: keys installed in this direction. */
+	u32 keys;
 	/* Pushes a half-sent record when TCP frees send space. */
 	struct work_struct push_work;
 	/* Set and restored under sk_callback_lock with the socket locked. */
@@ -76,6 +82,15 @@ struct tlsk_rx {
 	 */
 	int err;
 	bool halted;
+	/*
+	 * Socket lock: a TLS 1.3 KeyUpdate was opened, and nothing after it
+	 * is, until TLS_RX brings the next key.
+	 */
+	bool key_expired;
+	/* Socket lock: records opened, their plaintext bytes. */
+	u64 records;
+	u64 bytes;
+	u32 keys;
 	/* TLS_RX_EXPECT_NO_PAD; socket lock. */
 	bool no_pad;
 	/* Moves bytes that arrived while the socket was owned. */
@@ -96,6 +111,18 @@ struct tlsk_context {
 	struct tlsk_rx rx;
 	/* TLS_TX_ZEROCOPY_RO; socket lock. */
 	bool zerocopy_ro;
+	/*
+	 * Version and cipher of the first key, which every later key of
+	 * either direction shares. Set once under the socket lock, read
+	 * locklessly (under RCU) by socket diagnostics.
+	 */
+	u16 version;
+	u16 cipher_type;
+	/* Socket held: the first fatal record error (negative), or 0. */
+	int err;
+	/* Entry in the list of all tlsk sockets (ulp.c); id orders it. */
+	struct list_head node;
+	u64 id;
 	struct rcu_head rcu;
 };
 
@@ -121,6 +148,10 @@ static inline u16 tlsk_version(const struct tlsk_context *ctx)
  */
 static inline void tlsk_abort(struct sock *sk, int err)
 {
+	struct tlsk_context *ctx = tlsk_get_ctx(sk);
+
+	if (!ctx->err)
+		ctx->err = err;
 	WRITE_ONCE(sk->sk_err, -err);
 	/* Pairs with the read barrier in tcp_poll(). */
 	smp_wmb();

@@ -22,6 +22,7 @@
 
 #include "cipher.h"
 #include "compat.h"
+#include "event.h"
 #include "stats.h"
 #include "tlsk.h"
 #include "tx.h"
@@ -62,10 +63,10 @@ static int push_pending(struct sock *sk, struct tlsk_tx *tx, int flags)
 /* Seals the open record; it becomes pending. */
 static int close_record(struct sock *sk, struct tlsk_tx *tx)
 {
+	unsigned int plain = tx->open_len;
 	int len;
 
-	len = tlsk_cipher_seal(tx->cipher, &tx->rec, tx->open_type,
-			       tx->open_len);
+	len = tlsk_cipher_seal(tx->cipher, &tx->rec, tx->open_type, plain);
 	tx->open = false;
 	tx->open_len = 0;
 	if (len < 0) {
@@ -75,7 +76,13 @@ static int close_record(struct sock *sk, struct tlsk_tx *tx)
 	}
 	tx->pend_off = 0;
 	tx->pend_len = len;
+	tx->records++;
+	tx->bytes += plain;
 	tlsk_stats_add(sock_net(sk), TLSK_STAT_TX_RECORDS, 1);
+	if (tlsk_cipher_near_limit(tx->cipher)) {
+		tlsk_stats_add(sock_net(sk), TLSK_STAT_SEQ_NEAR_LIMIT, 1);
+		tlsk_event_seq_near_limit(sk, true, tx->cipher->record_limit);
+	}
 	return 0;
 }
 
@@ -297,11 +304,39 @@ int tlsk_tx_start(struct sock *sk, struct tlsk_context *ctx,
 	err = tlsk_buf_alloc(&tx->rec);
 	if (err)
 		return err;
-	tx->cipher = c;
+	/* Read locklessly by tlsk_get_info(). */
+	WRITE_ONCE(tx->cipher, c);
 	write_lock_bh(&sk->sk_callback_lock);
 	tx->saved_write_space = sk->sk_write_space;
 	sk->sk_write_space = tlsk_write_space;
 	write_unlock_bh(&sk->sk_callback_lock);
+	return 0;
+}
+
+/*
+ * TLS 1.3 KeyUpdate: c replaces the TX key. Plaintext already taken
+ * belongs to the old key: an open record is sealed with it first (it goes
+ * out before anything sealed with c). Bytes of a half-sent record are
+ * sealed already and just follow. tx->lock and the socket lock held.
+ * Takes c, also on failure.
+ */
+int tlsk_tx_rekey(struct sock *sk, struct tlsk_context *ctx,
+		  struct tlsk_cipher *c)
+{
+	struct tlsk_tx *tx = &ctx->tx;
+	struct tlsk_cipher *old = tx->cipher;
+	int err;
+
+	if (tx->open) {
+		err = close_record(sk, tx);
+		if (err) {
+			tlsk_cipher_free(c);
+			return err;
+		}
+		push_pending(sk, tx, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	WRITE_ONCE(tx->cipher, c);
+	tlsk_cipher_free(old);
 	return 0;
 }
 
@@ -335,7 +370,7 @@ void tlsk_tx_release(struct sock *sk, struct tlsk_context *ctx)
 	if (!tx->open || !close_record(sk, tx))
 		push_pending(sk, tx, MSG_NOSIGNAL);
 	tlsk_cipher_free(tx->cipher);
-	tx->cipher = NULL;
+	WRITE_ONCE(tx->cipher, NULL);
 	tlsk_buf_free(&tx->rec);
 	tlsk_stats_add(sock_net(sk), TLSK_STAT_CURR_TX_SW, -1);
 	release_sock(sk);

@@ -15,6 +15,8 @@ struct tlsk_context;
 void tlsk_tx_init(struct tlsk_context *ctx);
 int tlsk_tx_start(struct sock *sk, struct tlsk_context *ctx,
 		  struct tlsk_cipher *c);
+int tlsk_tx_rekey(struct sock *sk, struct tlsk_context *ctx,
+		  struct tlsk_cipher *c);
 void tlsk_tx_stop(struct sock *sk, struct tlsk_context *ctx);
 void tlsk_tx_release(struct sock *sk, struct tlsk_context *ctx);
 

@@ -16,9 +16,14 @@
  * The module stays pinned while any socket uses it: the TCP ULP core takes a
  * reference on tlsk_ulp_ops.owner on attach and drops it when the socket is
  * destroyed.
+ *
+ * Every attached socket is on one list, oldest first, so the netlink dump
+ * can walk them (inet_diag cannot: it does not know which sockets are
+ * ours) and resume a walk by id after an interruption.
  */
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/inet_diag.h>
 #include <linux/slab.h>
 #include <net/inet_common.h>
 #include <net/inet_connection_sock.h>
@@ -58,6 +63,11 @@ proto_ops tlsk_ops[TLSK_NUM_FAMILIES][TLSK_NUM_MODES][TLSK_NUM_MODES];
 static const struct proto *saved_tcpv6_prot;
 static const struct proto_ops *saved_tcpv6_ops;
 static DEFINE_MUTEX(tcpv6_prot_mutex);
+
+/* Every tlsk socket, in ascending ->id; both under tlsk_sockets_lock. */
+static LIST_HEAD(tlsk_sockets);
+static u64 tlsk_last_id;
+static DEFINE_SPINLOCK(tlsk_sockets_lock);
 
 static void tlsk_close(struct sock *sk, long timeout);
 
@@ -204,7 +214,37 @@ static int tlsk_ulp_init(struct sock *sk)
 	rcu_assign_pointer(icsk->icsk_ulp_data, ctx);
 	WRITE_ONCE(sk->sk_prot, &tlsk_prots[family_of(sk)][TLSK_BASE][TLSK_BASE]);
 	write_unlock_bh(&sk->sk_callback_lock);
+
+	spin_lock(&tlsk_sockets_lock);
+	ctx->id = ++tlsk_last_id;
+	list_add_tail(&ctx->node, &tlsk_sockets);
+	spin_unlock(&tlsk_sockets_lock);
 	return 0;
+}
+
+/*
+ * The first tlsk socket of net after id *id, held (sock_put() it), with
+ * *id advanced to it; NULL when there is none. The socket may be closing:
+ * whoever looks at its context must lock it and check tlsk_get_ctx().
+ * Linear in the number of sockets, so a whole dump is quadratic; that is
+ * fine for the thousands of sockets a server has.
+ */
+struct sock *tlsk_ulp_next_sock(const struct net *net, u64 *id)
+{
+	struct tlsk_context *ctx;
+	struct sock *sk = NULL;
+
+	spin_lock(&tlsk_sockets_lock);
+	list_for_each_entry(ctx, &tlsk_sockets, node) {
+		if (ctx->id > *id && net_eq(sock_net(ctx->sk), net)) {
+			sk = ctx->sk;
+			sock_hold(sk);
+			*id = ctx->id;
+			break;
+		}
+	}
+	spin_unlock(&tlsk_sockets_lock);
+	return sk;
 }
 
 static void tlsk_close(struct sock *sk, long timeout)
@@ -221,6 +261,10 @@ static void tlsk_close(struct sock *sk, long timeout)
 	tlsk_tx_release(sk, ctx);
 	tlsk_rx_release(sk, ctx);
 
+	spin_lock(&tlsk_sockets_lock);
+	list_del(&ctx->node);
+	spin_unlock(&tlsk_sockets_lock);
+
 	/* ...and TCP closes a plain TCP socket. */
 	lock_sock(sk);
 	write_lock_bh(&sk->sk_callback_lock);
@@ -234,10 +278,72 @@ static void tlsk_close(struct sock *sk, long timeout)
 	kfree_rcu(ctx, rcu);
 }
 
+static u16 user_config(const struct tlsk_cipher *c)
+{
+	return c ? TLS_CONF_SW : TLS_CONF_BASE;
+}
+
+/*
+ * INET_ULP_INFO_TLS for inet_diag (ss -tie), with kTLS's attributes so
+ * that ss prints tlsk sockets as it prints kTLS ones. Called under the
+ * ehash bucket lock or with the socket merely held, never with it locked:
+ * only fields that are safe under RCU are read.
+ */
+static int tlsk_get_info(TLSK_ULP_GET_INFO_ARGS)
+{
+	struct tlsk_context *ctx;
+	struct nlattr *start;
+	u16 version, cipher;
+	int err = -EMSGSIZE;
+
+	start = nla_nest_start_noflag(skb, INET_ULP_INFO_TLS);
+	if (!start)
+		return -EMSGSIZE;
+	rcu_read_lock();
+	ctx = rcu_dereference(inet_csk(sk)->icsk_ulp_data);
+	if (!ctx) {
+		err = 0;
+		goto cancel;
+	}
+	version = READ_ONCE(ctx->version);
+	cipher = READ_ONCE(ctx->cipher_type);
+	if (version && (nla_put_u16(skb, TLS_INFO_VERSION, version) ||
+			nla_put_u16(skb, TLS_INFO_CIPHER, cipher)))
+		goto cancel;
+	if (nla_put_u16(skb, TLS_INFO_TXCONF,
+			user_config(READ_ONCE(ctx->tx.cipher))) ||
+	    nla_put_u16(skb, TLS_INFO_RXCONF,
+			user_config(READ_ONCE(ctx->rx.cipher))))
+		goto cancel;
+	/* kTLS reports these only where they change something, as tlsk: */
+	if (READ_ONCE(ctx->rx.no_pad) && nla_put_flag(skb, TLS_INFO_RX_NO_PAD))
+		goto cancel;
+	rcu_read_unlock();
+	nla_nest_end(skb, start);
+	return 0;
+
+cancel:
+	rcu_read_unlock();
+	nla_nest_cancel(skb, start);
+	return err;
+}
+
+static size_t tlsk_get_info_size(const struct sock *sk)
+{
+	return nla_total_size(0) +		/* INET_ULP_INFO_TLS */
+	       nla_total_size(sizeof(u16)) +	/* TLS_INFO_VERSION */
+	       nla_total_size(sizeof(u16)) +	/* TLS_INFO_CIPHER */
+	       nla_total_size(sizeof(u16)) +	/* TLS_INFO_TXCONF */
+	       nla_total_size(sizeof(u16)) +	/* TLS_INFO_RXCONF */
+	       nla_total_size(0);		/* TLS_INFO_RX_NO_PAD */
+}
+
 static struct tcp_ulp_ops tlsk_ulp_ops __read_mostly = {
-	.name	= TLSK_ULP_NAME,
-	.owner	= THIS_MODULE,
-	.init	= tlsk_ulp_init,
+	.name		= TLSK_ULP_NAME,
+	.owner		= THIS_MODULE,
+	.init		= tlsk_ulp_init,
+	.get_info	= tlsk_get_info,
+	.get_info_size	= tlsk_get_info_size,
 };
 
 int tlsk_ulp_register(void)

@@ -66,14 +66,61 @@ TEST_F(opt, crypto_info_bad_pointer_efault)
 	EXPECT_EQ(setopt(self->c, TLS_TX, &ci, len), 0);
 }
 
+/* TLS 1.2 has no KeyUpdate: a second key is EBUSY, as kTLS. */
 TEST_F(opt, second_key_ebusy)
 {
-	EXPECT_EQ(set_keys(self->c, TLS_TX, V13, GCM128, 1), 0);
-	EXPECT_EQ(set_keys(self->c, TLS_TX, V13, GCM128, 3), -1);
+	EXPECT_EQ(set_keys(self->c, TLS_TX, V12, GCM128, 1), 0);
+	EXPECT_EQ(set_keys(self->c, TLS_TX, V12, GCM128, 3), -1);
 	EXPECT_EQ(errno, EBUSY);
-	EXPECT_EQ(set_keys(self->c, TLS_RX, V13, GCM128, 2), 0);
-	EXPECT_EQ(set_keys(self->c, TLS_RX, V13, GCM128, 4), -1);
+	EXPECT_EQ(set_keys(self->c, TLS_RX, V12, GCM128, 2), 0);
+	EXPECT_EQ(set_keys(self->c, TLS_RX, V12, GCM128, 4), -1);
 	EXPECT_EQ(errno, EBUSY);
+}
+
+/*
+ * A second TLS 1.3 key is a KeyUpdate: it must keep the version and the
+ * cipher and start at sequence 0. A refused one leaves the old key in use.
+ */
+static void refuse_bad_rekeys(struct __test_metadata *_metadata, int fd,
+			      int dir)
+{
+	union crypto_info ci;
+	size_t len;
+
+	len = crypto_info_init(&ci, V12, GCM128, 5);
+	memset(ci.gcm128.rec_seq, 0, sizeof(ci.gcm128.rec_seq));
+	EXPECT_EQ(setopt(fd, dir, &ci, len), EINVAL);
+	len = crypto_info_init(&ci, V13, TLS_CIPHER_AES_GCM_256, 5);
+	memset(ci.gcm256.rec_seq, 0, sizeof(ci.gcm256.rec_seq));
+	EXPECT_EQ(setopt(fd, dir, &ci, len), EINVAL);
+	len = crypto_info_init(&ci, V13, GCM128, 5);
+	EXPECT_EQ(setopt(fd, dir, &ci, len), EINVAL);	/* rec_seq != 0 */
+}
+
+static void expect_old_key(struct __test_metadata *_metadata, int from,
+			   int to)
+{
+	char out[64], in[64];
+
+	fill_pattern(out, sizeof(out), 7);
+	ASSERT_EQ(write_full(from, out, sizeof(out)), sizeof(out));
+	ASSERT_EQ(read_full(to, in, sizeof(in)), sizeof(in));
+	EXPECT_EQ(memcmp(in, out, sizeof(out)), 0);
+}
+
+TEST(tls13_rekey_must_match_einval)
+{
+	int c, s;
+
+	/* tlsk on c, the in-tree tls ULP as the peer on s. */
+	ASSERT_EQ(tls_pair(AF_INET, TLSK_ULP_NAME, "tls", V13, GCM128, &c, &s),
+		  0);
+	refuse_bad_rekeys(_metadata, c, TLS_TX);
+	expect_old_key(_metadata, c, s);
+	refuse_bad_rekeys(_metadata, c, TLS_RX);
+	expect_old_key(_metadata, s, c);
+	close(c);
+	close(s);
 }
 
 TEST_F(opt, directions_must_match)

@@ -11,6 +11,67 @@
  *
  * This header holds what tlsk adds on top of that API, and is the whole ABI
  * shared by tlsk.ko, libtlsk, tlskd and tlskctl.
+ *
+ * Generic netlink family TLSK_GENL_NAME ("tlsk"), per network namespace.
+ * docs/netlink/tlsk.yaml is the same ABI as a YNL spec. Integers are in
+ * host byte order, ports included; addresses are in network byte order.
+ *
+ *   TLSK_CMD_STATS_GET (do, anyone; the request carries no attributes)
+ *     TLSK_A_STATS                    nest: the counters of /proc/net/tlsk_stat
+ *       TLSK_A_STATS_CURR_TX_SW       u64  ... one u64 per counter, below
+ *
+ *   TLSK_CMD_SOCK_GET (dump; CAP_NET_ADMIN sees every tlsk socket of the
+ *   namespace, others only the sockets of their own uid)
+ *     request, optional:
+ *     TLSK_A_SOCK                     nest: filter
+ *       TLSK_A_SOCK_FAMILY            u16  AF_INET or AF_INET6 only
+ *       TLSK_A_SOCK_COOKIE            u64  this socket only
+ *     reply, one message per socket:
+ *     TLSK_A_SOCK                     nest
+ *       TLSK_A_SOCK_FAMILY            u16  AF_INET, AF_INET6
+ *       TLSK_A_SOCK_SADDR             binary, 4 or 16 bytes
+ *       TLSK_A_SOCK_DADDR             binary, 4 or 16 bytes
+ *       TLSK_A_SOCK_SPORT             u16
+ *       TLSK_A_SOCK_DPORT             u16
+ *       TLSK_A_SOCK_INODE             u64  as in /proc/net/tcp and ss -e
+ *       TLSK_A_SOCK_COOKIE            u64  SO_COOKIE, ss -e's sk:
+ *       TLSK_A_SOCK_UID               u32  in the namespace's user namespace
+ *       TLSK_A_SOCK_VERSION           u16  TLS_1_2_VERSION, TLS_1_3_VERSION;
+ *                                          absent before the first key
+ *       TLSK_A_SOCK_CIPHER            u16  TLS_CIPHER_*; with VERSION
+ *       TLSK_A_SOCK_TX                nest, present once TX keys are in
+ *         TLSK_A_DIR_RECORDS          u64  records sealed
+ *         TLSK_A_DIR_BYTES            u64  plaintext bytes in them
+ *         TLSK_A_DIR_SEQ              u64  sequence number of the next record
+ *         TLSK_A_DIR_KEYS             u32  keys installed (2 after a rekey)
+ *       TLSK_A_SOCK_RX                nest, present once RX keys are in;
+ *                                          as TX, for records opened
+ *       TLSK_A_SOCK_ERROR             u32  the errno that stopped the record
+ *                                          stream (EBADMSG, EMSGSIZE, ...);
+ *                                          absent while healthy
+ *
+ *   Multicast group TLSK_MCGRP_EVENTS ("events"; joining needs
+ *   CAP_NET_ADMIN in the namespace's user namespace). Every event carries
+ *   the socket as TLSK_A_SOCK (as in the dump):
+ *     TLSK_CMD_DECRYPT_ERROR_NTF      a record failed to open; the stream
+ *                                     is dead (TLSK_A_SOCK_ERROR says why)
+ *     TLSK_CMD_ALERT_RECEIVED_NTF     the peer sent an alert record
+ *       TLSK_A_PEER_ALERT             nest
+ *         TLSK_A_ALERT_LEVEL          u8   1 warning, 2 fatal
+ *         TLSK_A_ALERT_DESCRIPTION    u8   RFC 8446 6 AlertDescription
+ *     TLSK_CMD_KEY_UPDATE_RECEIVED_NTF
+ *                                     a TLS 1.3 KeyUpdate was read; reads
+ *                                     answer EKEYEXPIRED until new RX keys
+ *     TLSK_CMD_SEQ_NEAR_LIMIT_NTF     a key has protected 7/8 of the records
+ *                                     it may (RFC 8446 5.5); once per key
+ *       TLSK_A_DIRECTION              u8   TLSK_DIRECTION_TX or _RX
+ *       TLSK_A_RECORD_LIMIT           u64  records the key may protect
+ *
+ * The *_PAD attributes only align the u64 ones that follow them, on
+ * architectures that need it; skip them. A request with an attribute its
+ * command does not take, of the wrong size, or out of range is refused
+ * with EINVAL and an extended ack naming the attribute (for SOCK_GET's
+ * filter values, in the dump's NLMSG_DONE).
  */
 #ifndef _UAPI_LINUX_TLSK_H
 #define _UAPI_LINUX_TLSK_H
@@ -18,8 +79,107 @@
 /* Name of the TCP upper layer protocol registered by tlsk.ko. */
 #define TLSK_ULP_NAME		"tlsk"
 
-/* Generic netlink family (commands and attributes follow with the family). */
 #define TLSK_GENL_NAME		"tlsk"
 #define TLSK_GENL_VERSION	1
+#define TLSK_MCGRP_EVENTS	"events"
+
+enum tlsk_cmd {
+	TLSK_CMD_UNSPEC,
+	TLSK_CMD_STATS_GET,
+	TLSK_CMD_SOCK_GET,
+	TLSK_CMD_DECRYPT_ERROR_NTF,
+	TLSK_CMD_ALERT_RECEIVED_NTF,
+	TLSK_CMD_KEY_UPDATE_RECEIVED_NTF,
+	TLSK_CMD_SEQ_NEAR_LIMIT_NTF,
+
+	__TLSK_CMD_LAST,
+	TLSK_CMD_MAX = __TLSK_CMD_LAST - 1
+};
+
+enum tlsk_attr {
+	TLSK_A_UNSPEC,
+	TLSK_A_STATS,
+	TLSK_A_SOCK,
+	TLSK_A_PEER_ALERT,
+	TLSK_A_DIRECTION,
+	TLSK_A_RECORD_LIMIT,
+	TLSK_A_PAD,
+
+	__TLSK_A_LAST,
+	TLSK_A_MAX = __TLSK_A_LAST - 1
+};
+
+/* In the order of /proc/net/tlsk_stat. */
+enum tlsk_stats_attr {
+	TLSK_A_STATS_UNSPEC,
+	TLSK_A_STATS_CURR_TX_SW,	/* TlsCurrTxSw */
+	TLSK_A_STATS_CURR_RX_SW,	/* TlsCurrRxSw */
+	TLSK_A_STATS_TX_SW,		/* TlsTxSw */
+	TLSK_A_STATS_RX_SW,		/* TlsRxSw */
+	TLSK_A_STATS_DECRYPT_ERROR,	/* TlsDecryptError */
+	TLSK_A_STATS_RX_NO_PAD_VIOLATION, /* TlsRxNoPadViolation */
+	TLSK_A_STATS_TX_RECORDS,	/* TlskTxRecords */
+	TLSK_A_STATS_RX_RECORDS,	/* TlskRxRecords */
+	TLSK_A_STATS_RX_BAD_RECORD,	/* TlskRxBadRecord */
+	TLSK_A_STATS_TX_REKEY_OK,	/* TlsTxRekeyOk */
+	TLSK_A_STATS_RX_REKEY_OK,	/* TlsRxRekeyOk */
+	TLSK_A_STATS_TX_REKEY_ERROR,	/* TlsTxRekeyError */
+	TLSK_A_STATS_RX_REKEY_ERROR,	/* TlsRxRekeyError */
+	TLSK_A_STATS_RX_REKEY_RECEIVED,	/* TlsRxRekeyReceived */
+	TLSK_A_STATS_RX_ALERT,		/* TlskRxAlert */
+	TLSK_A_STATS_SEQ_NEAR_LIMIT,	/* TlskSeqNearLimit */
+	TLSK_A_STATS_PAD,
+
+	__TLSK_A_STATS_LAST,
+	TLSK_A_STATS_MAX = __TLSK_A_STATS_LAST - 1
+};
+
+enum tlsk_sock_attr {
+	TLSK_A_SOCK_UNSPEC,
+	TLSK_A_SOCK_FAMILY,
+	TLSK_A_SOCK_SADDR,
+	TLSK_A_SOCK_DADDR,
+	TLSK_A_SOCK_SPORT,
+	TLSK_A_SOCK_DPORT,
+	TLSK_A_SOCK_INODE,
+	TLSK_A_SOCK_COOKIE,
+	TLSK_A_SOCK_UID,
+	TLSK_A_SOCK_VERSION,
+	TLSK_A_SOCK_CIPHER,
+	TLSK_A_SOCK_TX,
+	TLSK_A_SOCK_RX,
+	TLSK_A_SOCK_ERROR,
+	TLSK_A_SOCK_PAD,
+
+	__TLSK_A_SOCK_LAST,
+	TLSK_A_SOCK_MAX = __TLSK_A_SOCK_LAST - 1
+};
+
+enum tlsk_dir_attr {
+	TLSK_A_DIR_UNSPEC,
+	TLSK_A_DIR_RECORDS,
+	TLSK_A_DIR_BYTES,
+	TLSK_A_DIR_SEQ,
+	TLSK_A_DIR_KEYS,
+	TLSK_A_DIR_PAD,
+
+	__TLSK_A_DIR_LAST,
+	TLSK_A_DIR_MAX = __TLSK_A_DIR_LAST - 1
+};
+
+/* TLSK_A_DIRECTION */
+enum tlsk_event_direction {
+	TLSK_DIRECTION_TX = 1,
+	TLSK_DIRECTION_RX = 2,
+};
+
+enum tlsk_alert_attr {
+	TLSK_A_ALERT_UNSPEC,
+	TLSK_A_ALERT_LEVEL,
+	TLSK_A_ALERT_DESCRIPTION,
+
+	__TLSK_A_ALERT_LAST,
+	TLSK_A_ALERT_MAX = __TLSK_A_ALERT_LAST - 1
+};
 
 #endif /* _UAPI_LINUX_TLSK_H */

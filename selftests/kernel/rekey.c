@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * TLS 1.3 rekeying (RFC 8446 4.6.3): a second TLS_TX / TLS_RX on "tlsk".
+ *
+ *   c (tlsk, TX K1 then K2) --TCP--> b (plain)   records as tlsk seals them,
+ *                                                opened by in-tree "tls"
+ *   a (tlsk, TX K1), a2 (tlsk, TX K2) --> plain  records the test feeds to
+ *   d (plain) --TCP--> e (tlsk, RX K1 then K2)   e, KeyUpdate included
+ *
+ * After a KeyUpdate, e delivers the handshake record, then answers
+ * EKEYEXPIRED and is not readable until TLS_RX installs K2; records that
+ * came in before then open with K2. A TX rekey seals a record left open
+ * with the old key first. TLS 1.2 has no rekey: EBUSY.
+ */
+#include <poll.h>
+
+#include "kselftest_harness.h"
+#include "util.h"
+
+#define V13		TLS_1_3_VERSION
+#define GCM128		TLS_CIPHER_AES_GCM_128
+#define HANDSHAKE	22
+#define DATA		23
+#define MAXREC		(5 + 16384 + 256)
+
+/* A KeyUpdate message, update_not_requested. */
+static const uint8_t key_update[] = { 24, 0, 0, 1, 0 };
+/* A NewSessionTicket-typed message, then a KeyUpdate, in one record. */
+static const uint8_t ticket_then_update[] = {
+	4, 0, 0, 4, 1, 2, 3, 4,
+	24, 0, 0, 1, 0,
+};
+
+/* A TLS 1.3 key that starts at sequence 0, as every next key does. */
+static size_t key13(union crypto_info *ci, uint8_t seed)
+{
+	size_t len = crypto_info_init(ci, V13, GCM128, seed);
+
+	memset(ci->gcm128.rec_seq, 0, sizeof(ci->gcm128.rec_seq));
+	return len;
+}
+
+static int set_key13(int fd, int dir, uint8_t seed)
+{
+	union crypto_info ci;
+	size_t len = key13(&ci, seed);
+
+	return setsockopt(fd, SOL_TLS, dir, &ci, len);
+}
+
+/* A plain TCP pair whose second end runs ulp with a key for dir. */
+static int keyed_pair(const char *ulp, int dir, uint8_t seed, int *p, int *q)
+{
+	if (tcp_pair(AF_INET, p, q))
+		return -1;
+	if (attach_ulp(dir == TLS_TX ? *p : *q, ulp) ||
+	    set_key13(dir == TLS_TX ? *p : *q, dir, seed)) {
+		close(*p);
+		close(*q);
+		return -1;
+	}
+	return 0;
+}
+
+static ssize_t send_typed(int fd, uint8_t type, const void *buf, size_t len)
+{
+	char cbuf[CMSG_SPACE(1)] = {};
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	cmsg->cmsg_level = SOL_TLS;
+	cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
+	cmsg->cmsg_len = CMSG_LEN(1);
+	*CMSG_DATA(cmsg) = type;
+	return sendmsg(fd, &msg, 0);
+}
+
+static ssize_t recv_typed(int fd, void *buf, size_t len, uint8_t *type)
+{
+	char cbuf[CMSG_SPACE(1)] = {};
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg;
+	ssize_t n;
+
+	*type = 0;
+	n = recvmsg(fd, &msg, 0);
+	if (n < 0)
+		return n;
+	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg))
+		if (cmsg->cmsg_level == SOL_TLS &&
+		    cmsg->cmsg_type == TLS_GET_RECORD_TYPE)
+			*type = *CMSG_DATA(cmsg);
+	return n;
+}
+
+static bool readable(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, timeout_ms) == 1 && (p.revents & POLLIN);
+}
+
+/* Opens rec with a fresh in-tree "tls" RX key (seed) and expects want. */
+static void open_with_tls(struct __test_metadata *_metadata, uint8_t seed,
+			  const uint8_t *rec, size_t len, const void *want,
+			  size_t want_len)
+{
+	uint8_t got[256], type;
+	int d, e;
+
+	ASSERT_EQ(keyed_pair("tls", TLS_RX, seed, &d, &e), 0);
+	ASSERT_EQ(write_full(d, rec, len), (ssize_t)len);
+	EXPECT_EQ(recv_typed(e, got, sizeof(got), &type), (ssize_t)want_len);
+	EXPECT_EQ(type, DATA);
+	EXPECT_EQ(memcmp(got, want, want_len), 0);
+	close(d);
+	close(e);
+}
+
+FIXTURE(rx)
+{
+	int a, b, a2, b2, d, e;
+	uint8_t rec[MAXREC];
+};
+
+FIXTURE_SETUP(rx)
+{
+	ASSERT_EQ(keyed_pair(TLSK_ULP_NAME, TLS_TX, 1, &self->a, &self->b), 0);
+	ASSERT_EQ(keyed_pair(TLSK_ULP_NAME, TLS_TX, 2, &self->a2, &self->b2),
+		  0);
+	ASSERT_EQ(keyed_pair(TLSK_ULP_NAME, TLS_RX, 1, &self->d, &self->e), 0);
+}
+
+FIXTURE_TEARDOWN(rx)
+{
+	close(self->a);
+	close(self->b);
+	close(self->a2);
+	close(self->b2);
+	close(self->d);
+	close(self->e);
+}
+
+/* Seals one record of type on tx (its peer is the plain rx) and feeds it to d. */
+static void feed(struct __test_metadata *_metadata,
+		 FIXTURE_DATA(rx) *self, int tx, int plain, uint8_t type,
+		 const void *buf, size_t len)
+{
+	ssize_t n;
+
+	ASSERT_EQ(send_typed(tx, type, buf, len), (ssize_t)len);
+	n = read_record(plain, self->rec, MAXREC);
+	ASSERT_GT(n, 5);
+	ASSERT_EQ(write_full(self->d, self->rec, n), n);
+}
+
+static void expect_record(struct __test_metadata *_metadata, int fd,
+			  uint8_t want_type, const void *want, size_t len)
+{
+	uint8_t got[256], type;
+
+	EXPECT_EQ(recv_typed(fd, got, sizeof(got), &type), (ssize_t)len);
+	EXPECT_EQ(type, want_type);
+	EXPECT_EQ(memcmp(got, want, len), 0);
+}
+
+/* D1 under K1, the handshake record hs, D2 under K2, all before K2 is in. */
+static void key_update_flow(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(rx) *self, const void *hs, size_t len)
+{
+	static const char d1[] = "before the update", d2[] = "after it";
+	long received = tlsk_stat("TlsRxRekeyReceived");
+	long ok = tlsk_stat("TlsRxRekeyOk");
+	char buf[64];
+	int i;
+
+	feed(_metadata, self, self->a, self->b, DATA, d1, sizeof(d1));
+	feed(_metadata, self, self->a, self->b, HANDSHAKE, hs, len);
+	feed(_metadata, self, self->a2, self->b2, DATA, d2, sizeof(d2));
+
+	expect_record(_metadata, self->e, DATA, d1, sizeof(d1));
+	expect_record(_metadata, self->e, HANDSHAKE, hs, len);
+	/* Every read until the next key, and poll, say so. */
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(read(self->e, buf, sizeof(buf)), -1);
+		EXPECT_EQ(errno, EKEYEXPIRED);
+	}
+	EXPECT_FALSE(readable(self->e, 200));
+	EXPECT_EQ(tlsk_stat("TlsRxRekeyReceived"), received + 1);
+
+	ASSERT_EQ(set_key13(self->e, TLS_RX, 2), 0);
+	EXPECT_EQ(tlsk_stat("TlsRxRekeyOk"), ok + 1);
+	EXPECT_TRUE(readable(self->e, 5000));
+	expect_record(_metadata, self->e, DATA, d2, sizeof(d2));
+}
+
+TEST_F(rx, key_update_then_new_key)
+{
+	key_update_flow(_metadata, self, key_update, sizeof(key_update));
+}
+
+/* The KeyUpdate is not the record's first handshake message. */
+TEST_F(rx, key_update_mid_record)
+{
+	key_update_flow(_metadata, self, ticket_then_update,
+			sizeof(ticket_then_update));
+}
+
+/* A handshake record without a KeyUpdate changes nothing. */
+TEST_F(rx, handshake_without_key_update)
+{
+	static const uint8_t ticket[] = { 4, 0, 0, 2, 9, 9 };
+	static const char d[] = "same key";
+
+	feed(_metadata, self, self->a, self->b, HANDSHAKE, ticket,
+	     sizeof(ticket));
+	feed(_metadata, self, self->a, self->b, DATA, d, sizeof(d));
+	expect_record(_metadata, self->e, HANDSHAKE, ticket, sizeof(ticket));
+	expect_record(_metadata, self->e, DATA, d, sizeof(d));
+}
+
+/* An RX key with no KeyUpdate to answer is refused; the old one stays. */
+TEST_F(rx, new_key_without_key_update_ebusy)
+{
+	static const char d[] = "old key";
+
+	EXPECT_EQ(set_key13(self->e, TLS_RX, 2), -1);
+	EXPECT_EQ(errno, EBUSY);
+	feed(_metadata, self, self->a, self->b, DATA, d, sizeof(d));
+	expect_record(_metadata, self->e, DATA, d, sizeof(d));
+}
+
+/* TX: records before the rekey open with K1, after it with K2 at seq 0. */
+TEST(tx_rekey)
+{
+	static const char d1[] = "under K1", d2[] = "under K2";
+	uint8_t r1[MAXREC], r2[MAXREC];
+	long ok = tlsk_stat("TlsTxRekeyOk");
+	ssize_t n1, n2;
+	int c, b;
+
+	ASSERT_EQ(keyed_pair(TLSK_ULP_NAME, TLS_TX, 1, &c, &b), 0);
+	ASSERT_EQ(send(c, d1, sizeof(d1), 0), (ssize_t)sizeof(d1));
+	n1 = read_record(b, r1, sizeof(r1));
+	ASSERT_GT(n1, 5);
+	ASSERT_EQ(set_key13(c, TLS_TX, 2), 0);
+	EXPECT_EQ(tlsk_stat("TlsTxRekeyOk"), ok + 1);
+	ASSERT_EQ(send(c, d2, sizeof(d2), 0), (ssize_t)sizeof(d2));
+	n2 = read_record(b, r2, sizeof(r2));
+	ASSERT_GT(n2, 5);
+	open_with_tls(_metadata, 1, r1, n1, d1, sizeof(d1));
+	open_with_tls(_metadata, 2, r2, n2, d2, sizeof(d2));
+	close(c);
+	close(b);
+}
+
+/* A record left open by MSG_MORE is the old key's: sealed before the switch. */
+TEST(tx_rekey_seals_open_record)
+{
+	static const char d1[] = "open under K1", d2[] = "then K2";
+	uint8_t r1[MAXREC], r2[MAXREC];
+	ssize_t n1, n2;
+	int c, b;
+
+	ASSERT_EQ(keyed_pair(TLSK_ULP_NAME, TLS_TX, 1, &c, &b), 0);
+	ASSERT_EQ(send(c, d1, sizeof(d1), MSG_MORE), (ssize_t)sizeof(d1));
+	ASSERT_EQ(set_key13(c, TLS_TX, 2), 0);
+	ASSERT_EQ(send(c, d2, sizeof(d2), 0), (ssize_t)sizeof(d2));
+	n1 = read_record(b, r1, sizeof(r1));
+	ASSERT_GT(n1, 5);
+	n2 = read_record(b, r2, sizeof(r2));
+	ASSERT_GT(n2, 5);
+	open_with_tls(_metadata, 1, r1, n1, d1, sizeof(d1));
+	open_with_tls(_metadata, 2, r2, n2, d2, sizeof(d2));
+	close(c);
+	close(b);
+}
+
+/* TLS 1.2 has no KeyUpdate: a second key is EBUSY both ways. */
+TEST(tls12_second_key_ebusy)
+{
+	int fd[2];
+
+	ASSERT_EQ(tls_pair(AF_INET, TLSK_ULP_NAME, NULL, TLS_1_2_VERSION,
+			   GCM128, &fd[0], &fd[1]), 0);
+	EXPECT_EQ(set_keys(fd[0], TLS_TX, TLS_1_2_VERSION, GCM128, 3), -1);
+	EXPECT_EQ(errno, EBUSY);
+	EXPECT_EQ(set_keys(fd[0], TLS_RX, TLS_1_2_VERSION, GCM128, 4), -1);
+	EXPECT_EQ(errno, EBUSY);
+	close(fd[0]);
+	close(fd[1]);
+}
+
+TEST_HARNESS_MAIN
