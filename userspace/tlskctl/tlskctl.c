@@ -8,6 +8,7 @@
  * a table of (name, value) rows printed either as aligned text or as one
  * JSON object, so every command has both forms from the same code.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -171,34 +172,167 @@ static int cmd_stats_show(const struct ctx *ctx)
 
 /* ---- tlskctl sockets [list] ---- */
 
-/* The family's id, or a negative error (not registered: no tlsk.ko, or a
- * tlsk.ko without the control plane). */
-static int genl_family_id(void)
-{
-	struct nl_sock *sk = nl_socket_alloc();
-	int id;
+struct dump {
+	const struct ctx *ctx;
+	int n;
+};
 
-	if (!sk)
-		return -ENOMEM;
-	id = genl_connect(sk);
-	if (!id)
-		id = genl_ctrl_resolve(sk, TLSK_GENL_NAME);
-	nl_socket_free(sk);
-	return id;
+static const char *version_name(unsigned v)
+{
+	return v == 0x0304 ? "1.3" : v == 0x0303 ? "1.2" : "-";
+}
+
+static const char *cipher_name(unsigned c)
+{
+	switch (c) {
+	case 51: return "aes-gcm-128";
+	case 52: return "aes-gcm-256";
+	case 53: return "aes-ccm-128";
+	case 54: return "chacha20-poly1305";
+	case 55: return "sm4-gcm";
+	case 56: return "sm4-ccm";
+	default: return "-";
+	}
+}
+
+static void addr_port(char *buf, size_t size, int family,
+		      const struct nlattr *addr, const struct nlattr *port)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	int len = addr ? nla_len(addr) : 0;
+
+	if ((family == AF_INET && len == 4) || (family == AF_INET6 && len == 16))
+		inet_ntop(family, nla_data(addr), a, sizeof(a));
+	snprintf(buf, size, family == AF_INET6 ? "[%s]:%u" : "%s:%u", a,
+		 port ? nla_get_u16(port) : 0);
+}
+
+/* One direction's counters: "records bytes seq keys", or JSON members. */
+static void put_dir(const struct dump *d, const char *name,
+		    struct nlattr *nest)
+{
+	struct nlattr *t[TLSK_A_DIR_MAX + 1];
+	static const struct { int attr; const char *name; } f[] = {
+		{ TLSK_A_DIR_RECORDS, "records" }, { TLSK_A_DIR_BYTES, "bytes" },
+		{ TLSK_A_DIR_SEQ, "seq" }, { TLSK_A_DIR_KEYS, "keys" },
+	};
+
+	if (!nest || nla_parse_nested(t, TLSK_A_DIR_MAX, nest, NULL)) {
+		printf(d->ctx->json ? ", \"%s\": null" : "  %s -", name);
+		return;
+	}
+	printf(d->ctx->json ? ", \"%s\": {" : "  %s", name);
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		unsigned long long v = !t[f[i].attr] ? 0 :
+			f[i].attr == TLSK_A_DIR_KEYS ? nla_get_u32(t[f[i].attr]) :
+			nla_get_u64(t[f[i].attr]);
+
+		if (d->ctx->json)
+			printf("%s\"%s\": %llu", i ? ", " : "", f[i].name, v);
+		else
+			printf(" %s=%llu", f[i].name, v);
+	}
+	if (d->ctx->json)
+		putchar('}');
+}
+
+static int sock_cb(struct nl_msg *msg, void *arg)
+{
+	struct dump *d = arg;
+	struct nlattr *top[TLSK_A_MAX + 1], *t[TLSK_A_SOCK_MAX + 1];
+	char src[64], dst[64];
+	int family;
+	unsigned version, cipher;
+	unsigned long long inode, cookie;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, top, TLSK_A_MAX, NULL) ||
+	    !top[TLSK_A_SOCK] ||
+	    nla_parse_nested(t, TLSK_A_SOCK_MAX, top[TLSK_A_SOCK], NULL))
+		return NL_SKIP;
+	family = t[TLSK_A_SOCK_FAMILY] ? nla_get_u16(t[TLSK_A_SOCK_FAMILY]) : 0;
+	addr_port(src, sizeof(src), family, t[TLSK_A_SOCK_SADDR],
+		  t[TLSK_A_SOCK_SPORT]);
+	addr_port(dst, sizeof(dst), family, t[TLSK_A_SOCK_DADDR],
+		  t[TLSK_A_SOCK_DPORT]);
+	version = t[TLSK_A_SOCK_VERSION] ? nla_get_u16(t[TLSK_A_SOCK_VERSION]) : 0;
+	cipher = t[TLSK_A_SOCK_CIPHER] ? nla_get_u16(t[TLSK_A_SOCK_CIPHER]) : 0;
+	inode = t[TLSK_A_SOCK_INODE] ? nla_get_u64(t[TLSK_A_SOCK_INODE]) : 0;
+	cookie = t[TLSK_A_SOCK_COOKIE] ? nla_get_u64(t[TLSK_A_SOCK_COOKIE]) : 0;
+	if (d->ctx->json) {
+		printf("%s{\"local\": ", d->n ? ", " : "");
+		json_string(src);
+		printf(", \"peer\": ");
+		json_string(dst);
+		printf(", \"inode\": %llu, \"cookie\": %llu, \"uid\": %u, "
+		       "\"version\": \"%s\", \"cipher\": \"%s\"", inode, cookie,
+		       t[TLSK_A_SOCK_UID] ? nla_get_u32(t[TLSK_A_SOCK_UID]) : 0,
+		       version_name(version), cipher_name(cipher));
+	} else {
+		printf("%s -> %s  inode=%llu uid=%u  TLS %s %s", src, dst, inode,
+		       t[TLSK_A_SOCK_UID] ? nla_get_u32(t[TLSK_A_SOCK_UID]) : 0,
+		       version_name(version), cipher_name(cipher));
+	}
+	put_dir(d, "tx", t[TLSK_A_SOCK_TX]);
+	put_dir(d, "rx", t[TLSK_A_SOCK_RX]);
+	if (d->ctx->json)
+		printf(", \"error\": %u}", t[TLSK_A_SOCK_ERROR] ?
+		       nla_get_u32(t[TLSK_A_SOCK_ERROR]) : 0);
+	else if (t[TLSK_A_SOCK_ERROR])
+		printf("  error=%s\n", strerror((int)nla_get_u32(t[TLSK_A_SOCK_ERROR])));
+	else
+		putchar('\n');
+	d->n++;
+	return NL_OK;
 }
 
 static int cmd_sockets_list(const struct ctx *ctx)
 {
-	char msg[512];
-	int id = genl_family_id();
+	struct dump d = { .ctx = ctx };
+	struct nl_sock *sk = nl_socket_alloc();
+	struct nl_msg *msg = NULL;
+	char why[256];
+	int id, rc;
 
-	snprintf(msg, sizeof(msg),
-		 "listing sockets needs the TLSK_CMD_SOCK_GET dump of the "
-		 "\"%s\" generic netlink family, which the control-plane issue "
-		 "adds; %s", TLSK_GENL_NAME, id >= 0 ?
-		 "the family is registered but this tlskctl does not know the "
-		 "command yet" : "the family is not registered on this kernel");
-	return fail(ctx, msg);
+	if (!sk)
+		return fail(ctx, "out of memory");
+	rc = genl_connect(sk);
+	id = rc ? rc : genl_ctrl_resolve(sk, TLSK_GENL_NAME);
+	if (id < 0) {
+		nl_socket_free(sk);
+		snprintf(why, sizeof(why), "the \"%s\" generic netlink family "
+			 "is not registered: tlsk.ko is not loaded (%s)",
+			 TLSK_GENL_NAME, nl_geterror(id));
+		return fail(ctx, why);
+	}
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, sock_cb, &d);
+	msg = nlmsg_alloc();
+	rc = -NLE_NOMEM;
+	if (msg && genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, id, 0,
+			       NLM_F_DUMP, TLSK_CMD_SOCK_GET, TLSK_GENL_VERSION)) {
+		if (ctx->json)
+			printf("{\"sockets\": [");
+		rc = nl_send_auto(sk, msg);
+		if (rc >= 0)
+			rc = nl_recvmsgs_default(sk);
+		if (ctx->json)
+			printf("]%s", rc < 0 ? ", \"error\": " : "}\n");
+		if (ctx->json && rc < 0) {
+			json_string(nl_geterror(rc));
+			printf("}\n");
+		}
+	}
+	nlmsg_free(msg);
+	nl_socket_free(sk);
+	if (rc < 0) {
+		if (!ctx->json)
+			fprintf(stderr, "tlskctl: socket dump failed: %s\n",
+				nl_geterror(rc));
+		return 1;
+	}
+	if (!ctx->json && !d.n)
+		printf("no tlsk sockets visible to this user in this network "
+		       "namespace\n");
+	return 0;
 }
 
 /* ---- the table ---- */
@@ -215,7 +349,7 @@ static const struct command commands[] = {
 	{ "stats", "show", cmd_stats_show,
 	  "tlsk.ko's counters in this netns (" STAT_FILE ")" },
 	{ "sockets", "list", cmd_sockets_list,
-	  "kTLS sockets (needs the netlink socket dump; not yet available)" },
+	  "tlsk sockets: addresses, version, cipher, records (netlink)" },
 };
 
 static void usage(FILE *f)
