@@ -54,7 +54,8 @@ static struct entry **slot(const uint8_t *key, size_t len)
 {
 	struct entry **pp = &st.buckets[hash(key, len)];
 
-	while (*pp && ((*pp)->key_len != len || memcmp((*pp)->key, key, len)))
+	while (*pp && ((*pp)->key_len != len ||
+		       memcmp((*pp)->key, key, len) != 0))
 		pp = &(*pp)->chain;
 	return pp;
 }
