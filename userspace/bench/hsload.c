@@ -92,8 +92,9 @@ static void die(const char *what)
 /* utime + stime of a process and all its threads, in seconds */
 static double proc_cpu(int pid)
 {
-	char path[64], buf[1024], *p;
-	unsigned long ut, st;
+	char path[64], buf[1024], *p, *tok, *save = NULL;
+	unsigned long long ticks = 0;
+	int field = 3;		/* the first after the name, proc(5) */
 	FILE *f;
 	size_t n;
 
@@ -105,10 +106,24 @@ static double proc_cpu(int pid)
 	fclose(f);
 	buf[n] = 0;
 	p = strrchr(buf, ')');	/* the name may hold spaces */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-			 "%lu %lu", &ut, &st) != 2)
+	if (!p)
 		return -1;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+	for (tok = strtok_r(p + 1, " ", &save); tok && field <= 15;
+	     tok = strtok_r(NULL, " ", &save), field++) {
+		char *end;
+		unsigned long long v;
+
+		if (field < 14)
+			continue;
+		errno = 0;
+		v = strtoull(tok, &end, 10);
+		if (errno || *end)
+			return -1;
+		ticks += v;	/* 14 utime, 15 stime */
+	}
+	if (field <= 15)
+		return -1;
+	return (double)ticks / (double)sysconf(_SC_CLK_TCK);
 }
 
 static void slot_close(struct load *l, struct slot *s)
@@ -344,7 +359,7 @@ int main(int argc, char **argv)
 	const char *addr = "127.0.0.1", *group = "x25519";
 	long port = 0, conns = 8, seconds = 5, warmup = 1;
 	int pids[PIDS_MAX], npids = 0, ch;
-	double cpu0[PIDS_MAX], cpu = 0, t0, t1;
+	double cpu0[PIDS_MAX], cpus[PIDS_MAX], cpu = 0, t0, t1;
 	struct slot *slots;
 	char groups[64];
 
@@ -426,7 +441,8 @@ int main(int argc, char **argv)
 				pids[i]);
 			return 2;
 		}
-		cpu += c - cpu0[i];
+		cpus[i] = c - cpu0[i];
+		cpu += cpus[i];
 	}
 	for (long i = 0; i < conns; i++) {
 		slot_close(&l, &slots[i]);
@@ -440,9 +456,14 @@ int main(int argc, char **argv)
 	       l.resumed ? "resumed" : "full", conns, t1 - t0, l.done,
 	       l.failed, l.resumed_count, l.not_resumed,
 	       (double)l.done / (t1 - t0));
-	if (npids)
-		printf(" server_cpu_s=%.2f hs_per_server_cpu_s=%.1f", cpu,
+	if (npids) {
+		printf(" server_cpu_s=%.2f hs_per_server_cpu_s=%.1f "
+		       "cpu_us_per_hs_by_pid=", cpu,
 		       cpu > 0 ? (double)l.done / cpu : 0.0);
+		for (int i = 0; i < npids; i++)
+			printf("%s%.0f", i ? "," : "",
+			       l.done ? cpus[i] * 1e6 / l.done : 0.0);
+	}
 	printf(" p50_us=%.0f p99_us=%.0f\n", pct(l.lat, l.nlat, 50),
 	       pct(l.lat, l.nlat, 99));
 	if (l.first_error)
