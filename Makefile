@@ -9,7 +9,9 @@
 #                     line is "N passed, N failed[, N skipped]"
 #   make demo         boot the VM and show tlsk at work
 #   make bench        tlsk vs in-tree tls vs OpenSSL vs plain TCP, as ratios
-#                     measured in one run (docs/performance.md)
+#                     measured in one run, then the handshake bench
+#                     (docs/performance.md)
+#   make hsbench      handshakes only: tlskd and libtlsk vs OpenSSL (host)
 #   make deps         install build and test dependencies (Debian, root)
 #   make checkpatch   kernel style check of kernel/ and include/
 #   make clean
@@ -21,7 +23,7 @@ RUNNING := $(shell uname -r)
 KVER ?= $(if $(wildcard /lib/modules/$(RUNNING)/build),$(RUNNING),$(shell scripts/kver 2>/dev/null))
 KDIR ?= /lib/modules/$(KVER)/build
 
-.PHONY: all module userspace check demo bench deps checkpatch clean
+.PHONY: all module userspace check demo bench hsbench deps checkpatch clean
 all: module userspace
 
 module:
@@ -39,6 +41,10 @@ demo:
 
 bench:
 	@scripts/bench
+	@scripts/hsbench
+
+hsbench:
+	@scripts/hsbench
 
 deps:
 	@scripts/deps
