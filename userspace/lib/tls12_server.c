@@ -249,6 +249,7 @@ static int read_extensions12(struct tlsk_engine *e, struct rd *suites,
 	r = exts_get(x, EXT_EC_POINT_FORMATS);
 	if (r && check_point_formats(e, r))
 		return e->err;
+	e->peer_point_formats = r != NULL;
 	/* RFC 5746 3.6 */
 	r = exts_get(x, TLS12_EXT_RENEGOTIATION_INFO);
 	if (r) {
@@ -369,7 +370,11 @@ int tls12_server_write_server_hello(struct tlsk_engine *e, struct rd *body)
 		tls12_reneg_info_put_initial(&b);
 		buf_close_vec(&b, pos, 2);
 	}
-	if (!e->resumed) {	/* RFC 8422 5.2 */
+	/* RFC 8422 5.2: an answer to the client's, for an ECC suite (a
+	 * client offering RSA key transport alone may send none, and then
+	 * rejects ours as unsupported_extension, RFC 5246 7.4.1.4) */
+	if (!e->resumed && e->peer_point_formats &&
+	    e->suite12->kx == TLS12_KX_ECDHE) {
 		static const uint8_t uncompressed[] = { 1, 0 };
 
 		buf_u16(&b, EXT_EC_POINT_FORMATS);
