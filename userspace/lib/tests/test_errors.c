@@ -650,6 +650,8 @@ static void server_hello_choosing_tls12(void)
 	} cases[] = {
 		/* a TLS 1.3 suite in a TLS 1.2 ServerHello */
 		{ 0x1301, NULL, true, true, ALERT_ILLEGAL_PARAMETER },
+		/* RSA key transport, which this client did not enable */
+		{ 0x009c, NULL, true, true, ALERT_ILLEGAL_PARAMETER },
 		/* RFC 8446 4.1.3: we offered TLS 1.3 */
 		{ 0xc02b, downgrade12, true, true, ALERT_ILLEGAL_PARAMETER },
 		/* RFC 7627 5.2 and RFC 5746 3.4: both are required */
