@@ -257,7 +257,8 @@ static void garbage_server_hello(void)
 	tlsk_engine_free(c);
 }
 
-static bool ch_offers_suite(const struct buf *ch, uint16_t suite)
+/* the position of a suite in a ClientHello record's list, or -1 */
+static int ch_suite_index(const struct buf *ch, uint16_t suite)
 {
 	size_t off = 5 + 4 + 2 + 32, len;
 
@@ -265,12 +266,18 @@ static bool ch_offers_suite(const struct buf *ch, uint16_t suite)
 	len = (size_t)ch->p[off] << 8 | ch->p[off + 1];
 	for (size_t i = off + 2; i + 1 < off + 2 + len; i += 2)
 		if ((ch->p[i] << 8 | ch->p[i + 1]) == suite)
-			return true;
-	return false;
+			return (int)(i - off - 2) / 2;
+	return -1;
 }
 
-/* RSA key transport is offered only when the profile enabled it and
- * lists it; the list is refused without the opt-in */
+static bool ch_offers_suite(const struct buf *ch, uint16_t suite)
+{
+	return ch_suite_index(ch, suite) >= 0;
+}
+
+/* RSA key transport is offered only when the profile enabled it: then
+ * after every ECDHE suite of the default list, or where a list names it;
+ * a list naming it is refused without the opt-in */
 static void rsa_kx_offered_only_when_enabled(void)
 {
 	struct tlsk_config *cfg = tlsk_config_new();
@@ -286,7 +293,19 @@ static void rsa_kx_offered_only_when_enabled(void)
 	tlsk_engine_free(c);
 	buf_reset(&ch);
 
-	CHECK(!tlsk_config_enable_rsa_kx(cfg));	/* not listed: not offered */
+	/* enabled, the default list: after every ECDHE suite */
+	CHECK(!tlsk_config_enable_rsa_kx(cfg));
+	c = tlsk_engine_new(cfg, TLSK_ROLE_CLIENT);
+	drain_output(c, &ch);
+	CHECK(ch_offers_suite(&ch, 0x009c) && ch_offers_suite(&ch, 0x009d));
+	CHECK(ch_suite_index(&ch, 0x009c) > ch_suite_index(&ch, 0xcca8) &&
+	      ch_suite_index(&ch, 0x009c) > ch_suite_index(&ch, 0xcca9));
+	tlsk_engine_free(c);
+	buf_reset(&ch);
+
+	/* enabled, a list without them: not offered */
+	CHECK(!tlsk_config_set_tls12_ciphers(cfg,
+					     "ECDHE-RSA-AES128-GCM-SHA256"));
 	c = tlsk_engine_new(cfg, TLSK_ROLE_CLIENT);
 	drain_output(c, &ch);
 	CHECK(!ch_offers_suite(&ch, 0x009c) && !ch_offers_suite(&ch, 0x009d));
