@@ -376,7 +376,7 @@ static int store_get(void *arg, const uint8_t *id, size_t id_len,
 		ret = -EINVAL;
 	OPENSSL_cleanse(blob, sizeof(blob));
 	/* the one asked for, and alive */
-	if (!ret && (out->id_len != id_len || memcmp(out->id, id, id_len)))
+	if (!ret && (out->id_len != id_len || memcmp(out->id, id, id_len) != 0))
 		ret = -ENOENT;
 	if (!ret && (now < out->created_ms ||
 		     now - out->created_ms >

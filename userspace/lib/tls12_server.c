@@ -279,7 +279,7 @@ int tls12_server_take_client_hello(struct tlsk_engine *e, struct rd *suites,
 				   struct exts *x)
 {
 	struct rd *ticket;
-	bool ems = false, resumed = false;
+	bool ems = false, resumed;
 	unsigned shape = TLS12_SHAPE_NEGOTIATED;
 
 	e->tables = &tls12_tables;
@@ -291,10 +291,8 @@ int tls12_server_take_client_hello(struct tlsk_engine *e, struct rd *suites,
 		return fail(e, ALERT_HANDSHAKE_FAILURE, -EPROTO,
 			    "client does not offer extended_master_secret");
 	ticket = exts_get(x, TLS12_EXT_SESSION_TICKET);
-	if (ticket && try_ticket(e, ticket, *suites))
-		resumed = true;
-	else if (try_session_id(e, *suites, ems))
-		resumed = true;
+	resumed = (ticket && try_ticket(e, ticket, *suites)) ||
+		  try_session_id(e, *suites, ems);
 	if (!resumed) {
 		e->cert = cert_for_name(e->cfg, e->server_name);
 		if (!e->cert)

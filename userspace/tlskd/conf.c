@@ -150,7 +150,7 @@ static const struct key *find_key(const char *name, enum scope scope)
 	const struct key *other = NULL;
 
 	for (size_t i = 0; i < NKEYS; i++) {
-		if (strcmp(keys[i].name, name))
+		if (strcmp(keys[i].name, name) != 0)
 			continue;
 		if (keys[i].scope & scope)
 			return &keys[i];
@@ -451,7 +451,7 @@ static int open_section(struct parser *p, char *s)
 	}
 	*end = '\0';
 	s = trim(s + 1);
-	if (strncmp(s, "profile", 7) || !isspace((unsigned char)s[7])) {
+	if (strncmp(s, "profile", 7) != 0 || !isspace((unsigned char)s[7])) {
 		PERR(p, "unknown section [%s]; sections are [profile NAME]", s);
 		return -EINVAL;
 	}

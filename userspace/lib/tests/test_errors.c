@@ -579,8 +579,8 @@ static void bad_rsa_premaster_fails_only_at_finished(void)
 		for (int kind = CKE_OLD_VERSION; kind < CKE_KINDS; kind++) {
 			rsa_kx_run((enum cke_kind)kind, suites[i], got,
 				   sizeof(got));
-			CHECK(!strcmp(got, want));
-			if (strcmp(got, want))
+			CHECK(strcmp(got, want) == 0);
+			if (strcmp(got, want) != 0)
 				printf("# %s, kind %d: \"%s\", not \"%s\"\n",
 				       suites[i], kind, got, want);
 		}

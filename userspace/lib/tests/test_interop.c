@@ -723,7 +723,7 @@ static void our_server_tls12_session_store(void)
 	CHECK(ts.stores == 1 && ts.slot[0].len > 48);
 	CHECK(server12_vs_openssl(b, &cli, &sess, true, NULL));
 	CHECK(ts.fetches == 1);
-	ts.now_ms += 61 * 1000;
+	ts.now_ms += 61 * 1000ULL;
 	CHECK(server12_vs_openssl(a, &cli, &sess, false, NULL));
 	CHECK(ts.fetches == 2 && ts.removes == 1 && ts.stores == 2);
 	CHECK(server12_vs_openssl(b, &cli, &sess, true, NULL));
