@@ -1048,6 +1048,29 @@ static void our_server_tls12_rsa_kx_resumes(void)
 	tlsk_config_free(cfg);
 }
 
+/* with client authentication: CertificateRequest, the client's
+ * Certificate and CertificateVerify, still no ServerKeyExchange */
+static void our_server_tls12_rsa_kx_client_cert(void)
+{
+	struct tlsk_config *cfg = with_rsa_kx(our_server12_config(true),
+					      "AES128-GCM-SHA256");
+	struct peer cli = { .ctx = ossl_client12("AES128-GCM-SHA256", NULL) };
+
+	CHECK(!tlsk_config_set_verify(cfg, TLSK_VERIFY_REQUIRE));
+	CHECK(!tlsk_config_load_ca_file(cfg, testpki_path(&pki, "root.crt")));
+	CHECK(SSL_CTX_use_certificate_chain_file(cli.ctx,
+		testpki_path(&pki, "client.chain")) == 1);
+	CHECK(SSL_CTX_use_PrivateKey_file(cli.ctx,
+		testpki_path(&pki, "client.key"), SSL_FILETYPE_PEM) == 1);
+	SSL_CTX_set_msg_callback(cli.ctx, note_handshake);
+	hs_seen = 0;
+	CHECK(server12_vs_openssl(cfg, &cli, NULL, false, "AES128-GCM-SHA256"));
+	check_rsa_kx_flight();
+	CHECK(SEEN(13) && SEEN(15));	/* CertificateRequest, -Verify */
+	SSL_CTX_free(cli.ctx);
+	tlsk_config_free(cfg);
+}
+
 /* our server against a libssl client offering `offer`: the suite it
  * chose, or 0 when it refused (with the alert it sent) */
 static uint16_t server12_choice(struct tlsk_config *cfg, const char *offer,
@@ -1164,6 +1187,26 @@ static void our_client_tls12_rsa_kx_resumes(void)
 	hs_seen = 0;
 	CHECK(client12_vs_openssl(cfg, &srv, session, &len, true, name));
 	CHECK(!SEEN(11) && !SEEN(16) && !SEEN(4));
+	SSL_CTX_free(srv.ctx);
+	tlsk_config_free(cfg);
+}
+
+static void our_client_tls12_rsa_kx_client_cert(void)
+{
+	struct tlsk_config *cfg = with_rsa_kx(our_client_config(),
+					      "AES256-GCM-SHA384");
+	struct peer srv = { .ctx = ossl_server12("AES256-GCM-SHA384", NULL) };
+
+	CHECK(!tlsk_config_add_cert(cfg, testpki_path(&pki, "client.chain"),
+				    testpki_path(&pki, "client.key")));
+	SSL_CTX_set_verify(srv.ctx, SSL_VERIFY_PEER |
+			   SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_msg_callback(srv.ctx, note_handshake);
+	hs_seen = 0;
+	CHECK(client12_vs_openssl(cfg, &srv, NULL, NULL, false,
+				  "AES256-GCM-SHA384"));
+	check_rsa_kx_flight();
+	CHECK(SEEN(13) && SEEN(15));
 	SSL_CTX_free(srv.ctx);
 	tlsk_config_free(cfg);
 }
@@ -1416,8 +1459,10 @@ int main(void)
 	RUN(our_server_tls12_rsa_kx);
 	RUN(our_server_tls12_rsa_kx_resumes);
 	RUN(our_server_tls12_rsa_kx_only_when_allowed);
+	RUN(our_server_tls12_rsa_kx_client_cert);
 	RUN(our_client_tls12_rsa_kx);
 	RUN(our_client_tls12_rsa_kx_resumes);
+	RUN(our_client_tls12_rsa_kx_client_cert);
 	RUN(our_client_tls12_rsa_kx_refusals);
 	RUN(our_client_alerts_openssl_on_bad_certificate);
 	RUN(openssl_alerts_our_server_on_unknown_ca);
