@@ -125,6 +125,42 @@ ossl_c_tls12() {	# CIPHER [TLSK_CLIENT_ARGS]
 	expect_in "$C/server.log" "Ciphersuite: $1"
 }
 
+# The IANA name tlsk prints for an RSA key transport suite
+rsa_kx_iana() {	# OPENSSL_NAME
+	case $1 in
+	AES128-GCM-SHA256) echo TLS_RSA_WITH_AES_128_GCM_SHA256 ;;
+	AES256-GCM-SHA384) echo TLS_RSA_WITH_AES_256_GCM_SHA384 ;;
+	esac
+}
+
+# RSA key transport (-rsa_kx): we encrypt the premaster to s_server's RSA
+# certificate; its -msg log has our ClientKeyExchange and no
+# ServerKeyExchange (RFC 5246 7.4.3)
+ossl_c_tls12_rsa_kx() {	# CIPHER
+	need_tls12 client
+	openssl_server -rev -tls1_2 -msg -cipher "$1" \
+		-dcert "$PKI/rsa-server.pem" -dkey "$PKI/rsa-server.key" ||
+		return 1
+	tlsk_client 'hello\n' -rsa_kx -cipher "$1"
+	expect_rc0
+	expect_in "$C/out" '^olleh$'
+	expect_in "$C/err" "version=TLSv1.2 suite=$(rsa_kx_iana "$1") group=- "
+	expect_in "$C/server.log" '^<<< .*ClientKeyExchange'
+	! grep -q ServerKeyExchange "$C/server.log" ||
+		fail "s_server sent a ServerKeyExchange"
+}
+
+# without -rsa_kx it is never offered: s_server has nothing in common
+ossl_c_tls12_rsa_kx_not_enabled() {
+	need_tls12 client
+	openssl_server -rev -tls1_2 -cipher AES128-GCM-SHA256 \
+		-dcert "$PKI/rsa-server.pem" -dkey "$PKI/rsa-server.key" ||
+		return 1
+	tlsk_client 'x\n' -tls1_2
+	[ "$RC" -ne 0 ] || fail "handshake without a common suite"
+	expect_in "$C/err" 'alert 40 handshake_failure received'
+}
+
 # s_server (-msg) sent an abbreviated handshake: a ServerHello followed
 # by its ChangeCipherSpec, no Certificate (RFC 5246 7.3, figure 2)
 s_server_resumed() {
@@ -149,6 +185,24 @@ ossl_c_tls12_resume() {	# [-no_ticket]
 	expect_rc0
 	expect_in "$C/out" '^owt$'
 	expect_in "$C/err" 'version=TLSv1.2 .*resumed=yes '
+	s_server_resumed ||
+		{ cat "$C/server.log"; fail "s_server did not resume"; }
+}
+
+# the same with RSA key transport
+ossl_c_tls12_rsa_kx_resume() {	# [-no_ticket]
+	local kx=(-rsa_kx -cipher AES128-GCM-SHA256)
+	need_tls12 client
+	openssl_server -rev -tls1_2 -msg -cipher AES128-GCM-SHA256 \
+		-dcert "$PKI/rsa-server.pem" -dkey "$PKI/rsa-server.key" \
+		"$@" || return 1
+	tlsk_client 'one\n' "${kx[@]}" -sess_out "$C/sess"
+	expect_rc0
+	expect_in "$C/err" 'suite=TLS_RSA_WITH_AES_128_GCM_SHA256 .*resumed=no '
+	tlsk_client 'two\n' "${kx[@]}" -sess_in "$C/sess"
+	expect_rc0
+	expect_in "$C/out" '^owt$'
+	expect_in "$C/err" 'suite=TLS_RSA_WITH_AES_128_GCM_SHA256 .*resumed=yes '
 	s_server_resumed ||
 		{ cat "$C/server.log"; fail "s_server did not resume"; }
 }
@@ -222,5 +276,13 @@ case_add "ossl-server tls12 fallback from tls13" ossl_c_tls12_fallback
 case_add "ossl-server tls12 resume ticket" ossl_c_tls12_resume
 case_add "ossl-server tls12 resume session-id" ossl_c_tls12_resume -no_ticket
 case_add "ossl-server tls12 reconnect" ossl_c_tls12_reconnect
+for c in $TLS12_RSA_KX_CIPHERS; do
+	case_add "ossl-server tls12 rsa-kx $c" ossl_c_tls12_rsa_kx "$c"
+done
+case_add "ossl-server tls12 rsa-kx resume ticket" ossl_c_tls12_rsa_kx_resume
+case_add "ossl-server tls12 rsa-kx resume session-id" \
+	ossl_c_tls12_rsa_kx_resume -no_ticket
+case_add "ossl-server tls12 rsa-kx not enabled" \
+	ossl_c_tls12_rsa_kx_not_enabled
 case_add "ossl-server tls12 client-cert" ossl_c_tls12_client_cert
 case_add "ossl-server tls1.1 refused" ossl_c_old_version -tls1_1

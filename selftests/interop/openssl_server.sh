@@ -147,6 +147,49 @@ ossl_s_tls12_resume() {	# [-no_ticket]
 	expect_in "$C/out" 'resumed=yes '
 }
 
+# RSA key transport: -rsa_kx puts it after the ECDHE suites, so an
+# s_client offering only it gets it; s_client (-msg) sends a
+# ClientKeyExchange and sees no ServerKeyExchange
+ossl_s_tls12_rsa_kx() {	# CIPHER
+	need_tls12 server
+	tlsk_server -www -cert "$PKI/rsa-server.pem" \
+		-key "$PKI/rsa-server.key" -rsa_kx || return 1
+	ossl_client "$GET" -tls1_2 -cipher "$1" -msg
+	expect_rc0
+	expect_in "$C/out" "^New, TLSv1.2, Cipher is $1"
+	expect_in "$C/out" 'Extended master secret: yes'
+	expect_in "$C/out" 'Secure Renegotiation IS supported'
+	expect_in "$C/out" 'HTTP/1.0 200'
+	expect_in "$C/out" '^>>> .*ClientKeyExchange'
+	! grep -q ServerKeyExchange "$C/out" ||
+		fail "our server sent a ServerKeyExchange"
+}
+
+ossl_s_tls12_rsa_kx_resume() {	# [-no_ticket]
+	local c=AES256-GCM-SHA384
+	need_tls12 server
+	tlsk_server -www -cert "$PKI/rsa-server.pem" \
+		-key "$PKI/rsa-server.key" -rsa_kx || return 1
+	ossl_client "$GET" -tls1_2 -cipher $c -sess_out "$C/sess" "$@"
+	expect_rc0
+	expect_in "$C/out" "^New, TLSv1.2, Cipher is $c"
+	ossl_client "$GET" -tls1_2 -cipher $c -sess_in "$C/sess" "$@"
+	expect_rc0
+	expect_in "$C/out" "^Reused, TLSv1.2, Cipher is $c"
+	expect_in "$C/out" 'resumed=yes '
+}
+
+# refused, with handshake_failure, without -rsa_kx or with an ECDSA
+# certificate (the default one)
+ossl_s_tls12_rsa_kx_refused() {	# TLSK_SERVER_ARGS...
+	need_tls12 server
+	tlsk_server -www "$@" || return 1
+	ossl_client "$GET" -tls1_2 -cipher AES128-GCM-SHA256:AES256-GCM-SHA384
+	[ "$RC" -ne 0 ] || fail "s_client got RSA key transport"
+	server_logged 'alert 40 handshake_failure sent' ||
+		{ cat "$C/server.log"; fail "no handshake_failure sent"; }
+}
+
 ossl_s_tls12_reconnect() {
 	need_tls12 server
 	tlsk_server -www || return 1
@@ -223,6 +266,16 @@ done
 case_add "ossl-client tls12 resume ticket" ossl_s_tls12_resume
 case_add "ossl-client tls12 resume session-id" ossl_s_tls12_resume -no_ticket
 case_add "ossl-client tls12 reconnect session-id" ossl_s_tls12_reconnect
+for c in $TLS12_RSA_KX_CIPHERS; do
+	case_add "ossl-client tls12 rsa-kx $c" ossl_s_tls12_rsa_kx "$c"
+done
+case_add "ossl-client tls12 rsa-kx resume ticket" ossl_s_tls12_rsa_kx_resume
+case_add "ossl-client tls12 rsa-kx resume session-id" \
+	ossl_s_tls12_rsa_kx_resume -no_ticket
+case_add "ossl-client tls12 rsa-kx not enabled" ossl_s_tls12_rsa_kx_refused \
+	-cert "$PKI/rsa-server.pem" -key "$PKI/rsa-server.key"
+case_add "ossl-client tls12 rsa-kx ecdsa-cert" ossl_s_tls12_rsa_kx_refused \
+	-rsa_kx
 case_add "ossl-client tls12 client-cert" ossl_s_tls12_client_cert
 case_add "ossl-client tls12 client-cert-missing" \
 	ossl_s_tls12_client_cert_missing

@@ -19,6 +19,12 @@ const struct cfg_cert *cert_for_name(const struct tlsk_config *cfg,
 	return &cfg->certs[0];
 }
 
+bool cert_allows_key_encipherment(X509 *leaf)
+{
+	return !(X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) ||
+	       (X509_get_key_usage(leaf) & KU_KEY_ENCIPHERMENT);
+}
+
 /* RFC 8446 6.2: the alert that names what is wrong with a chain */
 static uint8_t alert_for_verify_error(int err)
 {

@@ -4,6 +4,7 @@
 #ifndef TLSK_CERT_H
 #define TLSK_CERT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -11,6 +12,11 @@
 /* the configured certificate for an SNI name (first one as fallback) */
 const struct cfg_cert *cert_for_name(const struct tlsk_config *cfg,
 				     const char *name);
+
+/* RFC 5280 4.2.1.3: may the leaf's key encipher keys (TLS 1.2 RSA key
+ * transport, RFC 5246 7.4.2)? True when it has no key usage extension.
+ * X509_PURPOSE_SSL_SERVER accepts a leaf with any one of the TLS bits. */
+bool cert_allows_key_encipherment(X509 *leaf);
 
 struct cert_failure {
 	uint8_t alert;

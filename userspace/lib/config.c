@@ -261,12 +261,27 @@ int tlsk_config_set_tls12_ciphers(struct tlsk_config *cfg, const char *list)
 		return n;
 	memcpy(cfg->tls12_suites, ids, (size_t)n * sizeof(ids[0]));
 	cfg->ntls12_suites = (size_t)n;
+	cfg->tls12_list_set = true;
 	return 0;
 }
 
 int tlsk_config_enable_rsa_kx(struct tlsk_config *cfg)
 {
 	cfg->rsa_kx_enabled = true;
+	if (cfg->tls12_list_set)
+		return 0;
+	/* the default list: the RSA-kx suites after every ECDHE one (the
+	 * table's order), once */
+	for (size_t i = 0; tls12_suite_at(i); i++) {
+		const struct tls12_suite *s = tls12_suite_at(i);
+		bool listed = false;
+
+		for (size_t k = 0; k < cfg->ntls12_suites; k++)
+			listed |= cfg->tls12_suites[k] == s->id;
+		if (s->needs_profile && !listed &&
+		    cfg->ntls12_suites < TLS12_MAX_SUITES)
+			cfg->tls12_suites[cfg->ntls12_suites++] = s->id;
+	}
 	return 0;
 }
 
@@ -361,7 +376,7 @@ static int store_get(void *arg, const uint8_t *id, size_t id_len,
 		ret = -EINVAL;
 	OPENSSL_cleanse(blob, sizeof(blob));
 	/* the one asked for, and alive */
-	if (!ret && (out->id_len != id_len || memcmp(out->id, id, id_len)))
+	if (!ret && (out->id_len != id_len || memcmp(out->id, id, id_len) != 0))
 		ret = -ENOENT;
 	if (!ret && (now < out->created_ms ||
 		     now - out->created_ms >

@@ -34,6 +34,7 @@ struct tlsk_config {
 	uint16_t tls12_suites[TLS12_MAX_SUITES];
 	size_t ntls12_suites;
 	bool rsa_kx_enabled;		/* RSA key transport may be used */
+	bool tls12_list_set;		/* tlsk_config_set_tls12_ciphers */
 	/* TLS 1.2 session-ID cache (server); has_sesscache when set */
 	struct sesscache_ops sesscache;
 	bool has_sesscache;

@@ -38,6 +38,9 @@
 #define MAX_TICKETS		8
 #define MAX_EARLY_DATA_SKIP	((size_t)64 * 1024)
 #define TLSK_MAX_DHE_LEN	48		/* P-384 x coordinate */
+/* ClientHello.legacy_version (RFC 8446 4.1.2), also TLS 1.2's
+ * client_version, which begins an RSA premaster (RFC 5246 7.4.7.1) */
+#define TLS12_CLIENT_VERSION	0x0303
 
 struct exts;
 
@@ -123,7 +126,9 @@ struct tlsk_engine {
 	bool ccs_sent;
 	bool skip_early_data;
 	bool resumed;
-	uint8_t dhe[TLSK_MAX_DHE_LEN];		/* server: shared secret */
+	/* the (EC)DHE shared secret; TLS 1.2: the premaster (ECDHE or RSA
+	 * key transport) until the master secret is derived */
+	uint8_t dhe[TLSK_MAX_DHE_LEN];
 	size_t dhe_len;
 	/* TLS 1.2 (the master secret lives in `secret`) */
 	bool peer_reneg;		/* the client sent RFC 5746 signalling */

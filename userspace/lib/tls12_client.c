@@ -9,6 +9,7 @@
  */
 #include "engine_int.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@
 #include "cert.h"
 #include "ext.h"
 #include "kex.h"
+#include "rsa_kx.h"
 #include "sig.h"
 #include "tls12_handlers.h"
 #include "tls12_keys.h"
@@ -128,9 +130,9 @@ int tls12_client_take_server_hello(struct tlsk_engine *e, struct rd *body)
 		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
 			    "TLS 1.2 ServerHello with the TLS 1.3 downgrade "
 			    "sentinel");
+	/* RSA key transport is configured only when the profile enabled it */
 	e->suite12 = tls12_suite_by_id(suite);
-	if (!e->suite12 || !tls12_suite_configured(e->cfg, suite) ||
-	    e->suite12->kx != TLS12_KX_ECDHE)
+	if (!e->suite12 || !tls12_suite_configured(e->cfg, suite))
 		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
 			    "server chose cipher suite %#06x, not offered",
 			    suite);
@@ -157,6 +159,12 @@ int tls12_client_take_server_hello(struct tlsk_engine *e, struct rd *body)
 	memcpy(e->session_id, rd_ptr(&sid), e->session_id_len);
 	if (e->ticket_ext)
 		shape |= TLS12_SHAPE_TICKET;
+	/* RFC 5246 7.4.3: no ServerKeyExchange with RSA key transport, and
+	 * no group either */
+	if (!e->resumed && e->suite12->kx == TLS12_KX_RSA) {
+		shape |= TLS12_SHAPE_RSA_KX;
+		e->group = NULL;
+	}
 	e->shape = shape;
 	if (e->resumed && tls12_derive_keys(e))
 		return e->err;
@@ -190,6 +198,11 @@ int tls12_client_read_certificate(struct tlsk_engine *e, struct rd *body)
 		return fail(e, ALERT_UNSUPPORTED_CERTIFICATE, -EPROTO,
 			    "server certificate does not fit %s",
 			    e->suite12->name);
+	if (e->suite12->kx == TLS12_KX_RSA &&
+	    !cert_allows_key_encipherment(e->peer_leaf))
+		return fail(e, ALERT_UNSUPPORTED_CERTIFICATE, -EPROTO,
+			    "server certificate's key usage forbids RSA key "
+			    "transport (no keyEncipherment)");
 	if (cfg_verify_mode(e->cfg, e->role) == TLSK_VERIFY_REQUIRE)
 		return verify_peer_chain(e);
 	return 0;
@@ -302,21 +315,50 @@ int tls12_client_write_certificate(struct tlsk_engine *e, struct rd *body)
 	return tls12_write_certificate12(e, e->cert);
 }
 
+static_assert(RSA_KX_PREMASTER_LEN <= TLSK_MAX_DHE_LEN,
+	      "the RSA premaster fits where the ECDHE one goes");
+
+/* RFC 5246 7.4.7.1: a fresh premaster, client_version first (the
+ * legacy_version of our ClientHello), encrypted to the server's key */
+static int put_cke_rsa(struct tlsk_engine *e, struct buf *b)
+{
+	struct buf enc = { 0 };
+	int ret;
+
+	e->dhe_len = RSA_KX_PREMASTER_LEN;
+	ret = rsa_kx_client_premaster(X509_get0_pubkey(e->peer_leaf),
+				      TLS12_CLIENT_VERSION, e->dhe, &enc);
+	if (!ret)
+		ret = tls12_cke_rsa_put(b, enc.p, enc.len);
+	buf_free(&enc);
+	return ret;
+}
+
+/* RFC 8422 5.7: our ECDHE share; the premaster is already in e->dhe */
+static int put_cke_ecdhe(struct tlsk_engine *e, struct buf *b)
+{
+	struct buf share = { 0 };
+	int ret = kex_put_share(e->kex_key, &share);
+
+	if (!ret)
+		ret = tls12_cke_ecdhe_put(b, share.p, share.len);
+	buf_free(&share);
+	return ret;
+}
+
 int tls12_client_write_cke(struct tlsk_engine *e, struct rd *body)
 {
-	struct buf share = { 0 }, b = { 0 };
+	struct buf b = { 0 };
 	int ret;
 
 	(void)body;
-	ret = kex_put_share(e->kex_key, &share);
-	if (!ret)
-		ret = tls12_cke_ecdhe_put(&b, share.p, share.len);
+	ret = e->shape & TLS12_SHAPE_RSA_KX ? put_cke_rsa(e, &b) :
+					      put_cke_ecdhe(e, &b);
 	if (ret)
 		ret = fail(e, ALERT_INTERNAL_ERROR, ret,
 			   "cannot build ClientKeyExchange");
 	else
 		ret = send_handshake(e, TLS12_HS_CLIENT_KEY_EXCHANGE, &b);
-	buf_free(&share);
 	buf_free(&b);
 	if (!ret)
 		ret = tls12_derive_master(e, e->dhe, e->dhe_len);

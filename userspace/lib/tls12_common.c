@@ -29,8 +29,15 @@ bool tls12_enabled(const struct tlsk_config *cfg)
 	       cfg->ntls12_suites > 0;
 }
 
+/* in the cipher list and, for RSA key transport, enabled by the profile
+ * (the list parser already insists on that; this holds for lists set
+ * before tlsk_config_enable_rsa_kx too) */
 bool tls12_suite_configured(const struct tlsk_config *cfg, uint16_t id)
 {
+	const struct tls12_suite *s = tls12_suite_by_id(id);
+
+	if (!s || (s->needs_profile && !cfg->rsa_kx_enabled))
+		return false;
 	for (size_t i = 0; i < cfg->ntls12_suites; i++)
 		if (cfg->tls12_suites[i] == id)
 			return true;

@@ -19,6 +19,7 @@
 #include "cert.h"
 #include "ext.h"
 #include "kex.h"
+#include "rsa_kx.h"
 #include "sig.h"
 #include "tls12_handlers.h"
 #include "tls12_keys.h"
@@ -110,14 +111,20 @@ static uint16_t key_group(EVP_PKEY *key)
 }
 
 /* RFC 8422 5.1.1 (and OpenSSL, which checks it): an ECDSA certificate's
- * curve must be among the client's supported_groups, when it sends them */
-static bool suite_fits_cert(const struct tls12_suite *s, EVP_PKEY *key,
-			    struct rd *groups)
+ * curve must be among the client's supported_groups, when it sends them.
+ * RSA key transport (RFC 5246 7.4.2) needs the profile's consent and an
+ * RSA key (not RSA-PSS, which cannot decrypt) that may encipher keys;
+ * an ECDSA certificate never selects it. */
+static bool suite_fits_cert(const struct tlsk_config *cfg,
+			    const struct tls12_suite *s,
+			    const struct cfg_cert *cert, struct rd *groups)
 {
+	EVP_PKEY *key = cert->key;
 	int type = EVP_PKEY_get_base_id(key);
 
-	if (s->kx != TLS12_KX_ECDHE)	/* RSA key transport: not offered */
-		return false;
+	if (s->kx == TLS12_KX_RSA)
+		return cfg->rsa_kx_enabled && type == EVP_PKEY_RSA &&
+		       cert_allows_key_encipherment(cert->leaf);
 	if (s->auth == TLS12_AUTH_RSA)
 		return type == EVP_PKEY_RSA;
 	return type == EVP_PKEY_EC &&
@@ -129,7 +136,6 @@ static bool suite_fits_cert(const struct tls12_suite *s, EVP_PKEY *key,
 static int choose_suite12(struct tlsk_engine *e, struct rd suites,
 			  struct exts *x)
 {
-	EVP_PKEY *key = e->cert->key;
 	struct rd *ext = exts_get(x, EXT_SUPPORTED_GROUPS), copy, list;
 	struct rd *groups = NULL;
 
@@ -142,7 +148,7 @@ static int choose_suite12(struct tlsk_engine *e, struct rd suites,
 		const struct tls12_suite *s =
 			tls12_suite_by_id(e->cfg->tls12_suites[i]);
 
-		if (s && suite_fits_cert(s, key, groups) &&
+		if (s && suite_fits_cert(e->cfg, s, e->cert, groups) &&
 		    u16_in(suites, s->id)) {
 			e->suite12 = s;
 			return 0;
@@ -243,6 +249,7 @@ static int read_extensions12(struct tlsk_engine *e, struct rd *suites,
 	r = exts_get(x, EXT_EC_POINT_FORMATS);
 	if (r && check_point_formats(e, r))
 		return e->err;
+	e->peer_point_formats = r != NULL;
 	/* RFC 5746 3.6 */
 	r = exts_get(x, TLS12_EXT_RENEGOTIATION_INFO);
 	if (r) {
@@ -272,7 +279,7 @@ int tls12_server_take_client_hello(struct tlsk_engine *e, struct rd *suites,
 				   struct exts *x)
 {
 	struct rd *ticket;
-	bool ems = false, resumed = false;
+	bool ems = false, resumed;
 	unsigned shape = TLS12_SHAPE_NEGOTIATED;
 
 	e->tables = &tls12_tables;
@@ -284,22 +291,28 @@ int tls12_server_take_client_hello(struct tlsk_engine *e, struct rd *suites,
 		return fail(e, ALERT_HANDSHAKE_FAILURE, -EPROTO,
 			    "client does not offer extended_master_secret");
 	ticket = exts_get(x, TLS12_EXT_SESSION_TICKET);
-	if (ticket && try_ticket(e, ticket, *suites))
-		resumed = true;
-	else if (try_session_id(e, *suites, ems))
-		resumed = true;
+	resumed = (ticket && try_ticket(e, ticket, *suites)) ||
+		  try_session_id(e, *suites, ems);
 	if (!resumed) {
 		e->cert = cert_for_name(e->cfg, e->server_name);
 		if (!e->cert)
 			return fail(e, ALERT_HANDSHAKE_FAILURE, -ENOENT,
 				    "no certificate configured");
-		if (choose_suite12(e, *suites, x) || choose_group12(e, x))
+		if (choose_suite12(e, *suites, x))
 			return e->err;
-		e->sig = pick_sigscheme12(e, e->cert->key);
-		if (!e->sig)
-			return fail(e, ALERT_HANDSHAKE_FAILURE, -EPROTO,
-				    "no signature scheme in common for our "
-				    "certificate");
+		if (e->suite12->kx == TLS12_KX_RSA) {
+			/* RFC 5246 7.4.3: no ServerKeyExchange, so no group
+			 * and nothing for us to sign */
+			shape |= TLS12_SHAPE_RSA_KX;
+		} else {
+			if (choose_group12(e, x))
+				return e->err;
+			e->sig = pick_sigscheme12(e, e->cert->key);
+			if (!e->sig)
+				return fail(e, ALERT_HANDSHAKE_FAILURE, -EPROTO,
+					    "no signature scheme in common "
+					    "for our certificate");
+		}
 		/* a fresh session ID, for our cache or the client's */
 		e->session_id_len = 32;
 		if (RAND_bytes(e->session_id, 32) != 1)
@@ -355,7 +368,11 @@ int tls12_server_write_server_hello(struct tlsk_engine *e, struct rd *body)
 		tls12_reneg_info_put_initial(&b);
 		buf_close_vec(&b, pos, 2);
 	}
-	if (!e->resumed) {	/* RFC 8422 5.2 */
+	/* RFC 8422 5.2: an answer to the client's, for an ECC suite (a
+	 * client offering RSA key transport alone may send none, and then
+	 * rejects ours as unsupported_extension, RFC 5246 7.4.1.4) */
+	if (!e->resumed && e->peer_point_formats &&
+	    e->suite12->kx == TLS12_KX_ECDHE) {
 		static const uint8_t uncompressed[] = { 1, 0 };
 
 		buf_u16(&b, EXT_EC_POINT_FORMATS);
@@ -526,11 +543,38 @@ int tls12_server_read_certificate(struct tlsk_engine *e, struct rd *body)
 	return verify_peer_chain(e);
 }
 
-/* RFC 8422 5.7, RFC 7627 4: premaster, then master and key block */
-int tls12_server_read_cke(struct tlsk_engine *e, struct rd *body)
+/*
+ * RFC 5246 7.4.7.1: the EncryptedPreMasterSecret. Only
+ * its framing can fail here (decode_error, visible without our key);
+ * whatever the ciphertext holds, rsa_kx_server_premaster yields a
+ * premaster without an error or a branch on it: a bad padding, length
+ * or version (ClientHello.client_version, checked as in 7.4.7.1) becomes
+ * a random premaster, and the handshake fails at the client's Finished,
+ * as for any other wrong key (bad_record_mac / decrypt_error).
+ */
+static int read_cke_rsa(struct tlsk_engine *e, const uint8_t *msg,
+			size_t len)
 {
-	size_t len = rd_left(body);
-	const uint8_t *msg = rd_bytes(body, len), *point;
+	const uint8_t *enc;
+	size_t enc_len;
+
+	if (tls12_cke_rsa_parse(msg, len, &enc, &enc_len))
+		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
+			    "malformed ClientKeyExchange");
+	e->dhe_len = RSA_KX_PREMASTER_LEN;
+	if (rsa_kx_server_premaster(e->cert->key, e->client_version, enc,
+				    enc_len, e->dhe))
+		return fail(e, ALERT_INTERNAL_ERROR, -EIO,
+			    "RSA key transport with a key that cannot "
+			    "decrypt");
+	return 0;
+}
+
+/* RFC 8422 5.7: the client's share against ours */
+static int read_cke_ecdhe(struct tlsk_engine *e, const uint8_t *msg,
+			  size_t len)
+{
+	const uint8_t *point;
 	size_t point_len;
 	int ret = tls12_cke_ecdhe_parse(msg, len, e->group->id, &point,
 					&point_len);
@@ -545,7 +589,19 @@ int tls12_server_read_cke(struct tlsk_engine *e, struct rd *body)
 		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
 			    "invalid %s share in ClientKeyExchange",
 			    e->group->name);
-	ret = tls12_derive_master(e, e->dhe, e->dhe_len);
+	return 0;
+}
+
+/* the premaster, then (RFC 7627 4) master and key block */
+int tls12_server_read_cke(struct tlsk_engine *e, struct rd *body)
+{
+	size_t len = rd_left(body);
+	const uint8_t *msg = rd_bytes(body, len);
+	int ret = e->shape & TLS12_SHAPE_RSA_KX ? read_cke_rsa(e, msg, len) :
+						  read_cke_ecdhe(e, msg, len);
+
+	if (!ret)
+		ret = tls12_derive_master(e, e->dhe, e->dhe_len);
 	OPENSSL_cleanse(e->dhe, sizeof(e->dhe));
 	if (ret || tls12_derive_keys(e))
 		return e->err;

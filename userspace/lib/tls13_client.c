@@ -170,7 +170,7 @@ static size_t put_client_hello_body(struct tlsk_engine *e, struct buf *b)
 	uint16_t sigalgs[16];
 	size_t n = 0, nv = 0, pos, exts;
 
-	buf_u16(b, 0x0303);	/* legacy_version, RFC 8446 4.1.2 */
+	buf_u16(b, TLS12_CLIENT_VERSION);	/* legacy_version */
 	buf_put(b, e->client_random, 32);
 	pos = buf_open_vec(b, 1);
 	buf_put(b, e->session_id, e->session_id_len);
@@ -178,9 +178,9 @@ static size_t put_client_hello_body(struct tlsk_engine *e, struct buf *b)
 	pos = buf_open_vec(b, 2);
 	for (size_t i = 0; tls13 && i < c->nsuites; i++)
 		buf_u16(b, c->suites[i]);
-	/* RSA key transport is not wired into the handshake: not offered */
+	/* RSA key transport only when the profile enabled and listed it */
 	for (size_t i = 0; tls12 && i < c->ntls12_suites; i++)
-		if (tls12_suite_by_id(c->tls12_suites[i])->kx == TLS12_KX_ECDHE)
+		if (tls12_suite_configured(c, c->tls12_suites[i]))
 			buf_u16(b, c->tls12_suites[i]);
 	buf_close_vec(b, pos, 2);
 	buf_u8(b, 1);

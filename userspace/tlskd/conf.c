@@ -32,6 +32,7 @@ enum scope { GLOBAL = 1, PROFILE = 2 };
 enum kind {
 	K_STRING, K_PATH, K_MODE, K_UINT, K_MSEC, K_SEC, K_VERSIONS,
 	K_CLIENT_AUTH, K_UIDS, K_GIDS, K_CERT, K_LOG_LEVEL, K_FALLBACK,
+	K_ON_OFF,
 };
 
 struct key {
@@ -81,6 +82,9 @@ static const struct key keys[] = {
 	  "TLS 1.3 suites, OpenSSL names, colon-separated"),
 	P("tls12-ciphers", K_STRING, tls12_ciphers, 0, 0,
 	  "TLS 1.2 ciphers, OpenSSL names, colon-separated"),
+	P("tls12-rsa-key-exchange", K_ON_OFF, tls12_rsa_kx, 0, 0,
+	  "on: allow TLS 1.2 RSA key transport (AES128-GCM-SHA256, "
+	  "AES256-GCM-SHA384), which has no forward secrecy [off]"),
 	P("groups", K_STRING, groups, 0, 0, "key-exchange groups, x25519:P-256"),
 	P("alpn", K_STRING, alpn, 0, 0, "protocols, preference order: h2,http/1.1"),
 	P("allow-uid", K_UIDS, uids, 0, 0,
@@ -146,7 +150,7 @@ static const struct key *find_key(const char *name, enum scope scope)
 	const struct key *other = NULL;
 
 	for (size_t i = 0; i < NKEYS; i++) {
-		if (strcmp(keys[i].name, name))
+		if (strcmp(keys[i].name, name) != 0)
 			continue;
 		if (keys[i].scope & scope)
 			return &keys[i];
@@ -384,6 +388,7 @@ static int apply(struct parser *p, const struct key *k, char *v, void *base)
 	};
 	static const char *const auth[] = { "none", "optional", "require", NULL };
 	static const char *const fallback[] = { "proxy", "refuse", NULL };
+	static const char *const on_off[] = { "off", "on", NULL };
 	void *field = (char *)base + k->off;
 
 	switch (k->kind) {
@@ -411,6 +416,8 @@ static int apply(struct parser *p, const struct key *k, char *v, void *base)
 		return set_word(p, v, k->name, levels, field);
 	case K_FALLBACK:
 		return set_word(p, v, k->name, fallback, field);
+	case K_ON_OFF:
+		return set_word(p, v, k->name, on_off, field);
 	}
 	return -EINVAL;
 }
@@ -444,7 +451,7 @@ static int open_section(struct parser *p, char *s)
 	}
 	*end = '\0';
 	s = trim(s + 1);
-	if (strncmp(s, "profile", 7) || !isspace((unsigned char)s[7])) {
+	if (strncmp(s, "profile", 7) != 0 || !isspace((unsigned char)s[7])) {
 		PERR(p, "unknown section [%s]; sections are [profile NAME]", s);
 		return -EINVAL;
 	}

@@ -53,6 +53,7 @@ struct conf_profile {
 	int client_auth;		/* enum tlsk_verify, -1: default */
 	uint16_t min_version, max_version;
 	char *tls13_suites, *tls12_ciphers, *groups, *alpn;
+	int tls12_rsa_kx;		/* tls12-rsa-key-exchange = on */
 	uid_t uids[CONF_MAX_IDS];
 	size_t nuids;
 	gid_t gids[CONF_MAX_IDS];

@@ -37,6 +37,38 @@ static void load_string(struct loader *l, const char *key, const char *value,
 		check(l, set(l->cfg, value), conf_line(l->p, key), key, value);
 }
 
+/* RSA key transport first, so that the list may name its suites; a list
+ * refused only for want of the opt-in says so */
+static void load_tls12_suites(struct loader *l)
+{
+	struct conf_profile *p = l->p;
+	struct tlsk_config *probe;
+	int rc;
+
+	if (p->tls12_rsa_kx)
+		check(l, tlsk_config_enable_rsa_kx(l->cfg),
+		      conf_line(p, "tls12-rsa-key-exchange"),
+		      "tls12-rsa-key-exchange", NULL);
+	if (!p->tls12_ciphers)
+		return;
+	rc = tlsk_config_set_tls12_ciphers(l->cfg, p->tls12_ciphers);
+	probe = rc == -EINVAL && !p->tls12_rsa_kx ? tlsk_config_new() : NULL;
+	if (probe && !tlsk_config_enable_rsa_kx(probe) &&
+	    !tlsk_config_set_tls12_ciphers(probe, p->tls12_ciphers)) {
+		l->errors++;
+		conf_diag_add(l->d, true, l->c->file,
+			      conf_line(p, "tls12-ciphers"),
+			      "profile %s: tls12-ciphers names RSA key "
+			      "transport, which has no forward secrecy: set "
+			      "tls12-rsa-key-exchange = on to allow it",
+			      p->name);
+	} else {
+		check(l, rc, conf_line(p, "tls12-ciphers"), "tls12-ciphers",
+		      p->tls12_ciphers);
+	}
+	tlsk_config_free(probe);
+}
+
 /* The engine configuration profile l->p describes, offering alpn. */
 static struct tlsk_config *load_profile(struct loader *l, const char *alpn)
 {
@@ -61,8 +93,7 @@ static struct tlsk_config *load_profile(struct loader *l, const char *alpn)
 	      conf_line(p, "versions"), "versions", NULL);
 	load_string(l, "tls13-suites", p->tls13_suites,
 		    tlsk_config_set_tls13_suites);
-	load_string(l, "tls12-ciphers", p->tls12_ciphers,
-		    tlsk_config_set_tls12_ciphers);
+	load_tls12_suites(l);
 	load_string(l, "groups", p->groups, tlsk_config_set_groups);
 	load_string(l, "alpn", alpn, tlsk_config_set_alpn);
 	if (l->c->ticket_src.current)

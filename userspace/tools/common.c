@@ -48,6 +48,9 @@ struct tlsk_config *tool_config(const struct tool_opts *o)
 		bad = config_step(o, "-ciphersuites",
 				  tlsk_config_set_tls13_suites(cfg,
 							o->ciphersuites));
+	if (!bad && o->rsa_kx)	/* before the list that names the suites */
+		bad = config_step(o, "-rsa_kx",
+				  tlsk_config_enable_rsa_kx(cfg));
 	if (!bad && o->cipher)
 		bad = config_step(o, "-cipher", tlsk_config_set_tls12_ciphers(
 						cfg, o->cipher));

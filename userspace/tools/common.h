@@ -29,6 +29,7 @@ struct tool_opts {
 	enum tlsk_verify verify;
 	uint16_t min_version, max_version;
 	int reconnect, www, echo, naccept;
+	int rsa_kx;		/* allow RSA key transport in -cipher */
 	int timeout_ms;		/* handshake deadline */
 	int wait_ms;		/* client: linger for replies after stdin EOF */
 	unsigned int handoff_flags;

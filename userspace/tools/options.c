@@ -153,6 +153,10 @@ static const struct tool_option options[] = {
 	{ "cipher", "list", BOTH,
 	  "TLS 1.2 cipher suites, OpenSSL names, colon-separated",
 	  STR(cipher) },
+	{ "rsa_kx", NULL, BOTH,
+	  "(tlsk) allow the RSA key transport suites AES128-GCM-SHA256 and "
+	  "AES256-GCM-SHA384 in -cipher (no forward secrecy)",
+	  FLAG(rsa_kx) },
 	{ "ciphersuites", "list", BOTH,
 	  "TLS 1.3 cipher suites, colon-separated", STR(ciphersuites) },
 	{ "groups", "list", BOTH,

@@ -78,8 +78,14 @@ int tlsk_config_set_tls13_suites(struct tlsk_config *cfg, const char *list);
  * AES256-GCM-SHA384) only after tlsk_config_enable_rsa_kx(). -EINVAL for
  * an unknown or refused name, -E2BIG for more than 8. */
 int tlsk_config_set_tls12_ciphers(struct tlsk_config *cfg, const char *list);
-/* Allow RSA key transport suites in the TLS 1.2 cipher list (no forward
- * secrecy; only for peers that need it). Call before the cipher list. */
+/* Allow the RSA key transport suites (TLS_RSA_WITH_AES_128_GCM_SHA256,
+ * TLS_RSA_WITH_AES_256_GCM_SHA384) in TLS 1.2: no forward secrecy, so
+ * only for peers that have nothing else. Call it before
+ * tlsk_config_set_tls12_ciphers(), which may then name them; without a
+ * list of its own the config offers and accepts them after every ECDHE
+ * suite. A server selects them only with an RSA certificate whose key
+ * usage (if any) has keyEncipherment; a client requires that of the
+ * server's. Without this call they are never offered or selected. */
 int tlsk_config_enable_rsa_kx(struct tlsk_config *cfg);
 /* TLS 1.2 session-ID resumption (server, RFC 5246 7.4.1.2): an in-memory
  * cache of max_entries sessions living lifetime seconds (0 entries: off,

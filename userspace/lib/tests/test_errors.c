@@ -2,13 +2,22 @@
 /* Malformed, truncated, out-of-order and hostile input: every failure
  * must end in FAILED with the right alert queued, never a crash. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
 
 #include "../../tests/tap.h"
 #include "alerts.h"
 #include "harness.h"
 #include "hsrecord.h"
 #include "testpki.h"
+#include "tls12_keys.h"
+#include "tls12_suites.h"
+#include "tlsk/record.h"
 
 static struct testpki pki;
 static struct tlsk_config *server_cfg, *client_cfg;
@@ -248,7 +257,8 @@ static void garbage_server_hello(void)
 	tlsk_engine_free(c);
 }
 
-static bool ch_offers_suite(const struct buf *ch, uint16_t suite)
+/* the position of a suite in a ClientHello record's list, or -1 */
+static int ch_suite_index(const struct buf *ch, uint16_t suite)
 {
 	size_t off = 5 + 4 + 2 + 32, len;
 
@@ -256,13 +266,19 @@ static bool ch_offers_suite(const struct buf *ch, uint16_t suite)
 	len = (size_t)ch->p[off] << 8 | ch->p[off + 1];
 	for (size_t i = off + 2; i + 1 < off + 2 + len; i += 2)
 		if ((ch->p[i] << 8 | ch->p[i + 1]) == suite)
-			return true;
-	return false;
+			return (int)(i - off - 2) / 2;
+	return -1;
 }
 
-/* RSA key transport is not wired into the handshake: even when a
- * profile enables and lists it, a client does not offer it */
-static void rsa_kx_suites_not_offered(void)
+static bool ch_offers_suite(const struct buf *ch, uint16_t suite)
+{
+	return ch_suite_index(ch, suite) >= 0;
+}
+
+/* RSA key transport is offered only when the profile enabled it: then
+ * after every ECDHE suite of the default list, or where a list names it;
+ * a list naming it is refused without the opt-in */
+static void rsa_kx_offered_only_when_enabled(void)
 {
 	struct tlsk_config *cfg = tlsk_config_new();
 	struct tlsk_engine *c;
@@ -270,18 +286,336 @@ static void rsa_kx_suites_not_offered(void)
 
 	CHECK(tlsk_config_set_tls12_ciphers(cfg, "AES128-GCM-SHA256") ==
 	      -EINVAL);
+	c = tlsk_engine_new(cfg, TLSK_ROLE_CLIENT);
+	drain_output(c, &ch);
+	CHECK(ch_offers_suite(&ch, 0xc02f));
+	CHECK(!ch_offers_suite(&ch, 0x009c) && !ch_offers_suite(&ch, 0x009d));
+	tlsk_engine_free(c);
+	buf_reset(&ch);
+
+	/* enabled, the default list: after every ECDHE suite */
 	CHECK(!tlsk_config_enable_rsa_kx(cfg));
-	CHECK(!tlsk_config_set_tls12_ciphers(cfg, "AES128-GCM-SHA256:"
+	c = tlsk_engine_new(cfg, TLSK_ROLE_CLIENT);
+	drain_output(c, &ch);
+	CHECK(ch_offers_suite(&ch, 0x009c) && ch_offers_suite(&ch, 0x009d));
+	CHECK(ch_suite_index(&ch, 0x009c) > ch_suite_index(&ch, 0xcca8) &&
+	      ch_suite_index(&ch, 0x009c) > ch_suite_index(&ch, 0xcca9));
+	tlsk_engine_free(c);
+	buf_reset(&ch);
+
+	/* enabled, a list without them: not offered */
+	CHECK(!tlsk_config_set_tls12_ciphers(cfg,
 					     "ECDHE-RSA-AES128-GCM-SHA256"));
+	c = tlsk_engine_new(cfg, TLSK_ROLE_CLIENT);
+	drain_output(c, &ch);
+	CHECK(!ch_offers_suite(&ch, 0x009c) && !ch_offers_suite(&ch, 0x009d));
+	tlsk_engine_free(c);
+	buf_reset(&ch);
+
+	CHECK(!tlsk_config_set_tls12_ciphers(cfg, "AES128-GCM-SHA256:"
+					     "ECDHE-RSA-AES128-GCM-SHA256:"
+					     "AES256-GCM-SHA384"));
 	c = tlsk_engine_new(cfg, TLSK_ROLE_CLIENT);
 	drain_output(c, &ch);
 	CHECK(ch.len > 50);
 	CHECK(ch_offers_suite(&ch, 0xc02f));
-	CHECK(!ch_offers_suite(&ch, 0x009c));
+	CHECK(ch_offers_suite(&ch, 0x009c) && ch_offers_suite(&ch, 0x009d));
 	CHECK(ch_offers_suite(&ch, 0x1301));
 	tlsk_engine_free(c);
 	tlsk_config_free(cfg);
 	buf_free(&ch);
+}
+
+/*
+ * ---- RSA key transport: a bad premaster is no oracle ----
+ *
+ * A handcrafted client (no libssl): our engine's ClientHello, then a
+ * ClientKeyExchange we build, and a ChangeCipherSpec and Finished
+ * computed by hand (tls12_keys.c) from the premaster the client believes
+ * in. Whatever is wrong with the EncryptedPreMasterSecret, the server
+ * must read it, read the CCS, and fail only at the Finished record
+ * (bad_record_mac: its keys come from the random substitute), with the
+ * same alert and the same reason as for a well-formed premaster it
+ * simply does not share (RFC 5246 7.4.7.1).
+ */
+enum cke_kind {
+	CKE_GOOD,		/* control: the handshake completes */
+	CKE_OTHER_PMS,		/* well-formed, another premaster */
+	CKE_OLD_VERSION,	/* PMS 0x0302 || ..., the client uses it */
+	CKE_SSL3_VERSION,	/* PMS 0x0300 || ... */
+	CKE_SHORT_PMS,		/* valid padding of 47 bytes */
+	CKE_GARBAGE,		/* k random bytes below the modulus */
+	CKE_HIGH_GARBAGE,	/* k bytes 0xff: above the modulus */
+	CKE_SHORT,		/* k - 1 bytes */
+	CKE_LONG,		/* k + 1 bytes */
+	CKE_EMPTY,		/* a zero-length vector */
+	CKE_KINDS,
+};
+
+static EVP_PKEY *rsa_pub(void)
+{
+	FILE *f = fopen(testpki_path(&pki, "rsa.chain"), "r");
+	X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+	EVP_PKEY *k = x ? X509_get_pubkey(x) : NULL;
+
+	if (f)
+		fclose(f);
+	X509_free(x);
+	return k;
+}
+
+static void pkcs1_encrypt(EVP_PKEY *key, const uint8_t *m, size_t m_len,
+			  uint8_t *out, size_t *out_len)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+
+	CHECK(ctx && EVP_PKEY_encrypt_init(ctx) == 1 &&
+	      EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
+	      EVP_PKEY_encrypt(ctx, out, out_len, m, m_len) == 1);
+	EVP_PKEY_CTX_free(ctx);
+}
+
+/* the EncryptedPreMasterSecret of a kind, and the 48 bytes the client
+ * derives its keys from */
+static size_t craft_cke(enum cke_kind kind, EVP_PKEY *key, uint8_t *enc,
+			uint8_t pms[48])
+{
+	size_t k = (size_t)EVP_PKEY_get_size(key), len = k;
+	uint8_t m[48];
+
+	CHECK(RAND_bytes(pms + 2, 46) == 1 && RAND_bytes(m, 48) == 1);
+	pms[0] = 3;
+	pms[1] = kind == CKE_OLD_VERSION ? 2 :
+		 kind == CKE_SSL3_VERSION ? 0 : 3;
+	memcpy(m, pms, 2);
+	switch (kind) {
+	case CKE_GOOD:
+	case CKE_OLD_VERSION:
+	case CKE_SSL3_VERSION:
+		pkcs1_encrypt(key, pms, 48, enc, &len);
+		break;
+	case CKE_OTHER_PMS:
+		pkcs1_encrypt(key, m, 48, enc, &len);
+		break;
+	case CKE_SHORT_PMS:
+		pkcs1_encrypt(key, pms, 47, enc, &len);
+		break;
+	case CKE_GARBAGE:
+		CHECK(RAND_bytes(enc, (int)k) == 1);
+		enc[0] &= 0x3f;
+		break;
+	case CKE_HIGH_GARBAGE:
+		memset(enc, 0xff, k);
+		break;
+	case CKE_SHORT:
+	case CKE_LONG:
+		pkcs1_encrypt(key, pms, 48, enc, &len);
+		len = kind == CKE_SHORT ? k - 1 : k + 1;
+		enc[k] = 0;
+		break;
+	case CKE_EMPTY:
+	case CKE_KINDS:
+		len = 0;
+		break;
+	}
+	return len;
+}
+
+static void put_record(struct buf *to, uint8_t type, const uint8_t *p,
+		       size_t len)
+{
+	buf_u8(to, type);
+	buf_u16(to, 0x0303);
+	buf_u16(to, (uint16_t)len);
+	buf_put(to, p, len);
+}
+
+static void put_message(struct buf *to, uint8_t type, const uint8_t *body,
+			size_t len)
+{
+	buf_u8(to, type);
+	buf_u24(to, (uint32_t)len);
+	buf_put(to, body, len);
+}
+
+/* The server's flight to a TLS 1.2 RSA-kx ClientHello: its handshake
+ * messages appended to tr, their types in order, and the randoms */
+static void rsa_kx_server_flight(struct tlsk_engine *s,
+				 struct tlsk_config *client12, struct buf *tr,
+				 uint8_t types[8], uint8_t cr[32],
+				 uint8_t sr[32])
+{
+	struct tlsk_engine *c = tlsk_engine_new(client12, TLSK_ROLE_CLIENT);
+	struct buf ch = { 0 }, s2c = { 0 };
+	size_t n = 0, ch_len;
+
+	drain_output(c, &ch);
+	tlsk_engine_free(c);
+	CHECK(ch.len > 5 + 4 + 2 + 32);
+	ch_len = ch.len - 5;
+	buf_put(tr, ch.p + 5, ch.len - 5);
+	memcpy(cr, ch.p + 5 + 4 + 2, 32);
+	feed_input(s, &ch, 0);
+	drain_output(s, &s2c);
+	for (size_t off = 0; off + 5 <= s2c.len && s2c.p[off] == CT_HANDSHAKE;
+	     off += 5 + ((size_t)s2c.p[off + 3] << 8 | s2c.p[off + 4]))
+		buf_put(tr, s2c.p + off + 5,
+			(size_t)s2c.p[off + 3] << 8 | s2c.p[off + 4]);
+	for (size_t off = ch_len; off + 4 <= tr->len && n < 8;
+	     off += 4 + ((size_t)tr->p[off + 1] << 16 |
+			 (size_t)tr->p[off + 2] << 8 | tr->p[off + 3])) {
+		if (tr->p[off] == 2 && off + 4 + 2 + 32 <= tr->len)
+			memcpy(sr, tr->p + off + 4 + 2, 32);
+		types[n++] = tr->p[off];
+	}
+	buf_free(&ch);
+	buf_free(&s2c);
+}
+
+/* the client's ClientKeyExchange, CCS and Finished for one kind; the
+ * server's reason when it fails, "" when it completes */
+static void rsa_kx_run(enum cke_kind kind, const char *suite_name,
+		       char *why, size_t why_len)
+{
+	struct tlsk_config *scfg = tlsk_config_new(), *ccfg = tlsk_config_new();
+	const struct tls12_suite *suite = tls12_suite_by_name(suite_name);
+	const EVP_MD *md = suite->md();
+	struct tlsk_engine *s;
+	struct buf tr = { 0 }, c2s = { 0 }, cke = { 0 }, fin = { 0 };
+	struct tlsk_traffic_keys cw, sw;
+	struct tlsk_record *rec;
+	EVP_PKEY *key = rsa_pub();
+	uint8_t enc[1100], pms[48], master[48], cr[32], sr[32], th[64], vd[12];
+	uint8_t types[8] = { 0 }, sealed[256], alert = 0;
+	static const uint8_t ccs = 1;
+	size_t enc_len, n;
+	const char *reason = "";
+	int len;
+
+	CHECK(!tlsk_config_add_cert(scfg, testpki_path(&pki, "rsa.chain"),
+				    testpki_path(&pki, "rsa.key")));
+	CHECK(!tlsk_config_enable_rsa_kx(scfg) &&
+	      !tlsk_config_enable_rsa_kx(ccfg));
+	CHECK(!tlsk_config_set_tls12_ciphers(scfg, suite_name) &&
+	      !tlsk_config_set_tls12_ciphers(ccfg, suite_name));
+	CHECK(!tlsk_config_set_versions(ccfg, 0x0303, 0x0303));
+	s = tlsk_engine_new(scfg, TLSK_ROLE_SERVER);
+	rsa_kx_server_flight(s, ccfg, &tr, types, cr, sr);
+	/* RFC 5246 7.3: no ServerKeyExchange */
+	CHECK(types[0] == 2 && types[1] == 11 && types[2] == 14 && !types[3]);
+	if (types[0] != 2 || types[1] != 11 || types[2] != 14 || types[3])
+		printf("# server flight %u %u %u %u\n", types[0], types[1],
+		       types[2], types[3]);
+
+	enc_len = craft_cke(kind, key, enc, pms);
+	buf_u16(&cke, (uint16_t)(kind == CKE_EMPTY ? 0 : enc_len));
+	buf_put(&cke, enc, enc_len);
+	n = tr.len;
+	put_message(&tr, 16, cke.p, cke.len);
+	put_record(&c2s, CT_HANDSHAKE, tr.p + n, tr.len - n);
+	put_record(&c2s, CT_CHANGE_CIPHER_SPEC, &ccs, 1);
+	/* RFC 7627 4, RFC 5246 6.3 and 7.4.9, as the client computes them */
+	CHECK(EVP_Digest(tr.p, tr.len, th, NULL, md, NULL) == 1);
+	CHECK(!tls12_extended_master_secret(md, pms, 48, th,
+					    suite->hash_len, master));
+	CHECK(!tls12_traffic_keys(suite, master, cr, sr, &cw, &sw));
+	CHECK(!tls12_finished(md, master, false, th, suite->hash_len, vd));
+	put_message(&fin, 20, vd, sizeof(vd));
+	rec = tlsk_record_new(&cw, 1);
+	len = rec ? tlsk_record_seal(rec, CT_HANDSHAKE, fin.p, fin.len, sealed,
+				     sizeof(sealed)) : -1;
+	CHECK(len > 0);
+
+	/* the ClientKeyExchange and the CCS: read, no answer, no alert */
+	feed_input(s, &c2s, 0);
+	CHECK(c2s.len == 0);
+	CHECK(tlsk_engine_state(s) == TLSK_STATE_HANDSHAKING);
+	tlsk_engine_output(s, &n);
+	CHECK(n == 0);
+	CHECK(tlsk_engine_want(s) == 5);
+	/* the Finished */
+	buf_reset(&c2s);
+	if (len > 0)
+		buf_put(&c2s, sealed, (size_t)len);
+	feed_input(s, &c2s, 0);
+	if (kind == CKE_GOOD) {
+		CHECK(tlsk_engine_state(s) == TLSK_STATE_ESTABLISHED);
+		tlsk_engine_error(s, &alert, NULL, &reason);
+		if (tlsk_engine_state(s) != TLSK_STATE_ESTABLISHED)
+			printf("# control failed: %s\n", reason);
+		reason = "";
+	} else {
+		expect_alert(s, ALERT_BAD_RECORD_MAC);
+		tlsk_engine_error(s, &alert, NULL, &reason);
+	}
+	snprintf(why, why_len, "%s", reason ? reason : "");
+	OPENSSL_cleanse(pms, sizeof(pms));
+	OPENSSL_cleanse(master, sizeof(master));
+	tlsk_keys_scrub(&cw);
+	tlsk_keys_scrub(&sw);
+	tlsk_record_free(rec);
+	tlsk_engine_free(s);
+	EVP_PKEY_free(key);
+	tlsk_config_free(scfg);
+	tlsk_config_free(ccfg);
+	buf_free(&tr);
+	buf_free(&c2s);
+	buf_free(&cke);
+	buf_free(&fin);
+}
+
+static void bad_rsa_premaster_fails_only_at_finished(void)
+{
+	static const char *const suites[] = { "AES128-GCM-SHA256",
+					      "AES256-GCM-SHA384" };
+
+	for (size_t i = 0; i < 2; i++) {
+		char want[200], got[200];
+
+		rsa_kx_run(CKE_GOOD, suites[i], got, sizeof(got));
+		CHECK(!got[0]);
+		rsa_kx_run(CKE_OTHER_PMS, suites[i], want, sizeof(want));
+		CHECK(want[0]);
+		for (int kind = CKE_OLD_VERSION; kind < CKE_KINDS; kind++) {
+			rsa_kx_run((enum cke_kind)kind, suites[i], got,
+				   sizeof(got));
+			CHECK(strcmp(got, want) == 0);
+			if (strcmp(got, want) != 0)
+				printf("# %s, kind %d: \"%s\", not \"%s\"\n",
+				       suites[i], kind, got, want);
+		}
+	}
+}
+
+/* The only early failure: a vector that does not fit its message, which
+ * is visible without our key (decode_error) */
+static void malformed_rsa_cke_is_decode_error(void)
+{
+	struct tlsk_config *scfg = tlsk_config_new(), *ccfg = tlsk_config_new();
+	struct tlsk_engine *s;
+	struct buf tr = { 0 }, c2s = { 0 };
+	uint8_t types[8], cr[32], sr[32], body[2 + 16] = { 0, 17 };
+	size_t n;
+
+	CHECK(!tlsk_config_add_cert(scfg, testpki_path(&pki, "rsa.chain"),
+				    testpki_path(&pki, "rsa.key")));
+	CHECK(!tlsk_config_enable_rsa_kx(scfg) &&
+	      !tlsk_config_enable_rsa_kx(ccfg));
+	CHECK(!tlsk_config_set_tls12_ciphers(scfg, "AES128-GCM-SHA256") &&
+	      !tlsk_config_set_tls12_ciphers(ccfg, "AES128-GCM-SHA256"));
+	CHECK(!tlsk_config_set_versions(ccfg, 0x0303, 0x0303));
+	s = tlsk_engine_new(scfg, TLSK_ROLE_SERVER);
+	rsa_kx_server_flight(s, ccfg, &tr, types, cr, sr);
+	n = tr.len;
+	put_message(&tr, 16, body, sizeof(body));
+	put_record(&c2s, CT_HANDSHAKE, tr.p + n, tr.len - n);
+	feed_input(s, &c2s, 0);
+	expect_alert(s, ALERT_DECODE_ERROR);
+	tlsk_engine_free(s);
+	tlsk_config_free(scfg);
+	tlsk_config_free(ccfg);
+	buf_free(&tr);
+	buf_free(&c2s);
 }
 
 /* A TLS 1.2 ServerHello (no supported_versions) choosing `suite`, with
@@ -335,6 +669,8 @@ static void server_hello_choosing_tls12(void)
 	} cases[] = {
 		/* a TLS 1.3 suite in a TLS 1.2 ServerHello */
 		{ 0x1301, NULL, true, true, ALERT_ILLEGAL_PARAMETER },
+		/* RSA key transport, which this client did not enable */
+		{ 0x009c, NULL, true, true, ALERT_ILLEGAL_PARAMETER },
 		/* RFC 8446 4.1.3: we offered TLS 1.3 */
 		{ 0xc02b, downgrade12, true, true, ALERT_ILLEGAL_PARAMETER },
 		/* RFC 7627 5.2 and RFC 5746 3.4: both are required */
@@ -419,7 +755,9 @@ int main(void)
 	RUN(peer_alert_is_reported_as_received);
 	RUN(garbage_server_hello);
 	RUN(server_hello_choosing_tls12);
-	RUN(rsa_kx_suites_not_offered);
+	RUN(rsa_kx_offered_only_when_enabled);
+	RUN(bad_rsa_premaster_fails_only_at_finished);
+	RUN(malformed_rsa_cke_is_decode_error);
 	RUN(tampered_server_flight);
 	RUN(input_beyond_want_is_refused);
 	tlsk_config_free(server_cfg);

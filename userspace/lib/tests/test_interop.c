@@ -723,7 +723,7 @@ static void our_server_tls12_session_store(void)
 	CHECK(ts.stores == 1 && ts.slot[0].len > 48);
 	CHECK(server12_vs_openssl(b, &cli, &sess, true, NULL));
 	CHECK(ts.fetches == 1);
-	ts.now_ms += 61 * 1000;
+	ts.now_ms += 61 * 1000ULL;
 	CHECK(server12_vs_openssl(a, &cli, &sess, false, NULL));
 	CHECK(ts.fetches == 2 && ts.removes == 1 && ts.stores == 2);
 	CHECK(server12_vs_openssl(b, &cli, &sess, true, NULL));
@@ -959,6 +959,307 @@ static void our_client_tls12_client_cert(void)
 	tlsk_config_free(cfg);
 }
 
+/* ---- TLS 1.2 RSA key transport (only when a profile enables it) ---- */
+
+static const char *const rsa_kx_suites[] = { "AES128-GCM-SHA256",
+					     "AES256-GCM-SHA384" };
+
+/* handshake message types libssl saw, either way, one bit each */
+static unsigned hs_seen;
+
+static void note_handshake(int write_p, int version, int content_type,
+			   const void *buf, size_t len, SSL *ssl, void *arg)
+{
+	(void)write_p;
+	(void)version;
+	(void)ssl;
+	(void)arg;
+	if (content_type == SSL3_RT_HANDSHAKE && len > 0)
+		hs_seen |= 1u << (((const uint8_t *)buf)[0] & 31);
+}
+
+#define SEEN(type) (hs_seen & (1u << (type)))
+
+/* the opt-in, then a cipher list that may name the RSA-kx suites */
+static struct tlsk_config *with_rsa_kx(struct tlsk_config *cfg,
+				       const char *list)
+{
+	CHECK(!tlsk_config_enable_rsa_kx(cfg));
+	CHECK(!tlsk_config_set_tls12_ciphers(cfg, list));
+	return cfg;
+}
+
+/* a full RSA-kx handshake: ClientKeyExchange, no ServerKeyExchange */
+static void check_rsa_kx_flight(void)
+{
+	CHECK(SEEN(16) && !SEEN(12));
+	CHECK(SEEN(20));
+}
+
+/* our server, an RSA certificate: each suite, the hand-off, data and
+ * renegotiation refused (server12_vs_openssl); ECDHE stays preferred */
+static void our_server_tls12_rsa_kx(void)
+{
+	for (size_t i = 0; i < 2; i++) {
+		struct tlsk_config *cfg = with_rsa_kx(our_server12_config(true),
+			"ECDHE-RSA-AES128-GCM-SHA256:AES128-GCM-SHA256:"
+			"AES256-GCM-SHA384");
+		struct peer cli = { .ctx = ossl_client12(rsa_kx_suites[i],
+							 NULL) };
+
+		SSL_CTX_set_msg_callback(cli.ctx, note_handshake);
+		hs_seen = 0;
+		if (!server12_vs_openssl(cfg, &cli, NULL, false,
+					 rsa_kx_suites[i]))
+			printf("# with %s\n", rsa_kx_suites[i]);
+		check_rsa_kx_flight();
+		SSL_CTX_free(cli.ctx);
+		tlsk_config_free(cfg);
+	}
+}
+
+/* by ticket, then by session ID from our cache */
+static void our_server_tls12_rsa_kx_resumes(void)
+{
+	struct tlsk_config *cfg = with_rsa_kx(our_server12_config(true),
+					      "AES256-GCM-SHA384");
+	struct peer cli = { .ctx = ossl_client12("AES256-GCM-SHA384", NULL) };
+	SSL_SESSION *sess = NULL;
+	const char *name = "AES256-GCM-SHA384";
+
+	SSL_CTX_set_msg_callback(cli.ctx, note_handshake);
+	CHECK(server12_vs_openssl(cfg, &cli, &sess, false, name));
+	CHECK(sess && SSL_SESSION_has_ticket(sess));
+	hs_seen = 0;
+	CHECK(server12_vs_openssl(cfg, &cli, &sess, true, name));
+	CHECK(!SEEN(11) && !SEEN(16));	/* abbreviated */
+	SSL_SESSION_free(sess);
+	sess = NULL;
+
+	SSL_CTX_set_options(cli.ctx, SSL_OP_NO_TICKET);
+	CHECK(!tlsk_config_set_session_cache(cfg, 16, 60));
+	CHECK(server12_vs_openssl(cfg, &cli, &sess, false, name));
+	CHECK(sess && !SSL_SESSION_has_ticket(sess));
+	hs_seen = 0;
+	CHECK(server12_vs_openssl(cfg, &cli, &sess, true, name));
+	CHECK(!SEEN(11) && !SEEN(16));
+	SSL_SESSION_free(sess);
+	SSL_CTX_free(cli.ctx);
+	tlsk_config_free(cfg);
+}
+
+/* with client authentication: CertificateRequest, the client's
+ * Certificate and CertificateVerify, still no ServerKeyExchange */
+static void our_server_tls12_rsa_kx_client_cert(void)
+{
+	struct tlsk_config *cfg = with_rsa_kx(our_server12_config(true),
+					      "AES128-GCM-SHA256");
+	struct peer cli = { .ctx = ossl_client12("AES128-GCM-SHA256", NULL) };
+
+	CHECK(!tlsk_config_set_verify(cfg, TLSK_VERIFY_REQUIRE));
+	CHECK(!tlsk_config_load_ca_file(cfg, testpki_path(&pki, "root.crt")));
+	CHECK(SSL_CTX_use_certificate_chain_file(cli.ctx,
+		testpki_path(&pki, "client.chain")) == 1);
+	CHECK(SSL_CTX_use_PrivateKey_file(cli.ctx,
+		testpki_path(&pki, "client.key"), SSL_FILETYPE_PEM) == 1);
+	SSL_CTX_set_msg_callback(cli.ctx, note_handshake);
+	hs_seen = 0;
+	CHECK(server12_vs_openssl(cfg, &cli, NULL, false, "AES128-GCM-SHA256"));
+	check_rsa_kx_flight();
+	CHECK(SEEN(13) && SEEN(15));	/* CertificateRequest, -Verify */
+	SSL_CTX_free(cli.ctx);
+	tlsk_config_free(cfg);
+}
+
+/* our server against a libssl client offering `offer`: the suite it
+ * chose, or 0 when it refused (with the alert it sent) */
+static uint16_t server12_choice(struct tlsk_config *cfg, const char *offer,
+				uint8_t *alert)
+{
+	struct peer cli = { .ctx = ossl_client12(offer, NULL) };
+	struct tlsk_engine *e = tlsk_engine_new(cfg, TLSK_ROLE_SERVER);
+	struct buf to_engine = { 0 };
+	struct tlsk_session_info info;
+	uint16_t suite = 0;
+	int received = 1;
+
+	*alert = 0;
+	peer_start(&cli, false);
+	run_with_openssl(e, &cli, &to_engine);
+	if (tlsk_engine_state(e) == TLSK_STATE_ESTABLISHED &&
+	    SSL_is_init_finished(cli.ssl) && !tlsk_engine_info(e, &info))
+		suite = info.suite;
+	else if (tlsk_engine_error(e, alert, &received, NULL) < 0)
+		CHECK(!received && !SSL_is_init_finished(cli.ssl));
+	buf_free(&to_engine);
+	peer_free(&cli);
+	tlsk_engine_free(e);
+	SSL_CTX_free(cli.ctx);
+	return suite;
+}
+
+/* RSA kx needs the opt-in, the client's offer and an RSA certificate
+ * whose key may encipher keys; otherwise ECDHE or handshake_failure */
+static void our_server_tls12_rsa_kx_only_when_allowed(void)
+{
+	static const char only_rsa_kx[] = "AES128-GCM-SHA256:AES256-GCM-SHA384";
+	struct tlsk_config *cfg;
+	uint8_t alert;
+
+	/* preferred by the profile, but the client does not offer it */
+	cfg = with_rsa_kx(our_server12_config(true),
+			  "AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256");
+	CHECK(server12_choice(cfg, "ECDHE-RSA-AES128-GCM-SHA256:"
+			      "ECDHE-ECDSA-AES128-GCM-SHA256", &alert) ==
+	      0xc02f);
+	CHECK(server12_choice(cfg, NULL, &alert) == 0x009c);
+	tlsk_config_free(cfg);
+
+	/* an ECDSA certificate never selects it */
+	cfg = with_rsa_kx(our_server12_config(false),
+			  "AES128-GCM-SHA256:AES256-GCM-SHA384:"
+			  "ECDHE-ECDSA-AES128-GCM-SHA256");
+	CHECK(server12_choice(cfg, "AES128-GCM-SHA256:"
+			      "ECDHE-ECDSA-AES128-GCM-SHA256", &alert) ==
+	      0xc02b);
+	CHECK(server12_choice(cfg, only_rsa_kx, &alert) == 0);
+	CHECK(alert == 40);
+	tlsk_config_free(cfg);
+
+	/* not enabled: a client offering nothing else gets handshake_failure */
+	cfg = our_server12_config(true);
+	CHECK(server12_choice(cfg, only_rsa_kx, &alert) == 0);
+	CHECK(alert == 40);
+	CHECK(server12_choice(cfg, NULL, &alert) == 0xc02f);
+	tlsk_config_free(cfg);
+
+	/* a certificate for signatures only (key usage digitalSignature) */
+	cfg = tlsk_config_new();
+	CHECK(!tlsk_config_add_cert(cfg, testpki_path(&pki, "rsa-sign.chain"),
+				    testpki_path(&pki, "rsa-sign.key")));
+	with_rsa_kx(cfg, "AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256");
+	CHECK(server12_choice(cfg, only_rsa_kx, &alert) == 0);
+	CHECK(alert == 40);
+	CHECK(server12_choice(cfg, NULL, &alert) == 0xc02f);
+	tlsk_config_free(cfg);
+}
+
+/* our client: each suite against a libssl server choosing it */
+static void our_client_tls12_rsa_kx(void)
+{
+	for (size_t i = 0; i < 2; i++) {
+		struct tlsk_config *cfg = with_rsa_kx(our_client_config(),
+			"ECDHE-ECDSA-AES128-GCM-SHA256:AES128-GCM-SHA256:"
+			"AES256-GCM-SHA384");
+		struct peer srv = { .ctx = ossl_server12(rsa_kx_suites[i],
+							 NULL) };
+
+		SSL_CTX_set_msg_callback(srv.ctx, note_handshake);
+		hs_seen = 0;
+		if (!client12_vs_openssl(cfg, &srv, NULL, NULL, false,
+					 rsa_kx_suites[i]))
+			printf("# with %s\n", rsa_kx_suites[i]);
+		check_rsa_kx_flight();
+		SSL_CTX_free(srv.ctx);
+		tlsk_config_free(cfg);
+	}
+}
+
+/* by ticket, then (the server issuing none) by session ID */
+static void our_client_tls12_rsa_kx_resumes(void)
+{
+	struct tlsk_config *cfg = with_rsa_kx(our_client_config(),
+					      "AES128-GCM-SHA256");
+	struct peer srv = { .ctx = ossl_server12("AES128-GCM-SHA256", NULL) };
+	const char *name = "AES128-GCM-SHA256";
+	uint8_t session[4096];
+	size_t len = sizeof(session);
+
+	SSL_CTX_set_session_id_context(srv.ctx, (const uint8_t *)"t", 1);
+	SSL_CTX_set_msg_callback(srv.ctx, note_handshake);
+	CHECK(client12_vs_openssl(cfg, &srv, session, &len, false, name));
+	hs_seen = 0;
+	CHECK(client12_vs_openssl(cfg, &srv, session, &len, true, name));
+	CHECK(!SEEN(11) && !SEEN(16));		/* abbreviated */
+	SSL_CTX_set_options(srv.ctx, SSL_OP_NO_TICKET);
+	len = sizeof(session);
+	CHECK(client12_vs_openssl(cfg, &srv, session, &len, false, name));
+	hs_seen = 0;
+	CHECK(client12_vs_openssl(cfg, &srv, session, &len, true, name));
+	CHECK(!SEEN(11) && !SEEN(16) && !SEEN(4));
+	SSL_CTX_free(srv.ctx);
+	tlsk_config_free(cfg);
+}
+
+static void our_client_tls12_rsa_kx_client_cert(void)
+{
+	struct tlsk_config *cfg = with_rsa_kx(our_client_config(),
+					      "AES256-GCM-SHA384");
+	struct peer srv = { .ctx = ossl_server12("AES256-GCM-SHA384", NULL) };
+
+	CHECK(!tlsk_config_add_cert(cfg, testpki_path(&pki, "client.chain"),
+				    testpki_path(&pki, "client.key")));
+	SSL_CTX_set_verify(srv.ctx, SSL_VERIFY_PEER |
+			   SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_msg_callback(srv.ctx, note_handshake);
+	hs_seen = 0;
+	CHECK(client12_vs_openssl(cfg, &srv, NULL, NULL, false,
+				  "AES256-GCM-SHA384"));
+	check_rsa_kx_flight();
+	CHECK(SEEN(13) && SEEN(15));
+	SSL_CTX_free(srv.ctx);
+	tlsk_config_free(cfg);
+}
+
+/* our client against a libssl server that picks RSA kx: the outcome
+ * (0 established, else the alert and whether we received it) */
+static int client12_rsa_kx_outcome(struct tlsk_config *cfg, SSL_CTX *ctx,
+				   uint8_t *alert, int *received)
+{
+	struct peer srv = { .ctx = ctx };
+	struct tlsk_engine *e = tlsk_engine_new(cfg, TLSK_ROLE_CLIENT);
+	struct buf to_engine = { 0 };
+	int ret;
+
+	CHECK(!tlsk_engine_set_server_name(e, "localhost"));
+	peer_start(&srv, true);
+	run_with_openssl(e, &srv, &to_engine);
+	ret = tlsk_engine_state(e) == TLSK_STATE_ESTABLISHED ? 0 :
+	      tlsk_engine_error(e, alert, received, NULL);
+	buf_free(&to_engine);
+	peer_free(&srv);
+	tlsk_engine_free(e);
+	return ret;
+}
+
+/* without the opt-in we never offer RSA kx (a server with nothing else
+ * refuses us); a leaf whose key usage lacks keyEncipherment is refused
+ * with unsupported_certificate */
+static void our_client_tls12_rsa_kx_refusals(void)
+{
+	struct tlsk_config *cfg = our_client_config();
+	SSL_CTX *ctx = ossl_server12("AES128-GCM-SHA256", NULL);
+	uint8_t alert = 0;
+	int received = 0;
+
+	CHECK(client12_rsa_kx_outcome(cfg, ctx, &alert, &received) < 0);
+	CHECK(alert == 40 && received);		/* handshake_failure */
+	tlsk_config_free(cfg);
+	cfg = with_rsa_kx(our_client_config(), "AES128-GCM-SHA256");
+	CHECK(client12_rsa_kx_outcome(cfg, ctx, &alert, &received) == 0);
+	SSL_CTX_free(ctx);
+
+	ctx = ossl_server12("AES128-GCM-SHA256", NULL);
+	CHECK(SSL_CTX_use_certificate_chain_file(ctx,
+		testpki_path(&pki, "rsa-sign.chain")) == 1);
+	CHECK(SSL_CTX_use_PrivateKey_file(ctx,
+		testpki_path(&pki, "rsa-sign.key"), SSL_FILETYPE_PEM) == 1);
+	CHECK(client12_rsa_kx_outcome(cfg, ctx, &alert, &received) < 0);
+	CHECK(alert == 43 && !received);	/* unsupported_certificate */
+	SSL_CTX_free(ctx);
+	tlsk_config_free(cfg);
+}
+
 /* our client refuses an expired certificate; OpenSSL hears why */
 static void our_client_alerts_openssl_on_bad_certificate(void)
 {
@@ -1155,6 +1456,14 @@ int main(void)
 	RUN(our_server_tls12_session_store);
 	RUN(our_server_tls12_client_cert_alpn);
 	RUN(our_server_refuses_tls11);
+	RUN(our_server_tls12_rsa_kx);
+	RUN(our_server_tls12_rsa_kx_resumes);
+	RUN(our_server_tls12_rsa_kx_only_when_allowed);
+	RUN(our_server_tls12_rsa_kx_client_cert);
+	RUN(our_client_tls12_rsa_kx);
+	RUN(our_client_tls12_rsa_kx_resumes);
+	RUN(our_client_tls12_rsa_kx_client_cert);
+	RUN(our_client_tls12_rsa_kx_refusals);
 	RUN(our_client_alerts_openssl_on_bad_certificate);
 	RUN(openssl_alerts_our_server_on_unknown_ca);
 	RUN(key_update_follows_openssl);

@@ -51,6 +51,7 @@ struct cert_spec {
 	const char *san;	/* NULL for a CA */
 	const char *eku;
 	long not_before, not_after;	/* seconds from now */
+	const char *ku;			/* leaf key usage, NULL: none */
 };
 
 static X509 *make_cert(const struct cert_spec *spec, EVP_PKEY *key,
@@ -73,6 +74,8 @@ static X509 *make_cert(const struct cert_spec *spec, EVP_PKEY *key,
 		add_ext(x, issuer, NID_basic_constraints, "critical,CA:FALSE");
 		add_ext(x, issuer, NID_subject_alt_name, spec->san);
 		add_ext(x, issuer, NID_ext_key_usage, spec->eku);
+		if (spec->ku)
+			add_ext(x, issuer, NID_key_usage, spec->ku);
 	} else {
 		add_ext(x, issuer, NID_basic_constraints, "critical,CA:TRUE");
 		add_ext(x, issuer, NID_key_usage, "critical,keyCertSign,cRLSign");
@@ -104,24 +107,28 @@ struct leaf_spec {
 	const char *eku;
 	long not_after;
 	int rogue;
+	const char *ku;
 };
 
 static const struct leaf_spec leaves[] = {
-	{ "ec256", "ec256", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 0 },
-	{ "ec384", "ec384", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 0 },
-	{ "rsa", "rsa", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 0 },
-	{ "ed25519", "ed25519", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 0 },
-	{ "other", "ec256", "DNS:other.test", "serverAuth", 86400, 0 },
-	{ "expired", "ec256", "DNS:localhost,DNS:server.test", "serverAuth", -3600, 0 },
-	{ "client", "ec256", "DNS:client.test,IP:192.0.2.7,IP:2001:db8::7,email:svc@client.test,URI:spiffe://client.test/svc", "clientAuth", 86400, 0 },
-	{ "rogue", "ec256", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 1 },
+	{ "ec256", "ec256", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 0, NULL },
+	{ "ec384", "ec384", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 0, NULL },
+	{ "rsa", "rsa", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 0, NULL },
+	/* may sign (ECDHE-RSA) but not encipher keys (RSA key transport) */
+	{ "rsa-sign", "rsa", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 0,
+	  "critical,digitalSignature" },
+	{ "ed25519", "ed25519", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 0, NULL },
+	{ "other", "ec256", "DNS:other.test", "serverAuth", 86400, 0, NULL },
+	{ "expired", "ec256", "DNS:localhost,DNS:server.test", "serverAuth", -3600, 0, NULL },
+	{ "client", "ec256", "DNS:client.test,IP:192.0.2.7,IP:2001:db8::7,email:svc@client.test,URI:spiffe://client.test/svc", "clientAuth", 86400, 0, NULL },
+	{ "rogue", "ec256", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 1, NULL },
 };
 
 int testpki_make(struct testpki *pki)
 {
-	struct cert_spec root_spec = { "tlsk test root", NULL, NULL, -86400, 86400L * 30 };
-	struct cert_spec int_spec = { "tlsk test intermediate", NULL, NULL, -86400, 86400L * 30 };
-	struct cert_spec rogue_spec = { "rogue root", NULL, NULL, -86400, 86400L * 30 };
+	struct cert_spec root_spec = { "tlsk test root", NULL, NULL, -86400, 86400L * 30, NULL };
+	struct cert_spec int_spec = { "tlsk test intermediate", NULL, NULL, -86400, 86400L * 30, NULL };
+	struct cert_spec rogue_spec = { "rogue root", NULL, NULL, -86400, 86400L * 30, NULL };
 	EVP_PKEY *root_key = make_key("ec256"), *int_key = make_key("ec256");
 	EVP_PKEY *rogue_key = make_key("ec256");
 	X509 *root, *inter, *rogue;
@@ -137,7 +144,8 @@ int testpki_make(struct testpki *pki)
 	for (size_t i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
 		const struct leaf_spec *l = &leaves[i];
 		struct cert_spec spec = { l->name, l->san, l->eku,
-			l->not_after < 0 ? -86400 : -3600, l->not_after };
+			l->not_after < 0 ? -86400 : -3600, l->not_after,
+			l->ku };
 		EVP_PKEY *key = make_key(l->keykind);
 		X509 *issuer = l->rogue ? rogue : inter;
 		X509 *leaf = make_cert(&spec, key, issuer,

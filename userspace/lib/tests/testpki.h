@@ -5,7 +5,8 @@
  *
  *   root.crt                 trust anchor (P-256)
  *   <kind>.chain, <kind>.key leaf + intermediate, and the leaf's key, for
- *                            kind = ec256, ec384, rsa, ed25519 (names
+ *                            kind = ec256, ec384, rsa, rsa-sign (key
+ *                            usage digitalSignature only), ed25519 (names
  *                            localhost, server.test), other (other.test),
  *                            expired, client (clientAuth), rogue (signed by
  *                            a root nobody trusts)

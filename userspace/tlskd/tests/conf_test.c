@@ -5,6 +5,7 @@
 
 #include "../../tests/tap.h"
 #include "../conf.h"
+#include "config.h"		/* libtlsk's struct tlsk_config */
 
 static int parse(struct conf *c, struct conf_diag *d, const char *text)
 {
@@ -141,6 +142,57 @@ static void peer_allow_list(void)
 	CHECK(!conf_profile_allows(&p, 65534, 65534, NULL, 0));
 }
 
+static int load(struct conf *c, struct conf_diag *d)
+{
+	memset(d, 0, sizeof(*d));
+	return conf_load(c, NULL, d);
+}
+
+/* RSA key transport only with tls12-rsa-key-exchange = on: then after
+ * the ECDHE suites by default, or where tls12-ciphers names it; a list
+ * naming it without the key is refused with a hint */
+static void rsa_key_exchange(void)
+{
+	struct conf c;
+	struct conf_diag d;
+	const struct conf_profile *p;
+
+	CHECK(parse(&c, &d, "[profile a]\n"
+		    "tls12-rsa-key-exchange = on\n"
+		    "[profile b]\n"
+		    "tls12-rsa-key-exchange = on\n"
+		    "tls12-ciphers = ECDHE-RSA-AES128-GCM-SHA256:"
+		    "AES256-GCM-SHA384\n"
+		    "[profile c]\n"
+		    "tls12-rsa-key-exchange = off\n") == 0);
+	CHECK(load(&c, &d) == 0 && d.errors == 0);
+	p = conf_profile(&c, "a");
+	CHECK(p && p->tls12_rsa_kx == 1 && p->cfg && p->cfg->rsa_kx_enabled);
+	CHECK(p && p->cfg && p->cfg->ntls12_suites == 8 &&
+	      p->cfg->tls12_suites[6] == 0x009c &&
+	      p->cfg->tls12_suites[7] == 0x009d);
+	p = conf_profile(&c, "b");
+	CHECK(p && p->cfg && p->cfg->rsa_kx_enabled &&
+	      p->cfg->ntls12_suites == 2 && p->cfg->tls12_suites[1] == 0x009d);
+	p = conf_profile(&c, "c");
+	CHECK(p && p->tls12_rsa_kx == 0 && p->cfg && !p->cfg->rsa_kx_enabled);
+	CHECK(p && p->cfg && p->cfg->ntls12_suites == 6);
+	conf_free(&c);
+
+	CHECK(parse(&c, &d, "[profile a]\n"
+		    "tls12-ciphers = AES128-GCM-SHA256\n") == 0);
+	CHECK(load(&c, &d) != 0 && d.errors == 1);
+	CHECK(strstr(d.text, "t.conf:2: profile a: tls12-ciphers names RSA "
+		     "key transport") &&
+	      strstr(d.text, "tls12-rsa-key-exchange = on"));
+	conf_free(&c);
+	CHECK(parse(&c, &d, "[profile a]\ntls12-ciphers = NOPE\n") == 0);
+	CHECK(load(&c, &d) != 0 && strstr(d.text, "tls12-ciphers NOPE: "));
+	conf_free(&c);
+	error_at("[profile a]\ntls12-rsa-key-exchange = yes\n",
+		 ":2: tls12-rsa-key-exchange: unknown value 'yes'");
+}
+
 int main(void)
 {
 	RUN(full_config);
@@ -148,5 +200,6 @@ int main(void)
 	RUN(all_errors_reported);
 	RUN(empty_warns);
 	RUN(peer_allow_list);
+	RUN(rsa_key_exchange);
 	return tap_done();
 }
