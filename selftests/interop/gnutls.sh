@@ -210,6 +210,49 @@ gnu_s_tls12_resume() {	# [%NO_TICKETS]
 	expect_in "$C/out" 'version=TLSv1.2 .*resumed=yes '
 }
 
+# RSA key transport with GnuTLS's KX "RSA" both ways (profile opt-in
+# -rsa_kx); GnuTLS reports the key exchange in its session description
+gnutls12_rsa_kx_priority() {	# OPENSSL_CIPHER
+	local c=AES-128-GCM
+	case $1 in AES256-GCM*) c=AES-256-GCM ;; esac
+	echo "$TLS12_ONLY:-CIPHER-ALL:+$c:-KX-ALL:+RSA"
+}
+
+gnu_s_tls12_rsa_kx() {	# CIPHER
+	need_tls12 server
+	tlsk_server -www -cert "$PKI/rsa-server.pem" \
+		-key "$PKI/rsa-server.key" -rsa_kx || return 1
+	gnutls_client "$GET" --priority "$(gnutls12_rsa_kx_priority "$1")"
+	expect_rc0
+	expect_in "$C/out" 'Description: \(TLS1.2-X.509\)-\(RSA\)'
+	expect_in "$C/out" 'Options: extended master secret, safe renegotiation'
+	expect_in "$C/out" "version=TLSv1.2 suite=$(rsa_kx_iana "$1") "
+	expect_in "$C/out" 'HTTP/1.0 200'
+}
+
+gnu_c_tls12_rsa_kx() {	# CIPHER
+	need_tls12 client
+	gnutls_server --echo --x509certfile "$PKI/rsa-server.pem" \
+		--x509keyfile "$PKI/rsa-server.key" \
+		--priority "$(gnutls12_rsa_kx_priority "$1")" || return 1
+	tlsk_client 'hello gnutls\n' -rsa_kx -cipher "$1"
+	expect_rc0
+	expect_in "$C/out" '^hello gnutls$'
+	expect_in "$C/err" "version=TLSv1.2 suite=$(rsa_kx_iana "$1") group=- "
+}
+
+# without the opt-in our server refuses an RSA-kx-only gnutls-cli
+gnu_s_tls12_rsa_kx_not_enabled() {
+	need_tls12 server
+	tlsk_server -www -cert "$PKI/rsa-server.pem" \
+		-key "$PKI/rsa-server.key" || return 1
+	gnutls_client "$GET" \
+		--priority "$(gnutls12_rsa_kx_priority AES128-GCM-SHA256)"
+	[ "$RC" -ne 0 ] || fail "handshake without a common suite"
+	server_logged 'handshake_failure' ||
+		{ cat "$C/server.log"; fail "server sent no handshake_failure"; }
+}
+
 gnu_s_resume() {
 	tlsk_server -www || return 1
 	gnutls_client "$GET" --resume
@@ -280,6 +323,11 @@ done
 for c in $TLS12_CIPHERS $TLS12_RSA_CIPHERS; do
 	case_add "gnutls-serv tls12 $c" gnu_c_tls12 "$c"
 done
+for c in AES128-GCM-SHA256 AES256-GCM-SHA384; do
+	case_add "gnutls-cli tls12 rsa-kx $c" gnu_s_tls12_rsa_kx "$c"
+	case_add "gnutls-serv tls12 rsa-kx $c" gnu_c_tls12_rsa_kx "$c"
+done
+case_add "gnutls-cli tls12 rsa-kx not enabled" gnu_s_tls12_rsa_kx_not_enabled
 case_add "gnutls-serv tls12 client-cert" gnu_c_tls12_client_cert
 case_add "gnutls-cli tls12 client-cert" gnu_s_tls12_client_cert
 case_add "gnutls-serv tls12 resume ticket" gnu_c_tls12_resume
