@@ -247,14 +247,6 @@ void tlsk_cipher_free(struct tlsk_cipher *c)
 	kfree_sensitive(c);
 }
 
-/* The rec_seq of a crypto_info whose cipher_type was checked. */
-void tlsk_cipher_rec_seq(const union tlsk_crypto_info *info, u8 seq[8])
-{
-	const struct tlsk_cipher_desc *d = find_desc(info->info.cipher_type);
-
-	memcpy(seq, info_field(info, d->seq_off), 8);
-}
-
 /* The crypto_info as getsockopt reports it: current IV and sequence. */
 void tlsk_cipher_export(const struct tlsk_cipher *c,
 			union tlsk_crypto_info *out)

@@ -90,7 +90,6 @@ struct tlsk_cipher {
 int tlsk_cipher_info_size(u16 cipher_type);
 struct tlsk_cipher *tlsk_cipher_new(const union tlsk_crypto_info *info);
 void tlsk_cipher_free(struct tlsk_cipher *c);
-void tlsk_cipher_rec_seq(const union tlsk_crypto_info *info, u8 seq[8]);
 void tlsk_cipher_export(const struct tlsk_cipher *c,
 			union tlsk_crypto_info *out);
 /* Bytes a record adds to its plaintext on the wire. */

@@ -565,10 +565,11 @@ int tlsk_rx_start(struct sock *sk, struct tlsk_context *ctx,
 }
 
 /*
- * The next RX key, after a KeyUpdate: records waiting in TCP open with it,
- * and readers (and poll) hear of them. Without a KeyUpdate to answer, the
- * key in use stays: the record being assembled may be the old key's.
- * Socket locked. Takes c, also on failure.
+ * The next RX key: every record not opened yet - those waiting in TCP
+ * after a KeyUpdate, and the one being assembled - opens with it, and
+ * readers (and poll) hear of them. Without a KeyUpdate pending the key
+ * changes all the same, as in kTLS: the caller knows where the peer's
+ * next key starts. Socket locked. Takes c.
  */
 int tlsk_rx_rekey(struct sock *sk, struct tlsk_context *ctx,
 		  struct tlsk_cipher *c)
@@ -576,10 +577,6 @@ int tlsk_rx_rekey(struct sock *sk, struct tlsk_context *ctx,
 	struct tlsk_rx *rx = &ctx->rx;
 	struct tlsk_cipher *old = rx->cipher;
 
-	if (!rx->key_expired) {
-		tlsk_cipher_free(c);
-		return -EBUSY;
-	}
 	WRITE_ONCE(rx->cipher, c);
 	tlsk_cipher_free(old);
 	rx->key_expired = false;

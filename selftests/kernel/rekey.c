@@ -9,8 +9,10 @@
  *
  * After a KeyUpdate, e delivers the handshake record, then answers
  * EKEYEXPIRED and is not readable until TLS_RX installs K2; records that
- * came in before then open with K2. A TX rekey seals a record left open
- * with the old key first. TLS 1.2 has no rekey: EBUSY.
+ * came in before then open with K2. As in kTLS, a new RX key needs no
+ * KeyUpdate before it, and a new key's record sequence is the caller's. A
+ * TX rekey seals a record left open with the old key first. TLS 1.2 has
+ * no rekey: EBUSY.
  */
 #include <poll.h>
 
@@ -37,6 +39,17 @@ static size_t key13(union crypto_info *ci, uint8_t seed)
 	size_t len = crypto_info_init(ci, V13, GCM128, seed);
 
 	memset(ci->gcm128.rec_seq, 0, sizeof(ci->gcm128.rec_seq));
+	return len;
+}
+
+/* The same key at record sequence seq. */
+static size_t key13_at(union crypto_info *ci, uint8_t seed, uint64_t seq)
+{
+	size_t len = key13(ci, seed);
+	int i;
+
+	for (i = 7; i >= 0; i--, seq >>= 8)
+		ci->gcm128.rec_seq[i] = seq & 0xff;
 	return len;
 }
 
@@ -108,21 +121,41 @@ static bool readable(int fd, int timeout_ms)
 	return poll(&p, 1, timeout_ms) == 1 && (p.revents & POLLIN);
 }
 
-/* Opens rec with a fresh in-tree "tls" RX key (seed) and expects want. */
+/*
+ * Opens rec with a fresh in-tree "tls" RX key (seed, at sequence seq) and
+ * expects want, or (want NULL) that it does not open: EBADMSG.
+ */
+static void open_with_tls_at(struct __test_metadata *_metadata, uint8_t seed,
+			     uint64_t seq, const uint8_t *rec, size_t len,
+			     const void *want, size_t want_len)
+{
+	uint8_t got[256], type;
+	union crypto_info ci;
+	size_t cilen = key13_at(&ci, seed, seq);
+	int d, e;
+
+	ASSERT_EQ(tcp_pair(AF_INET, &d, &e), 0);
+	ASSERT_EQ(attach_ulp(e, "tls"), 0);
+	ASSERT_EQ(setsockopt(e, SOL_TLS, TLS_RX, &ci, cilen), 0);
+	ASSERT_EQ(write_full(d, rec, len), (ssize_t)len);
+	if (want) {
+		EXPECT_EQ(recv_typed(e, got, sizeof(got), &type),
+			  (ssize_t)want_len);
+		EXPECT_EQ(type, DATA);
+		EXPECT_EQ(memcmp(got, want, want_len), 0);
+	} else {
+		EXPECT_EQ(recv_typed(e, got, sizeof(got), &type), -1);
+		EXPECT_EQ(errno, EBADMSG);
+	}
+	close(d);
+	close(e);
+}
+
 static void open_with_tls(struct __test_metadata *_metadata, uint8_t seed,
 			  const uint8_t *rec, size_t len, const void *want,
 			  size_t want_len)
 {
-	uint8_t got[256], type;
-	int d, e;
-
-	ASSERT_EQ(keyed_pair("tls", TLS_RX, seed, &d, &e), 0);
-	ASSERT_EQ(write_full(d, rec, len), (ssize_t)len);
-	EXPECT_EQ(recv_typed(e, got, sizeof(got), &type), (ssize_t)want_len);
-	EXPECT_EQ(type, DATA);
-	EXPECT_EQ(memcmp(got, want, want_len), 0);
-	close(d);
-	close(e);
+	open_with_tls_at(_metadata, seed, 0, rec, len, want, want_len);
 }
 
 FIXTURE(rx)
@@ -227,15 +260,42 @@ TEST_F(rx, handshake_without_key_update)
 	expect_record(_metadata, self->e, DATA, d, sizeof(d));
 }
 
-/* An RX key with no KeyUpdate to answer is refused; the old one stays. */
-TEST_F(rx, new_key_without_key_update_ebusy)
+/*
+ * An RX key with no KeyUpdate pending is installed all the same (kTLS):
+ * the next record opens with it.
+ */
+TEST_F(rx, new_key_without_key_update)
 {
-	static const char d[] = "old key";
+	static const char d1[] = "old key", d2[] = "new key";
+	long ok = tlsk_stat("TlsRxRekeyOk");
 
-	EXPECT_EQ(set_key13(self->e, TLS_RX, 2), -1);
-	EXPECT_EQ(errno, EBUSY);
-	feed(_metadata, self, self->a, self->b, DATA, d, sizeof(d));
-	expect_record(_metadata, self->e, DATA, d, sizeof(d));
+	feed(_metadata, self, self->a, self->b, DATA, d1, sizeof(d1));
+	expect_record(_metadata, self->e, DATA, d1, sizeof(d1));
+	ASSERT_EQ(set_key13(self->e, TLS_RX, 2), 0);
+	EXPECT_EQ(tlsk_stat("TlsRxRekeyOk"), ok + 1);
+	feed(_metadata, self, self->a2, self->b2, DATA, d2, sizeof(d2));
+	expect_record(_metadata, self->e, DATA, d2, sizeof(d2));
+}
+
+/* A new TX key seals from the record sequence it was given. */
+TEST(tx_rekey_at_given_seq)
+{
+	static const char d[] = "under K2 from seq 5";
+	uint8_t r[MAXREC];
+	union crypto_info ci;
+	size_t cilen = key13_at(&ci, 2, 5);
+	ssize_t n;
+	int c, b;
+
+	ASSERT_EQ(keyed_pair(TLSK_ULP_NAME, TLS_TX, 1, &c, &b), 0);
+	ASSERT_EQ(setsockopt(c, SOL_TLS, TLS_TX, &ci, cilen), 0);
+	ASSERT_EQ(send(c, d, sizeof(d), 0), (ssize_t)sizeof(d));
+	n = read_record(b, r, sizeof(r));
+	ASSERT_GT(n, 5);
+	open_with_tls_at(_metadata, 2, 5, r, n, d, sizeof(d));
+	open_with_tls_at(_metadata, 2, 0, r, n, NULL, 0);
+	close(c);
+	close(b);
 }
 
 /* TX: records before the rekey open with K1, after it with K2 at seq 0. */

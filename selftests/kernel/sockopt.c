@@ -79,7 +79,8 @@ TEST_F(opt, second_key_ebusy)
 
 /*
  * A second TLS 1.3 key is a KeyUpdate: it must keep the version and the
- * cipher and start at sequence 0. A refused one leaves the old key in use.
+ * cipher (its rec_seq is the caller's, as in kTLS). A refused one leaves
+ * the old key in use.
  */
 static void refuse_bad_rekeys(struct __test_metadata *_metadata, int fd,
 			      int dir)
@@ -94,7 +95,10 @@ static void refuse_bad_rekeys(struct __test_metadata *_metadata, int fd,
 	memset(ci.gcm256.rec_seq, 0, sizeof(ci.gcm256.rec_seq));
 	EXPECT_EQ(setopt(fd, dir, &ci, len), EINVAL);
 	len = crypto_info_init(&ci, V13, GCM128, 5);
-	EXPECT_EQ(setopt(fd, dir, &ci, len), EINVAL);	/* rec_seq != 0 */
+	ci.gcm128.info.version = 0x0302;			/* TLS 1.1 */
+	EXPECT_EQ(setopt(fd, dir, &ci, len), EINVAL);
+	len = crypto_info_init(&ci, V13, GCM128, 5);
+	EXPECT_EQ(setopt(fd, dir, &ci, len - 1), EINVAL);	/* short */
 }
 
 static void expect_old_key(struct __test_metadata *_metadata, int from,
