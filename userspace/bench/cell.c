@@ -60,8 +60,8 @@
 /* No data for this long is never legitimate, even under TCG: a record
  * layer that stalls fails its cell quickly instead of eating the run. */
 #define IO_TIMEOUT_SECS	20
-#define RX_BUF		(256 * 1024)
-#define PATTERN_LEN	(256 * 1024)
+#define RX_BUF		((size_t)256 * 1024)
+#define PATTERN_LEN	((size_t)256 * 1024)
 #define FILE_CHUNK	(64 * 1024)	/* OpenSSL's sendfile stand-in */
 
 static uint8_t pattern[PATTERN_LEN];
@@ -107,7 +107,7 @@ static int self_signed(void)
 		return -1;
 	ASN1_INTEGER_set(X509_get_serialNumber(ssl_cert), 1);
 	X509_gmtime_adj(X509_getm_notBefore(ssl_cert), 0);
-	X509_gmtime_adj(X509_getm_notAfter(ssl_cert), 24 * 3600);
+	X509_gmtime_adj(X509_getm_notAfter(ssl_cert), 24L * 3600);
 	X509_set_pubkey(ssl_cert, ssl_key);
 	name = X509_get_subject_name(ssl_cert);
 	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
@@ -497,7 +497,7 @@ static void *receiver(void *arg)
 		if (decrypt && l->rx_ssl) {
 			if (l->payload == l->c->bytes)
 				break;
-			n = SSL_read(l->rx_ssl, buf, RX_BUF);
+			n = SSL_read(l->rx_ssl, buf, (int)RX_BUF);
 			if (n <= 0) {
 				link_fail(l, "SSL_read failed", 0);
 				break;
@@ -609,15 +609,21 @@ static int proc_stat_busy(double *secs)
 {
 	unsigned long long v[8] = { 0 }, busy;
 	FILE *f = fopen("/proc/stat", "r");
-	int n;
+	char line[256], *s, *end;
 
 	if (!f)
 		return -1;
-	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
-		   &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+	s = fgets(line, sizeof(line), f);
 	fclose(f);
-	if (n < 8)
+	if (!s || strncmp(s, "cpu ", 4) != 0)
 		return -1;
+	s += 4;
+	for (int i = 0; i < 8; i++, s = end) {
+		errno = 0;
+		v[i] = strtoull(s, &end, 10);
+		if (errno != 0 || end == s)
+			return -1;
+	}
 	/* user nice system [idle iowait] irq softirq steal */
 	busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
 	*secs = (double)busy / (double)sysconf(_SC_CLK_TCK);

@@ -153,6 +153,19 @@ static void bad_item(const char *what, const char *s)
 	exit(2);
 }
 
+/* Parses a decimal number in [min, max] (min >= 0); -1 if s is not one. */
+static long parse_count(const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return -1;
+	return v;
+}
+
 static void add_stack(struct options *o, const char *s)
 {
 	for (int i = 0; i < ST__COUNT; i++) {
@@ -175,7 +188,7 @@ static void add_workload(struct options *o, const char *s)
 		too_many();
 	for (int i = 0; i < WL__COUNT; i++) {
 		if (strlen(workload_names[i]) != len ||
-		    strncmp(s, workload_names[i], len))
+		    strncmp(s, workload_names[i], len) != 0)
 			continue;
 		/* Sizes only for write/more; read uses full records. */
 		if ((i == WL_WRITE || i == WL_MORE) != !!colon)
@@ -214,9 +227,9 @@ static void add_cipher(struct options *o, const char *s)
 
 static void add_conns(struct options *o, const char *s)
 {
-	int n = atoi(s);
+	int n = (int)parse_count(s, 1, 64);
 
-	if (n < 1 || n > 64)
+	if (n < 0)
 		bad_item("connection count (1..64)", s);
 	if (o->n_conns == MAX_ITEMS)
 		too_many();
@@ -256,7 +269,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'c': each_item(optarg, o, add_cipher); break;
 		case 'n': each_item(optarg, o, add_conns); break;
 		case 'b': o->bytes = parse_size(optarg); break;
-		case 'r': o->reps = atoi(optarg); break;
+		case 'r': o->reps = (int)parse_count(optarg, 1, 100); break;
 		case 'a': o->net.addr = optarg; break;
 		case 'p': o->net.peer_netns = optarg; break;
 		case 'l': o->net.label = optarg; break;

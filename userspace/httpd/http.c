@@ -153,7 +153,7 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
 		req->method = HTTP_HEAD;
 	else
 		return 405;
-	if (eol - sp2 - 1 != 8 || memcmp(sp2 + 1, "HTTP/1.", 7) ||
+	if (eol - sp2 - 1 != 8 || memcmp(sp2 + 1, "HTTP/1.", 7) != 0 ||
 	    (sp2[8] != '0' && sp2[8] != '1'))
 		return 505;
 	http11 = sp2[8] == '1';

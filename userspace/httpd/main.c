@@ -41,6 +41,8 @@
 
 #define IDLE_SWEEP_MS	1000
 #define DEFAULT_IDLE_MS	60000
+#define MAX_IDLE_S	604800		/* -i: a week */
+#define MAX_TIMEOUT_MS	3600000		/* -t: tlskd.conf's limit */
 
 struct server {
 	int epfd, listen_fd, root_fd;
@@ -466,6 +468,26 @@ static void usage(FILE *f)
 "  -v, --verbose          log handshakes and requests to stderr\n");
 }
 
+/*
+ * The number in option -opt's argument s, which must be a decimal in
+ * [min, max]; anything else is a usage error.
+ */
+static long num_arg(int opt, const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "tlsk-httpd: -%c: '%s' is not a number in "
+			"%ld..%ld\n", opt, s, min, max);
+		usage(stderr);
+		exit(2);
+	}
+	return v;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -495,14 +517,20 @@ int main(int argc, char **argv)
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'a': addr = optarg; break;
-		case 'p': port = atoi(optarg); break;
+		case 'p': port = (int)num_arg(opt, optarg, 1, 65535); break;
 		case 'r': root = optarg; break;
 		case 'P': srv.params.profile = optarg; break;
 		case 's': srv.params.socket_path = optarg; break;
 		case 'l': local = optarg; break;
-		case 't': srv.params.timeout_ms = atoi(optarg); break;
+		case 't':
+			srv.params.timeout_ms = (int)num_arg(opt, optarg, 1,
+							     MAX_TIMEOUT_MS);
+			break;
 		case 'v': srv.verbose = true; break;
-		case 'i': srv.idle_ms = (unsigned)atoi(optarg) * 1000u; break;
+		case 'i':
+			srv.idle_ms = (unsigned)num_arg(opt, optarg, 1,
+							MAX_IDLE_S) * 1000u;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

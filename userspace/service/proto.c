@@ -72,7 +72,7 @@ struct msg_schema {
 	size_t n;
 };
 
-#define SCHEMA(t) { t, sizeof(t) / sizeof(t[0]) }
+#define SCHEMA(t) { t, sizeof(t) / sizeof((t)[0]) }
 static const struct msg_schema request_schema = SCHEMA(request_attrs);
 static const struct msg_schema reply_schema = SCHEMA(reply_attrs);
 static const struct msg_schema status_schema = SCHEMA(status_attrs);

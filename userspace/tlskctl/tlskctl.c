@@ -9,6 +9,7 @@
  * JSON object, so every command has both forms from the same code.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -149,21 +150,55 @@ static int cmd_daemon_status(const struct ctx *ctx)
 
 /* ---- tlskctl stats [show] ---- */
 
+/*
+ * One line of STAT_FILE, "NAME VALUE\n" (any blanks between), into name
+ * (of size n) and *v; false when the line is not that.
+ */
+static bool parse_stat_line(const char *line, char *name, size_t n,
+			    unsigned long long *v)
+{
+	size_t len = strcspn(line, " \t\n");
+	const char *s = line + len + strspn(line + len, " \t");
+	char *end;
+
+	if (len == 0 || len >= n || !isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	if (errno != 0 || (*end != '\0' && strcmp(end, "\n") != 0))
+		return false;
+	memcpy(name, line, len);
+	name[len] = '\0';
+	return true;
+}
+
 static int cmd_stats_show(const struct ctx *ctx)
 {
 	FILE *f = fopen(STAT_FILE, "r");
-	char name[64], line[256];
+	char name[64], line[256], msg[96];
 	unsigned long long v;
 	struct out o;
+	int lineno = 0;
 
 	/* Until the netlink family's TLSK_CMD_STATS_GET exists, the counters
 	 * come from the per-netns proc file tlsk.ko already provides. */
 	if (!f)
 		return fail(ctx, "no " STAT_FILE ": tlsk.ko is not loaded in "
 			    "this network namespace");
+	/* Every line is checked first, so that an error is all we print. */
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		if (!parse_stat_line(line, name, sizeof(name), &v)) {
+			fclose(f);
+			snprintf(msg, sizeof(msg), STAT_FILE ":%d: expected "
+				 "NAME VALUE", lineno);
+			return fail(ctx, msg);
+		}
+	}
+	rewind(f);
 	out_begin(&o, ctx);
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %llu", name, &v) == 2)
+		if (parse_stat_line(line, name, sizeof(name), &v))
 			out_u64(&o, name, v);
 	out_end(&o);
 	fclose(f);

@@ -73,7 +73,7 @@ int heap_push(struct daemon *d, struct hs *h)
 {
 	if (d->nhs == d->heap_cap) {
 		size_t cap = d->heap_cap ? 2 * d->heap_cap : 64;
-		struct hs **n = realloc(d->heap, cap * sizeof(*n));
+		struct hs **n = realloc(d->heap, cap * sizeof(struct hs *));
 
 		if (!n)
 			return -ENOMEM;

@@ -158,7 +158,7 @@ static void reload(struct daemon *d)
 		log_err("reload failed; keeping the configuration loaded before");
 		return;
 	}
-	if (strcmp(g->conf.socket_path, d->gen->conf.socket_path) &&
+	if (strcmp(g->conf.socket_path, d->gen->conf.socket_path) != 0 &&
 	    !d->socket_override)
 		log_warn("socket path changes take effect on restart");
 	tickets_replace(&d->tickets, &fresh);

@@ -117,7 +117,7 @@ int sess_store_configure(size_t cap)
 		return 0;
 	while (nb < cap && nb < ((size_t)1 << 30))
 		nb <<= 1;
-	st.buckets = calloc(nb, sizeof(*st.buckets));
+	st.buckets = calloc(nb, sizeof(struct entry *));
 	if (!st.buckets)
 		return -ENOMEM;
 	st.nbuckets = nb;

@@ -83,12 +83,13 @@ uint64_t tickets_age(const struct ticket_store *ts)
 static int unhex(const char *s, uint8_t *out, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		unsigned v;
+		int hi = OPENSSL_hexchar2int((unsigned char)s[2 * i]);
+		int lo = OPENSSL_hexchar2int((unsigned char)s[2 * i + 1]);
 
-		if (sscanf(s + 2 * i, "%2x", &v) != 1 ||
-		    !strchr("0123456789abcdefABCDEF", s[2 * i + 1]))
+		/* Two hex digits, nothing else: no sign, no blank. */
+		if (hi < 0 || lo < 0)
 			return -EINVAL;
-		out[i] = (uint8_t)v;
+		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return s[2 * n] == '\0' ? 0 : -EINVAL;
 }

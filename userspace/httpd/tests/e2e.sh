@@ -92,6 +92,18 @@ serve_tests() {
 		test "$(fetch "$(url /)")" = "<h1>tlsk</h1>"
 }
 
+# A bad number in -p, -t or -i is a usage error (2), before anything starts.
+bad_number() {
+	timeout 10 "$bin/tlsk-httpd" "$@" >/dev/null 2>"$dir/usage.err"
+	[ $? -eq 2 ] && grep -q "is not a number" "$dir/usage.err" &&
+		grep -q "^usage:" "$dir/usage.err"
+}
+for a in "-p abc" "-p 0" "-p 70000" "-p 443x" "-t abc" "-t 0" "-t 3600001" \
+	"-i abc" "-i 0" "-i 604801" "-i 99999999999"; do
+	# shellcheck disable=SC2086 # $a is an option and its argument
+	check "tlsk-httpd $a: usage, exit 2" bad_number $a
+done
+
 start_tlskd "$dir/tlskd.conf" "$dir/tlskd.log" ||
 	{ echo "not ok 1 tlskd did not start"; exit 1; }
 if start_httpd -i 2; then

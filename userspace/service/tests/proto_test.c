@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../fdpass.h"
+#include "../../tests/msg_equal.h"
 #include "../../tests/tap.h"
 #include "fds.h"
 #include "tlsk/service.h"
@@ -33,7 +34,7 @@ static void request_roundtrip(void)
 
 	CHECK(len > TLSK_MSG_HEADER_LEN);
 	CHECK(tlsk_msg_decode_request(buf, (size_t)len, &out) == 0);
-	CHECK(memcmp(&out, &sample_req, sizeof(out)) == 0);
+	CHECK(request_equal(&out, &sample_req));
 	CHECK(tlsk_msg_peek_type(buf, (size_t)len) == TLSK_MSG_HANDSHAKE);
 }
 
@@ -53,7 +54,7 @@ static void reply_roundtrip(void)
 	CHECK(len > 0);
 	CHECK(tlsk_msg_decode_reply(buf, (size_t)len, &id, &out) == 0);
 	CHECK(id == 7);
-	CHECK(memcmp(&in, &out, sizeof(in)) == 0);
+	CHECK(result_equal(&in, &out));
 }
 
 static void status_roundtrip(void)

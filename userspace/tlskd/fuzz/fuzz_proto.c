@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../tests/msg_equal.h"
 #include "fuzz.h"
 #include "tlsk/service.h"
 
@@ -20,7 +21,7 @@ static void check_request(const uint8_t *data, size_t size)
 		return;
 	len = tlsk_msg_encode_request(&a, buf, sizeof(buf));
 	if (len < 0 || tlsk_msg_decode_request(buf, (size_t)len, &b) ||
-	    memcmp(&a, &b, sizeof(a)))
+	    !request_equal(&a, &b))
 		abort();
 }
 
@@ -35,7 +36,7 @@ static void check_reply(const uint8_t *data, size_t size)
 		return;
 	len = tlsk_msg_encode_reply(ida, &a, buf, sizeof(buf));
 	if (len < 0 || tlsk_msg_decode_reply(buf, (size_t)len, &idb, &b) ||
-	    ida != idb || memcmp(&a, &b, sizeof(a)))
+	    ida != idb || !result_equal(&a, &b))
 		abort();
 }
 
@@ -50,7 +51,7 @@ static void check_status(const uint8_t *data, size_t size)
 		return;
 	len = tlsk_msg_encode_status(ida, &a, buf, sizeof(buf));
 	if (len < 0 || tlsk_msg_decode_status(buf, (size_t)len, &idb, &b) ||
-	    ida != idb || memcmp(&a, &b, sizeof(a)))
+	    ida != idb || memcmp(&a, &b, sizeof(a)) != 0)
 		abort();
 }
 

@@ -121,6 +121,18 @@ printf '[profile x]\nversions = 1.0\ncert = nope.crt nope.key\n' >>"$dir/bad.con
 st=$?
 check "check-config explains errors with file:line" \
 	test $st -ne 0 -a "$(grep -c "bad.conf:[0-9]*:" "$dir/check.out")" -ge 1
+# Each byte of a ticket key is two hex digits: a sign ("-1", "+a") is refused
+# at its line, not read as a number.
+for pair in -1 +a; do
+	printf '# bad key\n%s %s\n' "$pair$(openssl rand -hex 15)" \
+		"$(openssl rand -hex 32)" >"$dir/bad.keys"
+	sed -e "s|^\[profile web\]|ticket-key-file = bad.keys\n&|" \
+		"$dir/tlskd.conf" >"$dir/badkeys.conf"
+	"$tlskd" --check-config "$dir/badkeys.conf" >"$dir/check.out" 2>&1
+	st=$?
+	check "check-config refuses '$pair' in a ticket key, with file:line" \
+		test $st -ne 0 -a "$(grep -c "bad.keys:2: expected NAME KEY" "$dir/check.out")" -ge 1
+done
 
 start_daemon || { echo "not ok 1 tlskd did not start"; diag "$dir/tlskd.log"; exit 1; }
 base_fds=$(daemon_fds)

@@ -98,7 +98,8 @@ static int serve(int port, const char *profile, int n, int nonblocking)
 	struct tlsk_params prm = { .role = TLSK_ROLE_SERVER, .profile = profile,
 				   .alpn = getenv("TLSK_TEST_ALPN") };
 	int ls = listen_on(port), *fds = calloc((size_t)n, sizeof(int));
-	struct tlsk_pending **pend = calloc((size_t)n, sizeof(*pend));
+	struct tlsk_pending **pend = calloc((size_t)n,
+					     sizeof(struct tlsk_pending *));
 	struct pollfd *pfd = calloc((size_t)n, sizeof(*pfd));
 	int ok = 0, fail = 0, left = 0;
 	struct tlsk_result r;
@@ -205,13 +206,30 @@ static int status(void)
 	return 0;
 }
 
+/* The number in argument s, in [min, max]; else the run is a usage error. */
+static int num_arg(const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "tlskd-test-service: '%s' is not a number in "
+			"%ld..%ld\n", s, min, max);
+		exit(2);
+	}
+	return (int)v;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 5 && !strcmp(argv[1], "serve"))
-		return serve(atoi(argv[2]), argv[3], atoi(argv[4]),
+		return serve(num_arg(argv[2], 1, 65535), argv[3],
+			     num_arg(argv[4], 1, 100000),
 			     argc > 5 && !strcmp(argv[5], "nonblocking"));
 	if (argc == 5 && !strcmp(argv[1], "connect"))
-		return connect_to(atoi(argv[2]), argv[3], argv[4]);
+		return connect_to(num_arg(argv[2], 1, 65535), argv[3], argv[4]);
 	if (argc == 2 && !strcmp(argv[1], "status"))
 		return status();
 	fprintf(stderr, "usage: see the comment atop tlskd/tests/service.c\n");
