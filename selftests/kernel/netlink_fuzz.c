@@ -116,6 +116,40 @@ static void put_attr(struct buf *b, uint16_t type, const void *data,
 	attr_end(b, off);
 }
 
+/*
+ * One well-formed attribute of a random type of a set, of the size (or
+ * as the nest) a reply carries it: what a policy must still refuse when
+ * its request does not take it. sizes[type] < 0: a nest.
+ */
+static void gen_foreign(struct rng *r, struct buf *b, const int *sizes,
+			int max)
+{
+	uint8_t data[16];
+	int type = below(r, max) + 1;
+
+	memset(data, (int)below(r, 256), sizeof(data));
+	if (sizes[type] < 0) {
+		attr_end(b, attr_start(b, type | NLA_F_NESTED));
+		return;
+	}
+	put_attr(b, type, data, sizes[type]);
+}
+
+static const int sock_sizes[TLSK_A_SOCK_MAX + 1] = {
+	[TLSK_A_SOCK_FAMILY] = 2, [TLSK_A_SOCK_SADDR] = 4,
+	[TLSK_A_SOCK_DADDR] = 16, [TLSK_A_SOCK_SPORT] = 2,
+	[TLSK_A_SOCK_DPORT] = 2, [TLSK_A_SOCK_INODE] = 8,
+	[TLSK_A_SOCK_COOKIE] = 8, [TLSK_A_SOCK_UID] = 4,
+	[TLSK_A_SOCK_VERSION] = 2, [TLSK_A_SOCK_CIPHER] = 2,
+	[TLSK_A_SOCK_TX] = -1, [TLSK_A_SOCK_RX] = -1,
+	[TLSK_A_SOCK_ERROR] = 4, [TLSK_A_SOCK_PAD] = 0,
+};
+
+static const int top_sizes[TLSK_A_MAX + 1] = {
+	[TLSK_A_STATS] = -1, [TLSK_A_SOCK] = -1, [TLSK_A_PEER_ALERT] = -1,
+	[TLSK_A_DIRECTION] = 1, [TLSK_A_RECORD_LIMIT] = 8, [TLSK_A_PAD] = 0,
+};
+
 /* A SOCK_GET filter as it should be, or nearly. */
 static void gen_filter(struct rng *r, struct buf *b)
 {
@@ -126,6 +160,9 @@ static void gen_filter(struct rng *r, struct buf *b)
 
 	if (chance(r, 70))
 		put_attr(b, TLSK_A_SOCK_FAMILY, &fam, sizeof(fam));
+	/* A socket attribute that is no filter, well-formed. */
+	if (chance(r, 25))
+		gen_foreign(r, b, sock_sizes, TLSK_A_SOCK_MAX);
 	if (chance(r, 40))
 		put_attr(b, TLSK_A_SOCK_COOKIE, &cookie, sizeof(cookie));
 	attr_end(b, nest);
@@ -190,7 +227,10 @@ static void gen_payload(struct rng *r, struct buf *b)
 		gen_filter(r, b);
 		break;
 	case 5:
-		buf_random(r, b, below(r, 64) + 1);	/* no attributes at all */
+		if (chance(r, 50))
+			buf_random(r, b, below(r, 64) + 1);	/* no attributes */
+		else	/* a well-formed attribute of the family, unasked for */
+			gen_foreign(r, b, top_sizes, TLSK_A_MAX);
 		break;
 	case 6:
 		/* The filter's attributes with the wrong sizes or flags. */
