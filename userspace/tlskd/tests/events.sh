@@ -162,8 +162,10 @@ fi
 kill "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null
 daemon_pid=
+# Forged: the message that is no whole message never reaches tlskd's
+# callback; the other three are dropped there.
 dropped='[0-9]+'
-[ "$forged" = 1 ] && dropped='[1-9][0-9]*'
+[ "$forged" = 1 ] && dropped='([3-9]|[1-9][0-9]+)'
 check "tlskd counts the events when it stops" \
 	grep -qE "^<6>tlsk events: [1-9][0-9]* decrypt errors, [2-9][0-9]* alerts, .* $dropped dropped" "$log"
 grep "tlsk events:" "$log" | sed "s/^/# /"

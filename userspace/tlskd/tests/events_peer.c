@@ -253,10 +253,11 @@ static int forge(void)
 	if (sendto(fd, buf, 40, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
 		return fail("sendto group");
 	/* The family's type, an unknown command, no attributes. */
-	len = fake_event(buf, family, 1, 0);
+	fake_event(buf, family, 1, 0);
 	buf[NLMSG_HDRLEN] = 200;
-	sendto(fd, buf, NLMSG_HDRLEN + GENL_HDRLEN, 0,
-	       (struct sockaddr *)&to, sizeof(to));
+	len = NLMSG_HDRLEN + GENL_HDRLEN;
+	memcpy(buf, &(uint32_t){ len }, sizeof(uint32_t));
+	sendto(fd, buf, len, 0, (struct sockaddr *)&to, sizeof(to));
 	/* A nest longer than the message. */
 	len = fake_event(buf, family, 424242, 64);
 	sendto(fd, buf, len, 0, (struct sockaddr *)&to, sizeof(to));
