@@ -605,3 +605,34 @@ int tlsk_engine_post_handshake(struct tlsk_engine *e, uint8_t type,
 					  ALERT_DECODE_ERROR;
 	return ret;
 }
+
+const char *tlsk_alert_name(uint8_t description)
+{
+	static const struct {
+		uint8_t code;
+		const char *name;
+	} names[] = {
+		{ 0, "close_notify" }, { 10, "unexpected_message" },
+		{ 20, "bad_record_mac" }, { 22, "record_overflow" },
+		{ 40, "handshake_failure" }, { 42, "bad_certificate" },
+		{ 43, "unsupported_certificate" },
+		{ 44, "certificate_revoked" }, { 45, "certificate_expired" },
+		{ 46, "certificate_unknown" }, { 47, "illegal_parameter" },
+		{ 48, "unknown_ca" }, { 49, "access_denied" },
+		{ 50, "decode_error" }, { 51, "decrypt_error" },
+		{ 70, "protocol_version" }, { 71, "insufficient_security" },
+		{ 80, "internal_error" }, { 86, "inappropriate_fallback" },
+		{ 90, "user_canceled" }, { 100, "no_renegotiation" },
+		{ 109, "missing_extension" }, { 110, "unsupported_extension" },
+		{ 112, "unrecognized_name" },
+		{ 113, "bad_certificate_status_response" },
+		{ 115, "unknown_psk_identity" }, { 116, "certificate_required" },
+		{ 120, "no_application_protocol" },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (names[i].code == description)
+			return names[i].name;
+	}
+	return "unknown";
+}

@@ -67,6 +67,20 @@ struct stats {
 	uint64_t req_refused, req_malformed;
 };
 
+struct nl_sock;
+
+/* tlsk.ko's netlink events (events.c). */
+struct nl_events {
+	struct watch w;		/* w.fd -1: not listening */
+	struct nl_sock *sk;
+	int family;		/* the id joined, while listening */
+	uint64_t retry_ms;	/* family absent: resolve again then; 0: no */
+	bool absent_logged;
+	uint64_t decrypt_errors, alerts, seq_near_limit, key_updates, other;
+	uint64_t dropped;	/* did not parse, or not from the kernel */
+	uint64_t lost;		/* ENOBUFS: the kernel dropped some for us */
+};
+
 struct daemon {
 	int epfd;
 	struct watch listener;
@@ -77,6 +91,7 @@ struct daemon {
 	struct ticket_store tickets;
 	struct client_cache clients;	/* client tickets, by server */
 	struct stats stats;
+	struct nl_events events;
 	struct hs **heap;	/* handshakes by deadline */
 	size_t nhs, heap_cap;
 	size_t nproxies;

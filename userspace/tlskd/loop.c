@@ -18,6 +18,10 @@
  *   proxy      only without kernel TLS: the userspace record layer relaying
  *              between the TCP socket and a stream handed to the service
  *   signals    a signalfd: SIGHUP reloads, SIGTERM/SIGINT stop
+ *   events     tlsk.ko's netlink "events" group, when the module is loaded
+ *              and tlskd may join (CAP_NET_ADMIN): each event is logged
+ *              (events.c); an absent family is looked up again on SIGHUP
+ *              and every 30 s, a deadline like the handshakes'
  *
  * A request gets exactly one reply on the connection it came in on, and
  * tlskd's descriptor of the service's socket is closed once the reply is
@@ -50,6 +54,7 @@
 #include "../service/fdpass.h"
 #include "../service/service_int.h"
 #include "daemon.h"
+#include "events.h"
 #include "log.h"
 #include "loop.h"
 #include "proxy.h"
@@ -153,6 +158,7 @@ static void reload(struct daemon *d)
 	struct gen *g;
 
 	log_notice("SIGHUP: reloading %s", d->conf_path);
+	events_refresh(d);
 	g = gen_load(d->conf_path, &fresh, &d->tickets);
 	if (!g) {
 		log_err("reload failed; keeping the configuration loaded before");
@@ -451,6 +457,8 @@ static int next_timeout(const struct daemon *d)
 		next = d->heap[0]->deadline_ms;
 	if (d->listen_resume_ms && d->listen_resume_ms < next)
 		next = d->listen_resume_ms;
+	if (events_next_retry(d) < next)
+		next = events_next_retry(d);
 	if (next == UINT64_MAX)
 		return -1;
 	return next <= now ? 0 : (int)(next - now);
@@ -467,6 +475,7 @@ static void expire_due(struct daemon *d)
 		if (watch_add(d, &d->listener, EPOLLIN))
 			log_err("cannot resume listening: %s", strerror(errno));
 	}
+	events_tick(d, now);
 }
 
 /* Every request still open gets its reply, every descriptor is closed. */
@@ -475,6 +484,7 @@ static void daemon_stop(struct daemon *d)
 	while (d->nhs)
 		hs_abort(d, d->heap[0], -ESHUTDOWN, "tlskd is stopping");
 	proxy_stop_all(d);
+	events_stop(d);
 	free(d->heap);
 	close(d->listener.fd);
 	close(d->signals.fd);
@@ -512,6 +522,7 @@ int daemon_run(struct daemon *d)
 	}
 	log_notice("listening on %s, %zu profiles", path,
 		   d->gen->conf.nprofiles);
+	events_start(d);
 	while (!d->stopping) {
 		int n = epoll_wait(d->epfd, ev, MAX_EVENTS, next_timeout(d));
 

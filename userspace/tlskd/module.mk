@@ -9,9 +9,17 @@
 TLSKD_CORE := tlskd/conf.c tlskd/load.c tlskd/sessstore.c
 
 PROGRAMS += tlskd
+# events.c listens to tlsk.ko's netlink events with libnl-genl-3.
+$(BUILD)/obj/tlskd/events.o: CPPFLAGS += $(NL_CFLAGS)
 $(eval $(call program,tlskd,tlskd/main.c tlskd/loop.c tlskd/handshake.c \
 	tlskd/proxy.c tlskd/tickets.c tlskd/clientcache.c tlskd/log.c \
-	$(TLSKD_CORE)))
+	tlskd/events.c $(TLSKD_CORE),$(NL_LIBS)))
+
+# The event parser against hand-built and mutated events (no kernel).
+HOST_TESTS += tlskd-events-test
+$(BUILD)/obj/tlskd/tests/events_test.o: CPPFLAGS += $(NL_CFLAGS)
+$(eval $(call program,tlskd-events-test,tlskd/tests/events_test.c \
+	tlskd/events.c tlskd/log.c,$(NL_LIBS)))
 
 HOST_TESTS += tlskd-conf-test
 $(eval $(call program,tlskd-conf-test,tlskd/tests/conf_test.c $(TLSKD_CORE)))
@@ -31,6 +39,19 @@ $(eval $(call program,fuzz-tlskd-conf-smoke,\
 TLSKD_TEST_TOOLS := tlskd-test-service
 $(eval $(call program,tlskd-test-service,tlskd/tests/service.c))
 all: $(BUILD)/bin/tlskd-test-service
+
+# tlsk.ko's events for tlskd to log (in the VM), and forged ones to drop.
+$(BUILD)/obj/tlskd/tests/events_peer.o: CPPFLAGS += $(NL_CFLAGS)
+$(eval $(call program,tlskd-test-events,tlskd/tests/events_peer.c,$(NL_LIBS)))
+all: $(BUILD)/bin/tlskd-test-events
+
+# tlskd logging the kernel's events; on a host without tlsk.ko, the
+# family's absence logged once.
+HOST_TESTS += tlskd-events-e2e-test
+$(BUILD)/bin/tlskd-events-e2e-test: tlskd/tests/events.sh $(BUILD)/bin/tlskd \
+		$(BUILD)/bin/tlskd-test-events $(BUILD)/bin/tlskd-test-lib.sh
+	@mkdir -p $(@D)
+	cp $< $@
 
 # The end-to-end script, next to the binaries it drives.
 HOST_TESTS += tlskd-e2e-test

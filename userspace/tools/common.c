@@ -117,36 +117,6 @@ void tool_summary(FILE *f, const struct tlsk_engine *e,
 	fflush(f);
 }
 
-static const char *alert_name(uint8_t alert)
-{
-	static const struct {
-		uint8_t code;
-		const char *name;
-	} names[] = {
-		{ 0, "close_notify" }, { 10, "unexpected_message" },
-		{ 20, "bad_record_mac" }, { 22, "record_overflow" },
-		{ 40, "handshake_failure" }, { 42, "bad_certificate" },
-		{ 43, "unsupported_certificate" },
-		{ 44, "certificate_revoked" }, { 45, "certificate_expired" },
-		{ 46, "certificate_unknown" }, { 47, "illegal_parameter" },
-		{ 48, "unknown_ca" }, { 49, "access_denied" },
-		{ 50, "decode_error" }, { 51, "decrypt_error" },
-		{ 70, "protocol_version" }, { 71, "insufficient_security" },
-		{ 80, "internal_error" }, { 86, "inappropriate_fallback" },
-		{ 90, "user_canceled" }, { 109, "missing_extension" },
-		{ 110, "unsupported_extension" },
-		{ 112, "unrecognized_name" }, { 115, "unknown_psk_identity" },
-		{ 116, "certificate_required" },
-		{ 120, "no_application_protocol" },
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (names[i].code == alert)
-			return names[i].name;
-	}
-	return "unknown";
-}
-
 void tool_report_failure(const struct tool_opts *o,
 			 const struct tlsk_engine *e, int err)
 {
@@ -167,7 +137,7 @@ void tool_report_failure(const struct tool_opts *o,
 	tlsk_engine_error(e, &alert, &received, &reason);
 	fprintf(stderr, "%s: handshake failed: %s (alert %u %s %s)\n",
 		o->prog, reason ? reason : strerror(-err), alert,
-		alert_name(alert), received ? "received" : "sent");
+		tlsk_alert_name(alert), received ? "received" : "sent");
 }
 
 void tool_report_conn_error(const struct tool_opts *o,
@@ -177,7 +147,7 @@ void tool_report_conn_error(const struct tool_opts *o,
 
 	if (alert > 0)
 		fprintf(stderr, "%s: connection: peer sent alert %d %s\n",
-			o->prog, alert, alert_name((uint8_t)alert));
+			o->prog, alert, tlsk_alert_name((uint8_t)alert));
 	else
 		fprintf(stderr, "%s: connection: %s\n", o->prog,
 			strerror(-err));

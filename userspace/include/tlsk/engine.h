@@ -183,6 +183,9 @@ enum tlsk_state tlsk_engine_state(const struct tlsk_engine *e);
  * and a readable reason. Returns a negative errno-style code. */
 int tlsk_engine_error(const struct tlsk_engine *e, uint8_t *alert,
 		      int *received, const char **reason);
+/* An AlertDescription's name (RFC 8446 6, RFC 5246 7.2): "close_notify",
+ * ...; "unknown" for a code no RFC of ours names. */
+const char *tlsk_alert_name(uint8_t description);
 
 /* After ESTABLISHED: traffic keys for one direction (caller scrubs). */
 int tlsk_engine_export_keys(const struct tlsk_engine *e,
