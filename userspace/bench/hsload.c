@@ -2,9 +2,13 @@
 /*
  * tlsk-hsload: a TLS handshake load client. It keeps N connections in
  * flight against one listening server, each doing one handshake (full or
- * resumed) and closing, for a fixed time, and reports handshakes per
- * second, handshakes per CPU-second of the server processes it is told
- * about, and the handshake latency it saw.
+ * resumed) and closing, for a fixed time (or --count connections), and
+ * reports handshakes per second, handshakes per CPU-second of the server
+ * processes it is told about, and the handshake latency it saw.
+ *
+ * Every connection leaves a TIME_WAIT socket on this side's ephemeral
+ * port for a minute; a test that wants few of them (the smoke variant,
+ * run next to tests that bind fixed ports) uses --count.
  *
  * The same client drives every server under test (tlskd behind
  * tlsk-httpd, tlsk-httpd's in-process engine, openssl s_server), so the
@@ -69,6 +73,7 @@ struct load {
 	uint16_t version;
 	bool resumed, measuring;
 	unsigned done, failed, not_resumed, resumed_count;
+	unsigned max, started;	/* --count: measured connections to start */
 	double *lat;		/* µs, measured handshakes */
 	unsigned nlat;
 	const char *first_error;
@@ -297,7 +302,7 @@ static double pct(const double *v, unsigned n, double p)
 static void usage(FILE *f)
 {
 	fputs("usage: tlsk-hsload [--addr A] --port P [--conns N] "
-	      "[--seconds S] [--warmup S]\n"
+	      "[--seconds S] [--count N] [--warmup S]\n"
 	      "         [--tls 1.3|1.2] [--resumed] [--group G] "
 	      "[--server-pid PID]...\n"
 	      "Handshakes against a listening server; see the comment at "
@@ -318,22 +323,32 @@ static long parse_num(const char *s, long min, long max)
 	return v;
 }
 
+/* Runs until `until`, or (--count) until max connections were measured. */
 static void run(struct load *l, struct slot *slots, unsigned n, double until)
 {
 	struct epoll_event evs[64];
 
 	while (now_s() < until) {
+		bool busy = false, capped = l->measuring && l->max &&
+					    l->started >= l->max;
 		double t = now_s();
 		int k;
 
 		for (unsigned i = 0; i < n; i++) {
-			if (slots[i].state == S_IDLE &&
-			    slot_start(l, &slots[i]))
-				slot_fail(l, &slots[i], "cannot connect");
-			else if (slots[i].state != S_IDLE &&
-				 t > slots[i].deadline)
+			if (slots[i].state == S_IDLE && !capped) {
+				if (slot_start(l, &slots[i]))
+					slot_fail(l, &slots[i],
+						  "cannot connect");
+				else if (l->measuring)
+					l->started++;
+			} else if (slots[i].state != S_IDLE &&
+				   t > slots[i].deadline) {
 				slot_fail(l, &slots[i], "handshake timed out");
+			}
+			busy |= slots[i].state != S_IDLE;
 		}
+		if (capped && !busy)
+			return;
 		k = epoll_wait(l->epfd, evs, 64, 100);
 		for (int i = 0; i < k; i++)
 			slot_step(l, evs[i].data.ptr);
@@ -347,6 +362,7 @@ int main(int argc, char **argv)
 		{ "port", required_argument, NULL, 'p' },
 		{ "conns", required_argument, NULL, 'n' },
 		{ "seconds", required_argument, NULL, 's' },
+		{ "count", required_argument, NULL, 'c' },
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "tls", required_argument, NULL, 't' },
 		{ "resumed", no_argument, NULL, 'r' },
@@ -369,6 +385,7 @@ int main(int argc, char **argv)
 		case 'p': port = parse_num(optarg, 1, 65535); break;
 		case 'n': conns = parse_num(optarg, 1, SLOTS_MAX); break;
 		case 's': seconds = parse_num(optarg, 1, 3600); break;
+		case 'c': l.max = (unsigned)parse_num(optarg, 1, 1 << 30); break;
 		case 'w': warmup = parse_num(optarg, 0, 600); break;
 		case 't':
 			if (!strcmp(optarg, "1.3"))

@@ -20,7 +20,9 @@ expect_ulp=${HTTPD_E2E_EXPECT_ULP:-}
 . "$bin/tlskd-test-lib.sh"
 dir=$(mktemp -d /tmp/httpd-e2e.XXXXXX)
 export TLSK_SOCKET=$dir/tlskd.sock
-port=$((40000 + $$ % 20000))
+# below the ephemeral range (32768-60999): no client socket, nor its
+# TIME_WAIT, holds these ports
+port=$((12000 + $$ % 8000))
 httpd_pid=
 
 cleanup() {

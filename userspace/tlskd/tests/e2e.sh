@@ -38,7 +38,9 @@ svc=$bin/tlskd-test-service
 dir=$(mktemp -d /tmp/tlskd-e2e.XXXXXX)
 chmod 755 "$dir"
 export TLSK_SOCKET=$dir/tlskd.sock
-port=$((20000 + $$ % 20000))
+# below the ephemeral range (32768-60999): no client socket, nor its
+# TIME_WAIT, holds these ports
+port=$((20000 + $$ % 10000))
 cleanup() {
 	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
 	jobs -p | xargs -r kill 2>/dev/null
