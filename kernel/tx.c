@@ -126,7 +126,8 @@ static int send_key_update(struct sock *sk, struct tlsk_tx *tx, int flags)
 	struct tlsk_cipher *old = tx->cipher, *next;
 	int err;
 
-	if (!tx->update_pending || !tx->secret)
+	/* After a failure nothing more goes out (tx->err is sticky). */
+	if (!tx->update_pending || !tx->secret || tx->err)
 		return 0;
 	if (tx->open) {
 		err = close_record(sk, tx);
