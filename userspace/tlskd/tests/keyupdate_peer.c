@@ -77,6 +77,8 @@ int main(int argc, char **argv)
 	long port;
 	int fd, ok;
 
+	/* Whatever it prints must survive timeout(1) killing it. */
+	setvbuf(stdout, NULL, _IONBF, 0);
 	if (argc == 3)
 		port = strtol(argv[1], &end, 10);
 	if (argc != 3 || *end || port <= 0 || port > 65535) {
