@@ -655,7 +655,7 @@ static int engine_has(const struct variant *v)
 
 /* tls13_only: 1 skips the TLS 1.2 variants, 2 those the engine does
  * not speak, 3 also TLS 1.3's; rekey: SKIP kernel layers that cannot
- * take new keys. */
+ * take new keys, and 2 runs on "tlsk" only (its automatic rekey). */
 static void run_matrix(const char *what, void (*fn)(void), int tls13_only,
 		       int rekey)
 {
@@ -666,6 +666,8 @@ static void run_matrix(const char *what, void (*fn)(void), int tls13_only,
 				  "(run it in selftests/vm)";
 		int present = layer_available(&test_layers[l]);
 
+		if (rekey == 2 && test_layers[l].ulp != TLSK_ULP_TLSK)
+			continue;
 		if (present && rekey && test_layers[l].ulp != TLSK_ULP_USER &&
 		    !ulp_can_rekey(test_layers[l].name)) {
 			present = 0;
@@ -690,32 +692,6 @@ static void run_matrix(const char *what, void (*fn)(void), int tls13_only,
 	}
 }
 
-/* TLS 1.3 variants on "tlsk" only: the automatic rekey is tlsk's. */
-static void run_auto(const char *what, void (*fn)(void))
-{
-	char name[96];
-
-	for (size_t l = 0; l < test_layer_count; l++) {
-		int present = layer_available(&test_layers[l]);
-
-		if (test_layers[l].ulp != TLSK_ULP_TLSK)
-			continue;
-		cur_layer = &test_layers[l];
-		for (size_t v = 0; v < test_variant_count; v++) {
-			cur = &test_variants[v];
-			if (cur->version != 0x0304)
-				continue;
-			snprintf(name, sizeof(name), "%s_%s %s", what,
-				 cur_layer->name, cur->name);
-			if (present)
-				tap_run(name, fn);
-			else
-				tap_skip(name, "tlsk.ko not loaded (run it in "
-					 "selftests/vm)");
-		}
-	}
-}
-
 int main(void)
 {
 	int have_cert = write_test_cert() == 0;
@@ -727,10 +703,10 @@ int main(void)
 		run_matrix("engine_client", engine_client_with_openssl_server,
 			   2, 0);
 		run_matrix("engine_key_update", engine_client_key_update, 1, 1);
-		run_auto("engine_key_update_auto",
-			 engine_client_key_update_auto);
-		run_auto("engine_pair_key_update_auto",
-			 engine_pair_key_update_auto);
+		run_matrix("engine_key_update_auto",
+			   engine_client_key_update_auto, 1, 2);
+		run_matrix("engine_pair_key_update_auto",
+			   engine_pair_key_update_auto, 1, 2);
 		run_matrix("engine_server_resumed", engine_server_resumed,
 			   3, 0);
 		run_matrix("engine_no_renegotiation",
