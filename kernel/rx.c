@@ -651,7 +651,8 @@ int tlsk_rx_start(struct sock *sk, struct tlsk_context *ctx,
  * after a KeyUpdate, and the one being assembled - opens with it, and
  * readers (and poll) hear of them. Without a KeyUpdate pending the key
  * changes all the same, as in kTLS: the caller knows where the peer's
- * next key starts. Socket locked. Takes c.
+ * next key starts. An RX secret belonged to the old key: the automatic
+ * mode ends until the next TLSK_RX_SECRET. Socket locked. Takes c.
  */
 int tlsk_rx_rekey(struct sock *sk, struct tlsk_context *ctx,
 		  struct tlsk_cipher *c)
@@ -661,6 +662,8 @@ int tlsk_rx_rekey(struct sock *sk, struct tlsk_context *ctx,
 
 	WRITE_ONCE(rx->cipher, c);
 	tlsk_cipher_free(old);
+	tlsk_secret_free(rx->secret);
+	rx->secret = NULL;
 	rx->key_expired = false;
 	rx_update(sk, rx);
 	return 0;

@@ -1011,6 +1011,27 @@ TEST_F(peer, manual_tx_rekey_drops_secret)
 			     sizeof(sec)), 0);
 }
 
+/* So does a manual TLS_RX (upstream kTLS semantics: no KeyUpdate needed). */
+TEST_F(peer, manual_rx_rekey_drops_secret)
+{
+	struct tlsk_secret sec;
+	socklen_t len = sizeof(sec);
+	struct dir next = self->ptx;
+
+	ASSERT_EQ(install_dir(self->t, TLS_RX, &self->ptx, true), 0);
+	ASSERT_EQ(dir_next(&next), 0);
+	ASSERT_EQ(install_dir(self->t, TLS_RX, &next, false), 0);
+	ASSERT_EQ(getsockopt(self->t, SOL_TLS, TLSK_RX_SECRET, &sec, &len), 0);
+	EXPECT_EQ(sec.hash, 0);
+	/* Manual again: a KeyUpdate under the new key stops RX. */
+	self->ptx = next;
+	p_send(_metadata, self, HANDSHAKE, ku_not_requested, 5);
+	t_expect(_metadata, self->t, HANDSHAKE, ku_not_requested, 5);
+	errno = 0;
+	EXPECT_EQ(recv(self->t, &sec, 1, MSG_DONTWAIT), -1);
+	EXPECT_EQ(errno, EKEYEXPIRED);
+}
+
 /* getsockopt says which hash, never the secret. */
 TEST_F(peer, getsockopt_hides_secret)
 {
