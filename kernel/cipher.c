@@ -22,6 +22,8 @@
  * the socket lock, which allows the sleep.
  */
 #include <crypto/aead.h>
+#include <crypto/algapi.h>
+#include <crypto/sha2.h>
 #include <linux/build_bug.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -48,9 +50,11 @@ struct tlsk_cipher_desc {
 	bool explicit_iv;
 	/* Nonzero: CCM, whose IV is a counter block starting with this. */
 	u8 ccm_flags;
+	/* TLS 1.3 suite hash (RFC 8446 B.4), bytes; 0: none tlsk derives. */
+	u8 hash_size;
 };
 
-#define CIPHER(_type, _st, _alg, _explicit, _ccm)			\
+#define CIPHER(_type, _st, _alg, _explicit, _ccm, _hash)		\
 	{								\
 		.type		= _type,				\
 		.alg		= _alg,					\
@@ -64,18 +68,24 @@ struct tlsk_cipher_desc {
 		.seq_off	= offsetof(struct tls12_crypto_info_##_st, rec_seq), \
 		.explicit_iv	= _explicit,				\
 		.ccm_flags	= _ccm,					\
+		.hash_size	= _hash,				\
 	}
 
 static const struct tlsk_cipher_desc ciphers[] = {
-	CIPHER(TLS_CIPHER_AES_GCM_128, aes_gcm_128, "gcm(aes)", true, 0),
-	CIPHER(TLS_CIPHER_AES_GCM_256, aes_gcm_256, "gcm(aes)", true, 0),
+	CIPHER(TLS_CIPHER_AES_GCM_128, aes_gcm_128, "gcm(aes)", true, 0,
+	       SHA256_DIGEST_SIZE),
+	CIPHER(TLS_CIPHER_AES_GCM_256, aes_gcm_256, "gcm(aes)", true, 0,
+	       SHA384_DIGEST_SIZE),
 	CIPHER(TLS_CIPHER_AES_CCM_128, aes_ccm_128, "ccm(aes)", true,
-	       CCM_FLAGS_L3),
+	       CCM_FLAGS_L3, SHA256_DIGEST_SIZE),
 	CIPHER(TLS_CIPHER_CHACHA20_POLY1305, chacha20_poly1305,
-	       "rfc7539(chacha20,poly1305)", false, 0),
-	/* RFC 8998; kTLS offers them, so a kTLS program may ask for them. */
-	CIPHER(TLS_CIPHER_SM4_GCM, sm4_gcm, "gcm(sm4)", true, 0),
-	CIPHER(TLS_CIPHER_SM4_CCM, sm4_ccm, "ccm(sm4)", true, CCM_FLAGS_L3),
+	       "rfc7539(chacha20,poly1305)", false, 0, SHA256_DIGEST_SIZE),
+	/*
+	 * RFC 8998; kTLS offers them, so a kTLS program may ask for them.
+	 * Their hash is SM3, for which tlsk derives no keys.
+	 */
+	CIPHER(TLS_CIPHER_SM4_GCM, sm4_gcm, "gcm(sm4)", true, 0, 0),
+	CIPHER(TLS_CIPHER_SM4_CCM, sm4_ccm, "ccm(sm4)", true, CCM_FLAGS_L3, 0),
 };
 
 /*
@@ -257,6 +267,47 @@ void tlsk_cipher_export(const struct tlsk_cipher *c,
 	put_unaligned_be64(c->seq, (u8 *)out + d->seq_off);
 	if (c->prepend > TLSK_HEADER_SIZE)
 		put_unaligned_be64(c->explicit_iv, (u8 *)out + d->iv_off);
+}
+
+unsigned int tlsk_cipher_hash_size(const struct tlsk_cipher *c)
+{
+	return c->desc->hash_size;
+}
+
+unsigned int tlsk_cipher_key_size(const struct tlsk_cipher *c)
+{
+	return c->desc->key_size;
+}
+
+/*
+ * Whether c protects records with this key and 12-byte IV (RFC 8446 7.3's
+ * write_key and write_iv), compared in constant time.
+ */
+bool tlsk_cipher_has_key(const struct tlsk_cipher *c, const u8 *key,
+			 const u8 iv[12])
+{
+	const struct tlsk_cipher_desc *d = c->desc;
+
+	return !crypto_memneq(info_field(&c->info, d->key_off), key,
+			      d->key_size) &&
+	       !crypto_memneq(c->iv, iv, sizeof(c->iv));
+}
+
+/*
+ * The crypto_info of the key after c: same version and cipher, the given
+ * key and IV, sequence 0 (RFC 8446 5.3).
+ */
+void tlsk_cipher_next_info(const struct tlsk_cipher *c, const u8 *key,
+			   const u8 iv[12], union tlsk_crypto_info *out)
+{
+	const struct tlsk_cipher_desc *d = c->desc;
+	u8 *p = (u8 *)out;
+
+	memset(out, 0, sizeof(*out));
+	out->info = c->info.info;
+	memcpy(p + d->key_off, key, d->key_size);
+	memcpy(p + d->salt_off, iv, d->salt_size);
+	memcpy(p + d->iv_off, iv + d->salt_size, d->iv_size);
 }
 
 static bool uses_explicit_iv(const struct tlsk_cipher *c)

@@ -98,6 +98,13 @@ static inline unsigned int tlsk_cipher_overhead(const struct tlsk_cipher *c)
 	return c->prepend + c->tail + TLSK_TAG_SIZE;
 }
 
+unsigned int tlsk_cipher_hash_size(const struct tlsk_cipher *c);
+unsigned int tlsk_cipher_key_size(const struct tlsk_cipher *c);
+bool tlsk_cipher_has_key(const struct tlsk_cipher *c, const u8 *key,
+			 const u8 iv[12]);
+void tlsk_cipher_next_info(const struct tlsk_cipher *c, const u8 *key,
+			   const u8 iv[12], union tlsk_crypto_info *out);
+
 bool tlsk_cipher_near_limit(struct tlsk_cipher *c);
 int tlsk_cipher_seal(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
 		     unsigned int len);

@@ -23,6 +23,13 @@
  * every later read (rx.err); a header no record can have (EMSGSIZE, EINVAL,
  * EBADMSG) is reported once through sk_err, after which reads find nothing
  * (rx.halted). Either way sk_err is set, so poll reports EPOLLERR.
+ *
+ * TLS 1.3 KeyUpdate: without an RX secret, opening stops after the record
+ * that carries it until TLS_RX brings the next key (EKEYEXPIRED meanwhile).
+ * With one (TLSK_RX_SECRET) the reader that opens it derives and installs
+ * the next key itself before the next record's bytes leave TCP, takes the
+ * KeyUpdate out of what it delivers, and hands a request to update in turn
+ * to TX (tx.c); data after it flows on in order.
  */
 #include <net/sock.h>
 #include <net/tcp.h>
@@ -30,9 +37,11 @@
 
 #include "cipher.h"
 #include "event.h"
+#include "keyupdate.h"
 #include "rx.h"
 #include "stats.h"
 #include "tlsk.h"
+#include "tx.h"
 
 /* What skb->cb says about an opened record on rx.list. */
 struct tlsk_rx_msg {
@@ -201,45 +210,105 @@ static void report_alert(struct sock *sk, struct sk_buff *skb,
 }
 
 /*
- * Does this TLS 1.3 handshake record carry a KeyUpdate (RFC 8446 4.6.3)?
- * Its messages are walked from the record's start, so a KeyUpdate after
- * a NewSessionTicket in the same record counts too. A key change ends a
- * record (5.1), so the KeyUpdate is whole in it.
+ * Where a KeyUpdate (RFC 8446 4.6.3) starts in this TLS 1.3 handshake
+ * record, or -1 when it carries none. Its messages are walked from the
+ * record's start, so a KeyUpdate after a NewSessionTicket in the same
+ * record counts too. A key change ends a record (5.1), so the KeyUpdate is
+ * whole in it.
  */
-static bool has_key_update(struct sk_buff *skb, const struct tlsk_rx_msg *m)
+static int find_key_update(struct sk_buff *skb, const struct tlsk_rx_msg *m)
 {
 	unsigned int off = 0;
 	u8 hdr[4];
 
 	while (m->len - off >= sizeof(hdr)) {
 		if (skb_copy_bits(skb, m->off + off, hdr, sizeof(hdr)))
-			return false;
+			return -1;
 		if (hdr[0] == TLSK_HANDSHAKE_KEY_UPDATE)
-			return true;
+			return off;
 		off += sizeof(hdr) + (hdr[1] << 16 | hdr[2] << 8 | hdr[3]);
 		if (off > m->len)
-			return false;
+			return -1;
 	}
-	return false;
+	return -1;
+}
+
+/* The next RX key replaces the one in use. Socket locked. Takes c. */
+static void rx_switch_key(struct sock *sk, struct tlsk_rx *rx,
+			  struct tlsk_cipher *c)
+{
+	struct tlsk_cipher *old = rx->cipher;
+
+	/* Read locklessly by tlsk_get_info(). */
+	WRITE_ONCE(rx->cipher, c);
+	tlsk_cipher_free(old);
+	rx->keys++;
+	tlsk_stats_add(sock_net(sk), TLSK_STAT_RX_REKEY_OK, 1);
 }
 
 /*
- * After a KeyUpdate the peer seals with its next key: opening stops here
- * (reads answer EKEYEXPIRED, poll says not readable) until TLS_RX
- * installs it. The KeyUpdate record itself is delivered as usual.
+ * Automatic mode. The KeyUpdate must end the record (5.1: no message may
+ * span a key change, so nothing after it belongs to the old key) and be
+ * well-formed (4.6.3), else -EBADMSG. The peer's next key is installed at
+ * once; -ENOKEY if it cannot be derived. The message is taken out of what
+ * the reader gets, so a reader that never heard of KeyUpdate sees nothing
+ * of it: 1 when nothing else was in the record. A request to update in
+ * turn goes to TX; without a TX secret the KeyUpdate stays in the record
+ * for the reader to answer.
  */
-static void check_key_update(struct sock *sk, struct tlsk_rx *rx,
-			     struct sk_buff *skb, const struct tlsk_rx_msg *m)
+static int auto_key_update(struct sock *sk, struct tlsk_context *ctx,
+			   struct sk_buff *skb, struct tlsk_rx_msg *m,
+			   unsigned int off)
 {
-	if (!rx->cipher->tail || m->type != TLSK_RECORD_HANDSHAKE ||
-	    !has_key_update(skb, m))
-		return;
-	rx->key_expired = true;
-	tlsk_stats_add(sock_net(sk), TLSK_STAT_RX_REKEY_RECEIVED, 1);
-	tlsk_event_key_update(sk);
+	struct tlsk_rx *rx = &ctx->rx;
+	u8 ku[TLSK_KEY_UPDATE_SIZE];
+	struct tlsk_cipher *next;
+
+	if (m->len - off != sizeof(ku) ||
+	    skb_copy_bits(skb, m->off + off, ku, sizeof(ku)) ||
+	    ku[1] || ku[2] || ku[3] != 1 || ku[4] > TLSK_UPDATE_REQUESTED)
+		return -EBADMSG;
+	next = tlsk_secret_next(rx->secret, rx->cipher);
+	if (IS_ERR(next))
+		return -ENOKEY;
+	rx_switch_key(sk, rx, next);
+	if (ku[4] == TLSK_UPDATE_REQUESTED &&
+	    !tlsk_tx_request_update(sk, ctx))
+		return 0;
+	m->len = off;
+	return !m->len;
 }
 
-/* Opens the whole record in rx->rec. */
+/*
+ * After a KeyUpdate the peer seals with its next key. Without an RX
+ * secret opening stops here (reads answer EKEYEXPIRED, poll says not
+ * readable) until TLS_RX installs it, and the KeyUpdate record itself is
+ * delivered as usual; with one, see auto_key_update(). Returns 1 when the
+ * record holds nothing left to deliver, or a negative errno.
+ */
+static int check_key_update(struct sock *sk, struct tlsk_context *ctx,
+			    struct sk_buff *skb, struct tlsk_rx_msg *m)
+{
+	struct tlsk_rx *rx = &ctx->rx;
+	int off;
+
+	if (!rx->cipher->tail || m->type != TLSK_RECORD_HANDSHAKE)
+		return 0;
+	off = find_key_update(skb, m);
+	if (off < 0)
+		return 0;
+	tlsk_stats_add(sock_net(sk), TLSK_STAT_RX_REKEY_RECEIVED, 1);
+	if (rx->secret)
+		return auto_key_update(sk, ctx, skb, m, off);
+	rx->key_expired = true;
+	tlsk_event_key_update(sk);
+	return 0;
+}
+
+/*
+ * Opens the whole record in rx->rec. NULL when there is nothing in it to
+ * deliver (a KeyUpdate the automatic mode took).
+ */
 static struct sk_buff *open_record(struct sock *sk, struct tlsk_rx *rx)
 {
 	unsigned int len = rx->rec_len;
@@ -280,9 +349,7 @@ static struct sk_buff *open_record(struct sock *sk, struct tlsk_rx *rx)
 		err = -EBADMSG;
 		goto free_skb;
 	}
-	rx->queued += m->len;
 	rx->records++;
-	rx->bytes += m->len;
 	tlsk_stats_add(sock_net(sk), TLSK_STAT_RX_RECORDS, 1);
 	if (tlsk_cipher_near_limit(rx->cipher)) {
 		tlsk_stats_add(sock_net(sk), TLSK_STAT_SEQ_NEAR_LIMIT, 1);
@@ -290,7 +357,19 @@ static struct sk_buff *open_record(struct sock *sk, struct tlsk_rx *rx)
 	}
 	if (m->type == TLSK_RECORD_ALERT)
 		report_alert(sk, skb, m);
-	check_key_update(sk, rx, skb, m);
+	err = check_key_update(sk, tlsk_get_ctx(sk), skb, m);
+	if (err < 0) {
+		kfree_skb(skb);
+		rx_abort(sk, rx, err, TLSK_STAT_RX_REKEY_ERROR);
+		tlsk_event_decrypt_error(sk);
+		return ERR_PTR(err);
+	}
+	if (err) {
+		consume_skb(skb);
+		return NULL;
+	}
+	rx->queued += m->len;
+	rx->bytes += m->len;
 	return skb;
 
 free_skb:
@@ -354,14 +433,17 @@ static int fetch_record(struct sock *sk, struct tlsk_rx *rx, bool peek,
 	struct sk_buff *skb;
 	int err;
 
-	err = wait_record(sk, rx, !peek, timeo);
-	if (err <= 0)
-		return err;
-	if (err == 2)
-		return 1;
-	skb = open_record(sk, rx);
-	if (IS_ERR(skb))
-		return PTR_ERR(skb);
+	do {
+		err = wait_record(sk, rx, !peek, timeo);
+		if (err <= 0)
+			return err;
+		if (err == 2)
+			return 1;
+		skb = open_record(sk, rx);
+		if (IS_ERR(skb))
+			return PTR_ERR(skb);
+		/* NULL: the record was a KeyUpdate tlsk took; wait on. */
+	} while (!skb);
 	__skb_queue_tail(&rx->list, skb);
 	/* The next record may be in TCP already, whole: say so to poll. */
 	WRITE_ONCE(rx->ready, rx_pull(sk, rx));
@@ -569,7 +651,8 @@ int tlsk_rx_start(struct sock *sk, struct tlsk_context *ctx,
  * after a KeyUpdate, and the one being assembled - opens with it, and
  * readers (and poll) hear of them. Without a KeyUpdate pending the key
  * changes all the same, as in kTLS: the caller knows where the peer's
- * next key starts. Socket locked. Takes c.
+ * next key starts. An RX secret belonged to the old key: the automatic
+ * mode ends until the next TLSK_RX_SECRET. Socket locked. Takes c.
  */
 int tlsk_rx_rekey(struct sock *sk, struct tlsk_context *ctx,
 		  struct tlsk_cipher *c)
@@ -579,8 +662,36 @@ int tlsk_rx_rekey(struct sock *sk, struct tlsk_context *ctx,
 
 	WRITE_ONCE(rx->cipher, c);
 	tlsk_cipher_free(old);
+	tlsk_secret_free(rx->secret);
+	rx->secret = NULL;
 	rx->key_expired = false;
 	rx_update(sk, rx);
+	return 0;
+}
+
+/*
+ * TLSK_RX_SECRET, for the key in use. If a KeyUpdate already stopped RX,
+ * its next key is derived and installed at once, as if the secret had come
+ * first; on failure nothing changes. Socket locked. Takes s.
+ */
+int tlsk_rx_set_secret(struct sock *sk, struct tlsk_context *ctx,
+		       struct tlsk_secret_state *s)
+{
+	struct tlsk_rx *rx = &ctx->rx;
+	struct tlsk_cipher *next;
+
+	if (rx->key_expired) {
+		next = tlsk_secret_next(s, rx->cipher);
+		if (IS_ERR(next)) {
+			tlsk_secret_free(s);
+			return PTR_ERR(next);
+		}
+		rx_switch_key(sk, rx, next);
+		rx->key_expired = false;
+		rx_update(sk, rx);
+	}
+	tlsk_secret_free(rx->secret);
+	rx->secret = s;
 	return 0;
 }
 
@@ -611,6 +722,8 @@ void tlsk_rx_release(struct sock *sk, struct tlsk_context *ctx)
 	rx->queued = 0;
 	tlsk_cipher_free(rx->cipher);
 	WRITE_ONCE(rx->cipher, NULL);
+	tlsk_secret_free(rx->secret);
+	rx->secret = NULL;
 	tlsk_buf_free(&rx->rec);
 	tlsk_stats_add(sock_net(sk), TLSK_STAT_CURR_RX_SW, -1);
 	release_sock(sk);

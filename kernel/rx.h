@@ -10,12 +10,15 @@ struct msghdr;
 struct pipe_inode_info;
 struct tlsk_cipher;
 struct tlsk_context;
+struct tlsk_secret_state;
 
 void tlsk_rx_init(struct tlsk_context *ctx);
 int tlsk_rx_start(struct sock *sk, struct tlsk_context *ctx,
 		  struct tlsk_cipher *c);
 int tlsk_rx_rekey(struct sock *sk, struct tlsk_context *ctx,
 		  struct tlsk_cipher *c);
+int tlsk_rx_set_secret(struct sock *sk, struct tlsk_context *ctx,
+		       struct tlsk_secret_state *s);
 void tlsk_rx_stop(struct sock *sk, struct tlsk_context *ctx);
 void tlsk_rx_release(struct sock *sk, struct tlsk_context *ctx);
 

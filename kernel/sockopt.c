@@ -7,13 +7,22 @@
  *   TLS_TX_ZEROCOPY_RO     unsigned int 0/1
  *   TLS_RX_EXPECT_NO_PAD   u32 0/1, TLS 1.3 with RX keys only
  *
+ * and tlsk's own (<linux/tlsk.h>), numbered far above kTLS's:
+ *
+ *   TLSK_TX_SECRET, TLSK_RX_SECRET   struct tlsk_secret, exact size,
+ *                  after that direction's TLS 1.3 key; EINVAL for anything
+ *                  else (keyupdate.c checks the secret against the key)
+ *
  * Every other level goes to TCP.
  */
 #include <linux/uaccess.h>
 #include <net/sock.h>
 #include <net/tcp.h>
 
+#include <linux/tlsk.h>
+
 #include "cipher.h"
+#include "keyupdate.h"
 #include "rx.h"
 #include "sockopt.h"
 #include "stats.h"
@@ -174,6 +183,28 @@ static int set_rx_no_pad(struct tlsk_context *ctx, sockptr_t optval,
 	return 0;
 }
 
+/* TX: tx.lock held too, as the secret is TX state. */
+static int set_secret(struct sock *sk, struct tlsk_context *ctx,
+		      sockptr_t optval, unsigned int optlen, bool tx)
+{
+	struct tlsk_secret_state *s;
+
+	s = tlsk_secret_new(tx ? ctx->tx.cipher : ctx->rx.cipher, optval,
+			    optlen);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	if (!tx)
+		return tlsk_rx_set_secret(sk, ctx, s);
+	tlsk_tx_set_secret(ctx, s);
+	return 0;
+}
+
+/* Both take tx.lock before the socket lock, as sendmsg does. */
+static bool takes_tx_lock(int optname)
+{
+	return optname == TLS_TX || optname == TLSK_TX_SECRET;
+}
+
 int tlsk_setsockopt(struct sock *sk, int level, int optname,
 		    sockptr_t optval, unsigned int optlen)
 {
@@ -184,8 +215,7 @@ int tlsk_setsockopt(struct sock *sk, int level, int optname,
 		return ctx->sk_proto->setsockopt(sk, level, optname, optval,
 						 optlen);
 
-	/* tx.lock comes before the socket lock, as in sendmsg. */
-	if (optname == TLS_TX)
+	if (takes_tx_lock(optname))
 		mutex_lock(&ctx->tx.lock);
 	lock_sock(sk);
 	switch (optname) {
@@ -199,12 +229,17 @@ int tlsk_setsockopt(struct sock *sk, int level, int optname,
 	case TLS_RX_EXPECT_NO_PAD:
 		err = set_rx_no_pad(ctx, optval, optlen);
 		break;
+	case TLSK_TX_SECRET:
+	case TLSK_RX_SECRET:
+		err = set_secret(sk, ctx, optval, optlen,
+				 optname == TLSK_TX_SECRET);
+		break;
 	default:
 		err = -ENOPROTOOPT;
 		break;
 	}
 	release_sock(sk);
-	if (optname == TLS_TX)
+	if (takes_tx_lock(optname))
 		mutex_unlock(&ctx->tx.lock);
 	return err;
 }
@@ -270,6 +305,21 @@ static int get_rx_no_pad(struct tlsk_context *ctx, char __user *optval,
 	return copy_to_user(optval, &value, sizeof(value)) ? -EFAULT : 0;
 }
 
+/* Which secret is set, if any; never the secret itself. */
+static int get_secret(const struct tlsk_secret_state *s, char __user *optval,
+		      int __user *optlen)
+{
+	struct tlsk_secret out;
+	int len;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len != sizeof(out))
+		return -EINVAL;
+	tlsk_secret_export(s, &out);
+	return copy_to_user(optval, &out, sizeof(out)) ? -EFAULT : 0;
+}
+
 int tlsk_getsockopt(struct sock *sk, int level, int optname,
 		    char __user *optval, int __user *optlen)
 {
@@ -291,6 +341,12 @@ int tlsk_getsockopt(struct sock *sk, int level, int optname,
 		break;
 	case TLS_RX_EXPECT_NO_PAD:
 		err = get_rx_no_pad(ctx, optval, optlen);
+		break;
+	case TLSK_TX_SECRET:
+		err = get_secret(ctx->tx.secret, optval, optlen);
+		break;
+	case TLSK_RX_SECRET:
+		err = get_secret(ctx->rx.secret, optval, optlen);
 		break;
 	default:
 		err = -ENOPROTOOPT;

@@ -25,6 +25,8 @@
 
 #include "cipher.h"
 
+struct tlsk_secret_state;
+
 struct tlsk_tx {
 	struct mutex lock;
 	/* tx.lock + socket lock. NULL until TLS_TX; swapped on re-key. */
@@ -46,7 +48,22 @@ struct tlsk_tx {
 	u64 bytes;
 	/* Socket lock: keys installed in this direction. */
 	u32 keys;
-	/* Pushes a half-sent record when TCP frees send space. */
+	/*
+	 * Automatic rekey (keyupdate.c). secret: tx.lock + socket lock, NULL
+	 * unless TLSK_TX_SECRET. update_pending: socket lock (RX sets it
+	 * when the peer asks for an update, TX when its key nears its
+	 * limit); TX sends a KeyUpdate and switches keys at the next point
+	 * where no record is half-sent, then clears it. err: tx.lock +
+	 * socket lock, the sticky negative errno of a failed automatic
+	 * rekey, which every later send answers.
+	 */
+	struct tlsk_secret_state *secret;
+	bool update_pending;
+	int err;
+	/*
+	 * Pushes a half-sent record when TCP frees send space, and sends a
+	 * pending KeyUpdate.
+	 */
 	struct work_struct push_work;
 	/* Set and restored under sk_callback_lock with the socket locked. */
 	void (*saved_write_space)(struct sock *sk);
@@ -91,6 +108,11 @@ struct tlsk_rx {
 	u64 records;
 	u64 bytes;
 	u32 keys;
+	/*
+	 * Socket lock: TLSK_RX_SECRET, NULL without. With it a KeyUpdate
+	 * installs the next key at once instead of setting key_expired.
+	 */
+	struct tlsk_secret_state *secret;
 	/* TLS_RX_EXPECT_NO_PAD; socket lock. */
 	bool no_pad;
 	/* Moves bytes that arrived while the socket was owned. */

@@ -15,6 +15,14 @@
  * buffer, timeout) the rest stays pending: the caller is told its
  * plaintext was sent, and the bytes go out on the next send, or from a
  * worker once TCP frees space (sk_write_space), or at close.
+ *
+ * Automatic rekey (TLSK_TX_SECRET): when the peer's KeyUpdate asks for
+ * one, or when the key reaches 7/8 of its record limit, tx.update_pending
+ * is set. At the next point where no record is half-sent - in a sender,
+ * after TCP took a record, or in the worker, which RX schedules - a record
+ * left open is sealed with the old key, then KeyUpdate(update_not_requested)
+ * is sealed with it too, and every later record uses the next key
+ * (RFC 8446 4.6.3).
  */
 #include <linux/uio.h>
 #include <net/sock.h>
@@ -23,6 +31,7 @@
 #include "cipher.h"
 #include "compat.h"
 #include "event.h"
+#include "keyupdate.h"
 #include "stats.h"
 #include "tlsk.h"
 #include "tx.h"
@@ -82,8 +91,90 @@ static int close_record(struct sock *sk, struct tlsk_tx *tx)
 	if (tlsk_cipher_near_limit(tx->cipher)) {
 		tlsk_stats_add(sock_net(sk), TLSK_STAT_SEQ_NEAR_LIMIT, 1);
 		tlsk_event_seq_near_limit(sk, true, tx->cipher->record_limit);
+		/* 1/8 of the limit is left: plenty for the KeyUpdate. */
+		if (tx->secret)
+			tx->update_pending = true;
 	}
 	return 0;
+}
+
+/* What tlsk sends: it never asks the peer to update in turn. */
+static const u8 key_update_msg[TLSK_KEY_UPDATE_SIZE] = {
+	TLSK_HANDSHAKE_KEY_UPDATE, 0, 0, 1, TLSK_UPDATE_NOT_REQUESTED,
+};
+
+/*
+ * A failed automatic rekey: the old key may not go on (the peer asked for
+ * a new one, or it is near its limit), so the stream stops for good.
+ */
+static int tx_fail(struct sock *sk, struct tlsk_tx *tx, int err)
+{
+	tx->err = err;
+	tx->update_pending = false;
+	tlsk_stats_add(sock_net(sk), TLSK_STAT_TX_REKEY_ERROR, 1);
+	tlsk_abort(sk, err);
+	return err;
+}
+
+/*
+ * Sends the pending KeyUpdate once TCP has taken everything sealed so far,
+ * and switches to the next key. 0 when done or when there is nothing to
+ * do; -EAGAIN and the like when TCP is full (the update stays pending).
+ */
+static int send_key_update(struct sock *sk, struct tlsk_tx *tx, int flags)
+{
+	struct tlsk_cipher *old = tx->cipher, *next;
+	int err;
+
+	/* After a failure nothing more goes out (tx->err is sticky). */
+	if (!tx->update_pending || !tx->secret || tx->err)
+		return 0;
+	if (tx->open) {
+		err = close_record(sk, tx);
+		if (err)
+			return err;
+	}
+	err = push_pending(sk, tx, flags);
+	if (err)
+		return err;
+	/* Derive first: no KeyUpdate goes out without a key to follow it. */
+	next = tlsk_secret_next(tx->secret, old);
+	if (IS_ERR(next))
+		return tx_fail(sk, tx, -ENOKEY);
+
+	memcpy(tx->rec.data + old->prepend, key_update_msg,
+	       sizeof(key_update_msg));
+	tx->open = true;
+	tx->open_type = TLSK_RECORD_HANDSHAKE;
+	tx->open_len = sizeof(key_update_msg);
+	err = close_record(sk, tx);
+	if (err) {
+		tlsk_cipher_free(next);
+		return tx_fail(sk, tx, err);
+	}
+	tx->update_pending = false;
+	/* Read locklessly by tlsk_get_info(). */
+	WRITE_ONCE(tx->cipher, next);
+	tlsk_cipher_free(old);
+	tx->keys++;
+	tlsk_stats_add(sock_net(sk), TLSK_STAT_TX_REKEY_OK, 1);
+	return push_pending(sk, tx, flags);
+}
+
+/*
+ * RX opened the peer's KeyUpdate(update_requested): with a TX secret, the
+ * answer goes out from the worker (or an earlier sender). Socket locked;
+ * false without a TX secret, when the request is the reader's to answer.
+ */
+bool tlsk_tx_request_update(struct sock *sk, struct tlsk_context *ctx)
+{
+	struct tlsk_tx *tx = &ctx->tx;
+
+	if (!tx->secret)
+		return false;
+	tx->update_pending = true;
+	schedule_work(&tx->push_work);
+	return true;
 }
 
 /*
@@ -121,6 +212,8 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 	bool typed = false;
 	int err;
 
+	if (tx->err)
+		return tx->err;
 	if (msg->msg_controllen) {
 		err = parse_cmsg(msg, &type);
 		if (err)
@@ -134,6 +227,8 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 			return err;
 	}
 	err = push_pending(sk, tx, flags);
+	if (!err)
+		err = send_key_update(sk, tx, flags);
 	if (err)
 		return err;
 
@@ -164,6 +259,8 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 		if (err)
 			return err;
 		err = push_pending(sk, tx, flags);
+		if (!err)
+			err = send_key_update(sk, tx, flags);
 		if (err)
 			return err;
 	}
@@ -173,6 +270,8 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 		err = close_record(sk, tx);
 		if (!err)
 			err = push_pending(sk, tx, flags);
+		if (!err)
+			err = send_key_update(sk, tx, flags);
 	}
 	return err;
 }
@@ -258,8 +357,8 @@ void tlsk_splice_eof(struct socket *sock)
 		return;
 	mutex_lock(&tx->lock);
 	lock_sock(sk);
-	if (tx->open && !close_record(sk, tx))
-		push_pending(sk, tx, 0);
+	if (tx->open && !close_record(sk, tx) && !push_pending(sk, tx, 0))
+		send_key_update(sk, tx, 0);
 	release_sock(sk);
 	mutex_unlock(&tx->lock);
 }
@@ -273,7 +372,8 @@ static void push_work(struct work_struct *work)
 	mutex_lock(&tx->lock);
 	lock_sock(sk);
 	/* A worker must neither sleep on TCP nor raise SIGPIPE. */
-	push_pending(sk, tx, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (!push_pending(sk, tx, MSG_DONTWAIT | MSG_NOSIGNAL))
+		send_key_update(sk, tx, MSG_DONTWAIT | MSG_NOSIGNAL);
 	release_sock(sk);
 	mutex_unlock(&tx->lock);
 }
@@ -317,8 +417,9 @@ int tlsk_tx_start(struct sock *sk, struct tlsk_context *ctx,
  * TLS 1.3 KeyUpdate: c replaces the TX key. Plaintext already taken
  * belongs to the old key: an open record is sealed with it first (it goes
  * out before anything sealed with c). Bytes of a half-sent record are
- * sealed already and just follow. tx->lock and the socket lock held.
- * Takes c, also on failure.
+ * sealed already and just follow. A TX secret belonged to the old key:
+ * the automatic mode ends until the next TLSK_TX_SECRET. tx->lock and the
+ * socket lock held. Takes c, also on failure.
  */
 int tlsk_tx_rekey(struct sock *sk, struct tlsk_context *ctx,
 		  struct tlsk_cipher *c)
@@ -337,7 +438,25 @@ int tlsk_tx_rekey(struct sock *sk, struct tlsk_context *ctx,
 	}
 	WRITE_ONCE(tx->cipher, c);
 	tlsk_cipher_free(old);
+	tlsk_secret_free(tx->secret);
+	tx->secret = NULL;
+	tx->update_pending = false;
 	return 0;
+}
+
+/*
+ * TLSK_TX_SECRET, for the key in use; tx->lock and the socket lock held.
+ * Takes s. A key already past 7/8 of its limit is replaced at the next
+ * send.
+ */
+void tlsk_tx_set_secret(struct tlsk_context *ctx, struct tlsk_secret_state *s)
+{
+	struct tlsk_tx *tx = &ctx->tx;
+
+	tlsk_secret_free(tx->secret);
+	tx->secret = s;
+	if (tx->cipher->near_limit_told)
+		tx->update_pending = true;
 }
 
 /* On close: no write_space callback, no worker after this returns. */
@@ -371,6 +490,8 @@ void tlsk_tx_release(struct sock *sk, struct tlsk_context *ctx)
 		push_pending(sk, tx, MSG_NOSIGNAL);
 	tlsk_cipher_free(tx->cipher);
 	WRITE_ONCE(tx->cipher, NULL);
+	tlsk_secret_free(tx->secret);
+	tx->secret = NULL;
 	tlsk_buf_free(&tx->rec);
 	tlsk_stats_add(sock_net(sk), TLSK_STAT_CURR_TX_SW, -1);
 	release_sock(sk);

@@ -11,12 +11,15 @@ struct msghdr;
 struct page;
 struct tlsk_cipher;
 struct tlsk_context;
+struct tlsk_secret_state;
 
 void tlsk_tx_init(struct tlsk_context *ctx);
 int tlsk_tx_start(struct sock *sk, struct tlsk_context *ctx,
 		  struct tlsk_cipher *c);
 int tlsk_tx_rekey(struct sock *sk, struct tlsk_context *ctx,
 		  struct tlsk_cipher *c);
+void tlsk_tx_set_secret(struct tlsk_context *ctx, struct tlsk_secret_state *s);
+bool tlsk_tx_request_update(struct sock *sk, struct tlsk_context *ctx);
 void tlsk_tx_stop(struct sock *sk, struct tlsk_context *ctx);
 void tlsk_tx_release(struct sock *sk, struct tlsk_context *ctx);
 

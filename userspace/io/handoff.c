@@ -15,6 +15,8 @@
 
 #include <openssl/crypto.h>
 
+#include <linux/tlsk.h>
+
 #include "conn.h"
 #include "tlsk/aead.h"
 #include "tlsk/handoff.h"
@@ -93,6 +95,42 @@ static int install_keys(int fd, int optname,
 	return err;
 }
 
+/* TLSK_TX_SECRET / TLSK_RX_SECRET: the keys' TLS 1.3 traffic secret. */
+static int install_secret(int fd, int optname,
+			  const struct tlsk_traffic_keys *keys)
+{
+	struct tlsk_secret s;
+	int err = 0;
+
+	if (keys->secret_len != 32 && keys->secret_len != 48)
+		return -EINVAL;
+	memset(&s, 0, sizeof(s));
+	s.version = TLSK_SECRET_VERSION_1;
+	s.hash = keys->secret_len == 48 ? TLSK_HASH_SHA384 : TLSK_HASH_SHA256;
+	s.secret_len = (uint16_t)keys->secret_len;
+	memcpy(s.secret, keys->secret, keys->secret_len);
+	if (setsockopt(fd, SOL_TLS, optname, &s, sizeof(s)))
+		err = -errno;
+	OPENSSL_cleanse(&s, sizeof(s));
+	return err;
+}
+
+/*
+ * Best effort: without the secrets the socket works in manual mode (a
+ * KeyUpdate stops RX until new keys come), as before the option existed.
+ * A tlsk.ko without the option refuses the first one (ENOPROTOOPT) and
+ * the second is not tried.
+ */
+static void install_secrets(int fd, const struct tlsk_traffic_keys *tx,
+			    const struct tlsk_traffic_keys *rx)
+{
+	if (tx->version != 0x0304 || rx->version != 0x0304)
+		return;
+	if (install_secret(fd, TLSK_TX_SECRET, tx))
+		return;
+	install_secret(fd, TLSK_RX_SECRET, rx);
+}
+
 /*
  * TX first: until TLS_TX succeeds a kTLS socket still passes bytes through
  * untouched, so a kernel that refuses the cipher can fall back to the
@@ -111,6 +149,8 @@ int tlsk_kernel_install(int fd, const struct tlsk_traffic_keys *tx,
 	err = install_keys(fd, TLS_RX, rx);
 	if (err)	/* not -ENOPROTOOPT: TX is the kernel's now */
 		return err == -ENOPROTOOPT ? -EPROTO : err;
+	if (ulp == TLSK_ULP_TLSK && (flags & TLSK_HANDOFF_KERNEL_REKEY))
+		install_secrets(fd, tx, rx);
 	return ulp;
 }
 

@@ -33,6 +33,7 @@ enum kind {
 	K_STRING, K_PATH, K_MODE, K_UINT, K_MSEC, K_SEC, K_VERSIONS,
 	K_CLIENT_AUTH, K_UIDS, K_GIDS, K_CERT, K_LOG_LEVEL, K_FALLBACK,
 	K_ON_OFF,
+	K_KERNEL_REKEY,
 };
 
 struct key {
@@ -95,6 +96,8 @@ static const struct key keys[] = {
 	  "this profile's handshake deadline [global]"),
 	P("ticket-wait", K_MSEC, ticket_wait_ms, 0, 10000,
 	  "client: wait this long for the server's tickets, 0 = off [auto]"),
+	P("kernel-rekey", K_KERNEL_REKEY, kernel_rekey, 0, 0,
+	  "auto: tlsk.ko follows TLS 1.3 KeyUpdate itself; off [auto]"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -389,6 +392,7 @@ static int apply(struct parser *p, const struct key *k, char *v, void *base)
 	static const char *const auth[] = { "none", "optional", "require", NULL };
 	static const char *const fallback[] = { "proxy", "refuse", NULL };
 	static const char *const on_off[] = { "off", "on", NULL };
+	static const char *const rekey[] = { "off", "auto", NULL };
 	void *field = (char *)base + k->off;
 
 	switch (k->kind) {
@@ -418,6 +422,8 @@ static int apply(struct parser *p, const struct key *k, char *v, void *base)
 		return set_word(p, v, k->name, fallback, field);
 	case K_ON_OFF:
 		return set_word(p, v, k->name, on_off, field);
+	case K_KERNEL_REKEY:
+		return set_word(p, v, k->name, rekey, field);
 	}
 	return -EINVAL;
 }
@@ -428,6 +434,7 @@ static void profile_defaults(struct conf_profile *prof)
 	prof->client_auth = -1;
 	prof->min_version = 0x0303;
 	prof->max_version = 0x0304;
+	prof->kernel_rekey = CONF_KERNEL_REKEY_AUTO;
 }
 
 static bool name_ok(const char *s)

@@ -33,6 +33,15 @@ enum conf_fallback {
 	CONF_FALLBACK_REFUSE,	/* no kernel TLS: the request fails */
 };
 
+/*
+ * kernel-rekey: whether tlsk.ko gets the TLS 1.3 traffic secrets and so
+ * follows KeyUpdate by itself (TLSK_HANDOFF_KERNEL_REKEY).
+ */
+enum conf_kernel_rekey {
+	CONF_KERNEL_REKEY_OFF,
+	CONF_KERNEL_REKEY_AUTO,
+};
+
 struct conf_cert {
 	char *chain, *key;
 	int line;
@@ -60,6 +69,7 @@ struct conf_profile {
 	size_t ngids;
 	unsigned handshake_timeout_ms;	/* 0: the global one */
 	unsigned ticket_wait_ms;	/* if set (conf_line): else auto */
+	int kernel_rekey;		/* enum conf_kernel_rekey */
 	int lines[32];			/* line of each key set, by index */
 	struct tlsk_config *cfg;	/* conf_load() */
 	struct conf_variant variants[CONF_MAX_VARIANTS];

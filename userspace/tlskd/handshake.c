@@ -178,7 +178,10 @@ static int hs_handoff(struct daemon *d, struct hs *h, struct tlsk_result *res)
 		rc = tlsk_engine_export_keys(h->engine, TLSK_DIR_RX, &rx);
 	rx.seq += h->rx_taken;	/* ticket records tlskd took itself */
 	if (!rc)
-		rc = tlsk_kernel_install(h->w.fd, &tx, &rx, 0);
+		rc = tlsk_kernel_install(h->w.fd, &tx, &rx,
+					 h->prof->kernel_rekey ==
+					 CONF_KERNEL_REKEY_AUTO ?
+					 TLSK_HANDOFF_KERNEL_REKEY : 0);
 	if (rc >= 0) {
 		res->ulp = (uint8_t)rc;
 		rc = -1;

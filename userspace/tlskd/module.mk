@@ -36,9 +36,12 @@ $(eval $(call program,fuzz-tlskd-conf-smoke,\
 	tlskd/fuzz/replay.c $(fuzz-tlskd-conf_SRCS)))
 
 # The end-to-end test's service (not a test by itself).
-TLSKD_TEST_TOOLS := tlskd-test-service
+TLSKD_TEST_TOOLS := tlskd-test-service tlskd-test-keyupdate
 $(eval $(call program,tlskd-test-service,tlskd/tests/service.c))
 all: $(BUILD)/bin/tlskd-test-service
+# Its libssl client that sends KeyUpdate after the hand-off.
+$(eval $(call program,tlskd-test-keyupdate,tlskd/tests/keyupdate_peer.c,-lssl))
+all: $(BUILD)/bin/tlskd-test-keyupdate
 
 # tlsk.ko's events for tlskd to log (in the VM), and forged ones to drop.
 $(BUILD)/obj/tlskd/tests/events_peer.o: CPPFLAGS += $(NL_CFLAGS)
@@ -56,7 +59,8 @@ $(BUILD)/bin/tlskd-events-e2e-test: tlskd/tests/events.sh $(BUILD)/bin/tlskd \
 # The end-to-end script, next to the binaries it drives.
 HOST_TESTS += tlskd-e2e-test
 $(BUILD)/bin/tlskd-e2e-test: tlskd/tests/e2e.sh $(BUILD)/bin/tlskd \
-		$(BUILD)/bin/tlskd-test-service $(BUILD)/bin/tlskd-test-lib.sh \
+		$(BUILD)/bin/tlskd-test-service $(BUILD)/bin/tlskd-test-keyupdate \
+		$(BUILD)/bin/tlskd-test-lib.sh \
 		$(BUILD)/bin/tlskctl
 	@mkdir -p $(@D)
 	cp $< $@

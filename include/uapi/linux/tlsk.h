@@ -76,6 +76,8 @@
 #ifndef _UAPI_LINUX_TLSK_H
 #define _UAPI_LINUX_TLSK_H
 
+#include <linux/types.h>
+
 /* Name of the TCP upper layer protocol registered by tlsk.ko. */
 #define TLSK_ULP_NAME		"tlsk"
 
@@ -180,6 +182,45 @@ enum tlsk_alert_attr {
 
 	__TLSK_A_ALERT_LAST,
 	TLSK_A_ALERT_MAX = __TLSK_A_ALERT_LAST - 1
+};
+
+/*
+ * Automatic TLS 1.3 rekey: SOL_TLS options of tlsk's own.
+ *
+ * <linux/tls.h> numbers its options from 1 upwards (TLS_TX 1, TLS_RX 2,
+ * TLS_TX_ZEROCOPY_RO 3, TLS_RX_EXPECT_NO_PAD 4, and later kernels add the
+ * next small numbers); tlsk's start at TLSK_SOCKOPT_BASE ("tl\0\0"), far
+ * above anything the kernel will reach. On in-tree "tls" they answer
+ * ENOPROTOOPT.
+ *
+ *   setsockopt(fd, SOL_TLS, TLSK_TX_SECRET, &s, sizeof(s))
+ *
+ * hands tlsk the TLS 1.3 traffic secret of the key in use for that
+ * direction (RFC 8446 7.1: client/server_application_traffic_secret_N),
+ * after that direction's TLS_TX / TLS_RX. tlsk checks that the secret
+ * derives exactly the installed key and IV (7.3) and from then on derives
+ * every next key itself (7.2, "traffic upd"): RX installs the peer's next
+ * key when it opens a KeyUpdate, TX sends KeyUpdate and switches when the
+ * peer asks for it (update_requested) or when its key nears its record
+ * limit. getsockopt answers the same struct with the secret zeroed
+ * (hash 0 while none is set): it never returns a secret.
+ */
+#define TLSK_SOCKOPT_BASE	0x746c0000
+#define TLSK_TX_SECRET		(TLSK_SOCKOPT_BASE + 1)
+#define TLSK_RX_SECRET		(TLSK_SOCKOPT_BASE + 2)
+
+#define TLSK_SECRET_VERSION_1	1
+/* struct tlsk_secret.hash: the cipher suite's hash (RFC 8446 B.4). */
+#define TLSK_HASH_SHA256	1	/* AES-128-GCM, AES-128-CCM, ChaCha20 */
+#define TLSK_HASH_SHA384	2	/* AES-256-GCM */
+#define TLSK_SECRET_MAX		48
+
+struct tlsk_secret {
+	__u16 version;		/* TLSK_SECRET_VERSION_1 */
+	__u16 hash;		/* TLSK_HASH_* of the installed cipher */
+	__u16 secret_len;	/* 32 for SHA-256, 48 for SHA-384 */
+	__u16 reserved;		/* 0 */
+	__u8 secret[TLSK_SECRET_MAX];	/* secret_len bytes, then zeros */
 };
 
 #endif /* _UAPI_LINUX_TLSK_H */

@@ -58,13 +58,24 @@ int tlsk_crypto_info_build(const struct tlsk_traffic_keys *keys,
 #define TLSK_HANDOFF_NO_TLS	0x2	/* skip the in-tree "tls" */
 #define TLSK_HANDOFF_NO_USER	0x4	/* fail rather than use userspace */
 #define TLSK_HANDOFF_USER_ONLY	(TLSK_HANDOFF_NO_TLSK | TLSK_HANDOFF_NO_TLS)
+/*
+ * On "tlsk" with TLS 1.3 keys, also hand over both traffic secrets
+ * (TLSK_TX_SECRET, TLSK_RX_SECRET): tlsk.ko then follows the peer's
+ * KeyUpdate, answers update_requested and rekeys TX before the record
+ * limit by itself (docs/kernel.md, "Automatic rekey"). Ignored on "tls"
+ * (no such option), on TLS 1.2 and on the userspace record layer. A
+ * tlsk.ko that refuses the secrets (one older than the option) leaves the
+ * socket in manual mode; the hand-off still succeeds.
+ */
+#define TLSK_HANDOFF_KERNEL_REKEY 0x8
 
 struct tlsk_conn;
 
 /*
  * The kernel half of the hand-off alone, for callers that give the fd
  * away afterwards (tlskd returns it to the service): attach "tlsk", else
- * "tls" (as flags allow), then TLS_TX and TLS_RX. Returns the enum
+ * "tls" (as flags allow), then TLS_TX and TLS_RX (and with
+ * TLSK_HANDOFF_KERNEL_REKEY the traffic secrets). Returns the enum
  * tlsk_ulp used, -ENOPROTOOPT when no kernel record layer took the keys
  * (the socket is still plain TCP; with TLSK_HANDOFF_NO_USER a refused
  * TLS_TX returns the kernel's errno instead), or the error of TLS_RX once

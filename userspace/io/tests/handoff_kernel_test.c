@@ -10,6 +10,9 @@
  *   engine_client_*: our engine and driver as the client, a libssl server
  *               that sends its tickets and data at once.
  *               Both for TLS 1.3 and TLS 1.2 (the suites the engine has).
+ *   *_auto:     tlsk only, with TLSK_HANDOFF_KERNEL_REKEY: the kernel
+ *               follows KeyUpdates itself, against libssl and against our
+ *               own engine on the userspace record layer.
  *
  * The client's Finished and its first application data leave in ONE send(),
  * so they share a TCP segment: the server must stop at Finished, and the
@@ -26,6 +29,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <linux/tlsk.h>
+
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
@@ -37,6 +42,8 @@
 
 static const struct variant *cur;
 static const struct layer *cur_layer;
+/* Added to the layer's hand-off flags by the *_auto tests. */
+static unsigned int extra_flags;
 
 struct server {
 	SSL *ssl;
@@ -263,7 +270,8 @@ static void *drive_thread(void *arg)
 {
 	struct drive *d = arg;
 
-	d->err = tlsk_drive(d->e, d->fd, 10000, cur_layer->flags, &d->conn);
+	d->err = tlsk_drive(d->e, d->fd, 10000, cur_layer->flags | extra_flags,
+			    &d->conn);
 	return NULL;
 }
 
@@ -421,29 +429,173 @@ static void engine_client_with_openssl_server(void)
  * write under new keys too. Twice, so the second update starts from the
  * keys the first one made.
  */
-static void engine_client_key_update(void)
+static void key_update_rounds(struct client_run *r)
 {
 	static const char ping[] = "after a key update", pong[] = "reply";
 	uint8_t got[64];
+
+	CHECK(!r->d.conn ||
+	      conn_read_full(r->d.conn, got, sizeof(first_data)) ==
+	      sizeof(first_data));
+	for (int round = 0; r->d.conn && round < 2; round++) {
+		CHECK(SSL_key_update(r->peer.ssl, SSL_KEY_UPDATE_REQUESTED));
+		CHECK(peer_write(&r->peer, ping, sizeof(ping)) == 0);
+		CHECK(conn_read_full(r->d.conn, got, sizeof(ping)) ==
+		      sizeof(ping));
+		CHECK(!memcmp(got, ping, sizeof(ping)));
+		CHECK(tlsk_conn_write(r->d.conn, pong, sizeof(pong)) ==
+		      sizeof(pong));
+		CHECK(peer_read(&r->peer, got, sizeof(pong)) == 0);
+		CHECK(!memcmp(got, pong, sizeof(pong)));
+	}
+}
+
+static void engine_client_key_update(void)
+{
 	struct client_run r;
 
 	CHECK(client_run_start(&r) == 0);
-	CHECK(!r.d.conn || conn_read_full(r.d.conn, got, sizeof(first_data)) ==
-				   sizeof(first_data));
-	for (int round = 0; r.d.conn && round < 2; round++) {
-		CHECK(SSL_key_update(r.peer.ssl, SSL_KEY_UPDATE_REQUESTED));
-		CHECK(peer_write(&r.peer, ping, sizeof(ping)) == 0);
-		CHECK(conn_read_full(r.d.conn, got, sizeof(ping)) ==
-		      sizeof(ping));
-		CHECK(!memcmp(got, ping, sizeof(ping)));
-		CHECK(tlsk_conn_write(r.d.conn, pong, sizeof(pong)) ==
-		      sizeof(pong));
-		CHECK(peer_read(&r.peer, got, sizeof(pong)) == 0);
-		CHECK(!memcmp(got, pong, sizeof(pong)));
-	}
+	key_update_rounds(&r);
 	if (r.d.conn)
 		tlsk_conn_close(r.d.conn);
 	client_run_end(&r);
+}
+
+/* Does tlsk hold this direction's traffic secret (automatic rekey)? */
+static int kernel_has_secret(int fd, int optname)
+{
+	struct tlsk_secret s;
+	socklen_t len = sizeof(s);
+
+	return !getsockopt(fd, SOL_TLS, optname, &s, &len) && s.hash != 0;
+}
+
+/*
+ * The same with the secrets in tlsk: the kernel follows the server's
+ * KeyUpdates and answers them, the library never sees one (its copy of
+ * the RX keys stays the first), and the data still flows.
+ */
+static void engine_client_key_update_auto(void)
+{
+	struct tlsk_traffic_keys first;
+	struct client_run r;
+
+	extra_flags = TLSK_HANDOFF_KERNEL_REKEY;
+	CHECK(client_run_start(&r) == 0);
+	extra_flags = 0;
+	if (r.d.conn) {
+		int fd = tlsk_conn_fd(r.d.conn);
+
+		CHECK(kernel_has_secret(fd, TLSK_TX_SECRET));
+		CHECK(kernel_has_secret(fd, TLSK_RX_SECRET));
+		first = *tlsk_conn_keys(r.d.conn, TLSK_DIR_RX);
+		key_update_rounds(&r);
+		CHECK(!memcmp(tlsk_conn_keys(r.d.conn, TLSK_DIR_RX)->secret,
+			      first.secret, first.secret_len));
+		tlsk_keys_scrub(&first);
+		tlsk_conn_close(r.d.conn);
+	}
+	client_run_end(&r);
+}
+
+/* Both ends ours: a driver with its own hand-off flags. */
+struct pair_drive {
+	struct tlsk_engine *e;
+	int fd;
+	unsigned int flags;
+	struct tlsk_conn *conn;
+	int err;
+};
+
+static void *pair_drive_thread(void *arg)
+{
+	struct pair_drive *d = arg;
+
+	d->err = tlsk_drive(d->e, d->fd, 10000, d->flags, &d->conn);
+	return NULL;
+}
+
+/*
+ * Our engine on both ends: the client, on the userspace record layer,
+ * sends KeyUpdate(update_requested) itself and switches its TX keys; the
+ * server's socket is tlsk with the secrets and is read and written with
+ * plain recv()/send(), like a service that never heard of KeyUpdate.
+ * tlsk's answers move the client's RX keys once per round.
+ */
+static void engine_pair_key_update_auto(void)
+{
+	static const uint8_t ku[] = { 24, 0, 0, 1, 1 };
+	static const char ping[] = "ping under the next key", pong[] = "pong";
+	struct tlsk_config *scfg = engine_config(TLSK_ROLE_SERVER);
+	struct tlsk_config *ccfg = engine_config(TLSK_ROLE_CLIENT);
+	struct pair_drive s = {
+		.e = scfg ? tlsk_engine_new(scfg, TLSK_ROLE_SERVER) : NULL,
+		.flags = cur_layer->flags | TLSK_HANDOFF_KERNEL_REKEY,
+	};
+	struct pair_drive c = {
+		.e = ccfg ? tlsk_engine_new(ccfg, TLSK_ROLE_CLIENT) : NULL,
+		.flags = TLSK_HANDOFF_USER_ONLY,
+	};
+	struct tlsk_traffic_keys rx;
+	pthread_t ts, tc;
+	uint8_t got[64];
+	int fds[2] = { -1, -1 }, fd;
+
+	CHECK(s.e && c.e && tcp_pair(fds) == 0);
+	if (!s.e || !c.e || fds[0] < 0)
+		goto out;
+	c.fd = fds[0];
+	s.fd = fds[1];
+	pthread_create(&ts, NULL, pair_drive_thread, &s);
+	pthread_create(&tc, NULL, pair_drive_thread, &c);
+	pthread_join(ts, NULL);
+	pthread_join(tc, NULL);
+	CHECK(s.err == 0 && c.err == 0 && s.conn && c.conn);
+	if (!s.conn || !c.conn)
+		goto out;
+	fds[0] = fds[1] = -1;	/* the connections own them */
+	fd = tlsk_conn_fd(s.conn);
+	CHECK(tlsk_conn_ulp(s.conn) == TLSK_ULP_TLSK);
+	CHECK(tlsk_conn_ulp(c.conn) == TLSK_ULP_USER);
+	CHECK(kernel_has_secret(fd, TLSK_TX_SECRET));
+	CHECK(kernel_has_secret(fd, TLSK_RX_SECRET));
+	tlsk_conn_attach_engine(c.conn, c.e);
+	rx = *tlsk_conn_keys(c.conn, TLSK_DIR_RX);
+	for (int round = 0; round < 3; round++) {
+		struct tlsk_traffic_keys k = *tlsk_conn_keys(c.conn, TLSK_DIR_TX);
+
+		CHECK(tlsk_conn_send_handshake(c.conn, ku, sizeof(ku)) == 0);
+		CHECK(tlsk_keys_next(&k) == 0);
+		CHECK(tlsk_conn_rekey(c.conn, TLSK_DIR_TX, &k) == 0);
+		tlsk_keys_scrub(&k);
+		CHECK(tlsk_conn_write(c.conn, ping, sizeof(ping)) ==
+		      sizeof(ping));
+		CHECK(recv(fd, got, sizeof(ping), MSG_WAITALL) ==
+		      sizeof(ping));
+		CHECK(!memcmp(got, ping, sizeof(ping)));
+		CHECK(send(fd, pong, sizeof(pong), 0) == sizeof(pong));
+		CHECK(conn_read_full(c.conn, got, sizeof(pong)) ==
+		      sizeof(pong));
+		CHECK(!memcmp(got, pong, sizeof(pong)));
+		/* One KeyUpdate from tlsk per request. */
+		CHECK(tlsk_keys_next(&rx) == 0);
+		CHECK(!memcmp(tlsk_conn_keys(c.conn, TLSK_DIR_RX)->secret,
+			      rx.secret, rx.secret_len));
+	}
+	tlsk_keys_scrub(&rx);
+out:
+	if (c.conn)
+		tlsk_conn_close(c.conn);
+	if (s.conn)
+		tlsk_conn_close(s.conn);
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	tlsk_engine_free(s.e);
+	tlsk_engine_free(c.e);
+	tlsk_config_free(scfg);
+	tlsk_config_free(ccfg);
 }
 
 struct reader {
@@ -503,7 +655,7 @@ static int engine_has(const struct variant *v)
 
 /* tls13_only: 1 skips the TLS 1.2 variants, 2 those the engine does
  * not speak, 3 also TLS 1.3's; rekey: SKIP kernel layers that cannot
- * take new keys. */
+ * take new keys, and 2 runs on "tlsk" only (its automatic rekey). */
 static void run_matrix(const char *what, void (*fn)(void), int tls13_only,
 		       int rekey)
 {
@@ -514,6 +666,8 @@ static void run_matrix(const char *what, void (*fn)(void), int tls13_only,
 				  "(run it in selftests/vm)";
 		int present = layer_available(&test_layers[l]);
 
+		if (rekey == 2 && test_layers[l].ulp != TLSK_ULP_TLSK)
+			continue;
 		if (present && rekey && test_layers[l].ulp != TLSK_ULP_USER &&
 		    !ulp_can_rekey(test_layers[l].name)) {
 			present = 0;
@@ -549,6 +703,10 @@ int main(void)
 		run_matrix("engine_client", engine_client_with_openssl_server,
 			   2, 0);
 		run_matrix("engine_key_update", engine_client_key_update, 1, 1);
+		run_matrix("engine_key_update_auto",
+			   engine_client_key_update_auto, 1, 2);
+		run_matrix("engine_pair_key_update_auto",
+			   engine_pair_key_update_auto, 1, 2);
 		run_matrix("engine_server_resumed", engine_server_resumed,
 			   3, 0);
 		run_matrix("engine_no_renegotiation",

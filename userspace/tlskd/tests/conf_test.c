@@ -34,6 +34,7 @@ static const char full[] =
 	"allow-uid = 0 33, 1000\n"
 	"allow-gid = 44\n"
 	"handshake-timeout = 250ms\n"
+	"kernel-rekey = off\n"
 	"[ profile up.stream ]\n"
 	"versions = 1.2-1.3\n";
 
@@ -60,8 +61,11 @@ static void full_config(void)
 	CHECK(p && p->nuids == 3 && p->uids[2] == 1000 && p->ngids == 1);
 	CHECK(p && p->handshake_timeout_ms == 250);
 	CHECK(p && conf_line(p, "alpn") == 17);
+	CHECK(p && p->kernel_rekey == CONF_KERNEL_REKEY_OFF);
 	p = conf_profile(&c, "up.stream");
 	CHECK(p && p->min_version == 0x0303 && p->client_auth == -1);
+	/* The default: tlsk.ko follows KeyUpdate by itself. */
+	CHECK(p && p->kernel_rekey == CONF_KERNEL_REKEY_AUTO);
 	CHECK(!conf_profile(&c, "nope"));
 	conf_free(&c);
 }
@@ -93,6 +97,10 @@ static void errors_located(void)
 	error_at("[profile a]\nversions = 1.3-1.2\n", "lowest above highest");
 	error_at("[profile a]\ncert = only-one\n", "cert: expected two paths");
 	error_at("[profile a]\nclient-auth = maybe\n", "unknown value 'maybe'");
+	error_at("[profile a]\nkernel-rekey = on\n",
+		 ":2: kernel-rekey: unknown value 'on'");
+	error_at("kernel-rekey = auto\n",
+		 ":1: 'kernel-rekey' belongs in a [profile NAME]");
 	error_at("[profile a]\nallow-uid = no-such-user-xyz\n",
 		 "no such user: no-such-user-xyz");
 	error_at("handshake-timeout = 0\n", "handshake-timeout: expected");

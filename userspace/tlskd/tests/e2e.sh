@@ -156,6 +156,20 @@ if [ -n "$expect_ulp" ]; then
 		grep -q "^ok 0 .* ulp=$expect_ulp\$" "$dir/svc.out"
 fi
 
+# ---- a KeyUpdate after the hand-off (kernel-rekey = auto, the default):
+# tlsk.ko follows and answers it, or tlskd's relay does; the service only
+# read()s and write()s ----
+serve 1
+timeout 60 "$bin/tlskd-test-keyupdate" "$port" "$dir/ca.crt" >"$dir/ku.out" 2>&1
+wait "$svc_pid"
+if grep -q "^ok keyupdates=1" "$dir/ku.out" &&
+   grep -q "^ok 0 version=0304.* ulp=${expect_ulp:-user proxied}\$" "$dir/svc.out"; then
+	ok "TLS 1.3 KeyUpdate(update_requested) after the hand-off: followed and answered"
+else
+	not_ok "TLS 1.3 KeyUpdate(update_requested) after the hand-off: followed and answered"
+	diag "$dir/ku.out" "$dir/svc.out"
+fi
+
 # ---- client certificates: the service learns who the peer is ----
 profile=mutual serve 1
 out=$(echo "mtls" | s_client -tls1_3 -cert "$dir/cli.crt" -key "$dir/cli.key")
