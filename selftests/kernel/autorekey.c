@@ -295,36 +295,6 @@ static ssize_t dir_open(struct dir *d, uint8_t *rec, size_t rec_len,
 
 /* ---- socket helpers ---- */
 
-static ssize_t recv_typed(int fd, void *buf, size_t len, uint8_t *type,
-			  int flags)
-{
-	char cbuf[CMSG_SPACE(1)] = {};
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cmsg;
-	ssize_t n;
-
-	*type = 0;
-	n = recvmsg(fd, &msg, flags);
-	if (n < 0)
-		return n;
-	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg))
-		if (cmsg->cmsg_level == SOL_TLS &&
-		    cmsg->cmsg_type == TLS_GET_RECORD_TYPE)
-			*type = *CMSG_DATA(cmsg);
-	return n;
-}
-
-static bool readable(int fd, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-
-	return poll(&p, 1, timeout_ms) == 1 && (p.revents & POLLIN);
-}
-
 static void set_nonblock(int fd, bool on)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -655,7 +625,7 @@ TEST_F(ssl, key_update_alone_is_not_delivered)
 	ASSERT_EQ(SSL_key_update(self->sp.cssl, SSL_KEY_UPDATE_REQUESTED), 1);
 	ASSERT_EQ(SSL_do_handshake(self->sp.cssl), 1);
 	/* Readable once the record is whole; reading it finds nothing. */
-	EXPECT_TRUE(readable(self->sp.s, 10000));
+	EXPECT_TRUE(poll_readable(self->sp.s, 10000));
 	EXPECT_EQ(recv(self->sp.s, buf, sizeof(buf), MSG_DONTWAIT), -1);
 	EXPECT_EQ(errno, EAGAIN);
 	EXPECT_EQ(stat_settled("TlsTxRekeyOk", tx_ok + 1), tx_ok + 1);
@@ -739,7 +709,7 @@ TEST(ssl_without_secrets_is_manual)
 	EXPECT_EQ(s.hash, 0);
 	ASSERT_EQ(SSL_key_update(sp.cssl, SSL_KEY_UPDATE_NOT_REQUESTED), 1);
 	ASSERT_EQ(SSL_write(sp.cssl, "x", 1), 1);
-	EXPECT_EQ(recv_typed(sp.s, buf, sizeof(buf), &type, 0), 5);
+	EXPECT_EQ(recv_record_type(sp.s, buf, sizeof(buf), &type, 0), 5);
 	EXPECT_EQ(type, HANDSHAKE);
 	EXPECT_EQ(buf[0], 24);
 	EXPECT_EQ(recv(sp.s, buf, sizeof(buf), 0), -1);
@@ -800,7 +770,7 @@ static void t_expect(struct __test_metadata *_metadata, int fd,
 {
 	uint8_t got[256], type;
 
-	EXPECT_EQ(recv_typed(fd, got, sizeof(got), &type, 0), (ssize_t)len);
+	EXPECT_EQ(recv_record_type(fd, got, sizeof(got), &type, 0), (ssize_t)len);
 	EXPECT_EQ(type, want_type);
 	EXPECT_EQ(memcmp(got, want, len), 0);
 }

@@ -92,35 +92,6 @@ static ssize_t send_typed(int fd, uint8_t type, const void *buf, size_t len)
 	return sendmsg(fd, &msg, 0);
 }
 
-static ssize_t recv_typed(int fd, void *buf, size_t len, uint8_t *type)
-{
-	char cbuf[CMSG_SPACE(1)] = {};
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cmsg;
-	ssize_t n;
-
-	*type = 0;
-	n = recvmsg(fd, &msg, 0);
-	if (n < 0)
-		return n;
-	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg))
-		if (cmsg->cmsg_level == SOL_TLS &&
-		    cmsg->cmsg_type == TLS_GET_RECORD_TYPE)
-			*type = *CMSG_DATA(cmsg);
-	return n;
-}
-
-static bool readable(int fd, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-
-	return poll(&p, 1, timeout_ms) == 1 && (p.revents & POLLIN);
-}
-
 /*
  * Opens rec with a fresh in-tree "tls" RX key (seed, at sequence seq) and
  * expects want, or (want NULL) that it does not open: EBADMSG.
@@ -139,12 +110,12 @@ static void open_with_tls_at(struct __test_metadata *_metadata, uint8_t seed,
 	ASSERT_EQ(setsockopt(e, SOL_TLS, TLS_RX, &ci, cilen), 0);
 	ASSERT_EQ(write_full(d, rec, len), (ssize_t)len);
 	if (want) {
-		EXPECT_EQ(recv_typed(e, got, sizeof(got), &type),
+		EXPECT_EQ(recv_record_type(e, got, sizeof(got), &type, 0),
 			  (ssize_t)want_len);
 		EXPECT_EQ(type, DATA);
 		EXPECT_EQ(memcmp(got, want, want_len), 0);
 	} else {
-		EXPECT_EQ(recv_typed(e, got, sizeof(got), &type), -1);
+		EXPECT_EQ(recv_record_type(e, got, sizeof(got), &type, 0), -1);
 		EXPECT_EQ(errno, EBADMSG);
 	}
 	close(d);
@@ -200,7 +171,7 @@ static void expect_record(struct __test_metadata *_metadata, int fd,
 {
 	uint8_t got[256], type;
 
-	EXPECT_EQ(recv_typed(fd, got, sizeof(got), &type), (ssize_t)len);
+	EXPECT_EQ(recv_record_type(fd, got, sizeof(got), &type, 0), (ssize_t)len);
 	EXPECT_EQ(type, want_type);
 	EXPECT_EQ(memcmp(got, want, len), 0);
 }
@@ -226,12 +197,12 @@ static void key_update_flow(struct __test_metadata *_metadata,
 		EXPECT_EQ(read(self->e, buf, sizeof(buf)), -1);
 		EXPECT_EQ(errno, EKEYEXPIRED);
 	}
-	EXPECT_FALSE(readable(self->e, 200));
+	EXPECT_FALSE(poll_readable(self->e, 200));
 	EXPECT_EQ(tlsk_stat("TlsRxRekeyReceived"), received + 1);
 
 	ASSERT_EQ(set_key13(self->e, TLS_RX, 2), 0);
 	EXPECT_EQ(tlsk_stat("TlsRxRekeyOk"), ok + 1);
-	EXPECT_TRUE(readable(self->e, 5000));
+	EXPECT_TRUE(poll_readable(self->e, 5000));
 	expect_record(_metadata, self->e, DATA, d2, sizeof(d2));
 }
 

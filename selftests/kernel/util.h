@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -258,6 +259,41 @@ static inline long tlsk_stat(const char *name)
 			val = v;
 	fclose(f);
 	return val;
+}
+
+/*
+ * recvmsg() with room for one record-type cmsg: *type is the record's
+ * TLS_GET_RECORD_TYPE, 0 when none came.
+ */
+static inline ssize_t recv_record_type(int fd, void *buf, size_t len,
+				       uint8_t *type, int flags)
+{
+	char cbuf[CMSG_SPACE(1)] = {};
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg;
+	ssize_t n;
+
+	*type = 0;
+	n = recvmsg(fd, &msg, flags);
+	if (n < 0)
+		return n;
+	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg))
+		if (cmsg->cmsg_level == SOL_TLS &&
+		    cmsg->cmsg_type == TLS_GET_RECORD_TYPE)
+			*type = *CMSG_DATA(cmsg);
+	return n;
+}
+
+/* poll() reports fd readable within timeout_ms. */
+static inline bool poll_readable(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, timeout_ms) == 1 && (p.revents & POLLIN);
 }
 
 #endif /* TLSK_SELFTEST_UTIL_H */
