@@ -82,41 +82,6 @@ FIXTURE_TEARDOWN(cross)
 		close(self->ktls);
 }
 
-static ssize_t send_typed(int fd, uint8_t type, const void *buf, size_t len)
-{
-	char cbuf[CMSG_SPACE(1)] = {};
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-
-	cmsg->cmsg_level = SOL_TLS;
-	cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
-	cmsg->cmsg_len = CMSG_LEN(1);
-	*CMSG_DATA(cmsg) = type;
-	return sendmsg(fd, &msg, 0);
-}
-
-static ssize_t recv_typed(int fd, void *buf, size_t len, uint8_t *type)
-{
-	char cbuf[CMSG_SPACE(1)] = {};
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cmsg;
-	ssize_t n = recvmsg(fd, &msg, 0);
-
-	*type = 0;
-	cmsg = CMSG_FIRSTHDR(&msg);
-	if (n >= 0 && cmsg && cmsg->cmsg_level == SOL_TLS)
-		*type = *CMSG_DATA(cmsg);
-	return n;
-}
-
 static void round_trip(struct __test_metadata *_metadata, int from, int to,
 		       size_t len, unsigned int seed)
 {
@@ -170,11 +135,11 @@ TEST_F(cross, control_records_both_ways)
 	uint8_t type;
 
 	SETUP_SKIPPED();
-	ASSERT_EQ(send_typed(self->tlsk, ALERT, "\x01\x00", 2), 2);
-	ASSERT_EQ(recv_typed(self->ktls, buf, sizeof(buf), &type), 2);
+	ASSERT_EQ(send_record_type(self->tlsk, ALERT, "\x01\x00", 2), 2);
+	ASSERT_EQ(recv_record_type(self->ktls, buf, sizeof(buf), &type, 0), 2);
 	EXPECT_EQ(type, ALERT);
-	ASSERT_EQ(send_typed(self->ktls, ALERT, "\x02\x28", 2), 2);
-	ASSERT_EQ(recv_typed(self->tlsk, buf, sizeof(buf), &type), 2);
+	ASSERT_EQ(send_record_type(self->ktls, ALERT, "\x02\x28", 2), 2);
+	ASSERT_EQ(recv_record_type(self->tlsk, buf, sizeof(buf), &type, 0), 2);
 	EXPECT_EQ(type, ALERT);
 	EXPECT_EQ(memcmp(buf, "\x02\x28", 2), 0);
 }
@@ -208,8 +173,8 @@ TEST_F(cross, identical_wire_bytes)
 		ASSERT_EQ(n1, n2);
 		EXPECT_EQ(memcmp(r1, r2, n1), 0);
 	}
-	ASSERT_EQ(send_typed(a1, ALERT, "\x01\x00", 2), 2);
-	ASSERT_EQ(send_typed(a2, ALERT, "\x01\x00", 2), 2);
+	ASSERT_EQ(send_record_type(a1, ALERT, "\x01\x00", 2), 2);
+	ASSERT_EQ(send_record_type(a2, ALERT, "\x01\x00", 2), 2);
 	n1 = read_record(b1, r1, sizeof(r1));
 	n2 = read_record(b2, r2, sizeof(r2));
 	ASSERT_EQ(n1, n2);

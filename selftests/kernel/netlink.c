@@ -542,24 +542,6 @@ TEST_F(nl, event_alert_received)
 	close(s);
 }
 
-/* Sends one record of the given type through a cmsg. */
-static ssize_t send_typed(int fd, uint8_t type, const void *buf, size_t len)
-{
-	char cbuf[CMSG_SPACE(1)] = { 0 };
-	struct iovec iov = { (void *)buf, len };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-
-	cm->cmsg_level = SOL_TLS;
-	cm->cmsg_type = TLS_SET_RECORD_TYPE;
-	cm->cmsg_len = CMSG_LEN(1);
-	*CMSG_DATA(cm) = type;
-	return sendmsg(fd, &msg, 0);
-}
-
 TEST_F(nl, event_key_update_received)
 {
 	static const uint8_t key_update[] = { 24, 0, 0, 1, 0 };
@@ -575,7 +557,7 @@ TEST_F(nl, event_key_update_received)
 	ASSERT_EQ(join_events(&self->nl), 0);
 	ASSERT_EQ(tls_pair(AF_INET, TLSK_ULP_NAME, TLSK_ULP_NAME,
 			   TLS_1_3_VERSION, TLS_CIPHER_AES_GCM_128, &c, &s), 0);
-	ASSERT_EQ(send_typed(c, 22, key_update, sizeof(key_update)),
+	ASSERT_EQ(send_record_type(c, 22, key_update, sizeof(key_update)),
 		  sizeof(key_update));
 	ASSERT_EQ(recvmsg(s, &msg, 0), sizeof(key_update));
 	EXPECT_EQ(*CMSG_DATA(CMSG_FIRSTHDR(&msg)), 22);

@@ -75,23 +75,6 @@ static int keyed_pair(const char *ulp, int dir, uint8_t seed, int *p, int *q)
 	return 0;
 }
 
-static ssize_t send_typed(int fd, uint8_t type, const void *buf, size_t len)
-{
-	char cbuf[CMSG_SPACE(1)] = {};
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-
-	cmsg->cmsg_level = SOL_TLS;
-	cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
-	cmsg->cmsg_len = CMSG_LEN(1);
-	*CMSG_DATA(cmsg) = type;
-	return sendmsg(fd, &msg, 0);
-}
-
 /*
  * Opens rec with a fresh in-tree "tls" RX key (seed, at sequence seq) and
  * expects want, or (want NULL) that it does not open: EBADMSG.
@@ -160,7 +143,7 @@ static void feed(struct __test_metadata *_metadata,
 {
 	ssize_t n;
 
-	ASSERT_EQ(send_typed(tx, type, buf, len), (ssize_t)len);
+	ASSERT_EQ(send_record_type(tx, type, buf, len), (ssize_t)len);
 	n = read_record(plain, self->rec, MAXREC);
 	ASSERT_GT(n, 5);
 	ASSERT_EQ(write_full(self->d, self->rec, n), n);

@@ -58,21 +58,9 @@ static uint32_t rnd(void)
 
 static ssize_t send_typed(int fd, uint8_t type, const void *buf, size_t len)
 {
-	char cbuf[CMSG_SPACE(1)] = {};
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-
 	if (type == 23)
 		return send(fd, buf, len, 0);
-	cmsg->cmsg_level = SOL_TLS;
-	cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
-	cmsg->cmsg_len = CMSG_LEN(1);
-	*CMSG_DATA(cmsg) = type;
-	return sendmsg(fd, &msg, 0);
+	return send_record_type(fd, type, buf, len);
 }
 
 /* Has tlsk write NRECS records of random size and type under seed 1. */

@@ -261,6 +261,25 @@ static inline long tlsk_stat(const char *name)
 	return val;
 }
 
+/* sendmsg() of one record of the given type (TLS_SET_RECORD_TYPE). */
+static inline ssize_t send_record_type(int fd, uint8_t type, const void *buf,
+				       size_t len)
+{
+	char cbuf[CMSG_SPACE(1)] = {};
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	cmsg->cmsg_level = SOL_TLS;
+	cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
+	cmsg->cmsg_len = CMSG_LEN(1);
+	*CMSG_DATA(cmsg) = type;
+	return sendmsg(fd, &msg, 0);
+}
+
 /*
  * recvmsg() with room for one record-type cmsg: *type is the record's
  * TLS_GET_RECORD_TYPE, 0 when none came.

@@ -79,23 +79,6 @@ static size_t overhead(const FIXTURE_VARIANT(wire) *v)
 	return 5 + 8 + 16;
 }
 
-static ssize_t send_typed(int fd, uint8_t type, const void *buf, size_t len)
-{
-	char cbuf[CMSG_SPACE(1)] = {};
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-
-	cmsg->cmsg_level = SOL_TLS;
-	cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
-	cmsg->cmsg_len = CMSG_LEN(1);
-	*CMSG_DATA(cmsg) = type;
-	return sendmsg(fd, &msg, 0);
-}
-
 /* Has a seal one record of len plaintext bytes; returns its wire length. */
 static ssize_t seal(int a, int b, uint8_t *rec, const void *buf, size_t len)
 {
@@ -145,7 +128,7 @@ TEST_F(wire, framing_msg_more)
 /* TLS 1.3 hides the record type; TLS 1.2 shows it. */
 TEST_F(wire, framing_record_type)
 {
-	ASSERT_EQ(send_typed(self->a, ALERT, "\x02\x28", 2), 2);
+	ASSERT_EQ(send_record_type(self->a, ALERT, "\x02\x28", 2), 2);
 	ASSERT_EQ(read_record(self->b, self->rec, MAXREC),
 		  2 + overhead(variant));
 	EXPECT_EQ(self->rec[0],
@@ -343,7 +326,7 @@ TEST_F(wire, too_short_ebadmsg)
 /* TLS 1.3: a record whose plaintext is all zeros has no type. */
 static ssize_t no_type(FIXTURE_DATA(wire) *self, uint8_t *bad)
 {
-	if (send_typed(self->a, 0, "\0\0", 2) != 2)
+	if (send_record_type(self->a, 0, "\0\0", 2) != 2)
 		return -1;
 	return read_record(self->b, bad, 128);
 }
