@@ -161,6 +161,14 @@ static int send_key_update(struct sock *sk, struct tlsk_tx *tx, int flags)
 	return push_pending(sk, tx, flags);
 }
 
+/* What is sealed goes to TCP, then a pending KeyUpdate (automatic rekey). */
+static int push_all(struct sock *sk, struct tlsk_tx *tx, int flags)
+{
+	int err = push_pending(sk, tx, flags);
+
+	return err ?: send_key_update(sk, tx, flags);
+}
+
 /*
  * RX opened the peer's KeyUpdate(update_requested): with a TX secret, the
  * answer goes out from the worker (or an earlier sender). Socket locked;
@@ -226,9 +234,7 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 		if (err)
 			return err;
 	}
-	err = push_pending(sk, tx, flags);
-	if (!err)
-		err = send_key_update(sk, tx, flags);
+	err = push_all(sk, tx, flags);
 	if (err)
 		return err;
 
@@ -258,9 +264,7 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 		err = close_record(sk, tx);
 		if (err)
 			return err;
-		err = push_pending(sk, tx, flags);
-		if (!err)
-			err = send_key_update(sk, tx, flags);
+		err = push_all(sk, tx, flags);
 		if (err)
 			return err;
 	}
@@ -269,9 +273,7 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 	if (tx->open && !more) {
 		err = close_record(sk, tx);
 		if (!err)
-			err = push_pending(sk, tx, flags);
-		if (!err)
-			err = send_key_update(sk, tx, flags);
+			err = push_all(sk, tx, flags);
 	}
 	return err;
 }
@@ -357,8 +359,8 @@ void tlsk_splice_eof(struct socket *sock)
 		return;
 	mutex_lock(&tx->lock);
 	lock_sock(sk);
-	if (tx->open && !close_record(sk, tx) && !push_pending(sk, tx, 0))
-		send_key_update(sk, tx, 0);
+	if (tx->open && !close_record(sk, tx))
+		push_all(sk, tx, 0);
 	release_sock(sk);
 	mutex_unlock(&tx->lock);
 }
@@ -372,8 +374,7 @@ static void push_work(struct work_struct *work)
 	mutex_lock(&tx->lock);
 	lock_sock(sk);
 	/* A worker must neither sleep on TCP nor raise SIGPIPE. */
-	if (!push_pending(sk, tx, MSG_DONTWAIT | MSG_NOSIGNAL))
-		send_key_update(sk, tx, MSG_DONTWAIT | MSG_NOSIGNAL);
+	push_all(sk, tx, MSG_DONTWAIT | MSG_NOSIGNAL);
 	release_sock(sk);
 	mutex_unlock(&tx->lock);
 }
