@@ -9,10 +9,12 @@
  *   ALERT_RECEIVED_NTF        close_notify at info, other warning-level
  *                             alerts at notice, fatal ones at warning
  *   SEQ_NEAR_LIMIT_NTF        notice: direction and the key's record limit
- *   KEY_UPDATE_RECEIVED_NTF   notice: tlskd keeps no secrets after the
- *                             hand-off, so it cannot answer; the socket's
- *                             reads fail with EKEYEXPIRED until the
- *                             application installs new keys
+ *   KEY_UPDATE_RECEIVED_NTF   notice. tlsk.ko sends it only for a socket
+ *                             without an RX secret (kernel-rekey = off,
+ *                             or a kernel that refused the secrets): tlskd
+ *                             keeps none after the hand-off, so nobody
+ *                             answers and reads fail with EKEYEXPIRED
+ *                             until the application installs new keys
  *
  * The family exists only while tlsk.ko is loaded. tlskd resolves it at
  * start; when it is absent that is logged once, at info, and resolving is
