@@ -15,7 +15,12 @@
  *
  * Opened records wait on rx.list only for a reader that wants them:
  * non-peeking reads consume them at once; MSG_PEEK may hold opened records
- * there, up to sk_rcvbuf bytes.
+ * there until the memory they take (truesize, charged to sk_rmem_alloc like
+ * TCP's own queue) reaches sk_rcvbuf. Empty data records are dropped as
+ * they open: they carry nothing and would only hold memory.
+ *
+ * Errors follow tcp_recvmsg(): a read that has bytes for its caller returns
+ * them and leaves the error for the next read (and for poll).
  *
  * Bad input stops the stream for good, and nothing after the bad record is
  * ever delivered; the errnos and their stickiness are kTLS's: a record that
@@ -209,28 +214,99 @@ static void report_alert(struct sock *sk, struct sk_buff *skb,
 		tlsk_event_alert(sk, alert[0], alert[1]);
 }
 
-/*
- * Where a KeyUpdate (RFC 8446 4.6.3) starts in this TLS 1.3 handshake
- * record, or -1 when it carries none. Its messages are walked from the
- * record's start, so a KeyUpdate after a NewSessionTicket in the same
- * record counts too. A key change ends a record (5.1), so the KeyUpdate is
- * whole in it.
- */
-static int find_key_update(struct sk_buff *skb, const struct tlsk_rx_msg *m)
-{
-	unsigned int off = 0;
-	u8 hdr[4];
+/* A handshake message header: type and a 24-bit length (RFC 8446 4). */
+#define HS_HEADER_SIZE	4
 
-	while (m->len - off >= sizeof(hdr)) {
-		if (skb_copy_bits(skb, m->off + off, hdr, sizeof(hdr)))
-			return -1;
-		if (hdr[0] == TLSK_HANDSHAKE_KEY_UPDATE)
-			return off;
-		off += sizeof(hdr) + (hdr[1] << 16 | hdr[2] << 8 | hdr[3]);
-		if (off > m->len)
-			return -1;
+/* Where a KeyUpdate lies in one record, as scan_handshake() finds it. */
+struct ku_span {
+	int from;	/* its first byte in this record, or -1: none */
+	unsigned int to;	/* one past its last byte in this record */
+	bool done;	/* its last byte is in this record */
+	bool bad;	/* its header says a length other than 1 */
+};
+
+static void hs_reset(struct tlsk_rx *rx)
+{
+	rx->hs_msg_len = 0;
+	rx->hs_left = 0;
+}
+
+/*
+ * Walks the handshake messages of one TLS 1.3 record from where the
+ * records before it left off, so that only a message's first byte is read
+ * as its type: a NewSessionTicket whose second fragment happens to start
+ * with 24 is no KeyUpdate. Stops after the first KeyUpdate that ends here,
+ * whose bytes then sit in rx->hs_msg; a key change must end the record
+ * (5.1), so nothing after it concerns the caller. -EBADMSG when the skb
+ * cannot be read.
+ */
+static int scan_handshake(struct tlsk_rx *rx, struct sk_buff *skb,
+			  const struct tlsk_rx_msg *m, struct ku_span *ku)
+{
+	unsigned int pos = 0, n;
+	bool is_ku;
+
+	ku->from = -1;
+	ku->done = false;
+	ku->bad = false;
+	while (pos < m->len) {
+		if (rx->hs_msg_len < HS_HEADER_SIZE) {
+			n = min_t(unsigned int, HS_HEADER_SIZE - rx->hs_msg_len,
+				  m->len - pos);
+			if (skb_copy_bits(skb, m->off + pos,
+					  rx->hs_msg + rx->hs_msg_len, n))
+				return -EBADMSG;
+			if (!rx->hs_msg_len &&
+			    rx->hs_msg[0] == TLSK_HANDSHAKE_KEY_UPDATE)
+				ku->from = pos;
+			rx->hs_msg_len += n;
+			pos += n;
+			if (rx->hs_msg_len < HS_HEADER_SIZE)
+				break;
+			rx->hs_left = rx->hs_msg[1] << 16 |
+				      rx->hs_msg[2] << 8 | rx->hs_msg[3];
+		} else {
+			n = min_t(unsigned int, rx->hs_left, m->len - pos);
+			/* A KeyUpdate's one body byte: is an update requested? */
+			if (rx->hs_msg_len < sizeof(rx->hs_msg) &&
+			    skb_copy_bits(skb, m->off + pos,
+					  rx->hs_msg + rx->hs_msg_len, 1))
+				return -EBADMSG;
+			rx->hs_msg_len = sizeof(rx->hs_msg);
+			rx->hs_left -= n;
+			pos += n;
+		}
+		is_ku = rx->hs_msg[0] == TLSK_HANDSHAKE_KEY_UPDATE;
+		if (is_ku && rx->hs_left != TLSK_KEY_UPDATE_SIZE -
+					   HS_HEADER_SIZE &&
+		    rx->hs_msg_len == HS_HEADER_SIZE) {
+			/* Whatever its length says, it is no KeyUpdate. */
+			if (ku->from < 0)
+				ku->from = 0;
+			ku->bad = true;
+			ku->done = true;
+			ku->to = pos;
+			return 0;
+		}
+		if (rx->hs_left)
+			continue;
+		/* A message ends here. */
+		if (is_ku) {
+			if (ku->from < 0)
+				ku->from = 0;
+			ku->done = true;
+			ku->to = pos;
+			return 0;
+		}
+		hs_reset(rx);
 	}
-	return -1;
+	/* A KeyUpdate goes on in the next record: all of this one is it. */
+	if (rx->hs_msg_len && rx->hs_msg[0] == TLSK_HANDSHAKE_KEY_UPDATE) {
+		if (ku->from < 0)
+			ku->from = 0;
+		ku->to = m->len;
+	}
+	return 0;
 }
 
 /* The next RX key replaces the one in use. Socket locked. Takes c. */
@@ -247,67 +323,95 @@ static void rx_switch_key(struct sock *sk, struct tlsk_rx *rx,
 }
 
 /*
- * Automatic mode. The KeyUpdate must end the record (5.1: no message may
+ * Automatic mode. The KeyUpdate must end its record (5.1: no message may
  * span a key change, so nothing after it belongs to the old key) and be
- * well-formed (4.6.3), else -EBADMSG. The peer's next key is installed at
- * once; -ENOKEY if it cannot be derived. The message is taken out of what
- * the reader gets, so a reader that never heard of KeyUpdate sees nothing
- * of it: 1 when nothing else was in the record. A request to update in
- * turn goes to TX; without a TX secret the KeyUpdate stays in the record
- * for the reader to answer.
+ * well-formed (4.6.3), else -EBADMSG. Its bytes are taken out of what the
+ * reader gets, in this record and, for one that spans records, in those
+ * before it (which lost their tail already), so a reader that never heard
+ * of KeyUpdate sees nothing of it. Once it is whole the peer's next key is
+ * installed at once; -ENOKEY if it cannot be derived. A request to update
+ * in turn goes to TX; without a TX secret the KeyUpdate stays in the
+ * record for the reader to answer (all of it must then be in this one).
  */
 static int auto_key_update(struct sock *sk, struct tlsk_context *ctx,
 			   struct sk_buff *skb, struct tlsk_rx_msg *m,
-			   unsigned int off)
+			   const struct ku_span *ku)
 {
 	struct tlsk_rx *rx = &ctx->rx;
-	u8 ku[TLSK_KEY_UPDATE_SIZE];
+	u8 request = rx->hs_msg[TLSK_KEY_UPDATE_SIZE - 1];
 	struct tlsk_cipher *next;
+	bool keep;
 
-	if (m->len - off != sizeof(ku) ||
-	    skb_copy_bits(skb, m->off + off, ku, sizeof(ku)) ||
-	    ku[1] || ku[2] || ku[3] != 1 || ku[4] > TLSK_UPDATE_REQUESTED)
+	if (ku->bad || (ku->done && ku->to != m->len) ||
+	    (ku->done && request > TLSK_UPDATE_REQUESTED))
 		return -EBADMSG;
+	if (!ku->done) {
+		m->len = ku->from;
+		return !m->len;
+	}
+	hs_reset(rx);
 	next = tlsk_secret_next(rx->secret, rx->cipher);
 	if (IS_ERR(next))
 		return -ENOKEY;
 	rx_switch_key(sk, rx, next);
-	if (ku[4] == TLSK_UPDATE_REQUESTED &&
-	    !tlsk_tx_request_update(sk, ctx))
+	keep = request == TLSK_UPDATE_REQUESTED &&
+	       !tlsk_tx_request_update(sk, ctx);
+	if (keep) {
+		/* The reader answers: it needs the whole message. */
+		if (ku->from || ku->to != TLSK_KEY_UPDATE_SIZE)
+			return -EBADMSG;
 		return 0;
-	m->len = off;
+	}
+	m->len = ku->from;
 	return !m->len;
 }
 
 /*
- * After a KeyUpdate the peer seals with its next key. Without an RX
- * secret opening stops here (reads answer EKEYEXPIRED, poll says not
- * readable) until TLS_RX installs it, and the KeyUpdate record itself is
- * delivered as usual; with one, see auto_key_update(). Returns 1 when the
- * record holds nothing left to deliver, or a negative errno.
+ * Handshake records of TLS 1.3 are followed message by message. After a
+ * KeyUpdate the peer seals with its next key. Without an RX secret opening
+ * stops after the record where the KeyUpdate ends (reads answer
+ * EKEYEXPIRED, poll says not readable) until TLS_RX installs it, and the
+ * records are delivered as usual; with one, see auto_key_update(). Returns
+ * 1 when the record holds nothing left to deliver, or a negative errno.
  */
 static int check_key_update(struct sock *sk, struct tlsk_context *ctx,
 			    struct sk_buff *skb, struct tlsk_rx_msg *m)
 {
 	struct tlsk_rx *rx = &ctx->rx;
-	int off;
+	struct ku_span ku;
+	int err;
 
-	if (!rx->cipher->tail || m->type != TLSK_RECORD_HANDSHAKE)
+	if (!rx->cipher->tail)
 		return 0;
-	off = find_key_update(skb, m);
-	if (off < 0)
+	if (m->type != TLSK_RECORD_HANDSHAKE) {
+		/*
+		 * 5.1: no other record may come between the fragments of a
+		 * handshake message. The reader judges that for itself;
+		 * where tlsk follows KeyUpdates, it is the stream's end.
+		 */
+		if (rx->hs_msg_len && rx->secret)
+			return -EBADMSG;
+		hs_reset(rx);
 		return 0;
-	tlsk_stats_add(sock_net(sk), TLSK_STAT_RX_REKEY_RECEIVED, 1);
+	}
+	err = scan_handshake(rx, skb, m, &ku);
+	if (err || ku.from < 0)
+		return err;
+	if (ku.done)
+		tlsk_stats_add(sock_net(sk), TLSK_STAT_RX_REKEY_RECEIVED, 1);
 	if (rx->secret)
-		return auto_key_update(sk, ctx, skb, m, off);
-	rx->key_expired = true;
-	tlsk_event_key_update(sk);
+		return auto_key_update(sk, ctx, skb, m, &ku);
+	if (ku.done) {
+		hs_reset(rx);
+		rx->key_expired = true;
+		tlsk_event_key_update(sk);
+	}
 	return 0;
 }
 
 /*
  * Opens the whole record in rx->rec. NULL when there is nothing in it to
- * deliver (a KeyUpdate the automatic mode took).
+ * deliver.
  */
 static struct sk_buff *open_record(struct sock *sk, struct tlsk_rx *rx)
 {
@@ -364,11 +468,15 @@ static struct sk_buff *open_record(struct sock *sk, struct tlsk_rx *rx)
 		tlsk_event_decrypt_error(sk);
 		return ERR_PTR(err);
 	}
-	if (err) {
+	/*
+	 * Nothing to deliver: a KeyUpdate the automatic mode took, or an
+	 * empty data record (allowed, RFC 8446 5.4 and RFC 5246 6.2.1),
+	 * which would otherwise hold memory for no byte at all.
+	 */
+	if (err || (!m->len && m->type == TLSK_RECORD_DATA)) {
 		consume_skb(skb);
 		return NULL;
 	}
-	rx->queued += m->len;
 	rx->bytes += m->len;
 	return skb;
 
@@ -383,9 +491,14 @@ free_skb:
  * Waits until a whole record is in rx->rec (1), or, when queued_ok, until
  * another reader left opened records on rx.list (2); 0 at the end of the
  * stream; -EAGAIN, a signal or a socket error otherwise.
+ *
+ * A caller that already has bytes for its reader (copied) gets 0 instead
+ * of an error, and the error stays for the next read, as in tcp_recvmsg():
+ * sock_error() clears sk_err, and an error taken here but not returned
+ * would be lost, leaving poll and the next reader waiting for good.
  */
 static int wait_record(struct sock *sk, struct tlsk_rx *rx, bool queued_ok,
-		       long *timeo)
+		       bool copied, long *timeo)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 
@@ -393,15 +506,17 @@ static int wait_record(struct sock *sk, struct tlsk_rx *rx, bool queued_ok,
 		bool ready = rx_pull(sk, rx);
 
 		WRITE_ONCE(rx->ready, ready);
+		if (ready && rx->err)
+			return copied ? 0 : rx->err;
 		if (ready)
-			return rx->err ?: 1;
+			return 1;
 		if (queued_ok && !skb_queue_empty(&rx->list))
 			return 2;
 		if (sk->sk_err)
-			return sock_error(sk);
+			return copied ? 0 : sock_error(sk);
 		/* kTLS's answer while the next key is missing. */
 		if (rx->key_expired)
-			return -EKEYEXPIRED;
+			return copied ? 0 : -EKEYEXPIRED;
 		if (sk->sk_shutdown & RCV_SHUTDOWN || sock_flag(sk, SOCK_DONE))
 			return 0;
 		if (!*timeo)
@@ -422,29 +537,52 @@ static int wait_record(struct sock *sk, struct tlsk_rx *rx, bool queued_ok,
 }
 
 /*
+ * An opened record waits on rx.list charged to the socket's receive
+ * memory, as data in TCP's own queue is: it narrows the window TCP
+ * offers, shows in SO_MEMINFO, and bounds what a peeking reader may hold.
+ * Socket locked.
+ */
+static void queue_record(struct sock *sk, struct tlsk_rx *rx,
+			 struct sk_buff *skb)
+{
+	rx->queued_mem += skb->truesize;
+	atomic_add(skb->truesize, &sk->sk_rmem_alloc);
+	__skb_queue_tail(&rx->list, skb);
+}
+
+static void unqueue_record(struct sock *sk, struct tlsk_rx *rx,
+			   struct sk_buff *skb)
+{
+	__skb_unlink(skb, &rx->list);
+	rx->queued_mem -= skb->truesize;
+	atomic_sub(skb->truesize, &sk->sk_rmem_alloc);
+	consume_skb(skb);
+}
+
+/*
  * Makes sure rx.list holds a record to read past what the caller saw
  * (for a peeking caller: a new one at the tail); see wait_record() for the
  * results. The socket lock may be dropped meanwhile, and other readers may
  * have run.
  */
 static int fetch_record(struct sock *sk, struct tlsk_rx *rx, bool peek,
-			long *timeo)
+			bool copied, long *timeo)
 {
 	struct sk_buff *skb;
 	int err;
 
 	do {
-		err = wait_record(sk, rx, !peek, timeo);
+		err = wait_record(sk, rx, !peek, copied, timeo);
 		if (err <= 0)
 			return err;
 		if (err == 2)
 			return 1;
 		skb = open_record(sk, rx);
 		if (IS_ERR(skb))
-			return PTR_ERR(skb);
-		/* NULL: the record was a KeyUpdate tlsk took; wait on. */
+			return copied ? 0 : PTR_ERR(skb);
+		/* NULL: nothing in it for the reader; wait on. */
 	} while (!skb);
-	__skb_queue_tail(&rx->list, skb);
+	queue_record(sk, rx, skb);
 	/* The next record may be in TCP already, whole: say so to poll. */
 	WRITE_ONCE(rx->ready, rx_pull(sk, rx));
 	return 1;
@@ -460,18 +598,15 @@ static void wake_others(struct sock *sk, struct tlsk_rx *rx)
 		rx->saved_data_ready(sk);
 }
 
-static void consume(struct tlsk_rx *rx, struct sk_buff *skb,
-		    unsigned int n)
+static void consume(struct sock *sk, struct tlsk_rx *rx,
+		    struct sk_buff *skb, unsigned int n)
 {
 	struct tlsk_rx_msg *m = rx_msg(skb);
 
 	m->off += n;
 	m->len -= n;
-	rx->queued -= n;
-	if (!m->len) {
-		__skb_unlink(skb, &rx->list);
-		consume_skb(skb);
-	}
+	if (!m->len)
+		unqueue_record(sk, rx, skb);
 }
 
 /*
@@ -506,9 +641,9 @@ int tlsk_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 
 		if (!skb) {
 			/* Past the target, take only records already here. */
-			if (peek && rx->queued >= READ_ONCE(sk->sk_rcvbuf))
+			if (peek && rx->queued_mem >= READ_ONCE(sk->sk_rcvbuf))
 				break;
-			err = fetch_record(sk, rx, peek,
+			err = fetch_record(sk, rx, peek, copied,
 					   copied >= target ? &none : &timeo);
 			if (err <= 0)
 				break;
@@ -541,7 +676,7 @@ int tlsk_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 		if (!peek) {
 			if (chunk == m->len)
 				msg->msg_flags |= MSG_EOR;
-			consume(rx, skb, chunk);
+			consume(sk, rx, skb, chunk);
 		}
 		skb = next;
 		if (control != TLSK_RECORD_DATA)
@@ -569,7 +704,7 @@ ssize_t tlsk_splice_read(struct socket *sock, loff_t *ppos,
 	for (;;) {
 		skb = skb_peek(&rx->list);
 		if (!skb) {
-			err = fetch_record(sk, rx, false, &timeo);
+			err = fetch_record(sk, rx, false, false, &timeo);
 			if (err <= 0)
 				goto unlock;
 			continue;
@@ -583,12 +718,12 @@ ssize_t tlsk_splice_read(struct socket *sock, loff_t *ppos,
 		/* An empty record is no end of stream: skip it. */
 		if (m->len)
 			break;
-		consume(rx, skb, 0);
+		consume(sk, rx, skb, 0);
 	}
 	err = skb_splice_bits(skb, sk, m->off, pipe,
 			      min_t(size_t, len, m->len), flags);
 	if (err > 0)
-		consume(rx, skb, err);
+		consume(sk, rx, skb, err);
 unlock:
 	wake_others(sk, rx);
 	release_sock(sk);
@@ -665,6 +800,8 @@ int tlsk_rx_rekey(struct sock *sk, struct tlsk_context *ctx,
 	tlsk_secret_free(rx->secret);
 	rx->secret = NULL;
 	rx->key_expired = false;
+	/* A message may not span a key change (5.1): the next one starts. */
+	hs_reset(rx);
 	rx_update(sk, rx);
 	return 0;
 }
@@ -714,12 +851,13 @@ void tlsk_rx_stop(struct sock *sk, struct tlsk_context *ctx)
 void tlsk_rx_release(struct sock *sk, struct tlsk_context *ctx)
 {
 	struct tlsk_rx *rx = &ctx->rx;
+	struct sk_buff *skb;
 
 	if (!rx->cipher)
 		return;
 	lock_sock(sk);
-	__skb_queue_purge(&rx->list);
-	rx->queued = 0;
+	while ((skb = skb_peek(&rx->list)))
+		unqueue_record(sk, rx, skb);
 	tlsk_cipher_free(rx->cipher);
 	WRITE_ONCE(rx->cipher, NULL);
 	tlsk_secret_free(rx->secret);

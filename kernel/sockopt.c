@@ -215,8 +215,9 @@ int tlsk_setsockopt(struct sock *sk, int level, int optname,
 		return ctx->sk_proto->setsockopt(sk, level, optname, optval,
 						 optlen);
 
-	if (takes_tx_lock(optname))
-		mutex_lock(&ctx->tx.lock);
+	/* A sender may hold tx.lock for as long as the peer's window is 0. */
+	if (takes_tx_lock(optname) && mutex_lock_interruptible(&ctx->tx.lock))
+		return -ERESTARTSYS;
 	lock_sock(sk);
 	switch (optname) {
 	case TLS_TX:

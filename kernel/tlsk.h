@@ -24,6 +24,7 @@
 #include <net/sock.h>
 
 #include "cipher.h"
+#include "keyupdate.h"
 
 struct tlsk_secret_state;
 
@@ -62,9 +63,9 @@ struct tlsk_tx {
 	int err;
 	/*
 	 * Pushes a half-sent record when TCP frees send space, and sends a
-	 * pending KeyUpdate.
+	 * pending KeyUpdate. Never waits for tx.lock: it retries later.
 	 */
-	struct work_struct push_work;
+	struct delayed_work push_work;
 	/* Set and restored under sk_callback_lock with the socket locked. */
 	void (*saved_write_space)(struct sock *sk);
 };
@@ -82,11 +83,12 @@ struct tlsk_rx {
 	unsigned int rec_len;
 	/*
 	 * Socket lock: opened records not yet read (partly read, or peeked),
-	 * oldest first; skb->cb holds a struct tlsk_rx_msg. queued counts
-	 * their unread bytes.
+	 * oldest first; skb->cb holds a struct tlsk_rx_msg. Each is charged
+	 * (truesize) to sk_rmem_alloc while it waits here; queued_mem is
+	 * their sum, which bounds what MSG_PEEK may hold.
 	 */
 	struct sk_buff_head list;
-	unsigned int queued;
+	unsigned int queued_mem;
 	/*
 	 * A whole record (or an error) waits in rec. Written with the socket
 	 * held, read locklessly by poll and waiting readers.
@@ -104,6 +106,18 @@ struct tlsk_rx {
 	 * is, until TLS_RX brings the next key.
 	 */
 	bool key_expired;
+	/*
+	 * Socket lock, TLS 1.3: where the peer's handshake stream stands,
+	 * since a message may span records (RFC 8446 5.1) and only a
+	 * message's first byte is its type. hs_msg holds the first bytes of
+	 * the current message (its header, and a KeyUpdate's one body
+	 * byte), hs_msg_len how many came so far (0: the next handshake
+	 * byte starts a message); hs_left counts its body bytes still to
+	 * come once the header is whole.
+	 */
+	u8 hs_msg[TLSK_KEY_UPDATE_SIZE];
+	u8 hs_msg_len;
+	u32 hs_left;
 	/* Socket lock: records opened, their plaintext bytes. */
 	u64 records;
 	u64 bytes;
@@ -142,8 +156,7 @@ struct tlsk_context {
 	u16 cipher_type;
 	/* Socket held: the first fatal record error (negative), or 0. */
 	int err;
-	/* Entry in the list of all tlsk sockets (ulp.c); id orders it. */
-	struct list_head node;
+	/* Key in the namespace's xarray of tlsk sockets (ulp.c); grows. */
 	u64 id;
 	struct rcu_head rcu;
 };

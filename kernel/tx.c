@@ -181,7 +181,7 @@ bool tlsk_tx_request_update(struct sock *sk, struct tlsk_context *ctx)
 	if (!tx->secret)
 		return false;
 	tx->update_pending = true;
-	schedule_work(&tx->push_work);
+	schedule_delayed_work(&tx->push_work, 0);
 	return true;
 }
 
@@ -348,8 +348,34 @@ int tlsk_sendpage_locked(struct sock *sk, struct page *page, int offset,
 }
 #endif
 
+/*
+ * Pushes on behalf of nobody's send call: the worker, a splice's end, a
+ * rekey. Such a push must not sleep on TCP, and must not take a socket
+ * error either: TCP hands sk_err to its sender by clearing it, and no
+ * caller would ever see it then, while a reader waiting for it would wait
+ * for good. An error TCP took is put back. tx->lock and socket lock held.
+ */
+static void push_background(struct sock *sk, struct tlsk_tx *tx, bool all)
+{
+	int flags = MSG_DONTWAIT | MSG_NOSIGNAL;
+	int err;
+
+	if (sk->sk_err)
+		return;
+	err = all ? push_all(sk, tx, flags) : push_pending(sk, tx, flags);
+	/* Without sk_err TCP says EPIPE (shut down) or EAGAIN (full). */
+	if (err && err != -EAGAIN && err != -EPIPE && !sk->sk_err) {
+		WRITE_ONCE(sk->sk_err, -err);
+		sk_error_report(sk);
+	}
+}
+
 #if TLSK_HAVE_SPLICE_EOF
-/* A splice ended without SPLICE_F_MORE: send the record it left open. */
+/*
+ * A splice ended without SPLICE_F_MORE: send the record it left open. It
+ * waits for tx->lock only as long as the caller lets it (a sender may
+ * hold it for as long as the peer keeps its window shut).
+ */
 void tlsk_splice_eof(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
@@ -357,24 +383,36 @@ void tlsk_splice_eof(struct socket *sock)
 
 	if (!READ_ONCE(tx->open))
 		return;
-	mutex_lock(&tx->lock);
+	if (mutex_lock_interruptible(&tx->lock))
+		return;
 	lock_sock(sk);
 	if (tx->open && !close_record(sk, tx))
-		push_all(sk, tx, 0);
+		push_background(sk, tx, true);
 	release_sock(sk);
 	mutex_unlock(&tx->lock);
 }
 #endif
 
+/*
+ * A sender may hold tx->lock asleep in TCP for as long as the peer keeps
+ * its window shut; a worker waiting for it would hang with it. The sender
+ * pushes on its own, so the worker only tries, and comes back later for
+ * whatever is left (a KeyUpdate requested meanwhile).
+ */
+#define PUSH_RETRY_DELAY	msecs_to_jiffies(10)
+
 static void push_work(struct work_struct *work)
 {
-	struct tlsk_tx *tx = container_of(work, struct tlsk_tx, push_work);
+	struct tlsk_tx *tx = container_of(to_delayed_work(work),
+					  struct tlsk_tx, push_work);
 	struct sock *sk = container_of(tx, struct tlsk_context, tx)->sk;
 
-	mutex_lock(&tx->lock);
+	if (!mutex_trylock(&tx->lock)) {
+		schedule_delayed_work(&tx->push_work, PUSH_RETRY_DELAY);
+		return;
+	}
 	lock_sock(sk);
-	/* A worker must neither sleep on TCP nor raise SIGPIPE. */
-	push_all(sk, tx, MSG_DONTWAIT | MSG_NOSIGNAL);
+	push_background(sk, tx, true);
 	release_sock(sk);
 	mutex_unlock(&tx->lock);
 }
@@ -385,14 +423,14 @@ static void tlsk_write_space(struct sock *sk)
 
 	/* TCP freed send space: a half-sent record may fit now. */
 	if (READ_ONCE(tx->pend_len))
-		schedule_work(&tx->push_work);
+		schedule_delayed_work(&tx->push_work, 0);
 	tx->saved_write_space(sk);
 }
 
 void tlsk_tx_init(struct tlsk_context *ctx)
 {
 	mutex_init(&ctx->tx.lock);
-	INIT_WORK(&ctx->tx.push_work, push_work);
+	INIT_DELAYED_WORK(&ctx->tx.push_work, push_work);
 }
 
 /* Socket locked. Takes c. */
@@ -435,7 +473,7 @@ int tlsk_tx_rekey(struct sock *sk, struct tlsk_context *ctx,
 			tlsk_cipher_free(c);
 			return err;
 		}
-		push_pending(sk, tx, MSG_DONTWAIT | MSG_NOSIGNAL);
+		push_background(sk, tx, false);
 	}
 	WRITE_ONCE(tx->cipher, c);
 	tlsk_cipher_free(old);
@@ -472,7 +510,7 @@ void tlsk_tx_stop(struct sock *sk, struct tlsk_context *ctx)
 	sk->sk_write_space = tx->saved_write_space;
 	write_unlock_bh(&sk->sk_callback_lock);
 	release_sock(sk);
-	cancel_work_sync(&tx->push_work);
+	cancel_delayed_work_sync(&tx->push_work);
 }
 
 /*

@@ -942,6 +942,110 @@ TEST_F(peer, rx_bad_request_byte)
 	EXPECT_EQ(errno, EBADMSG);
 }
 
+/*
+ * RFC 8446 5.1: handshake messages may span records, and only a message's
+ * first byte is its type. A NewSessionTicket whose second fragment starts
+ * with 24 is delivered as it came, and is no KeyUpdate.
+ */
+TEST_F(peer, rx_fragment_starting_with_24_is_no_key_update)
+{
+	static const uint8_t part1[] = { 4, 0, 0, 8, 1, 2, 3, 4 };
+	static const uint8_t part2[] = { 24, 0, 0, 1 };
+	long received = tlsk_stat("TlsRxRekeyReceived");
+
+	ASSERT_EQ(install_dir(self->t, TLS_RX, &self->ptx, true), 0);
+	p_send(_metadata, self, HANDSHAKE, part1, sizeof(part1));
+	p_send(_metadata, self, HANDSHAKE, part2, sizeof(part2));
+	p_send(_metadata, self, DATA, "two", 3);
+	t_expect(_metadata, self->t, HANDSHAKE, part1, sizeof(part1));
+	t_expect(_metadata, self->t, HANDSHAKE, part2, sizeof(part2));
+	t_expect(_metadata, self->t, DATA, "two", 3);
+	EXPECT_EQ(tlsk_stat("TlsRxRekeyReceived"), received);
+}
+
+/*
+ * A KeyUpdate may itself span records (after a ticket in the first one):
+ * followed all the same, and none of its bytes reach the reader.
+ */
+TEST_F(peer, rx_key_update_spans_records)
+{
+	static const uint8_t part1[] = { 4, 0, 0, 2, 9, 9, 24, 0 };
+	static const uint8_t part2[] = { 0, 1 };
+	static const uint8_t part3[] = { 0 };
+	long rx_ok = tlsk_stat("TlsRxRekeyOk");
+
+	ASSERT_EQ(install_dir(self->t, TLS_RX, &self->ptx, true), 0);
+	p_send(_metadata, self, HANDSHAKE, part1, sizeof(part1));
+	p_send(_metadata, self, HANDSHAKE, part2, sizeof(part2));
+	p_send(_metadata, self, HANDSHAKE, part3, sizeof(part3));
+	ASSERT_EQ(dir_next(&self->ptx), 0);
+	p_send(_metadata, self, DATA, "two", 3);
+	t_expect(_metadata, self->t, HANDSHAKE, part1, 6);
+	t_expect(_metadata, self->t, DATA, "two", 3);
+	EXPECT_EQ(tlsk_stat("TlsRxRekeyOk"), rx_ok + 1);
+}
+
+/* Without a secret: the fragments are delivered, then RX waits for TLS_RX. */
+TEST_F(peer, rx_key_update_spans_records_manual)
+{
+	static const uint8_t part1[] = { 24, 0, 0 };
+	static const uint8_t part2[] = { 1, 0 };
+	struct dir next;
+	char buf[16];
+
+	ASSERT_EQ(install_dir(self->t, TLS_RX, &self->ptx, false), 0);
+	p_send(_metadata, self, HANDSHAKE, part1, sizeof(part1));
+	p_send(_metadata, self, HANDSHAKE, part2, sizeof(part2));
+	ASSERT_EQ(dir_next(&self->ptx), 0);
+	next = self->ptx;
+	p_send(_metadata, self, DATA, "later", 5);
+	t_expect(_metadata, self->t, HANDSHAKE, part1, sizeof(part1));
+	t_expect(_metadata, self->t, HANDSHAKE, part2, sizeof(part2));
+	EXPECT_EQ(recv(self->t, buf, sizeof(buf), MSG_DONTWAIT), -1);
+	EXPECT_EQ(errno, EKEYEXPIRED);
+	ASSERT_EQ(install_dir(self->t, TLS_RX, &next, false), 0);
+	t_expect(_metadata, self->t, DATA, "later", 5);
+}
+
+/* 5.1: no other record between the fragments of a message it follows. */
+TEST_F(peer, rx_interleaved_fragment_ebadmsg)
+{
+	static const uint8_t part1[] = { 4, 0, 0, 8, 1, 2 };
+	char buf[16];
+
+	ASSERT_EQ(install_dir(self->t, TLS_RX, &self->ptx, true), 0);
+	p_send(_metadata, self, HANDSHAKE, part1, sizeof(part1));
+	p_send(_metadata, self, DATA, "data", 4);
+	t_expect(_metadata, self->t, HANDSHAKE, part1, sizeof(part1));
+	EXPECT_EQ(recv(self->t, buf, sizeof(buf), 0), -1);
+	EXPECT_EQ(errno, EBADMSG);
+}
+
+/*
+ * Empty data records (RFC 8446 5.4 allows them) carry nothing: many of
+ * them, then an alert, and the reader gets the alert, not a false end of
+ * stream; a peek among them holds no memory for them.
+ */
+TEST_F(peer, rx_empty_data_records)
+{
+	static const uint8_t alert[] = { 1, 0 };
+	uint8_t got[16], type;
+	int i;
+
+	ASSERT_EQ(install_dir(self->t, TLS_RX, &self->ptx, false), 0);
+	for (i = 0; i < 300; i++)
+		p_send(_metadata, self, DATA, "", 0);
+	p_send(_metadata, self, 21, alert, sizeof(alert));
+	for (i = 0; i < 300; i++)
+		p_send(_metadata, self, DATA, "", 0);
+	p_send(_metadata, self, DATA, "x", 1);
+	t_expect(_metadata, self->t, 21, alert, sizeof(alert));
+	EXPECT_EQ(recv_record_type(self->t, got, sizeof(got), &type, MSG_PEEK),
+		  1);
+	EXPECT_EQ(type, DATA);
+	t_expect(_metadata, self->t, DATA, "x", 1);
+}
+
 /* The secret arriving while manual mode waits for a key: RX resumes. */
 TEST_F(peer, rx_secret_after_key_update)
 {
