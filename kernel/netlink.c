@@ -279,10 +279,13 @@ static int dump_sock(struct sk_buff *skb, struct netlink_callback *cb,
 	void *hdr;
 	int err = 0;
 
+	/* Filtered first: a dump takes no lock of a socket it skips. */
+	if (!dump_wants(d, sk))
+		return 0;
 	lock_sock(sk);
 	/* Closed meanwhile: the context is gone. */
 	ctx = tlsk_get_ctx(sk);
-	if (!ctx || !dump_wants(d, sk))
+	if (!ctx)
 		goto unlock;
 	err = -EMSGSIZE;
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,

@@ -13,6 +13,8 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+#include <linux/xarray.h>
+
 #include "stats.h"
 
 struct tlsk_mib {
@@ -21,6 +23,8 @@ struct tlsk_mib {
 
 struct tlsk_net {
 	struct tlsk_mib __percpu *mib;
+	/* The namespace's tlsk sockets by id (ulp.c); its own lock. */
+	struct xarray sockets;
 };
 
 static const char *const stat_names[__TLSK_STAT_MAX] = {
@@ -43,6 +47,13 @@ static const char *const stat_names[__TLSK_STAT_MAX] = {
 };
 
 static unsigned int tlsk_net_id __read_mostly;
+
+struct xarray *tlsk_net_sockets(const struct net *net)
+{
+	struct tlsk_net *tn = net_generic(net, tlsk_net_id);
+
+	return &tn->sockets;
+}
 
 void tlsk_stats_add(struct net *net, enum tlsk_stat stat, long delta)
 {
@@ -79,6 +90,7 @@ static int __net_init tlsk_net_init(struct net *net)
 {
 	struct tlsk_net *tn = net_generic(net, tlsk_net_id);
 
+	xa_init(&tn->sockets);
 	tn->mib = alloc_percpu(struct tlsk_mib);
 	if (!tn->mib)
 		return -ENOMEM;
@@ -98,6 +110,8 @@ static void __net_exit tlsk_net_exit(struct net *net)
 
 	remove_proc_entry("tlsk_stat", net->proc_net);
 	free_percpu(tn->mib);
+	/* Empty: every socket held a reference on its namespace. */
+	xa_destroy(&tn->sockets);
 }
 
 static struct pernet_operations tlsk_net_ops = {

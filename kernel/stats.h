@@ -3,6 +3,7 @@
 #define _TLSK_STATS_H
 
 struct net;
+struct xarray;
 
 /*
  * Counters of /proc/net/tlsk_stat, one set per network namespace; over
@@ -30,6 +31,8 @@ enum tlsk_stat {
 
 int tlsk_stats_init(void);
 void tlsk_stats_exit(void);
+/* The tlsk sockets of net, by id: ulp.c keeps it, netlink.c dumps it. */
+struct xarray *tlsk_net_sockets(const struct net *net);
 void tlsk_stats_add(struct net *net, enum tlsk_stat stat, long delta);
 void tlsk_stats_read(struct net *net, long vals[__TLSK_STAT_MAX]);
 

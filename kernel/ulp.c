@@ -17,14 +17,17 @@
  * reference on tlsk_ulp_ops.owner on attach and drops it when the socket is
  * destroyed.
  *
- * Every attached socket is on one list, oldest first, so the netlink dump
- * can walk them (inet_diag cannot: it does not know which sockets are
- * ours) and resume a walk by id after an interruption.
+ * Every attached socket is in its namespace's xarray under an id that only
+ * grows, so the netlink dump can walk them in order (inet_diag cannot: it
+ * does not know which sockets are ours), resume a walk by id after an
+ * interruption, and find the next socket in O(log n) under a per-namespace
+ * lock that attach and close hold only for an insert or an erase.
  */
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/inet_diag.h>
 #include <linux/slab.h>
+#include <linux/xarray.h>
 #include <net/inet_common.h>
 #include <net/inet_connection_sock.h>
 #include <net/tcp.h>
@@ -64,10 +67,8 @@ static const struct proto *saved_tcpv6_prot;
 static const struct proto_ops *saved_tcpv6_ops;
 static DEFINE_MUTEX(tcpv6_prot_mutex);
 
-/* Every tlsk socket, in ascending ->id; both under tlsk_sockets_lock. */
-static LIST_HEAD(tlsk_sockets);
-static u64 tlsk_last_id;
-static DEFINE_SPINLOCK(tlsk_sockets_lock);
+/* The last id given to a socket; ids are never reused. */
+static atomic64_t tlsk_last_id;
 
 static void tlsk_close(struct sock *sk, long timeout);
 
@@ -193,6 +194,7 @@ static int tlsk_ulp_init(struct sock *sk)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct tlsk_context *ctx;
+	int err;
 
 	/* Keys are installed after the handshake, so only a connected
 	 * socket can carry TLS; kTLS answers the same.
@@ -209,16 +211,18 @@ static int tlsk_ulp_init(struct sock *sk)
 	ctx->sk_proto = READ_ONCE(sk->sk_prot);
 	tlsk_tx_init(ctx);
 	tlsk_rx_init(ctx);
+	ctx->id = atomic64_inc_return(&tlsk_last_id);
+	err = xa_err(xa_store(tlsk_net_sockets(sock_net(sk)), ctx->id, ctx,
+			      GFP_ATOMIC));
+	if (err) {
+		kfree(ctx);
+		return err;
+	}
 
 	write_lock_bh(&sk->sk_callback_lock);
 	rcu_assign_pointer(icsk->icsk_ulp_data, ctx);
 	WRITE_ONCE(sk->sk_prot, &tlsk_prots[family_of(sk)][TLSK_BASE][TLSK_BASE]);
 	write_unlock_bh(&sk->sk_callback_lock);
-
-	spin_lock(&tlsk_sockets_lock);
-	ctx->id = ++tlsk_last_id;
-	list_add_tail(&ctx->node, &tlsk_sockets);
-	spin_unlock(&tlsk_sockets_lock);
 	return 0;
 }
 
@@ -226,24 +230,24 @@ static int tlsk_ulp_init(struct sock *sk)
  * The first tlsk socket of net after id *id, held (sock_put() it), with
  * *id advanced to it; NULL when there is none. The socket may be closing:
  * whoever looks at its context must lock it and check tlsk_get_ctx().
- * Linear in the number of sockets, so a whole dump is quadratic; that is
- * fine for the thousands of sockets a server has.
+ * It is held before the xarray's lock is dropped, and close erases it under
+ * that lock, so it cannot be freed in between.
  */
 struct sock *tlsk_ulp_next_sock(const struct net *net, u64 *id)
 {
+	struct xarray *xa = tlsk_net_sockets(net);
+	unsigned long index = *id;
 	struct tlsk_context *ctx;
 	struct sock *sk = NULL;
 
-	spin_lock(&tlsk_sockets_lock);
-	list_for_each_entry(ctx, &tlsk_sockets, node) {
-		if (ctx->id > *id && net_eq(sock_net(ctx->sk), net)) {
-			sk = ctx->sk;
-			sock_hold(sk);
-			*id = ctx->id;
-			break;
-		}
+	xa_lock(xa);
+	ctx = xa_find_after(xa, &index, ULONG_MAX, XA_PRESENT);
+	if (ctx) {
+		sk = ctx->sk;
+		sock_hold(sk);
+		*id = index;
 	}
-	spin_unlock(&tlsk_sockets_lock);
+	xa_unlock(xa);
 	return sk;
 }
 
@@ -261,9 +265,7 @@ static void tlsk_close(struct sock *sk, long timeout)
 	tlsk_tx_release(sk, ctx);
 	tlsk_rx_release(sk, ctx);
 
-	spin_lock(&tlsk_sockets_lock);
-	list_del(&ctx->node);
-	spin_unlock(&tlsk_sockets_lock);
+	xa_erase(tlsk_net_sockets(sock_net(sk)), ctx->id);
 
 	/* ...and TCP closes a plain TCP socket. */
 	lock_sock(sk);
