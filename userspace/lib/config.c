@@ -424,9 +424,9 @@ int tlsk_config_set_session_cache(struct tlsk_config *cfg,
 
 /* ---- the caller's session store: entries as blobs ---- */
 
-/* "TKS2": with the SANs and the resumption binding; a "TKS1" blob (from
+/* "TKI2": with the SANs and the resumption binding; a "TKS1" blob (from
  * an older tlsk) is a miss */
-#define STORE_MAGIC 0x544b5332
+#define STORE_MAGIC 0x544b4932
 
 static int store_put(void *arg, const struct sesscache_entry *ent)
 {

@@ -35,7 +35,7 @@ static int shared_current(void *arg, uint8_t name[16], uint8_t key[32])
 static int shared_lookup(void *arg, const uint8_t name[16], uint8_t key[32])
 {
 	(void)arg;
-	if (memcmp(name, key_name, 16))
+	if (memcmp(name, key_name, 16) != 0)
 		return -ENOENT;
 	memset(key, 0x42, 32);
 	return 0;
@@ -64,7 +64,7 @@ static int store_get(void *arg, const uint8_t *id, size_t id_len,
 		     uint8_t *buf, size_t *len)
 {
 	(void)arg;
-	if (id_len != stored.id_len || memcmp(id, stored.id, id_len))
+	if (id_len != stored.id_len || memcmp(id, stored.id, id_len) != 0)
 		return -ENOENT;
 	if (*len < stored.len)
 		return -ENOSPC;
@@ -215,8 +215,6 @@ static void across(enum mode m, const struct policy *a,
 	tlsk_config_free(sb);
 }
 
-#define EACH_MODE(m) for (enum mode m = TLS13_TICKET; m <= TLS12_SESSION_ID; m++)
-
 static void diag_mode(enum mode m, const struct outcome *o)
 {
 	if (tap_case_failed)
@@ -232,7 +230,7 @@ static const struct policy mtls = { "mtls", TLSK_VERIFY_REQUIRE,
 /* the control: the same profile resumes */
 static void same_profile_resumes(void)
 {
-	EACH_MODE(m) {
+	for (enum mode m = TLS13_TICKET; m <= TLS12_SESSION_ID; m++) {
 		struct outcome o1, o2;
 
 		across(m, &web, &web, false, &o1, &o2);
@@ -246,7 +244,7 @@ static void same_profile_resumes(void)
  * the full handshake then fails for want of the certificate */
 static void no_client_auth_session_on_mtls_profile_is_refused(void)
 {
-	EACH_MODE(m) {
+	for (enum mode m = TLS13_TICKET; m <= TLS12_SESSION_ID; m++) {
 		struct outcome o1, o2;
 
 		across(m, &web, &mtls, false, &o1, &o2);
@@ -261,7 +259,7 @@ static void other_context_goes_full(void)
 	static const struct policy web2 = { "web2", TLSK_VERIFY_NONE,
 					    { NULL } };
 
-	EACH_MODE(m) {
+	for (enum mode m = TLS13_TICKET; m <= TLS12_SESSION_ID; m++) {
 		struct outcome o1, o2;
 
 		across(m, &web, &web2, false, &o1, &o2);
@@ -281,7 +279,7 @@ static void tightened_client_auth_goes_full(void)
 	static const struct policy optional = { "svc", TLSK_VERIFY_OPTIONAL,
 						{ "root.crt" } };
 
-	EACH_MODE(m) {
+	for (enum mode m = TLS13_TICKET; m <= TLS12_SESSION_ID; m++) {
 		struct outcome o1, o2;
 
 		across(m, &open, &tight, true, &o1, &o2);
@@ -302,7 +300,7 @@ static void changed_ca_goes_full(void)
 	static const struct policy more = { "mtls", TLSK_VERIFY_REQUIRE,
 					    { "root.crt", "ec256.chain" } };
 
-	EACH_MODE(m) {
+	for (enum mode m = TLS13_TICKET; m <= TLS12_SESSION_ID; m++) {
 		struct outcome o1, o2;
 
 		across(m, &mtls, &more, true, &o1, &o2);
@@ -320,7 +318,7 @@ static void ca_order_does_not_matter(void)
 	static const struct policy ba = { "mtls", TLSK_VERIFY_REQUIRE,
 					  { "ec256.chain", "root.crt" } };
 
-	EACH_MODE(m) {
+	for (enum mode m = TLS13_TICKET; m <= TLS12_SESSION_ID; m++) {
 		struct outcome o1, o2;
 
 		across(m, &ab, &ba, true, &o1, &o2);
@@ -334,7 +332,7 @@ static void ca_order_does_not_matter(void)
  * session the resumed handshake issued */
 static void resumed_client_identity_is_reported(void)
 {
-	EACH_MODE(m) {
+	for (enum mode m = TLS13_TICKET; m <= TLS12_SESSION_ID; m++) {
 		struct tlsk_config *ccfg = client_config(m, true);
 		struct tlsk_config *scfg = server_config(m, &mtls);
 		struct outcome full, again[2];
