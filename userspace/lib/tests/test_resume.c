@@ -10,11 +10,11 @@
  * 1.2 session IDs, engine against engine.
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "../../tests/tap.h"
-#include "alerts.h"
 #include "harness.h"
 #include "testpki.h"
 
@@ -386,6 +386,96 @@ static void resumed_sans_whole_entries(void)
 	tlsk_config_free(scfg);
 }
 
+/* ---- tickets of the first format (no magic, binding or SANs) ---- */
+
+/* AES-256-GCM under the shared key, with the key name as AAD (ticket.c) */
+static bool gcm(int enc, const uint8_t *aad, const uint8_t *nonce,
+		const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	uint8_t key[32];
+	int n, ok;
+
+	memset(key, 0x42, sizeof(key));
+	ok = ctx && EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, key,
+				      nonce, enc) &&
+	     EVP_CipherUpdate(ctx, NULL, &n, aad, 16) &&
+	     EVP_CipherUpdate(ctx, out, &n, in, (int)len) &&
+	     (enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, 16, tag)) &&
+	     EVP_CipherFinal_ex(ctx, out + n, &n) &&
+	     (!enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16, tag));
+	EVP_CIPHER_CTX_free(ctx);
+	return ok;
+}
+
+/*
+ * The session blob with its ticket's plaintext cut: `head` bytes off the
+ * front, `tail` off the end, sealed again. The ticket is the blob's last
+ * field (ticket.c: magic, the state, then ticket<0..2^16-1>). Returns the
+ * new blob's length, 0 on failure.
+ */
+static size_t cut_ticket(const uint8_t *blob, size_t len, size_t head,
+			 size_t tail, uint8_t *out)
+{
+	uint8_t plain[2048], tag[16];
+	struct rd r, v, t;
+	const uint8_t *p;
+	size_t off, n;
+
+	rd_init(&r, blob, len);
+	rd_bytes(&r, 4 + 2 + 8 + 4 + 4);	/* magic .. lifetime */
+	rd_vec(&r, 1, 0, 255, &v);		/* psk */
+	rd_vec(&r, 1, 0, 255, &v);		/* alpn */
+	rd_bytes(&r, 2 + 1);			/* version, ems */
+	rd_vec(&r, 1, 0, 32, &v);		/* id */
+	rd_vec(&r, 2, 0, 0xffff, &v);		/* peer */
+	off = len - rd_left(&r);
+	if (!rd_vec(&r, 2, 45, 0xffff, &t) || !rd_done(&r))
+		return 0;
+	p = rd_ptr(&t);
+	n = rd_left(&t) - 44;			/* name, nonce, tag */
+	if (n > sizeof(plain) || head + tail > n ||
+	    !gcm(0, p, p + 16, p + 28, n, plain, (uint8_t *)p + 28 + n))
+		return 0;
+	memcpy(out, blob, off + 2 + 28);	/* up to the ciphertext */
+	n -= head + tail;
+	if (!gcm(1, p, p + 16, plain + head, n, out + off + 2 + 28, tag))
+		return 0;
+	memcpy(out + off + 2 + 28 + n, tag, 16);
+	out[off] = (uint8_t)((n + 44) >> 8);
+	out[off + 1] = (uint8_t)(n + 44);
+	return off + 2 + n + 44;
+}
+
+/* a ticket whose plaintext has the first format (the state alone) is a
+ * miss; the same ticket sealed again unchanged still resumes */
+static void first_format_ticket_goes_full(void)
+{
+	for (enum mode m = TLS13_TICKET; m <= TLS12_TICKET; m++) {
+		struct tlsk_config *ccfg = client_config(m, false);
+		struct tlsk_config *scfg = server_config(m, &web);
+		uint8_t blob[4096], cut[4096];
+		size_t len = 0, n;
+		struct outcome o;
+
+		o = handshake(ccfg, scfg, m, blob, &len, sizeof(blob));
+		CHECK(o.established && !o.resumed);
+		n = cut_ticket(blob, len, 0, 0, cut);
+		CHECK(n == len);
+		o = handshake(ccfg, scfg, m, cut, &n, sizeof(cut));
+		CHECK(o.established && o.resumed);
+		diag_mode(m, &o);
+		/* magic and binding off the front, the empty SANs off the end */
+		n = cut_ticket(blob, len, 4 + 32, 2, cut);
+		CHECK(n == len - 38);
+		o = handshake(ccfg, scfg, m, cut, &n, sizeof(cut));
+		CHECK(o.established && !o.resumed);
+		diag_mode(m, &o);
+		tlsk_config_free(ccfg);
+		tlsk_config_free(scfg);
+	}
+}
+
 static void context_too_long_is_refused(void)
 {
 	struct tlsk_config *cfg = tlsk_config_new();
@@ -414,6 +504,7 @@ int main(void)
 	RUN(ca_order_does_not_matter);
 	RUN(resumed_client_identity_is_reported);
 	RUN(resumed_sans_whole_entries);
+	RUN(first_format_ticket_goes_full);
 	RUN(context_too_long_is_refused);
 	testpki_remove(&pki);
 	return tap_done();
