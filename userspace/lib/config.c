@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -70,6 +71,10 @@ struct tlsk_config *tlsk_config_new(void)
 				tls12_suite_at(i)->id;
 	for (size_t i = 0; tlsk_group_at(i); i++)
 		cfg->groups[cfg->ngroups++] = tlsk_group_at(i)->id;
+	if (cfg_update_binding(cfg)) {
+		tlsk_config_free(cfg);
+		return NULL;
+	}
 	return cfg;
 }
 
@@ -103,6 +108,104 @@ enum tlsk_verify cfg_verify_mode(const struct tlsk_config *cfg,
 uint64_t cfg_now_ms(const struct tlsk_config *cfg)
 {
 	return cfg->now_ms(cfg->now_arg);
+}
+
+/* ---- what a server's resumable sessions are bound to ---- */
+
+#define ANCHOR_LEN (1 + CFG_BINDING_LEN)	/* kind, SHA-256 */
+
+static int cmp_anchor(const void *a, const void *b)
+{
+	return memcmp(a, b, ANCHOR_LEN);
+}
+
+/* One entry per certificate ('C') and CRL ('R') of the store, sorted, so
+ * that the same anchors give the same list in whatever order they were
+ * loaded. *out is the caller's to free. */
+static int anchor_digests(X509_STORE *store, uint8_t **out, size_t *n)
+{
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(store);
+	int num = sk_X509_OBJECT_num(objs);
+	uint8_t *list;
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (num <= 0)
+		return 0;
+	list = OPENSSL_malloc((size_t)num * ANCHOR_LEN);
+	if (!list)
+		return -ENOMEM;
+	for (int i = 0; i < num; i++) {
+		X509_OBJECT *o = sk_X509_OBJECT_value(objs, i);
+		X509 *x = X509_OBJECT_get0_X509(o);
+		X509_CRL *crl = X509_OBJECT_get0_X509_CRL(o);
+		uint8_t *p = list + k * ANCHOR_LEN;
+		unsigned len = 0;
+		int ok;
+
+		if (x) {
+			p[0] = 'C';
+			ok = X509_digest(x, EVP_sha256(), p + 1, &len);
+		} else if (crl) {
+			p[0] = 'R';
+			ok = X509_CRL_digest(crl, EVP_sha256(), p + 1, &len);
+		} else {
+			continue;
+		}
+		if (!ok || len != CFG_BINDING_LEN) {
+			OPENSSL_free(list);
+			return -ENOMEM;
+		}
+		k++;
+	}
+	qsort(list, k, ANCHOR_LEN, cmp_anchor);
+	*out = list;
+	*n = k;
+	return 0;
+}
+
+static int binding_digest(const struct tlsk_config *cfg, uint8_t *out)
+{
+	static const char label[] = "tlsk resumption binding 1";
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	uint8_t ctx_len = (uint8_t)strlen(cfg->session_ctx);
+	uint8_t mode = (uint8_t)cfg_verify_mode(cfg, TLSK_ROLE_SERVER);
+	uint8_t *anchors = NULL, count[4];
+	size_t n = 0;
+	int ok;
+
+	ok = md && (!cfg->store ||
+		    !anchor_digests(cfg->store, &anchors, &n)) &&
+	     EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
+	     EVP_DigestUpdate(md, label, sizeof(label)) &&
+	     EVP_DigestUpdate(md, &ctx_len, 1) &&
+	     EVP_DigestUpdate(md, cfg->session_ctx, ctx_len) &&
+	     EVP_DigestUpdate(md, &mode, 1);
+	if (ok && cfg->store) {
+		for (int i = 0; i < 4; i++)
+			count[i] = (uint8_t)(n >> (24 - 8 * i));
+		ok = EVP_DigestUpdate(md, "CA", 2) &&
+		     EVP_DigestUpdate(md, count, 4) &&
+		     (!n || EVP_DigestUpdate(md, anchors, n * ANCHOR_LEN));
+	} else if (ok) {
+		/* cert_verify_peer() then trusts the system's anchors */
+		ok = EVP_DigestUpdate(md, "system", 6);
+	}
+	ok = ok && EVP_DigestFinal_ex(md, out, NULL);
+	OPENSSL_free(anchors);
+	EVP_MD_CTX_free(md);
+	return ok ? 0 : -ENOMEM;
+}
+
+int cfg_update_binding(struct tlsk_config *cfg)
+{
+	if (!binding_digest(cfg, cfg->binding))
+		return 0;
+	/* fail closed: a binding no ticket or session carries */
+	if (RAND_bytes(cfg->binding, sizeof(cfg->binding)) != 1)
+		memset(cfg->binding, 0xff, sizeof(cfg->binding));
+	return -ENOMEM;
 }
 
 static int load_chain(FILE *f, struct cfg_cert *c)
@@ -156,9 +259,15 @@ int tlsk_config_add_cert(struct tlsk_config *cfg, const char *chain_pem_path,
 
 int tlsk_config_load_ca_file(struct tlsk_config *cfg, const char *pem_path)
 {
+	int ret;
+
 	if (!cfg->store && !(cfg->store = X509_STORE_new()))
 		return -ENOMEM;
-	return X509_STORE_load_file(cfg->store, pem_path) == 1 ? 0 : -EINVAL;
+	ret = X509_STORE_load_file(cfg->store, pem_path) == 1 ? 0 : -EINVAL;
+	/* even after a failure: part of the file may be in the store */
+	if (cfg_update_binding(cfg) && !ret)
+		ret = -ENOMEM;
+	return ret;
 }
 
 int tlsk_config_set_verify(struct tlsk_config *cfg, enum tlsk_verify mode)
@@ -167,7 +276,19 @@ int tlsk_config_set_verify(struct tlsk_config *cfg, enum tlsk_verify mode)
 		return -EINVAL;
 	cfg->verify = mode;
 	cfg->verify_set = true;
-	return 0;
+	return cfg_update_binding(cfg);
+}
+
+int tlsk_config_set_session_context(struct tlsk_config *cfg,
+				    const char *context)
+{
+	size_t len = context ? strlen(context) : 0;
+
+	if (len > CFG_MAX_SESSION_CTX)
+		return -EINVAL;
+	memcpy(cfg->session_ctx, context ? context : "", len);
+	cfg->session_ctx[len] = '\0';
+	return cfg_update_binding(cfg);
 }
 
 int tlsk_config_set_versions(struct tlsk_config *cfg, uint16_t min,
@@ -303,7 +424,9 @@ int tlsk_config_set_session_cache(struct tlsk_config *cfg,
 
 /* ---- the caller's session store: entries as blobs ---- */
 
-#define STORE_MAGIC 0x544b5331	/* "TKS1" */
+/* "TKI2": with the SANs and the resumption binding; a "TKS1" blob (from
+ * an older tlsk) is a miss */
+#define STORE_MAGIC 0x544b4932
 
 static int store_put(void *arg, const struct sesscache_entry *ent)
 {
@@ -328,6 +451,11 @@ static int store_put(void *arg, const struct sesscache_entry *ent)
 	buf_put(&b, ent->server_name,
 		strnlen(ent->server_name, sizeof(ent->server_name) - 1));
 	buf_close_vec(&b, pos, 2);
+	pos = buf_open_vec(&b, 2);
+	buf_put(&b, ent->peer_sans,
+		strnlen(ent->peer_sans, sizeof(ent->peer_sans) - 1));
+	buf_close_vec(&b, pos, 2);
+	buf_put(&b, ent->binding, sizeof(ent->binding));
 	ret = b.bad || b.len > TLSK_SESSION_BLOB_MAX ? -ENOMEM :
 	      cfg->sess_store.store(cfg->sess_store.arg, ent->id, ent->id_len, b.p,
 			       b.len);
@@ -338,8 +466,8 @@ static int store_put(void *arg, const struct sesscache_entry *ent)
 static int blob_decode(const uint8_t *p, size_t len,
 		       struct sesscache_entry *ent)
 {
-	struct rd r, id, peer, name;
-	const uint8_t *master;
+	struct rd r, id, peer, name, sans;
+	const uint8_t *master, *binding;
 
 	rd_init(&r, p, len);
 	if (rd_u32(&r) != STORE_MAGIC)
@@ -352,8 +480,14 @@ static int blob_decode(const uint8_t *p, size_t len,
 	master = rd_bytes(&r, sizeof(ent->master));
 	if (!master || !rd_vec(&r, 1, 1, SESSCACHE_ID_MAX, &id) ||
 	    !rd_vec(&r, 2, 0, SESSCACHE_NAME_MAX - 1, &peer) ||
-	    !rd_vec(&r, 2, 0, SESSCACHE_NAME_MAX - 1, &name) || !rd_done(&r))
+	    !rd_vec(&r, 2, 0, SESSCACHE_NAME_MAX - 1, &name) ||
+	    !rd_vec(&r, 2, 0, SESSCACHE_SANS_MAX - 1, &sans))
 		return -EINVAL;
+	binding = rd_bytes(&r, sizeof(ent->binding));
+	if (!binding || !rd_done(&r))
+		return -EINVAL;
+	memcpy(ent->binding, binding, sizeof(ent->binding));
+	memcpy(ent->peer_sans, rd_ptr(&sans), rd_left(&sans));
 	memcpy(ent->master, master, sizeof(ent->master));
 	ent->id_len = rd_left(&id);
 	memcpy(ent->id, rd_ptr(&id), ent->id_len);

@@ -14,6 +14,8 @@
 #define CFG_MAX_CERTS	16
 #define CFG_MAX_ALGS	8
 #define CFG_MAX_ALPN	512
+#define CFG_MAX_SESSION_CTX	255
+#define CFG_BINDING_LEN	SESSCACHE_BINDING_LEN	/* SHA-256 */
 
 struct cfg_cert {
 	X509 *leaf;
@@ -52,6 +54,11 @@ struct tlsk_config {
 	uint8_t own_ticket_key[32];
 	unsigned ticket_count;
 	uint32_t ticket_lifetime;
+	/* what a server's tickets and cached sessions are bound to:
+	 * tlsk_config_set_session_context(), and the digest over it and
+	 * the client-authentication policy (cfg_update_binding) */
+	char session_ctx[CFG_MAX_SESSION_CTX + 1];
+	uint8_t binding[CFG_BINDING_LEN];
 	uint64_t (*now_ms)(void *arg);
 	void *now_arg;
 	void (*keylog)(void *arg, const char *line);
@@ -62,5 +69,13 @@ struct tlsk_config {
 enum tlsk_verify cfg_verify_mode(const struct tlsk_config *cfg,
 				 enum tlsk_role role);
 uint64_t cfg_now_ms(const struct tlsk_config *cfg);
+/*
+ * Recompute cfg->binding: SHA-256 over the session context, the server's
+ * verify mode and the trust anchors (every certificate and CRL of the CA
+ * store, by digest, in sorted order; or "the system's default paths").
+ * Called by each setter that changes one of them. On failure the binding
+ * is random, so that nothing resumes (fail closed), and -ENOMEM returned.
+ */
+int cfg_update_binding(struct tlsk_config *cfg);
 
 #endif /* TLSK_CONFIG_H */

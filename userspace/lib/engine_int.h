@@ -72,7 +72,9 @@ struct session {
 	uint32_t lifetime;		/* seconds */
 	uint64_t issued_ms;		/* client: when received */
 	uint8_t alpn[256];		/* NUL-terminated */
-	char peer[256];			/* TLS 1.2 server: client cert subject */
+	/* server: the client certificate's subject and SANs, or "" */
+	char peer[256];
+	char peer_sans[SESSCACHE_SANS_MAX];	/* tickets only */
 	uint8_t *ticket;		/* client: the opaque ticket */
 	size_t ticket_len;
 };
@@ -123,6 +125,8 @@ struct tlsk_engine {
 	X509 *peer_leaf;
 	STACK_OF(X509) *peer_chain;
 	char peer_subject[256];
+	/* resumed: the SANs of the session's client certificate */
+	char peer_sans[SESSCACHE_SANS_MAX];
 	bool ccs_sent;
 	bool skip_early_data;
 	bool resumed;
@@ -243,10 +247,25 @@ void tls12_scrub(struct tlsk_engine *e);
 /* tls12_server.c: after our Finished (the session cache entry) */
 int tls12_server_finished_sent(struct tlsk_engine *e);
 
+/* peer.c: the client identity a server's new session carries (the
+ * certificate's, or on a resumed handshake the one it resumed), and the
+ * one a resumed handshake takes on from its session */
+void session_peer_get(const struct tlsk_engine *e, char *subject,
+		      size_t subject_size, char *sans, size_t sans_size);
+void session_peer_set(struct tlsk_engine *e, const char *subject,
+		      const char *sans);
+
 /* ticket.c */
+/* May a session bound to `binding`, with client identity `peer` ("" for
+ * none), resume under cfg? The one rule for tickets of both versions and
+ * for the TLS 1.2 session cache (tlsk_config_set_session_context). */
+bool session_binding_ok(const struct tlsk_config *cfg, const uint8_t *binding,
+			const char *peer);
+/* seals s, bound to cfg->binding */
 int ticket_seal(const struct tlsk_config *cfg, const struct session *s,
 		struct buf *out);
-/* 0, or -ENOENT when the ticket is not ours, unreadable or expired */
+/* 0, or -ENOENT when the ticket is not ours, unreadable, of an older
+ * format or bound elsewhere (session_binding_ok) */
 int ticket_open(const struct tlsk_config *cfg, const uint8_t *t, size_t len,
 		struct session *s);
 int session_encode(const struct session *s, struct buf *out);

@@ -36,3 +36,7 @@ $(eval $(call program,test_interop,lib/tests/test_interop.c $(LIB_TEST_HELPERS),
 
 HOST_TESTS += test_errors
 $(eval $(call program,test_errors,lib/tests/test_errors.c $(LIB_TEST_HELPERS)))
+
+# Resumption bound to the issuing config (session context, client auth).
+HOST_TESTS += test_resume
+$(eval $(call program,test_resume,lib/tests/test_resume.c $(LIB_TEST_HELPERS)))

@@ -274,6 +274,7 @@ int sesscache_insert(struct sesscache *c, const struct sesscache_entry *e)
 	copy.created_ms = map_now(&c->map);
 	/* whoever reads an entry may treat the names as strings */
 	copy.peer[sizeof(copy.peer) - 1] = '\0';
+	copy.peer_sans[sizeof(copy.peer_sans) - 1] = '\0';
 	copy.server_name[sizeof(copy.server_name) - 1] = '\0';
 	err = map_put(&c->map, e->id, e->id_len, &copy, sizeof(copy));
 	sesscache_entry_scrub(&copy);

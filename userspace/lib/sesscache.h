@@ -36,6 +36,8 @@
 #define SESSCACHE_ID_MAX	32	/* SessionID <0..32> */
 #define SESSCACHE_MASTER_LEN	48
 #define SESSCACHE_NAME_MAX	256	/* with the NUL */
+#define SESSCACHE_SANS_MAX	1024	/* with the NUL */
+#define SESSCACHE_BINDING_LEN	32
 
 struct sesscache_entry {
 	uint8_t id[SESSCACHE_ID_MAX];
@@ -45,6 +47,9 @@ struct sesscache_entry {
 	uint16_t suite;			/* IANA */
 	bool ems;			/* RFC 7627 */
 	char peer[SESSCACHE_NAME_MAX];	/* client cert subject, or "" */
+	char peer_sans[SESSCACHE_SANS_MAX];	/* its SANs, or "" */
+	/* the issuing config's resumption binding (config.h) */
+	uint8_t binding[SESSCACHE_BINDING_LEN];
 	char server_name[SESSCACHE_NAME_MAX];	/* SNI, or "" */
 	uint64_t created_ms;		/* set by the cache */
 };

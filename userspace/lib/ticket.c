@@ -3,10 +3,19 @@
  * Session state on the wire: stateless tickets (server) and the session
  * blob a client stores.
  *
- * Ticket: key_name(16) | nonce(12) | AES-256-GCM(state) | tag(16), with
- * key_name as additional data, so a ticket opens only under the key it
- * names and any change to it is detected. The key comes from the
- * config's pluggable source (tlsk_config_set_ticket_keys).
+ * Ticket: key_name(16) | nonce(12) | AES-256-GCM(plaintext) | tag(16),
+ * with key_name as additional data, so a ticket opens only under the key
+ * it names and any change to it is detected. The key comes from the
+ * config's pluggable source (tlsk_config_set_ticket_keys). The plaintext:
+ *
+ *	magic "TKT2"(4) | binding(32) | state | SANs<0..2^16-1>
+ *
+ * binding is the issuing config's (cfg_update_binding: its session
+ * context, verify mode and trust anchors); state is what a client's
+ * session blob holds too, with the client certificate's subject; the SANs
+ * are its subjectAltName list. A ticket of another format (the first one
+ * had no magic) does not parse, and one bound elsewhere does not pass
+ * session_binding_ok: both are misses, so a full handshake.
  */
 #include "engine_int.h"
 
@@ -20,6 +29,7 @@
 #define TICKET_NONCE_LEN 12
 #define TICKET_OVERHEAD (TICKET_NAME_LEN + TICKET_NONCE_LEN + 16)
 #define SESSION_MAGIC 0x544b5332	/* "TKS2": with version, EMS, ID, peer */
+#define TICKET_MAGIC 0x544b5432		/* "TKT2": with the binding, SANs */
 
 /* the fields both encodings share */
 static void put_state(struct buf *b, const struct session *s)
@@ -101,16 +111,34 @@ static int gcm(int enc, const uint8_t *key, const uint8_t *nonce,
 	return ok ? 0 : -EBADMSG;
 }
 
+bool session_binding_ok(const struct tlsk_config *cfg, const uint8_t *binding,
+			const char *peer)
+{
+	if (CRYPTO_memcmp(binding, cfg->binding, CFG_BINDING_LEN))
+		return false;
+	/* Equal bindings mean equal verify modes; this holds whatever the
+	 * binding says: a session without a client certificate never
+	 * stands in for one. */
+	return peer[0] ||
+	       cfg_verify_mode(cfg, TLSK_ROLE_SERVER) != TLSK_VERIFY_REQUIRE;
+}
+
 int ticket_seal(const struct tlsk_config *cfg, const struct session *s,
 		struct buf *out)
 {
 	uint8_t name[TICKET_NAME_LEN], key[32], nonce[TICKET_NONCE_LEN];
 	struct buf state = { 0 };
-	size_t start = out->len;
+	size_t start = out->len, pos;
 	uint8_t *p;
 	int ret = -EIO;
 
+	buf_u32(&state, TICKET_MAGIC);
+	buf_put(&state, cfg->binding, CFG_BINDING_LEN);
 	put_state(&state, s);
+	pos = buf_open_vec(&state, 2);
+	buf_put(&state, s->peer_sans,
+		strnlen(s->peer_sans, sizeof(s->peer_sans) - 1));
+	buf_close_vec(&state, pos, 2);
 	if (!state.bad && !cfg->ticket_keys.current(cfg->ticket_keys.arg,
 						     name, key) &&
 	    RAND_bytes(nonce, sizeof(nonce)) == 1) {
@@ -126,6 +154,25 @@ int ticket_seal(const struct tlsk_config *cfg, const struct session *s,
 	OPENSSL_cleanse(key, sizeof(key));
 	buf_free(&state);
 	return ret;
+}
+
+/* the plaintext of a ticket (above) into s; false unless it is whole, of
+ * this format and bound to cfg */
+static bool get_ticket(const struct tlsk_config *cfg, struct rd *r,
+		       struct session *s)
+{
+	const uint8_t *binding;
+	struct rd sans;
+
+	if (rd_u32(r) != TICKET_MAGIC)
+		return false;
+	binding = rd_bytes(r, CFG_BINDING_LEN);
+	if (!binding || get_state(r, s) ||
+	    !rd_vec(r, 2, 0, sizeof(s->peer_sans) - 1, &sans) || !rd_done(r))
+		return false;
+	memcpy(s->peer_sans, rd_ptr(&sans), rd_left(&sans));
+	s->peer_sans[rd_left(&sans)] = 0;
+	return session_binding_ok(cfg, binding, s->peer);
 }
 
 int ticket_open(const struct tlsk_config *cfg, const uint8_t *t, size_t len,
@@ -147,8 +194,10 @@ int ticket_open(const struct tlsk_config *cfg, const uint8_t *t, size_t len,
 		 t + TICKET_NAME_LEN + TICKET_NONCE_LEN, n, plain,
 		 (uint8_t *)t + len - 16)) {
 		rd_init(&r, plain, n);
-		if (!get_state(&r, s) && rd_done(&r))
+		if (get_ticket(cfg, &r, s))
 			ret = 0;
+		else
+			session_clear(s);
 	}
 	OPENSSL_cleanse(key, sizeof(key));
 	OPENSSL_clear_free(plain, n);

@@ -187,8 +187,7 @@ static bool try_ticket(struct tlsk_engine *e, struct rd *ticket,
 	if (ok) {
 		e->suite12 = tls12_suite_by_id(s.suite);
 		memcpy(e->secret, s.psk, TLS12_MASTER_LEN);
-		snprintf(e->peer_subject, sizeof(e->peer_subject), "%s",
-			 s.peer);
+		session_peer_set(e, s.peer, s.peer_sans);
 	}
 	session_clear(&s);
 	return ok;
@@ -211,6 +210,7 @@ static bool try_session_id(struct tlsk_engine *e, struct rd suites, bool ems)
 				    e->session_id_len, &ent))
 		return false;
 	ok = ent.version == 0x0303 &&
+	     session_binding_ok(e->cfg, ent.binding, ent.peer) &&
 	     sesscache_may_resume(&ent, ems,
 				  e->server_name[0] ? e->server_name : NULL,
 				  offered, n) &&
@@ -218,8 +218,7 @@ static bool try_session_id(struct tlsk_engine *e, struct rd suites, bool ems)
 	if (ok) {
 		e->suite12 = tls12_suite_by_id(ent.suite);
 		memcpy(e->secret, ent.master, TLS12_MASTER_LEN);
-		snprintf(e->peer_subject, sizeof(e->peer_subject), "%s",
-			 ent.peer);
+		session_peer_set(e, ent.peer, ent.peer_sans);
 	}
 	sesscache_entry_scrub(&ent);
 	return ok;
@@ -652,7 +651,8 @@ int tls12_server_write_nst(struct tlsk_engine *e, struct rd *body)
 	s.issued_ms = cfg_now_ms(e->cfg);
 	memcpy(s.alpn, e->alpn, strnlen(e->alpn, sizeof(s.alpn) - 1));
 	/* who the client proved to be, for resumed handshakes */
-	snprintf(s.peer, sizeof(s.peer), "%s", e->peer_subject);
+	session_peer_get(e, s.peer, sizeof(s.peer), s.peer_sans,
+			 sizeof(s.peer_sans));
 	ret = ticket_seal(e->cfg, &s, &t);
 	session_clear(&s);
 	if (!ret)
@@ -682,7 +682,9 @@ int tls12_server_finished_sent(struct tlsk_engine *e)
 	ent.version = 0x0303;
 	ent.suite = e->suite12->id;
 	ent.ems = true;
-	snprintf(ent.peer, sizeof(ent.peer), "%s", e->peer_subject);
+	session_peer_get(e, ent.peer, sizeof(ent.peer), ent.peer_sans,
+			 sizeof(ent.peer_sans));
+	memcpy(ent.binding, e->cfg->binding, sizeof(ent.binding));
 	snprintf(ent.server_name, sizeof(ent.server_name), "%s",
 		 e->server_name);
 	e->cfg->sesscache.store(e->cfg->sesscache.arg, &ent);

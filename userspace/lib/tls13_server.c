@@ -299,6 +299,8 @@ static int try_psk(struct tlsk_engine *e, struct exts *x)
 		return e->err;
 	e->resumed = true;
 	e->psk_index = (uint16_t)chosen;
+	/* who the client proved to be when the ticket was issued */
+	session_peer_set(e, e->psk.peer, e->psk.peer_sans);
 	return 0;
 }
 
@@ -639,6 +641,8 @@ static int send_one_ticket(struct tlsk_engine *e)
 	s.lifetime = e->cfg->ticket_lifetime;
 	s.issued_ms = cfg_now_ms(e->cfg);
 	memcpy(s.alpn, e->alpn, sizeof(s.alpn));
+	session_peer_get(e, s.peer, sizeof(s.peer), s.peer_sans,
+			 sizeof(s.peer_sans));
 	if (RAND_bytes((uint8_t *)&s.age_add, sizeof(s.age_add)) != 1 ||
 	    tlsk_hkdf_expand_label(engine_md(e), e->res_master, "resumption",
 				   nonce, sizeof(nonce), s.psk, s.psk_len))

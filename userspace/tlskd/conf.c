@@ -76,7 +76,9 @@ static const struct key keys[] = {
 	P("ca", K_PATH, ca_file, 0, 0,
 	  "CA bundle (PEM) to verify peers with"),
 	P("client-auth", K_CLIENT_AUTH, client_auth, 0, 0,
-	  "server: none, optional or require; client: verify unless none"),
+	  "server: none, optional or require (a session resumes only in "
+	  "its profile, under the client-auth and ca that made it); "
+	  "client: verify unless none"),
 	P("versions", K_VERSIONS, min_version, 0, 0,
 	  "1.2, 1.3 or 1.2-1.3 [1.2-1.3]"),
 	P("tls13-suites", K_STRING, tls13_suites, 0, 0,

@@ -96,6 +96,10 @@ static struct tlsk_config *load_profile(struct loader *l, const char *alpn)
 	load_tls12_suites(l);
 	load_string(l, "groups", p->groups, tlsk_config_set_groups);
 	load_string(l, "alpn", alpn, tlsk_config_set_alpn);
+	/* tickets and cached sessions resume only in the profile (and under
+	 * the client-auth policy) that made them, fleet keys or not */
+	check(l, tlsk_config_set_session_context(cfg, p->name), 0,
+	      "session context", p->name);
 	if (l->c->ticket_src.current)
 		check(l, tlsk_config_set_ticket_keys(cfg, &l->c->ticket_src), 0,
 		      "ticket keys", NULL);

@@ -106,7 +106,7 @@ int tlsk_config_set_session_cache(struct tlsk_config *cfg,
  * full handshake. The struct is copied; the callbacks run in the
  * thread of the engine, and replace tlsk_config_set_session_cache's.
  */
-#define TLSK_SESSION_BLOB_MAX 1024
+#define TLSK_SESSION_BLOB_MAX 2048
 struct tlsk_session_store {
 	int (*store)(void *arg, const uint8_t *id, size_t id_len,
 		     const uint8_t *blob, size_t len);
@@ -144,6 +144,23 @@ struct tlsk_ticket_keys {
 };
 int tlsk_config_set_ticket_keys(struct tlsk_config *cfg,
 				const struct tlsk_ticket_keys *src);
+/*
+ * What a server's resumable sessions are bound to (RFC 8446 4.6.1 leaves
+ * it to the server; compare OpenSSL's session ID context). Every ticket
+ * (TLS 1.3 and TLS 1.2) and every cached TLS 1.2 session carries a digest
+ * of `context` (a daemon passes its profile name; NULL or "" is the
+ * default, at most 255 bytes) and of the config's client-authentication
+ * policy as it was when the session was made: the verify mode and the
+ * trust anchors (each certificate and CRL of the CA file(s), or the
+ * system's default paths). A session offered to a config whose digest
+ * differs, or made without a client certificate and offered to a config
+ * that now requires one, is not resumed: the handshake goes full, with
+ * no alert. A session with a client certificate carries its subject and
+ * subjectAltName list, so a resumed handshake reports the same identity
+ * (tlsk_engine_info, tlsk_engine_peer_sans) as the full one did.
+ */
+int tlsk_config_set_session_context(struct tlsk_config *cfg,
+				    const char *context);
 /* Tickets sent after each full or resumed handshake (default 1; 0 turns
  * resumption off) and their lifetime in seconds (default 7200, at most
  * 604800 per RFC 8446 4.6.1). */

@@ -253,6 +253,49 @@ else
 	diag "$dir/svc.out"
 fi
 
+# ---- resumption stays in its profile (issue 13) ----
+# hop VERSION SOCK1 PROFILE1 CERT1 SOCK2 PROFILE2 CERT2: a connection to
+# PROFILE1 through the tlskd at SOCK1 saves its session, one to PROFILE2
+# through SOCK2 offers it; CERTn = cert: s_client shows the client
+# certificate. svc.out is then the second service's output.
+hop() {
+	local v=$1 s1=$2 p1=$3 c1=$4 s2=$5 p2=$6 c2=$7 a1=() a2=()
+	[ "$c1" = cert ] && a1=(-cert "$dir/cli.crt" -key "$dir/cli.key")
+	[ "$c2" = cert ] && a2=(-cert "$dir/cli.crt" -key "$dir/cli.key")
+	rm -f "$dir/hop.sess"
+	TLSK_SOCKET=$s1 profile=$p1 serve 1
+	echo a | s_client "$v" "${a1[@]}" -sess_out "$dir/hop.sess" >/dev/null
+	wait "$svc_pid"
+	cp "$dir/svc.out" "$dir/hop1.out"
+	TLSK_SOCKET=$s2 profile=$p2 serve 1
+	echo b | s_client "$v" "${a2[@]}" -sess_in "$dir/hop.sess" >/dev/null
+	wait "$svc_pid"
+}
+# hop_check NAME PATTERN: the second connection's result matches PATTERN
+# (and the first one succeeded, saving a session)
+hop_check() {
+	if grep -q "^ok 0 .*resumed=0" "$dir/hop1.out" &&
+	   test -s "$dir/hop.sess" && grep -q "$2" "$dir/svc.out"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		diag "$dir/hop1.out" "$dir/svc.out" "$dir/s_client.err"
+	fi
+}
+me=$TLSK_SOCKET
+who="peer=[^ ]*CN=svc-client sans=DNS:client.test,IP:192.0.2.7 "
+for v in -tls1_3 -tls1_2; do
+	hop "$v" "$me" web - "$me" mutual -
+	hop_check "$v: a session of profile web does not resume on profile mutual (client-auth = require): no certificate, no handshake" \
+		"^fail 0 "
+	hop "$v" "$me" web - "$me" mutual cert
+	hop_check "$v: a session of profile web offered to profile mutual: a full handshake, with the client certificate" \
+		"^ok 0 .*resumed=0 .*$who"
+	hop "$v" "$me" mutual cert "$me" mutual cert
+	hop_check "$v: a session of profile mutual resumes there, reporting the client's subject and SANs" \
+		"^ok 0 .*resumed=1 .*$who"
+done
+
 # ---- client role: tlskd connects to openssl s_server ----
 # client_run ARGS...: s_server (reversing lines) with ARGS, the test
 # service connecting through tlskd; true when the reply came back.
@@ -388,6 +431,18 @@ echo b | s_client -tls1_3 -sess_in "$dir/fleet.sess" >/dev/null
 wait "$svc_pid"
 check "fleet: a ticket sealed by one tlskd resumes on another (ticket-key-file)" \
 	grep -q "resumed=1" "$dir/svc.out"
+fa=$dir/fleet-a.sock fb=$dir/fleet-b.sock
+for v in -tls1_3 -tls1_2; do
+	hop "$v" "$fa" mutual cert "$fb" web -
+	hop_check "fleet $v: a ticket of one machine's profile mutual does not resume on another's profile web" \
+		"^ok 0 .*resumed=0 "
+	hop "$v" "$fa" web - "$fb" mutual -
+	hop_check "fleet $v: a ticket of one machine's profile web does not resume on another's profile mutual" \
+		"^fail 0 "
+	hop "$v" "$fa" mutual cert "$fb" mutual cert
+	hop_check "fleet $v: a ticket of one machine's profile mutual resumes on another's, with the client identity" \
+		"^ok 0 .*resumed=1 .*$who"
+done
 kill "$fleet_a" "$fleet_b"
 wait "$fleet_a" "$fleet_b" 2>/dev/null
 
@@ -495,6 +550,53 @@ check "a handshake in flight across two reloads completes" \
 	grep -q "hello from tlsk" "$dir/inflight.out"
 check "the new profile is live after a good reload" \
 	grep -q "configuration 2 loaded: 6 profiles" "$dir/tlskd.log"
+
+# ---- a reload that requires client certificates stops older sessions ----
+gate_conf() {
+	cat >"$dir/gate.conf" <<CONF
+socket = $dir/gate.sock
+socket-mode = 0666
+log-level = debug
+
+[profile gate]
+cert = srv.crt srv.key
+allow-uid = 0
+$1
+CONF
+}
+gate_conf ""
+"$tlskd" -c "$dir/gate.conf" 2>>"$dir/gate.log" &
+gate=$!
+wait_for test -S "$dir/gate.sock"
+# gate_reload [EXTRA-KEYS]: the profile with EXTRA-KEYS, reloaded
+gate_reload() {
+	local loaded
+	loaded=$(grep -c "loaded:" "$dir/gate.log")
+	gate_conf "${1:-}"
+	kill -HUP "$gate"
+	wait_for bash -c "[ \$(grep -c loaded: '$dir/gate.log') -gt $loaded ]"
+}
+for v in -tls1_3 -tls1_2; do
+	gate_reload
+	TLSK_SOCKET=$dir/gate.sock profile=gate serve 1
+	echo a | s_client "$v" -sess_out "$dir/gate.sess" >/dev/null
+	wait "$svc_pid"
+	cp "$dir/svc.out" "$dir/gate1.out"
+	gate_reload "ca = ca.crt
+client-auth = require"
+	TLSK_SOCKET=$dir/gate.sock profile=gate serve 1
+	echo b | s_client "$v" -sess_in "$dir/gate.sess" >/dev/null
+	wait "$svc_pid"
+	if grep -q "^ok 0 .*resumed=0" "$dir/gate1.out" &&
+	   grep -q "^fail 0 " "$dir/svc.out"; then
+		ok "$v: after a reload to client-auth = require, an older session of the profile does not resume"
+	else
+		not_ok "$v: after a reload to client-auth = require, an older session of the profile does not resume"
+		diag "$dir/gate1.out" "$dir/svc.out" "$dir/gate.log"
+	fi
+done
+kill "$gate"
+wait "$gate" 2>/dev/null
 
 # ---- no fd leaked by anything above ----
 sleep 0.5
