@@ -204,7 +204,7 @@ struct tlsk_cipher *tlsk_cipher_new(const union tlsk_crypto_info *info)
 
 	if (!d)
 		return ERR_PTR(-EINVAL);
-	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
 	if (!c)
 		return ERR_PTR(-ENOMEM);
 	c->desc = d;
@@ -222,7 +222,7 @@ struct tlsk_cipher *tlsk_cipher_new(const union tlsk_crypto_info *info)
 				 d->key_size);
 	if (err)
 		goto free_aead;
-	c->req = aead_request_alloc(c->aead, GFP_KERNEL);
+	c->req = aead_request_alloc(c->aead, GFP_KERNEL_ACCOUNT);
 	if (!c->req) {
 		err = -ENOMEM;
 		goto free_aead;
@@ -498,8 +498,9 @@ int tlsk_buf_alloc(struct tlsk_buf *b)
 {
 	int i;
 
+	/* Charged to the memory cgroup of whoever installs the keys. */
 	for (i = 0; i < TLSK_BUF_PAGES; i++) {
-		b->pages[i] = alloc_page(GFP_KERNEL);
+		b->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT);
 		if (!b->pages[i])
 			goto free_pages;
 	}

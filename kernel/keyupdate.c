@@ -138,7 +138,7 @@ struct tlsk_secret_state *tlsk_secret_new(const struct tlsk_cipher *c,
 		       sizeof(in.secret) - in.secret_len))
 		goto wipe_in;
 
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s) {
 		err = -ENOMEM;
 		goto wipe_in;

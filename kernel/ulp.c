@@ -204,7 +204,7 @@ static int tlsk_ulp_init(struct sock *sk)
 	if (!can_attach(sk))
 		return -EOPNOTSUPP;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_ATOMIC);
+	ctx = kzalloc(sizeof(*ctx), GFP_ATOMIC | __GFP_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
 	ctx->sk = sk;
