@@ -730,6 +730,19 @@ unlock:
 	return err;
 }
 
+/*
+ * In-kernel readers (strparser for KCM, NVMe/TCP, ...) that would take
+ * bytes straight from TCP's queue get ciphertext there. Serving them
+ * plaintext would mean opening records from their context, softirq
+ * included, where tlsk's allocations and crypto may not sleep; refuse them
+ * instead, as tlsk refuses in-kernel locked senders.
+ */
+int tlsk_read_sock(struct sock *sk, read_descriptor_t *desc,
+		   sk_read_actor_t recv_actor)
+{
+	return -EOPNOTSUPP;
+}
+
 /* Readable: a whole record is there, or something to report. */
 bool tlsk_sock_is_readable(struct sock *sk)
 {

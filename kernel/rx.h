@@ -27,6 +27,8 @@ int tlsk_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 ssize_t tlsk_splice_read(struct socket *sock, loff_t *ppos,
 			 struct pipe_inode_info *pipe, size_t len,
 			 unsigned int flags);
+int tlsk_read_sock(struct sock *sk, read_descriptor_t *desc,
+		   sk_read_actor_t recv_actor);
 bool tlsk_sock_is_readable(struct sock *sk);
 __poll_t tlsk_poll(struct file *file, struct socket *sock,
 		   struct poll_table_struct *wait);

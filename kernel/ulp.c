@@ -119,14 +119,19 @@ static void build_ops(struct proto_ops o[][TLSK_NUM_MODES], const struct proto_o
 	o[TLSK_SW][TLSK_BASE].sendpage_locked = tlsk_sendpage_locked;
 #endif
 
-	/* Readable means a whole record; splice reads plaintext. */
+	/*
+	 * Readable means a whole record; splice reads plaintext; in-kernel
+	 * readers of TCP's queue would read ciphertext.
+	 */
 	o[TLSK_BASE][TLSK_SW] = o[TLSK_BASE][TLSK_BASE];
 	o[TLSK_BASE][TLSK_SW].poll = tlsk_poll;
 	o[TLSK_BASE][TLSK_SW].splice_read = tlsk_splice_read;
+	o[TLSK_BASE][TLSK_SW].read_sock = tlsk_read_sock;
 
 	o[TLSK_SW][TLSK_SW] = o[TLSK_SW][TLSK_BASE];
 	o[TLSK_SW][TLSK_SW].poll = tlsk_poll;
 	o[TLSK_SW][TLSK_SW].splice_read = tlsk_splice_read;
+	o[TLSK_SW][TLSK_SW].read_sock = tlsk_read_sock;
 }
 
 /*
