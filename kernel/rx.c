@@ -357,8 +357,8 @@ static int auto_key_update(struct sock *sk, struct tlsk_context *ctx,
 	keep = request == TLSK_UPDATE_REQUESTED &&
 	       !tlsk_tx_request_update(sk, ctx);
 	if (keep) {
-		/* The reader answers: it needs the whole message. */
-		if (ku->from || ku->to != TLSK_KEY_UPDATE_SIZE)
+		/* The reader answers: it needs the whole message here. */
+		if (ku->to - ku->from != TLSK_KEY_UPDATE_SIZE)
 			return -EBADMSG;
 		return 0;
 	}

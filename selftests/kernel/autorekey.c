@@ -914,6 +914,25 @@ TEST_F(peer, rx_requested_without_tx_secret)
 	t_expect(_metadata, self->t, DATA, "after", 5);
 }
 
+/* The same after a ticket in its record: the whole record is delivered. */
+TEST_F(peer, rx_requested_after_ticket_without_tx_secret)
+{
+	static const uint8_t ticket_then_update[] = {
+		4, 0, 0, 2, 7, 7,
+		24, 0, 0, 1, 1,
+	};
+
+	ASSERT_EQ(install_dir(self->t, TLS_TX, &self->prx, false), 0);
+	ASSERT_EQ(install_dir(self->t, TLS_RX, &self->ptx, true), 0);
+	p_send(_metadata, self, HANDSHAKE, ticket_then_update,
+	       sizeof(ticket_then_update));
+	ASSERT_EQ(dir_next(&self->ptx), 0);
+	p_send(_metadata, self, DATA, "after", 5);
+	t_expect(_metadata, self->t, HANDSHAKE, ticket_then_update,
+		 sizeof(ticket_then_update));
+	t_expect(_metadata, self->t, DATA, "after", 5);
+}
+
 /* A KeyUpdate that does not end its record, or is malformed: EBADMSG. */
 TEST_F(peer, rx_bad_key_update)
 {
