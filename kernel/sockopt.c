@@ -150,8 +150,8 @@ wipe_info:
 	return err;
 }
 
-static int set_tx_zerocopy(struct tlsk_context *ctx, sockptr_t optval,
-			   unsigned int optlen)
+/* TLS_TX_ZEROCOPY_RO, TLSK_LOCK_KEYS: an unsigned int 0/1, exact size. */
+static int copy_flag(bool *flag, sockptr_t optval, unsigned int optlen)
 {
 	unsigned int value;
 
@@ -161,8 +161,19 @@ static int set_tx_zerocopy(struct tlsk_context *ctx, sockptr_t optval,
 		return -EFAULT;
 	if (value > 1)
 		return -EINVAL;
-	ctx->zerocopy_ro = value;
+	*flag = value;
 	return 0;
+}
+
+static int set_tx_zerocopy(struct tlsk_context *ctx, sockptr_t optval,
+			   unsigned int optlen)
+{
+	bool value;
+	int err = copy_flag(&value, optval, optlen);
+
+	if (!err)
+		ctx->zerocopy_ro = value;
+	return err;
 }
 
 static int set_rx_no_pad(struct tlsk_context *ctx, sockptr_t optval,
@@ -214,15 +225,12 @@ static int set_secret(struct sock *sk, struct tlsk_context *ctx,
 static int set_lock_keys(struct tlsk_context *ctx, sockptr_t optval,
 			 unsigned int optlen)
 {
-	unsigned int value;
+	bool lock;
+	int err = copy_flag(&lock, optval, optlen);
 
-	if (sockptr_is_null(optval) || optlen != sizeof(value))
-		return -EINVAL;
-	if (copy_from_sockptr(&value, optval, sizeof(value)))
-		return -EFAULT;
-	if (value > 1)
-		return -EINVAL;
-	if (!value)
+	if (err)
+		return err;
+	if (!lock)
 		return ctx->keys_locked ? -EPERM : 0;
 	ctx->keys_locked = true;
 	return 0;
@@ -310,10 +318,10 @@ static int get_crypto(struct tlsk_context *ctx, char __user *optval,
 	return err;
 }
 
-static int get_tx_zerocopy(struct tlsk_context *ctx, char __user *optval,
-			   int __user *optlen)
+/* As copy_flag(), the other way. */
+static int get_flag(bool flag, char __user *optval, int __user *optlen)
 {
-	unsigned int value = ctx->zerocopy_ro;
+	unsigned int value = flag;
 	int len;
 
 	if (get_user(len, optlen))
@@ -339,19 +347,6 @@ static int get_rx_no_pad(struct tlsk_context *ctx, char __user *optval,
 	value = ctx->rx.no_pad;
 	if (put_user(sizeof(value), optlen))
 		return -EFAULT;
-	return copy_to_user(optval, &value, sizeof(value)) ? -EFAULT : 0;
-}
-
-static int get_lock_keys(struct tlsk_context *ctx, char __user *optval,
-			 int __user *optlen)
-{
-	unsigned int value = ctx->keys_locked;
-	int len;
-
-	if (get_user(len, optlen))
-		return -EFAULT;
-	if (len != sizeof(value))
-		return -EINVAL;
 	return copy_to_user(optval, &value, sizeof(value)) ? -EFAULT : 0;
 }
 
@@ -387,7 +382,7 @@ int tlsk_getsockopt(struct sock *sk, int level, int optname,
 		err = get_crypto(ctx, optval, optlen, optname == TLS_TX);
 		break;
 	case TLS_TX_ZEROCOPY_RO:
-		err = get_tx_zerocopy(ctx, optval, optlen);
+		err = get_flag(ctx->zerocopy_ro, optval, optlen);
 		break;
 	case TLS_RX_EXPECT_NO_PAD:
 		err = get_rx_no_pad(ctx, optval, optlen);
@@ -399,7 +394,7 @@ int tlsk_getsockopt(struct sock *sk, int level, int optname,
 		err = get_secret(ctx->rx.secret, optval, optlen);
 		break;
 	case TLSK_LOCK_KEYS:
-		err = get_lock_keys(ctx, optval, optlen);
+		err = get_flag(ctx->keys_locked, optval, optlen);
 		break;
 	default:
 		err = -ENOPROTOOPT;
