@@ -269,6 +269,21 @@ void tlsk_cipher_export(const struct tlsk_cipher *c,
 		put_unaligned_be64(c->explicit_iv, (u8 *)out + d->iv_off);
 }
 
+/*
+ * Zeroes key, salt and IV of an exported info (a socket with its keys
+ * locked): version, cipher and rec_seq stay.
+ */
+void tlsk_cipher_hide_keys(const struct tlsk_cipher *c,
+			   union tlsk_crypto_info *info)
+{
+	const struct tlsk_cipher_desc *d = c->desc;
+	u8 *p = (u8 *)info;
+
+	memset(p + d->key_off, 0, d->key_size);
+	memset(p + d->salt_off, 0, d->salt_size);
+	memset(p + d->iv_off, 0, d->iv_size);
+}
+
 unsigned int tlsk_cipher_hash_size(const struct tlsk_cipher *c)
 {
 	return c->desc->hash_size;

@@ -92,6 +92,8 @@ struct tlsk_cipher *tlsk_cipher_new(const union tlsk_crypto_info *info);
 void tlsk_cipher_free(struct tlsk_cipher *c);
 void tlsk_cipher_export(const struct tlsk_cipher *c,
 			union tlsk_crypto_info *out);
+void tlsk_cipher_hide_keys(const struct tlsk_cipher *c,
+			   union tlsk_crypto_info *info);
 /* Bytes a record adds to its plaintext on the wire. */
 static inline unsigned int tlsk_cipher_overhead(const struct tlsk_cipher *c)
 {

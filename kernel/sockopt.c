@@ -12,6 +12,8 @@
  *   TLSK_TX_SECRET, TLSK_RX_SECRET   struct tlsk_secret, exact size,
  *                  after that direction's TLS 1.3 key; EINVAL for anything
  *                  else (keyupdate.c checks the secret against the key)
+ *   TLSK_LOCK_KEYS int 0/1, one way: from 1 on getsockopt hides key, salt
+ *                  and IV, and what is installed cannot be replaced (EPERM)
  *
  * Every other level goes to TCP.
  */
@@ -104,6 +106,9 @@ static int set_crypto(struct sock *sk, struct tlsk_context *ctx,
 	struct tlsk_cipher *c;
 	int size, err;
 
+	/* Locked: a direction keeps its key, whatever the request. */
+	if (mine && ctx->keys_locked)
+		return -EPERM;
 	if (sockptr_is_null(optval) || optlen < sizeof(info.info))
 		return -EINVAL;
 	/* As kTLS 6.1 for TLS 1.2, before even looking at the request. */
@@ -145,8 +150,8 @@ wipe_info:
 	return err;
 }
 
-static int set_tx_zerocopy(struct tlsk_context *ctx, sockptr_t optval,
-			   unsigned int optlen)
+/* TLS_TX_ZEROCOPY_RO, TLSK_LOCK_KEYS: an unsigned int 0/1, exact size. */
+static int copy_flag(bool *flag, sockptr_t optval, unsigned int optlen)
 {
 	unsigned int value;
 
@@ -156,8 +161,19 @@ static int set_tx_zerocopy(struct tlsk_context *ctx, sockptr_t optval,
 		return -EFAULT;
 	if (value > 1)
 		return -EINVAL;
-	ctx->zerocopy_ro = value;
+	*flag = value;
 	return 0;
+}
+
+static int set_tx_zerocopy(struct tlsk_context *ctx, sockptr_t optval,
+			   unsigned int optlen)
+{
+	bool value;
+	int err = copy_flag(&value, optval, optlen);
+
+	if (!err)
+		ctx->zerocopy_ro = value;
+	return err;
 }
 
 static int set_rx_no_pad(struct tlsk_context *ctx, sockptr_t optval,
@@ -189,6 +205,8 @@ static int set_secret(struct sock *sk, struct tlsk_context *ctx,
 {
 	struct tlsk_secret_state *s;
 
+	if (ctx->keys_locked && (tx ? ctx->tx.secret : ctx->rx.secret))
+		return -EPERM;
 	s = tlsk_secret_new(tx ? ctx->tx.cipher : ctx->rx.cipher, optval,
 			    optlen);
 	if (IS_ERR(s))
@@ -196,6 +214,25 @@ static int set_secret(struct sock *sk, struct tlsk_context *ctx,
 	if (!tx)
 		return tlsk_rx_set_secret(sk, ctx, s);
 	tlsk_tx_set_secret(ctx, s);
+	return 0;
+}
+
+/*
+ * One way: the fd may go to a process that must not learn the keys
+ * (tlskd locks before it installs them and hands the socket back), so
+ * nothing undoes it.
+ */
+static int set_lock_keys(struct tlsk_context *ctx, sockptr_t optval,
+			 unsigned int optlen)
+{
+	bool lock;
+	int err = copy_flag(&lock, optval, optlen);
+
+	if (err)
+		return err;
+	if (!lock)
+		return ctx->keys_locked ? -EPERM : 0;
+	ctx->keys_locked = true;
 	return 0;
 }
 
@@ -235,6 +272,9 @@ int tlsk_setsockopt(struct sock *sk, int level, int optname,
 		err = set_secret(sk, ctx, optval, optlen,
 				 optname == TLSK_TX_SECRET);
 		break;
+	case TLSK_LOCK_KEYS:
+		err = set_lock_keys(ctx, optval, optlen);
+		break;
 	default:
 		err = -ENOPROTOOPT;
 		break;
@@ -245,7 +285,10 @@ int tlsk_setsockopt(struct sock *sk, int level, int optname,
 	return err;
 }
 
-/* Key material is returned, as kTLS does, to whoever holds the socket. */
+/*
+ * Key material is returned, as kTLS does, to whoever holds the socket,
+ * unless its keys are locked.
+ */
 static int get_crypto(struct tlsk_context *ctx, char __user *optval,
 		      int __user *optlen, bool tx)
 {
@@ -268,16 +311,18 @@ static int get_crypto(struct tlsk_context *ctx, char __user *optval,
 	if (len != size)
 		return -EINVAL;
 	tlsk_cipher_export(c, &info);
+	if (ctx->keys_locked)
+		tlsk_cipher_hide_keys(c, &info);
 	if (copy_to_user(optval, &info, size))
 		err = -EFAULT;
 	memzero_explicit(&info, sizeof(info));
 	return err;
 }
 
-static int get_tx_zerocopy(struct tlsk_context *ctx, char __user *optval,
-			   int __user *optlen)
+/* As copy_flag(), the other way. */
+static int get_flag(bool flag, char __user *optval, int __user *optlen)
 {
-	unsigned int value = ctx->zerocopy_ro;
+	unsigned int value = flag;
 	int len;
 
 	if (get_user(len, optlen))
@@ -338,7 +383,7 @@ int tlsk_getsockopt(struct sock *sk, int level, int optname,
 		err = get_crypto(ctx, optval, optlen, optname == TLS_TX);
 		break;
 	case TLS_TX_ZEROCOPY_RO:
-		err = get_tx_zerocopy(ctx, optval, optlen);
+		err = get_flag(ctx->zerocopy_ro, optval, optlen);
 		break;
 	case TLS_RX_EXPECT_NO_PAD:
 		err = get_rx_no_pad(ctx, optval, optlen);
@@ -348,6 +393,9 @@ int tlsk_getsockopt(struct sock *sk, int level, int optname,
 		break;
 	case TLSK_RX_SECRET:
 		err = get_secret(ctx->rx.secret, optval, optlen);
+		break;
+	case TLSK_LOCK_KEYS:
+		err = get_flag(ctx->keys_locked, optval, optlen);
 		break;
 	default:
 		err = -ENOPROTOOPT;

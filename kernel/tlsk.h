@@ -148,6 +148,11 @@ struct tlsk_context {
 	/* TLS_TX_ZEROCOPY_RO; socket lock. */
 	bool zerocopy_ro;
 	/*
+	 * TLSK_LOCK_KEYS; socket lock. Set once, never cleared: getsockopt
+	 * hides key material and installed keys and secrets stay.
+	 */
+	bool keys_locked;
+	/*
 	 * Version and cipher of the first key, which every later key of
 	 * either direction shares. Set once under the socket lock, read
 	 * locklessly (under RCU) by socket diagnostics.

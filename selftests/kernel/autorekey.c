@@ -14,7 +14,9 @@
  * by itself near the record limit (rec_seq installed there), KeyUpdate
  * after another handshake message, malformed KeyUpdates, and the secrets
  * set before or after a manual-mode KeyUpdate. The key schedule here is
- * libcrypto's HKDF, independent of the kernel's.
+ * libcrypto's HKDF, independent of the kernel's. A socket locked
+ * (TLSK_LOCK_KEYS) before its keys, as tlskd hands them over, still
+ * follows and answers KeyUpdates.
  *
  * libssl and libcrypto are linked (see the Makefile); the VM runs host
  * binaries, so they are there.
@@ -434,12 +436,14 @@ static int handshake(struct ssl_pair *sp)
 
 /*
  * A handshake over loopback, then s handed to tlsk with both keys and
- * (secrets) both traffic secrets. The server sends no tickets, so nothing
- * but application data follows the handshake, and libssl reads no byte
- * past the client's Finished.
+ * (secrets) both traffic secrets, (lock) its keys locked before them. The
+ * server sends no tickets, so nothing but application data follows the
+ * handshake, and libssl reads no byte past the client's Finished.
  */
-static int ssl_pair_open(struct ssl_pair *sp, uint16_t cipher, bool secrets)
+static int ssl_pair_open(struct ssl_pair *sp, uint16_t cipher, bool secrets,
+			 bool lock)
 {
+	int one = 1;
 	struct dir tx, rx;
 
 	memset(sp, 0, sizeof(*sp));
@@ -474,6 +478,8 @@ static int ssl_pair_open(struct ssl_pair *sp, uint16_t cipher, bool secrets)
 	if (dir_init(&tx, sp->suite, sp->ssecret, 0) ||
 	    dir_init(&rx, sp->suite, sp->csecret, 0) ||
 	    attach_ulp(sp->s, TLSK_ULP_NAME) ||
+	    (lock && setsockopt(sp->s, SOL_TLS, TLSK_LOCK_KEYS, &one,
+				sizeof(one))) ||
 	    install_dir(sp->s, TLS_TX, &tx, secrets) ||
 	    install_dir(sp->s, TLS_RX, &rx, secrets))
 		return -1;
@@ -509,7 +515,7 @@ FIXTURE_VARIANT_ADD(ssl, ccm128) { .cipher = TLS_CIPHER_AES_CCM_128 };
 
 FIXTURE_SETUP(ssl)
 {
-	ASSERT_EQ(ssl_pair_open(&self->sp, variant->cipher, true), 0);
+	ASSERT_EQ(ssl_pair_open(&self->sp, variant->cipher, true, false), 0);
 }
 
 FIXTURE_TEARDOWN(ssl)
@@ -704,7 +710,8 @@ TEST(ssl_without_secrets_is_manual)
 	struct tlsk_secret s;
 	socklen_t len = sizeof(s);
 
-	ASSERT_EQ(ssl_pair_open(&sp, TLS_CIPHER_AES_GCM_128, false), 0);
+	ASSERT_EQ(ssl_pair_open(&sp, TLS_CIPHER_AES_GCM_128, false, false),
+		  0);
 	ASSERT_EQ(getsockopt(sp.s, SOL_TLS, TLSK_RX_SECRET, &s, &len), 0);
 	EXPECT_EQ(s.hash, 0);
 	ASSERT_EQ(SSL_key_update(sp.cssl, SSL_KEY_UPDATE_NOT_REQUESTED), 1);
@@ -715,6 +722,134 @@ TEST(ssl_without_secrets_is_manual)
 	EXPECT_EQ(recv(sp.s, buf, sizeof(buf), 0), -1);
 	EXPECT_EQ(errno, EKEYEXPIRED);
 	ssl_pair_close(&sp);
+}
+
+/* ---- keys locked before they went in, as tlskd does ---- */
+
+FIXTURE(locked)
+{
+	struct ssl_pair sp;
+};
+
+FIXTURE_VARIANT(locked)
+{
+	uint16_t cipher;
+};
+
+FIXTURE_VARIANT_ADD(locked, gcm128) { .cipher = TLS_CIPHER_AES_GCM_128 };
+FIXTURE_VARIANT_ADD(locked, gcm256) { .cipher = TLS_CIPHER_AES_GCM_256 };
+FIXTURE_VARIANT_ADD(locked, chacha) { .cipher = TLS_CIPHER_CHACHA20_POLY1305 };
+FIXTURE_VARIANT_ADD(locked, ccm128) { .cipher = TLS_CIPHER_AES_CCM_128 };
+
+FIXTURE_SETUP(locked)
+{
+	ASSERT_EQ(ssl_pair_open(&self->sp, variant->cipher, true, true), 0);
+}
+
+FIXTURE_TEARDOWN(locked)
+{
+	ssl_pair_close(&self->sp);
+}
+
+static void clear_rec_seq(union crypto_info *ci)
+{
+	switch (ci->info.cipher_type) {
+	case TLS_CIPHER_AES_GCM_128:
+		memset(ci->gcm128.rec_seq, 0, 8);
+		break;
+	case TLS_CIPHER_AES_GCM_256:
+		memset(ci->gcm256.rec_seq, 0, 8);
+		break;
+	case TLS_CIPHER_AES_CCM_128:
+		memset(ci->ccm128.rec_seq, 0, 8);
+		break;
+	default:
+		memset(ci->chacha.rec_seq, 0, 8);
+	}
+}
+
+/* TLS_TX and TLS_RX show version and cipher, no key, salt or IV. */
+static void expect_no_keys(struct __test_metadata *_metadata, int fd,
+			   const struct suite *suite)
+{
+	union crypto_info want, got;
+	struct dir zero = { .suite = suite };
+	socklen_t len = crypto_info_size(suite->cipher);
+	int i, dirs[] = { TLS_TX, TLS_RX };
+
+	dir_info(&zero, &want);
+	for (i = 0; i < 2; i++) {
+		memset(&got, 0xa5, sizeof(got));
+		ASSERT_EQ(getsockopt(fd, SOL_TLS, dirs[i], &got, &len), 0);
+		clear_rec_seq(&got);
+		EXPECT_EQ(memcmp(&got, &want, len), 0);
+	}
+}
+
+/*
+ * tlsk's own rekey is not the fd holder's: KeyUpdates are followed and
+ * answered, and the new keys are as hidden as the first.
+ */
+TEST_F(locked, key_updates_followed)
+{
+	long rx_ok = tlsk_stat("TlsRxRekeyOk");
+	long tx_ok = tlsk_stat("TlsTxRekeyOk");
+
+	expect_no_keys(_metadata, self->sp.s, self->sp.suite);
+	c_to_s(_metadata, &self->sp, 1000, 1);
+	ASSERT_EQ(SSL_key_update(self->sp.cssl, SSL_KEY_UPDATE_REQUESTED), 1);
+	c_to_s(_metadata, &self->sp, 5000, 2);
+	EXPECT_EQ(tlsk_stat("TlsRxRekeyOk"), rx_ok + 1);
+	s_to_c(_metadata, &self->sp, 5000, 3);
+	EXPECT_EQ(self->sp.ku_seen, 1);
+	EXPECT_EQ(stat_settled("TlsTxRekeyOk", tx_ok + 1), tx_ok + 1);
+	ASSERT_EQ(SSL_key_update(self->sp.cssl, SSL_KEY_UPDATE_NOT_REQUESTED),
+		  1);
+	c_to_s(_metadata, &self->sp, 100, 4);
+	s_to_c(_metadata, &self->sp, 100, 5);
+	EXPECT_EQ(tlsk_stat("TlsRxRekeyOk"), rx_ok + 2);
+	expect_no_keys(_metadata, self->sp.s, self->sp.suite);
+}
+
+/*
+ * Nothing installed can be replaced: not the keys (the right next ones
+ * included), not the secrets (the very same ones included).
+ */
+TEST_F(locked, replacing_eperm)
+{
+	struct dir tx, rx;
+	struct tlsk_secret sec;
+	union crypto_info ci;
+	size_t len;
+	int zero = 0;
+
+	ASSERT_EQ(dir_init(&tx, self->sp.suite, self->sp.ssecret, 0), 0);
+	ASSERT_EQ(dir_init(&rx, self->sp.suite, self->sp.csecret, 0), 0);
+	secret_arg(&tx, &sec);
+	EXPECT_EQ(setsockopt(self->sp.s, SOL_TLS, TLSK_TX_SECRET, &sec,
+			     sizeof(sec)), -1);
+	EXPECT_EQ(errno, EPERM);
+	secret_arg(&rx, &sec);
+	EXPECT_EQ(setsockopt(self->sp.s, SOL_TLS, TLSK_RX_SECRET, &sec,
+			     sizeof(sec)), -1);
+	EXPECT_EQ(errno, EPERM);
+	ASSERT_EQ(dir_next(&tx), 0);
+	len = dir_info(&tx, &ci);
+	EXPECT_EQ(setsockopt(self->sp.s, SOL_TLS, TLS_TX, &ci, len), -1);
+	EXPECT_EQ(errno, EPERM);
+	ASSERT_EQ(dir_next(&rx), 0);
+	len = dir_info(&rx, &ci);
+	EXPECT_EQ(setsockopt(self->sp.s, SOL_TLS, TLS_RX, &ci, len), -1);
+	EXPECT_EQ(errno, EPERM);
+	EXPECT_EQ(setsockopt(self->sp.s, SOL_TLS, TLSK_LOCK_KEYS, &zero,
+			     sizeof(zero)), -1);
+	EXPECT_EQ(errno, EPERM);
+	/* Still in the automatic mode with the first keys. */
+	c_to_s(_metadata, &self->sp, 100, 1);
+	ASSERT_EQ(SSL_key_update(self->sp.cssl, SSL_KEY_UPDATE_REQUESTED), 1);
+	c_to_s(_metadata, &self->sp, 100, 2);
+	s_to_c(_metadata, &self->sp, 100, 3);
+	EXPECT_EQ(self->sp.ku_seen, 1);
 }
 
 /* ---- a libcrypto peer: p plain, t tlsk ---- */

@@ -132,18 +132,34 @@ static void install_secrets(int fd, const struct tlsk_traffic_keys *tx,
 }
 
 /*
+ * Before the keys, so that there is no moment in which another holder of
+ * the fd (the service, while tlskd installs) could read them.
+ */
+static int lock_keys(int fd)
+{
+	int one = 1;
+
+	return setsockopt(fd, SOL_TLS, TLSK_LOCK_KEYS, &one, sizeof(one)) ?
+	       -errno : 0;
+}
+
+/*
  * TX first: until TLS_TX succeeds a kTLS socket still passes bytes through
- * untouched, so a kernel that refuses the cipher can fall back to the
- * userspace record layer. Once TX is kernel-owned, RX must be as well.
+ * untouched, so a kernel that refuses the cipher (or, on "tlsk", the lock)
+ * can fall back to the userspace record layer. Once TX is kernel-owned, RX
+ * must be as well.
  */
 int tlsk_kernel_install(int fd, const struct tlsk_traffic_keys *tx,
 			const struct tlsk_traffic_keys *rx, unsigned int flags)
 {
-	int ulp = attach_ulp(fd, flags), err;
+	int ulp = attach_ulp(fd, flags), err = 0;
 
 	if (ulp < 0)
 		return ulp;
-	err = install_keys(fd, TLS_TX, tx);
+	if (ulp == TLSK_ULP_TLSK && (flags & TLSK_HANDOFF_LOCK_KEYS))
+		err = lock_keys(fd);
+	if (!err)
+		err = install_keys(fd, TLS_TX, tx);
 	if (err)
 		return (flags & TLSK_HANDOFF_NO_USER) ? err : -ENOPROTOOPT;
 	err = install_keys(fd, TLS_RX, rx);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * tlsk_handshake_local(): the engine in the calling process. Kernel TLS
- * when the host has it (the fd stays a plain socket), else libtlsk's
- * userspace record layer through res->conn.
+ * when the host has it (the fd stays a plain socket; on tlsk.ko with its
+ * keys locked, as tlskd leaves it), else libtlsk's userspace record layer
+ * through res->conn.
  */
 #include <errno.h>
 #include <string.h>
@@ -14,7 +15,7 @@
 
 static int handoff(struct tlsk_engine *e, int fd, struct tlsk_result *res)
 {
-	int rc = tlsk_install_kernel_keys(e, fd, 0);
+	int rc = tlsk_install_kernel_keys(e, fd, TLSK_HANDOFF_LOCK_KEYS);
 
 	if (rc >= 0) {
 		res->ulp = (uint8_t)rc;

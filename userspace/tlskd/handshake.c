@@ -162,7 +162,8 @@ static void hs_reply(struct daemon *d, struct hs *h, struct tlsk_result *res,
 
 /*
  * Keys to the kernel, else (fallback = proxy) to a relay in tlskd: the
- * keys never leave this process. Returns the stream fd for the service
+ * keys never leave this process. On tlsk.ko they are locked, so the
+ * service cannot read them back from its socket either. Returns the stream fd for the service
  * (proxy), -1 (kernel) or a negative errno.
  */
 static int hs_handoff(struct daemon *d, struct hs *h, struct tlsk_result *res)
@@ -179,9 +180,10 @@ static int hs_handoff(struct daemon *d, struct hs *h, struct tlsk_result *res)
 	rx.seq += h->rx_taken;	/* ticket records tlskd took itself */
 	if (!rc)
 		rc = tlsk_kernel_install(h->w.fd, &tx, &rx,
-					 h->prof->kernel_rekey ==
-					 CONF_KERNEL_REKEY_AUTO ?
-					 TLSK_HANDOFF_KERNEL_REKEY : 0);
+					 TLSK_HANDOFF_LOCK_KEYS |
+					 (h->prof->kernel_rekey ==
+					  CONF_KERNEL_REKEY_AUTO ?
+					  TLSK_HANDOFF_KERNEL_REKEY : 0));
 	if (rc >= 0) {
 		res->ulp = (uint8_t)rc;
 		rc = -1;

@@ -209,6 +209,28 @@ enum tlsk_alert_attr {
 #define TLSK_TX_SECRET		(TLSK_SOCKOPT_BASE + 1)
 #define TLSK_RX_SECRET		(TLSK_SOCKOPT_BASE + 2)
 
+/*
+ * Key lock: an int, 1 locks, for good.
+ *
+ *   int one = 1;
+ *   setsockopt(fd, SOL_TLS, TLSK_LOCK_KEYS, &one, sizeof(one))
+ *
+ * is what tlskd does right after attaching the ULP, before any key, and
+ * then hands the socket back: whoever holds the fd afterwards cannot read
+ * the keys nor replace them. On a locked socket
+ *  - getsockopt TLS_TX / TLS_RX answers version, cipher and rec_seq as
+ *    before, with key, salt and IV all zero;
+ *  - TLS_TX / TLS_RX that would replace a direction's key, and
+ *    TLSK_TX_SECRET / TLSK_RX_SECRET that would replace its secret,
+ *    answer EPERM (the first key and the first secret of a direction go
+ *    in, so the lock can come before them); tlsk's own automatic rekey
+ *    goes on;
+ *  - setting 0 answers EPERM (on an unlocked socket it is a no-op).
+ * getsockopt answers 0 or 1. Another number after TLSK_RX_SECRET, in
+ * tlsk's range (see above); in-tree "tls" answers ENOPROTOOPT.
+ */
+#define TLSK_LOCK_KEYS		(TLSK_SOCKOPT_BASE + 3)
+
 #define TLSK_SECRET_VERSION_1	1
 /* struct tlsk_secret.hash: the cipher suite's hash (RFC 8446 B.4). */
 #define TLSK_HASH_SHA256	1	/* AES-128-GCM, AES-128-CCM, ChaCha20 */

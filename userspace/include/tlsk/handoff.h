@@ -68,14 +68,29 @@ int tlsk_crypto_info_build(const struct tlsk_traffic_keys *keys,
  * socket in manual mode; the hand-off still succeeds.
  */
 #define TLSK_HANDOFF_KERNEL_REKEY 0x8
+/*
+ * On "tlsk", lock the socket's keys (TLSK_LOCK_KEYS) right after attaching
+ * the ULP, before any key goes in: from then on getsockopt(TLS_TX/TLS_RX)
+ * shows whoever holds the fd version, cipher and rec_seq with key, salt
+ * and IV zeroed, and the keys and secrets cannot be replaced (EPERM, so
+ * tlsk_conn_rekey() fails on such a socket; tlsk.ko's own automatic rekey
+ * goes on). For hand-offs that give the fd away: tlskd and
+ * tlsk_handshake_local() set it. A tlsk.ko that refuses the lock (one
+ * older than the option) is treated as no kernel record layer: the
+ * socket is still plain TCP (-ENOPROTOOPT, or with TLSK_HANDOFF_NO_USER
+ * the kernel's errno), never keyed with readable keys. In-tree "tls" has
+ * no lock: there the fd holder can read the keys.
+ */
+#define TLSK_HANDOFF_LOCK_KEYS	0x10
 
 struct tlsk_conn;
 
 /*
  * The kernel half of the hand-off alone, for callers that give the fd
  * away afterwards (tlskd returns it to the service): attach "tlsk", else
- * "tls" (as flags allow), then TLS_TX and TLS_RX (and with
- * TLSK_HANDOFF_KERNEL_REKEY the traffic secrets). Returns the enum
+ * "tls" (as flags allow), with TLSK_HANDOFF_LOCK_KEYS lock "tlsk"'s keys,
+ * then TLS_TX and TLS_RX (and with TLSK_HANDOFF_KERNEL_REKEY the traffic
+ * secrets). Returns the enum
  * tlsk_ulp used, -ENOPROTOOPT when no kernel record layer took the keys
  * (the socket is still plain TCP; with TLSK_HANDOFF_NO_USER a refused
  * TLS_TX returns the kernel's errno instead), or the error of TLS_RX once

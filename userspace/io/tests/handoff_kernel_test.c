@@ -12,7 +12,11 @@
  *               Both for TLS 1.3 and TLS 1.2 (the suites the engine has).
  *   *_auto:     tlsk only, with TLSK_HANDOFF_KERNEL_REKEY: the kernel
  *               follows KeyUpdates itself, against libssl and against our
- *               own engine on the userspace record layer.
+ *               own engine on the userspace record layer (the latter with
+ *               the keys locked too, as tlskd hands sockets over).
+ *   handoff_locked_*: the hand-off with TLSK_HANDOFF_LOCK_KEYS: on "tlsk"
+ *               getsockopt(TLS_TX) shows no key material, "tls" (no lock)
+ *               still takes the keys and shows them.
  *
  * The client's Finished and its first application data leave in ONE send(),
  * so they share a TCP segment: the server must stop at Finished, and the
@@ -37,6 +41,7 @@
 #include "../../tests/tap.h"
 #include "ssl_peer.h"
 #include "testnet.h"
+#include "tlsk/aead.h"
 #include "tlsk/driver.h"
 #include "tlsk/handoff.h"
 
@@ -151,6 +156,30 @@ static void exchange(struct peer *p, struct tlsk_conn *conn,
 
 static const char first_data[] = "data right behind Finished";
 
+/*
+ * 1 when getsockopt(TLS_TX) shows the holder of fd neither key nor salt
+ * nor IV (tlsk with its keys locked), 0 when it shows them, -1 on error.
+ */
+static int tx_keys_hidden(int fd)
+{
+	const struct tlsk_aead_desc *d = tlsk_aead_lookup(cur->aead);
+	union tlsk_crypto_info ci;
+	socklen_t len = d ? (socklen_t)d->info_size : 0;
+	const uint8_t *p = (const uint8_t *)&ci;
+	unsigned int any = 0;
+
+	if (!d || getsockopt(fd, SOL_TLS, TLS_TX, &ci, &len))
+		return -1;
+	for (size_t i = 0; i < d->key_len; i++)
+		any |= p[d->info_key_off + i];
+	for (size_t i = 0; i < d->info_salt_len; i++)
+		any |= p[d->info_salt_off + i];
+	for (size_t i = 0; i < d->info_iv_len; i++)
+		any |= p[d->info_iv_off + i];
+	OPENSSL_cleanse(&ci, sizeof(ci));
+	return !any;
+}
+
 /* libssl on both ends of the handshake; then only the hand-off is ours. */
 static void handoff_with_openssl_peer(void)
 {
@@ -177,12 +206,17 @@ static void handoff_with_openssl_peer(void)
 	CHECK(srv.ok);
 	CHECK(ssl_peer_derive(pc.ssl, cur->aead, &cw, &sw) == 0);
 
-	err = tlsk_conn_handoff(fds[1], &sw, &cw, cur_layer->flags, &conn);
+	err = tlsk_conn_handoff(fds[1], &sw, &cw, cur_layer->flags | extra_flags,
+				&conn);
 	CHECK(err == 0);
 	if (err) {
 		printf("# hand-off: %s\n", strerror(-err));
 		close(fds[1]);
 	} else {
+		if ((extra_flags & TLSK_HANDOFF_LOCK_KEYS) &&
+		    cur_layer->ulp != TLSK_ULP_USER)
+			CHECK(tx_keys_hidden(fds[1]) ==
+			      (cur_layer->ulp == TLSK_ULP_TLSK));
 		exchange(&peer, conn, first_data, sizeof(first_data));
 	}
 	OPENSSL_cleanse(&cw, sizeof(cw));
@@ -193,6 +227,13 @@ static void handoff_with_openssl_peer(void)
 	SSL_CTX_free(cctx);
 	SSL_CTX_free(sctx);
 	ERR_clear_error();
+}
+
+static void handoff_locked(void)
+{
+	extra_flags = TLSK_HANDOFF_LOCK_KEYS;
+	handoff_with_openssl_peer();
+	extra_flags = 0;
 }
 
 /* ---- our engine and driver against libssl ---- */
@@ -530,7 +571,8 @@ static void engine_pair_key_update_auto(void)
 	struct tlsk_config *ccfg = engine_config(TLSK_ROLE_CLIENT);
 	struct pair_drive s = {
 		.e = scfg ? tlsk_engine_new(scfg, TLSK_ROLE_SERVER) : NULL,
-		.flags = cur_layer->flags | TLSK_HANDOFF_KERNEL_REKEY,
+		.flags = cur_layer->flags | TLSK_HANDOFF_KERNEL_REKEY |
+			 TLSK_HANDOFF_LOCK_KEYS,
 	};
 	struct pair_drive c = {
 		.e = ccfg ? tlsk_engine_new(ccfg, TLSK_ROLE_CLIENT) : NULL,
@@ -559,6 +601,7 @@ static void engine_pair_key_update_auto(void)
 	CHECK(tlsk_conn_ulp(c.conn) == TLSK_ULP_USER);
 	CHECK(kernel_has_secret(fd, TLSK_TX_SECRET));
 	CHECK(kernel_has_secret(fd, TLSK_RX_SECRET));
+	CHECK(tx_keys_hidden(fd) == 1);
 	tlsk_conn_attach_engine(c.conn, c.e);
 	rx = *tlsk_conn_keys(c.conn, TLSK_DIR_RX);
 	for (int round = 0; round < 3; round++) {
@@ -697,6 +740,7 @@ int main(void)
 	int have_cert = write_test_cert() == 0;
 
 	run_matrix("handoff", handoff_with_openssl_peer, 0, 0);
+	run_matrix("handoff_locked", handoff_locked, 1, 0);
 	if (have_cert) {
 		run_matrix("engine_server", engine_server_with_openssl_client,
 			   2, 0);

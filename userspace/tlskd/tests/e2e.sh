@@ -17,7 +17,9 @@
 #   TLSKD_E2E_HS_TIMEOUT   the profiles' handshake-timeout (default 60s;
 #                          the VM needs more for 1000 under TCG)
 #   TLSKD_E2E_EXPECT_ULP   tlsk or tls: also check that the keys went to
-#                          that kernel ULP (the VM sets it)
+#                          that kernel ULP (the VM sets it), and that the
+#                          service cannot read them back from its socket
+#                          (tlsk: locked) or can (tls: kTLS has no lock)
 set -u
 count=${TLSKD_E2E_CONCURRENT:-1000}
 hs_timeout=${TLSKD_E2E_HS_TIMEOUT:-60s}
@@ -151,9 +153,21 @@ else
 	diag "$dir/svc.out" "$dir/s_client.err"
 fi
 diag "$dir/svc.out"
+# expect_keys VERSION: what getsockopt(TLS_TX) showed the service.
+expect_keys() {
+	case $expect_ulp in
+	tlsk)
+		check "TLS $1: the service's getsockopt(TLS_TX) shows no key (locked)" \
+			grep -q "^ok 0 .* keys=hidden ulp=tlsk\$" "$dir/svc.out" ;;
+	tls)
+		check "TLS $1: in-tree tls has no lock, the service can read the key" \
+			grep -q "^ok 0 .* keys=readable ulp=tls\$" "$dir/svc.out" ;;
+	esac
+}
 if [ -n "$expect_ulp" ]; then
 	check "keys installed in the kernel (ulp=$expect_ulp, not relayed)" \
 		grep -q "^ok 0 .* ulp=$expect_ulp\$" "$dir/svc.out"
+	expect_keys 1.3
 fi
 
 # ---- a KeyUpdate after the hand-off (kernel-rekey = auto, the default):
@@ -205,6 +219,7 @@ fi
 if [ -n "$expect_ulp" ]; then
 	check "TLS 1.2 keys installed in the kernel (ulp=$expect_ulp)" \
 		grep -q "^ok 0 .* ulp=$expect_ulp\$" "$dir/svc.out"
+	expect_keys 1.2
 fi
 # resumed12 NAME S_CLIENT-ARGS...: a TLS 1.2 session from one service
 # process resumes on another (the daemon's session-ID store, or tickets).

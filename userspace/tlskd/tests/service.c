@@ -7,6 +7,9 @@
  *	once with the non-blocking API), then on each one that succeeded
  *	writes "hello from tlsk\n" and echoes one line back; prints one
  *	"ok"/"fail" line per connection and a summary "done OK FAIL".
+ *	An "ok" line says whether getsockopt(SOL_TLS, TLS_TX) shows this
+ *	service the key: keys=hidden (tlsk.ko, locked by the hand-off),
+ *	keys=readable (in-tree kTLS), keys=- (no kernel TLS).
  *   tlskd-test-service connect PORT PROFILE SERVERNAME
  *	connects to 127.0.0.1:PORT, does a client handshake through tlskd,
  *	sends "ping\n" and prints what comes back.
@@ -26,17 +29,70 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <linux/tls.h>
+
 #include "tlsk/service.h"
 
-static void print_result(int i, int rc, const struct tlsk_result *r)
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
+
+/*
+ * What TLS_TX shows the fd holder. Every struct tls12_crypto_info_* is
+ * the header, then IV, key and salt, then the 8-byte rec_seq: the middle
+ * is all zero exactly when the kernel hides the keys.
+ */
+static const char *key_state(int fd, const struct tlsk_result *r)
+{
+	union {
+		struct tls_crypto_info info;
+		struct tls12_crypto_info_aes_gcm_128 gcm128;
+		struct tls12_crypto_info_aes_gcm_256 gcm256;
+		struct tls12_crypto_info_aes_ccm_128 ccm128;
+		struct tls12_crypto_info_chacha20_poly1305 chacha;
+		unsigned char raw[64];
+	} ci;
+	socklen_t len = sizeof(ci.info);
+	int nonzero = 0;
+
+	if (r->ulp == TLSK_ULP_USER)
+		return "-";
+	memset(&ci, 0, sizeof(ci));
+	if (getsockopt(fd, SOL_TLS, TLS_TX, &ci, &len))
+		return "unknown";
+	switch (ci.info.cipher_type) {
+	case TLS_CIPHER_AES_GCM_128:
+		len = sizeof(ci.gcm128);
+		break;
+	case TLS_CIPHER_AES_GCM_256:
+		len = sizeof(ci.gcm256);
+		break;
+	case TLS_CIPHER_AES_CCM_128:
+		len = sizeof(ci.ccm128);
+		break;
+	case TLS_CIPHER_CHACHA20_POLY1305:
+		len = sizeof(ci.chacha);
+		break;
+	default:
+		return "unknown";
+	}
+	if (getsockopt(fd, SOL_TLS, TLS_TX, &ci, &len))
+		return "unknown";
+	for (size_t i = sizeof(ci.info); i + 8 < len; i++)
+		nonzero |= ci.raw[i];
+	memset(&ci, 0, sizeof(ci));
+	return nonzero ? "readable" : "hidden";
+}
+
+static void print_result(int i, int rc, const struct tlsk_result *r, int fd)
 {
 	if (rc == 0)
 		printf("ok %d version=%04x suite=%s resumed=%d alpn=%s "
-		       "peer=%s sans=%s ulp=%s%s\n",
+		       "peer=%s sans=%s keys=%s ulp=%s%s\n",
 		       i, r->version, r->suite_name, r->resumed,
 		       r->alpn[0] ? r->alpn : "-",
 		       r->peer_subject[0] ? r->peer_subject : "-",
-		       r->peer_sans[0] ? r->peer_sans : "-",
+		       r->peer_sans[0] ? r->peer_sans : "-", key_state(fd, r),
 		       tlsk_ulp_name(r->ulp), r->proxied ? " proxied" : "");
 	else
 		printf("fail %d rc=%d status=%d alert=%d reason=%s\n", i, rc,
@@ -85,7 +141,7 @@ static int talk(int fd)
 static void finish_one(int i, int rc, const struct tlsk_result *r, int fd,
 		       int *ok, int *fail)
 {
-	print_result(i, rc, r);
+	print_result(i, rc, r, fd);
 	if (rc == 0 && talk(fd) == 0)
 		(*ok)++;
 	else
@@ -167,7 +223,7 @@ static int connect_to(int port, const char *profile, const char *name)
 		return 2;
 	}
 	rc = tlsk_handshake(fd, &prm, &r);
-	print_result(0, rc, &r);
+	print_result(0, rc, &r, fd);
 	if (rc)
 		return 1;
 	if (write(fd, "ping\n", 5) != 5)
