@@ -58,6 +58,7 @@ struct hs {
 	bool tickets;
 	struct tlsk_record *rx;	/* opens peeked records */
 	uint64_t rx_taken;	/* records consumed: the kernel's rec_seq */
+	unsigned tickets_taken;	/* messages in those, at most TICKETS_MAX */
 	int old_lowat;		/* the service's SO_RCVLOWAT, -1: untouched */
 	char cache_key[CLIENT_CACHE_KEY_MAX];	/* "" : no client cache */
 };

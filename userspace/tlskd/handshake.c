@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../service/service_int.h"
+#include "closer.h"
 #include "daemon.h"
 #include "log.h"
 #include "tlsk/driver.h"
@@ -29,6 +30,15 @@
 #define REC_MAX		(REC_HDR + 16384 + 256)
 #define CT_HANDSHAKE	22
 #define HS_NEW_SESSION_TICKET	4
+/* Work for one handshake per wakeup: reads (each at most a record's part
+ * of 4 KiB), or ticket records. The loop's epoll set is level-triggered,
+ * so a socket with more to read is reported again by the next
+ * epoll_wait(), after every other ready descriptor had its turn. */
+#define READS_PER_WAKEUP	32
+#define TICKETS_PER_WAKEUP	4
+/* NewSessionTicket messages taken off the socket before the hand-off: the
+ * engine keeps 8 tickets, and real servers send one to a few. */
+#define TICKETS_MAX		8
 
 /* ---- deadline heap (min-heap on deadline_ms) ---- */
 
@@ -115,7 +125,7 @@ static void hs_free(struct daemon *d, struct hs *h)
 	tlsk_record_free(h->rx);
 	if (h->w.fd >= 0) {
 		watch_del(d, &h->w);
-		close(h->w.fd);
+		closer_close(h->w.fd);
 	}
 	tlsk_engine_free(h->engine);
 	peer_put(h->peer);
@@ -265,6 +275,17 @@ static bool only_tickets(const uint8_t *pt, size_t len)
 	return len > 0;
 }
 
+/* NewSessionTicket messages in pt (only_tickets() said they are whole). */
+static unsigned count_tickets(const uint8_t *pt, size_t len)
+{
+	unsigned n = 0;
+
+	for (size_t off = 0; off < len; n++)
+		off += 4 + ((size_t)pt[off + 1] << 16 |
+			    (size_t)pt[off + 2] << 8 | pt[off + 3]);
+	return n;
+}
+
 /* 1: took a ticket record; 0: stop here; -EAGAIN; or a negative errno. */
 static int take_ticket_record(struct hs *h)
 {
@@ -294,6 +315,10 @@ static int take_ticket_record(struct hs *h)
 	len = tlsk_record_open(h->rx, rec, need, &type, &pt);
 	if (len < 0 || type != CT_HANDSHAKE || !only_tickets(pt, (size_t)len))
 		return 0;
+	/* More tickets than anyone sends: the rest is left to the kernel. */
+	if (h->tickets_taken + count_tickets(pt, (size_t)len) > TICKETS_MAX)
+		return 0;
+	h->tickets_taken += count_tickets(pt, (size_t)len);
 	r = recv(h->w.fd, sink, need, MSG_DONTWAIT);
 	if (r < 0 || (size_t)r != need)
 		return -EIO;	/* peeked, so it cannot be short */
@@ -345,11 +370,13 @@ static void tickets_over(struct daemon *d, struct hs *h, int err)
 
 static void tickets_event(struct daemon *d, struct hs *h)
 {
+	unsigned budget = TICKETS_PER_WAKEUP;
 	int rc;
 
-	while ((rc = take_ticket_record(h)) == 1)
+	while ((rc = take_ticket_record(h)) == 1 && --budget)
 		;
-	if (rc == -EAGAIN) {
+	/* 1: the budget is spent, the next wakeup takes more */
+	if (rc == 1 || rc == -EAGAIN) {
 		if (h->w.events != EPOLLIN && watch_mod(d, &h->w, EPOLLIN))
 			tickets_over(d, h, 0);
 		return;
@@ -431,6 +458,7 @@ static void hs_finish(struct daemon *d, struct hs *h, int err)
 static int hs_step(struct hs *h, uint32_t *events)
 {
 	uint8_t buf[4096];
+	unsigned reads = 0;
 
 	for (;;) {
 		size_t n, want;
@@ -459,6 +487,10 @@ static int hs_step(struct hs *h, uint32_t *events)
 		want = tlsk_engine_want(h->engine);
 		if (want == 0)
 			return -EPROTO;		/* nothing to send or read */
+		if (reads++ == READS_PER_WAKEUP) {
+			*events = EPOLLIN;	/* reported again: see above */
+			return -EAGAIN;
+		}
 		r = recv(h->w.fd, buf, want < sizeof(buf) ? want : sizeof(buf),
 			 MSG_DONTWAIT);
 		if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
@@ -661,5 +693,5 @@ void hs_start(struct daemon *d, struct peer *p, const struct tlsk_request *req,
 			hs_event(d, &h->w, 0);
 		return;
 	}
-	close(fd);
+	closer_close(fd);
 }

@@ -53,6 +53,7 @@
 
 #include "../service/fdpass.h"
 #include "../service/service_int.h"
+#include "closer.h"
 #include "daemon.h"
 #include "events.h"
 #include "log.h"
@@ -270,12 +271,12 @@ static void peer_event(struct daemon *d, struct watch *w, uint32_t events)
 	int fd, rc;
 
 	(void)events;
-	n = tlsk_recv_msg_fd(p->w.fd, msg, sizeof(msg), &fd, MSG_DONTWAIT);
+	n = tlsk_recv_msg_fd_dispose(p->w.fd, msg, sizeof(msg), &fd,
+				     MSG_DONTWAIT, closer_close);
 	if (n == -EAGAIN)
 		return;
 	if (n == 0 || n == -ECONNRESET) {
-		if (fd >= 0)
-			close(fd);
+		closer_close(fd);
 		peer_close(d, p);
 		return;
 	}
@@ -283,8 +284,7 @@ static void peer_event(struct daemon *d, struct watch *w, uint32_t events)
 	if (!rc && (req.type == TLSK_MSG_HANDSHAKE) != (fd >= 0))
 		rc = -EBADMSG;	/* a handshake needs its socket, status none */
 	if (rc) {
-		if (fd >= 0)
-			close(fd);
+		closer_close(fd);
 		malformed(d, p, msg, n, rc);
 		return;
 	}
@@ -484,6 +484,7 @@ static void daemon_stop(struct daemon *d)
 	while (d->nhs)
 		hs_abort(d, d->heap[0], -ESHUTDOWN, "tlskd is stopping");
 	proxy_stop_all(d);
+	closer_stop();
 	events_stop(d);
 	free(d->heap);
 	close(d->listener.fd);
@@ -514,6 +515,9 @@ int daemon_run(struct daemon *d)
 	if (d->epfd < 0)
 		return -errno;
 	rc = open_signals(d);
+	/* After open_signals(): the thread inherits their blocking. */
+	if (!rc)
+		rc = closer_start();
 	if (!rc)
 		rc = open_listener(d, path);
 	if (rc) {

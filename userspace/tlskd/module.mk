@@ -13,7 +13,7 @@ PROGRAMS += tlskd
 $(BUILD)/obj/tlskd/events.o: CPPFLAGS += $(NL_CFLAGS)
 $(eval $(call program,tlskd,tlskd/main.c tlskd/loop.c tlskd/handshake.c \
 	tlskd/proxy.c tlskd/tickets.c tlskd/clientcache.c tlskd/log.c \
-	tlskd/events.c $(TLSKD_CORE),$(NL_LIBS)))
+	tlskd/events.c tlskd/closer.c $(TLSKD_CORE),$(NL_LIBS) -pthread))
 
 # The event parser against hand-built and mutated events (no kernel).
 HOST_TESTS += tlskd-events-test
