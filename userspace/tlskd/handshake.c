@@ -20,11 +20,11 @@
 #include "closer.h"
 #include "daemon.h"
 #include "log.h"
+#include "quota.h"
 #include "tlsk/driver.h"
 #include "tlsk/handoff.h"
 #include "tlsk/record.h"
 
-#define MAX_TIMEOUT_MS	3600000u
 #define TICKET_WAIT_AUTO_MAX_MS	1000u
 #define REC_HDR		5
 #define REC_MAX		(REC_HDR + 16384 + 256)
@@ -120,6 +120,9 @@ static void lowat_restore(struct hs *h)
 
 static void hs_free(struct daemon *d, struct hs *h)
 {
+	uid_hs_put(d, h->peer->uid);
+	if (--h->peer->nhs == 0)
+		h->peer->active_ms = now_ms();	/* idle from now */
 	heap_remove(d, h);
 	lowat_restore(h);
 	tlsk_record_free(h->rx);
@@ -418,9 +421,26 @@ static bool tickets_start(struct daemon *d, struct hs *h)
 	return true;
 }
 
+void hs_cancel_peer(struct daemon *d, struct peer *p)
+{
+	/* sift_up() moves the entry at i up and only visited ones down, so
+	 * one pass sees every entry. */
+	for (size_t i = 0; i < d->nhs; i++) {
+		struct hs *h = d->heap[i];
+
+		if (h->peer != p || h->cancelled)
+			continue;
+		h->cancelled = true;
+		h->deadline_ms = 0;
+		sift_up(d, i);
+	}
+}
+
 void hs_expire(struct daemon *d, struct hs *h)
 {
-	if (h->tickets)
+	if (h->cancelled)
+		hs_abort(d, h, -ECANCELED, "the caller closed its connection");
+	else if (h->tickets)
 		tickets_over(d, h, 0);
 	else
 		hs_abort(d, h, -ETIMEDOUT, "handshake timed out");
@@ -511,6 +531,8 @@ static void hs_event(struct daemon *d, struct watch *w, uint32_t events)
 	int rc;
 
 	(void)events;
+	if (h->cancelled)
+		return;		/* aborted after this batch */
 	if (h->tickets) {
 		tickets_event(d, h);
 		return;
@@ -554,15 +576,15 @@ static int check_socket(int fd)
 	return 0;
 }
 
+/* The profile's (else the global) handshake-timeout; a request may ask
+ * for less, never for more: the admin's limit is the caller's too. */
 static unsigned timeout_for(const struct gen *g, const struct conf_profile *p,
 			    uint32_t asked)
 {
 	unsigned t = p->handshake_timeout_ms ? p->handshake_timeout_ms :
 		     g->conf.handshake_timeout_ms;
 
-	if (asked)
-		t = asked < MAX_TIMEOUT_MS ? asked : MAX_TIMEOUT_MS;
-	return t;
+	return asked && asked < t ? asked : t;
 }
 
 static struct hs *hs_new(struct daemon *d, struct peer *p,
@@ -588,6 +610,7 @@ static struct hs *hs_new(struct daemon *d, struct peer *p,
 	h->w.fd = fd;
 	h->peer = p;
 	p->refs++;
+	p->nhs++;
 	h->gen = d->gen;
 	d->gen->refs++;
 	h->prof = prof;
@@ -667,13 +690,19 @@ void hs_start(struct daemon *d, struct peer *p, const struct tlsk_request *req,
 		refuse(d, p, req->id, -EINVAL, "profile has no certificate");
 	} else if (d->nhs >= d->gen->conf.max_handshakes) {
 		refuse(d, p, req->id, -EBUSY, "too many handshakes in flight");
+	} else if (!uid_hs_take(d, p->uid)) {
+		refuse(d, p, req->id, -EBUSY, "this uid has max-handshakes-"
+		       "per-uid handshakes in flight");
 	} else if ((rc = check_socket(fd)) != 0) {
+		uid_hs_put(d, p->uid);
 		refuse(d, p, req->id, rc, "not a connected TCP socket");
 	} else if (!(cfg = conf_profile_config(&d->gen->conf, prof,
 					       req->alpn))) {
+		uid_hs_put(d, p->uid);
 		refuse(d, p, req->id, -EINVAL, "bad ALPN list, or too many "
 		       "distinct ones for this profile");
 	} else if (!(h = hs_new(d, p, req, prof, cfg, fd))) {
+		uid_hs_put(d, p->uid);
 		refuse(d, p, req->id, -ENOMEM, "out of memory");
 	} else {
 		if (req->role == TLSK_ROLE_CLIENT && req->server_name[0] &&

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What one caller (a uid, from SO_PEERCRED) may hold at once: its
+ * connections to tlskd and its handshakes in flight, against
+ * max-connections-per-uid and max-handshakes-per-uid. Without them one
+ * local user could take every slot of max-handshakes, or every descriptor
+ * tlskd has, and stop the others' handshakes.
+ *
+ * A small table of the uids that hold anything, searched linearly: a host
+ * has a handful of service users, and an entry goes when its counts reach
+ * zero.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "quota.h"
+
+struct uid_use {
+	uid_t uid;
+	unsigned conns, hs;
+};
+
+static struct uid_use *find(struct daemon *d, uid_t uid, bool create)
+{
+	struct uid_use *u;
+
+	for (size_t i = 0; i < d->nuids; i++)
+		if (d->uids[i].uid == uid)
+			return &d->uids[i];
+	if (!create)
+		return NULL;
+	if (d->nuids == d->uids_cap) {
+		size_t cap = d->uids_cap ? 2 * d->uids_cap : 16;
+		struct uid_use *n = realloc(d->uids, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		d->uids = n;
+		d->uids_cap = cap;
+	}
+	u = &d->uids[d->nuids++];
+	memset(u, 0, sizeof(*u));
+	u->uid = uid;
+	return u;
+}
+
+static void release(struct daemon *d, struct uid_use *u)
+{
+	if (u->conns || u->hs)
+		return;
+	*u = d->uids[--d->nuids];
+}
+
+bool uid_conn_take(struct daemon *d, uid_t uid)
+{
+	struct uid_use *u = find(d, uid, true);
+
+	if (!u || u->conns >= d->gen->conf.max_connections_per_uid) {
+		if (u)
+			release(d, u);
+		return false;
+	}
+	u->conns++;
+	return true;
+}
+
+void uid_conn_put(struct daemon *d, uid_t uid)
+{
+	struct uid_use *u = find(d, uid, false);
+
+	if (u && u->conns) {
+		u->conns--;
+		release(d, u);
+	}
+}
+
+bool uid_hs_take(struct daemon *d, uid_t uid)
+{
+	struct uid_use *u = find(d, uid, true);
+
+	if (!u || u->hs >= d->gen->conf.max_handshakes_per_uid) {
+		if (u)
+			release(d, u);
+		return false;
+	}
+	u->hs++;
+	return true;
+}
+
+void uid_hs_put(struct daemon *d, uid_t uid)
+{
+	struct uid_use *u = find(d, uid, false);
+
+	if (u && u->hs) {
+		u->hs--;
+		release(d, u);
+	}
+}
+
+void uid_table_free(struct daemon *d)
+{
+	free(d->uids);
+	d->uids = NULL;
+	d->nuids = d->uids_cap = 0;
+}
