@@ -120,7 +120,7 @@ static void lowat_restore(struct hs *h)
 
 static void hs_free(struct daemon *d, struct hs *h)
 {
-	uid_hs_put(d, h->peer->uid);
+	uid_put(d, h->peer->uid, QUOTA_HS);
 	if (--h->peer->nhs == 0)
 		h->peer->active_ms = now_ms();	/* idle from now */
 	heap_remove(d, h);
@@ -690,19 +690,17 @@ void hs_start(struct daemon *d, struct peer *p, const struct tlsk_request *req,
 		refuse(d, p, req->id, -EINVAL, "profile has no certificate");
 	} else if (d->nhs >= d->gen->conf.max_handshakes) {
 		refuse(d, p, req->id, -EBUSY, "too many handshakes in flight");
-	} else if (!uid_hs_take(d, p->uid)) {
-		refuse(d, p, req->id, -EBUSY, "this uid has max-handshakes-"
-		       "per-uid handshakes in flight");
 	} else if ((rc = check_socket(fd)) != 0) {
-		uid_hs_put(d, p->uid);
 		refuse(d, p, req->id, rc, "not a connected TCP socket");
 	} else if (!(cfg = conf_profile_config(&d->gen->conf, prof,
 					       req->alpn))) {
-		uid_hs_put(d, p->uid);
 		refuse(d, p, req->id, -EINVAL, "bad ALPN list, or too many "
 		       "distinct ones for this profile");
+	} else if (!uid_take(d, p->uid, QUOTA_HS)) {
+		refuse(d, p, req->id, -EBUSY, "this uid has max-handshakes-"
+		       "per-uid handshakes in flight");
 	} else if (!(h = hs_new(d, p, req, prof, cfg, fd))) {
-		uid_hs_put(d, p->uid);
+		uid_put(d, p->uid, QUOTA_HS);
 		refuse(d, p, req->id, -ENOMEM, "out of memory");
 	} else {
 		if (req->role == TLSK_ROLE_CLIENT && req->server_name[0] &&

@@ -4,8 +4,10 @@
  *
  * Process model
  * -------------
- * One process, one thread, one epoll set. Everything that can block is a
- * `struct watch` in that set:
+ * One process, one epoll set, and a second thread that only closes the
+ * sockets services passed (closer.c: a close() can linger for as long as
+ * the caller's SO_LINGER says). Everything else that can block is a
+ * `struct watch` in that set, level-triggered:
  *
  *   listener   the SOCK_SEQPACKET socket; accept() -> a peer
  *   peer       one service connection; each message is one request: a
@@ -22,6 +24,12 @@
  *              and tlskd may join (CAP_NET_ADMIN): each event is logged
  *              (events.c); an absent family is looked up again on SIGHUP
  *              and every 30 s, a deadline like the handshakes'
+ *
+ * No watch may keep the loop: each does a bounded amount of work per
+ * wakeup and returns; one with more to do is reported again by the next
+ * epoll_wait(), after the other ready ones (docs/daemon.md, "Limits").
+ * Callers are held to per-uid limits (quota.c); a caller that hangs up
+ * cancels its handshakes, and one idle for caller-idle-timeout is closed.
  *
  * A request gets exactly one reply on the connection it came in on, and
  * tlskd's descriptor of the service's socket is closed once the reply is
@@ -271,7 +279,7 @@ static void peer_close(struct daemon *d, struct peer *p)
 	if (p->next)
 		p->next->prev = p->prev;
 	if (p->counted)
-		uid_conn_put(d, p->uid);
+		uid_put(d, p->uid, QUOTA_CONNS);
 	hs_cancel_peer(d, p);
 	peer_put(p);
 }
@@ -390,7 +398,7 @@ static void listener_event(struct daemon *d, struct watch *w, uint32_t events)
 	if (d->peers)
 		d->peers->prev = p;
 	d->peers = p;
-	p->counted = uid_conn_take(d, p->uid);
+	p->counted = uid_take(d, p->uid, QUOTA_CONNS);
 	if (!p->counted)
 		log_warn("pid %d uid %u: max-connections-per-uid (%u) reached; "
 			 "refusing this connection's request", (int)p->pid,

@@ -18,8 +18,14 @@
 
 struct uid_use {
 	uid_t uid;
-	unsigned conns, hs;
+	unsigned n[QUOTA_KINDS];	/* held, by enum quota */
 };
+
+static unsigned limit(const struct daemon *d, enum quota q)
+{
+	return q == QUOTA_CONNS ? d->gen->conf.max_connections_per_uid :
+				  d->gen->conf.max_handshakes_per_uid;
+}
 
 static struct uid_use *find(struct daemon *d, uid_t uid, bool create)
 {
@@ -45,55 +51,35 @@ static struct uid_use *find(struct daemon *d, uid_t uid, bool create)
 	return u;
 }
 
+/* An entry that holds nothing goes (the last one takes its place). */
 static void release(struct daemon *d, struct uid_use *u)
 {
-	if (u->conns || u->hs)
-		return;
+	for (int q = 0; q < QUOTA_KINDS; q++)
+		if (u->n[q])
+			return;
 	*u = d->uids[--d->nuids];
 }
 
-bool uid_conn_take(struct daemon *d, uid_t uid)
+bool uid_take(struct daemon *d, uid_t uid, enum quota q)
 {
 	struct uid_use *u = find(d, uid, true);
 
-	if (!u || u->conns >= d->gen->conf.max_connections_per_uid) {
-		if (u)
-			release(d, u);
+	if (!u)
 		return false;
-	}
-	u->conns++;
-	return true;
-}
-
-void uid_conn_put(struct daemon *d, uid_t uid)
-{
-	struct uid_use *u = find(d, uid, false);
-
-	if (u && u->conns) {
-		u->conns--;
+	if (u->n[q] >= limit(d, q)) {
 		release(d, u);
-	}
-}
-
-bool uid_hs_take(struct daemon *d, uid_t uid)
-{
-	struct uid_use *u = find(d, uid, true);
-
-	if (!u || u->hs >= d->gen->conf.max_handshakes_per_uid) {
-		if (u)
-			release(d, u);
 		return false;
 	}
-	u->hs++;
+	u->n[q]++;
 	return true;
 }
 
-void uid_hs_put(struct daemon *d, uid_t uid)
+void uid_put(struct daemon *d, uid_t uid, enum quota q)
 {
 	struct uid_use *u = find(d, uid, false);
 
-	if (u && u->hs) {
-		u->hs--;
+	if (u && u->n[q]) {
+		u->n[q]--;
 		release(d, u);
 	}
 }

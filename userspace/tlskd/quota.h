@@ -8,12 +8,16 @@
 
 struct daemon;
 
-/* Counts one more for uid; false, counting nothing, at its limit (or out
- * of memory). Each successful take MUST be matched by one put. */
-bool uid_conn_take(struct daemon *d, uid_t uid);
-void uid_conn_put(struct daemon *d, uid_t uid);
-bool uid_hs_take(struct daemon *d, uid_t uid);
-void uid_hs_put(struct daemon *d, uid_t uid);
+enum quota {
+	QUOTA_CONNS,	/* max-connections-per-uid */
+	QUOTA_HS,	/* max-handshakes-per-uid */
+	QUOTA_KINDS
+};
+
+/* Counts one more q for uid; false, counting nothing, at its limit (or
+ * out of memory). Each successful take MUST be matched by one put. */
+bool uid_take(struct daemon *d, uid_t uid, enum quota q);
+void uid_put(struct daemon *d, uid_t uid, enum quota q);
 void uid_table_free(struct daemon *d);
 
 #endif /* TLSKD_QUOTA_H */

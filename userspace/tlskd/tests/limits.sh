@@ -93,7 +93,7 @@ serve() {
 
 # The wire protocol from Python: requests with an fd, replies parsed.
 cat >"$dir/tk.py" <<'PY'
-import socket, ssl, struct, sys
+import os, socket, ssl, struct, sys, time
 
 def request(path, profile, fd, timeout_ms=None, role=1, rid=7):
     attrs = bytes([1, 0, 1, role])
@@ -133,6 +133,13 @@ def silent_peer():
     ls.listen(64)
     s = socket.create_connection(ls.getsockname())
     return s, ls
+
+def wait_file(path):
+    """Until path exists (at most 2 minutes)."""
+    for _ in range(1200):
+        if os.path.exists(path):
+            return
+        time.sleep(0.1)
 
 def client_hello():
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -238,7 +245,7 @@ fi
 # the connection and end any linger early.
 rm -f "$dir/linger-done"
 python3 - "$dir" >"$dir/linger.out" 2>&1 <<'PY' &
-import os, socket, struct, sys, time
+import socket, struct, sys
 sys.path.insert(0, sys.argv[1])
 import tk
 ls = socket.socket()
@@ -260,10 +267,7 @@ except BlockingIOError:
 us = tk.request(sys.argv[1] + "/tlskd.sock", "quick", s.fileno())
 s.close()
 print("queued", queued, "reply", tk.reply(us, 30), flush=True)
-for _ in range(1200):
-    if os.path.exists(sys.argv[1] + "/linger-done"):
-        break
-    time.sleep(0.1)
+tk.wait_file(sys.argv[1] + "/linger-done")
 PY
 linger=$!
 wait_for grep -q "reply" "$dir/linger.out"
@@ -291,9 +295,9 @@ if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ] && [ -n "$syspython" ];
 	# refused, a fourth connection refused; at $dir/go it hangs up (its
 	# TCP peers stay until $dir/done).
 	rm -f "$dir/go" "$dir/done"
-	timeout 120 setpriv --reuid=65534 --regid=65534 --clear-groups \
+	timeout 300 setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$syspython" - "$dir" >"$dir/uid.out" 2>&1 <<'PY' &
-import os, socket, sys, time
+import socket, sys
 sys.path.insert(0, sys.argv[1])
 import tk
 path = sys.argv[1] + "/tlskd.sock"
@@ -303,23 +307,17 @@ for i in range(3):
     held += [s, ls]
     us = tk.request(path, "web", s.fileno(), rid=i + 1)
     held.append(us)
-    print("request", i + 1, tk.reply(us, 2 if i < 2 else 30), flush=True)
+    print("request", i + 1, tk.reply(us, 2 if i < 2 else 10), flush=True)
 s, ls = tk.silent_peer()
 us = tk.request(path, "web", s.fileno(), rid=4)
-print("connection 4", tk.reply(us, 30), flush=True)
-for _ in range(1200):
-    if os.path.exists(sys.argv[1] + "/go"):
-        break
-    time.sleep(0.1)
+print("connection 4", tk.reply(us, 10), flush=True)
+tk.wait_file(sys.argv[1] + "/go")
 # Only the connections to tlskd: the TCP peers stay, silent.
 for h in held:
     if h.family == socket.AF_UNIX:
         h.close()
 print("hung up", flush=True)
-for _ in range(1200):
-    if os.path.exists(sys.argv[1] + "/done"):
-        break
-    time.sleep(0.1)
+tk.wait_file(sys.argv[1] + "/done")
 PY
 	uidpid=$!
 	wait_for grep -q "^connection 4" "$dir/uid.out"
