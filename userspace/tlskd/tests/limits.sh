@@ -70,13 +70,19 @@ allow-uid = 0
 CONF
 }
 
+# stop: SIGTERM, and a clean exit (under SAN=1, the leak check too)
+stop() {
+	local st
+	kill -TERM "$daemon_pid"
+	wait "$daemon_pid"
+	st=$?
+	daemon_pid=
+	check "tlskd exits cleanly on SIGTERM (status $st)" test "$st" -eq 0
+}
+
 # restart EXTRA-GLOBAL-LINES: a fresh tlskd with that configuration
 restart() {
-	if [ -n "$daemon_pid" ]; then
-		kill "$daemon_pid"
-		wait "$daemon_pid" 2>/dev/null
-		daemon_pid=
-	fi
+	[ -n "$daemon_pid" ] && stop
 	conf "$1"
 	start_tlskd "$dir/tlskd.conf" "$dir/tlskd.log" ||
 		{ echo "Bail out! tlskd did not start"; diag "$dir/tlskd.log"; exit 1; }
@@ -368,6 +374,7 @@ check "an idle caller connection is closed (caller-idle-timeout)" \
 check "a request cannot raise the profile's handshake-timeout" \
 	grep -q "^asked 1 h on a 1 s profile: (110," "$dir/idle.out"
 
+stop
 if [ $failed -ne 0 ]; then
 	echo "# tlskd log:"
 	tail -30 "$dir/tlskd.log" | diag
