@@ -13,6 +13,8 @@
  * caller of tlsk_conn_read() only ever sees application data.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -136,12 +138,28 @@ static int dispatch_record(struct tlsk_conn *c, uint8_t type, uint8_t *pt,
 	return -EBADMSG;
 }
 
+/* True for a non-blocking socket: a read may then end with -EAGAIN. */
+static bool nonblocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl >= 0 && (fl & O_NONBLOCK);
+}
+
 ssize_t conn_user_read(struct tlsk_conn *c, void *buf, size_t len)
 {
+	unsigned records = 0;
+
 	while (!c->pt_len) {
 		uint8_t type, *pt;
-		int n = read_record(c, &type, &pt);
+		int n;
 
+		/* A peer streaming records without data (tickets, empty
+		 * records) must not keep a non-blocking caller's loop: it
+		 * gets -EAGAIN and, polling level-triggered, comes back. */
+		if (records++ == TLSK_CONN_READ_RECORDS && nonblocking(c->fd))
+			return -EAGAIN;
+		n = read_record(c, &type, &pt);
 		if (n == -EAGAIN || n == -EINTR)
 			return n;
 		if (n >= 0)

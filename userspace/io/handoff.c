@@ -298,15 +298,32 @@ int tlsk_conn_shutdown(struct tlsk_conn *c, int timeout_ms)
 	return err;
 }
 
+/* Before a close: close_notify, and what already arrived at least must not
+ * turn into a reset. The error of the close_notify. */
+static int wind_down(struct tlsk_conn *c)
+{
+	int err = send_close_notify(c);
+
+	drain_until_eof(c->fd, 0);
+	return err;
+}
+
+int tlsk_conn_release(struct tlsk_conn *c)
+{
+	int fd = c->fd;
+
+	(void)wind_down(c);
+	conn_free(c);
+	return fd;
+}
+
 int tlsk_conn_close(struct tlsk_conn *c)
 {
 	int err;
 
 	if (!c)
 		return 0;
-	err = send_close_notify(c);
-	/* What already arrived at least must not turn into a reset. */
-	drain_until_eof(c->fd, 0);
+	err = wind_down(c);
 	if (close(c->fd) && !err)
 		err = -errno;
 	conn_free(c);

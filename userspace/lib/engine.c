@@ -329,8 +329,12 @@ static int read_ccs12(struct tlsk_engine *e)
 	return run_own_messages(e);
 }
 
-/* RFC 8446 5: one CCS of value 1 is dropped between the first
- * ClientHello and the peer's Finished */
+/* RFC 8446 5: a CCS of value 1 is dropped between the first
+ * ClientHello and the peer's Finished. D.4: a peer in middlebox
+ * compatibility mode sends exactly one (a server after its ServerHello or
+ * HelloRetryRequest, a client before its second flight), so a second one
+ * is unexpected_message: dropping any number would let a peer stream them
+ * and keep its reader busy for nothing. */
 static int read_ccs(struct tlsk_engine *e, const uint8_t *p, size_t len)
 {
 	bool started = e->role == TLSK_ROLE_CLIENT || e->msg_index > 0;
@@ -339,7 +343,13 @@ static int read_ccs(struct tlsk_engine *e, const uint8_t *p, size_t len)
 	    (!is_tls12(e) && !started))
 		return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
 			    "unexpected change_cipher_spec");
-	return is_tls12(e) ? read_ccs12(e) : 0;
+	if (is_tls12(e))
+		return read_ccs12(e);
+	if (++e->ccs_received > 1)
+		return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
+			    "a second change_cipher_spec (RFC 8446 D.4 allows "
+			    "one)");
+	return 0;
 }
 
 static int read_protected(struct tlsk_engine *e)
@@ -419,6 +429,19 @@ static int read_record(struct tlsk_engine *e)
 	}
 }
 
+/* The whole handshake's input is bounded, whatever the records hold. */
+static int check_budget(struct tlsk_engine *e, size_t body_len)
+{
+	e->bytes_in += REC_HDR_LEN + body_len;
+	if (++e->records_in > MAX_HS_INPUT_RECORDS ||
+	    e->bytes_in > MAX_HS_INPUT_BYTES)
+		return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
+			    "the peer sent more than %u records or %zu bytes "
+			    "without completing the handshake",
+			    MAX_HS_INPUT_RECORDS, MAX_HS_INPUT_BYTES);
+	return 0;
+}
+
 static int check_header(struct tlsk_engine *e)
 {
 	const uint8_t *h = e->in_rec;
@@ -439,6 +462,8 @@ static int check_header(struct tlsk_engine *e)
 	if (len > max)
 		return fail(e, ALERT_RECORD_OVERFLOW, -EMSGSIZE,
 			    "record of %zu bytes", len);
+	if (check_budget(e, len))
+		return e->err;
 	e->in_body_len = len;
 	e->in_body_got = 0;
 	return 0;

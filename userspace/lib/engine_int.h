@@ -37,6 +37,13 @@
 #define MAX_PEER_SIGALGS	32
 #define MAX_TICKETS		8
 #define MAX_EARLY_DATA_SKIP	((size_t)64 * 1024)
+/* What one handshake may read from the peer, headers included: the largest
+ * legitimate one (a MAX_HS_MSG_LEN certificate chain, MAX_EARLY_DATA_SKIP of
+ * declined 0-RTT, the rest of both flights) fits several times over; a peer
+ * that streams records (engine.c, check_budget) is stopped here rather
+ * than at its deadline. */
+#define MAX_HS_INPUT_BYTES	((size_t)1024 * 1024)
+#define MAX_HS_INPUT_RECORDS	8192u
 #define TLSK_MAX_DHE_LEN	48		/* P-384 x coordinate */
 /* ClientHello.legacy_version (RFC 8446 4.1.2), also TLS 1.2's
  * client_version, which begins an RSA premaster (RFC 5246 7.4.7.1) */
@@ -91,6 +98,9 @@ struct tlsk_engine {
 	struct buf hs_in;
 	unsigned rx_epoch;
 	size_t early_skipped;
+	size_t bytes_in;		/* the handshake's input so far */
+	unsigned records_in;
+	unsigned ccs_received;		/* TLS 1.3: at most one, dropped */
 
 	/* output */
 	struct buf hs_out;

@@ -43,7 +43,7 @@ int tlsk_send_msg_fd(int sock, const void *buf, size_t len, int fd)
 
 /* Collects the fds of every SCM_RIGHTS header: the first into *fd, the
  * rest closed. Returns how many arrived. */
-static int take_fds(struct msghdr *mh, int *fd)
+static int take_fds(struct msghdr *mh, int *fd, void (*dispose)(int))
 {
 	int count = 0;
 
@@ -60,13 +60,24 @@ static int take_fds(struct msghdr *mh, int *fd)
 			if (count++ == 0)
 				*fd = f;
 			else
-				close(f);
+				dispose(f);
 		}
 	}
 	return count;
 }
 
+static void close_fd(int fd)
+{
+	close(fd);
+}
+
 ssize_t tlsk_recv_msg_fd(int sock, void *buf, size_t cap, int *fd, int flags)
+{
+	return tlsk_recv_msg_fd_dispose(sock, buf, cap, fd, flags, close_fd);
+}
+
+ssize_t tlsk_recv_msg_fd_dispose(int sock, void *buf, size_t cap, int *fd,
+				 int flags, void (*dispose)(int fd))
 {
 	union {
 		struct cmsghdr align;
@@ -86,10 +97,10 @@ ssize_t tlsk_recv_msg_fd(int sock, void *buf, size_t cap, int *fd, int flags)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
-	count = take_fds(&mh, fd);
+	count = take_fds(&mh, fd, dispose);
 	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || count > 1) {
 		if (*fd >= 0)
-			close(*fd);
+			dispose(*fd);
 		*fd = -1;
 		return -EMSGSIZE;
 	}

@@ -20,5 +20,9 @@ int tlsk_send_msg_fd(int sock, const void *buf, size_t len, int fd);
  */
 ssize_t tlsk_recv_msg_fd(int sock, void *buf, size_t cap, int *fd,
 			 int flags);
+/* The same, with the fds it does not return given to dispose() rather
+ * than close() (tlskd's closer: a passed socket's close can linger). */
+ssize_t tlsk_recv_msg_fd_dispose(int sock, void *buf, size_t cap, int *fd,
+				 int flags, void (*dispose)(int fd));
 
 #endif /* TLSK_SERVICE_FDPASS_H */

@@ -60,7 +60,17 @@ static const struct key keys[] = {
 	G("max-handshakes", K_UINT, max_handshakes, 1, 1000000,
 	  "handshakes in flight before new requests are refused [4096]"),
 	G("handshake-timeout", K_MSEC, handshake_timeout_ms, 1, 3600000,
-	  "deadline of one handshake, e.g. 10s, 500ms [10s]"),
+	  "deadline of one handshake, e.g. 10s, 500ms; a request may ask "
+	  "for less, never more [10s]"),
+	G("max-handshakes-per-uid", K_UINT, max_handshakes_per_uid, 1, 1000000,
+	  "handshakes in flight for one caller uid before its new requests "
+	  "are refused [1024]"),
+	G("max-connections-per-uid", K_UINT, max_connections_per_uid, 1,
+	  1000000, "connections to tlskd from one caller uid; more are "
+	  "refused [1024]"),
+	G("caller-idle-timeout", K_SEC, caller_idle_timeout_s, 1, 86400,
+	  "a caller connection with no handshake in flight is closed after "
+	  "this long without a request [60s]"),
 	G("ticket-key-rotation", K_SEC, ticket_rotation_s, 60, 604800,
 	  "seconds between new ticket keys, e.g. 1h [1h]"),
 	G("ticket-key-file", K_PATH, ticket_key_file, 0, 0,
@@ -103,7 +113,7 @@ static const struct key keys[] = {
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
-_Static_assert(NKEYS <= 32, "struct conf lines[] too small");
+_Static_assert(NKEYS <= CONF_MAX_KEYS, "struct conf lines[] too small");
 
 struct parser {
 	struct conf *c;
@@ -548,6 +558,9 @@ static void conf_defaults(struct conf *c)
 	c->socket_mode = 0660;
 	c->log_level = LOG_INFO;
 	c->max_handshakes = 4096;
+	c->max_handshakes_per_uid = 1024;
+	c->max_connections_per_uid = 1024;
+	c->caller_idle_timeout_s = 60;
 	c->handshake_timeout_ms = 10000;
 	c->ticket_rotation_s = 3600;
 	c->session_cache_size = 20000;

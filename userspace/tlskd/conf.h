@@ -27,6 +27,7 @@
 #define CONF_MAX_LINE		4096
 #define CONF_MAX_SIZE		(1 << 20)
 #define CONF_MAX_VARIANTS	8	/* per-request ALPN lists per profile */
+#define CONF_MAX_KEYS		48	/* in the key table: lines[] */
 
 enum conf_fallback {
 	CONF_FALLBACK_PROXY,	/* no kernel TLS: tlskd relays the records */
@@ -70,7 +71,7 @@ struct conf_profile {
 	unsigned handshake_timeout_ms;	/* 0: the global one */
 	unsigned ticket_wait_ms;	/* if set (conf_line): else auto */
 	int kernel_rekey;		/* enum conf_kernel_rekey */
-	int lines[32];			/* line of each key set, by index */
+	int lines[CONF_MAX_KEYS];	/* line of each key set, by index */
 	struct tlsk_config *cfg;	/* conf_load() */
 	struct conf_variant variants[CONF_MAX_VARIANTS];
 	size_t nvariants;
@@ -83,13 +84,16 @@ struct conf {
 	char *socket_group;
 	int log_level;			/* LOG_ERR .. LOG_DEBUG */
 	unsigned max_handshakes;
+	unsigned max_handshakes_per_uid;
+	unsigned max_connections_per_uid;
+	unsigned caller_idle_timeout_s;
 	unsigned handshake_timeout_ms;
 	unsigned ticket_rotation_s;
 	char *ticket_key_file;
 	unsigned session_cache_size;
 	unsigned session_lifetime_s;
 	int fallback;			/* enum conf_fallback */
-	int lines[32];
+	int lines[CONF_MAX_KEYS];
 	struct tlsk_ticket_keys ticket_src;	/* conf_load()'s src */
 	struct conf_profile *profiles;
 	size_t nprofiles;

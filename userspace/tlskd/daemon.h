@@ -33,7 +33,12 @@ struct gen {
 struct peer {
 	struct watch w;
 	unsigned refs;		/* the connection itself + its handshakes */
+	unsigned nhs;		/* its handshakes in flight */
 	bool closed;
+	bool counted;		/* in its uid's connections; false: over
+				 * max-connections-per-uid, refused */
+	uint64_t active_ms;	/* last request, or last handshake ended */
+	struct peer *prev, *next;	/* open connections (d->peers) */
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
@@ -50,7 +55,8 @@ struct hs {
 	struct tlsk_engine *engine;
 	uint32_t id;
 	uint8_t role;
-	uint64_t deadline_ms;	/* CLOCK_MONOTONIC */
+	uint64_t deadline_ms;	/* CLOCK_MONOTONIC; 0: cancelled */
+	bool cancelled;		/* the caller hung up: ends after the batch */
 	uint64_t started_ms;
 	size_t heap_index;
 	/* Client, after Finished: NewSessionTicket records taken off the
@@ -58,6 +64,7 @@ struct hs {
 	bool tickets;
 	struct tlsk_record *rx;	/* opens peeked records */
 	uint64_t rx_taken;	/* records consumed: the kernel's rec_seq */
+	unsigned tickets_taken;	/* messages in those, at most TICKETS_MAX */
 	int old_lowat;		/* the service's SO_RCVLOWAT, -1: untouched */
 	char cache_key[CLIENT_CACHE_KEY_MAX];	/* "" : no client cache */
 };
@@ -68,6 +75,7 @@ struct stats {
 };
 
 struct nl_sock;
+struct uid_use;
 
 /* tlsk.ko's netlink events (events.c). */
 struct nl_events {
@@ -95,6 +103,10 @@ struct daemon {
 	struct hs **heap;	/* handshakes by deadline */
 	size_t nhs, heap_cap;
 	size_t nproxies;
+	struct peer *peers;	/* open service connections */
+	uint64_t peer_scan_ms;	/* next look for idle ones */
+	struct uid_use *uids;	/* per-caller counts (quota.c) */
+	size_t nuids, uids_cap;
 	uint64_t started_ms;
 	uint64_t listen_resume_ms;	/* listener paused (EMFILE) until */
 	bool stopping;
@@ -121,6 +133,9 @@ void hs_start(struct daemon *d, struct peer *p,
 void hs_abort(struct daemon *d, struct hs *h, int err, const char *reason);
 /* h's deadline passed: a failure, or the end of the wait for tickets. */
 void hs_expire(struct daemon *d, struct hs *h);
+/* p's caller hung up: its handshakes end (no reply) once the current epoll
+ * batch is done, since the batch may still hold their events. */
+void hs_cancel_peer(struct daemon *d, struct peer *p);
 int heap_push(struct daemon *d, struct hs *h);
 void heap_remove(struct daemon *d, struct hs *h);
 

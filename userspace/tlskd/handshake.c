@@ -17,18 +17,28 @@
 #include <unistd.h>
 
 #include "../service/service_int.h"
+#include "closer.h"
 #include "daemon.h"
 #include "log.h"
+#include "quota.h"
 #include "tlsk/driver.h"
 #include "tlsk/handoff.h"
 #include "tlsk/record.h"
 
-#define MAX_TIMEOUT_MS	3600000u
 #define TICKET_WAIT_AUTO_MAX_MS	1000u
 #define REC_HDR		5
 #define REC_MAX		(REC_HDR + 16384 + 256)
 #define CT_HANDSHAKE	22
 #define HS_NEW_SESSION_TICKET	4
+/* Work for one handshake per wakeup: reads (each at most a record's part
+ * of 4 KiB), or ticket records. The loop's epoll set is level-triggered,
+ * so a socket with more to read is reported again by the next
+ * epoll_wait(), after every other ready descriptor had its turn. */
+#define READS_PER_WAKEUP	32
+#define TICKETS_PER_WAKEUP	4
+/* NewSessionTicket messages taken off the socket before the hand-off: the
+ * engine keeps 8 tickets, and real servers send one to a few. */
+#define TICKETS_MAX		8
 
 /* ---- deadline heap (min-heap on deadline_ms) ---- */
 
@@ -110,12 +120,15 @@ static void lowat_restore(struct hs *h)
 
 static void hs_free(struct daemon *d, struct hs *h)
 {
+	uid_put(d, h->peer->uid, QUOTA_HS);
+	if (--h->peer->nhs == 0)
+		h->peer->active_ms = now_ms();	/* idle from now */
 	heap_remove(d, h);
 	lowat_restore(h);
 	tlsk_record_free(h->rx);
 	if (h->w.fd >= 0) {
 		watch_del(d, &h->w);
-		close(h->w.fd);
+		closer_close(h->w.fd);
 	}
 	tlsk_engine_free(h->engine);
 	peer_put(h->peer);
@@ -267,6 +280,17 @@ static bool only_tickets(const uint8_t *pt, size_t len)
 	return len > 0;
 }
 
+/* NewSessionTicket messages in pt (only_tickets() said they are whole). */
+static unsigned count_tickets(const uint8_t *pt, size_t len)
+{
+	unsigned n = 0;
+
+	for (size_t off = 0; off < len; n++)
+		off += 4 + ((size_t)pt[off + 1] << 16 |
+			    (size_t)pt[off + 2] << 8 | pt[off + 3]);
+	return n;
+}
+
 /* 1: took a ticket record; 0: stop here; -EAGAIN; or a negative errno. */
 static int take_ticket_record(struct hs *h)
 {
@@ -296,6 +320,10 @@ static int take_ticket_record(struct hs *h)
 	len = tlsk_record_open(h->rx, rec, need, &type, &pt);
 	if (len < 0 || type != CT_HANDSHAKE || !only_tickets(pt, (size_t)len))
 		return 0;
+	/* More tickets than anyone sends: the rest is left to the kernel. */
+	if (h->tickets_taken + count_tickets(pt, (size_t)len) > TICKETS_MAX)
+		return 0;
+	h->tickets_taken += count_tickets(pt, (size_t)len);
 	r = recv(h->w.fd, sink, need, MSG_DONTWAIT);
 	if (r < 0 || (size_t)r != need)
 		return -EIO;	/* peeked, so it cannot be short */
@@ -347,11 +375,13 @@ static void tickets_over(struct daemon *d, struct hs *h, int err)
 
 static void tickets_event(struct daemon *d, struct hs *h)
 {
+	unsigned budget = TICKETS_PER_WAKEUP;
 	int rc;
 
-	while ((rc = take_ticket_record(h)) == 1)
+	while ((rc = take_ticket_record(h)) == 1 && --budget)
 		;
-	if (rc == -EAGAIN) {
+	/* 1: the budget is spent, the next wakeup takes more */
+	if (rc == 1 || rc == -EAGAIN) {
 		if (h->w.events != EPOLLIN && watch_mod(d, &h->w, EPOLLIN))
 			tickets_over(d, h, 0);
 		return;
@@ -393,9 +423,26 @@ static bool tickets_start(struct daemon *d, struct hs *h)
 	return true;
 }
 
+void hs_cancel_peer(struct daemon *d, struct peer *p)
+{
+	/* sift_up() moves the entry at i up and only visited ones down, so
+	 * one pass sees every entry. */
+	for (size_t i = 0; i < d->nhs; i++) {
+		struct hs *h = d->heap[i];
+
+		if (h->peer != p || h->cancelled)
+			continue;
+		h->cancelled = true;
+		h->deadline_ms = 0;
+		sift_up(d, i);
+	}
+}
+
 void hs_expire(struct daemon *d, struct hs *h)
 {
-	if (h->tickets)
+	if (h->cancelled)
+		hs_abort(d, h, -ECANCELED, "the caller closed its connection");
+	else if (h->tickets)
 		tickets_over(d, h, 0);
 	else
 		hs_abort(d, h, -ETIMEDOUT, "handshake timed out");
@@ -433,6 +480,7 @@ static void hs_finish(struct daemon *d, struct hs *h, int err)
 static int hs_step(struct hs *h, uint32_t *events)
 {
 	uint8_t buf[4096];
+	unsigned reads = 0;
 
 	for (;;) {
 		size_t n, want;
@@ -461,6 +509,10 @@ static int hs_step(struct hs *h, uint32_t *events)
 		want = tlsk_engine_want(h->engine);
 		if (want == 0)
 			return -EPROTO;		/* nothing to send or read */
+		if (reads++ == READS_PER_WAKEUP) {
+			*events = EPOLLIN;	/* reported again: see above */
+			return -EAGAIN;
+		}
 		r = recv(h->w.fd, buf, want < sizeof(buf) ? want : sizeof(buf),
 			 MSG_DONTWAIT);
 		if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
@@ -481,6 +533,8 @@ static void hs_event(struct daemon *d, struct watch *w, uint32_t events)
 	int rc;
 
 	(void)events;
+	if (h->cancelled)
+		return;		/* aborted after this batch */
 	if (h->tickets) {
 		tickets_event(d, h);
 		return;
@@ -524,15 +578,15 @@ static int check_socket(int fd)
 	return 0;
 }
 
+/* The profile's (else the global) handshake-timeout; a request may ask
+ * for less, never for more: the admin's limit is the caller's too. */
 static unsigned timeout_for(const struct gen *g, const struct conf_profile *p,
 			    uint32_t asked)
 {
 	unsigned t = p->handshake_timeout_ms ? p->handshake_timeout_ms :
 		     g->conf.handshake_timeout_ms;
 
-	if (asked)
-		t = asked < MAX_TIMEOUT_MS ? asked : MAX_TIMEOUT_MS;
-	return t;
+	return asked && asked < t ? asked : t;
 }
 
 static struct hs *hs_new(struct daemon *d, struct peer *p,
@@ -558,6 +612,7 @@ static struct hs *hs_new(struct daemon *d, struct peer *p,
 	h->w.fd = fd;
 	h->peer = p;
 	p->refs++;
+	p->nhs++;
 	h->gen = d->gen;
 	d->gen->refs++;
 	h->prof = prof;
@@ -643,7 +698,11 @@ void hs_start(struct daemon *d, struct peer *p, const struct tlsk_request *req,
 					       req->alpn))) {
 		refuse(d, p, req->id, -EINVAL, "bad ALPN list, or too many "
 		       "distinct ones for this profile");
+	} else if (!uid_take(d, p->uid, QUOTA_HS)) {
+		refuse(d, p, req->id, -EBUSY, "this uid has max-handshakes-"
+		       "per-uid handshakes in flight");
 	} else if (!(h = hs_new(d, p, req, prof, cfg, fd))) {
+		uid_put(d, p->uid, QUOTA_HS);
 		refuse(d, p, req->id, -ENOMEM, "out of memory");
 	} else {
 		if (req->role == TLSK_ROLE_CLIENT && req->server_name[0] &&
@@ -663,5 +722,5 @@ void hs_start(struct daemon *d, struct peer *p, const struct tlsk_request *req,
 			hs_event(d, &h->w, 0);
 		return;
 	}
-	close(fd);
+	closer_close(fd);
 }

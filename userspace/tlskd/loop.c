@@ -4,8 +4,10 @@
  *
  * Process model
  * -------------
- * One process, one thread, one epoll set. Everything that can block is a
- * `struct watch` in that set:
+ * One process, one epoll set, and a second thread that only closes the
+ * sockets services passed (closer.c: a close() can linger for as long as
+ * the caller's SO_LINGER says). Everything else that can block is a
+ * `struct watch` in that set, level-triggered:
  *
  *   listener   the SOCK_SEQPACKET socket; accept() -> a peer
  *   peer       one service connection; each message is one request: a
@@ -22,6 +24,12 @@
  *              and tlskd may join (CAP_NET_ADMIN): each event is logged
  *              (events.c); an absent family is looked up again on SIGHUP
  *              and every 30 s, a deadline like the handshakes'
+ *
+ * No watch may keep the loop: each does a bounded amount of work per
+ * wakeup and returns; one with more to do is reported again by the next
+ * epoll_wait(), after the other ready ones (docs/daemon.md, "Limits").
+ * Callers are held to per-uid limits (quota.c); a caller that hangs up
+ * cancels its handshakes, and one idle for caller-idle-timeout is closed.
  *
  * A request gets exactly one reply on the connection it came in on, and
  * tlskd's descriptor of the service's socket is closed once the reply is
@@ -53,15 +61,19 @@
 
 #include "../service/fdpass.h"
 #include "../service/service_int.h"
+#include "closer.h"
 #include "daemon.h"
 #include "events.h"
 #include "log.h"
 #include "loop.h"
 #include "proxy.h"
+#include "quota.h"
 #include "sessstore.h"
 
 #define MAX_EVENTS	256
 #define LISTEN_PAUSE_MS	100
+#define PEER_SCAN_MS	1000
+#define REFUSED_GRACE_MS	1000
 
 uint64_t now_ms(void)
 {
@@ -254,11 +266,43 @@ static void malformed(struct daemon *d, struct peer *p, const uint8_t *msg,
 	daemon_reply(p, id, &res, -1);
 }
 
+/* The connection ends: its handshakes are cancelled (a caller that hung
+ * up wants none of them), and its uid's count drops. */
 static void peer_close(struct daemon *d, struct peer *p)
 {
 	watch_del(d, &p->w);
 	p->closed = true;
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		d->peers = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	if (p->counted)
+		uid_put(d, p->uid, QUOTA_CONNS);
+	hs_cancel_peer(d, p);
 	peer_put(p);
+}
+
+/* A connection over its uid's max-connections-per-uid: its first request
+ * is answered with the refusal, then it is closed. */
+static void refuse_connection(struct daemon *d, struct peer *p,
+			      const struct tlsk_request *req, int fd)
+{
+	struct tlsk_result res;
+
+	closer_close(fd);
+	if (req->type == TLSK_MSG_STATUS) {
+		status_reply(d, p, req->id);
+	} else {
+		memset(&res, 0, sizeof(res));
+		res.alert = TLSK_ALERT_NONE;
+		tlsk_result_fail(&res, -EBUSY, "this uid has max-connections-"
+				 "per-uid connections to tlskd");
+		d->stats.req_refused++;
+		daemon_reply(p, req->id, &res, -1);
+	}
+	peer_close(d, p);
 }
 
 static void peer_event(struct daemon *d, struct watch *w, uint32_t events)
@@ -270,12 +314,13 @@ static void peer_event(struct daemon *d, struct watch *w, uint32_t events)
 	int fd, rc;
 
 	(void)events;
-	n = tlsk_recv_msg_fd(p->w.fd, msg, sizeof(msg), &fd, MSG_DONTWAIT);
+	p->active_ms = now_ms();
+	n = tlsk_recv_msg_fd_dispose(p->w.fd, msg, sizeof(msg), &fd,
+				     MSG_DONTWAIT, closer_close);
 	if (n == -EAGAIN)
 		return;
 	if (n == 0 || n == -ECONNRESET) {
-		if (fd >= 0)
-			close(fd);
+		closer_close(fd);
 		peer_close(d, p);
 		return;
 	}
@@ -283,12 +328,13 @@ static void peer_event(struct daemon *d, struct watch *w, uint32_t events)
 	if (!rc && (req.type == TLSK_MSG_HANDSHAKE) != (fd >= 0))
 		rc = -EBADMSG;	/* a handshake needs its socket, status none */
 	if (rc) {
-		if (fd >= 0)
-			close(fd);
+		closer_close(fd);
 		malformed(d, p, msg, n, rc);
 		return;
 	}
-	if (req.type == TLSK_MSG_STATUS)
+	if (!p->counted)
+		refuse_connection(d, p, &req, fd);
+	else if (req.type == TLSK_MSG_STATUS)
 		status_reply(d, p, req.id);
 	else
 		hs_start(d, p, &req, fd);
@@ -347,8 +393,44 @@ static void listener_event(struct daemon *d, struct watch *w, uint32_t events)
 		free(p);
 		return;
 	}
+	p->active_ms = now_ms();
+	p->next = d->peers;
+	if (d->peers)
+		d->peers->prev = p;
+	d->peers = p;
+	p->counted = uid_take(d, p->uid, QUOTA_CONNS);
+	if (!p->counted)
+		log_warn("pid %d uid %u: max-connections-per-uid (%u) reached; "
+			 "refusing this connection's request", (int)p->pid,
+			 (unsigned)p->uid, d->gen->conf.max_connections_per_uid);
 	log_debug("connection from pid %d uid %u gid %u", (int)p->pid,
 		  (unsigned)p->uid, (unsigned)p->gid);
+}
+
+/*
+ * Closes caller connections with nothing in flight for caller-idle-timeout,
+ * and refused ones (over max-connections-per-uid) that sent no request
+ * within REFUSED_GRACE_MS: every open connection holds a descriptor. Runs
+ * at most every PEER_SCAN_MS, after the epoll batch.
+ */
+static void close_idle_peers(struct daemon *d, uint64_t now)
+{
+	uint64_t idle_ms = (uint64_t)d->gen->conf.caller_idle_timeout_s * 1000;
+	struct peer *next;
+
+	if (!d->peers || now < d->peer_scan_ms)
+		return;
+	d->peer_scan_ms = now + PEER_SCAN_MS;
+	for (struct peer *p = d->peers; p; p = next) {
+		next = p->next;
+		if (p->nhs || now - p->active_ms <
+		    (p->counted ? idle_ms : REFUSED_GRACE_MS))
+			continue;
+		log_debug("closing %s connection of pid %d uid %u",
+			  p->counted ? "the idle" : "the refused", (int)p->pid,
+			  (unsigned)p->uid);
+		peer_close(d, p);
+	}
 }
 
 static void signal_event(struct daemon *d, struct watch *w, uint32_t events)
@@ -459,6 +541,8 @@ static int next_timeout(const struct daemon *d)
 		next = d->listen_resume_ms;
 	if (events_next_retry(d) < next)
 		next = events_next_retry(d);
+	if (d->peers && d->peer_scan_ms < next)
+		next = d->peer_scan_ms;
 	if (next == UINT64_MAX)
 		return -1;
 	return next <= now ? 0 : (int)(next - now);
@@ -476,6 +560,7 @@ static void expire_due(struct daemon *d)
 			log_err("cannot resume listening: %s", strerror(errno));
 	}
 	events_tick(d, now);
+	close_idle_peers(d, now);
 }
 
 /* Every request still open gets its reply, every descriptor is closed. */
@@ -483,7 +568,11 @@ static void daemon_stop(struct daemon *d)
 {
 	while (d->nhs)
 		hs_abort(d, d->heap[0], -ESHUTDOWN, "tlskd is stopping");
+	while (d->peers)
+		peer_close(d, d->peers);
+	uid_table_free(d);
 	proxy_stop_all(d);
+	closer_stop();
 	events_stop(d);
 	free(d->heap);
 	close(d->listener.fd);
@@ -514,6 +603,9 @@ int daemon_run(struct daemon *d)
 	if (d->epfd < 0)
 		return -errno;
 	rc = open_signals(d);
+	/* After open_signals(): the thread inherits their blocking. */
+	if (!rc)
+		rc = closer_start();
 	if (!rc)
 		rc = open_listener(d, path);
 	if (rc) {

@@ -13,7 +13,7 @@ PROGRAMS += tlskd
 $(BUILD)/obj/tlskd/events.o: CPPFLAGS += $(NL_CFLAGS)
 $(eval $(call program,tlskd,tlskd/main.c tlskd/loop.c tlskd/handshake.c \
 	tlskd/proxy.c tlskd/tickets.c tlskd/clientcache.c tlskd/log.c \
-	tlskd/events.c $(TLSKD_CORE),$(NL_LIBS)))
+	tlskd/events.c tlskd/closer.c tlskd/quota.c $(TLSKD_CORE),$(NL_LIBS) -pthread))
 
 # The event parser against hand-built and mutated events (no kernel).
 HOST_TESTS += tlskd-events-test
@@ -42,6 +42,18 @@ all: $(BUILD)/bin/tlskd-test-service
 # Its libssl client that sends KeyUpdate after the hand-off.
 $(eval $(call program,tlskd-test-keyupdate,tlskd/tests/keyupdate_peer.c,-lssl))
 all: $(BUILD)/bin/tlskd-test-keyupdate
+
+# A libssl server that floods NewSessionTicket records (limits.sh).
+$(eval $(call program,tlskd-test-ticketflood,tlskd/tests/ticketflood_peer.c,-lssl))
+all: $(BUILD)/bin/tlskd-test-ticketflood
+
+# Peers and callers that try to stall tlskd, and the per-uid limits.
+HOST_TESTS += tlskd-limits-test
+$(BUILD)/bin/tlskd-limits-test: tlskd/tests/limits.sh $(BUILD)/bin/tlskd \
+		$(BUILD)/bin/tlskd-test-service $(BUILD)/bin/tlskd-test-ticketflood \
+		$(BUILD)/bin/tlskd-test-lib.sh
+	@mkdir -p $(@D)
+	cp $< $@
 
 # tlsk.ko's events for tlskd to log (in the VM), and forged ones to drop.
 $(BUILD)/obj/tlskd/tests/events_peer.o: CPPFLAGS += $(NL_CFLAGS)

@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "closer.h"
 #include "daemon.h"
 #include "log.h"
 #include "proxy.h"
@@ -29,6 +30,10 @@
 #include "tlsk/record.h"
 
 #define RELAY_BUF	TLSK_RECORD_MAX_PLAINTEXT
+/* Records relayed per direction and wakeup: the epoll set is
+ * level-triggered, so what is left is reported again after the other
+ * ready descriptors had their turn. */
+#define RECORDS_PER_WAKEUP	16
 
 struct proxy {
 	struct watch tcp;	/* fd owned by conn */
@@ -91,7 +96,8 @@ void proxy_reap(struct daemon *d)
 		struct proxy *p = dead_list;
 
 		dead_list = p->next_dead;
-		tlsk_conn_close(p->conn);	/* close_notify unless failed */
+		/* close_notify unless failed */
+		closer_close(tlsk_conn_release(p->conn));
 		tlsk_engine_free(p->engine);
 		close(p->app.fd);
 		free(p);
@@ -109,10 +115,14 @@ void proxy_stop_all(struct daemon *d)
 /* Peer -> service. Returns <0 when the relay must end. */
 static int pump_down(struct proxy *p)
 {
+	unsigned budget = RECORDS_PER_WAKEUP;
+
 	while (!p->tcp_eof || p->down_len) {
 		ssize_t n;
 
 		if (!p->down_len) {
+			if (!budget--)
+				return 0;
 			n = tlsk_conn_read(p->conn, p->down, sizeof(p->down));
 			if (n == -EAGAIN)
 				return 0;
@@ -152,7 +162,8 @@ static int pump_up(struct proxy *p)
 			return rc;
 		p->tx_pending = false;
 	}
-	while (!p->app_eof) {
+	for (unsigned budget = RECORDS_PER_WAKEUP; !p->app_eof && budget;
+	     budget--) {
 		ssize_t n = recv(p->app.fd, buf, sizeof(buf), MSG_DONTWAIT);
 		int rc;
 
@@ -220,20 +231,23 @@ static void app_event(struct daemon *d, struct watch *w, uint32_t events)
 int proxy_start(struct daemon *d, struct tlsk_conn *conn,
 		struct tlsk_engine *engine)
 {
-	int sp[2], fd = tlsk_conn_fd(conn);
-	struct proxy *p;
+	int sp[2] = { -1, -1 }, fd = tlsk_conn_fd(conn), err = 0;
+	struct proxy *p = NULL;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
-		tlsk_conn_close(conn);
-		return -errno;
-	}
-	p = calloc(1, sizeof(*p));
-	if (!p || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
-		free(p);
-		tlsk_conn_close(conn);
-		close(sp[0]);
-		close(sp[1]);
-		return -ENOMEM;
+	/* Non-blocking first: the close_notify of a failure below must not
+	 * wait on a send queue the service filled either. */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		err = -errno;
+	else if (!(p = calloc(1, sizeof(*p))))
+		err = -ENOMEM;
+	if (err) {
+		closer_close(tlsk_conn_release(conn));
+		if (sp[0] >= 0) {
+			close(sp[0]);
+			close(sp[1]);
+		}
+		return err;
 	}
 	p->conn = conn;
 	p->engine = engine;

@@ -115,7 +115,13 @@ int tlsk_conn_handoff(int fd, const struct tlsk_traffic_keys *tx,
  * negative errno: -EAGAIN (non-blocking fd), -EBADMSG (bad_record_mac),
  * -EMSGSIZE (record_overflow), -ECONNRESET (peer sent a fatal alert or
  * closed without close_notify; tlsk_conn_alert() tells which alert).
+ * On a non-blocking fd with the userspace record layer, -EAGAIN also comes
+ * after TLSK_CONN_READ_RECORDS records without application data (say, a
+ * stream of NewSessionTickets) even if more are queued: the socket stays
+ * readable, so a level-triggered poll returns at once, after the caller's
+ * other descriptors had their turn.
  */
+#define TLSK_CONN_READ_RECORDS	16
 ssize_t tlsk_conn_read(struct tlsk_conn *c, void *buf, size_t len);
 /* Writes application data: bytes accepted or a negative errno. On the
  * userspace record layer a record that could not be sent whole stays
@@ -133,6 +139,10 @@ int tlsk_conn_shutdown(struct tlsk_conn *c, int timeout_ms);
 /* Sends close_notify unless done (best effort), closes the fd, scrubs
  * and frees. */
 int tlsk_conn_close(struct tlsk_conn *c);
+/* The same, except that the fd is left open and returned: for a caller
+ * that closes it elsewhere (tlskd closes the sockets services passed off
+ * its loop's thread, since a close() can linger). */
+int tlsk_conn_release(struct tlsk_conn *c);
 
 int tlsk_conn_fd(const struct tlsk_conn *c);
 enum tlsk_ulp tlsk_conn_ulp(const struct tlsk_conn *c);

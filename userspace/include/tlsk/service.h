@@ -119,7 +119,8 @@ struct tlsk_params {
 	const char *profile;		/* tlskd.conf [profile NAME] */
 	const char *server_name;	/* client: SNI and name to verify */
 	const char *alpn;		/* offer, "h2,http/1.1" */
-	int timeout_ms;			/* whole handshake; <= 0: profile's */
+	/* the whole handshake; <= 0, or above the profile's: the profile's */
+	int timeout_ms;
 	const char *socket_path;	/* NULL: $TLSK_SOCKET or the default */
 };
 

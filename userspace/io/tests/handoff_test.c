@@ -343,6 +343,46 @@ static void user_layer_post_handshake_messages(void)
 	raw_peer_close(&p);
 }
 
+static int count_handshake(void *arg, struct tlsk_conn *c, uint8_t type,
+			   const uint8_t *body, size_t len)
+{
+	(void)c;
+	(void)type;
+	(void)body;
+	(void)len;
+	++*(unsigned *)arg;
+	return 0;
+}
+
+/* A non-blocking reader gets -EAGAIN after TLSK_CONN_READ_RECORDS records
+ * without data, all of them queued, so that a peer streaming tickets
+ * cannot keep its loop; the next read goes on where it stopped. */
+static void user_layer_nonblocking_read_is_bounded(void)
+{
+	static const uint8_t nst[] = { 4, 0, 0, 2, 0xaa, 0xbb };
+	enum { NSTS = TLSK_CONN_READ_RECORDS + 4 };
+	struct raw_peer p;
+	unsigned seen = 0;
+	uint8_t buf[16];
+	ssize_t n;
+
+	CHECK(raw_peer_open(&p, 0x0304, TLSK_AEAD_AES_128_GCM, 0) == 0);
+	tlsk_conn_on_handshake(p.c, count_handshake, &seen);
+	fcntl(tlsk_conn_fd(p.c), F_SETFL, O_NONBLOCK);
+	for (int i = 0; i < NSTS; i++)
+		CHECK(raw_peer_send(&p, TLSK_CT_HANDSHAKE, nst, sizeof(nst),
+				    SIZE_MAX) > 0);
+	CHECK(raw_peer_send(&p, TLSK_CT_APPLICATION_DATA, "after", 5,
+			    SIZE_MAX) > 0);
+	usleep(10000);		/* all of it in the socket */
+	CHECK(tlsk_conn_read(p.c, buf, sizeof(buf)) == -EAGAIN);
+	CHECK(seen == TLSK_CONN_READ_RECORDS);
+	n = tlsk_conn_read(p.c, buf, sizeof(buf));
+	CHECK(n == 5 && !memcmp(buf, "after", 5));
+	CHECK(seen == NSTS);
+	raw_peer_close(&p);
+}
+
 /* KeyUpdate mechanics: after both ends switch a direction's keys at the
  * same point in the stream, data keeps flowing; the old keys stop
  * working. */
@@ -420,6 +460,7 @@ int main(void)
 	RUN(user_layer_truncation_is_an_error);
 	RUN(user_layer_nonblocking_partial_record);
 	RUN(user_layer_post_handshake_messages);
+	RUN(user_layer_nonblocking_read_is_bounded);
 	RUN(user_layer_rekey_both_ends);
 	RUN(user_layer_bad_record_is_sticky);
 	RUN(handoff_policy);

@@ -231,6 +231,67 @@ static void change_cipher_spec_before_hello(void)
 	tlsk_engine_free(s);
 }
 
+/* RFC 8446 D.4: one CCS is dropped, a second is unexpected_message
+ * (else a peer could stream them for as long as its deadline lasts) */
+static void second_change_cipher_spec_is_unexpected(void)
+{
+	static const uint8_t ccs[] = { CT_CHANGE_CIPHER_SPEC, 3, 3, 0, 1, 1 };
+	struct buf ch = { 0 }, out = { 0 };
+	struct tlsk_engine *s;
+
+	client_hello(&ch);
+	buf_put(&ch, ccs, sizeof(ccs));
+	s = server_fed(ch.p, ch.len);
+	CHECK(tlsk_engine_state(s) == TLSK_STATE_HANDSHAKING);
+	drain_output(s, &out);
+	CHECK(out.len > 0);			/* the server's flight */
+	CHECK(tlsk_engine_input(s, ccs, 5) == 0);
+	CHECK(tlsk_engine_input(s, ccs + 5, 1) < 0);
+	expect_alert(s, ALERT_UNEXPECTED_MESSAGE);
+	tlsk_engine_free(s);
+	buf_free(&ch);
+	buf_free(&out);
+}
+
+/* A ClientHello of about 9 KB (a padding extension) in one-byte
+ * records: every record is legal, but 9000 of them exceed the engine's
+ * per-handshake budget (MAX_HS_INPUT_RECORDS); in whole records the same
+ * ClientHello is answered. */
+static void record_budget_per_handshake(void)
+{
+	enum { PAD = 9000 };
+	struct buf ch = { 0 }, frag = { 0 };
+	size_t ext, hs;
+	struct tlsk_engine *s;
+	const char *why = NULL;
+	uint8_t pad[4 + PAD] = { 0, 21, PAD >> 8, PAD & 0xff };
+
+	client_hello(&ch);
+	ext = ch_extensions_at(&ch);
+	buf_put(&ch, pad, sizeof(pad));
+	hs = ch.len - 9;
+	put_be16(ch.p + 3, ch.len - 5);
+	ch.p[6] = (uint8_t)(hs >> 16);
+	put_be16(ch.p + 7, hs);
+	put_be16(ch.p + ext, ch.len - ext - 2);
+	s = server_fed(ch.p, ch.len);
+	CHECK(tlsk_engine_state(s) == TLSK_STATE_HANDSHAKING);
+	CHECK(tlsk_engine_want(s) == 5);
+	tlsk_engine_free(s);
+	for (size_t i = 5; i < ch.len; i++) {
+		uint8_t rec[6] = { CT_HANDSHAKE, 3, 3, 0, 1, ch.p[i] };
+
+		buf_put(&frag, rec, sizeof(rec));
+	}
+	s = server_fed(frag.p, frag.len);
+	expect_alert(s, ALERT_UNEXPECTED_MESSAGE);
+	tlsk_engine_error(s, NULL, NULL, &why);
+	CHECK(why && strstr(why, "without completing the handshake"));
+	tlsk_engine_free(s);
+	buf_free(&ch);
+	buf_free(&frag);
+}
+
 static void peer_alert_is_reported_as_received(void)
 {
 	static const uint8_t rec[] = { CT_ALERT, 3, 3, 0, 2, 2, 40 };
@@ -752,6 +813,8 @@ int main(void)
 	RUN(empty_handshake_record);
 	RUN(finished_first_is_unexpected);
 	RUN(change_cipher_spec_before_hello);
+	RUN(second_change_cipher_spec_is_unexpected);
+	RUN(record_budget_per_handshake);
 	RUN(peer_alert_is_reported_as_received);
 	RUN(garbage_server_hello);
 	RUN(server_hello_choosing_tls12);

@@ -83,6 +83,34 @@ static void error_at(const char *text, const char *expect)
 	conf_free(&c);
 }
 
+/* The per-caller limits: defaults, values, bounds. */
+static void caller_limits(void)
+{
+	struct conf c;
+	struct conf_diag d;
+
+	CHECK(parse(&c, &d, "") == 0);
+	CHECK(c.max_handshakes_per_uid == 1024 &&
+	      c.max_connections_per_uid == 1024 &&
+	      c.caller_idle_timeout_s == 60);
+	conf_free(&c);
+	CHECK(parse(&c, &d, "max-handshakes-per-uid = 5\n"
+		    "max-connections-per-uid = 7\n"
+		    "caller-idle-timeout = 2m\n") == 0);
+	CHECK(c.max_handshakes_per_uid == 5 &&
+	      c.max_connections_per_uid == 7 &&
+	      c.caller_idle_timeout_s == 120);
+	conf_free(&c);
+	error_at("max-handshakes-per-uid = 0\n",
+		 ":1: max-handshakes-per-uid: expected a number");
+	error_at("max-connections-per-uid = x\n",
+		 ":1: max-connections-per-uid: expected a number");
+	error_at("caller-idle-timeout = 500ms\n",
+		 ":1: caller-idle-timeout: expected a duration");
+	error_at("[profile a]\ncaller-idle-timeout = 5s\n",
+		 ":2: 'caller-idle-timeout' belongs before");
+}
+
 static void errors_located(void)
 {
 	error_at("bogus = 1\n", "t.conf:1: unknown key 'bogus'");
@@ -209,5 +237,6 @@ int main(void)
 	RUN(empty_warns);
 	RUN(peer_allow_list);
 	RUN(rsa_key_exchange);
+	RUN(caller_limits);
 	return tap_done();
 }

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* Closing passed sockets off the loop's thread (see closer.c). */
+#ifndef TLSKD_CLOSER_H
+#define TLSKD_CLOSER_H
+
+/* Starts the closer thread; call with the loop's signals already blocked.
+ * 0 or negative errno. */
+int closer_start(void);
+/* Closes fd on the closer thread; never blocks. Every descriptor of a
+ * socket a service passed MUST be closed through here (or handed back to
+ * the service). Before closer_start() or after closer_stop(), closes
+ * inline. */
+void closer_close(int fd);
+/* Closes what is queued, then ends the thread. */
+void closer_stop(void);
+
+#endif /* TLSKD_CLOSER_H */

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* Per-caller (uid) limits: connections and handshakes (see quota.c). */
+#ifndef TLSKD_QUOTA_H
+#define TLSKD_QUOTA_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct daemon;
+
+enum quota {
+	QUOTA_CONNS,	/* max-connections-per-uid */
+	QUOTA_HS,	/* max-handshakes-per-uid */
+	QUOTA_KINDS
+};
+
+/* Counts one more q for uid; false, counting nothing, at its limit (or
+ * out of memory). Each successful take MUST be matched by one put. */
+bool uid_take(struct daemon *d, uid_t uid, enum quota q);
+void uid_put(struct daemon *d, uid_t uid, enum quota q);
+void uid_table_free(struct daemon *d);
+
+#endif /* TLSKD_QUOTA_H */

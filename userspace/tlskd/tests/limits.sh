@@ -1,0 +1,383 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# No stall a peer or a caller can cause (docs/daemon.md, "Limits"), on the
+# host with throwaway certificates:
+#
+#   python3 peers --TCP--> tlskd-test-service --fd--> tlskd
+#   python3 callers (uid 0 and, by setpriv, 65534) --request + fd--> tlskd
+#
+#   1. a peer that sends a ClientHello and then streams ChangeCipherSpec
+#      records is failed with unexpected_message at the second one, and
+#      another handshake completes while it streams;
+#   2. a server that floods NewSessionTicket records at a tlskd client:
+#      tlskd takes at most 8 before the hand-off, the relay carries on;
+#   3. a passed socket with SO_LINGER {1, 3600} and a full send queue,
+#      closed by its caller: tlskd's close() does not freeze it;
+#   4. per-uid limits: max-handshakes-per-uid and max-connections-per-uid
+#      refuse uid 65534's excess with EBUSY and a reason while uid 0's
+#      handshake completes; its handshakes end when it hangs up; an idle
+#      connection is closed (caller-idle-timeout); a request cannot raise
+#      the profile's handshake-timeout.
+#
+# Every wait is bounded; nothing is judged by elapsed time. Prints TAP.
+set -u
+bin=$(cd "$(dirname "$0")" && pwd)
+dir=$(mktemp -d /tmp/tlskd-limits.XXXXXX)
+chmod 755 "$dir"
+export TLSK_SOCKET=$dir/tlskd.sock
+port=$((30000 + $$ % 2000))
+cleanup() {
+	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
+	jobs -p | xargs -r kill 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+
+# shellcheck source=lib.sh
+. "$bin/tlskd-test-lib.sh"
+
+if ! command -v openssl >/dev/null || ! command -v python3 >/dev/null; then
+	echo "1..0 # SKIP openssl or python3 missing"
+	exit 0
+fi
+make_certs "$dir"
+chmod 644 "$dir"/*
+
+# conf EXTRA-GLOBAL-LINES: the test's configuration
+conf() {
+	cat >"$dir/tlskd.conf" <<CONF
+socket = $dir/tlskd.sock
+socket-mode = 0666
+log-level = debug
+handshake-timeout = 600s
+$1
+
+[profile web]
+cert = srv.crt srv.key
+allow-uid = 0 65534
+
+[profile quick]
+cert = srv.crt srv.key
+handshake-timeout = 1s
+allow-uid = 0 65534
+
+[profile upstream]
+ca = ca.crt
+ticket-wait = 5s
+allow-uid = 0
+CONF
+}
+
+# stop: SIGTERM, and a clean exit (under SAN=1, the leak check too)
+stop() {
+	local st
+	kill -TERM "$daemon_pid"
+	wait "$daemon_pid"
+	st=$?
+	daemon_pid=
+	check "tlskd exits cleanly on SIGTERM (status $st)" test "$st" -eq 0
+}
+
+# restart EXTRA-GLOBAL-LINES: a fresh tlskd with that configuration
+restart() {
+	[ -n "$daemon_pid" ] && stop
+	conf "$1"
+	start_tlskd "$dir/tlskd.conf" "$dir/tlskd.log" ||
+		{ echo "Bail out! tlskd did not start"; diag "$dir/tlskd.log"; exit 1; }
+}
+
+serve() {
+	port=$((port + 1))
+	rm -f "$dir/svc.out"
+	timeout 120 "$bin/tlskd-test-service" serve "$port" "$@" \
+		>"$dir/svc.out" 2>&1 &
+	svc_pid=$!
+	wait_for grep -q listening "$dir/svc.out"
+}
+
+# The wire protocol from Python: requests with an fd, replies parsed.
+cat >"$dir/tk.py" <<'PY'
+import os, socket, ssl, struct, sys, time
+
+def request(path, profile, fd, timeout_ms=None, role=1, rid=7):
+    attrs = bytes([1, 0, 1, role])
+    attrs += bytes([2]) + struct.pack(">H", len(profile)) + profile.encode()
+    if timeout_ms is not None:
+        attrs += bytes([5, 0, 4]) + struct.pack(">I", timeout_ms)
+    us = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    us.connect(path)
+    socket.send_fds(us, [b"TK\x01\x01" + struct.pack(">I", rid) + attrs],
+                    [fd])
+    return us
+
+def reply(us, timeout):
+    """(status, reason), or None when the wait ends first."""
+    us.settimeout(timeout)
+    try:
+        r = us.recv(8192)
+    except socket.timeout:
+        return None
+    if not r:
+        return ("eof", "")
+    status, reason, off = None, "", 8
+    while off + 3 <= len(r):
+        t, n = r[off], struct.unpack(">H", r[off + 1:off + 3])[0]
+        v = r[off + 3:off + 3 + n]
+        if t == 16:
+            status = struct.unpack(">I", v)[0]
+        elif t == 27:
+            reason = v.decode()
+        off += 3 + n
+    return (status, reason)
+
+def silent_peer():
+    """A connected TCP socket whose peer never speaks, and the listener."""
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(64)
+    s = socket.create_connection(ls.getsockname())
+    return s, ls
+
+def wait_file(path):
+    """Until path exists (at most 2 minutes)."""
+    for _ in range(1200):
+        if os.path.exists(path):
+            return
+        time.sleep(0.1)
+
+def client_hello():
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(inc, out, server_hostname="localhost")
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return out.read()
+PY
+
+restart ""
+
+# ---- 1. ClientHello, then a stream of ChangeCipherSpec records ----
+# Service: two connections, in the order they come (A the streamer, B a
+# normal client). A streams until tlskd aborts it or STREAM_LIMIT bytes
+# went out (without the CCS limit, tlskd read them all and B waited).
+serve web 2 nonblocking
+python3 - "$port" "$dir" >"$dir/ccs.out" 2>&1 <<'PY'
+import socket, ssl, sys, threading
+sys.path.insert(0, sys.argv[2])
+import tk
+port, d = int(sys.argv[1]), sys.argv[2]
+STREAM_LIMIT = 64 << 20           # bytes of CCS records at most
+ccs = bytes([20, 3, 3, 0, 1, 1]) * 10000
+state = {"sent": 0, "aborted": None, "ended": False}
+started = threading.Event()
+a = socket.create_connection(("127.0.0.1", port))
+a.sendall(tk.client_hello())
+def stream():
+    try:
+        while state["sent"] < STREAM_LIMIT:
+            a.sendall(ccs)
+            state["sent"] += len(ccs)
+            if state["sent"] >= 1 << 20:
+                started.set()
+    except OSError as e:
+        state["aborted"] = e.__class__.__name__
+    state["ended"] = True
+    started.set()
+t = threading.Thread(target=stream)
+t.start()
+started.wait(120)
+ctx = ssl.create_default_context(cafile=d + "/ca.crt")
+b_ok = False
+try:
+    with socket.create_connection(("127.0.0.1", port), timeout=120) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+            f = s.makefile("rwb")
+            b_ok = f.readline() == b"hello from tlsk\n"
+            f.write(b"b\n"); f.flush()
+            b_ok = b_ok and f.readline() == b"b\n"
+except OSError as e:
+    print("B failed:", repr(e))
+# At B's end: was A's stream still going, or had tlskd cut it?
+print("B done", b_ok, "A streaming" if not state["ended"] else
+      "A aborted (%s)" % state["aborted"] if state["aborted"] else
+      "A finished its stream")
+t.join(300)
+print("A sent", state["sent"], "aborted", state["aborted"])
+PY
+wait "$svc_pid"
+if grep -q "^fail 0 .*status=71 alert=10 .*change_cipher_spec" "$dir/svc.out"; then
+	ok "a second ChangeCipherSpec is unexpected_message"
+else
+	not_ok "a second ChangeCipherSpec is unexpected_message"
+	diag "$dir/svc.out" "$dir/ccs.out"
+fi
+if grep -q "^B done True A \(streaming\|aborted\)" "$dir/ccs.out" &&
+   grep -q "^ok 1 version=0304" "$dir/svc.out"; then
+	ok "another handshake completes while a peer streams ChangeCipherSpec"
+else
+	not_ok "another handshake completes while a peer streams ChangeCipherSpec"
+	diag "$dir/ccs.out"
+fi
+
+# ---- 2. a server flooding NewSessionTicket records at a tlskd client ----
+port=$((port + 1))
+rm -f "$dir/flood.out"
+timeout 60 "$bin/tlskd-test-ticketflood" "$port" "$dir/srv.crt" "$dir/srv.key" 200 \
+	>"$dir/flood.out" 2>&1 &
+flood=$!
+wait_for grep -q listening "$dir/flood.out"
+timeout 60 "$bin/tlskd-test-service" connect "$port" upstream localhost \
+	>"$dir/client.out" 2>&1
+wait "$flood"
+taken=$(sed -n 's/.*: \([0-9]*\) ticket records taken before the hand-off/\1/p' \
+	"$dir/tlskd.log" | tail -n 1)
+if grep -q "^ok 0 version=0304" "$dir/client.out" && grep -q gnip "$dir/client.out" &&
+   [ -n "$taken" ] && [ "$taken" -le 8 ]; then
+	ok "200 NewSessionTickets: ${taken} taken before the hand-off, the rest relayed"
+else
+	not_ok "200 NewSessionTickets: ${taken:-?} taken before the hand-off, the rest relayed"
+	diag "$dir/client.out" "$dir/flood.out"
+fi
+
+# ---- 3. SO_LINGER {1, 3600} and a full send queue, caller's copy closed ----
+# The peer's listener stays open until linger-done: closing it would reset
+# the connection and end any linger early.
+rm -f "$dir/linger-done"
+python3 - "$dir" >"$dir/linger.out" 2>&1 <<'PY' &
+import socket, struct, sys
+sys.path.insert(0, sys.argv[1])
+import tk
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+ls.bind(("127.0.0.1", 0))
+ls.listen(1)                     # never accepted, never read
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 3600))
+s.connect(ls.getsockname())
+s.setblocking(False)
+queued = 0
+try:
+    while True:
+        queued += s.send(b"x" * 65536)
+except BlockingIOError:
+    pass
+# profile quick: tlskd gives up after 1 s and closes its copy, the last
+us = tk.request(sys.argv[1] + "/tlskd.sock", "quick", s.fileno())
+s.close()
+print("queued", queued, "reply", tk.reply(us, 30), flush=True)
+tk.wait_file(sys.argv[1] + "/linger-done")
+PY
+linger=$!
+wait_for grep -q "reply" "$dir/linger.out"
+check "a socket with SO_LINGER {1, 3600} and a full send queue times out" \
+	grep -q "reply (110," "$dir/linger.out"
+# tlskd closed its copy, the last one, right after that reply, in the
+# same turn of its loop: the status request comes after that close.
+if timeout 30 "$bin/tlskd-test-service" status >"$dir/status.out" 2>&1; then
+	ok "tlskd answers after closing it (no lingering close() in the loop)"
+else
+	not_ok "tlskd answers after closing it (no lingering close() in the loop)"
+	diag "$dir/linger.out"
+fi
+touch "$dir/linger-done"
+wait "$linger"
+
+# ---- 4. per-uid limits ----
+restart "max-handshakes-per-uid = 2
+max-connections-per-uid = 3
+caller-idle-timeout = 1s"
+# uid 65534 may not reach a python3 in root's home (pyenv)
+syspython=$(PATH=/usr/local/bin:/usr/bin:/bin command -v python3)
+if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ] && [ -n "$syspython" ]; then
+	# uid 65534: two handshakes in flight (silent peers), a third
+	# refused, a fourth connection refused; at $dir/go it hangs up (its
+	# TCP peers stay until $dir/done).
+	rm -f "$dir/go" "$dir/done"
+	timeout 300 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$syspython" - "$dir" >"$dir/uid.out" 2>&1 <<'PY' &
+import socket, sys
+sys.path.insert(0, sys.argv[1])
+import tk
+path = sys.argv[1] + "/tlskd.sock"
+held = []
+for i in range(3):
+    s, ls = tk.silent_peer()
+    held += [s, ls]
+    us = tk.request(path, "web", s.fileno(), rid=i + 1)
+    held.append(us)
+    print("request", i + 1, tk.reply(us, 2 if i < 2 else 10), flush=True)
+s, ls = tk.silent_peer()
+us = tk.request(path, "web", s.fileno(), rid=4)
+print("connection 4", tk.reply(us, 10), flush=True)
+tk.wait_file(sys.argv[1] + "/go")
+# Only the connections to tlskd: the TCP peers stay, silent.
+for h in held:
+    if h.family == socket.AF_UNIX:
+        h.close()
+print("hung up", flush=True)
+tk.wait_file(sys.argv[1] + "/done")
+PY
+	uidpid=$!
+	wait_for grep -q "^connection 4" "$dir/uid.out"
+	check "uid 65534: its handshakes within max-handshakes-per-uid are in flight" \
+		grep -q "^request 2 None" "$dir/uid.out"
+	check "uid 65534: one more is refused (EBUSY, max-handshakes-per-uid)" \
+		grep -q "^request 3 (16, '.*max-handshakes-per-uid" "$dir/uid.out"
+	check "uid 65534: a connection beyond max-connections-per-uid is refused" \
+		grep -q "^connection 4 (16, '.*max-connections-per-uid" "$dir/uid.out"
+	serve web 1
+	echo x | timeout 30 openssl s_client -connect "127.0.0.1:$port" -quiet \
+		-servername localhost -CAfile "$dir/ca.crt" >/dev/null 2>&1
+	wait "$svc_pid"
+	check "uid 0's handshake completes meanwhile" \
+		grep -q "^ok 0 version=0304" "$dir/svc.out"
+	touch "$dir/go"
+	wait_for grep -q "^hung up" "$dir/uid.out"
+	# The handshake-timeout is 600 s and the TCP peers are still there:
+	# only the hang-up can end them now.
+	check "uid 65534 hangs up: its handshakes in flight are cancelled" \
+		wait_for bash -c "'$bin/tlskd-test-service' status | grep -q ' active=0 '"
+	touch "$dir/done"
+	wait "$uidpid"
+	diag "$dir/uid.out"
+else
+	skip "per-uid limits" "needs root and setpriv"
+fi
+
+# ---- idle connections, and a request asking for a longer timeout ----
+python3 - "$dir" >"$dir/idle.out" 2>&1 <<'PY'
+import socket, sys
+sys.path.insert(0, sys.argv[1])
+import tk
+us = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+us.connect(sys.argv[1] + "/tlskd.sock")
+us.settimeout(30)
+try:
+    print("idle connection:", "closed" if us.recv(100) == b"" else "data")
+except socket.timeout:
+    print("idle connection: still open")
+s, ls = tk.silent_peer()
+us = tk.request(sys.argv[1] + "/tlskd.sock", "quick", s.fileno(),
+                timeout_ms=3600000)
+print("asked 1 h on a 1 s profile:", tk.reply(us, 30))
+PY
+check "an idle caller connection is closed (caller-idle-timeout)" \
+	grep -q "^idle connection: closed" "$dir/idle.out"
+check "a request cannot raise the profile's handshake-timeout" \
+	grep -q "^asked 1 h on a 1 s profile: (110," "$dir/idle.out"
+
+stop
+if [ $failed -ne 0 ]; then
+	echo "# tlskd log:"
+	tail -30 "$dir/tlskd.log" | diag
+fi
+echo "1..$n"
+[ $failed -eq 0 ]
