@@ -209,11 +209,11 @@ int tlsk_msg_peek_type(const uint8_t *buf, size_t len);
  * state: close it.
  *
  * A relayed stream (res->proxied, no kernel TLS on the host) reads 0
- * (EOF) only after the peer's close_notify or a clean TCP close; when the
- * relay ends any other way (tlskd crashed, was killed or stopped, the TLS
- * connection failed or was truncated), read() fails with ECONNRESET and
- * write() with EPIPE, so the service never mistakes a cut stream for a
- * complete one.
+ * (EOF) only after the peer's close_notify; when the relay ends any other
+ * way (tlskd crashed, was killed or stopped; the TLS connection failed,
+ * or the peer closed TCP without close_notify), read() fails with
+ * ECONNRESET and write() with EPIPE, so the service never mistakes a cut
+ * stream for a complete one.
  */
 int tlsk_handshake(int fd, const struct tlsk_params *params,
 		   struct tlsk_result *res);
