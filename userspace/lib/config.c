@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
@@ -159,6 +160,39 @@ int tlsk_config_load_ca_file(struct tlsk_config *cfg, const char *pem_path)
 	if (!cfg->store && !(cfg->store = X509_STORE_new()))
 		return -ENOMEM;
 	return X509_STORE_load_file(cfg->store, pem_path) == 1 ? 0 : -EINVAL;
+}
+
+/* The bundle file only, read now: OpenSSL's hashed directory would be
+ * read lazily, during verifications. */
+int tlsk_config_load_system_ca(struct tlsk_config *cfg)
+{
+	const char *path = X509_get_default_cert_file();
+
+	if (access(path, R_OK))
+		return -errno;
+	return tlsk_config_load_ca_file(cfg, path);
+}
+
+const char *tlsk_system_ca_file(void)
+{
+	return X509_get_default_cert_file();
+}
+
+int tlsk_config_share_ca(struct tlsk_config *dst,
+			 const struct tlsk_config *src)
+{
+	if (dst->store)
+		return -EEXIST;
+	if (src->store && !X509_STORE_up_ref(src->store))
+		return -ENOMEM;
+	dst->store = src->store;
+	return 0;
+}
+
+int tlsk_config_set_verify_name(struct tlsk_config *cfg, int on)
+{
+	cfg->no_verify_name = !on;
+	return 0;
 }
 
 int tlsk_config_set_verify(struct tlsk_config *cfg, enum tlsk_verify mode)
