@@ -185,7 +185,7 @@ int conf_load(struct conf *c, const struct tlsk_ticket_keys *src,
 	for (size_t i = 0; i < c->nprofiles; i++) {
 		l.p = &c->profiles[i];
 		l.p->cfg = load_profile(&l, l.p->alpn);
-		if (l.p->ncerts == 0)
+		if (l.p->ncerts == 0 && l.p->role != TLSK_ROLE_CLIENT)
 			conf_diag_add(d, false, c->file, l.p->line,
 				      "profile %s has no cert: client role only",
 				      l.p->name);

@@ -13,19 +13,6 @@
  * writes to a Unix socket rather than to TCP. Both watches live in one
  * struct; a relay that ends is only marked dead and freed after the epoll
  * batch, since the batch may still hold an event for its other watch.
- *
- * A cut stream must not look like a complete one. The kernel gives the
- * service's end ECONNRESET (not EOF) when tlskd's end is released with
- * unread bytes queued, and it does so whenever tlskd's end goes away, a
- * crash or SIGKILL included. So tlskd's end always holds one byte it has
- * already dealt with: a sentinel written before the service gets its
- * end, later the last byte relayed. tlskd reads what the service sends
- * with MSG_PEEK from offset 1 (SO_PEEK_OFF) and then consumes all but the
- * last byte of it. Only an end the service chose (it closed or shut down
- * its end) drains that byte first; the peer's close_notify is a
- * shutdown(SHUT_WR), an EOF. Since the queue is never empty, level
- * triggering would report it readable forever: its watch is
- * edge-triggered, and every pump reads until EAGAIN.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,7 +29,6 @@
 #include "tlsk/record.h"
 
 #define RELAY_BUF	TLSK_RECORD_MAX_PLAINTEXT
-#define HELD		1	/* bytes kept queued at tlskd's end */
 
 struct proxy {
 	struct watch tcp;	/* fd owned by conn */
@@ -52,12 +38,9 @@ struct proxy {
 	uint8_t down[RELAY_BUF];	/* peer -> service plaintext */
 	size_t down_off, down_len;
 	bool tcp_eof, app_eof, tx_pending, dead;
-	bool clean;	/* the service ended it: drain the held byte */
 	struct proxy *next_dead;
 	struct proxy *prev, *next;	/* live relays, for shutdown */
 };
-
-static void app_event(struct daemon *d, struct watch *w, uint32_t events);
 
 static struct proxy *dead_list;
 static struct proxy *live_list;
@@ -76,8 +59,6 @@ static struct proxy *of_app(struct watch *w)
  * that a hung-up socket we no longer read cannot spin the loop. */
 static int want(struct daemon *d, struct watch *w, uint32_t events)
 {
-	if (events && w->fn == app_event)
-		events |= EPOLLET;	/* never empty: see the top */
 	if (events == w->events)
 		return 0;
 	if (!events) {
@@ -112,13 +93,6 @@ void proxy_reap(struct daemon *d)
 		dead_list = p->next_dead;
 		tlsk_conn_close(p->conn);	/* close_notify unless failed */
 		tlsk_engine_free(p->engine);
-		if (p->clean) {		/* EOF for the service, not a reset */
-			uint8_t sink[64];
-
-			while (recv(p->app.fd, sink, sizeof(sink),
-				    MSG_DONTWAIT) > 0)
-				;
-		}
 		close(p->app.fd);
 		free(p);
 		d->nproxies--;
@@ -164,25 +138,6 @@ static int pump_down(struct proxy *p)
 	return 0;
 }
 
-/*
- * Takes the held byte and all but the last of the n bytes just relayed
- * off the queue, so that the last one is held; the peek offset then
- * points after it again.
- */
-static int consume(struct proxy *p, size_t n)
-{
-	uint8_t sink[RELAY_BUF];
-	ssize_t r = recv(p->app.fd, sink, n, MSG_DONTWAIT);
-	int off = HELD;
-
-	if (r != (ssize_t)n)
-		return r < 0 ? -errno : -EIO;	/* peeked: cannot be short */
-	/* Normally the kernel moved the offset back by n itself. */
-	if (setsockopt(p->app.fd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off)))
-		return -errno;
-	return 0;
-}
-
 /* Service -> peer. */
 static int pump_up(struct proxy *p)
 {
@@ -198,9 +153,7 @@ static int pump_up(struct proxy *p)
 		p->tx_pending = false;
 	}
 	while (!p->app_eof) {
-		/* What comes after the held byte, left queued for now */
-		ssize_t n = recv(p->app.fd, buf, sizeof(buf),
-				 MSG_PEEK | MSG_DONTWAIT);
+		ssize_t n = recv(p->app.fd, buf, sizeof(buf), MSG_DONTWAIT);
 		int rc;
 
 		if (n < 0)
@@ -213,9 +166,6 @@ static int pump_up(struct proxy *p)
 		n = tlsk_conn_write(p->conn, buf, (size_t)n);
 		if (n < 0)
 			return (int)n;
-		rc = consume(p, (size_t)n);
-		if (rc)
-			return rc;
 		rc = tlsk_conn_flush(p->conn);
 		if (rc == -EAGAIN) {
 			p->tx_pending = true;
@@ -241,7 +191,6 @@ static void pump(struct daemon *d, struct proxy *p)
 	/* The service closed its end and everything it sent is out. */
 	if (p->app_eof && !p->tx_pending) {
 		log_debug("relay: the service closed its end");
-		p->clean = true;
 		proxy_kill(d, p);
 		return;
 	}
@@ -274,22 +223,9 @@ int proxy_start(struct daemon *d, struct tlsk_conn *conn,
 	int sp[2], fd = tlsk_conn_fd(conn);
 	struct proxy *p;
 
-	static const uint8_t sentinel = 0;
-	int off = HELD;
-
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
 		tlsk_conn_close(conn);
 		return -errno;
-	}
-	/* The byte that makes tlskd's end go away as a reset (see the top). */
-	if (send(sp[1], &sentinel, HELD, MSG_DONTWAIT) != HELD ||
-	    setsockopt(sp[0], SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off))) {
-		int err = -errno;
-
-		tlsk_conn_close(conn);
-		close(sp[0]);
-		close(sp[1]);
-		return err ? err : -EIO;
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {

@@ -208,12 +208,10 @@ int tlsk_msg_peek_type(const uint8_t *buf, size_t len);
  * non-blocking. On failure fd is still the caller's, in an unknown TLS
  * state: close it.
  *
- * A relayed stream (res->proxied, no kernel TLS on the host) reads 0
- * (EOF) only after the peer's close_notify; when the relay ends any other
- * way (tlskd crashed, was killed or stopped; the TLS connection failed,
- * or the peer closed TCP without close_notify), read() fails with
- * ECONNRESET and write() with EPIPE, so the service never mistakes a cut
- * stream for a complete one.
+ * A relayed stream (res->proxied, no kernel TLS on the host) still reads
+ * 0 (EOF) when tlskd's relay ends for any reason, tlskd's death included:
+ * a service that must tell a complete stream from a cut one needs its
+ * own framing there (docs/daemon.md, the relay).
  */
 int tlsk_handshake(int fd, const struct tlsk_params *params,
 		   struct tlsk_result *res);

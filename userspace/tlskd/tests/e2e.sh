@@ -597,54 +597,6 @@ else
 	diag "$dir/svc.out"
 fi
 
-# ---- the relay's end: EOF only after close_notify ----
-# relay_end HOW: a TLS client through the relay reads the greeting, then
-# HOW=close_notify ends the session, HOW=kill makes tlskd die (SIGKILL);
-# the service reports how its read ended in svc.out.
-relay_end() {
-	serve 1
-	python3 - "$port" "$dir/ca.crt" "$1" >"$dir/relay.out" 2>&1 <<'PY' &
-import socket, ssl, sys, time
-port, ca, how = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-ctx = ssl.create_default_context(cafile=ca)
-s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)),
-                    server_hostname="localhost")
-print("greeting", s.recv(100), flush=True)
-if how == "close_notify":
-    s.unwrap()
-else:
-    time.sleep(10)
-PY
-	client=$!
-	wait_for grep -q "greeting b'hello" "$dir/relay.out"
-	if [ "$1" = kill ]; then
-		kill -9 "$daemon_pid"
-		wait "$daemon_pid" 2>/dev/null
-		daemon_pid=
-	fi
-	wait "$svc_pid"
-	kill "$client" 2>/dev/null
-	wait "$client" 2>/dev/null
-}
-if [ -z "$expect_ulp" ]; then
-	start_daemon || { not_ok "tlskd restarts"; echo "1..$n"; exit 1; }
-	relay_end close_notify
-	check "relay: the peer's close_notify reaches the service as EOF" \
-		grep -q "^read eof" "$dir/svc.out"
-	relay_end kill
-	if grep -q "^read error errno=104" "$dir/svc.out"; then
-		ok "relay: tlskd killed mid-stream, the service's read() fails with ECONNRESET"
-	else
-		not_ok "relay: tlskd killed mid-stream, the service's read() fails with ECONNRESET"
-		diag "$dir/svc.out" "$dir/relay.out"
-	fi
-else
-	skip "relay: the peer's close_notify reaches the service as EOF" \
-		"keys in $expect_ulp, no relay"
-	skip "relay: tlskd killed mid-stream, the service's read() fails with ECONNRESET" \
-		"keys in $expect_ulp, no relay"
-fi
-
 if [ $failed -ne 0 ]; then
 	echo "# tlskd log:"
 	tail -30 "$dir/tlskd.log" | diag
