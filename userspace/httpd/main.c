@@ -350,7 +350,7 @@ static void accept_one(struct server *srv)
 {
 	struct tlsk_result res;
 	struct client *c;
-	int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	int rc, fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)
 		return;
@@ -368,25 +368,30 @@ static void accept_one(struct server *srv)
 		srv->clients->prev = c;
 	srv->clients = c;
 	if (srv->local) {
-		int rc = tlsk_handshake_local(fd, srv->local->cfg, &srv->params,
-					      &res);
-
+		rc = tlsk_handshake_local(fd, srv->local->cfg, &srv->params,
+					  &res);
 		if (handshake_done(c, rc, &res) < 0)
 			client_free(c);
 		return;
 	}
-	if (tlsk_handshake_start(fd, &srv->params, &c->pending) ||
-	    watch(c, tlsk_pending_fd(c->pending), EPOLLIN, EPOLL_CTL_ADD)) {
-		fprintf(stderr, "tlsk-httpd: cannot reach tlskd at %s\n",
-			tlsk_service_socket(srv->params.socket_path));
+	/* Never waits: a stalled tlskd (backlog full) costs this connection,
+	 * not the loop. */
+	rc = tlsk_handshake_start(fd, &srv->params, &c->pending);
+	if (rc || watch(c, tlsk_pending_fd(c->pending), EPOLLIN,
+			EPOLL_CTL_ADD)) {
+		fprintf(stderr, "tlsk-httpd: cannot reach tlskd at %s: %s\n",
+			tlsk_service_socket(srv->params.socket_path),
+			strerror(rc ? -rc : errno));
 		client_free(c);
 	}
 }
 
 /*
  * Closes connections that did nothing for idle_ms (a client that opens
- * connections and stays silent would otherwise hold them forever).
- * Handshakes in tlskd have their own deadline and are left alone.
+ * connections and stays silent would otherwise hold them forever), and
+ * handshakes whose reply from tlskd is overdue (a stalled daemon): tlskd
+ * enforces the handshake deadline itself, so this only fires when it
+ * does not answer at all.
  */
 static void close_idle(struct server *srv)
 {
@@ -395,8 +400,14 @@ static void close_idle(struct server *srv)
 
 	for (; c; c = next) {
 		next = c->next;
-		if (c->state != C_HANDSHAKE && now - c->last_ms >= srv->idle_ms)
+		if (c->state == C_HANDSHAKE) {
+			/* finish() then says -ETIMEDOUT, unless the reply
+			 * just came */
+			if (c->pending && !tlsk_pending_timeout_ms(c->pending))
+				client_event(c);
+		} else if (now - c->last_ms >= srv->idle_ms) {
 			client_free(c);
+		}
 	}
 }
 

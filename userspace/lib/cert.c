@@ -51,18 +51,23 @@ int cert_verify_peer(const struct tlsk_config *cfg, X509 *leaf,
 		     STACK_OF(X509) *chain, const char *host, int peer_is_server,
 		     struct cert_failure *fail)
 {
-	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	X509_STORE_CTX *ctx;
 	X509_STORE *store = cfg->store;
-	X509_STORE *sys = NULL;
 	X509_VERIFY_PARAM *param;
 	int ok = 0, err = X509_V_ERR_UNSPECIFIED;
 
-	if (!store) {	/* no CA file configured: the system's trust */
-		store = sys = X509_STORE_new();
-		if (sys)
-			X509_STORE_set_default_paths(sys);
+	/* No anchors configured: nothing to verify against, and no file is
+	 * read here (tlsk_config_load_system_ca() is the explicit way). */
+	if (!store) {
+		fail->alert = ALERT_UNKNOWN_CA;
+		snprintf(fail->why, sizeof(fail->why),
+			 "no CA configured to verify the peer's certificate");
+		return -EKEYREJECTED;
 	}
-	if (ctx && store && X509_STORE_CTX_init(ctx, store, leaf, chain)) {
+	if (cfg->no_verify_name)
+		host = NULL;
+	ctx = X509_STORE_CTX_new();
+	if (ctx && X509_STORE_CTX_init(ctx, store, leaf, chain)) {
 		param = X509_STORE_CTX_get0_param(ctx);
 		X509_VERIFY_PARAM_set_purpose(param, peer_is_server ?
 					      X509_PURPOSE_SSL_SERVER :
@@ -75,7 +80,6 @@ int cert_verify_peer(const struct tlsk_config *cfg, X509 *leaf,
 		err = X509_STORE_CTX_get_error(ctx);
 	}
 	X509_STORE_CTX_free(ctx);
-	X509_STORE_free(sys);
 	if (ok)
 		return 0;
 	fail->alert = alert_for_verify_error(err);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
@@ -268,6 +269,39 @@ int tlsk_config_load_ca_file(struct tlsk_config *cfg, const char *pem_path)
 	if (cfg_update_binding(cfg) && !ret)
 		ret = -ENOMEM;
 	return ret;
+}
+
+/* The bundle file only, read now: OpenSSL's hashed directory would be
+ * read lazily, during verifications. */
+int tlsk_config_load_system_ca(struct tlsk_config *cfg)
+{
+	const char *path = X509_get_default_cert_file();
+
+	if (access(path, R_OK))
+		return -errno;
+	return tlsk_config_load_ca_file(cfg, path);
+}
+
+const char *tlsk_system_ca_file(void)
+{
+	return X509_get_default_cert_file();
+}
+
+int tlsk_config_share_ca(struct tlsk_config *dst,
+			 const struct tlsk_config *src)
+{
+	if (dst->store)
+		return -EEXIST;
+	if (src->store && !X509_STORE_up_ref(src->store))
+		return -ENOMEM;
+	dst->store = src->store;
+	return 0;
+}
+
+int tlsk_config_set_verify_name(struct tlsk_config *cfg, int on)
+{
+	cfg->no_verify_name = !on;
+	return 0;
 }
 
 int tlsk_config_set_verify(struct tlsk_config *cfg, enum tlsk_verify mode)

@@ -26,9 +26,12 @@ struct cfg_cert {
 struct tlsk_config {
 	struct cfg_cert certs[CFG_MAX_CERTS];
 	size_t ncerts;
-	X509_STORE *store;		/* NULL until a CA file is loaded */
+	/* Trust anchors, loaded with the configuration (never during a
+	 * handshake); NULL: none, so nothing verifies. May be shared. */
+	X509_STORE *store;
 	enum tlsk_verify verify;
 	bool verify_set;
+	bool no_verify_name;		/* tlsk_config_set_verify_name(0) */
 	uint16_t version_min, version_max;
 	uint16_t suites[CFG_MAX_ALGS];
 	size_t nsuites;

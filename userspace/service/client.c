@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +22,15 @@
  * for its reply so that its answer, not our timer, reports the timeout. */
 #define REPLY_MARGIN_MS		2000
 #define DEFAULT_WAIT_MS		30000
+/* Longest pause between two connect() attempts while tlskd's listen
+ * backlog is full (AF_UNIX has no EINPROGRESS to wait on). */
+#define CONNECT_NAP_MAX_MS	32
 
 struct tlsk_pending {
 	int sock;	/* connection to tlskd */
 	int fd;		/* the service's socket */
 	uint32_t id;
+	uint64_t deadline;	/* CLOCK_MONOTONIC ms: no reply by then */
 };
 
 const char *tlsk_service_socket(const char *path)
@@ -34,28 +39,84 @@ const char *tlsk_service_socket(const char *path)
 
 	if (path && *path)
 		return path;
-	env = getenv("TLSK_SOCKET");
+	/* Not in a set-id program: its invoker must not pick the daemon it
+	 * hands sockets to (and whose replies it trusts). */
+	env = secure_getenv("TLSK_SOCKET");
 	return env && *env ? env : TLSK_SERVICE_SOCKET;
 }
 
-static int connect_daemon(const char *path)
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left until deadline (CLOCK_MONOTONIC ms), for poll(). */
+static int left_ms(uint64_t deadline)
+{
+	uint64_t now = mono_ms();
+
+	if (now >= deadline)
+		return 0;
+	return deadline - now > INT_MAX ? INT_MAX : (int)(deadline - now);
+}
+
+/*
+ * A non-blocking connection to tlskd, so that a daemon that is stalled or
+ * overloaded (its listen backlog full) never blocks the caller: connect()
+ * then fails with EAGAIN at once, and is retried with short naps until
+ * deadline. Returns the socket (O_NONBLOCK), -EAGAIN when the backlog was
+ * still full at the deadline, or another negative errno.
+ */
+static int connect_daemon(const char *path, uint64_t deadline)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int s;
+	int s, nap = 1;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
-	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s < 0)
 		return -errno;
-	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int err = -errno;
+	while (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int err = errno, left = left_ms(deadline);
 
-		close(s);
-		return err;
+		if (err == EINTR)
+			continue;
+		if (err != EAGAIN || left == 0) {
+			close(s);
+			return -err;
+		}
+		poll(NULL, 0, nap < left ? nap : left);
+		nap = nap < CONNECT_NAP_MAX_MS ? 2 * nap : CONNECT_NAP_MAX_MS;
 	}
 	return s;
+}
+
+/* One message (and fd) to tlskd, waiting for room until deadline. */
+static int send_daemon(int sock, const uint8_t *msg, size_t len, int fd,
+		       uint64_t deadline)
+{
+	for (;;) {
+		struct pollfd pfd = { .fd = sock, .events = POLLOUT };
+		int rc = tlsk_send_msg_fd(sock, msg, len, fd);
+
+		if (rc != -EAGAIN)
+			return rc;
+		rc = poll(&pfd, 1, left_ms(deadline));
+		if (rc == 0 || (rc < 0 && errno != EINTR))
+			return -EAGAIN;
+	}
+}
+
+/* What a broken connection to tlskd means for the caller. */
+static int daemon_error(int err)
+{
+	return err == -ECONNRESET || err == -EPIPE ? -TLSK_ERR_DAEMON_LOST :
+	       err;
 }
 
 static int copy_param(char *dst, size_t size, const char *src)
@@ -97,8 +158,13 @@ static uint32_t next_id(void)
 	return (uint32_t)ts.tv_nsec ^ ++counter;
 }
 
-int tlsk_handshake_start(int fd, const struct tlsk_params *params,
-			 struct tlsk_pending **pp)
+/*
+ * Connects and sends the request, waiting for tlskd until deadline at
+ * most (now: not at all). -EAGAIN: tlskd did not take the connection or
+ * the request in time.
+ */
+static int start_request(int fd, const struct tlsk_params *params,
+			 uint64_t deadline, struct tlsk_pending **pp)
 {
 	uint8_t msg[TLSK_MSG_MAX];
 	struct tlsk_pending *p;
@@ -110,29 +176,54 @@ int tlsk_handshake_start(int fd, const struct tlsk_params *params,
 		return -ENOMEM;
 	p->fd = fd;
 	p->id = next_id();
+	p->deadline = deadline;
 	len = build_request(params, p->id, msg, sizeof(msg));
 	if (len < 0) {
 		free(p);
 		return len;
 	}
-	p->sock = connect_daemon(tlsk_service_socket(params->socket_path));
+	p->sock = connect_daemon(tlsk_service_socket(params->socket_path),
+				 deadline);
 	if (p->sock < 0) {
 		rc = p->sock;
 		free(p);
 		return rc;
 	}
-	rc = tlsk_send_msg_fd(p->sock, msg, (size_t)len, fd);
+	rc = send_daemon(p->sock, msg, (size_t)len, fd, deadline);
 	if (rc) {
 		tlsk_pending_cancel(p);
-		return rc;
+		return daemon_error(rc);
 	}
 	*pp = p;
 	return 0;
 }
 
+/* The deadline of a whole handshake call, as tlsk_handshake() waits. */
+static uint64_t call_deadline(const struct tlsk_params *params)
+{
+	return mono_ms() + (uint64_t)(params->timeout_ms > 0 ?
+				      params->timeout_ms + REPLY_MARGIN_MS :
+				      DEFAULT_WAIT_MS);
+}
+
+int tlsk_handshake_start(int fd, const struct tlsk_params *params,
+			 struct tlsk_pending **pp)
+{
+	int rc = start_request(fd, params, mono_ms(), pp);
+
+	if (rc == 0)	/* from now on, the caller's loop waits */
+		(*pp)->deadline = call_deadline(params);
+	return rc == -EAGAIN ? -EBUSY : rc;
+}
+
 int tlsk_pending_fd(const struct tlsk_pending *p)
 {
 	return p->sock;
+}
+
+int tlsk_pending_timeout_ms(const struct tlsk_pending *p)
+{
+	return left_ms(p->deadline);
 }
 
 void tlsk_pending_cancel(struct tlsk_pending *p)
@@ -167,11 +258,11 @@ static int read_reply(struct tlsk_pending *p, struct tlsk_result *res)
 
 	n = tlsk_recv_msg_fd(p->sock, msg, sizeof(msg), &stream, MSG_DONTWAIT);
 	if (n == -EAGAIN || n == -EWOULDBLOCK)
-		return -EAGAIN;
-	if (n == 0)
-		n = -ECONNRESET;	/* the daemon went away */
+		return left_ms(p->deadline) ? -EAGAIN : -ETIMEDOUT;
+	if (n == 0)	/* the daemon went away without a word */
+		n = -TLSK_ERR_DAEMON_LOST;
 	if (n < 0)
-		return (int)n;
+		return daemon_error((int)n);
 	rc = tlsk_msg_decode_reply(msg, (size_t)n, &id, res);
 	if (rc == 0 && id != p->id)
 		rc = -EBADMSG;
@@ -197,10 +288,14 @@ static void fail_result(struct tlsk_result *res, int err, const char *why)
 static const char *local_reason(int err)
 {
 	switch (err) {
-	case -ECONNRESET:
-		return "tlskd closed the connection before replying";
+	case -TLSK_ERR_DAEMON_LOST:
+		return "tlskd closed the connection before replying "
+		       "(it crashed, was killed or restarted)";
 	case -ETIMEDOUT:
 		return "no reply from tlskd in time";
+	case -EBUSY:
+		return "tlskd is not accepting connections (listen backlog "
+		       "full)";
 	case -EBADMSG:
 		return "malformed reply from tlskd";
 	default:
@@ -224,28 +319,30 @@ int tlsk_handshake_finish(struct tlsk_pending *p, struct tlsk_result *res)
 int tlsk_handshake(int fd, const struct tlsk_params *params,
 		   struct tlsk_result *res)
 {
-	int wait = params->timeout_ms > 0 ?
-		   params->timeout_ms + REPLY_MARGIN_MS : DEFAULT_WAIT_MS;
 	struct tlsk_pending *p;
-	int rc = tlsk_handshake_start(fd, params, &p);
+	int rc = start_request(fd, params, call_deadline(params), &p);
 
 	if (rc) {
-		fail_result(res, rc, rc == -ENOENT || rc == -ECONNREFUSED ?
-			    "tlskd is not running" : local_reason(rc));
-		return rc;
+		fail_result(res, rc == -EAGAIN ? -ETIMEDOUT : rc,
+			    rc == -ENOENT || rc == -ECONNREFUSED ?
+			    "tlskd is not running" : rc == -EAGAIN ?
+			    "tlskd did not take the request in time (listen "
+			    "backlog full)" : local_reason(rc));
+		return rc == -EAGAIN ? -ETIMEDOUT : rc;
 	}
 	for (;;) {
 		struct pollfd pfd = { .fd = p->sock, .events = POLLIN };
 
-		rc = poll(&pfd, 1, wait);
+		rc = poll(&pfd, 1, left_ms(p->deadline));
 		if (rc < 0 && errno == EINTR)
 			continue;
-		if (rc <= 0) {
-			rc = rc == 0 ? -ETIMEDOUT : -errno;
+		if (rc < 0) {
+			rc = -errno;
 			fail_result(res, rc, local_reason(rc));
 			tlsk_pending_cancel(p);
 			return rc;
 		}
+		/* Also at the deadline: a reply that is there is taken. */
 		rc = tlsk_handshake_finish(p, res);
 		if (rc != -EAGAIN)
 			return rc;
@@ -255,6 +352,7 @@ int tlsk_handshake(int fd, const struct tlsk_params *params,
 int tlsk_daemon_status(const char *socket_path, struct tlsk_daemon_status *st)
 {
 	struct tlsk_request req = { .type = TLSK_MSG_STATUS, .id = next_id() };
+	uint64_t deadline = mono_ms() + DEFAULT_WAIT_MS;
 	uint8_t msg[TLSK_MSG_MAX];
 	struct pollfd pfd = { .events = POLLIN };
 	int len, fd, rc;
@@ -264,17 +362,19 @@ int tlsk_daemon_status(const char *socket_path, struct tlsk_daemon_status *st)
 	len = tlsk_msg_encode_request(&req, msg, sizeof(msg));
 	if (len < 0)
 		return len;
-	pfd.fd = connect_daemon(tlsk_service_socket(socket_path));
+	pfd.fd = connect_daemon(tlsk_service_socket(socket_path), deadline);
 	if (pfd.fd < 0)
-		return pfd.fd;
-	rc = tlsk_send_msg_fd(pfd.fd, msg, (size_t)len, -1);
-	if (!rc && poll(&pfd, 1, DEFAULT_WAIT_MS) <= 0)
+		return pfd.fd == -EAGAIN ? -ETIMEDOUT : pfd.fd;
+	rc = daemon_error(send_daemon(pfd.fd, msg, (size_t)len, -1, deadline));
+	if (!rc && poll(&pfd, 1, left_ms(deadline)) <= 0)
 		rc = -ETIMEDOUT;
 	if (!rc) {
-		n = tlsk_recv_msg_fd(pfd.fd, msg, sizeof(msg), &fd, 0);
+		n = tlsk_recv_msg_fd(pfd.fd, msg, sizeof(msg), &fd,
+				     MSG_DONTWAIT);
 		if (fd >= 0)
 			close(fd);
-		rc = n == 0 ? -ECONNRESET : n < 0 ? (int)n :
+		rc = n == 0 ? -TLSK_ERR_DAEMON_LOST :
+		     n < 0 ? daemon_error((int)n) :
 		     tlsk_msg_decode_status(msg, (size_t)n, &id, st);
 		if (!rc && id != req.id)
 			rc = -EBADMSG;

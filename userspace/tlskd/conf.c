@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 
 #include "conf.h"
@@ -34,6 +35,7 @@ enum kind {
 	K_CLIENT_AUTH, K_UIDS, K_GIDS, K_CERT, K_LOG_LEVEL, K_FALLBACK,
 	K_ON_OFF,
 	K_KERNEL_REKEY,
+	K_ROLE, K_YES_NO,
 };
 
 struct key {
@@ -110,6 +112,11 @@ static const struct key keys[] = {
 	  "client: wait this long for the server's tickets, 0 = off [auto]"),
 	P("kernel-rekey", K_KERNEL_REKEY, kernel_rekey, 0, 0,
 	  "auto: tlsk.ko follows TLS 1.3 KeyUpdate itself; off [auto]"),
+	P("role", K_ROLE, role, 0, 0,
+	  "server or client: the only role requests may ask for [both]"),
+	P("verify-name", K_YES_NO, verify_name, 0, 0,
+	  "client: no = requests need no server name, and the server's "
+	  "name is not checked (its chain still is) [yes]"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -405,6 +412,9 @@ static int apply(struct parser *p, const struct key *k, char *v, void *base)
 	static const char *const fallback[] = { "proxy", "refuse", NULL };
 	static const char *const on_off[] = { "off", "on", NULL };
 	static const char *const rekey[] = { "off", "auto", NULL };
+	/* indexed by enum tlsk_role */
+	static const char *const roles[] = { "client", "server", NULL };
+	static const char *const yes_no[] = { "no", "yes", NULL };
 	void *field = (char *)base + k->off;
 
 	switch (k->kind) {
@@ -436,6 +446,10 @@ static int apply(struct parser *p, const struct key *k, char *v, void *base)
 		return set_word(p, v, k->name, on_off, field);
 	case K_KERNEL_REKEY:
 		return set_word(p, v, k->name, rekey, field);
+	case K_ROLE:
+		return set_word(p, v, k->name, roles, field);
+	case K_YES_NO:
+		return set_word(p, v, k->name, yes_no, field);
 	}
 	return -EINVAL;
 }
@@ -447,6 +461,8 @@ static void profile_defaults(struct conf_profile *prof)
 	prof->min_version = 0x0303;
 	prof->max_version = 0x0304;
 	prof->kernel_rekey = CONF_KERNEL_REKEY_AUTO;
+	prof->role = -1;
+	prof->verify_name = 1;
 }
 
 static bool name_ok(const char *s)
@@ -584,6 +600,72 @@ static void set_dir(struct parser *p, const char *file)
 	}
 }
 
+static const char *role_word(int role)
+{
+	return role == TLSK_ROLE_SERVER ? "server" : "client";
+}
+
+/* What keys mean together, once the whole profile is read. */
+static void check_profile(struct parser *p, const struct conf_profile *prof)
+{
+	static const char *const auth[] = { "none", "optional", "require" };
+	bool serves = prof->ncerts && prof->role != TLSK_ROLE_CLIENT;
+
+	/* Without a CA, client certificates would be checked against
+	 * nothing the admin chose (it used to be the public web's CAs). */
+	if (serves && prof->client_auth > TLSK_VERIFY_NONE && !prof->ca_file)
+		conf_diag_add(p->d, true, p->file, conf_line(prof, "client-auth"),
+			      "profile %s: client-auth = %s needs ca = FILE, "
+			      "the CAs that issue your clients' certificates "
+			      "(or role = client if the profile only makes "
+			      "client handshakes)", prof->name,
+			      auth[prof->client_auth]);
+	if (prof->role == TLSK_ROLE_SERVER && !prof->ncerts)
+		conf_diag_add(p->d, true, p->file, conf_line(prof, "role"),
+			      "profile %s: role = server needs a cert",
+			      prof->name);
+}
+
+int conf_profile_refuses(const struct conf_profile *p, int role,
+			 const char *server_name, char *why, size_t size)
+{
+	if (p->role >= 0 && role != p->role) {
+		snprintf(why, size, "profile %s is for %s handshakes only "
+			 "(role = %s)", p->name, role_word(p->role),
+			 role_word(p->role));
+		return -EACCES;
+	}
+	if (role == TLSK_ROLE_SERVER && !p->ncerts) {
+		snprintf(why, size, "profile %s has no certificate: client "
+			 "handshakes only", p->name);
+		return -EINVAL;
+	}
+	if (role == TLSK_ROLE_CLIENT && !(server_name && *server_name) &&
+	    p->verify_name) {
+		snprintf(why, size, "profile %s: a client handshake needs the "
+			 "server's name, to verify its certificate (or "
+			 "verify-name = no in the profile)", p->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int conf_check_secret_file(struct conf_diag *d, const char *file, int line,
+			   const char *what, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;	/* loading it reports that */
+	if (!(st.st_mode & 077))
+		return 0;
+	conf_diag_add(d, true, file, line, "%s: permissions %04o for '%s' "
+		      "are too open: a secret must be readable by tlskd's "
+		      "user only (chmod 600)", what,
+		      (unsigned)(st.st_mode & 07777), path);
+	return -EPERM;
+}
+
 int conf_parse(struct conf *c, const char *text, size_t len,
 	       const char *file, struct conf_diag *d)
 {
@@ -616,6 +698,8 @@ int conf_parse(struct conf *c, const char *text, size_t len,
 		}
 		pos += n + 1;
 	}
+	for (size_t i = 0; i < c->nprofiles; i++)
+		check_profile(&p, &c->profiles[i]);
 	if (c->nprofiles == 0)
 		conf_diag_add(d, false, file, 0, "no [profile NAME] section: "
 			      "every request will be refused");
@@ -702,6 +786,7 @@ void conf_free(struct conf *c)
 		}
 	}
 	free_strings(c, GLOBAL);
+	tlsk_config_free(c->system_ca);
 	free(c->profiles);
 	free(c->file);
 	memset(c, 0, sizeof(*c));

@@ -71,6 +71,8 @@ struct conf_profile {
 	unsigned handshake_timeout_ms;	/* 0: the global one */
 	unsigned ticket_wait_ms;	/* if set (conf_line): else auto */
 	int kernel_rekey;		/* enum conf_kernel_rekey */
+	int role;			/* enum tlsk_role, -1: both */
+	int verify_name;		/* client: 1 (default) or 0 */
 	int lines[CONF_MAX_KEYS];	/* line of each key set, by index */
 	struct tlsk_config *cfg;	/* conf_load() */
 	struct conf_variant variants[CONF_MAX_VARIANTS];
@@ -95,6 +97,8 @@ struct conf {
 	int fallback;			/* enum conf_fallback */
 	int lines[CONF_MAX_KEYS];
 	struct tlsk_ticket_keys ticket_src;	/* conf_load()'s src */
+	struct tlsk_config *system_ca;	/* conf_load(): the system bundle,
+					 * read once, shared by profiles */
 	struct conf_profile *profiles;
 	size_t nprofiles;
 };
@@ -122,6 +126,14 @@ struct tlsk_config *conf_profile_config(struct conf *c, struct conf_profile *p,
 					const char *alpn);
 
 struct conf_profile *conf_profile(const struct conf *c, const char *name);
+/*
+ * Does profile p refuse a request in role (enum tlsk_role) for server_name
+ * ("" : none)? 0, or a negative errno with why (naming the profile) filled:
+ * the other role than its `role`, a server request without a cert, a client
+ * request without a server name unless `verify-name = no`.
+ */
+int conf_profile_refuses(const struct conf_profile *p, int role,
+			 const char *server_name, char *why, size_t size);
 /* May a peer with these credentials use profile p? groups: its
  * supplementary groups (SO_PEERGROUPS). uid 0 always may. */
 bool conf_profile_allows(const struct conf_profile *p, uid_t uid, gid_t gid,
@@ -131,6 +143,11 @@ void conf_diag_add(struct conf_diag *d, bool error, const char *file,
 		   int line, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/* A private key or ticket key file (what, at line of file) that is open
+ * to the group or others: an error naming it and its mode. 0 or -EPERM
+ * (-errno when it cannot be examined). */
+int conf_check_secret_file(struct conf_diag *d, const char *file, int line,
+			   const char *what, const char *path);
 /* Line where key was set in profile p, or 0. */
 int conf_line(const struct conf_profile *p, const char *key);
 /* Line where global key was set, or 0. */

@@ -679,17 +679,22 @@ void hs_start(struct daemon *d, struct peer *p, const struct tlsk_request *req,
 {
 	struct conf_profile *prof = conf_profile(&d->gen->conf, req->profile);
 	const struct tlsk_config *cfg = NULL;
+	char why[TLSK_REASON_MAX];
 	struct hs *h;
 	int rc;
 
 	if (!prof) {
-		refuse(d, p, req->id, -ENOENT, "no such profile");
+		snprintf(why, sizeof(why), "no such profile %s", req->profile);
+		refuse(d, p, req->id, -ENOENT, why);
 	} else if (!conf_profile_allows(prof, p->uid, p->gid, p->groups,
 					p->ngroups)) {
-		refuse(d, p, req->id, -EACCES,
-		       "uid/gid not allowed for this profile");
-	} else if (req->role == TLSK_ROLE_SERVER && !prof->ncerts) {
-		refuse(d, p, req->id, -EINVAL, "profile has no certificate");
+		snprintf(why, sizeof(why), "profile %s: uid/gid not allowed",
+			 prof->name);
+		refuse(d, p, req->id, -EACCES, why);
+	} else if ((rc = conf_profile_refuses(prof, req->role,
+					      req->server_name, why,
+					      sizeof(why))) != 0) {
+		refuse(d, p, req->id, rc, why);
 	} else if (d->nhs >= d->gen->conf.max_handshakes) {
 		refuse(d, p, req->id, -EBUSY, "too many handshakes in flight");
 	} else if ((rc = check_socket(fd)) != 0) {

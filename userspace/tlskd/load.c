@@ -4,6 +4,7 @@
  * the line of the key that caused it, so --check-config can point at it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +70,60 @@ static void load_tls12_suites(struct loader *l)
 	tlsk_config_free(probe);
 }
 
+/* A private key that others may read is refused, as ssh does. */
+static int check_key_file(struct loader *l, const struct conf_cert *cert)
+{
+	char what[TLSK_PROFILE_MAX + 32];
+
+	snprintf(what, sizeof(what), "profile %s: cert key", l->p->name);
+	if (conf_check_secret_file(l->d, l->c->file, cert->line, what,
+				   cert->key) != -EPERM)
+		return 0;
+	l->errors++;
+	return -EPERM;
+}
+
+/*
+ * The trust anchors, read here and never during a handshake: the
+ * profile's ca, else (a client that verifies) the system bundle, read
+ * once per configuration and shared. A variant shares its profile's.
+ */
+static void load_trust(struct loader *l)
+{
+	struct conf_profile *p = l->p;
+	struct conf *c = l->c;
+
+	if (p->cfg) {		/* a variant: the profile's own anchors */
+		check(l, tlsk_config_share_ca(l->cfg, p->cfg), 0, "CA bundle",
+		      NULL);
+		return;
+	}
+	if (p->ca_file) {
+		check(l, tlsk_config_load_ca_file(l->cfg, p->ca_file),
+		      conf_line(p, "ca"), "CA bundle", p->ca_file);
+		return;
+	}
+	if (p->role == TLSK_ROLE_SERVER || p->client_auth == TLSK_VERIFY_NONE)
+		return;		/* never verifies anything */
+	if (!c->system_ca) {
+		c->system_ca = tlsk_config_new();
+		if (!c->system_ca ||
+		    tlsk_config_load_system_ca(c->system_ca)) {
+			tlsk_config_free(c->system_ca);
+			c->system_ca = NULL;
+		}
+	}
+	if (!c->system_ca) {
+		l->errors++;
+		conf_diag_add(l->d, true, c->file, p->line, "profile %s: no "
+			      "ca, and the system CA bundle %s cannot be read: "
+			      "set ca = FILE", p->name, tlsk_system_ca_file());
+		return;
+	}
+	check(l, tlsk_config_share_ca(l->cfg, c->system_ca), 0,
+	      "system CA bundle", NULL);
+}
+
 /* The engine configuration profile l->p describes, offering alpn. */
 static struct tlsk_config *load_profile(struct loader *l, const char *alpn)
 {
@@ -80,15 +135,18 @@ static struct tlsk_config *load_profile(struct loader *l, const char *alpn)
 		return NULL;
 	}
 	for (size_t i = 0; i < p->ncerts; i++)
-		check(l, tlsk_config_add_cert(cfg, p->certs[i].chain,
-					      p->certs[i].key),
-		      p->certs[i].line, "certificate", p->certs[i].chain);
-	if (p->ca_file)
-		check(l, tlsk_config_load_ca_file(cfg, p->ca_file),
-		      conf_line(p, "ca"), "CA bundle", p->ca_file);
+		if (!check_key_file(l, &p->certs[i]))
+			check(l, tlsk_config_add_cert(cfg, p->certs[i].chain,
+						      p->certs[i].key),
+			      p->certs[i].line, "certificate",
+			      p->certs[i].chain);
+	load_trust(l);
 	if (p->client_auth >= 0)
 		check(l, tlsk_config_set_verify(cfg, p->client_auth),
 		      conf_line(p, "client-auth"), "client-auth", NULL);
+	if (!p->verify_name)
+		check(l, tlsk_config_set_verify_name(cfg, 0),
+		      conf_line(p, "verify-name"), "verify-name", NULL);
 	check(l, tlsk_config_set_versions(cfg, p->min_version, p->max_version),
 	      conf_line(p, "versions"), "versions", NULL);
 	load_string(l, "tls13-suites", p->tls13_suites,
@@ -122,10 +180,16 @@ int conf_load(struct conf *c, const struct tlsk_ticket_keys *src,
 
 	if (src)
 		c->ticket_src = *src;
+	if (c->ticket_key_file &&
+	    conf_check_secret_file(d, c->file,
+				   conf_global_line(c, "ticket-key-file"),
+				   "ticket-key-file", c->ticket_key_file) ==
+	    -EPERM)
+		l.errors++;
 	for (size_t i = 0; i < c->nprofiles; i++) {
 		l.p = &c->profiles[i];
 		l.p->cfg = load_profile(&l, l.p->alpn);
-		if (l.p->ncerts == 0)
+		if (l.p->ncerts == 0 && l.p->role != TLSK_ROLE_CLIENT)
 			conf_diag_add(d, false, c->file, l.p->line,
 				      "profile %s has no cert: client role only",
 				      l.p->name);

@@ -155,6 +155,51 @@ else
 	diag "$dir/httpd.log"
 fi
 
+# A stalled tlskd (its listen backlog full, never accepting): tlsk-httpd's
+# loop must not block on it, so each connection is dropped (not frozen).
+port=$((port + 1))
+python3 - "$bin/tlsk-httpd" "$port" "$dir" >"$dir/stalled.out" 2>&1 <<'PY'
+import socket, subprocess, sys, time
+httpd, port, d = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+path = d + "/stalled.sock"
+l = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+l.bind(path)
+l.listen(0)
+held = []
+for _ in range(64):
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    c.setblocking(False)
+    try:
+        c.connect(path)
+    except BlockingIOError:
+        break
+    held.append(c)
+p = subprocess.Popen([httpd, "-p", str(port), "-r", d + "/www", "-P", "web",
+                      "-s", path], stderr=open(d + "/httpd.log", "a"))
+dropped = 0
+for i in range(3):
+    for _ in range(100):
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    s.settimeout(20)    # generous: it returns, however slowly
+    try:
+        data = s.recv(100)
+    except socket.timeout:
+        data = "still open"
+    except OSError:
+        data = b""
+    dropped += data == b""
+    s.close()
+print("dropped", dropped)
+p.kill()
+p.wait()
+PY
+check "a stalled tlskd (backlog full) does not freeze tlsk-httpd" \
+	grep -q "dropped 3" "$dir/stalled.out"
+
 [ $failed -ne 0 ] && tail -n 20 "$dir/httpd.log" | diag
 echo "1..$n"
 [ $failed -eq 0 ]

@@ -59,14 +59,28 @@ void tlsk_config_free(struct tlsk_config *cfg);
  * (the server picks by SNI, falling back to the first one). */
 int tlsk_config_add_cert(struct tlsk_config *cfg, const char *chain_pem_path,
 			 const char *key_pem_path);
-/* Trust anchors; without any, verification uses the system's default
- * paths. A server uses them for client certificates. */
+/*
+ * Trust anchors: a client verifies the server's chain with them, a server
+ * the client's. They are read here, once; an engine never reads a file,
+ * so a configuration without any fails every verification it does (a
+ * client that verifies, a server that asks for certificates).
+ * tlsk_config_load_system_ca() reads the system bundle (OpenSSL's default
+ * file, tlsk_system_ca_file()); tlsk_config_share_ca() gives dst (which
+ * has none yet) src's anchors, shared rather than copied.
+ */
 int tlsk_config_load_ca_file(struct tlsk_config *cfg, const char *pem_path);
+int tlsk_config_load_system_ca(struct tlsk_config *cfg);
+const char *tlsk_system_ca_file(void);
+int tlsk_config_share_ca(struct tlsk_config *dst,
+			 const struct tlsk_config *src);
 /* Until this is called, a client verifies (REQUIRE) and a server does not
  * ask for certificates (NONE). A client checks the host name given to
  * tlsk_engine_set_server_name() (DNS name or IP literal); without one only
  * the chain and its purpose are checked. */
 int tlsk_config_set_verify(struct tlsk_config *cfg, enum tlsk_verify mode);
+/* on = 0: a client checks the server's chain but not its name (the name
+ * is still sent as SNI). Default: on. */
+int tlsk_config_set_verify_name(struct tlsk_config *cfg, int on);
 /* 0x0303 / 0x0304 (default: both). Nothing older is ever spoken
  * (RFC 8996): such peers get protocol_version. */
 int tlsk_config_set_versions(struct tlsk_config *cfg, uint16_t min,

@@ -44,6 +44,7 @@
 #ifndef TLSK_SERVICE_H
 #define TLSK_SERVICE_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -189,28 +190,53 @@ int tlsk_msg_peek_type(const uint8_t *buf, size_t len);
 /* ---- calling tlskd ---- */
 
 /*
+ * The connection to tlskd ended without a reply: tlskd crashed, was killed
+ * or restarted during the handshake. tlskd never sends this status itself,
+ * so it is told apart from a TCP peer that reset the connection
+ * (-ECONNRESET, reported by tlskd) or a daemon that is shutting down
+ * cleanly (-ESHUTDOWN, "tlskd is stopping").
+ */
+#define TLSK_ERR_DAEMON_LOST	ENOLINK
+
+/*
  * Blocking: sends fd to tlskd, waits for the reply (params->timeout_ms
  * plus a margin for the daemon itself; default 30 s), fills *res. Returns
  * 0, or a negative errno: the daemon's status (res->reason says why), or
- * -ECONNREFUSED/-ENOENT (no daemon), -ECONNRESET (the daemon went away),
- * -ETIMEDOUT. On failure fd is still the caller's, in an unknown TLS
+ * -ECONNREFUSED/-ENOENT (no daemon), -TLSK_ERR_DAEMON_LOST (the daemon
+ * went away), -ETIMEDOUT (no reply in time, or tlskd did not even take
+ * the connection: its listen backlog stayed full). The whole call,
+ * connecting included, ends by that deadline: the connection to tlskd is
+ * non-blocking. On failure fd is still the caller's, in an unknown TLS
  * state: close it.
+ *
+ * A relayed stream (res->proxied, no kernel TLS on the host) still reads
+ * 0 (EOF) when tlskd's relay ends for any reason, tlskd's death included:
+ * a service that must tell a complete stream from a cut one needs its
+ * own framing there (docs/daemon.md, the relay).
  */
 int tlsk_handshake(int fd, const struct tlsk_params *params,
 		   struct tlsk_result *res);
 
 /*
- * Non-blocking, for event-loop servers: tlsk_handshake_start() sends the
- * request and returns a pending handshake whose tlsk_pending_fd() becomes
- * readable when the reply is there; then tlsk_handshake_finish() returns
- * 0 / negative errno as tlsk_handshake() does, or -EAGAIN (not yet), and
- * frees *p unless -EAGAIN. tlsk_pending_cancel() gives up (the daemon
- * finishes or abandons the handshake; the caller should close fd).
+ * Non-blocking, for event-loop servers: tlsk_handshake_start() connects
+ * to tlskd and sends the request without ever waiting: -EBUSY when tlskd
+ * does not take the connection at once (listen backlog full: overloaded
+ * or stalled). It returns a pending handshake whose tlsk_pending_fd()
+ * becomes readable when the reply is there; then tlsk_handshake_finish()
+ * returns 0 / negative errno as tlsk_handshake() does, or -EAGAIN (not
+ * yet), and frees *p unless -EAGAIN. tlsk_pending_timeout_ms() is how
+ * long the caller should still wait (the same deadline as
+ * tlsk_handshake(); 0: passed): once it is 0, tlsk_handshake_finish()
+ * returns -ETIMEDOUT if no reply came, so a daemon that never answers
+ * cannot hold the caller's connection forever. tlsk_pending_cancel()
+ * gives up (the daemon finishes or abandons the handshake; the caller
+ * should close fd).
  */
 struct tlsk_pending;
 int tlsk_handshake_start(int fd, const struct tlsk_params *params,
 			 struct tlsk_pending **p);
 int tlsk_pending_fd(const struct tlsk_pending *p);
+int tlsk_pending_timeout_ms(const struct tlsk_pending *p);
 int tlsk_handshake_finish(struct tlsk_pending *p, struct tlsk_result *res);
 void tlsk_pending_cancel(struct tlsk_pending *p);
 
@@ -238,7 +264,8 @@ int tlsk_handshake_local(int fd, const struct tlsk_config *cfg,
  */
 int tlsk_close_notify(int fd);
 
-/* The socket path a client uses: path, else $TLSK_SOCKET, else default. */
+/* The socket path a client uses: path, else $TLSK_SOCKET (ignored in a
+ * set-id program, secure_getenv()), else the default. */
 const char *tlsk_service_socket(const char *path);
 
 #endif /* TLSK_SERVICE_H */

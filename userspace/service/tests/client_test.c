@@ -3,14 +3,25 @@
  * The service side of the protocol against a scripted fake tlskd: every
  * reply the client must accept or refuse, and no descriptor leaked on any
  * path. Single-threaded: the request is sent before the fake accepts it
- * (the listen backlog holds the connection).
+ * (the listen backlog holds the connection). A fake that is stalled (its
+ * backlog full, or never answering) or that dies must not block the
+ * caller: those calls run in a child with a generous time bound, which
+ * asserts that they return, not how fast.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../tests/tap.h"
@@ -188,15 +199,251 @@ static void daemon_gone(void)
 	CHECK(strstr(res.reason, "not running") != NULL);
 	p = start(&svc, &peer);
 	close(take_request(&id));	/* the daemon dies before replying */
-	CHECK(tlsk_handshake_finish(p, &res) == -ECONNRESET);
+	CHECK(tlsk_handshake_finish(p, &res) == -TLSK_ERR_DAEMON_LOST);
 	CHECK(strstr(res.reason, "closed the connection") != NULL);
 	close(svc);
 	close(peer);
 	CHECK(open_fds() == before);
 }
 
-int main(void)
+/*
+ * A daemon process that takes the request and exits: the service gets
+ * TLSK_ERR_DAEMON_LOST, not ECONNRESET, which is what tlskd reports when
+ * the TCP peer resets the connection.
+ */
+static void daemon_exits_mid_handshake(void)
 {
+	struct tlsk_result res, peer_reset = ok_answer;
+	int svc, peer, st = -1;
+	struct tlsk_pending *p = start(&svc, &peer);
+	uint32_t id;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		take_request(&id);
+		_exit(0);	/* the kernel closes its end */
+	}
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && st == 0);
+	CHECK(tlsk_handshake_finish(p, &res) == -TLSK_ERR_DAEMON_LOST);
+	CHECK(res.status == TLSK_ERR_DAEMON_LOST);
+	close(svc);
+	close(peer);
+	/* tlskd's own ECONNRESET stays ECONNRESET */
+	peer_reset.status = ECONNRESET;
+	strcpy(peer_reset.reason, "peer reset");
+	CHECK(exchange(&res, 0, &peer_reset, -1, &svc, &peer) == -ECONNRESET);
+	close(svc);
+	close(peer);
+}
+
+/* Runs fn in a child; true when it passed and returned within bound_s. */
+static bool returns_in_time(void (*fn)(void), int bound_s)
+{
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		tap_case_failed = 0;
+		fn();
+		fflush(stdout);
+		_exit(tap_case_failed);
+	}
+	if (pid < 0)
+		return false;
+	for (int i = 0; i < bound_s * 20; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+		usleep(50000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	printf("# the call was still blocked after %d s\n", bound_s);
+	return false;
+}
+
+/* A fake tlskd that never accepts, its backlog (0) filled up. */
+static char full_path[108];
+
+static int full_daemon(int *held, size_t max, size_t *nheld)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int l = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+
+	snprintf(full_path, sizeof(full_path), "/tmp/tlsk-client-full.%d",
+		 (int)getpid());
+	strcpy(sa.sun_path, full_path);
+	unlink(full_path);
+	if (bind(l, (struct sockaddr *)&sa, sizeof(sa)) || listen(l, 0)) {
+		perror("full fake tlskd");
+		exit(1);
+	}
+	for (*nheld = 0; *nheld < max; (*nheld)++) {
+		int c = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0);
+
+		if (connect(c, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			close(c);
+			break;		/* EAGAIN: the backlog is full */
+		}
+		held[*nheld] = c;
+	}
+	return l;
+}
+
+static void blocking_call_times_out(void)
+{
+	struct tlsk_params prm = { .role = TLSK_ROLE_SERVER, .profile = "web",
+				   .timeout_ms = 100, .socket_path = full_path };
+	struct tlsk_result res;
+	int sp[2];
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
+	CHECK(tlsk_handshake(sp[0], &prm, &res) == -ETIMEDOUT);
+	CHECK(res.status == ETIMEDOUT && strstr(res.reason, "backlog"));
+}
+
+static void start_does_not_wait(void)
+{
+	struct tlsk_params prm = { .role = TLSK_ROLE_SERVER, .profile = "web",
+				   .socket_path = full_path };
+	struct tlsk_pending *p = NULL;
+	int sp[2];
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
+	CHECK(tlsk_handshake_start(sp[0], &prm, &p) == -EBUSY && !p);
+}
+
+static void backlog_full_never_blocks(void)
+{
+	int held[64];
+	size_t nheld;
+	int l = full_daemon(held, 64, &nheld);
+
+	CHECK(nheld < 64);	/* the backlog did fill up */
+	CHECK(returns_in_time(blocking_call_times_out, 20));
+	CHECK(returns_in_time(start_does_not_wait, 20));
+	for (size_t i = 0; i < nheld; i++)
+		close(held[i]);
+	close(l);
+	unlink(full_path);
+}
+
+/* A daemon that takes the connection and never answers: the pending
+ * handshake has a deadline, and finish() reports it. */
+static void silent_daemon_deadline(void)
+{
+	struct tlsk_params prm = { .role = TLSK_ROLE_SERVER, .profile = "web",
+				   .timeout_ms = 1, .socket_path = sock_path };
+	struct tlsk_result res;
+	struct tlsk_pending *p = NULL;
+	int sp[2], conn, left, rc = -EAGAIN;
+	uint32_t id;
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
+	CHECK(tlsk_handshake_start(sp[0], &prm, &p) == 0);
+	conn = take_request(&id);
+	left = p ? tlsk_pending_timeout_ms(p) : 0;
+	CHECK(left > 0 && left <= 1 + 2000);	/* timeout + tlskd's margin */
+	for (int i = 0; p && rc == -EAGAIN && i < 100; i++) {
+		struct pollfd pfd = { .fd = tlsk_pending_fd(p), .events = POLLIN };
+
+		poll(&pfd, 1, tlsk_pending_timeout_ms(p));
+		rc = tlsk_handshake_finish(p, &res);
+	}
+	CHECK(rc == -ETIMEDOUT && res.status == ETIMEDOUT);
+	close(conn);
+	close(sp[0]);
+	close(sp[1]);
+}
+
+/* $TLSK_SOCKET is honoured, except in a set-id program. */
+static int print_socket(void)
+{
+	printf("secure=%lu socket=%s\n", getauxval(AT_SECURE),
+	       tlsk_service_socket(NULL));
+	return 0;
+}
+
+static void socket_env_honoured(void)
+{
+	setenv("TLSK_SOCKET", "/tmp/elsewhere.sock", 1);
+	CHECK(!strcmp(tlsk_service_socket(NULL), "/tmp/elsewhere.sock"));
+	CHECK(!strcmp(tlsk_service_socket("/x.sock"), "/x.sock"));
+	unsetenv("TLSK_SOCKET");
+	CHECK(!strcmp(tlsk_service_socket(NULL), TLSK_SERVICE_SOCKET));
+}
+
+static int copy_file(const char *from, const char *to, mode_t mode)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY | O_CLOEXEC), out, rc = 0;
+	ssize_t n;
+
+	if (in < 0)
+		return -1;
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+	while (out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			rc = -1;
+	close(in);
+	if (out < 0 || close(out) || rc || chown(to, 0, 65534) ||
+	    chmod(to, mode))
+		return -1;
+	return 0;
+}
+
+/*
+ * What a set-gid copy of this program (made by root, so that running it
+ * changes the effective group: AT_SECURE) prints with TLSK_SOCKET set.
+ * false when that cannot be arranged here.
+ */
+static char setid_out[512];
+
+static bool run_setgid_copy(void)
+{
+	char dir[] = "/tmp/tlsk-client-setid.XXXXXX", copy[PATH_MAX];
+	int pipefd[2], st;
+	ssize_t n = -1;
+	pid_t pid;
+
+	if (geteuid() != 0 || !mkdtemp(dir))
+		return false;
+	snprintf(copy, sizeof(copy), "%s/client-test", dir);
+	if (chmod(dir, 0755) == 0 &&
+	    copy_file("/proc/self/exe", copy, 02755) == 0 &&
+	    pipe(pipefd) == 0) {
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0) {
+			dup2(pipefd[1], 1);
+			setenv("TLSK_SOCKET", "/tmp/elsewhere.sock", 1);
+			execl(copy, copy, "print-socket", (char *)NULL);
+			_exit(127);
+		}
+		close(pipefd[1]);
+		n = read(pipefd[0], setid_out, sizeof(setid_out) - 1);
+		close(pipefd[0]);
+		waitpid(pid, &st, 0);
+	}
+	unlink(copy);
+	rmdir(dir);
+	setid_out[n > 0 ? n : 0] = '\0';
+	return strstr(setid_out, "secure=1") != NULL;
+}
+
+static void socket_env_ignored_when_setid(void)
+{
+	printf("# set-gid copy printed: %s", setid_out);
+	CHECK(!strcmp(setid_out, "secure=1 socket=" TLSK_SERVICE_SOCKET "\n"));
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "print-socket"))
+		return print_socket();
 	fake_daemon_listen();
 	RUN(success);
 	RUN(wrong_id_refused);
@@ -204,6 +451,15 @@ int main(void)
 	RUN(proxied_stream_replaces_fd);
 	RUN(proxied_without_stream_refused);
 	RUN(daemon_gone);
+	RUN(daemon_exits_mid_handshake);
+	RUN(backlog_full_never_blocks);
+	RUN(silent_daemon_deadline);
+	RUN(socket_env_honoured);
+	if (run_setgid_copy())
+		RUN(socket_env_ignored_when_setid);
+	else
+		tap_skip("socket_env_ignored_when_setid",
+			 "needs root and a file system that honours set-gid");
 	close(listener);
 	unlink(sock_path);
 	return tap_done();

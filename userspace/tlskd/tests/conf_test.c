@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* tlskd.conf parsing: a full config, and each kind of error at its line. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "../../tests/tap.h"
 #include "../conf.h"
@@ -229,6 +235,183 @@ static void rsa_key_exchange(void)
 		 ":2: tls12-rsa-key-exchange: unknown value 'yes'");
 }
 
+/* client-auth = optional/require on a profile that may serve needs ca:
+ * without one, client certificates were checked against the public CAs */
+static void client_auth_needs_ca(void)
+{
+	struct conf c;
+	struct conf_diag d;
+
+	error_at("[profile m]\ncert = a.crt a.key\nclient-auth = require\n",
+		 "t.conf:3: profile m: client-auth = require needs ca = FILE");
+	error_at("[profile m]\ncert = a.crt a.key\nclient-auth = optional\n",
+		 "t.conf:3: profile m: client-auth = optional needs ca = FILE");
+	/* a client (no cert, or role = client) verifies with the system's */
+	CHECK(parse(&c, &d, "[profile up]\nclient-auth = require\n"
+		    "[profile id]\ncert = a.crt a.key\nrole = client\n"
+		    "client-auth = require\n"
+		    "[profile m]\ncert = a.crt a.key\nca = ca.pem\n"
+		    "client-auth = require\n"
+		    "[profile w]\ncert = a.crt a.key\nclient-auth = none\n")
+	      == 0 && d.errors == 0);
+	conf_free(&c);
+}
+
+/* role = server|client: the other role is refused, naming the profile */
+static void role_limits_profile(void)
+{
+	struct conf c;
+	struct conf_diag d;
+	const struct conf_profile *p;
+	char why[256];
+
+	CHECK(parse(&c, &d, "[profile web]\ncert = a.crt a.key\n"
+		    "role = server\n"
+		    "[profile id]\ncert = a.crt a.key\nrole = client\n"
+		    "[profile both]\ncert = a.crt a.key\n") == 0);
+	p = conf_profile(&c, "web");
+	CHECK(p && p->role == TLSK_ROLE_SERVER);
+	CHECK(p && conf_profile_refuses(p, TLSK_ROLE_SERVER, "", why,
+					sizeof(why)) == 0);
+	/* its certificate is no client identity towards other servers */
+	CHECK(p && conf_profile_refuses(p, TLSK_ROLE_CLIENT, "x.example", why,
+					sizeof(why)) == -EACCES);
+	CHECK(!strcmp(why, "profile web is for server handshakes only "
+		      "(role = server)"));
+	p = conf_profile(&c, "id");
+	CHECK(p && conf_profile_refuses(p, TLSK_ROLE_SERVER, "", why,
+					sizeof(why)) == -EACCES &&
+	      strstr(why, "profile id is for client handshakes only"));
+	/* unset: both, as before */
+	p = conf_profile(&c, "both");
+	CHECK(p && p->role == -1);
+	CHECK(p && !conf_profile_refuses(p, TLSK_ROLE_SERVER, "", why,
+					 sizeof(why)) &&
+	      !conf_profile_refuses(p, TLSK_ROLE_CLIENT, "x.example", why,
+				    sizeof(why)));
+	conf_free(&c);
+	error_at("[profile a]\nrole = peer\n", ":2: role: unknown value");
+	error_at("[profile a]\nrole = server\n",
+		 ":2: profile a: role = server needs a cert");
+}
+
+/* A client request without a server name would verify only the chain:
+ * refused unless the profile says verify-name = no. */
+static void client_needs_server_name(void)
+{
+	struct conf c;
+	struct conf_diag d;
+	const struct conf_profile *p;
+	char why[256];
+
+	CHECK(parse(&c, &d, "[profile up]\nca = ca.pem\n"
+		    "[profile lab]\nca = ca.pem\nverify-name = no\n"
+		    "[profile web]\ncert = a.crt a.key\n") == 0);
+	p = conf_profile(&c, "up");
+	CHECK(p && p->verify_name == 1);
+	CHECK(p && conf_profile_refuses(p, TLSK_ROLE_CLIENT, "", why,
+					sizeof(why)) == -EINVAL &&
+	      strstr(why, "profile up: a client handshake needs the server's "
+		     "name") && strstr(why, "verify-name = no"));
+	CHECK(p && conf_profile_refuses(p, TLSK_ROLE_CLIENT, NULL, why,
+					sizeof(why)) == -EINVAL);
+	CHECK(p && !conf_profile_refuses(p, TLSK_ROLE_CLIENT, "x.example",
+					 why, sizeof(why)));
+	p = conf_profile(&c, "lab");
+	CHECK(p && p->verify_name == 0 &&
+	      !conf_profile_refuses(p, TLSK_ROLE_CLIENT, "", why,
+				    sizeof(why)));
+	/* servers are not concerned; no cert: no server role */
+	p = conf_profile(&c, "web");
+	CHECK(p && !conf_profile_refuses(p, TLSK_ROLE_SERVER, "", why,
+					 sizeof(why)));
+	p = conf_profile(&c, "up");
+	CHECK(p && conf_profile_refuses(p, TLSK_ROLE_SERVER, "", why,
+					sizeof(why)) == -EINVAL &&
+	      strstr(why, "profile up has no certificate"));
+	conf_free(&c);
+	error_at("[profile a]\nverify-name = off\n",
+		 ":2: verify-name: unknown value 'off'");
+}
+
+/* The system bundle is read at load, once, and shared: never during a
+ * verification (the engine reads no file). verify-name = no reaches
+ * the engine. */
+static void trust_loaded_once(void)
+{
+	struct conf c;
+	struct conf_diag d;
+	const struct conf_profile *a, *b, *w;
+	struct tlsk_config *v;
+
+	CHECK(parse(&c, &d, "[profile a]\n[profile b]\nverify-name = no\n"
+		    "alpn = h2\n[profile w]\nrole = client\n"
+		    "client-auth = none\n") == 0);
+	CHECK(load(&c, &d) == 0);
+	a = conf_profile(&c, "a");
+	b = conf_profile(&c, "b");
+	w = conf_profile(&c, "w");
+	CHECK(a && a->cfg && a->cfg->store);
+	CHECK(a && b && b->cfg && b->cfg->store == a->cfg->store);
+	CHECK(a && !a->cfg->no_verify_name && b && b->cfg->no_verify_name);
+	/* verification off: no anchors needed */
+	CHECK(w && w->cfg && !w->cfg->store);
+	/* a variant for another ALPN list shares its profile's anchors */
+	v = b ? conf_profile_config(&c, conf_profile(&c, "b"), "http/1.1")
+	      : NULL;
+	CHECK(v && v != b->cfg && v->store == b->cfg->store &&
+	      v->no_verify_name);
+	conf_free(&c);
+}
+
+static void write_file(const char *path, mode_t mode, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	CHECK(fd >= 0 && write(fd, text, strlen(text)) ==
+	      (ssize_t)strlen(text));
+	close(fd);
+	CHECK(chmod(path, mode) == 0);
+}
+
+/* Keys open to the group or others are refused at load, as ssh does. */
+static void secret_file_permissions(void)
+{
+	char dir[] = "/tmp/tlskd-conf-test.XXXXXX", text[1024], path[256];
+	struct conf c;
+	struct conf_diag d;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/open.key", dir);
+	write_file(path, 0644, "not a key\n");
+	snprintf(path, sizeof(path), "%s/group.keys", dir);
+	write_file(path, 0640, "# keys\n");
+	snprintf(path, sizeof(path), "%s/closed.key", dir);
+	write_file(path, 0600, "not a key\n");
+	snprintf(path, sizeof(path), "%s/a.crt", dir);
+	write_file(path, 0644, "not a cert\n");
+	snprintf(path, sizeof(path), "%s/t.conf", dir);
+	snprintf(text, sizeof(text), "ticket-key-file = %s/group.keys\n"
+		 "[profile web]\ncert = %s/a.crt %s/open.key\n"
+		 "[profile ok]\ncert = %s/a.crt %s/closed.key\n",
+		 dir, dir, dir, dir, dir);
+	memset(&d, 0, sizeof(d));
+	CHECK(conf_parse(&c, text, strlen(text), path, &d) == 0);
+	CHECK(load(&c, &d) != 0);
+	CHECK(strstr(d.text, "t.conf:3: profile web: cert key: permissions "
+		     "0644 for '") && strstr(d.text, "open.key' are too open"));
+	CHECK(strstr(d.text, "t.conf:1: ticket-key-file: permissions 0640 "
+		     "for '") && strstr(d.text, "group.keys' are too open"));
+	CHECK(!strstr(d.text, "closed.key' are too open"));
+	conf_free(&c);
+	for (const char *f = "open.key\0group.keys\0closed.key\0a.crt\0";
+	     *f; f += strlen(f) + 1) {
+		snprintf(path, sizeof(path), "%s/%s", dir, f);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 int main(void)
 {
 	RUN(full_config);
@@ -238,5 +421,13 @@ int main(void)
 	RUN(peer_allow_list);
 	RUN(rsa_key_exchange);
 	RUN(caller_limits);
+	RUN(client_auth_needs_ca);
+	RUN(role_limits_profile);
+	RUN(client_needs_server_name);
+	if (access(tlsk_system_ca_file(), R_OK) == 0)
+		RUN(trust_loaded_once);
+	else
+		tap_skip("trust_loaded_once", "no system CA bundle");
+	RUN(secret_file_permissions);
 	return tap_done();
 }

@@ -71,6 +71,7 @@ max-handshakes = 2000
 
 [profile web]
 cert = srv.crt srv.key
+role = server
 allow-uid = 0
 
 [profile upstream]
@@ -125,11 +126,21 @@ printf '[profile x]\nversions = 1.0\ncert = nope.crt nope.key\n' >>"$dir/bad.con
 st=$?
 check "check-config explains errors with file:line" \
 	test $st -ne 0 -a "$(grep -c "bad.conf:[0-9]*:" "$dir/check.out")" -ge 1
+# A key that others may read is refused, as ssh does.
+cp "$dir/srv.key" "$dir/open.key"
+chmod 644 "$dir/open.key"
+sed "s|^cert = srv.crt srv.key|cert = srv.crt open.key|" "$dir/tlskd.conf" \
+	>"$dir/open.conf"
+"$tlskd" --check-config "$dir/open.conf" >"$dir/check.out" 2>&1
+st=$?
+check "check-config refuses a key file open to others" \
+	test $st -ne 0 -a "$(grep -c "open.conf:[0-9]*: profile web: cert key: permissions 0644 for '.*open.key' are too open" "$dir/check.out")" -ge 1
 # Each byte of a ticket key is two hex digits: a sign ("-1", "+a") is refused
 # at its line, not read as a number.
 for pair in -1 +a; do
 	printf '# bad key\n%s %s\n' "$pair$(openssl rand -hex 15)" \
 		"$(openssl rand -hex 32)" >"$dir/bad.keys"
+	chmod 600 "$dir/bad.keys"
 	sed -e "s|^\[profile web\]|ticket-key-file = bad.keys\n&|" \
 		"$dir/tlskd.conf" >"$dir/badkeys.conf"
 	"$tlskd" --check-config "$dir/badkeys.conf" >"$dir/check.out" 2>&1
@@ -348,6 +359,27 @@ else
 	diag "$dir/client.out"
 fi
 
+# ---- what a profile allows: its role; a client needs a server name ----
+# refused PROFILE NAME PATTERN: a client request through PROFILE for NAME
+# ("" : none) is refused, the reply matching PATTERN.
+port=$((port + 1))
+python3 -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $port)); s.listen(8); time.sleep(20)" &
+sink=$!
+wait_for bash -c "ss -ltn | grep -q ':$port '"
+refused() {
+	timeout 10 "$svc" connect "$port" "$1" "$2" >"$dir/client.out" 2>&1
+	grep -q "^fail 0 $3" "$dir/client.out" || { diag "$dir/client.out"; false; }
+}
+check "a server-only profile (role = server) is refused for a client handshake" \
+	refused web localhost "rc=-13 .*reason=profile web is for server handshakes only"
+check "a client request without a server name is refused, naming the profile" \
+	refused upstream "" "rc=-22 .*reason=profile upstream: a client handshake needs the server's name"
+kill "$sink" 2>/dev/null
+wait "$sink" 2>/dev/null
+
 # ---- client resumption: tlskd keeps the server's tickets ----
 # The tickets arrive after the handshake; tlskd takes them off the socket
 # before the hand-off (so the kernel's read() never sees them) and the
@@ -430,6 +462,7 @@ fi
 # ---- fleet ticket keys: a ticket from one tlskd resumes on another ----
 key="$(openssl rand -hex 16) $(openssl rand -hex 32)"
 printf '# test fleet key\n%s\n' "$key" >"$dir/fleet.keys"
+chmod 600 "$dir/fleet.keys"	# a secret: tlskd refuses it open to others
 for m in a b; do
 	sed -e "s|^socket = .*|socket = $dir/fleet-$m.sock|" \
 	    -e "s|^\[profile web\]|ticket-key-file = fleet.keys\n&|" \
@@ -673,10 +706,11 @@ wait "$daemon_pid" 2>/dev/null
 daemon_pid=
 wait "$svc_pid"
 kill "$quiet" 2>/dev/null
-if grep -q "fail 0 rc=-104 .*tlskd closed the connection" "$dir/svc.out"; then
-	ok "daemon killed mid-handshake: the service gets ECONNRESET"
+# -TLSK_ERR_DAEMON_LOST (ENOLINK), not the peer's ECONNRESET
+if grep -q "fail 0 rc=-67 .*tlskd closed the connection" "$dir/svc.out"; then
+	ok "daemon killed mid-handshake: the service gets TLSK_ERR_DAEMON_LOST"
 else
-	not_ok "daemon killed mid-handshake: the service gets ECONNRESET"
+	not_ok "daemon killed mid-handshake: the service gets TLSK_ERR_DAEMON_LOST"
 	diag "$dir/svc.out"
 fi
 

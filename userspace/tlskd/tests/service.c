@@ -116,7 +116,8 @@ static int listen_on(int port)
 	return s;
 }
 
-/* Greets, echoes one line, closes. 0 on success. */
+/* Greets, echoes one line, closes. 0 on success. Says how a read that
+ * got no line ended: "read eof" or "read error errno=N". */
 static int talk(int fd)
 {
 	static const char hello[] = "hello from tlsk\n";
@@ -128,6 +129,10 @@ static int talk(int fd)
 	while (have < sizeof(line) && (have == 0 || line[have - 1] != '\n')) {
 		ssize_t n = read(fd, line + have, sizeof(line) - have);
 
+		if (n < 0)
+			printf("read error errno=%d\n", errno);
+		else if (n == 0)
+			printf("read eof\n");
 		if (n <= 0)
 			break;
 		have += (size_t)n;
