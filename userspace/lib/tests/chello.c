@@ -243,6 +243,20 @@ static void extension_past_block(struct buf *out)
 	emit(&c, out);
 }
 
+/* signature_algorithms whose list claims 2 bytes more than it holds */
+static void sigalgs_past_extension(struct buf *out)
+{
+	static const uint8_t bad[] = { 0, 4, 4, 3 };
+	struct ch c;
+	struct buf d = { 0 };
+
+	ch_init(&c, TLS13 | NO_SIGALGS);
+	buf_put(&d, bad, sizeof(bad));
+	ext(&c, 13, &d);
+	buf_free(&d);
+	emit(&c, out);
+}
+
 /* the extensions block claims 4 bytes more than the message holds */
 static void extensions_past_message(struct buf *out)
 {
@@ -406,6 +420,8 @@ const struct chello_case chello_cases[] = {
 	  ALERT_ILLEGAL_PARAMETER, 0, 0, false },
 	{ "an extension past the extensions block", extension_past_block, 0,
 	  ALERT_DECODE_ERROR, 0, 0, false },
+	{ "signature_algorithms past its extension", sigalgs_past_extension,
+	  0, ALERT_DECODE_ERROR, 0, 0, false },
 	{ "the extensions block past the message", extensions_past_message,
 	  0, ALERT_DECODE_ERROR, 0, 0, false },
 	{ "signature_algorithms: 2,000 unusable, then ECDSA",
@@ -446,3 +462,20 @@ const struct chello_case chello_cases[] = {
 };
 
 const size_t chello_ncases = sizeof(chello_cases) / sizeof(chello_cases[0]);
+
+size_t chello_seed(unsigned k, uint8_t *buf, size_t cap)
+{
+	for (size_t i = 0; i < chello_ncases; i++) {
+		struct buf b = { 0 };
+		size_t n;
+
+		chello_cases[i].build(&b);
+		n = b.bad || b.len > cap ? 0 : b.len;
+		if (n && k-- == 0)
+			memcpy(buf, b.p, n);
+		buf_free(&b);
+		if (n && k == (unsigned)-1)
+			return n;
+	}
+	return 0;
+}

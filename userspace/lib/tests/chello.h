@@ -32,4 +32,8 @@ struct chello_case {
 extern const struct chello_case chello_cases[];
 extern const size_t chello_ncases;
 
+/* Fuzz seeds: the records of the k-th case whose records fit in cap
+ * bytes, copied to buf; 0 when there are no more */
+size_t chello_seed(unsigned k, uint8_t *buf, size_t cap);
+
 #endif /* TLSK_TESTS_CHELLO_H */
