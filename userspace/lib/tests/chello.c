@@ -395,6 +395,50 @@ static void scsv_tls13(struct buf *out)
 	emit(&c, out);
 }
 
+/* psk_key_exchange_modes (psk_dhe_ke) and a pre_shared_key whose one
+ * identity is no ticket of ours; then, unless `last`, one unknown
+ * extension after it */
+static void psk_offer(struct buf *out, bool last)
+{
+	static const uint8_t modes[] = { 1, 1 };
+	struct buf d = { 0 };
+	struct ch c;
+	size_t ids, id, binders, binder;
+
+	ch_init(&c, TLS13 | STD_DONE);
+	unknown_exts(&c, 10);
+	std_exts(&c);
+	buf_put(&d, modes, sizeof(modes));
+	ext(&c, 45, &d);
+	buf_reset(&d);
+	ids = buf_open_vec(&d, 2);
+	id = buf_open_vec(&d, 2);
+	buf_put(&d, "not a ticket", 12);
+	buf_close_vec(&d, id, 2);
+	buf_u32(&d, 0);				/* obfuscated_ticket_age */
+	buf_close_vec(&d, ids, 2);
+	binders = buf_open_vec(&d, 2);
+	binder = buf_open_vec(&d, 1);
+	buf_append(&d, 32);
+	buf_close_vec(&d, binder, 1);
+	buf_close_vec(&d, binders, 2);
+	ext(&c, 41, &d);
+	buf_free(&d);
+	if (!last)
+		ext_empty(&c, 0x4a4a);
+	emit(&c, out);
+}
+
+static void psk_last(struct buf *out)
+{
+	psk_offer(out, true);
+}
+
+static void psk_not_last(struct buf *out)
+{
+	psk_offer(out, false);
+}
+
 static void no_ems(struct buf *out)
 {
 	struct ch c;
@@ -453,6 +497,10 @@ const struct chello_case chello_cases[] = {
 	  0x1301, false },
 	{ "TLS_FALLBACK_SCSV, TLS 1.2 to a TLS 1.2 server", scsv_tls12,
 	  CHELLO_SERVER_TLS12, 0, 0x0303, 0xc02b, true },
+	{ "pre_shared_key last, after unknown extensions (not our ticket: "
+	  "a full handshake)", psk_last, 0, 0, 0x0304, 0x1301, false },
+	{ "pre_shared_key followed by an unknown extension", psk_not_last, 0,
+	  ALERT_ILLEGAL_PARAMETER, 0, 0, false },
 	{ "TLS 1.2 without extended_master_secret", no_ems, 0, 0, 0x0303,
 	  0xc02b, false },
 	{ "TLS 1.2 without extended_master_secret, EMS required", no_ems,
