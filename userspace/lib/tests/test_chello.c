@@ -258,6 +258,59 @@ static void tls12_resumption_offers(void)
 	}
 }
 
+/* one handshake between fresh engines; resumed? (-1: failed) */
+static int handshake(struct tlsk_config *scfg, struct tlsk_config *ccfg,
+		     const uint8_t *blob, size_t len, uint8_t *out,
+		     size_t *out_len)
+{
+	struct tlsk_engine *c = tlsk_engine_new(ccfg, TLSK_ROLE_CLIENT);
+	struct tlsk_engine *s = tlsk_engine_new(scfg, TLSK_ROLE_SERVER);
+	struct buf c2s = { 0 }, s2c = { 0 };
+	struct tlsk_session_info info;
+	int resumed = -1;
+
+	if (blob)
+		CHECK(!tlsk_engine_set_session(c, blob, len));
+	run_pair(c, s, &c2s, &s2c, 0);
+	if (tlsk_engine_state(s) == TLSK_STATE_ESTABLISHED &&
+	    tlsk_engine_state(c) == TLSK_STATE_ESTABLISHED &&
+	    !tlsk_engine_info(s, &info))
+		resumed = info.resumed;
+	if (out) {
+		CHECK(read_post_handshake(c, &s2c) >= 1);
+		CHECK(!tlsk_engine_get_session(c, out, out_len));
+	}
+	tlsk_engine_free(c);
+	tlsk_engine_free(s);
+	buf_free(&c2s);
+	buf_free(&s2c);
+	return resumed;
+}
+
+/* RFC 8446 4.2.11: a PSK whose hash is not the chosen suite's is
+ * ignored (a full handshake, no alert): a SHA-384 ticket offered when
+ * the server now prefers a SHA-256 suite */
+static void tls13_psk_of_another_hash(void)
+{
+	struct tlsk_config *scfg = server_config(CHELLO_SERVER_DEFAULT);
+	struct tlsk_config *ccfg = tlsk_config_new();
+	static const char *const both[] = {
+		"TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256",
+		"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384" };
+	uint8_t blob[4096];
+	size_t len = sizeof(blob);
+
+	tlsk_config_set_verify(ccfg, TLSK_VERIFY_NONE);
+	CHECK(!tlsk_config_set_tls13_suites(ccfg, both[0]));
+	CHECK(!tlsk_config_set_tls13_suites(scfg, both[0]));
+	CHECK(handshake(scfg, ccfg, NULL, 0, blob, &len) == 0);
+	CHECK(handshake(scfg, ccfg, blob, len, NULL, NULL) == 1);
+	CHECK(!tlsk_config_set_tls13_suites(scfg, both[1]));
+	CHECK(handshake(scfg, ccfg, blob, len, NULL, NULL) == 0);
+	tlsk_config_free(scfg);
+	tlsk_config_free(ccfg);
+}
+
 int main(void)
 {
 	if (testpki_make(&pki)) {
@@ -268,6 +321,7 @@ int main(void)
 		servers[i] = server_config((enum chello_server)i);
 	RUN(client_hello_corpus);
 	RUN(tls12_resumption_offers);
+	RUN(tls13_psk_of_another_hash);
 	for (int i = 0; i < 3; i++)
 		tlsk_config_free(servers[i]);
 	testpki_remove(&pki);
