@@ -519,10 +519,10 @@ size_t chello_seed(unsigned k, uint8_t *buf, size_t cap)
 
 		chello_cases[i].build(&b);
 		n = b.bad || b.len > cap ? 0 : b.len;
-		if (n && k-- == 0)
+		if (n && k == 0)
 			memcpy(buf, b.p, n);
 		buf_free(&b);
-		if (n && k == (unsigned)-1)
+		if (n && k-- == 0)
 			return n;
 	}
 	return 0;
