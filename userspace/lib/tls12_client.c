@@ -2,8 +2,9 @@
 /*
  * TLS 1.2 client (RFC 5246 7.3, 7.4), entered from the TLS 1.3
  * ServerHello handler when the server answers with TLS 1.2: ECDHE with
- * ECDSA or RSA certificates, extended master secret and
- * renegotiation_info required of the server, the downgrade sentinel
+ * ECDSA or RSA certificates, extended master secret (a server without it:
+ * a session never kept, or refused by policy), renegotiation_info
+ * required of the server, the downgrade sentinel
  * checked, client certificates, and resumption by session ID or RFC 5077
  * ticket from a tlsk_engine_set_session() blob.
  */

@@ -4,8 +4,8 @@
  * ClientHello handler once TLS 1.2 is the highest common version:
  * ECDHE with ECDSA or RSA certificates, extended master secret (RFC 7627:
  * a client without it gets a session that is never kept, or is refused
- * when the profile requires it), renegotiation_info (RFC 5746), optional client
- * authentication, and resumption by session ID (sesscache_ops) or by
+ * when the profile requires it), renegotiation_info (RFC 5746), optional
+ * client authentication, and resumption by session ID (sesscache_ops) or by
  * RFC 5077 ticket (the TLS 1.3 ticket keys).
  */
 #include "engine_int.h"

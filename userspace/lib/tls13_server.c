@@ -420,7 +420,8 @@ int server_read_client_hello(struct tlsk_engine *e, struct rd *body)
 	if (version == 0x0303 && tls13_enabled(e->cfg) &&
 	    u16_in(suites, TLS_FALLBACK_SCSV))
 		return fail(e, ALERT_INAPPROPRIATE_FALLBACK, -EPROTO,
-			    "TLS_FALLBACK_SCSV with TLS 1.2, below our TLS 1.3");
+			    "TLS_FALLBACK_SCSV with TLS 1.2, below our "
+			    "TLS 1.3");
 	if (version == 0x0303 && !(e->shape & SHAPE_HRR))
 		return tls12_server_take_client_hello(e, &suites, &x);
 	if (version == 0x0303)	/* RFC 8446 4.1.4: after HRR, 1.3 again */

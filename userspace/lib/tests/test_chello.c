@@ -87,7 +87,8 @@ static void one_case(const struct chello_case *c)
 		tlsk_engine_error(s, &alert, NULL, &why);
 	if (c->alert) {
 		CHECK(alert == c->alert);
-		CHECK(n >= 7 && out[n - 7] == CT_ALERT && out[n - 1] == c->alert);
+		CHECK(n >= 7 && out[n - 7] == CT_ALERT &&
+		      out[n - 1] == c->alert);
 	} else {
 		CHECK(alert == 0);
 		CHECK(!in.len);		/* it took the whole ClientHello */
