@@ -253,6 +253,49 @@ gnu_s_tls12_rsa_kx_not_enabled() {
 		{ cat "$C/server.log"; fail "server sent no handshake_failure"; }
 }
 
+# RFC 7627: GnuTLS without EMS (%NO_SESSION_HASH). By default a full
+# handshake, its session never resumed (gnutls-cli --resume connects
+# twice, both full); with -require_ems, handshake_failure.
+NO_EMS="$TLS12_ONLY:%NO_SESSION_HASH"
+
+gnu_s_tls12_no_ems() {
+	need_tls12 server
+	tlsk_server -www || return 1
+	gnutls_client "$GET" --resume --priority "$NO_EMS"
+	expect_rc0
+	expect_in "$C/out" 'version=TLSv1.2 .*resumed=no ems=no '
+	! grep -q 'This is a resumed session' "$C/out" ||
+		fail "a session without EMS was resumed"
+	server_logged 'ems=no' || fail "server did not report ems=no"
+}
+
+gnu_s_tls12_no_ems_required() {
+	need_tls12 server
+	tlsk_server -www -require_ems || return 1
+	gnutls_client "$GET" --priority "$NO_EMS"
+	[ "$RC" -ne 0 ] || fail "handshake without EMS under -require_ems"
+	server_logged 'handshake_failure' ||
+		{ cat "$C/server.log"; fail "server sent no handshake_failure"; }
+}
+
+gnu_c_tls12_no_ems() {
+	need_tls12 client
+	gnutls_server --echo --priority "$NO_EMS" || return 1
+	tlsk_client 'one\n' -sess_out "$C/sess"
+	expect_rc0
+	expect_in "$C/out" '^one$'
+	expect_in "$C/err" 'version=TLSv1.2 .*resumed=no ems=no '
+	[ ! -s "$C/sess" ] || fail "kept a session without EMS"
+}
+
+gnu_c_tls12_no_ems_required() {
+	need_tls12 client
+	gnutls_server --echo --priority "$NO_EMS" || return 1
+	tlsk_client 'one\n' -require_ems
+	[ "$RC" -ne 0 ] || fail "handshake without EMS under -require_ems"
+	expect_in "$C/err" 'handshake_failure sent'
+}
+
 gnu_s_resume() {
 	tlsk_server -www || return 1
 	gnutls_client "$GET" --resume
@@ -334,6 +377,10 @@ case_add "gnutls-serv tls12 resume ticket" gnu_c_tls12_resume
 case_add "gnutls-serv tls12 resume session-id" gnu_c_tls12_resume :%NO_TICKETS
 case_add "gnutls-cli tls12 resume ticket" gnu_s_tls12_resume
 case_add "gnutls-cli tls12 resume session-id" gnu_s_tls12_resume :%NO_TICKETS
+case_add "gnutls-cli tls12 no-ems full, not resumed" gnu_s_tls12_no_ems
+case_add "gnutls-cli tls12 no-ems -require_ems" gnu_s_tls12_no_ems_required
+case_add "gnutls-serv tls12 no-ems full, not kept" gnu_c_tls12_no_ems
+case_add "gnutls-serv tls12 no-ems -require_ems" gnu_c_tls12_no_ems_required
 case_add "gnutls-cli client-cert" gnu_s_client_cert
 case_add "gnutls-cli alpn" gnu_s_alpn
 case_add "gnutls-cli bad-cert unknown-ca" gnu_s_bad_cert

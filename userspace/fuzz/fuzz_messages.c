@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "../lib/tests/chello.h"
 #include "engine_int.h"
 #include "tls13_handlers.h"
 
@@ -88,15 +89,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-/* a real ClientHello body for the ClientHello parser */
+/* real ClientHello bodies for the ClientHello parser */
 size_t fuzz_seed(unsigned i, uint8_t *buf, size_t cap)
 {
 	uint8_t flight[4096];
 	size_t n;
 
-	if (i > 0)
-		return 0;
-	n = fuzz_client_flight(flight, sizeof(flight));
+	/* the client's own, then test_chello's hand-built ones (one
+	 * record's worth: the message after its record header) */
+	n = i ? chello_seed(i - 1, flight, sizeof(flight)) :
+		fuzz_client_flight(flight, sizeof(flight));
 	if (n < 9 || n - 9 + 1 > cap)
 		return 0;
 	buf[0] = 7;				/* parse_client_hello */

@@ -18,7 +18,7 @@
 #   build/fuzz/bin/NAME -max_total_time=600 build/fuzz/corpus/NAME
 #                     for longer, by hand
 
-FUZZ_COMMON := fuzz/common.c lib/tests/testpki.c
+FUZZ_COMMON := fuzz/common.c lib/tests/testpki.c lib/tests/chello.c
 
 FUZZERS += fuzz-tlsk-server fuzz-tlsk-client fuzz-tlsk-messages
 fuzz-tlsk-server_SRCS := fuzz/fuzz_server.c $(FUZZ_COMMON)

@@ -653,3 +653,9 @@ int tlsk_config_set_keylog(struct tlsk_config *cfg,
 	cfg->keylog_arg = log ? arg : NULL;
 	return 0;
 }
+
+int tlsk_config_set_tls12_require_ems(struct tlsk_config *cfg, int require)
+{
+	cfg->tls12_require_ems = require != 0;
+	return 0;
+}

@@ -40,6 +40,8 @@ struct tlsk_config {
 	size_t ntls12_suites;
 	bool rsa_kx_enabled;		/* RSA key transport may be used */
 	bool tls12_list_set;		/* tlsk_config_set_tls12_ciphers */
+	/* refuse TLS 1.2 peers without extended_master_secret (RFC 7627) */
+	bool tls12_require_ems;
 	/* TLS 1.2 session-ID cache (server); has_sesscache when set */
 	struct sesscache_ops sesscache;
 	bool has_sesscache;

@@ -604,6 +604,7 @@ int tlsk_engine_info(const struct tlsk_engine *e,
 	info->alpn = e->alpn[0] ? e->alpn : NULL;
 	info->resumed = e->resumed;
 	info->peer = e->peer_subject[0] ? e->peer_subject : NULL;
+	info->extended_master_secret = !e->no_ems;
 	return 0;
 }
 

@@ -148,6 +148,9 @@ struct tlsk_engine {
 	bool peer_reneg;		/* the client sent RFC 5746 signalling */
 	bool peer_point_formats;	/* ... ec_point_formats */
 	bool ticket_ext;		/* ... the SessionTicket extension */
+	/* the peer did not do extended_master_secret (RFC 7627): the
+	 * RFC 5246 8.1 master secret, a session never kept or resumed */
+	bool no_ems;
 	struct buf ticket12;		/* client: NewSessionTicket received */
 	uint32_t ticket12_hint;
 	/* the key block's two halves, installed at each CCS */

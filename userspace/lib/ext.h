@@ -26,20 +26,30 @@ enum ext_type {
 	EXT_LIST_END = 0xffff,		/* terminates `allowed` lists */
 };
 
-#define EXT_MAX 48
+/* room for every type an `allowed` list names (each at most once) */
+#define EXT_MAX 24
 
+/* the known (listed) extensions of a block; unknown ones are skipped */
 struct exts {
 	size_t n;
 	uint16_t type[EXT_MAX];
 	struct rd data[EXT_MAX];
+	uint16_t last;		/* the type of its last one, known or not
+				 * (EXT_LIST_END for none) */
 };
 
 /*
  * Read an extensions block (a u16 vector) into x. `allowed` lists the
- * types that may appear (ending with EXT_LIST_END). Unknown types are skipped when
- * ignore_unknown (a ClientHello, or a CertificateRequest: RFC 8446 4.2),
- * otherwise they fail with unsupported_extension. Duplicates fail with
- * illegal_parameter. Returns 0 or the engine's error.
+ * types that may appear (ending with EXT_LIST_END, at most EXT_MAX).
+ * Unknown types are skipped when ignore_unknown (a ClientHello, or a
+ * CertificateRequest: RFC 8446 4.2), however many there are, otherwise
+ * they fail with unsupported_extension. An extension that runs past the
+ * block is a decode_error. A type seen twice, known or not, fails with
+ * illegal_parameter (RFC 8446 4.2, RFC 5246 7.4.1.4: "There MUST NOT be
+ * more than one extension of the same type"); OpenSSL 3.0 lets
+ * duplicates of types it does not know pass, we do not. Linear in the
+ * block's length: one bit per possible type marks those seen.
+ * Returns 0 or the engine's error.
  */
 int exts_read(struct tlsk_engine *e, struct rd *r, struct exts *x,
 	      const uint16_t *allowed, bool ignore_unknown, const char *where);

@@ -28,6 +28,10 @@ $(eval $(call program,test_keysched,lib/tests/test_keysched.c))
 $(eval $(call program,test_tables,lib/tests/test_tables.c))
 
 LIB_TEST_HELPERS := lib/tests/harness.c lib/tests/testpki.c
+# Hand-built ClientHellos (lib/tests/chello.c, also the server fuzz seeds)
+HOST_TESTS += test_chello
+$(eval $(call program,test_chello,lib/tests/test_chello.c \
+	lib/tests/chello.c $(LIB_TEST_HELPERS)))
 HOST_TESTS += test_engine
 $(eval $(call program,test_engine,lib/tests/test_engine.c $(LIB_TEST_HELPERS)))
 

@@ -2,8 +2,9 @@
 /*
  * TLS 1.2 client (RFC 5246 7.3, 7.4), entered from the TLS 1.3
  * ServerHello handler when the server answers with TLS 1.2: ECDHE with
- * ECDSA or RSA certificates, extended master secret and
- * renegotiation_info required of the server, the downgrade sentinel
+ * ECDSA or RSA certificates, extended master secret (a server without it:
+ * a session never kept, or refused by policy), renegotiation_info
+ * required of the server, the downgrade sentinel
  * checked, client certificates, and resumption by session ID or RFC 5077
  * ticket from a tlsk_engine_set_session() blob.
  */
@@ -75,12 +76,16 @@ static int read_sh_extensions(struct tlsk_engine *e, struct exts *x)
 		return fail(e, ret == -EBADMSG ? ALERT_DECODE_ERROR :
 			    ALERT_HANDSHAKE_FAILURE, -EPROTO,
 			    "bad renegotiation_info in ServerHello");
-	/* RFC 7627 5.2: we abort without EMS */
+	/* RFC 7627 5.2: a client MAY abort a full handshake without EMS;
+	 * we do when the profile requires it, else carry on with a session
+	 * we never keep (RFC 7627 5.4) */
 	r = exts_get(x, TLS12_EXT_EXTENDED_MASTER_SECRET);
-	if (!r)
+	e->no_ems = !r;
+	if (!r && e->cfg->tls12_require_ems)
 		return fail(e, ALERT_HANDSHAKE_FAILURE, -EPROTO,
-			    "server does not use extended_master_secret");
-	if (rd_left(r))
+			    "server does not use extended_master_secret, "
+			    "which this profile requires");
+	if (r && rd_left(r))
 		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
 			    "extended_master_secret with data");
 	r = exts_get(x, TLS12_EXT_SESSION_TICKET);
@@ -151,6 +156,11 @@ int tls12_client_take_server_hello(struct tlsk_engine *e, struct rd *body)
 		if (suite != e->psk.suite)
 			return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
 				    "resumed session with another suite");
+		/* RFC 7627 5.3: our sessions all have EMS */
+		if (e->no_ems)
+			return fail(e, ALERT_HANDSHAKE_FAILURE, -EPROTO,
+				    "server resumes without "
+				    "extended_master_secret");
 		memcpy(e->secret, e->psk.psk, TLS12_MASTER_LEN);
 		e->resumed = true;
 		shape |= TLS12_SHAPE_RESUMED;
@@ -416,8 +426,8 @@ int tls12_client_keep_session(struct tlsk_engine *e)
 	const uint8_t *t = fresh ? e->ticket12.p : old ? old->ticket : NULL;
 	size_t tlen = fresh ? e->ticket12.len : old ? old->ticket_len : 0;
 
-	if (!e->session_id_len && !tlen)
-		return 0;	/* nothing to resume with */
+	if ((!e->session_id_len && !tlen) || e->no_ems)
+		return 0;	/* nothing to resume with (RFC 7627 5.4) */
 	if (e->ntickets == MAX_TICKETS) {
 		session_clear(&e->tickets[0]);
 		memmove(&e->tickets[0], &e->tickets[1],

@@ -66,12 +66,17 @@ static void keylog12(const struct tlsk_engine *e)
 }
 
 /* RFC 7627 4: the master secret from the premaster and the session hash
- * (the transcript through ClientKeyExchange, which it ends with now) */
+ * (the transcript through ClientKeyExchange, which it ends with now);
+ * with a peer that does not do EMS, RFC 5246 8.1's from the randoms */
 int tls12_derive_master(struct tlsk_engine *e, const uint8_t *pms,
 			size_t pms_len)
 {
 	uint8_t th[TLSK_MAX_HASH_LEN];
-	int bad = tr_hash(&e->tr, engine_md(e), th) ||
+	int bad = e->no_ems ?
+		  tls12_master_secret(engine_md(e), pms, pms_len,
+				      e->client_random, e->server_random,
+				      e->secret) :
+		  tr_hash(&e->tr, engine_md(e), th) ||
 		  tls12_extended_master_secret(engine_md(e), pms, pms_len, th,
 					       engine_hash_len(e), e->secret);
 

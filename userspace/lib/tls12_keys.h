@@ -39,8 +39,8 @@ int tls12_prf(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
 	      size_t out_len);
 
 /* master_secret = PRF(pms, "master secret", client_random ||
- * server_random)[0..47], RFC 5246 8.1. For sessions without EMS only;
- * this engine always negotiates EMS (see docs/tls12.md). */
+ * server_random)[0..47], RFC 5246 8.1. For sessions without EMS only: a
+ * peer without it, never resumed (see docs/tls12.md). */
 int tls12_master_secret(const EVP_MD *md, const uint8_t *pms, size_t pms_len,
 			const uint8_t client_random[TLS12_RANDOM_LEN],
 			const uint8_t server_random[TLS12_RANDOM_LEN],

@@ -2,9 +2,10 @@
 /*
  * TLS 1.2 server (RFC 5246 7.3, 7.4), entered from the TLS 1.3
  * ClientHello handler once TLS 1.2 is the highest common version:
- * ECDHE with ECDSA or RSA certificates, extended master secret required
- * (RFC 7627), renegotiation_info (RFC 5746), optional client
- * authentication, and resumption by session ID (sesscache_ops) or by
+ * ECDHE with ECDSA or RSA certificates, extended master secret (RFC 7627:
+ * a client without it gets a session that is never kept, or is refused
+ * when the profile requires it), renegotiation_info (RFC 5746), optional
+ * client authentication, and resumption by session ID (sesscache_ops) or by
  * RFC 5077 ticket (the TLS 1.3 ticket keys).
  */
 #include "engine_int.h"
@@ -24,8 +25,6 @@
 #include "tls12_handlers.h"
 #include "tls12_keys.h"
 #include "tls12_msgs.h"
-
-#define MAX_OFFERED_SUITES 256
 
 /* ---- ClientHello ---- */
 
@@ -167,24 +166,49 @@ static bool session_lifetime_ok(const struct tlsk_engine *e,
 	       now - s->issued_ms <= (uint64_t)s->lifetime * 1000;
 }
 
-/* RFC 5077 3.1/3.4: a ticket we can open, for TLS 1.2 with EMS, whose
- * suite the client offers and we still allow; the master secret goes
- * into e->secret */
-static bool try_ticket(struct tlsk_engine *e, struct rd *ticket,
-		       struct rd suites)
+/*
+ * A session found (by ticket or ID) that we would resume, checked against
+ * the ClientHello. 1: resume; 0: full handshake; or the engine's error.
+ * RFC 7627 5.3: a session made with EMS offered without it MUST abort the
+ * handshake (handshake_failure, as OpenSSL). RFC 5246 7.4.1.2: the client
+ * MUST offer the session's suite; one that does not is refused with
+ * illegal_parameter, as OpenSSL 3.0 does (SSL_R_REQUIRED_CIPHER_MISSING).
+ * Our sessions all have EMS: none is kept without (tls12_server_write_nst,
+ * tls12_server_finished_sent).
+ */
+static int resumable(struct tlsk_engine *e, uint16_t suite, struct rd suites)
+{
+	if (e->no_ems)
+		return fail(e, ALERT_HANDSHAKE_FAILURE, -EPROTO,
+			    "session with extended_master_secret offered "
+			    "without it (RFC 7627 5.3)");
+	if (!u16_in(suites, suite))
+		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
+			    "session's cipher suite %#06x is not offered "
+			    "(RFC 5246 7.4.1.2)", suite);
+	return 1;
+}
+
+/* RFC 5077 3.1/3.4: a ticket we can open, for TLS 1.2 with EMS, of a
+ * suite we still allow; the master secret goes into e->secret. 1, 0 or
+ * the engine's error (resumable) */
+static int try_ticket(struct tlsk_engine *e, struct rd *ticket,
+		      struct rd suites)
 {
 	struct session s;
-	bool ok;
+	int ok;
 
 	memset(&s, 0, sizeof(s));
 	if (!rd_left(ticket) || !e->cfg->ticket_count ||
 	    ticket_open(e->cfg, rd_ptr(ticket), rd_left(ticket), &s))
-		return false;
+		return 0;
 	ok = s.version == 0x0303 && s.ems && s.psk_len == TLS12_MASTER_LEN &&
-	     session_lifetime_ok(e, &s) && u16_in(suites, s.suite) &&
+	     session_lifetime_ok(e, &s) &&
 	     tls12_suite_configured(e->cfg, s.suite) &&
 	     strcmp((const char *)s.alpn, e->alpn) == 0;
-	if (ok) {
+	if (ok)
+		ok = resumable(e, s.suite, suites);
+	if (ok > 0) {
 		e->suite12 = tls12_suite_by_id(s.suite);
 		memcpy(e->secret, s.psk, TLS12_MASTER_LEN);
 		session_peer_set(e, s.peer, s.peer_sans);
@@ -193,29 +217,31 @@ static bool try_ticket(struct tlsk_engine *e, struct rd *ticket,
 	return ok;
 }
 
-/* RFC 5246 7.4.1.2: the session ID the client offers, in our cache */
-static bool try_session_id(struct tlsk_engine *e, struct rd suites, bool ems)
+/* RFC 5246 7.4.1.2: the session ID the client offers, in our cache.
+ * 1, 0 or the engine's error (resumable) */
+static int try_session_id(struct tlsk_engine *e, struct rd suites)
 {
-	uint16_t offered[MAX_OFFERED_SUITES];
 	struct sesscache_entry ent;
-	size_t n = 0;
-	bool ok;
+	int ok;
 
 	if (!e->cfg->has_sesscache || !e->session_id_len)
-		return false;
-	while (rd_left(&suites) && n < MAX_OFFERED_SUITES)
-		offered[n++] = rd_u16(&suites);
+		return 0;
 	memset(&ent, 0, sizeof(ent));
 	if (e->cfg->sesscache.fetch(e->cfg->sesscache.arg, e->session_id,
 				    e->session_id_len, &ent))
-		return false;
+		return 0;
+	/* EMS and the suite against the ClientHello: resumable(), so the
+	 * cache's own check sees the client as doing EMS, and only the
+	 * session's suite as offered */
 	ok = ent.version == 0x0303 &&
 	     session_binding_ok(e->cfg, ent.binding, ent.peer) &&
-	     sesscache_may_resume(&ent, ems,
+	     sesscache_may_resume(&ent, true,
 				  e->server_name[0] ? e->server_name : NULL,
-				  offered, n) &&
+				  &ent.suite, 1) &&
 	     tls12_suite_configured(e->cfg, ent.suite);
-	if (ok) {
+	if (ok)
+		ok = resumable(e, ent.suite, suites);
+	if (ok > 0) {
 		e->suite12 = tls12_suite_by_id(ent.suite);
 		memcpy(e->secret, ent.master, TLS12_MASTER_LEN);
 		session_peer_set(e, ent.peer, ent.peer_sans);
@@ -268,6 +294,7 @@ static int read_extensions12(struct tlsk_engine *e, struct rd *suites,
 		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
 			    "extended_master_secret with data");
 	*ems = r != NULL;
+	e->no_ems = !*ems;
 	e->ticket_ext = exts_get(x, TLS12_EXT_SESSION_TICKET) != NULL;
 	return 0;
 }
@@ -278,20 +305,28 @@ int tls12_server_take_client_hello(struct tlsk_engine *e, struct rd *suites,
 				   struct exts *x)
 {
 	struct rd *ticket;
-	bool ems = false, resumed;
+	bool ems = false;
+	int resumed = 0;
 	unsigned shape = TLS12_SHAPE_NEGOTIATED;
 
 	e->tables = &tls12_tables;
 	e->shape = TLS12_SHAPE_INITIAL;
 	if (read_extensions12(e, suites, x, &ems))
 		return e->err;
-	/* RFC 7627 5.2: we abort a full handshake without EMS */
-	if (!ems)
+	/* RFC 7627 5.2: the server MAY abort a full handshake without EMS;
+	 * we do when the profile requires it, else carry on (5.3, 5.4: the
+	 * session is never kept, see e->no_ems) */
+	if (!ems && e->cfg->tls12_require_ems)
 		return fail(e, ALERT_HANDSHAKE_FAILURE, -EPROTO,
-			    "client does not offer extended_master_secret");
+			    "client does not offer extended_master_secret, "
+			    "which this profile requires");
 	ticket = exts_get(x, TLS12_EXT_SESSION_TICKET);
-	resumed = (ticket && try_ticket(e, ticket, *suites)) ||
-		  try_session_id(e, *suites, ems);
+	if (ticket)
+		resumed = try_ticket(e, ticket, *suites);
+	if (!resumed)
+		resumed = try_session_id(e, *suites);
+	if (resumed < 0)
+		return resumed;
 	if (!resumed) {
 		e->cert = cert_for_name(e->cfg, e->server_name);
 		if (!e->cert)
@@ -312,8 +347,10 @@ int tls12_server_take_client_hello(struct tlsk_engine *e, struct rd *suites,
 					    "no signature scheme in common "
 					    "for our certificate");
 		}
-		/* a fresh session ID, for our cache or the client's */
-		e->session_id_len = 32;
+		/* a fresh session ID, for our cache or the client's; none
+		 * for a session without EMS, which nobody may resume
+		 * (RFC 5246 7.4.1.3: empty, it will not be cached) */
+		e->session_id_len = e->no_ems ? 0 : 32;
 		if (RAND_bytes(e->session_id, 32) != 1)
 			return fail(e, ALERT_INTERNAL_ERROR, -EIO, "RAND_bytes");
 		if (cfg_verify_mode(e->cfg, e->role) != TLSK_VERIFY_NONE)
@@ -324,7 +361,8 @@ int tls12_server_take_client_hello(struct tlsk_engine *e, struct rd *suites,
 		/* RFC 5077 3.4: by ticket, the client's session ID is echoed
 		 * as is; by ID, it is the ID: either way, keep it */
 	}
-	if (e->ticket_ext && e->cfg->ticket_count)
+	/* RFC 7627 5.4: no ticket for a session without EMS */
+	if (e->ticket_ext && e->cfg->ticket_count && !e->no_ems)
 		shape |= TLS12_SHAPE_TICKET;
 	e->shape = shape;
 	if (RAND_bytes(e->server_random, 32) != 1)
@@ -360,7 +398,8 @@ int tls12_server_write_server_hello(struct tlsk_engine *e, struct rd *body)
 	buf_u16(&b, e->suite12->id);
 	buf_u8(&b, 0);		/* compression: null */
 	exts = buf_open_vec(&b, 2);
-	put_empty_ext(&b, TLS12_EXT_EXTENDED_MASTER_SECRET);
+	if (!e->no_ems)		/* RFC 7627 5.1: only in answer to it */
+		put_empty_ext(&b, TLS12_EXT_EXTENDED_MASTER_SECRET);
 	if (e->peer_reneg) {	/* RFC 5746 3.6 */
 		buf_u16(&b, TLS12_EXT_RENEGOTIATION_INFO);
 		pos = buf_open_vec(&b, 2);
@@ -673,8 +712,8 @@ int tls12_server_finished_sent(struct tlsk_engine *e)
 {
 	struct sesscache_entry ent;
 
-	if (e->resumed || !e->cfg->has_sesscache)
-		return 0;
+	if (e->resumed || !e->cfg->has_sesscache || e->no_ems)
+		return 0;	/* RFC 7627 5.4: never cache without EMS */
 	memset(&ent, 0, sizeof(ent));
 	memcpy(ent.id, e->session_id, e->session_id_len);
 	ent.id_len = e->session_id_len;

@@ -221,6 +221,14 @@ int put_sigalgs(struct buf *b)
 	return b->bad ? -ENOMEM : 0;
 }
 
+static bool peer_offers_sigalg(const struct tlsk_engine *e, uint16_t id)
+{
+	for (size_t k = 0; k < e->npeer_sigalgs; k++)
+		if (e->peer_sigalgs[k] == id)
+			return true;
+	return false;
+}
+
 int parse_sigalgs(struct tlsk_engine *e, struct rd *ext)
 {
 	struct rd list;
@@ -229,11 +237,15 @@ int parse_sigalgs(struct tlsk_engine *e, struct rd *ext)
 	    !rd_done(ext))
 		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
 			    "malformed signature_algorithms");
+	/* any number of entries (up to 32767): keep the ones we know,
+	 * once each, so that unknown or repeated values ahead of a usable
+	 * one never crowd it out; the choice is ours (pick_sigscheme) */
 	e->npeer_sigalgs = 0;
 	while (rd_left(&list)) {
 		uint16_t id = rd_u16(&list);
 
-		if (e->npeer_sigalgs < MAX_PEER_SIGALGS)
+		if (tlsk_sigscheme_by_id(id) && !peer_offers_sigalg(e, id) &&
+		    e->npeer_sigalgs < MAX_PEER_SIGALGS)
 			e->peer_sigalgs[e->npeer_sigalgs++] = id;
 	}
 	return 0;

@@ -16,6 +16,8 @@
 
 /* ---- ClientHello, RFC 8446 4.1.2 ---- */
 
+#define TLS_FALLBACK_SCSV 0x5600	/* RFC 7507 */
+
 /* RFC 8446 4.2.1, RFC 5246 E.1, RFC 8996: the highest version both
  * speak, never below TLS 1.2; 0x0304 or 0x0303, or the engine's error */
 static int choose_version(struct tlsk_engine *e, struct exts *x)
@@ -262,7 +264,7 @@ static int try_psk(struct tlsk_engine *e, struct exts *x)
 	if (!modes)	/* RFC 8446 4.2.9 */
 		return fail(e, ALERT_MISSING_EXTENSION, -EPROTO,
 			    "pre_shared_key without psk_key_exchange_modes");
-	if (x->type[x->n - 1] != EXT_PRE_SHARED_KEY)
+	if (x->last != EXT_PRE_SHARED_KEY)	/* RFC 8446 4.2.11 */
 		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
 			    "pre_shared_key is not the last extension");
 	if (!rd_vec(ext, 2, 7, 0xffff, &ids))
@@ -412,6 +414,14 @@ int server_read_client_hello(struct tlsk_engine *e, struct rd *body)
 	version = choose_version(e, &x);
 	if (version < 0)
 		return version;
+	/* RFC 7507 3: TLS_FALLBACK_SCSV from a client whose highest version
+	 * is below ours (as OpenSSL 3.0: below what we would negotiate with
+	 * it, were it not falling back) */
+	if (version == 0x0303 && tls13_enabled(e->cfg) &&
+	    u16_in(suites, TLS_FALLBACK_SCSV))
+		return fail(e, ALERT_INAPPROPRIATE_FALLBACK, -EPROTO,
+			    "TLS_FALLBACK_SCSV with TLS 1.2, below our "
+			    "TLS 1.3");
 	if (version == 0x0303 && !(e->shape & SHAPE_HRR))
 		return tls12_server_take_client_hello(e, &suites, &x);
 	if (version == 0x0303)	/* RFC 8446 4.1.4: after HRR, 1.3 again */

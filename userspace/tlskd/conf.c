@@ -100,6 +100,9 @@ static const struct key keys[] = {
 	P("tls12-rsa-key-exchange", K_ON_OFF, tls12_rsa_kx, 0, 0,
 	  "on: allow TLS 1.2 RSA key transport (AES128-GCM-SHA256, "
 	  "AES256-GCM-SHA384), which has no forward secrecy [off]"),
+	P("tls12-require-ems", K_ON_OFF, tls12_require_ems, 0, 0,
+	  "on: refuse TLS 1.2 peers without extended master secret "
+	  "(RFC 7627); off: accept them, never resuming [off]"),
 	P("groups", K_STRING, groups, 0, 0, "key-exchange groups, x25519:P-256"),
 	P("alpn", K_STRING, alpn, 0, 0, "protocols, preference order: h2,http/1.1"),
 	P("allow-uid", K_UIDS, uids, 0, 0,

@@ -64,6 +64,7 @@ struct conf_profile {
 	uint16_t min_version, max_version;
 	char *tls13_suites, *tls12_ciphers, *groups, *alpn;
 	int tls12_rsa_kx;		/* tls12-rsa-key-exchange = on */
+	int tls12_require_ems;		/* tls12-require-ems = on */
 	uid_t uids[CONF_MAX_IDS];
 	size_t nuids;
 	gid_t gids[CONF_MAX_IDS];

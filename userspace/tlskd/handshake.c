@@ -141,6 +141,21 @@ static const char *role_name(uint8_t role)
 	return role == TLSK_ROLE_SERVER ? "server" : "client";
 }
 
+/* RFC 7627: a TLS 1.2 peer without EMS was accepted (tls12-require-ems
+ * off); its session is never resumed. Worth a notice: such peers are
+ * old or broken, and a profile may want to refuse them. */
+static void log_without_ems(const struct hs *h)
+{
+	struct tlsk_session_info info;
+
+	if (h->engine && !tlsk_engine_info(h->engine, &info) &&
+	    !info.extended_master_secret)
+		log_notice("handshake pid %d profile %s %s: TLS 1.2 peer "
+			   "without extended master secret (RFC 7627), "
+			   "session not resumable", (int)h->peer->pid,
+			   h->prof->name, role_name(h->role));
+}
+
 static void log_outcome(const struct hs *h, const struct tlsk_result *res)
 {
 	if (res->status == 0)
@@ -461,6 +476,7 @@ static void hs_finish(struct daemon *d, struct hs *h, int err)
 	res.alert = TLSK_ALERT_NONE;
 	tlsk_result_from_engine(&res, h->engine, err);
 	if (!err) {
+		log_without_ems(h);
 		stream = hs_handoff(d, h, &res);
 		if (stream < -1)
 			tlsk_result_fail(&res, stream, stream == -ENOPROTOOPT ?

@@ -152,6 +152,8 @@ static struct tlsk_config *load_profile(struct loader *l, const char *alpn)
 	load_string(l, "tls13-suites", p->tls13_suites,
 		    tlsk_config_set_tls13_suites);
 	load_tls12_suites(l);
+	check(l, tlsk_config_set_tls12_require_ems(cfg, p->tls12_require_ems),
+	      conf_line(p, "tls12-require-ems"), "tls12-require-ems", NULL);
 	load_string(l, "groups", p->groups, tlsk_config_set_groups);
 	load_string(l, "alpn", alpn, tlsk_config_set_alpn);
 	/* tickets and cached sessions resume only in the profile (and under

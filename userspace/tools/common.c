@@ -48,6 +48,9 @@ struct tlsk_config *tool_config(const struct tool_opts *o)
 		bad = config_step(o, "-ciphersuites",
 				  tlsk_config_set_tls13_suites(cfg,
 							o->ciphersuites));
+	if (!bad && o->require_ems)
+		bad = config_step(o, "-require_ems",
+				  tlsk_config_set_tls12_require_ems(cfg, 1));
 	if (!bad && o->rsa_kx)	/* before the list that names the suites */
 		bad = config_step(o, "-rsa_kx",
 				  tlsk_config_enable_rsa_kx(cfg));
@@ -111,6 +114,9 @@ void tool_summary(FILE *f, const struct tlsk_engine *e,
 	put_field(f, "suite", info.suite_name, 0);
 	put_field(f, "group", info.group, 0);
 	put_field(f, "resumed", info.resumed ? "yes" : "no", 0);
+	/* RFC 7627: named only when missing, which is rare and worth it */
+	if (info.version == 0x0303 && !info.extended_master_secret)
+		put_field(f, "ems", "no", 0);
 	put_field(f, "peer", info.peer, 0);
 	put_field(f, "alpn", info.alpn, 0);
 	put_field(f, "ulp", c ? tlsk_ulp_name(tlsk_conn_ulp(c)) : NULL, 1);

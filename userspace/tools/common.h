@@ -30,6 +30,7 @@ struct tool_opts {
 	uint16_t min_version, max_version;
 	int reconnect, www, echo, naccept;
 	int rsa_kx;		/* allow RSA key transport in -cipher */
+	int require_ems;	/* refuse TLS 1.2 peers without EMS */
 	int timeout_ms;		/* handshake deadline */
 	int wait_ms;		/* client: linger for replies after stdin EOF */
 	unsigned int handoff_flags;

@@ -157,6 +157,10 @@ static const struct tool_option options[] = {
 	  "(tlsk) allow the RSA key transport suites AES128-GCM-SHA256 and "
 	  "AES256-GCM-SHA384 in -cipher (no forward secrecy)",
 	  FLAG(rsa_kx) },
+	{ "require_ems", NULL, BOTH,
+	  "(tlsk) refuse TLS 1.2 peers without extended master secret "
+	  "(RFC 7627; default: accept them, never resuming)",
+	  FLAG(require_ems) },
 	{ "ciphersuites", "list", BOTH,
 	  "TLS 1.3 cipher suites, colon-separated", STR(ciphersuites) },
 	{ "groups", "list", BOTH,
@@ -202,7 +206,9 @@ static void usage(const struct tool_opts *o, FILE *f)
 		"-www.\n");
 	fprintf(f, "\nOne line per connection on stderr:\n"
 		"  version=TLSv1.3 suite=... group=... resumed=yes|no "
-		"peer=... alpn=... ulp=tlsk|tls|user\n\noptions:\n");
+		"[ems=no] peer=... alpn=... ulp=tlsk|tls|user\n"
+		"  (ems=no: a TLS 1.2 peer without extended master secret)"
+		"\n\noptions:\n");
 	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
 		const struct tool_option *opt = &options[i];
 		char left[40];

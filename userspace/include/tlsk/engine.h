@@ -101,6 +101,15 @@ int tlsk_config_set_tls12_ciphers(struct tlsk_config *cfg, const char *list);
  * usage (if any) has keyEncipherment; a client requires that of the
  * server's. Without this call they are never offered or selected. */
 int tlsk_config_enable_rsa_kx(struct tlsk_config *cfg);
+/*
+ * TLS 1.2 extended master secret (RFC 7627). By default a peer (client or
+ * server) without it completes a full handshake, but its session is never
+ * cached, ticketed or resumed (RFC 7627 5.3, 5.4), and
+ * tlsk_session_info.extended_master_secret says 0 so that the caller can
+ * log it. With require != 0 such a peer is refused with
+ * handshake_failure (RFC 7627 5.2 allows either).
+ */
+int tlsk_config_set_tls12_require_ems(struct tlsk_config *cfg, int require);
 /* TLS 1.2 session-ID resumption (server, RFC 5246 7.4.1.2): an in-memory
  * cache of max_entries sessions living lifetime seconds (0 entries: off,
  * the default). The cache is the config's mutable part: engines of one
@@ -231,6 +240,9 @@ struct tlsk_session_info {
 	const char *alpn;	/* negotiated protocol or NULL */
 	int resumed;
 	const char *peer;	/* peer certificate subject, or NULL */
+	/* TLS 1.2: the master secret is the extended one (RFC 7627);
+	 * TLS 1.3 (whose key schedule always covers the transcript): 1 */
+	int extended_master_secret;
 };
 int tlsk_engine_info(const struct tlsk_engine *e,
 		     struct tlsk_session_info *info);

@@ -5,6 +5,7 @@
  * Both sides must agree on the suite, and a record protected with the
  * keys the engine exports must be readable by OpenSSL and vice versa.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -961,6 +962,98 @@ static void our_client_tls12_client_cert(void)
 
 /* ---- TLS 1.2 RSA key transport (only when a profile enables it) ---- */
 
+/* One TLS 1.2 handshake of our engine e with OpenSSL peer p, which does
+ * not do EMS (SSL_OP_NO_EXTENDED_MASTER_SECRET): established without it
+ * and not resumed, or (require_alert) refused with that alert */
+static void tls12_without_ems(struct tlsk_engine *e, struct peer *p,
+			      bool server, SSL_SESSION *sess,
+			      uint8_t require_alert)
+{
+	struct buf to_engine = { 0 };
+	struct tlsk_session_info info;
+	uint8_t alert = 0;
+
+	peer_start(p, server);
+	if (sess)
+		SSL_set_session(p->ssl, sess);
+	run_with_openssl(e, p, &to_engine);
+	if (require_alert) {
+		CHECK(tlsk_engine_state(e) == TLSK_STATE_FAILED);
+		tlsk_engine_error(e, &alert, NULL, NULL);
+		CHECK(alert == require_alert);
+		CHECK(!SSL_is_init_finished(p->ssl));
+	} else {
+		report(e);
+		CHECK(tlsk_engine_state(e) == TLSK_STATE_ESTABLISHED &&
+		      SSL_is_init_finished(p->ssl));
+		CHECK(!tlsk_engine_info(e, &info) && info.version == 0x0303);
+		CHECK(!info.extended_master_secret && !info.resumed);
+		CHECK(SSL_get_extms_support(p->ssl) == 0);
+		CHECK(!SSL_session_reused(p->ssl));
+		exchange_data(e, p, &to_engine);
+	}
+	buf_free(&to_engine);
+}
+
+/* RFC 7627 5.2-5.4: an OpenSSL client without EMS completes a full
+ * handshake; its session is neither cached (empty session ID) nor
+ * ticketed, so the next one is full again; under tls12-require-ems it
+ * gets handshake_failure */
+static void our_server_tls12_without_ems(void)
+{
+	struct tlsk_config *cfg = our_server12_config(false);
+	struct peer cli = { .ctx = ossl_client12(NULL, NULL) };
+	SSL_SESSION *sess = NULL;
+
+	CHECK(!tlsk_config_set_session_cache(cfg, 16, 60));
+	SSL_CTX_set_options(cli.ctx, SSL_OP_NO_EXTENDED_MASTER_SECRET);
+	for (int i = 0; i < 3; i++) {
+		struct tlsk_engine *e = tlsk_engine_new(cfg, TLSK_ROLE_SERVER);
+
+		if (i == 2)
+			CHECK(!tlsk_config_set_tls12_require_ems(cfg, 1));
+		tls12_without_ems(e, &cli, false, sess, i == 2 ? 40 : 0);
+		if (i < 2) {
+			SSL_SESSION_free(sess);
+			sess = SSL_get1_session(cli.ssl);
+			CHECK(sess && !SSL_SESSION_has_ticket(sess));
+		}
+		peer_free(&cli);
+		tlsk_engine_free(e);
+	}
+	SSL_SESSION_free(sess);
+	SSL_CTX_free(cli.ctx);
+	tlsk_config_free(cfg);
+}
+
+/* the same with our client: no session to keep from a server without
+ * EMS; under tls12-require-ems, handshake_failure */
+static void our_client_tls12_without_ems(void)
+{
+	struct tlsk_config *cfg = our_client_config();
+	struct peer srv = { .ctx = ossl_server12(NULL, NULL) };
+	uint8_t session[4096];
+
+	SSL_CTX_set_session_id_context(srv.ctx, (const uint8_t *)"t", 1);
+	SSL_CTX_set_options(srv.ctx, SSL_OP_NO_EXTENDED_MASTER_SECRET);
+	for (int i = 0; i < 2; i++) {
+		struct tlsk_engine *e = tlsk_engine_new(cfg, TLSK_ROLE_CLIENT);
+		size_t len = sizeof(session);
+
+		CHECK(!tlsk_engine_set_server_name(e, "localhost"));
+		if (i == 1)
+			CHECK(!tlsk_config_set_tls12_require_ems(cfg, 1));
+		tls12_without_ems(e, &srv, true, NULL, i == 1 ? 40 : 0);
+		if (i == 0)
+			CHECK(tlsk_engine_get_session(e, session, &len) ==
+			      -ENOENT);
+		peer_free(&srv);
+		tlsk_engine_free(e);
+	}
+	SSL_CTX_free(srv.ctx);
+	tlsk_config_free(cfg);
+}
+
 static const char *const rsa_kx_suites[] = { "AES128-GCM-SHA256",
 					     "AES256-GCM-SHA384" };
 
@@ -1456,6 +1549,8 @@ int main(void)
 	RUN(our_server_tls12_session_store);
 	RUN(our_server_tls12_client_cert_alpn);
 	RUN(our_server_refuses_tls11);
+	RUN(our_server_tls12_without_ems);
+	RUN(our_client_tls12_without_ems);
 	RUN(our_server_tls12_rsa_kx);
 	RUN(our_server_tls12_rsa_kx_resumes);
 	RUN(our_server_tls12_rsa_kx_only_when_allowed);

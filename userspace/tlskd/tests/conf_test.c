@@ -231,6 +231,15 @@ static void rsa_key_exchange(void)
 	CHECK(parse(&c, &d, "[profile a]\ntls12-ciphers = NOPE\n") == 0);
 	CHECK(load(&c, &d) != 0 && strstr(d.text, "tls12-ciphers NOPE: "));
 	conf_free(&c);
+	/* tls12-require-ems: off by default, on refuses peers without EMS */
+	CHECK(parse(&c, &d, "[profile a]\ntls12-require-ems = on\n"
+		    "[profile b]\n") == 0);
+	CHECK(load(&c, &d) == 0 && d.errors == 0);
+	p = conf_profile(&c, "a");
+	CHECK(p && p->cfg && p->cfg->tls12_require_ems);
+	p = conf_profile(&c, "b");
+	CHECK(p && p->cfg && !p->cfg->tls12_require_ems);
+	conf_free(&c);
 	error_at("[profile a]\ntls12-rsa-key-exchange = yes\n",
 		 ":2: tls12-rsa-key-exchange: unknown value 'yes'");
 }

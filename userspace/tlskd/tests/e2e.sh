@@ -89,6 +89,11 @@ allow-uid = 0
 cert = srv.crt srv.key
 allow-gid = 4242
 
+[profile strict]
+cert = srv.crt srv.key
+tls12-require-ems = on
+allow-uid = 0
+
 [profile quick]
 cert = srv.crt srv.key
 handshake-timeout = 1s
@@ -252,6 +257,37 @@ resumed12() {
 }
 resumed12 "TLS 1.2 session-ID resumption across two service processes (session-cache-size)" -no_ticket
 resumed12 "TLS 1.2 ticket resumption across two service processes"
+
+# ---- RFC 7627: a TLS 1.2 client without extended master secret ----
+# (gnutls-cli %NO_SESSION_HASH) is served with a notice in the log, and
+# refused with handshake_failure by a profile with tls12-require-ems = on
+no_ems_client() {
+	echo a | timeout 10 gnutls-cli -p "$port" --x509cafile "$dir/ca.crt" \
+		--sni-hostname localhost --verify-hostname localhost \
+		--priority 'NORMAL:-VERS-ALL:+VERS-TLS1.2:%NO_SESSION_HASH' \
+		127.0.0.1 >"$dir/gnutls.out" 2>&1
+}
+if command -v gnutls-cli >/dev/null; then
+	serve 1
+	no_ems_client
+	wait "$svc_pid"
+	check "a TLS 1.2 client without EMS is served" \
+		grep -q "^ok 0 version=0303 " "$dir/svc.out"
+	check "... and tlskd logs a notice about it" \
+		grep -q "<5>.*profile web server: TLS 1.2 peer without extended master secret" \
+		"$dir/tlskd.log"
+	profile=strict serve 1
+	no_ems_client
+	wait "$svc_pid"
+	if grep -q "^fail 0 .* alert=40 reason=.*requires" "$dir/svc.out"; then
+		ok "tls12-require-ems = on refuses it with handshake_failure"
+	else
+		not_ok "tls12-require-ems = on refuses it with handshake_failure"
+		diag "$dir/svc.out" "$dir/gnutls.out"
+	fi
+else
+	skip "a TLS 1.2 client without EMS" "no gnutls-cli"
+fi
 
 # ---- per-request ALPN (a variant of the profile's configuration) ----
 TLSK_TEST_ALPN=h2,http/1.1 serve 1
@@ -597,7 +633,7 @@ check "a bad config on SIGHUP is refused and logged with file:line" \
 check "a handshake in flight across two reloads completes" \
 	grep -q "hello from tlsk" "$dir/inflight.out"
 check "the new profile is live after a good reload" \
-	grep -q "configuration 2 loaded: 6 profiles" "$dir/tlskd.log"
+	grep -q "configuration 2 loaded: 7 profiles" "$dir/tlskd.log"
 
 # ---- a reload that requires client certificates stops older sessions ----
 gate_conf() {
