@@ -89,6 +89,8 @@ struct conf {
 	unsigned session_cache_size;
 	unsigned session_lifetime_s;
 	int fallback;			/* enum conf_fallback */
+	char *user, *group;		/* privs.c: who to become */
+	unsigned drain_timeout_ms;	/* SIGTERM: handshakes may finish */
 	int lines[32];
 	struct tlsk_ticket_keys ticket_src;	/* conf_load()'s src */
 	struct conf_profile *profiles;

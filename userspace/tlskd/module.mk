@@ -13,13 +13,18 @@ PROGRAMS += tlskd
 $(BUILD)/obj/tlskd/events.o: CPPFLAGS += $(NL_CFLAGS)
 $(eval $(call program,tlskd,tlskd/main.c tlskd/loop.c tlskd/handshake.c \
 	tlskd/proxy.c tlskd/tickets.c tlskd/clientcache.c tlskd/log.c \
-	tlskd/events.c $(TLSKD_CORE),$(NL_LIBS)))
+	tlskd/events.c tlskd/privs.c tlskd/systemd.c $(TLSKD_CORE),$(NL_LIBS)))
 
 # The event parser against hand-built and mutated events (no kernel).
 HOST_TESTS += tlskd-events-test
 $(BUILD)/obj/tlskd/tests/events_test.o: CPPFLAGS += $(NL_CFLAGS)
 $(eval $(call program,tlskd-events-test,tlskd/tests/events_test.c \
 	tlskd/events.c tlskd/log.c,$(NL_LIBS)))
+
+# The log rate limiter (lines remote peers can trigger).
+HOST_TESTS += tlskd-ratelimit-test
+$(eval $(call program,tlskd-ratelimit-test,tlskd/tests/ratelimit_test.c \
+	tlskd/log.c))
 
 HOST_TESTS += tlskd-conf-test
 $(eval $(call program,tlskd-conf-test,tlskd/tests/conf_test.c $(TLSKD_CORE)))
