@@ -69,6 +69,18 @@ $(BUILD)/bin/tlskd-e2e-test: tlskd/tests/e2e.sh $(BUILD)/bin/tlskd \
 		$(BUILD)/bin/tlskctl
 	@mkdir -p $(@D)
 	cp $< $@
+# systemd's protocols (sd_notify, socket activation), the SIGTERM drain,
+# rate-limited logs; as root, the documented install and the privilege drop.
+HOST_TESTS += tlskd-systemd-test
+$(BUILD)/bin/tlskd-systemd-test: tlskd/tests/systemd.sh $(BUILD)/bin/tlskd \
+		$(BUILD)/bin/tlskd-test-service $(BUILD)/bin/tlskd-test-lib.sh \
+		$(BUILD)/bin/tlskd-test-unit.service \
+		$(BUILD)/bin/tlskd-test-unit.socket
+	@mkdir -p $(@D)
+	cp $< $@
+$(BUILD)/bin/tlskd-test-unit.%: tlskd/tlskd.%
+	@mkdir -p $(@D)
+	cp $< $@
 $(BUILD)/bin/tlskd-test-lib.sh: tlskd/tests/lib.sh
 	@mkdir -p $(@D)
 	cp $< $@
