@@ -564,6 +564,8 @@ static void expire_due(struct daemon *d)
 /* Every request still open gets its reply, every descriptor is closed. */
 static void daemon_stop(struct daemon *d)
 {
+	if (!d->draining)	/* else said when the drain began */
+		sd_link_notify(&d->sd, "STOPPING=1");
 	while (d->nhs)
 		hs_abort(d, d->heap[0], -ESHUTDOWN, "tlskd is stopping");
 	proxy_stop_all(d);

@@ -27,7 +27,8 @@ $(eval $(call program,tlskd-ratelimit-test,tlskd/tests/ratelimit_test.c \
 	tlskd/log.c))
 
 HOST_TESTS += tlskd-conf-test
-$(eval $(call program,tlskd-conf-test,tlskd/tests/conf_test.c $(TLSKD_CORE)))
+$(eval $(call program,tlskd-conf-test,tlskd/tests/conf_test.c $(TLSKD_CORE) \
+	tlskd/privs.c tlskd/log.c))
 
 # Fuzz harnesses: NAME_SRCS lists what a fuzzer links besides libtlsk.
 FUZZERS += fuzz-tlskd-proto fuzz-tlskd-conf

@@ -73,8 +73,12 @@ int privs_drop(const struct privs *p)
 {
 	uid_t ruid, euid, suid;
 
-	if (!p->drop)
+	if (!p->drop) {
+		if (geteuid() == 0)
+			log_notice("running as root: set `user` to drop "
+				   "privileges once set up (docs/daemon.md)");
 		return 0;
+	}
 	if (getresuid(&ruid, &euid, &suid) < 0)
 		return -errno;
 	if (ruid == p->uid && euid == p->uid && suid == p->uid)
