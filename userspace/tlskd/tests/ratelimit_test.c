@@ -67,7 +67,8 @@ static void log_lines_accounted(void)
 	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
 	unsigned long long printed = 0, suppressed = 0, n;
 	uint64_t start, ms;
-	char line[1200];
+	static const char summary[] = " handshake failure log lines suppressed";
+	char line[1200], *end;
 	FILE *f;
 
 	CHECK(fd >= 0 && saved >= 0);
@@ -94,8 +95,9 @@ static void log_lines_accounted(void)
 	while (fgets(line, sizeof(line), f)) {
 		if (strstr(line, "failed: decode_error"))
 			printed++;
-		else if (sscanf(line, "<5>%llu handshake failure log lines "
-				"suppressed", &n) == 1)
+		else if (!strncmp(line, "<5>", 3) &&
+			 (n = strtoull(line + 3, &end, 10)) > 0 &&
+			 !strncmp(end, summary, sizeof(summary) - 1))
 			suppressed += n;
 		else
 			printf("# unexpected: %s", line);

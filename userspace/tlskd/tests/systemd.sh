@@ -157,9 +157,10 @@ done
 
 # ---- socket activation ----
 # exec wrapper: the listening socket at fd 3, LISTEN_PID = the pid that
-# execs tlskd. $1: "seqpacket" or "stream" (which tlskd must refuse).
+# execs tlskd. $1: "seqpacket" or "stream" (which tlskd must refuse). A
+# tlskd that ignored fd 3 would run on: a time limit.
 activate() {
-	python3 - "$1" "$dir/act.sock" "$tlskd" "$dir/tlskd.conf" <<'PY' 2>>"$dir/act.log" &
+	timeout 60 python3 - "$1" "$dir/act.sock" "$tlskd" "$dir/tlskd.conf" <<'PY' 2>>"$dir/act.log" &
 import os, socket, sys
 kind, path, tlskd, conf = sys.argv[1:5]
 t = socket.SOCK_SEQPACKET if kind == 'seqpacket' else socket.SOCK_STREAM
