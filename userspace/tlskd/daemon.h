@@ -41,6 +41,8 @@ struct peer {
 	gid_t gid;
 	gid_t groups[64];
 	size_t ngroups;
+	/* d->peers, so that connections still open at exit are closed */
+	struct peer *next, **pprev;
 };
 
 /* One handshake in flight on a service's TCP socket. */
@@ -94,6 +96,7 @@ struct daemon {
 	struct client_cache clients;	/* client tickets, by server */
 	struct stats stats;
 	struct nl_events events;
+	struct peer *peers;	/* service connections, open or not */
 	struct hs **heap;	/* handshakes by deadline */
 	size_t nhs, heap_cap;
 	size_t nproxies;

@@ -200,6 +200,9 @@ static void reload(struct daemon *d)
 void peer_put(struct peer *p)
 {
 	if (--p->refs == 0) {
+		if (p->next)
+			p->next->pprev = p->pprev;
+		*p->pprev = p->next;
 		close(p->w.fd);
 		free(p);
 	}
@@ -368,6 +371,11 @@ static void listener_event(struct daemon *d, struct watch *w, uint32_t events)
 		free(p);
 		return;
 	}
+	p->next = d->peers;
+	if (p->next)
+		p->next->pprev = &p->next;
+	p->pprev = &d->peers;
+	d->peers = p;
 	log_debug("connection from pid %d uid %u gid %u", (int)p->pid,
 		  (unsigned)p->uid, (unsigned)p->gid);
 }
@@ -569,6 +577,13 @@ static void daemon_stop(struct daemon *d)
 	while (d->nhs)
 		hs_abort(d, d->heap[0], -ESHUTDOWN, "tlskd is stopping");
 	proxy_stop_all(d);
+	/* Connections whose service has not hung up yet (a drain ends as
+	 * soon as the last reply is sent); each has no handshake left. */
+	for (struct peer *p = d->peers, *next; p; p = next) {
+		next = p->next;
+		if (!p->closed)
+			peer_close(d, p);
+	}
 	events_stop(d);
 	free(d->heap);
 	listener_close(d);
