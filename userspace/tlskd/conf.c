@@ -83,6 +83,14 @@ static const struct key keys[] = {
 	  "lifetime of tickets and cached sessions [2h]"),
 	G("userspace-fallback", K_FALLBACK, fallback, 0, 0,
 	  "without kernel TLS: proxy (tlskd relays records) or refuse [proxy]"),
+	G("user", K_STRING, user, 0, 0,
+	  "started as root, become this user once the socket and keys are "
+	  "open [none: stay]"),
+	G("group", K_STRING, group, 0, 0,
+	  "with user: the group to become [the user's primary group]"),
+	G("drain-timeout", K_MSEC, drain_timeout_ms, 0, 3600000,
+	  "on SIGTERM, let handshakes in flight finish this long, 0 = "
+	  "stop at once [10s]"),
 	P("cert", K_CERT, certs, 0, 0,
 	  "CHAIN.pem KEY.pem; repeat for more names (picked by SNI)"),
 	P("ca", K_PATH, ca_file, 0, 0,
@@ -581,6 +589,7 @@ static void conf_defaults(struct conf *c)
 	c->max_connections_per_uid = 1024;
 	c->caller_idle_timeout_s = 60;
 	c->handshake_timeout_ms = 10000;
+	c->drain_timeout_ms = 10000;
 	c->ticket_rotation_s = 3600;
 	c->session_cache_size = 20000;
 	c->session_lifetime_s = 7200;

@@ -96,6 +96,8 @@ struct conf {
 	unsigned session_cache_size;
 	unsigned session_lifetime_s;
 	int fallback;			/* enum conf_fallback */
+	char *user, *group;		/* privs.c: who to become */
+	unsigned drain_timeout_ms;	/* SIGTERM: handshakes may finish */
 	int lines[CONF_MAX_KEYS];
 	struct tlsk_ticket_keys ticket_src;	/* conf_load()'s src */
 	struct tlsk_config *system_ca;	/* conf_load(): the system bundle,

@@ -9,6 +9,8 @@
 
 #include "clientcache.h"
 #include "conf.h"
+#include "privs.h"
+#include "systemd.h"
 #include "tickets.h"
 #include "tlsk/service.h"
 
@@ -110,6 +112,13 @@ struct daemon {
 	uint64_t started_ms;
 	uint64_t listen_resume_ms;	/* listener paused (EMFILE) until */
 	bool stopping;
+	/* SIGTERM: no new requests; handshakes in flight may finish until
+	 * drain_deadline_ms (drain-timeout), a second SIGTERM ends it. */
+	bool draining;
+	uint64_t drain_deadline_ms;
+	bool activated;		/* listener from systemd (tlskd.socket) */
+	struct privs privs;	/* who to become once set up */
+	struct sd_link sd;	/* $NOTIFY_SOCKET and the watchdog */
 };
 
 uint64_t now_ms(void);

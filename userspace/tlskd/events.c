@@ -135,9 +135,10 @@ static int log_alert(struct nl_events *ev, const char *who,
 	desc = nla_get_u8(t[TLSK_A_ALERT_DESCRIPTION]);
 	/* RFC 8446 6: 1 warning, 2 fatal; close_notify is the normal end. */
 	prio = level == 2 ? LOG_WARNING : desc == 0 ? LOG_INFO : LOG_NOTICE;
-	tlskd_log(prio, "tlsk %s: peer sent %s alert %s (%u)", who,
-		  level == 1 ? "warning" : level == 2 ? "fatal" : "odd-level",
-		  tlsk_alert_name(desc), desc);
+	tlskd_log_peer(LOG_CLASS_KERNEL, prio,
+		       "tlsk %s: peer sent %s alert %s (%u)", who,
+		       level == 1 ? "warning" : level == 2 ? "fatal" :
+		       "odd-level", tlsk_alert_name(desc), desc);
 	ev->alerts++;
 	return 0;
 }
@@ -168,8 +169,10 @@ static int log_event(struct nl_events *ev, uint8_t cmd, struct nlattr **tb)
 		return -EBADMSG;
 	switch (cmd) {
 	case TLSK_CMD_DECRYPT_ERROR_NTF:
-		log_warn("tlsk %s: decrypt error (%s); its record stream is "
-			 "dead", who, err ? strerror((int)err) : "no errno");
+		tlskd_log_peer(LOG_CLASS_KERNEL, LOG_WARNING,
+			       "tlsk %s: decrypt error (%s); its record stream "
+			       "is dead", who,
+			       err ? strerror((int)err) : "no errno");
 		ev->decrypt_errors++;
 		return 0;
 	case TLSK_CMD_ALERT_RECEIVED_NTF:
@@ -177,9 +180,11 @@ static int log_event(struct nl_events *ev, uint8_t cmd, struct nlattr **tb)
 	case TLSK_CMD_SEQ_NEAR_LIMIT_NTF:
 		return log_seq_limit(ev, who, tb);
 	case TLSK_CMD_KEY_UPDATE_RECEIVED_NTF:
-		log_notice("tlsk %s: peer sent a TLS 1.3 KeyUpdate; no secrets "
-			   "kept for this socket; reads answer EKEYEXPIRED "
-			   "until the application installs new keys", who);
+		tlskd_log_peer(LOG_CLASS_KERNEL, LOG_NOTICE,
+			       "tlsk %s: peer sent a TLS 1.3 KeyUpdate; no "
+			       "secrets kept for this socket; reads answer "
+			       "EKEYEXPIRED until the application installs new "
+			       "keys", who);
 		ev->key_updates++;
 		return 0;
 	default:

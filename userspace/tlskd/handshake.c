@@ -166,11 +166,13 @@ static void log_outcome(const struct hs *h, const struct tlsk_result *res)
 			 tlsk_ulp_name(res->ulp),
 			 res->proxied ? " (relayed by tlskd)" : "");
 	else
-		log_notice("handshake pid %d profile %s %s failed: %s "
-			   "(alert %d %s)", (int)h->peer->pid, h->prof->name,
-			   role_name(h->role), res->reason,
-			   res->alert == TLSK_ALERT_NONE ? -1 : res->alert,
-			   res->alert_received ? "received" : "sent");
+		/* A remote peer decides how often: rate-limited. */
+		tlskd_log_peer(LOG_CLASS_HANDSHAKE, LOG_NOTICE,
+			       "handshake pid %d profile %s %s failed: %s "
+			       "(alert %d %s)", (int)h->peer->pid,
+			       h->prof->name, role_name(h->role), res->reason,
+			       res->alert == TLSK_ALERT_NONE ? -1 : res->alert,
+			       res->alert_received ? "received" : "sent");
 }
 
 static void hs_reply(struct daemon *d, struct hs *h, struct tlsk_result *res,
@@ -711,6 +713,8 @@ void hs_start(struct daemon *d, struct peer *p, const struct tlsk_request *req,
 					      req->server_name, why,
 					      sizeof(why))) != 0) {
 		refuse(d, p, req->id, rc, why);
+	} else if (d->draining) {
+		refuse(d, p, req->id, -ESHUTDOWN, "tlskd is stopping");
 	} else if (d->nhs >= d->gen->conf.max_handshakes) {
 		refuse(d, p, req->id, -EBUSY, "too many handshakes in flight");
 	} else if ((rc = check_socket(fd)) != 0) {

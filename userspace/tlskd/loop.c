@@ -19,7 +19,8 @@
  *              heap entry, not a thread
  *   proxy      only without kernel TLS: the userspace record layer relaying
  *              between the TCP socket and a stream handed to the service
- *   signals    a signalfd: SIGHUP reloads, SIGTERM/SIGINT stop
+ *   signals    a signalfd: SIGHUP reloads, SIGTERM/SIGINT drain then
+ *              stop (below)
  *   events     tlsk.ko's netlink "events" group, when the module is loaded
  *              and tlskd may join (CAP_NET_ADMIN): each event is logged
  *              (events.c); an absent family is looked up again on SIGHUP
@@ -44,6 +45,17 @@
  * one; new requests use the new one, handshakes in flight keep a reference
  * to theirs, and a generation is freed with its last handshake. A config
  * that fails to parse or load is logged and the old one stays.
+ *
+ * Start-up: the listener (bound here, or systemd's with socket
+ * activation), the keys and tlsk.ko's events are opened with whatever
+ * privileges tlskd was started with; then it becomes `user` (privs.c) and
+ * tells systemd READY=1. A reload therefore reads the files as that user.
+ * With $WATCHDOG_USEC the loop pings systemd every half of it.
+ *
+ * Stop: the first SIGTERM closes the listener (STOPPING=1), refuses new
+ * requests on open connections, and lets the handshakes in flight finish
+ * until drain-timeout; then, or at a second signal, whatever is left gets
+ * "tlskd is stopping" and tlskd exits. Relays end with the process.
  */
 #include <errno.h>
 #include <grp.h>
@@ -64,6 +76,8 @@
 #include "closer.h"
 #include "daemon.h"
 #include "events.h"
+#include "privs.h"
+#include "systemd.h"
 #include "log.h"
 #include "loop.h"
 #include "proxy.h"
@@ -179,6 +193,11 @@ static void reload(struct daemon *d)
 	if (strcmp(g->conf.socket_path, d->gen->conf.socket_path) != 0 &&
 	    !d->socket_override)
 		log_warn("socket path changes take effect on restart");
+	if (strcmp(g->conf.user ? g->conf.user : "",
+		   d->gen->conf.user ? d->gen->conf.user : "") != 0 ||
+	    strcmp(g->conf.group ? g->conf.group : "",
+		   d->gen->conf.group ? d->gen->conf.group : "") != 0)
+		log_warn("user/group changes take effect on restart");
 	tickets_replace(&d->tickets, &fresh);
 	g->number = d->gen->number + 1;
 	gen_put(d->gen);
@@ -363,6 +382,8 @@ static void listener_event(struct daemon *d, struct watch *w, uint32_t events)
 	int fd;
 
 	(void)events;
+	if (w->fd < 0)
+		return;	/* closed by a SIGTERM earlier in this batch */
 	fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
 		/* Out of descriptors: the pending connection would keep the
@@ -433,6 +454,30 @@ static void close_idle_peers(struct daemon *d, uint64_t now)
 	}
 }
 
+/* No new connections; the socket file goes unless systemd owns it. */
+static void listener_close(struct daemon *d)
+{
+	if (d->listener.fd < 0)
+		return;
+	if (!d->listen_resume_ms)	/* else paused: not in the set */
+		watch_del(d, &d->listener);
+	d->listen_resume_ms = 0;
+	close(d->listener.fd);
+	d->listener.fd = -1;
+	if (!d->activated)
+		unlink(daemon_socket_path(d));
+}
+
+static void drain_start(struct daemon *d, unsigned signo)
+{
+	d->draining = true;
+	d->drain_deadline_ms = now_ms() + d->gen->conf.drain_timeout_ms;
+	sd_link_notify(&d->sd, "STOPPING=1");
+	listener_close(d);
+	log_notice("signal %u: stopping; %zu handshakes in flight may finish "
+		   "within %u ms", signo, d->nhs, d->gen->conf.drain_timeout_ms);
+}
+
 static void signal_event(struct daemon *d, struct watch *w, uint32_t events)
 {
 	struct signalfd_siginfo si;
@@ -441,9 +486,11 @@ static void signal_event(struct daemon *d, struct watch *w, uint32_t events)
 	while (read(w->fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			reload(d);
-		} else {
+		} else if (d->draining || !d->gen->conf.drain_timeout_ms) {
 			log_notice("signal %u: stopping", si.ssi_signo);
 			d->stopping = true;
+		} else {
+			drain_start(d, si.ssi_signo);
 		}
 	}
 }
@@ -483,6 +530,18 @@ static int open_listener(struct daemon *d, const char *path)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd, rc;
 
+	fd = sd_listen_fd();
+	if (fd < -1)
+		return fd;
+	if (fd >= 0) {
+		/* systemd bound it (tlskd.socket): its path, mode and group
+		 * are the .socket unit's, and it outlives this process. */
+		d->activated = true;
+		log_info("socket activation: listening on the socket systemd "
+			 "passed (fd %d); socket, socket-mode and socket-group "
+			 "are the .socket unit's", fd);
+		goto listen;
+	}
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
@@ -502,10 +561,22 @@ static int open_listener(struct daemon *d, const char *path)
 	}
 	rc = apply_socket_owner(&d->gen->conf, path);
 	if (rc) {
-		log_err("%s: cannot set mode/group: %s", path, strerror(-rc));
+		log_err("%s: cannot set mode/group: %s%s", path, strerror(-rc),
+			rc == -EPERM ? " (tlskd's user must be a member of "
+			"socket-group: SupplementaryGroups= in the unit)" : "");
 		close(fd);
 		return rc;
 	}
+	/* Dropping privileges later: the socket is the daemon's, and its
+	 * group, unless socket-group says, the daemon's group. */
+	if (d->privs.drop && geteuid() == 0 &&
+	    chown(path, d->privs.uid, d->gen->conf.socket_group ?
+		  (gid_t)-1 : d->privs.gid) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+listen:
 	d->listener.fd = fd;
 	d->listener.fn = listener_event;
 	return watch_add(d, &d->listener, EPOLLIN) ? -errno : 0;
@@ -543,6 +614,10 @@ static int next_timeout(const struct daemon *d)
 		next = events_next_retry(d);
 	if (d->peers && d->peer_scan_ms < next)
 		next = d->peer_scan_ms;
+	if (sd_link_next(&d->sd) < next)
+		next = sd_link_next(&d->sd);
+	if (d->draining && d->drain_deadline_ms < next)
+		next = d->drain_deadline_ms;
 	if (next == UINT64_MAX)
 		return -1;
 	return next <= now ? 0 : (int)(next - now);
@@ -554,6 +629,14 @@ static void expire_due(struct daemon *d)
 
 	while (d->nhs && d->heap[0]->deadline_ms <= now)
 		hs_expire(d, d->heap[0]);
+	sd_link_tick(&d->sd, now);
+	log_rate_flush(false);
+	if (d->draining && (!d->nhs || d->drain_deadline_ms <= now)) {
+		if (d->nhs)
+			log_notice("drain-timeout passed with %zu handshakes "
+				   "in flight", d->nhs);
+		d->stopping = true;
+	}
 	if (d->listen_resume_ms && d->listen_resume_ms <= now) {
 		d->listen_resume_ms = 0;
 		if (watch_add(d, &d->listener, EPOLLIN))
@@ -566,6 +649,8 @@ static void expire_due(struct daemon *d)
 /* Every request still open gets its reply, every descriptor is closed. */
 static void daemon_stop(struct daemon *d)
 {
+	if (!d->draining)	/* else said when the drain began */
+		sd_link_notify(&d->sd, "STOPPING=1");
 	while (d->nhs)
 		hs_abort(d, d->heap[0], -ESHUTDOWN, "tlskd is stopping");
 	while (d->peers)
@@ -575,13 +660,15 @@ static void daemon_stop(struct daemon *d)
 	closer_stop();
 	events_stop(d);
 	free(d->heap);
-	close(d->listener.fd);
+	listener_close(d);
 	close(d->signals.fd);
 	close(d->epfd);
 	gen_put(d->gen);
 	tickets_scrub(&d->tickets);
 	client_cache_free(&d->clients);
 	sess_store_free();
+	log_rate_flush(true);
+	sd_link_close(&d->sd);
 }
 
 const char *daemon_socket_path(const struct daemon *d)
@@ -597,6 +684,16 @@ int daemon_run(struct daemon *d)
 	int rc;
 
 	d->started_ms = now_ms();
+	d->listener.fd = -1;
+	rc = privs_resolve(&d->gen->conf, &d->privs, NULL);
+	if (rc) {
+		log_err("user = %s, group = %s: %s",
+			d->gen->conf.user ? d->gen->conf.user : "-",
+			d->gen->conf.group ? d->gen->conf.group : "-",
+			strerror(-rc));
+		return rc;
+	}
+	sd_link_open(&d->sd, d->started_ms);
 	if (client_cache_init(&d->clients, CLIENT_CACHE_ENTRIES))
 		return -ENOMEM;
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -614,7 +711,13 @@ int daemon_run(struct daemon *d)
 	}
 	log_notice("listening on %s, %zu profiles", path,
 		   d->gen->conf.nprofiles);
-	events_start(d);
+	events_start(d);	/* joining may need root's CAP_NET_ADMIN */
+	rc = privs_drop(&d->privs);
+	if (rc) {
+		daemon_stop(d);
+		return rc;
+	}
+	sd_link_notify(&d->sd, "READY=1\nSTATUS=handshakes for services");
 	while (!d->stopping) {
 		int n = epoll_wait(d->epfd, ev, MAX_EVENTS, next_timeout(d));
 
@@ -630,7 +733,6 @@ int daemon_run(struct daemon *d)
 		proxy_reap(d);
 		expire_due(d);
 	}
-	unlink(path);
 	daemon_stop(d);
 	return 0;
 }

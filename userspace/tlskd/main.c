@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "privs.h"
 
 #define DEFAULT_CONF	"/etc/tlsk/tlskd.conf"
 
@@ -22,7 +23,11 @@ static void usage(FILE *f)
 "\n"
 "Performs TLS handshakes on TCP sockets that services pass to it over a\n"
 "Unix socket (tlsk_handshake() in libtlsk), and installs the keys in the\n"
-"kernel (TCP ULP \"tlsk\", else \"tls\"). Logs to stderr; SIGHUP reloads.\n"
+"kernel (TCP ULP \"tlsk\", else \"tls\"). Logs to stderr; SIGHUP reloads;\n"
+"SIGTERM lets handshakes in flight finish (drain-timeout), a second one\n"
+"stops at once. Started as root with `user` set, it becomes that user once\n"
+"its socket and keys are open. Speaks sd_notify ($NOTIFY_SOCKET, with\n"
+"$WATCHDOG_USEC) and takes its socket from systemd ($LISTEN_FDS=1).\n"
 "\n"
 "  -c, --config FILE      configuration [" DEFAULT_CONF "]\n"
 "  -s, --socket PATH      listen here instead of the config's socket\n"
@@ -52,6 +57,8 @@ static int parse_level(const char *s)
 static int check_config(const char *path)
 {
 	struct ticket_store tickets, fresh;
+	struct conf_diag diag;
+	struct privs privs;
 	struct gen *g;
 
 	memset(&tickets, 0, sizeof(tickets));
@@ -60,6 +67,13 @@ static int check_config(const char *path)
 	tickets_scrub(&fresh);
 	if (!g) {
 		fprintf(stderr, "%s: configuration has errors\n", path);
+		return 1;
+	}
+	memset(&diag, 0, sizeof(diag));
+	if (privs_resolve(&g->conf, &privs, &diag)) {
+		fputs(diag.text, stderr);
+		fprintf(stderr, "%s: configuration has errors\n", path);
+		gen_put(g);
 		return 1;
 	}
 	printf("%s: OK, %zu profiles, socket %s\n", path, g->conf.nprofiles,
@@ -107,6 +121,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* No core file, no ptrace, before the first key is read. */
+	privs_harden();
 	d.gen = gen_load(d.conf_path, &d.tickets, &d.tickets);
 	if (!d.gen)
 		return 1;

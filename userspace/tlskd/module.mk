@@ -13,7 +13,7 @@ PROGRAMS += tlskd
 $(BUILD)/obj/tlskd/events.o: CPPFLAGS += $(NL_CFLAGS)
 $(eval $(call program,tlskd,tlskd/main.c tlskd/loop.c tlskd/handshake.c \
 	tlskd/proxy.c tlskd/tickets.c tlskd/clientcache.c tlskd/log.c \
-	tlskd/events.c tlskd/closer.c tlskd/quota.c $(TLSKD_CORE),$(NL_LIBS) -pthread))
+	tlskd/events.c tlskd/closer.c tlskd/quota.c tlskd/privs.c tlskd/systemd.c $(TLSKD_CORE),$(NL_LIBS) -pthread))
 
 # The event parser against hand-built and mutated events (no kernel).
 HOST_TESTS += tlskd-events-test
@@ -21,8 +21,14 @@ $(BUILD)/obj/tlskd/tests/events_test.o: CPPFLAGS += $(NL_CFLAGS)
 $(eval $(call program,tlskd-events-test,tlskd/tests/events_test.c \
 	tlskd/events.c tlskd/log.c,$(NL_LIBS)))
 
+# The log rate limiter (lines remote peers can trigger).
+HOST_TESTS += tlskd-ratelimit-test
+$(eval $(call program,tlskd-ratelimit-test,tlskd/tests/ratelimit_test.c \
+	tlskd/log.c))
+
 HOST_TESTS += tlskd-conf-test
-$(eval $(call program,tlskd-conf-test,tlskd/tests/conf_test.c $(TLSKD_CORE)))
+$(eval $(call program,tlskd-conf-test,tlskd/tests/conf_test.c $(TLSKD_CORE) \
+	tlskd/privs.c tlskd/log.c))
 
 # Fuzz harnesses: NAME_SRCS lists what a fuzzer links besides libtlsk.
 FUZZERS += fuzz-tlskd-proto fuzz-tlskd-conf
@@ -74,6 +80,18 @@ $(BUILD)/bin/tlskd-e2e-test: tlskd/tests/e2e.sh $(BUILD)/bin/tlskd \
 		$(BUILD)/bin/tlskd-test-service $(BUILD)/bin/tlskd-test-keyupdate \
 		$(BUILD)/bin/tlskd-test-lib.sh \
 		$(BUILD)/bin/tlskctl
+	@mkdir -p $(@D)
+	cp $< $@
+# systemd's protocols (sd_notify, socket activation), the SIGTERM drain,
+# rate-limited logs; as root, the documented install and the privilege drop.
+HOST_TESTS += tlskd-systemd-test
+$(BUILD)/bin/tlskd-systemd-test: tlskd/tests/systemd.sh $(BUILD)/bin/tlskd \
+		$(BUILD)/bin/tlskd-test-service $(BUILD)/bin/tlskd-test-lib.sh \
+		$(BUILD)/bin/tlskd-test-unit.service \
+		$(BUILD)/bin/tlskd-test-unit.socket
+	@mkdir -p $(@D)
+	cp $< $@
+$(BUILD)/bin/tlskd-test-unit.%: tlskd/tlskd.%
 	@mkdir -p $(@D)
 	cp $< $@
 $(BUILD)/bin/tlskd-test-lib.sh: tlskd/tests/lib.sh

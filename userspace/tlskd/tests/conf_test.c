@@ -11,6 +11,7 @@
 
 #include "../../tests/tap.h"
 #include "../conf.h"
+#include "../privs.h"
 #include "config.h"		/* libtlsk's struct tlsk_config */
 
 static int parse(struct conf *c, struct conf_diag *d, const char *text)
@@ -168,6 +169,38 @@ static void empty_warns(void)
 	CHECK(c.socket_mode == 0660 && c.nprofiles == 0);
 	CHECK(!strcmp(c.socket_path, TLSK_SERVICE_SOCKET));
 	conf_free(&c);
+}
+
+/* user, group and drain-timeout (privs.c, loop.c): parsed, defaulted,
+ * and a group without a user refused by the resolver. */
+static void privilege_keys(void)
+{
+	struct conf c;
+	struct conf_diag d;
+	struct privs p;
+
+	CHECK(parse(&c, &d, "[profile a]\n") == 0);
+	CHECK(!c.user && !c.group && c.drain_timeout_ms == 10000);
+	CHECK(privs_resolve(&c, &p, NULL) == 0 && !p.drop);
+	conf_free(&c);
+	CHECK(parse(&c, &d, "user = 0\ngroup = 0\ndrain-timeout = 2s\n"
+		    "[profile a]\n") == 0);
+	CHECK(c.user && !strcmp(c.user, "0") && c.drain_timeout_ms == 2000);
+	CHECK(privs_resolve(&c, &p, NULL) == 0 && p.drop && p.uid == 0 &&
+	      p.gid == 0);
+	conf_free(&c);
+	CHECK(parse(&c, &d, "group = 0\n[profile a]\n") == 0);
+	memset(&d, 0, sizeof(d));
+	CHECK(privs_resolve(&c, &p, &d) == -EINVAL);
+	CHECK(strstr(d.text, "t.conf:1: group needs user") != NULL);
+	conf_free(&c);
+	CHECK(parse(&c, &d, "user = no-such-user-tlskd\n[profile a]\n") == 0);
+	memset(&d, 0, sizeof(d));
+	CHECK(privs_resolve(&c, &p, &d) == -ENOENT);
+	CHECK(strstr(d.text, "t.conf:1: no user no-such-user-tlskd") != NULL);
+	conf_free(&c);
+	error_at("drain-timeout = 2h\n", "t.conf:1: drain-timeout: expected "
+		 "a duration between 0 and 3600000 ms");
 }
 
 static void peer_allow_list(void)
@@ -427,6 +460,7 @@ int main(void)
 	RUN(errors_located);
 	RUN(all_errors_reported);
 	RUN(empty_warns);
+	RUN(privilege_keys);
 	RUN(peer_allow_list);
 	RUN(rsa_key_exchange);
 	RUN(caller_limits);

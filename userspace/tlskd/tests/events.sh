@@ -137,7 +137,9 @@ check "a fatal alert at warning, by name" \
 # ---- without CAP_NET_ADMIN: a notice, and tlskd carries on ----
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	mkdir -m 777 "$dir/u"
-	chmod 644 "$dir"/*.key
+	# Its own keys, 0600: tlskd refuses key files open to others.
+	chown 65534:65534 "$dir"/*.key
+	chmod 600 "$dir"/*.key
 	write_config "$dir/u/tlskd.sock" >"$dir/u/tlskd.conf"
 	setpriv --reuid 65534 --regid 65534 --clear-groups \
 		--inh-caps=-all --bounding-set=-all \

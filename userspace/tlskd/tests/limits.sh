@@ -44,6 +44,8 @@ if ! command -v openssl >/dev/null || ! command -v python3 >/dev/null; then
 fi
 make_certs "$dir"
 chmod 644 "$dir"/*
+# Secrets: tlskd refuses key files open to group or others.
+chmod 600 "$dir"/*.key
 
 # conf EXTRA-GLOBAL-LINES: the test's configuration
 conf() {
