@@ -44,9 +44,7 @@ export TLSK_SOCKET=$dir/tlskd.sock
 # TIME_WAIT, holds these ports
 port=$((20000 + $$ % 10000))
 cleanup() {
-	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
-	jobs -p | xargs -r kill 2>/dev/null
-	wait 2>/dev/null
+	stop_processes
 	rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -54,10 +52,7 @@ trap cleanup EXIT
 # shellcheck source=lib.sh
 . "$bin/tlskd-test-lib.sh"
 
-if ! command -v openssl >/dev/null || ! command -v python3 >/dev/null; then
-	echo "1..0 # SKIP openssl or python3 missing"
-	exit 0
-fi
+require_tools
 
 make_certs "$dir"
 

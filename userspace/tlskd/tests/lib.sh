@@ -8,6 +8,10 @@
 #                               cli.crt/cli.key (CN=svc-client, DNS+IP SANs)
 #   start_tlskd CONF LOG        starts tlskd, sets $daemon_pid
 #   wait_for CMD...             retries CMD for up to 20 s (the VM is slow)
+#   require_tools               TAP's "skip all" and exit without openssl
+#                               or python3
+#   stop_processes              stops tlskd ($daemon_pid) and the script's
+#                               background jobs (for its cleanup trap)
 
 n=0 failed=0
 daemon_pid=
@@ -18,6 +22,19 @@ skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
 check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
 diag() { sed 's/^/# /' "$@"; }
 quietly() { "$@" >/dev/null 2>&1; }
+
+require_tools() {
+	if ! command -v openssl >/dev/null || ! command -v python3 >/dev/null; then
+		echo "1..0 # SKIP openssl or python3 missing"
+		exit 0
+	fi
+}
+
+stop_processes() {
+	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
+	jobs -p | xargs -r kill 2>/dev/null
+	wait 2>/dev/null
+}
 
 wait_for() {
 	for _ in $(seq 200); do

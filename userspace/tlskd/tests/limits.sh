@@ -28,9 +28,7 @@ chmod 755 "$dir"
 export TLSK_SOCKET=$dir/tlskd.sock
 port=$((30000 + $$ % 2000))
 cleanup() {
-	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
-	jobs -p | xargs -r kill 2>/dev/null
-	wait 2>/dev/null
+	stop_processes
 	rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -38,10 +36,7 @@ trap cleanup EXIT
 # shellcheck source=lib.sh
 . "$bin/tlskd-test-lib.sh"
 
-if ! command -v openssl >/dev/null || ! command -v python3 >/dev/null; then
-	echo "1..0 # SKIP openssl or python3 missing"
-	exit 0
-fi
+require_tools
 make_certs "$dir"
 chmod 644 "$dir"/*
 # Secrets: tlskd refuses key files open to group or others.

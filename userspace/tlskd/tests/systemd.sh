@@ -38,9 +38,7 @@ export TLSK_SOCKET=$dir/tlskd.sock
 port=$((30000 + $$ % 2000))
 created_users="" created_groups="" rundir=""
 cleanup() {
-	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
-	jobs -p | xargs -r kill 2>/dev/null
-	wait 2>/dev/null
+	stop_processes
 	for u in $created_users; do userdel "$u" 2>/dev/null; done
 	for g in $created_groups; do groupdel "$g" 2>/dev/null; done
 	[ -n "$rundir" ] && rm -rf "$rundir"
@@ -51,10 +49,7 @@ trap cleanup EXIT
 # shellcheck source=lib.sh
 . "$bin/tlskd-test-lib.sh"
 
-if ! command -v openssl >/dev/null || ! command -v python3 >/dev/null; then
-	echo "1..0 # SKIP openssl or python3 missing"
-	exit 0
-fi
+require_tools
 make_certs "$dir"
 
 write_config() {
