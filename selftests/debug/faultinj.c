@@ -271,11 +271,21 @@ static void sweep(struct __test_metadata *_metadata, enum op op)
 	EXPECT_EQ(findings, 0);
 }
 
-TEST(sweep_attach) { sweep(_metadata, OP_ATTACH); }
-TEST(sweep_tx_key) { sweep(_metadata, OP_TX_KEY); }
-TEST(sweep_rx_key) { sweep(_metadata, OP_RX_KEY); }
-TEST(sweep_send) { sweep(_metadata, OP_SEND); }
-TEST(sweep_recv) { sweep(_metadata, OP_RECV); }
+/*
+ * Hundreds of connections each on a KASAN kernel under TCG: the harness's
+ * 30 s default would kill a sound run. These limits only catch a hang.
+ */
+#define HANG_SEC 1800
+
+FIXTURE(inj) {};
+FIXTURE_SETUP(inj) {}
+FIXTURE_TEARDOWN(inj) {}
+
+TEST_F_TIMEOUT(inj, sweep_attach, HANG_SEC) { sweep(_metadata, OP_ATTACH); }
+TEST_F_TIMEOUT(inj, sweep_tx_key, HANG_SEC) { sweep(_metadata, OP_TX_KEY); }
+TEST_F_TIMEOUT(inj, sweep_rx_key, HANG_SEC) { sweep(_metadata, OP_RX_KEY); }
+TEST_F_TIMEOUT(inj, sweep_send, HANG_SEC) { sweep(_metadata, OP_SEND); }
+TEST_F_TIMEOUT(inj, sweep_recv, HANG_SEC) { sweep(_metadata, OP_RECV); }
 
 /*
  * make-it-fail, opened once: with it on, the open() of switching it off
@@ -293,7 +303,7 @@ static int make_it_fail(int on)
  * given percentage: each step either works or stops the sequence with a
  * clean errno.
  */
-TEST(random_sequences)
+TEST_F_TIMEOUT(inj, random_sequences, HANG_SEC)
 {
 	int round, failed = 0, findings = 0;
 
