@@ -7,6 +7,9 @@
 #   make userspace    libtlsk, tlskd, tlskctl and the tools
 #   make check        install deps, build, run host and VM tests; the last
 #                     line is "N passed, N failed[, N skipped]"
+#   make check-debug  the kernel selftests, fault injection and conformance
+#                     on a KASAN/lockdep/kmemleak kernel built once from
+#                     linux-source-6.1 (not part of make check; slow)
 #   make demo         boot the VM and show tlsk at work
 #   make bench        tlsk vs in-tree tls vs OpenSSL vs plain TCP, as ratios
 #                     measured in one run, then the handshake bench
@@ -23,7 +26,7 @@ RUNNING := $(shell uname -r)
 KVER ?= $(if $(wildcard /lib/modules/$(RUNNING)/build),$(RUNNING),$(shell scripts/kver 2>/dev/null))
 KDIR ?= /lib/modules/$(KVER)/build
 
-.PHONY: all module userspace check demo bench hsbench deps checkpatch clean
+.PHONY: all module userspace check check-debug demo bench hsbench deps checkpatch clean
 all: module userspace
 
 module:
@@ -35,6 +38,9 @@ userspace:
 
 check:
 	@scripts/check
+
+check-debug:
+	@scripts/check-debug
 
 demo:
 	@scripts/demo
