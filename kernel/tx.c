@@ -210,6 +210,23 @@ static int parse_cmsg(struct msghdr *msg, u8 *type)
 	return err;
 }
 
+/*
+ * Seals the open record for a sender. A record that fails to seal (the
+ * AEAD could not allocate, say) is lost with the stream, and so are this
+ * call's bytes in it: they are no longer counted as sent, so the caller
+ * hears of the error instead of a count of bytes that never go out.
+ */
+static int seal_counted(struct sock *sk, struct tlsk_tx *tx, size_t *copied,
+			size_t *in_open)
+{
+	int err = close_record(sk, tx);
+
+	if (err)
+		*copied -= *in_open;
+	*in_open = 0;
+	return err;
+}
+
 /* Called with tx->lock and the socket lock held. */
 static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 		       struct msghdr *msg, size_t *copied)
@@ -217,6 +234,8 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 	bool more = msg->msg_flags & MSG_MORE;
 	int flags = msg->msg_flags & TCP_FLAGS;
 	u8 type = TLSK_RECORD_DATA;
+	/* This call's bytes in the open record: lost if it fails to seal. */
+	size_t in_open = 0;
 	bool typed = false;
 	int err;
 
@@ -257,11 +276,12 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 			return -EFAULT;
 		tx->open_len += n;
 		*copied += n;
+		in_open += n;
 
 		last = !msg_data_left(msg);
 		if (tx->open_len < TLSK_MAX_PLAINTEXT && (!last || more))
 			continue;
-		err = close_record(sk, tx);
+		err = seal_counted(sk, tx, copied, &in_open);
 		if (err)
 			return err;
 		err = push_all(sk, tx, flags);
@@ -271,7 +291,7 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 
 	/* An empty send without MSG_MORE ends what MSG_MORE left open. */
 	if (tx->open && !more) {
-		err = close_record(sk, tx);
+		err = seal_counted(sk, tx, copied, &in_open);
 		if (!err)
 			err = push_all(sk, tx, flags);
 	}
