@@ -12,7 +12,8 @@
  * messages may span records, and a peeking reader cannot make the kernel
  * hold more memory than the socket's receive buffer. Each read that could
  * hang on a defect has SO_RCVTIMEO, so a defect fails the test instead of
- * blocking the run.
+ * blocking the run; each test may take 120 s (the debug kernel's KASAN
+ * under TCG is slow, AES-CCM most of all).
  */
 #include <poll.h>
 #include <pthread.h>
@@ -123,7 +124,7 @@ static short wait_revents(int fd, short want)
  * read: the read returns the record's data, the error is kept for the next
  * one, which returns it at once, and poll shows it meanwhile.
  */
-TEST_F(hostile, bad_header_after_data_is_reported)
+TEST_F_TIMEOUT(hostile, bad_header_after_data_is_reported, 120)
 {
 	/*
 	 * Eight bytes past the header: in-tree tls parses a TLS 1.2 AES
@@ -146,7 +147,7 @@ TEST_F(hostile, bad_header_after_data_is_reported)
 }
 
 /* The same with a record that fails to open: EBADMSG, and it sticks. */
-TEST_F(hostile, bad_record_after_data_is_reported)
+TEST_F_TIMEOUT(hostile, bad_record_after_data_is_reported, 120)
 {
 	char buf[64];
 	ssize_t n;
@@ -173,7 +174,7 @@ TEST_F(hostile, bad_record_after_data_is_reported)
  * A record, then RST: the data first, then ECONNRESET (not a clean end of
  * stream), then the end.
  */
-TEST_F(hostile, reset_after_data_is_reported)
+TEST_F_TIMEOUT(hostile, reset_after_data_is_reported, 120)
 {
 	char buf[64];
 
@@ -188,7 +189,7 @@ TEST_F(hostile, reset_after_data_is_reported)
 }
 
 /* A record, then FIN: the data, then the end of the stream. */
-TEST_F(hostile, fin_after_data)
+TEST_F_TIMEOUT(hostile, fin_after_data, 120)
 {
 	char buf[64];
 
@@ -216,7 +217,7 @@ static void expect_record(struct __test_metadata *_metadata, int fd,
  * in two fragments, the second starting with 24 (KeyUpdate's type), is no
  * KeyUpdate: both fragments and the data after them arrive.
  */
-TEST_F(hostile, handshake_message_spans_records)
+TEST_F_TIMEOUT(hostile, handshake_message_spans_records, 120)
 {
 	static const uint8_t part1[] = { 4, 0, 0, 8, 1, 2, 3, 4 };
 	static const uint8_t part2[] = { 24, 0, 0, 1 };
@@ -235,7 +236,7 @@ TEST_F(hostile, handshake_message_spans_records)
  * A message header split over records: the next record starts with the
  * last byte of the length, 24 here, and is no KeyUpdate either.
  */
-TEST_F(hostile, handshake_header_spans_records)
+TEST_F_TIMEOUT(hostile, handshake_header_spans_records, 120)
 {
 	static const uint8_t part1[] = { 4, 0, 0 };
 	uint8_t part2[1 + 24];
@@ -258,7 +259,7 @@ TEST_F(hostile, handshake_header_spans_records)
  * arrives, in order, to the reads after it. tlsk's bound; in-tree tls
  * peeks without one.
  */
-TEST_F(hostile, peek_memory_is_bounded)
+TEST_F_TIMEOUT(hostile, peek_memory_is_bounded, 120)
 {
 	enum { RECORDS = 400 };
 	char want[RECORDS], got[RECORDS];
@@ -324,7 +325,7 @@ static void *send_thread(void *p)
  * for kTLS's hung tasks on tx_lock did) rather than leaving the task
  * hanging uninterruptibly.
  */
-TEST_F(hostile, rekey_waiting_on_stuck_sender_is_interruptible)
+TEST_F_TIMEOUT(hostile, rekey_waiting_on_stuck_sender_is_interruptible, 120)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct rekey_arg r = {
