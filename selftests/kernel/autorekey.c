@@ -23,6 +23,9 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -886,7 +889,8 @@ FIXTURE_SETUP(peer)
 
 FIXTURE_TEARDOWN(peer)
 {
-	close(self->p);
+	if (self->p >= 0)
+		close(self->p);
 	close(self->t);
 }
 
@@ -1066,6 +1070,101 @@ TEST_F(peer, rx_requested_after_ticket_without_tx_secret)
 	t_expect(_metadata, self->t, HANDSHAKE, ticket_then_update,
 		 sizeof(ticket_then_update));
 	t_expect(_metadata, self->t, DATA, "after", 5);
+}
+
+/* ---- the TX worker and a sender stuck on a zero window ---- */
+
+static void *stuck_sender(void *arg)
+{
+	static char big[1 << 20];
+
+	send(*(int *)arg, big, sizeof(big), MSG_NOSIGNAL);
+	return NULL;
+}
+
+static void *one_byte_reader(void *arg)
+{
+	char c;
+
+	recv(*(int *)arg, &c, 1, 0);
+	return NULL;
+}
+
+static int write_str(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n = fd < 0 ? -1 : write(fd, text, strlen(text));
+
+	if (fd >= 0)
+		close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/*
+ * The peer asks for a KeyUpdate while t's sender sleeps in TCP holding the
+ * TX lock (the peer reads nothing). The worker that would answer must not
+ * wait for that lock in D state for as long as the peer likes (a hung task;
+ * upstream kTLS fixed the same with "net: tls: avoid hanging tasks on the
+ * tx_lock"): with the hung-task detector at 2 s, nothing is reported.
+ */
+TEST_F(peer, tx_worker_never_hangs_on_stuck_sender)
+{
+	char old_timeout[16] = "120", msg[1024];
+	int small = 4096, kmsg, i, q, last = -1;
+	pthread_t sender, reader;
+	bool hung = false;
+	ssize_t n;
+
+	ASSERT_EQ(setsockopt(self->p, SOL_SOCKET, SO_RCVBUF, &small,
+			     sizeof(small)), 0);
+	ASSERT_EQ(setsockopt(self->t, SOL_SOCKET, SO_SNDBUF, &small,
+			     sizeof(small)), 0);
+	ASSERT_EQ(install_dir(self->t, TLS_TX, &self->prx, true), 0);
+	ASSERT_EQ(install_dir(self->t, TLS_RX, &self->ptx, true), 0);
+	ASSERT_EQ(pthread_create(&sender, NULL, stuck_sender, &self->t), 0);
+	for (i = 0; i < 100; i++) {
+		usleep(100000);
+		ASSERT_EQ(ioctl(self->t, SIOCOUTQ, &q), 0);
+		if (q > 0 && q == last)
+			break;
+		last = q;
+	}
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	ASSERT_GE(kmsg, 0);
+	lseek(kmsg, 0, SEEK_END);
+	i = open("/proc/sys/kernel/hung_task_timeout_secs", O_RDONLY);
+	if (i >= 0) {
+		n = read(i, old_timeout, sizeof(old_timeout) - 1);
+		old_timeout[n > 0 ? n : 0] = 0;
+		close(i);
+	}
+	ASSERT_EQ(write_str("/proc/sys/kernel/hung_task_timeout_secs", "2"),
+		  0);
+
+	/* The request: the reader opens it, TX must answer. */
+	ASSERT_EQ(pthread_create(&reader, NULL, one_byte_reader, &self->t), 0);
+	p_send(_metadata, self, HANDSHAKE, ku_requested, 5);
+	ASSERT_EQ(dir_next(&self->ptx), 0);
+	sleep(8);
+	while ((n = read(kmsg, msg, sizeof(msg) - 1)) > 0 || errno == EPIPE) {
+		if (n <= 0)
+			continue;
+		msg[n] = 0;
+		if (strstr(msg, "blocked for more than")) {
+			hung = true;
+			TH_LOG("%s", msg);
+		}
+	}
+	write_str("/proc/sys/kernel/hung_task_timeout_secs", old_timeout);
+	close(kmsg);
+	EXPECT_FALSE(hung);
+
+	/* Unstick: the peer reads, the reader gets a byte under the next key. */
+	p_send(_metadata, self, DATA, "x", 1);
+	close_now(self->p);
+	self->p = -1;
+	pthread_join(sender, NULL);
+	pthread_join(reader, NULL);
 }
 
 /* A KeyUpdate that does not end its record, or is malformed: EBADMSG. */
