@@ -40,6 +40,7 @@
 #include <net/tcp.h>
 #include <linux/splice.h>
 
+#include "alert.h"
 #include "cipher.h"
 #include "event.h"
 #include "keyupdate.h"
@@ -73,6 +74,8 @@ static void rx_abort(struct sock *sk, struct tlsk_rx *rx, int err,
 	WRITE_ONCE(rx->ready, false);
 	tlsk_stats_add(sock_net(sk), stat, 1);
 	tlsk_abort(sk, err);
+	tlsk_alert_rx_failed(sk, tlsk_get_ctx(sk),
+			     rx->fail_alert ?: tlsk_alert_for_errno(err));
 }
 
 /*
@@ -82,10 +85,14 @@ static void rx_abort(struct sock *sk, struct tlsk_rx *rx, int err,
  */
 static void rx_halt(struct sock *sk, struct tlsk_rx *rx, int err)
 {
+	struct tlsk_context *ctx = tlsk_get_ctx(sk);
+
 	rx->halted = true;
 	WRITE_ONCE(rx->ready, false);
 	tlsk_stats_add(sock_net(sk), TLSK_STAT_RX_BAD_RECORD, 1);
 	tlsk_abort(sk, err);
+	tlsk_alert_rx_failed(sk, ctx,
+			     tlsk_alert_for_header(ctx, rx->rec.data, err));
 }
 
 static int copy_actor(read_descriptor_t *desc, struct sk_buff *skb,
@@ -342,9 +349,18 @@ static int auto_key_update(struct sock *sk, struct tlsk_context *ctx,
 	struct tlsk_cipher *next;
 	bool keep;
 
-	if (ku->bad || (ku->done && ku->to != m->len) ||
-	    (ku->done && request > TLSK_UPDATE_REQUESTED))
+	if (ku->bad) {
+		rx->fail_alert = TLSK_ALERT_DECODE_ERROR;
 		return -EBADMSG;
+	}
+	if (ku->done && ku->to != m->len) {
+		rx->fail_alert = TLSK_ALERT_UNEXPECTED_MESSAGE;
+		return -EBADMSG;
+	}
+	if (ku->done && request > TLSK_UPDATE_REQUESTED) {
+		rx->fail_alert = TLSK_ALERT_ILLEGAL_PARAMETER;
+		return -EBADMSG;
+	}
 	if (!ku->done) {
 		m->len = ku->from;
 		return !m->len;
@@ -358,8 +374,10 @@ static int auto_key_update(struct sock *sk, struct tlsk_context *ctx,
 	       !tlsk_tx_request_update(sk, ctx);
 	if (keep) {
 		/* The reader answers: it needs the whole message here. */
-		if (ku->to - ku->from != TLSK_KEY_UPDATE_SIZE)
+		if (ku->to - ku->from != TLSK_KEY_UPDATE_SIZE) {
+			rx->fail_alert = TLSK_ALERT_UNEXPECTED_MESSAGE;
 			return -EBADMSG;
+		}
 		return 0;
 	}
 	m->len = ku->from;
@@ -389,8 +407,10 @@ static int check_key_update(struct sock *sk, struct tlsk_context *ctx,
 		 * handshake message. The reader judges that for itself;
 		 * where tlsk follows KeyUpdates, it is the stream's end.
 		 */
-		if (rx->hs_msg_len && rx->secret)
+		if (rx->hs_msg_len && rx->secret) {
+			rx->fail_alert = TLSK_ALERT_UNEXPECTED_MESSAGE;
 			return -EBADMSG;
+		}
 		hs_reset(rx);
 		return 0;
 	}
@@ -420,6 +440,7 @@ static struct sk_buff *open_record(struct sock *sk, struct tlsk_rx *rx)
 	unsigned int unpadded;
 	struct tlsk_rx_msg *m;
 	struct sk_buff *skb;
+	u8 outer;
 	int err;
 
 	/* Allocate first: on failure the record stays for another try. */
@@ -435,14 +456,17 @@ static struct sk_buff *open_record(struct sock *sk, struct tlsk_rx *rx)
 	m->off = 0;
 	m->len = plain;
 	m->type = ((u8 *)rx->rec.data)[0];
+	outer = m->type;
 	rx->rec_done = 0;
 	rx->rec_len = 0;
 	if (err)
 		goto free_skb;
 	if (rx->cipher->tail) {
 		err = strip_padding(skb, m);
-		if (err)
+		if (err) {
+			rx->fail_alert = TLSK_ALERT_UNEXPECTED_MESSAGE;
 			goto free_skb;
+		}
 		unpadded = m->len + 1;
 		if (rx->no_pad && unpadded != plain)
 			tlsk_stats_add(sock_net(sk),
@@ -450,8 +474,17 @@ static struct sk_buff *open_record(struct sock *sk, struct tlsk_rx *rx)
 	}
 	/* Type 0 is no type (RFC 8446 5.1 "invalid"); kTLS refuses it too. */
 	if (!m->type) {
+		rx->fail_alert = TLSK_ALERT_UNEXPECTED_MESSAGE;
 		err = -EBADMSG;
 		goto free_skb;
+	}
+	/* TLSK_SEND_ALERTS: what kTLS leaves to the reader. */
+	rx->fail_alert = tlsk_alert_check_record(tlsk_get_ctx(sk), outer,
+						 m->type, skb, m->off, m->len);
+	if (rx->fail_alert) {
+		kfree_skb(skb);
+		rx_abort(sk, rx, -EBADMSG, TLSK_STAT_RX_BAD_RECORD);
+		return ERR_PTR(-EBADMSG);
 	}
 	rx->records++;
 	tlsk_stats_add(sock_net(sk), TLSK_STAT_RX_RECORDS, 1);

@@ -14,6 +14,8 @@
  *                  else (keyupdate.c checks the secret against the key)
  *   TLSK_LOCK_KEYS int 0/1, one way: from 1 on getsockopt hides key, salt
  *                  and IV, and what is installed cannot be replaced (EPERM)
+ *   TLSK_SEND_ALERTS int 0/1, any time: a fatal alert to the peer when RX
+ *                  fails (alert.c)
  *
  * Every other level goes to TCP.
  */
@@ -150,7 +152,10 @@ wipe_info:
 	return err;
 }
 
-/* TLS_TX_ZEROCOPY_RO, TLSK_LOCK_KEYS: an unsigned int 0/1, exact size. */
+/*
+ * TLS_TX_ZEROCOPY_RO, TLSK_LOCK_KEYS, TLSK_SEND_ALERTS: an unsigned int 0/1,
+ * exact size.
+ */
 static int copy_flag(bool *flag, sockptr_t optval, unsigned int optlen)
 {
 	unsigned int value;
@@ -236,6 +241,17 @@ static int set_lock_keys(struct tlsk_context *ctx, sockptr_t optval,
 	return 0;
 }
 
+static int set_send_alerts(struct tlsk_context *ctx, sockptr_t optval,
+			   unsigned int optlen)
+{
+	bool value;
+	int err = copy_flag(&value, optval, optlen);
+
+	if (!err)
+		WRITE_ONCE(ctx->send_alerts, value);
+	return err;
+}
+
 /* Both take tx.lock before the socket lock, as sendmsg does. */
 static bool takes_tx_lock(int optname)
 {
@@ -274,6 +290,9 @@ int tlsk_setsockopt(struct sock *sk, int level, int optname,
 		break;
 	case TLSK_LOCK_KEYS:
 		err = set_lock_keys(ctx, optval, optlen);
+		break;
+	case TLSK_SEND_ALERTS:
+		err = set_send_alerts(ctx, optval, optlen);
 		break;
 	default:
 		err = -ENOPROTOOPT;
@@ -396,6 +415,9 @@ int tlsk_getsockopt(struct sock *sk, int level, int optname,
 		break;
 	case TLSK_LOCK_KEYS:
 		err = get_flag(ctx->keys_locked, optval, optlen);
+		break;
+	case TLSK_SEND_ALERTS:
+		err = get_flag(ctx->send_alerts, optval, optlen);
 		break;
 	default:
 		err = -ENOPROTOOPT;

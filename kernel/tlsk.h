@@ -62,6 +62,13 @@ struct tlsk_tx {
 	bool update_pending;
 	int err;
 	/*
+	 * TLSK_SEND_ALERTS (alert.c): enum tlsk_alert_state, and the fatal
+	 * alert owed to the peer once RX failed. Set by RX with the socket
+	 * held, then advanced by TX under tx.lock + socket lock.
+	 */
+	u8 alert_state;
+	u8 alert_desc;
+	/*
 	 * Pushes a half-sent record when TCP frees send space, and sends a
 	 * pending KeyUpdate. Never waits for tx.lock: it retries later.
 	 */
@@ -129,6 +136,13 @@ struct tlsk_rx {
 	struct tlsk_secret_state *secret;
 	/* TLS_RX_EXPECT_NO_PAD; socket lock. */
 	bool no_pad;
+	/*
+	 * TLSK_SEND_ALERTS, socket lock: warning alerts opened in a row
+	 * without application data; and the alert a failure chose for itself
+	 * (0: the one its errno implies, alert.c).
+	 */
+	u8 warn_alerts;
+	u8 fail_alert;
 	/* Moves bytes that arrived while the socket was owned. */
 	struct work_struct pull_work;
 	void (*saved_data_ready)(struct sock *sk);
@@ -152,6 +166,11 @@ struct tlsk_context {
 	 * hides key material and installed keys and secrets stay.
 	 */
 	bool keys_locked;
+	/*
+	 * TLSK_SEND_ALERTS; set under the socket lock, read with the socket
+	 * held (RX in softirq too).
+	 */
+	bool send_alerts;
 	/*
 	 * Version and cipher of the first key, which every later key of
 	 * either direction shares. Set once under the socket lock, read

@@ -28,6 +28,7 @@
 #include <net/sock.h>
 #include <net/tcp.h>
 
+#include "alert.h"
 #include "cipher.h"
 #include "compat.h"
 #include "event.h"
@@ -241,6 +242,9 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 
 	if (tx->err)
 		return tx->err;
+	/* After a fatal alert (TLSK_SEND_ALERTS) nothing more goes out. */
+	if (tx->alert_state != TLSK_ALERT_NONE)
+		return tlsk_get_ctx(sk)->err ?: -EPIPE;
 	if (msg->msg_controllen) {
 		err = parse_cmsg(msg, &type);
 		if (err)
@@ -390,6 +394,57 @@ static void push_background(struct sock *sk, struct tlsk_tx *tx, bool all)
 	}
 }
 
+/*
+ * TLSK_SEND_ALERTS: RX failed and the peer is owed a fatal alert. What was
+ * taken before goes out first (an open record is sealed), then the alert,
+ * sealed with the key in use, and nothing after it. TCP sends nothing
+ * while sk_err is set, and a send would take the error from the reader:
+ * it is held back meanwhile and put back after, unless TCP set its own.
+ * A full send buffer leaves the rest to the worker (write_space). tx->lock
+ * and the socket lock held.
+ */
+static void push_alert(struct sock *sk, struct tlsk_tx *tx, int flags)
+{
+	int saved = sk->sk_err;
+	u8 *alert;
+	int err = 0;
+
+	if (tx->err || !tx->cipher) {
+		tx->alert_state = TLSK_ALERT_DONE;
+		return;
+	}
+	WRITE_ONCE(sk->sk_err, 0);
+	if (tx->alert_state == TLSK_ALERT_PENDING) {
+		if (tx->open)
+			err = close_record(sk, tx);
+		if (!err)
+			err = push_pending(sk, tx, flags);
+		if (!err) {
+			alert = tx->rec.data + tx->cipher->prepend;
+			alert[0] = TLSK_ALERT_LEVEL_FATAL;
+			alert[1] = tx->alert_desc;
+			tx->open = true;
+			tx->open_type = TLSK_RECORD_ALERT;
+			tx->open_len = 2;
+			err = close_record(sk, tx);
+		}
+		if (!err)
+			tx->alert_state = TLSK_ALERT_SEALED;
+	}
+	if (!err)
+		err = push_pending(sk, tx, flags);
+	if (err != -EAGAIN)
+		tx->alert_state = TLSK_ALERT_DONE;
+	if (!sk->sk_err)
+		WRITE_ONCE(sk->sk_err, saved);
+}
+
+static bool alert_owed(const struct tlsk_tx *tx)
+{
+	return tx->alert_state == TLSK_ALERT_PENDING ||
+	       tx->alert_state == TLSK_ALERT_SEALED;
+}
+
 #if TLSK_HAVE_SPLICE_EOF
 /*
  * A splice ended without SPLICE_F_MORE: send the record it left open. It
@@ -432,7 +487,10 @@ static void push_work(struct work_struct *work)
 		return;
 	}
 	lock_sock(sk);
-	push_background(sk, tx, true);
+	if (alert_owed(tx))
+		push_alert(sk, tx, MSG_DONTWAIT | MSG_NOSIGNAL);
+	else
+		push_background(sk, tx, true);
 	release_sock(sk);
 	mutex_unlock(&tx->lock);
 }
@@ -545,7 +603,9 @@ void tlsk_tx_release(struct sock *sk, struct tlsk_context *ctx)
 		return;
 	mutex_lock(&tx->lock);
 	lock_sock(sk);
-	if (!tx->open || !close_record(sk, tx))
+	if (alert_owed(tx))
+		push_alert(sk, tx, MSG_NOSIGNAL);
+	else if (!tx->open || !close_record(sk, tx))
 		push_pending(sk, tx, MSG_NOSIGNAL);
 	tlsk_cipher_free(tx->cipher);
 	WRITE_ONCE(tx->cipher, NULL);

@@ -231,6 +231,44 @@ enum tlsk_alert_attr {
  */
 #define TLSK_LOCK_KEYS		(TLSK_SOCKOPT_BASE + 3)
 
+/*
+ * Fatal alerts from the kernel: an int, 1 on, 0 off (the default, which
+ * is in-tree kTLS's behaviour).
+ *
+ *   int one = 1;
+ *   setsockopt(fd, SOL_TLS, TLSK_SEND_ALERTS, &one, sizeof(one))
+ *
+ * With it, when a record from the peer stops RX, tlsk.ko seals and sends
+ * the fatal alert RFC 8446 6 (and RFC 5246 7.2) asks for, with the TX key,
+ * after whatever was sealed or taken for sending before:
+ *   bad_record_mac      a record that fails authentication
+ *   record_overflow     a record longer than 2^14 bytes of plaintext
+ *                       (its ciphertext over what the cipher allows)
+ *   protocol_version    a record header with another version than 3,3
+ *   unexpected_message  a record of a type other than alert, handshake or
+ *                       application data (ChangeCipherSpec after the
+ *                       handshake, heartbeat, 0, unknown), in TLS 1.3 an
+ *                       outer type other than application data or no
+ *                       content type at all, an empty alert or handshake
+ *                       record, a fifth warning alert in a row with no
+ *                       application data between, a key change inside a
+ *                       record or handshake message
+ *   decode_error        an alert record that is not two bytes, a KeyUpdate
+ *                       whose length is not 1
+ *   illegal_parameter   an alert level other than 1 or 2, a KeyUpdate
+ *                       request other than 0 or 1
+ *   internal_error      the peer's next key could not be derived
+ * The reader gets the errno it gets without the option (EBADMSG, EMSGSIZE,
+ * EINVAL, ENOKEY; see docs/kernel.md), and the checks in the list that
+ * kTLS leaves to the reader (record types, alert records, the warning
+ * count) apply only with the option on. From the failure on, sends answer
+ * that errno: after a fatal alert nothing more goes out. Nothing is sent
+ * without a TX key, nor after a failed TX rekey. getsockopt answers 0 or
+ * 1. In-tree "tls" answers ENOPROTOOPT: there the application sends the
+ * alert itself (a record of type 21 through TLS_SET_RECORD_TYPE).
+ */
+#define TLSK_SEND_ALERTS	(TLSK_SOCKOPT_BASE + 4)
+
 #define TLSK_SECRET_VERSION_1	1
 /* struct tlsk_secret.hash: the cipher suite's hash (RFC 8446 B.4). */
 #define TLSK_HASH_SHA256	1	/* AES-128-GCM, AES-128-CCM, ChaCha20 */
