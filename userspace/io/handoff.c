@@ -131,6 +131,14 @@ static void install_secrets(int fd, const struct tlsk_traffic_keys *tx,
 	install_secret(fd, TLSK_RX_SECRET, rx);
 }
 
+/* Best effort: an older tlsk.ko answers ENOPROTOOPT, and sends none. */
+static void send_alerts(int fd)
+{
+	int one = 1;
+
+	(void)setsockopt(fd, SOL_TLS, TLSK_SEND_ALERTS, &one, sizeof(one));
+}
+
 /*
  * Before the keys, so that there is no moment in which another holder of
  * the fd (the service, while tlskd installs) could read them.
@@ -167,6 +175,8 @@ int tlsk_kernel_install(int fd, const struct tlsk_traffic_keys *tx,
 		return err == -ENOPROTOOPT ? -EPROTO : err;
 	if (ulp == TLSK_ULP_TLSK && (flags & TLSK_HANDOFF_KERNEL_REKEY))
 		install_secrets(fd, tx, rx);
+	if (ulp == TLSK_ULP_TLSK && (flags & TLSK_HANDOFF_SEND_ALERTS))
+		send_alerts(fd);
 	return ulp;
 }
 

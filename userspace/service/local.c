@@ -15,7 +15,8 @@
 
 static int handoff(struct tlsk_engine *e, int fd, struct tlsk_result *res)
 {
-	int rc = tlsk_install_kernel_keys(e, fd, TLSK_HANDOFF_LOCK_KEYS);
+	int rc = tlsk_install_kernel_keys(e, fd, TLSK_HANDOFF_LOCK_KEYS |
+					  TLSK_HANDOFF_SEND_ALERTS);
 
 	if (rc >= 0) {
 		res->ulp = (uint8_t)rc;

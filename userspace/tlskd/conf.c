@@ -123,6 +123,9 @@ static const struct key keys[] = {
 	  "client: wait this long for the server's tickets, 0 = off [auto]"),
 	P("kernel-rekey", K_KERNEL_REKEY, kernel_rekey, 0, 0,
 	  "auto: tlsk.ko follows TLS 1.3 KeyUpdate itself; off [auto]"),
+	P("kernel-alerts", K_ON_OFF, kernel_alerts, 0, 0,
+	  "on: tlsk.ko sends the peer a fatal alert when a record of its "
+	  "stops the stream (TLSK_SEND_ALERTS); off [on]"),
 	P("role", K_ROLE, role, 0, 0,
 	  "server or client: the only role requests may ask for [both]"),
 	P("verify-name", K_YES_NO, verify_name, 0, 0,
@@ -472,6 +475,7 @@ static void profile_defaults(struct conf_profile *prof)
 	prof->min_version = 0x0303;
 	prof->max_version = 0x0304;
 	prof->kernel_rekey = CONF_KERNEL_REKEY_AUTO;
+	prof->kernel_alerts = 1;
 	prof->role = -1;
 	prof->verify_name = 1;
 }

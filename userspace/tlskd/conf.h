@@ -72,6 +72,7 @@ struct conf_profile {
 	unsigned handshake_timeout_ms;	/* 0: the global one */
 	unsigned ticket_wait_ms;	/* if set (conf_line): else auto */
 	int kernel_rekey;		/* enum conf_kernel_rekey */
+	int kernel_alerts;		/* 1 (default): TLSK_HANDOFF_SEND_ALERTS */
 	int role;			/* enum tlsk_role, -1: both */
 	int verify_name;		/* client: 1 (default) or 0 */
 	int lines[CONF_MAX_KEYS];	/* line of each key set, by index */

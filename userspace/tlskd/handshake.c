@@ -213,7 +213,9 @@ static int hs_handoff(struct daemon *d, struct hs *h, struct tlsk_result *res)
 					 TLSK_HANDOFF_LOCK_KEYS |
 					 (h->prof->kernel_rekey ==
 					  CONF_KERNEL_REKEY_AUTO ?
-					  TLSK_HANDOFF_KERNEL_REKEY : 0));
+					  TLSK_HANDOFF_KERNEL_REKEY : 0) |
+					 (h->prof->kernel_alerts ?
+					  TLSK_HANDOFF_SEND_ALERTS : 0));
 	if (rc >= 0) {
 		res->ulp = (uint8_t)rc;
 		rc = -1;

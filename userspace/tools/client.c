@@ -137,7 +137,8 @@ static int one_connection(struct client *cl, int interactive)
 	    tlsk_engine_set_session(e, cl->session, cl->session_len))
 		fprintf(stderr, "%s: stored session refused; full handshake\n",
 			o->prog);
-	err = tlsk_drive(e, fd, o->timeout_ms, o->handoff_flags, &c);
+	err = tlsk_drive(e, fd, o->timeout_ms,
+			 o->handoff_flags | TLSK_HANDOFF_SEND_ALERTS, &c);
 	if (err) {
 		tool_report_failure(o, e, err);
 		goto out;

@@ -80,7 +80,9 @@ static void serve(const struct tool_opts *o, struct tlsk_config *cfg, int fd)
 {
 	struct tlsk_engine *e = tlsk_engine_new(cfg, TLSK_ROLE_SERVER);
 	struct tlsk_conn *c = NULL;
-	int err = e ? tlsk_drive(e, fd, o->timeout_ms, o->handoff_flags, &c) :
+	int err = e ? tlsk_drive(e, fd, o->timeout_ms,
+				 o->handoff_flags | TLSK_HANDOFF_SEND_ALERTS,
+				 &c) :
 		      -ENOMEM;
 
 	if (err) {

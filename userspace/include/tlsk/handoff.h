@@ -82,6 +82,17 @@ int tlsk_crypto_info_build(const struct tlsk_traffic_keys *keys,
  * no lock: there the fd holder can read the keys.
  */
 #define TLSK_HANDOFF_LOCK_KEYS	0x10
+/*
+ * On "tlsk", turn on TLSK_SEND_ALERTS: when a record from the peer stops
+ * RX, tlsk.ko seals and sends the fatal alert the RFCs ask for itself
+ * (bad_record_mac, record_overflow, unexpected_message...), and checks
+ * record types and alert records as a TLS stack does. tlskd and
+ * tlsk_handshake_local() set it. Best effort: a tlsk.ko older than the
+ * option leaves it off, and the hand-off still succeeds. In-tree "tls"
+ * has no such mode: the application sends the alert itself (a record of
+ * type 21 through TLS_SET_RECORD_TYPE).
+ */
+#define TLSK_HANDOFF_SEND_ALERTS 0x20
 
 struct tlsk_conn;
 

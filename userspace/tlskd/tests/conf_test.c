@@ -42,6 +42,7 @@ static const char full[] =
 	"allow-gid = 44\n"
 	"handshake-timeout = 250ms\n"
 	"kernel-rekey = off\n"
+	"kernel-alerts = off\n"
 	"[ profile up.stream ]\n"
 	"versions = 1.2-1.3\n";
 
@@ -69,10 +70,13 @@ static void full_config(void)
 	CHECK(p && p->handshake_timeout_ms == 250);
 	CHECK(p && conf_line(p, "alpn") == 17);
 	CHECK(p && p->kernel_rekey == CONF_KERNEL_REKEY_OFF);
+	CHECK(p && p->kernel_alerts == 0);
 	p = conf_profile(&c, "up.stream");
 	CHECK(p && p->min_version == 0x0303 && p->client_auth == -1);
 	/* The default: tlsk.ko follows KeyUpdate by itself. */
 	CHECK(p && p->kernel_rekey == CONF_KERNEL_REKEY_AUTO);
+	/* And tlsk.ko sends the fatal alerts. */
+	CHECK(p && p->kernel_alerts == 1);
 	CHECK(!conf_profile(&c, "nope"));
 	conf_free(&c);
 }
@@ -134,6 +138,8 @@ static void errors_located(void)
 	error_at("[profile a]\nclient-auth = maybe\n", "unknown value 'maybe'");
 	error_at("[profile a]\nkernel-rekey = on\n",
 		 ":2: kernel-rekey: unknown value 'on'");
+	error_at("[profile a]\nkernel-alerts = yes\n",
+		 ":2: kernel-alerts: unknown value 'yes'");
 	error_at("kernel-rekey = auto\n",
 		 ":1: 'kernel-rekey' belongs in a [profile NAME]");
 	error_at("[profile a]\nallow-uid = no-such-user-xyz\n",

@@ -9,7 +9,9 @@
  *	"ok"/"fail" line per connection and a summary "done OK FAIL".
  *	An "ok" line says whether getsockopt(SOL_TLS, TLS_TX) shows this
  *	service the key: keys=hidden (tlsk.ko, locked by the hand-off),
- *	keys=readable (in-tree kTLS), keys=- (no kernel TLS).
+ *	keys=readable (in-tree kTLS), keys=- (no kernel TLS); and whether
+ *	tlsk.ko sends fatal alerts itself: alerts=on|off (TLSK_SEND_ALERTS),
+ *	alerts=- elsewhere.
  *   tlskd-test-service connect PORT PROFILE SERVERNAME
  *	connects to 127.0.0.1:PORT, does a client handshake through tlskd,
  *	sends "ping\n" and prints what comes back.
@@ -30,6 +32,7 @@
 #include <unistd.h>
 
 #include <linux/tls.h>
+#include <linux/tlsk.h>
 
 #include "tlsk/service.h"
 
@@ -84,15 +87,28 @@ static const char *key_state(int fd, const struct tlsk_result *r)
 	return nonzero ? "readable" : "hidden";
 }
 
+/* TLSK_SEND_ALERTS as the hand-off left it: on, off, or - (not tlsk). */
+static const char *alert_state(int fd, const struct tlsk_result *r)
+{
+	socklen_t len = sizeof(int);
+	int on = 0;
+
+	if (r->ulp != TLSK_ULP_TLSK ||
+	    getsockopt(fd, SOL_TLS, TLSK_SEND_ALERTS, &on, &len))
+		return "-";
+	return on ? "on" : "off";
+}
+
 static void print_result(int i, int rc, const struct tlsk_result *r, int fd)
 {
 	if (rc == 0)
 		printf("ok %d version=%04x suite=%s resumed=%d alpn=%s "
-		       "peer=%s sans=%s keys=%s ulp=%s%s\n",
+		       "peer=%s sans=%s alerts=%s keys=%s ulp=%s%s\n",
 		       i, r->version, r->suite_name, r->resumed,
 		       r->alpn[0] ? r->alpn : "-",
 		       r->peer_subject[0] ? r->peer_subject : "-",
-		       r->peer_sans[0] ? r->peer_sans : "-", key_state(fd, r),
+		       r->peer_sans[0] ? r->peer_sans : "-",
+		       alert_state(fd, r), key_state(fd, r),
 		       tlsk_ulp_name(r->ulp), r->proxied ? " proxied" : "");
 	else
 		printf("fail %d rc=%d status=%d alert=%d reason=%s\n", i, rc,
