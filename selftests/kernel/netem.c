@@ -31,6 +31,9 @@
  *                       them over its 4 streams)
  *   TLSK_NETEM_ONLY     run only tests whose "variant.test" name contains
  *                       this (the others are skipped)
+ *   TLSK_NETEM_MAXLEN   the largest record of the plan (default and most
+ *                       16384): half the records are 1..300 bytes, the
+ *                       other half 1..this; a long run under TCG lowers it
  *
  * The link is made once, in main(), and deleted at exit. Its addresses
  * (192.0.2.0/24, TEST-NET-1) exist only inside the two namespaces.
@@ -59,6 +62,7 @@
 
 static uint64_t seed = 1;
 static unsigned long nrecords = DEFAULT_RECORDS;
+static unsigned long maxplain = MAXPLAIN;
 
 static uint64_t mix(uint64_t x)
 {
@@ -82,7 +86,7 @@ static struct rec plan(uint64_t run, unsigned long i)
 
 	/* Sizes spread over the whole range, with many small ones. */
 	if (r & 1)
-		rec.len = 1 + (r >> 8) % MAXPLAIN;
+		rec.len = 1 + (r >> 8) % maxplain;
 	else
 		rec.len = 1 + (r >> 8) % 300;
 	switch ((r >> 40) % 16) {
@@ -556,6 +560,7 @@ int main(int argc, char **argv)
 {
 	const char *s = getenv("TLSK_NETEM_SEED");
 	const char *n = getenv("TLSK_NETEM_RECORDS");
+	const char *m = getenv("TLSK_NETEM_MAXLEN");
 	unsigned long timeout;
 
 	if (s)
@@ -564,6 +569,10 @@ int main(int argc, char **argv)
 		nrecords = strtoul(n, NULL, 0);
 	if (!nrecords)
 		nrecords = 1;
+	if (m)
+		maxplain = strtoul(m, NULL, 0);
+	if (!maxplain || maxplain > MAXPLAIN)
+		maxplain = MAXPLAIN;
 	/*
 	 * The harness's timeout is fixed at compile time; this one grows
 	 * with the run: at least 5 records a second (the default run reads
@@ -574,8 +583,8 @@ int main(int argc, char **argv)
 		timeout = INT_MAX;
 	_netem_intact_object.timeout = (int)timeout;
 	_netem_corrupt_object.timeout = (int)timeout;
-	printf("# netem: TLSK_NETEM_SEED=%llu TLSK_NETEM_RECORDS=%lu\n",
-	       (unsigned long long)seed, nrecords);
+	printf("# netem: TLSK_NETEM_SEED=%llu TLSK_NETEM_RECORDS=%lu TLSK_NETEM_MAXLEN=%lu\n",
+	       (unsigned long long)seed, nrecords, maxplain);
 	link_up();
 	atexit(link_down);
 	return test_harness_run(argc, argv);

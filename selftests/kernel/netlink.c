@@ -643,8 +643,11 @@ TEST_F(nl, events_need_cap_net_admin)
 
 /* ---- ss -tie (tcp_ulp_ops.get_info, outside the family) ---- */
 
-/* iproute2's ss prints kTLS's INET_ULP_INFO_TLS nest for tlsk too. */
-TEST_F(nl, ss_shows_tlsk_sockets)
+/*
+ * iproute2's ss prints kTLS's INET_ULP_INFO_TLS nest for tlsk too. 300 s:
+ * ss under KASAN and TCG (make check-debug) took more than the default 30.
+ */
+TEST_F_TIMEOUT(nl, ss_shows_tlsk_sockets, 300)
 {
 	static const char want[] = "tcp-ulp-tlsk version: 1.3 "
 				   "cipher: aes-gcm-256 rxconf: sw txconf: sw";
