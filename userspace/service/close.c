@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
- * close_notify (RFC 8446 6.1, RFC 5246 7.2.1) for a service's socket
- * after the hand-off: the kernel seals it as an alert record on request.
+ * The end of a service's TLS stream: close_notify (RFC 8446 6.1, RFC 5246
+ * 7.2.1) after the hand-off, which the kernel seals as an alert record on
+ * request; and, on a stream relayed by tlskd, whether it was tlskd that
+ * ended it.
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include <linux/tls.h>
 
@@ -46,4 +52,57 @@ int tlsk_close_notify(int fd)
 	cmsg->cmsg_len = CMSG_LEN(sizeof(uint8_t));
 	*CMSG_DATA(cmsg) = CT_ALERT;
 	return sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+/*
+ * A relayed stream is one end of a socketpair tlskd made, so SO_PEERCRED
+ * names tlskd's process. A Unix stream end reads EOF however its peer went
+ * away (a reset needs unread bytes on the closing side, which tlskd cannot
+ * keep without stalling the service's writes); what differs is what is
+ * left of the other end. tlskd ends a relay on the peer's close_notify by
+ * shutting down its writing side only, and keeps its end open until the
+ * service closes: no POLLHUP then. POLLHUP (both sides shut) comes when
+ * tlskd closed its end (a TLS error, or the service had shut its own side
+ * first) or died; then its process tells: one that is gone, or exiting
+ * (its descriptors are closed before it becomes a zombie, so the EOF can
+ * come first: hence the short wait on its pidfd), lost the relay.
+ */
+#define RELAY_EXIT_WAIT_MS	200
+
+static int process_gone(pid_t pid)
+{
+	struct pollfd p = { .events = POLLIN };
+	int rc;
+
+	p.fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (p.fd < 0)
+		return errno == ESRCH;
+	do
+		rc = poll(&p, 1, RELAY_EXIT_WAIT_MS);
+	while (rc < 0 && errno == EINTR);
+	close(p.fd);
+	return rc > 0;
+}
+
+int tlsk_relay_check(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int proto = 0;
+	socklen_t plen = sizeof(proto);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &plen) < 0)
+		return -errno;
+	if (proto == IPPROTO_TCP)	/* kernel TLS: no relay to lose */
+		return 0;
+	if (poll(&p, 1, 0) < 0)
+		return -errno;
+	if (!(p.revents & POLLHUP))	/* tlskd's end is still open */
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return -errno;
+	if (cred.pid <= 0 || process_gone(cred.pid))
+		return -TLSK_ERR_DAEMON_LOST;
+	return 0;
 }

@@ -74,6 +74,13 @@ $(BUILD)/bin/tlskd-events-e2e-test: tlskd/tests/events.sh $(BUILD)/bin/tlskd \
 	@mkdir -p $(@D)
 	cp $< $@
 
+# The relay as the service sees it: tlskd ending a stream, or dying under it.
+HOST_TESTS += tlskd-relay-test
+$(BUILD)/bin/tlskd-relay-test: tlskd/tests/relay.sh $(BUILD)/bin/tlskd \
+		$(BUILD)/bin/tlskd-test-service $(BUILD)/bin/tlskd-test-lib.sh
+	@mkdir -p $(@D)
+	cp $< $@
+
 # The end-to-end script, next to the binaries it drives.
 HOST_TESTS += tlskd-e2e-test
 $(BUILD)/bin/tlskd-e2e-test: tlskd/tests/e2e.sh $(BUILD)/bin/tlskd \

@@ -209,10 +209,11 @@ int tlsk_msg_peek_type(const uint8_t *buf, size_t len);
  * non-blocking. On failure fd is still the caller's, in an unknown TLS
  * state: close it.
  *
- * A relayed stream (res->proxied, no kernel TLS on the host) still reads
- * 0 (EOF) when tlskd's relay ends for any reason, tlskd's death included:
- * a service that must tell a complete stream from a cut one needs its
- * own framing there (docs/daemon.md, the relay).
+ * A relayed stream (res->proxied, no kernel TLS on the host) reads 0
+ * (EOF) when tlskd's relay ends for any reason, tlskd's death included:
+ * the kernel gives a Unix stream no other way. After such an EOF,
+ * tlsk_relay_check() tells whether tlskd is gone (docs/daemon.md, the
+ * relay).
  */
 int tlsk_handshake(int fd, const struct tlsk_params *params,
 		   struct tlsk_result *res);
@@ -263,6 +264,21 @@ int tlsk_handshake_local(int fd, const struct tlsk_config *cfg,
  * Returns 0 or a negative errno.
  */
 int tlsk_close_notify(int fd);
+
+/*
+ * After a read of fd returned 0 (EOF): -TLSK_ERR_DAEMON_LOST when fd is a
+ * stream relayed by tlskd (res->proxied) and the tlskd process that
+ * relayed it is gone (crashed, killed, stopped), so the stream was cut
+ * wherever it was; 0 when that tlskd still runs, so the relay ended on
+ * its own terms (the peer's close_notify, or a TLS error tlskd logged),
+ * and for a socket with kernel TLS, whose end tlskd has no part in.
+ * Another negative errno when fd is not a socket. It returns at once
+ * when tlskd still holds its end open (it ended the stream on the peer's
+ * close_notify); when tlskd closed it, the check waits up to 200 ms for a
+ * dying tlskd to exit. Ask right after the EOF: a tlskd that ends a relay
+ * and dies a moment later reads as lost.
+ */
+int tlsk_relay_check(int fd);
 
 /* The socket path a client uses: path, else $TLSK_SOCKET (ignored in a
  * set-id program, secure_getenv()), else the default. */

@@ -133,7 +133,8 @@ static int listen_on(int port)
 }
 
 /* Greets, echoes one line, closes. 0 on success. Says how a read that
- * got no line ended: "read eof" or "read error errno=N". */
+ * got no line ended: "read eof relay_check=N" (tlsk_relay_check()) or
+ * "read error errno=N". */
 static int talk(int fd)
 {
 	static const char hello[] = "hello from tlsk\n";
@@ -148,7 +149,8 @@ static int talk(int fd)
 		if (n < 0)
 			printf("read error errno=%d\n", errno);
 		else if (n == 0)
-			printf("read eof\n");
+			printf("read eof relay_check=%d\n",
+			       tlsk_relay_check(fd));
 		if (n <= 0)
 			break;
 		have += (size_t)n;

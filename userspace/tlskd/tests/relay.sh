@@ -1,0 +1,84 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# tlskd's userspace relay (no kernel TLS: a host like this one) as the
+# service sees its end: a relayed stream reads EOF whether tlskd ended it
+# or died, and tlsk_relay_check() tells the two apart (-ENOLINK,
+# TLSK_ERR_DAEMON_LOST, when tlskd is gone). Prints TAP; skips where the
+# keys go to the kernel (there is no relay to lose).
+set -u
+bin=$(cd "$(dirname "$0")" && pwd)
+svc=$bin/tlskd-test-service
+dir=$(mktemp -d /tmp/tlskd-relay.XXXXXX)
+chmod 755 "$dir"
+export TLSK_SOCKET=$dir/tlskd.sock
+cleanup() {
+	stop_processes
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+
+# shellcheck source=lib.sh
+. "$bin/tlskd-test-lib.sh"
+require_tools
+make_certs "$dir"
+cat >"$dir/tlskd.conf" <<CONF
+socket = $TLSK_SOCKET
+socket-mode = 0666
+
+[profile web]
+cert = $dir/srv.crt $dir/srv.key
+allow-uid = 0
+CONF
+chmod 600 "$dir/srv.key"
+start_tlskd "$dir/tlskd.conf" "$dir/tlskd.log" || {
+	echo "1..0 # SKIP tlskd did not start: $(tail -n 1 "$dir/tlskd.log")"
+	exit 0
+}
+port=$((20000 + $$ % 20000))
+
+# serve: one connection, greeted, then a line echoed or EOF reported.
+serve() {
+	port=$((port + 1))
+	rm -f "$dir/svc.out"
+	timeout 60 "$svc" serve "$port" web 1 >"$dir/svc.out" 2>&1 &
+	svc_pid=$!
+	wait_for grep -q listening "$dir/svc.out"
+}
+
+# 1. The peer ends with close_notify and no line: tlskd alive, 0.
+serve
+timeout 30 openssl s_client -connect "127.0.0.1:$port" -servername localhost \
+	-CAfile "$dir/ca.crt" </dev/null >"$dir/c1.out" 2>&1
+wait "$svc_pid"
+if grep -q "ulp=user proxied" "$dir/svc.out"; then
+	check "a relayed stream the peer ended with close_notify: EOF, tlsk_relay_check() 0 (tlskd ended it)" \
+		grep -q "^read eof relay_check=0\$" "$dir/svc.out"
+	relayed=1
+else
+	skip "a relayed stream ended by the peer" "keys went to the kernel: no relay"
+	relayed=0
+fi
+diag "$dir/svc.out"
+
+# 2. tlskd killed mid-stream: EOF too, but tlsk_relay_check() says lost.
+if [ "$relayed" = 1 ]; then
+	serve
+	(sleep 30 | timeout 40 openssl s_client -connect "127.0.0.1:$port" \
+		-servername localhost -CAfile "$dir/ca.crt" -quiet \
+		>"$dir/c2.out" 2>&1) &
+	wait_for grep -q "^ok 0 " "$dir/svc.out"
+	kill -9 "$daemon_pid"
+	wait "$daemon_pid" 2>/dev/null
+	daemon_pid=
+	wait "$svc_pid"
+	check "tlskd killed under a relayed stream: EOF, and tlsk_relay_check() says -ENOLINK (TLSK_ERR_DAEMON_LOST)" \
+		grep -q "^read eof relay_check=-$(python3 -c 'import errno; print(errno.ENOLINK)')\$" \
+		"$dir/svc.out"
+	diag "$dir/svc.out"
+else
+	skip "tlskd killed under a relayed stream" "no relay"
+fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
