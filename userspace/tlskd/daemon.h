@@ -69,6 +69,12 @@ struct hs {
 	unsigned tickets_taken;	/* messages in those, at most TICKETS_MAX */
 	int old_lowat;		/* the service's SO_RCVLOWAT, -1: untouched */
 	char cache_key[CLIENT_CACHE_KEY_MAX];	/* "" : no client cache */
+	/* Server: the session store asked about its ClientHello's session
+	 * ID (redis.c); while the answer is due it is out of the epoll set
+	 * and its deadline is the wait's, the real one saved. */
+	bool store_checked;
+	struct store_wait *store_wait;
+	uint64_t store_saved_deadline;
 };
 
 struct stats {
