@@ -29,16 +29,27 @@ HOST_TESTS += tlskd-ratelimit-test
 $(eval $(call program,tlskd-ratelimit-test,tlskd/tests/ratelimit_test.c \
 	tlskd/log.c))
 
+# The fleet key, sealed sessions, store addresses, Redis replies.
+HOST_TESTS += tlskd-fleet-unit-test
+$(eval $(call program,tlskd-fleet-unit-test,tlskd/tests/fleet_test.c \
+	tlskd/fleet.c tlskd/redisreply.c,$(HIREDIS_LIBS)))
+
 HOST_TESTS += tlskd-conf-test
 $(eval $(call program,tlskd-conf-test,tlskd/tests/conf_test.c $(TLSKD_CORE) \
 	tlskd/privs.c tlskd/log.c))
 
 # Fuzz harnesses: NAME_SRCS lists what a fuzzer links besides libtlsk.
-FUZZERS += fuzz-tlskd-proto fuzz-tlskd-conf
+FUZZERS += fuzz-tlskd-proto fuzz-tlskd-conf fuzz-tlskd-redis
 fuzz-tlskd-proto_SRCS := tlskd/fuzz/fuzz_proto.c
 fuzz-tlskd-conf_SRCS := tlskd/fuzz/fuzz_conf.c $(TLSKD_CORE)
+fuzz-tlskd-redis_SRCS := tlskd/fuzz/fuzz_redis.c tlskd/fleet.c \
+	tlskd/redisreply.c
+fuzz-tlskd-redis_LIBS := $(HIREDIS_LIBS)
 
-HOST_TESTS += fuzz-tlskd-proto-smoke fuzz-tlskd-conf-smoke
+HOST_TESTS += fuzz-tlskd-proto-smoke fuzz-tlskd-conf-smoke \
+	fuzz-tlskd-redis-smoke
+$(eval $(call program,fuzz-tlskd-redis-smoke,\
+	tlskd/fuzz/replay.c $(fuzz-tlskd-redis_SRCS),$(HIREDIS_LIBS)))
 $(eval $(call program,fuzz-tlskd-proto-smoke,\
 	tlskd/fuzz/replay.c $(fuzz-tlskd-proto_SRCS)))
 $(eval $(call program,fuzz-tlskd-conf-smoke,\
