@@ -248,7 +248,7 @@ check "wrong password: the log says AUTH refused" \
 check "wrong password: handshakes still complete" \
 	test "$(session "$portb" out "$dir/w.pem")" = New
 stop_machine b
-: >"$dir/b.log"
+mv "$dir/b.log" "$dir/b-$n.log"
 conf b "redis://:$pass@127.0.0.1:$rport/99999" "$dir/fleet.key"
 start_machine b
 wait_for grep -q "SELECT refused" "$dir/b.log"
@@ -257,7 +257,7 @@ check "wrong db: the log says SELECT refused" \
 check "wrong db: handshakes still complete" \
 	test "$(session "$portb" out "$dir/w.pem")" = New
 stop_machine b
-: >"$dir/b.log"
+mv "$dir/b.log" "$dir/b-$n.log"
 python3 - "$fport" >"$dir/fake.log" 2>&1 <<'PY' &
 import os, socket, sys, threading
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -283,8 +283,13 @@ check "garbage: handshakes still complete" \
 check "garbage: tlskd B still up" kill -0 "$pid_b"
 check "garbage: one warning, whatever the retries" \
 	test "$(grep -c 'cache only' "$dir/b.log")" = 1
+cp "$dir/b.log" "$dir/b-last.log"
+stop_machine a
+stop_machine b
+check "no sanitizer report (SAN=1 builds)" \
+	bash -c "! grep -l 'Sanitizer' '$dir'/*.log"
 if [ "$failed" != 0 ]; then
-	for f in a b; do echo "# --- $f.log"; tail -30 "$dir/$f.log" | diag; done
+	for f in a b-last; do echo "# --- $f.log"; tail -30 "$dir/$f.log" | diag; done
 fi
 echo "1..$n"
 [ "$failed" = 0 ]
