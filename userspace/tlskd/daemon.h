@@ -75,6 +75,12 @@ struct hs {
 	bool store_checked;
 	struct store_wait *store_wait;
 	uint64_t store_saved_deadline;
+	/* what it answered: into the local cache just before the engine
+	 * reads the hello, so no other handshake's entry evicts it first */
+	uint8_t *store_blob;
+	size_t store_blob_len;
+	uint8_t store_id[32];	/* the session ID asked about */
+	size_t store_id_len;
 };
 
 struct stats {

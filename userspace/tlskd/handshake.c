@@ -124,8 +124,7 @@ static void hs_free(struct daemon *d, struct hs *h)
 	uid_put(d, h->peer->uid, QUOTA_HS);
 	if (--h->peer->nhs == 0)
 		h->peer->active_ms = now_ms();	/* idle from now */
-	if (h->store_wait)
-		redis_wait_detach(h);
+	redis_wait_detach(h);
 	heap_remove(d, h);
 	lowat_restore(h);
 	tlsk_record_free(h->rx);
@@ -562,7 +561,7 @@ static void hs_event(struct daemon *d, struct watch *w, uint32_t events)
 		tickets_event(d, h);
 		return;
 	}
-	if (!h->store_checked && redis_prefetch(d, h))
+	if (h->role == TLSK_ROLE_SERVER && redis_prefetch(d, h))
 		return;		/* back once the session store answered */
 	rc = hs_step(h, &wait);
 	if (rc == -EAGAIN) {

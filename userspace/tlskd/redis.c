@@ -338,6 +338,16 @@ static void put_l2(const char *profile, const uint8_t *id, size_t id_len,
 	OPENSSL_cleanse(sealed, sizeof(sealed));
 }
 
+static void free_blob(struct hs *h)
+{
+	if (!h->store_blob)
+		return;
+	OPENSSL_cleanse(h->store_blob, h->store_blob_len);
+	free(h->store_blob);
+	h->store_blob = NULL;
+	h->store_blob_len = 0;
+}
+
 /* h stops waiting: its deadline and its place in the epoll set back. */
 static void wait_end(struct daemon *d, struct hs *h)
 {
@@ -370,8 +380,13 @@ static void on_get(redisAsyncContext *ac, void *reply, void *priv)
 	}
 	rc = redis_reply_entry(reply, &R.keys, w->name, blob, &len, why,
 			       sizeof(why));
-	if (!rc)
+	if (!rc && w->h && !w->h->store_blob &&
+	    (w->h->store_blob = malloc(len)) != NULL) {
+		memcpy(w->h->store_blob, blob, len);
+		w->h->store_blob_len = len;
+	} else if (!rc) {	/* too late for it: for the next one */
 		sess_store_put_local(w->profile, w->id, w->id_len, blob, len);
+	}
 	else if (rc == -EBADMSG)
 		log_debug("session store %s: an entry that does not open "
 			  "(another fleet key, or altered): a miss", R.where);
@@ -393,6 +408,13 @@ bool redis_prefetch(struct daemon *d, struct hs *h)
 	ssize_t r;
 	int offers13;
 
+	if (h->store_blob) {
+		sess_store_put_local(h->prof->name, h->store_id,
+				     h->store_id_len, h->store_blob,
+				     h->store_blob_len);
+		free_blob(h);
+		return false;
+	}
 	if (h->store_checked || h->role != TLSK_ROLE_SERVER)
 		return false;
 	if (R.state != ST_UP || R.outstanding >= OUTSTANDING_MAX ||
@@ -425,6 +447,8 @@ bool redis_prefetch(struct daemon *d, struct hs *h)
 		R.last_progress = now_ms();
 	w->h = h;
 	h->store_wait = w;
+	memcpy(h->store_id, id, id_len);
+	h->store_id_len = id_len;
 	h->store_saved_deadline = h->deadline_ms;
 	until = now_ms() + R.timeout_ms;
 	if (until < h->deadline_ms) {
@@ -446,8 +470,11 @@ void redis_wait_over(struct daemon *d, struct hs *h)
 
 void redis_wait_detach(struct hs *h)
 {
-	h->store_wait->h = NULL;
-	h->store_wait = NULL;
+	if (h->store_wait) {
+		h->store_wait->h = NULL;
+		h->store_wait = NULL;
+	}
+	free_blob(h);
 }
 
 /* ---- configuration, timers ---- */
