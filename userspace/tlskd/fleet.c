@@ -108,7 +108,7 @@ int fleet_parse_addr(const char *s, struct fleet_addr *a, const char **why)
 		}
 		return 0;
 	}
-	if (strncmp(s, "redis://", 8))
+	if (strncmp(s, "redis://", 8) != 0)
 		return -EINVAL;
 	s += 8;
 	end = s + strlen(s);
@@ -223,7 +223,7 @@ int fleet_load_key(const char *path, struct fleet_keys *k, const char **why)
 	*why = "expected one line of 64 hex digits (openssl rand -hex 32)";
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
-	if (n != 2 * FLEET_KEY_LEN)
+	if (n != (size_t)2 * FLEET_KEY_LEN)
 		goto out;
 	for (size_t i = 0; i < FLEET_KEY_LEN; i++) {
 		int hi = hexval(line[2 * i]), lo = hexval(line[2 * i + 1]);
@@ -260,7 +260,7 @@ int fleet_entry_name(const struct fleet_keys *k, const char *profile,
 		  plen + 1 + id_len, mac, &mlen) || mlen != 32)
 		return -EIO;
 	memcpy(out, FLEET_NAME_PREFIX, pre);
-	for (unsigned i = 0; i < 32; i++) {
+	for (size_t i = 0; i < 32; i++) {
 		out[pre + 2 * i] = hex[mac[i] >> 4];
 		out[pre + 2 * i + 1] = hex[mac[i] & 15];
 	}

@@ -14,8 +14,14 @@ static void printable(char *out, size_t cap, const char *prefix,
 
 	if (o >= cap)
 		return;
-	for (size_t i = 0; i < n && o + 1 < cap; i++)
-		out[o++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	for (size_t i = 0; i < n && o + 1 < cap; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f)
+			out[o++] = s[i];
+		else
+			out[o++] = '?';
+	}
 	out[o] = '\0';
 }
 

@@ -77,6 +77,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
+/* a ClientHello record, session ID "abcd" (not NUL-ended: its length
+ * is sizeof - 1) */
+static const char hello_seed[] =
+	"\x16\x03\x01\x00\x31\x01\x00\x00\x2d\x03\x03"
+	"0123456789abcdef0123456789abcdef\x04"
+	"abcd\x00\x02\xc0\x2b\x01\x00";
+
 size_t fuzz_seed(unsigned i, uint8_t *buf, size_t cap)
 {
 	static const char *const seeds[] = {
@@ -84,9 +91,7 @@ size_t fuzz_seed(unsigned i, uint8_t *buf, size_t cap)
 		"-WRONGPASS invalid username-password pair\r\n",
 		"*3\r\n$3\r\nabc\r\n:42\r\n*1\r\n+OK\r\n",
 		"$5\r\nhello\r\n",
-		"\x16\x03\x01\x00\x30\x01\x00\x00\x2c\x03\x03"
-		"0123456789abcdef0123456789abcdef"
-		"\x04" "abcd\x00\x02\xc0\x2b\x01\x00",
+		hello_seed,
 		"redis://user:pw@127.0.0.1:6379/3",
 		"unix:/run/redis.sock",
 	};
@@ -102,12 +107,13 @@ size_t fuzz_seed(unsigned i, uint8_t *buf, size_t cap)
 			return 0;
 		n = (size_t)snprintf((char *)buf, cap, "$%d\r\n", s);
 		memcpy(buf + n, sealed, (size_t)s);
-		memcpy(buf + n + (size_t)s, "\r\n", 2);
+		buf[n + (size_t)s] = '\r';
+		buf[n + (size_t)s + 1] = '\n';
 		return n + (size_t)s + 2;
 	}
 	if (i > sizeof(seeds) / sizeof(seeds[0]))
 		return 0;
-	n = i == 4 ? 5 + 0x30 : strlen(seeds[i]);
+	n = i == 4 ? sizeof(hello_seed) - 1 : strlen(seeds[i]);
 	if (n > cap)
 		n = cap;
 	memcpy(buf, seeds[i], n);
