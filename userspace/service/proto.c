@@ -65,6 +65,8 @@ static const struct attr_desc status_attrs[] = {
 	A_STAT(TLSK_A_UPTIME, uptime),
 	A_STAT(TLSK_A_CONFIG_GEN, config_gen),
 	A_STAT(TLSK_A_PROFILES, profiles),
+	A_STAT(TLSK_A_SESSION_STORE, session_store),
+	A_STAT(TLSK_A_SESSION_STORE_DOWN, session_store_down),
 };
 
 struct msg_schema {

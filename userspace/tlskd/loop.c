@@ -259,6 +259,8 @@ static void status_reply(struct daemon *d, struct peer *p, uint32_t id)
 		.config_gen = d->gen->number,
 		.profiles = d->gen->conf.nprofiles,
 	};
+
+	st.session_store = redis_state(&st.session_store_down);
 	uint8_t msg[TLSK_MSG_MAX];
 	int len = tlsk_msg_encode_status(id, &st, msg, sizeof(msg));
 

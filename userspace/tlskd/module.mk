@@ -84,7 +84,8 @@ all: $(BUILD)/bin/tlskd-test-events
 # starts on loopback (session-store), and Redis failing in every way.
 HOST_TESTS += tlskd-fleet-test
 $(BUILD)/bin/tlskd-fleet-test: tlskd/tests/fleet.sh $(BUILD)/bin/tlskd \
-		$(BUILD)/bin/tlsk-httpd $(BUILD)/bin/tlskd-test-lib.sh
+		$(BUILD)/bin/tlsk-httpd $(BUILD)/bin/tlskd-test-lib.sh \
+		$(BUILD)/bin/tlskctl
 	@mkdir -p $(@D)
 	cp $< $@
 

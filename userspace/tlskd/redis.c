@@ -65,6 +65,7 @@ static struct {
 	unsigned backoff_ms;
 	unsigned outstanding;	/* commands sent, not answered */
 	uint64_t last_progress;
+	uint64_t down_since;
 	struct fleet_addr addr;
 	struct fleet_keys keys;
 	unsigned timeout_ms;
@@ -72,12 +73,10 @@ static struct {
 	char where[FLEET_HOST_MAX + 32];	/* for logs, no password */
 } R;
 
-const char *redis_state_name(void)
+unsigned redis_state(uint64_t *down_s)
 {
-	static const char *const names[] = { "off", "connecting", "up",
-					     "down" };
-
-	return names[R.state];
+	*down_s = R.state == ST_DOWN ? (now_ms() - R.down_since) / 1000 : 0;
+	return (unsigned)R.state;
 }
 
 /* ---- the adapter: hiredis' wishes to the epoll set ---- */
@@ -160,6 +159,8 @@ static void went_down(const char *why)
 	else
 		log_debug("session store %s: %s", R.where, why);
 	R.warned = true;
+	if (R.state != ST_DOWN)
+		R.down_since = now;
 	R.state = ST_DOWN;
 	R.retry_at = now + R.backoff_ms;
 	R.backoff_ms = R.backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :

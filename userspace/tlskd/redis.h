@@ -40,7 +40,8 @@ void redis_wait_over(struct daemon *d, struct hs *h);
 /* h ends while waiting: the reply will find nobody. */
 void redis_wait_detach(struct hs *h);
 
-/* For status and logs: "off", "connecting", "up" or "down". */
-const char *redis_state_name(void);
+/* For tlskctl daemon: 0 no store, 1 connecting, 2 up, 3 down, and since
+ * when it has been unusable (seconds; 0 unless down). */
+unsigned redis_state(uint64_t *down_s);
 
 #endif /* TLSKD_REDIS_H */

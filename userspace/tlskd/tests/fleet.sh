@@ -121,6 +121,8 @@ check "A connects to Redis (log names no password)" \
 	grep -q "session store redis://127.0.0.1:$rport/3: connected" "$dir/a.log"
 check "no password in the logs" bash -c "! grep -q '$pass' '$dir'/a.log '$dir'/b.log"
 
+TLSK_SOCKET=$dir/a.sock "$bin/tlskctl" daemon >"$dir/ctl.out" 2>&1
+check "tlskctl daemon: session store up" grep -q "session_store.*up" "$dir/ctl.out"
 check "TLS 1.2 session from A resumes on B" cross
 session "$portb" out "$dir/sb.pem" >/dev/null
 check "and from B on A" test "$(session "$porta" in "$dir/sb.pem")" = Reused
@@ -230,6 +232,10 @@ check "without Redis: B does a full handshake" \
 	test "$(session "$portb" in "$dir/v.pem")" = New
 kill -0 "$pid_a" 2>/dev/null && kill -0 "$pid_b" 2>/dev/null
 check "both tlskd still up" test $? = 0
+TLSK_SOCKET=$dir/a.sock "$bin/tlskctl" daemon >"$dir/ctl.out" 2>&1
+check "tlskctl daemon: session store down, this machine's cache only" \
+	grep -q "session_store.*down: resuming from this machine's cache only" \
+	"$dir/ctl.out"
 
 start_redis
 wait_for grep -q "reachable again" "$dir/a.log"
