@@ -85,7 +85,7 @@ all: $(BUILD)/bin/tlskd-test-events
 HOST_TESTS += tlskd-fleet-test
 $(BUILD)/bin/tlskd-fleet-test: tlskd/tests/fleet.sh $(BUILD)/bin/tlskd \
 		$(BUILD)/bin/tlsk-httpd $(BUILD)/bin/tlskd-test-lib.sh \
-		$(BUILD)/bin/tlskctl
+		$(BUILD)/bin/tlskctl $(BUILD)/bin/tlsk-hsload
 	@mkdir -p $(@D)
 	cp $< $@
 
