@@ -3,6 +3,7 @@
  * conf_load(): one engine configuration per profile. Every failure names
  * the line of the key that caused it, so --check-config can point at it.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,6 +183,7 @@ static int load_fleet(struct conf *c, struct conf_diag *d)
 	int kline = conf_global_line(c, "fleet-key-file");
 	int sline = conf_global_line(c, "session-store");
 	const char *why = NULL;
+	unsigned char buf[sizeof(struct in6_addr)];
 	struct stat st;
 	int rc, errors = 0;
 
@@ -218,6 +220,13 @@ static int load_fleet(struct conf *c, struct conf_diag *d)
 			      "in front of it");
 		errors++;
 	}
+	if (!c->store_addr.unix_socket && c->store_addr.host[0] &&
+	    inet_pton(AF_INET, c->store_addr.host, buf) != 1 &&
+	    inet_pton(AF_INET6, c->store_addr.host, buf) != 1)
+		conf_diag_add(d, false, c->file, sline, "session-store: '%s' "
+			      "is a name, looked up at each (re)connection "
+			      "while tlskd's loop waits: give an address",
+			      c->store_addr.host);
 	if (c->store_addr.password[0] && c->file && !stat(c->file, &st) &&
 	    (st.st_mode & 077))
 		conf_diag_add(d, false, c->file, sline,
