@@ -7,6 +7,7 @@
 #	FUZZERS += NAME
 #	NAME_SRCS := its sources besides libtlsk (one defines
 #	             LLVMFuzzerTestOneInput)
+#	NAME_LIBS := libraries it needs besides libcrypto (optional)
 #
 #   make fuzz         builds each with clang -fsanitize=fuzzer,address,
 #                     undefined into build/fuzz/bin and runs it for
@@ -48,7 +49,8 @@ $(FUZZ_DIR)/obj/%.o: %.c
 .SECONDEXPANSION:
 $(FUZZ_DIR)/bin/%: $$(call fuzz_objs,$$($$*_SRCS) $$(LIBTLSK_SRCS))
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(CRYPTO_LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $($*_LIBS) \
+		$(CRYPTO_LIBS)
 
 fuzz: $$(addprefix $(FUZZ_DIR)/bin/,$$(FUZZERS)) \
       $$(addprefix $(BUILD)/bin/,$$(addsuffix -smoke,$$(LIBTLSK_FUZZERS)))

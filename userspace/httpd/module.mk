@@ -5,7 +5,7 @@
 
 PROGRAMS += tlsk-httpd
 $(eval $(call program,tlsk-httpd,httpd/main.c httpd/http.c \
-	tlskd/conf.c tlskd/load.c tlskd/sessstore.c))
+	tlskd/conf.c tlskd/load.c tlskd/sessstore.c tlskd/fleet.c))
 
 HOST_TESTS += httpd-http-test
 $(eval $(call program,httpd-http-test,httpd/tests/http_test.c httpd/http.c))

@@ -65,6 +65,8 @@ static const struct attr_desc status_attrs[] = {
 	A_STAT(TLSK_A_UPTIME, uptime),
 	A_STAT(TLSK_A_CONFIG_GEN, config_gen),
 	A_STAT(TLSK_A_PROFILES, profiles),
+	A_STAT(TLSK_A_SESSION_STORE, session_store),
+	A_STAT(TLSK_A_SESSION_STORE_DOWN, session_store_down),
 };
 
 struct msg_schema {
@@ -123,6 +125,11 @@ static bool string_ok(const uint8_t *s, size_t len)
 	return true;
 }
 
+/* Integer attributes added to version 1 after its first release go out
+ * only when not 0: a decoder of that release refuses attributes it does
+ * not know, and still reads what a tlskd without the feature sends. */
+#define A_LATE_MIN	TLSK_A_SESSION_STORE
+
 static int encode(uint8_t type, uint32_t id, const struct msg_schema *sc,
 		  const void *msg, uint8_t *buf, size_t cap)
 {
@@ -146,6 +153,9 @@ static int encode(uint8_t type, uint32_t id, const struct msg_schema *sc,
 				return -EINVAL;
 			if (len == 0 && !d->required)
 				continue;
+		} else if (!d->required && d->attr >= A_LATE_MIN &&
+			   !load_int(field, len)) {
+			continue;
 		}
 		if (cap - pos < 3 + len)
 			return -EMSGSIZE;

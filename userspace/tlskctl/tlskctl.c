@@ -128,6 +128,10 @@ static int cmd_daemon_status(const struct ctx *ctx)
 		{ "config_generation", &st.config_gen },
 		{ "uptime_s", &st.uptime },
 	};
+	static const char *const stores[] = {
+		"none", "connecting", "up",
+		"down: resuming from this machine's cache only",
+	};
 	const char *path = tlsk_service_socket(ctx->socket);
 	char msg[512];
 	struct out o;
@@ -144,6 +148,10 @@ static int cmd_daemon_status(const struct ctx *ctx)
 		out_u64(&o, rows[i].name, *rows[i].v);
 	out_str(&o, "ticket_keys_source", st.ticket_rotation ?
 		"generated, rotating" : "ticket-key-file");
+	out_str(&o, "session_store", st.session_store < 4 ?
+		stores[st.session_store] : "?");
+	if (st.session_store == 3)
+		out_u64(&o, "session_store_down_s", st.session_store_down);
 	out_end(&o);
 	return 0;
 }

@@ -26,6 +26,8 @@
 #include <sys/stat.h>
 #include <syslog.h>
 
+#include <openssl/crypto.h>
+
 #include "conf.h"
 
 enum scope { GLOBAL = 1, PROFILE = 2 };
@@ -81,6 +83,16 @@ static const struct key keys[] = {
 	  "TLS 1.2 session-ID cache entries, 0 = off [20000]"),
 	G("session-lifetime", K_SEC, session_lifetime_s, 1, 604800,
 	  "lifetime of tickets and cached sessions [2h]"),
+	G("session-store", K_STRING, session_store, 0, 0,
+	  "TLS 1.2 sessions shared by a fleet: redis://[user:password@]"
+	  "host:port[/db] or unix:[user:password@]/path; needs "
+	  "fleet-key-file [none: this machine's cache only]"),
+	G("session-store-timeout", K_MSEC, session_store_timeout_ms, 1, 10000,
+	  "how long a handshake waits for the session store before going "
+	  "on as a miss [5ms]"),
+	G("fleet-key-file", K_PATH, fleet_key_file, 0, 0,
+	  "the fleet's shared secret, one line of 64 hex digits (openssl "
+	  "rand -hex 32), mode 0600 [none]"),
 	G("userspace-fallback", K_FALLBACK, fallback, 0, 0,
 	  "without kernel TLS: proxy (tlskd relays records) or refuse [proxy]"),
 	G("user", K_STRING, user, 0, 0,
@@ -597,6 +609,7 @@ static void conf_defaults(struct conf *c)
 	c->ticket_rotation_s = 3600;
 	c->session_cache_size = 20000;
 	c->session_lifetime_s = 7200;
+	c->session_store_timeout_ms = 5;
 	c->fallback = CONF_FALLBACK_PROXY;
 	c->profiles = calloc(CONF_MAX_PROFILES, sizeof(*c->profiles));
 }
@@ -801,7 +814,11 @@ void conf_free(struct conf *c)
 			free(prof->variants[j].alpn);
 		}
 	}
+	if (c->session_store)	/* may hold a password */
+		OPENSSL_cleanse(c->session_store, strlen(c->session_store));
 	free_strings(c, GLOBAL);
+	fleet_keys_scrub(&c->fleet);
+	fleet_addr_scrub(&c->store_addr);
 	tlsk_config_free(c->system_ca);
 	free(c->profiles);
 	free(c->file);

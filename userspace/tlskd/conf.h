@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "fleet.h"
 #include "tlsk/engine.h"
 #include "tlsk/service.h"
 
@@ -96,6 +97,11 @@ struct conf {
 	char *ticket_key_file;
 	unsigned session_cache_size;
 	unsigned session_lifetime_s;
+	char *session_store;		/* redis://... or unix:... */
+	unsigned session_store_timeout_ms;
+	char *fleet_key_file;
+	struct fleet_addr store_addr;	/* conf_load(): session_store */
+	struct fleet_keys fleet;	/* conf_load(): from fleet_key_file */
 	int fallback;			/* enum conf_fallback */
 	char *user, *group;		/* privs.c: who to become */
 	unsigned drain_timeout_ms;	/* SIGTERM: handshakes may finish */

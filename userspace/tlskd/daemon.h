@@ -69,6 +69,18 @@ struct hs {
 	unsigned tickets_taken;	/* messages in those, at most TICKETS_MAX */
 	int old_lowat;		/* the service's SO_RCVLOWAT, -1: untouched */
 	char cache_key[CLIENT_CACHE_KEY_MAX];	/* "" : no client cache */
+	/* Server: the session store asked about its ClientHello's session
+	 * ID (redis.c); while the answer is due it is out of the epoll set
+	 * and its deadline is the wait's, the real one saved. */
+	bool store_checked;
+	struct store_wait *store_wait;
+	uint64_t store_saved_deadline;
+	/* what it answered: into the local cache just before the engine
+	 * reads the hello, so no other handshake's entry evicts it first */
+	uint8_t *store_blob;
+	size_t store_blob_len;
+	uint8_t store_id[32];	/* the session ID asked about */
+	size_t store_id_len;
 };
 
 struct stats {

@@ -21,6 +21,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "quota.h"
+#include "redis.h"
 #include "tlsk/driver.h"
 #include "tlsk/handoff.h"
 #include "tlsk/record.h"
@@ -123,6 +124,7 @@ static void hs_free(struct daemon *d, struct hs *h)
 	uid_put(d, h->peer->uid, QUOTA_HS);
 	if (--h->peer->nhs == 0)
 		h->peer->active_ms = now_ms();	/* idle from now */
+	redis_wait_detach(h);
 	heap_remove(d, h);
 	lowat_restore(h);
 	tlsk_record_free(h->rx);
@@ -463,6 +465,8 @@ void hs_expire(struct daemon *d, struct hs *h)
 		hs_abort(d, h, -ECANCELED, "the caller closed its connection");
 	else if (h->tickets)
 		tickets_over(d, h, 0);
+	else if (h->store_wait)
+		redis_wait_over(d, h);
 	else
 		hs_abort(d, h, -ETIMEDOUT, "handshake timed out");
 }
@@ -559,6 +563,8 @@ static void hs_event(struct daemon *d, struct watch *w, uint32_t events)
 		tickets_event(d, h);
 		return;
 	}
+	if (h->role == TLSK_ROLE_SERVER && redis_prefetch(d, h))
+		return;		/* back once the session store answered */
 	rc = hs_step(h, &wait);
 	if (rc == -EAGAIN) {
 		if (wait != h->w.events && watch_mod(d, &h->w, wait))

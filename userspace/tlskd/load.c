@@ -3,10 +3,12 @@
  * conf_load(): one engine configuration per profile. Every failure names
  * the line of the key that caused it, so --check-config can point at it.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "conf.h"
 #include "sessstore.h"
@@ -175,6 +177,64 @@ static struct tlsk_config *load_profile(struct loader *l, const char *alpn)
 	return cfg;
 }
 
+/* fleet-key-file and session-store (fleet.h); the number of errors. */
+static int load_fleet(struct conf *c, struct conf_diag *d)
+{
+	int kline = conf_global_line(c, "fleet-key-file");
+	int sline = conf_global_line(c, "session-store");
+	const char *why = NULL;
+	unsigned char buf[sizeof(struct in6_addr)];
+	struct stat st;
+	int rc, errors = 0;
+
+	if (c->fleet_key_file) {
+		rc = conf_check_secret_file(d, c->file, kline,
+					    "fleet-key-file", c->fleet_key_file);
+		if (rc == -EPERM)
+			return 1;
+		rc = fleet_load_key(c->fleet_key_file, &c->fleet, &why);
+		if (rc) {
+			conf_diag_add(d, true, c->file, kline,
+				      "fleet-key-file %s: %s%s%s",
+				      c->fleet_key_file, why,
+				      rc == -EINVAL ? "" : ": ",
+				      rc == -EINVAL ? "" : strerror(-rc));
+			errors++;
+		}
+	}
+	if (!c->session_store)
+		return errors;
+	if (fleet_parse_addr(c->session_store, &c->store_addr, &why)) {
+		conf_diag_add(d, true, c->file, sline, "session-store: %s", why);
+		errors++;
+	}
+	if (!c->fleet_key_file) {
+		conf_diag_add(d, true, c->file, sline, "session-store needs "
+			      "fleet-key-file: the sessions in it are sealed "
+			      "with a key derived from the fleet key");
+		errors++;
+	}
+	if (!c->session_cache_size) {
+		conf_diag_add(d, true, c->file, sline, "session-store needs "
+			      "session-cache-size > 0: the local cache stays "
+			      "in front of it");
+		errors++;
+	}
+	if (!c->store_addr.unix_socket && c->store_addr.host[0] &&
+	    inet_pton(AF_INET, c->store_addr.host, buf) != 1 &&
+	    inet_pton(AF_INET6, c->store_addr.host, buf) != 1)
+		conf_diag_add(d, false, c->file, sline, "session-store: '%s' "
+			      "is a name, looked up at each (re)connection "
+			      "while tlskd's loop waits: give an address",
+			      c->store_addr.host);
+	if (c->store_addr.password[0] && c->file && !stat(c->file, &st) &&
+	    (st.st_mode & 077))
+		conf_diag_add(d, false, c->file, sline,
+			      "session-store holds a password and %s is "
+			      "readable by others (chmod 600)", c->file);
+	return errors;
+}
+
 int conf_load(struct conf *c, const struct tlsk_ticket_keys *src,
 	      struct conf_diag *d)
 {
@@ -188,6 +248,7 @@ int conf_load(struct conf *c, const struct tlsk_ticket_keys *src,
 				   "ticket-key-file", c->ticket_key_file) ==
 	    -EPERM)
 		l.errors++;
+	l.errors += load_fleet(c, d);
 	for (size_t i = 0; i < c->nprofiles; i++) {
 		l.p = &c->profiles[i];
 		l.p->cfg = load_profile(&l, l.p->alpn);

@@ -82,6 +82,7 @@
 #include "loop.h"
 #include "proxy.h"
 #include "quota.h"
+#include "redis.h"
 #include "sessstore.h"
 
 #define MAX_EVENTS	256
@@ -203,6 +204,7 @@ static void reload(struct daemon *d)
 	gen_put(d->gen);
 	d->gen = g;
 	log_set_level(g->conf.log_level);
+	redis_configure(d);
 	log_notice("configuration %u loaded: %zu profiles", g->number,
 		   g->conf.nprofiles);
 }
@@ -257,6 +259,8 @@ static void status_reply(struct daemon *d, struct peer *p, uint32_t id)
 		.config_gen = d->gen->number,
 		.profiles = d->gen->conf.nprofiles,
 	};
+
+	st.session_store = redis_state(&st.session_store_down);
 	uint8_t msg[TLSK_MSG_MAX];
 	int len = tlsk_msg_encode_status(id, &st, msg, sizeof(msg));
 
@@ -616,6 +620,8 @@ static int next_timeout(const struct daemon *d)
 		next = d->peer_scan_ms;
 	if (sd_link_next(&d->sd) < next)
 		next = sd_link_next(&d->sd);
+	if (redis_next_timer() < next)
+		next = redis_next_timer();
 	if (d->draining && d->drain_deadline_ms < next)
 		next = d->drain_deadline_ms;
 	if (next == UINT64_MAX)
@@ -643,6 +649,7 @@ static void expire_due(struct daemon *d)
 			log_err("cannot resume listening: %s", strerror(errno));
 	}
 	events_tick(d, now);
+	redis_tick(d, now);
 	close_idle_peers(d, now);
 }
 
@@ -655,6 +662,7 @@ static void daemon_stop(struct daemon *d)
 		hs_abort(d, d->heap[0], -ESHUTDOWN, "tlskd is stopping");
 	while (d->peers)
 		peer_close(d, d->peers);
+	redis_stop(d);
 	uid_table_free(d);
 	proxy_stop_all(d);
 	closer_stop();
@@ -712,6 +720,7 @@ int daemon_run(struct daemon *d)
 	log_notice("listening on %s, %zu profiles", path,
 		   d->gen->conf.nprofiles);
 	events_start(d);	/* joining may need root's CAP_NET_ADMIN */
+	redis_configure(d);
 	rc = privs_drop(&d->privs);
 	if (rc) {
 		daemon_stop(d);

@@ -6,14 +6,17 @@
 # as NAME-smoke through tlskd/fuzz/replay.c, over its seeds and
 # deterministic mutations of them).
 
-TLSKD_CORE := tlskd/conf.c tlskd/load.c tlskd/sessstore.c
+TLSKD_CORE := tlskd/conf.c tlskd/load.c tlskd/sessstore.c tlskd/fleet.c
+# hiredis (libhiredis-dev): the session store in Redis (redis.c).
+HIREDIS_LIBS := $(shell $(PKG_CONFIG) --libs hiredis 2>/dev/null || echo -lhiredis)
 
 PROGRAMS += tlskd
 # events.c listens to tlsk.ko's netlink events with libnl-genl-3.
 $(BUILD)/obj/tlskd/events.o: CPPFLAGS += $(NL_CFLAGS)
 $(eval $(call program,tlskd,tlskd/main.c tlskd/loop.c tlskd/handshake.c \
 	tlskd/proxy.c tlskd/tickets.c tlskd/clientcache.c tlskd/log.c \
-	tlskd/events.c tlskd/closer.c tlskd/quota.c tlskd/privs.c tlskd/systemd.c $(TLSKD_CORE),$(NL_LIBS) -pthread))
+	tlskd/events.c tlskd/closer.c tlskd/quota.c tlskd/privs.c tlskd/systemd.c \
+	tlskd/redis.c tlskd/redisreply.c $(TLSKD_CORE),$(NL_LIBS) $(HIREDIS_LIBS) -pthread))
 
 # The event parser against hand-built and mutated events (no kernel).
 HOST_TESTS += tlskd-events-test
@@ -26,16 +29,27 @@ HOST_TESTS += tlskd-ratelimit-test
 $(eval $(call program,tlskd-ratelimit-test,tlskd/tests/ratelimit_test.c \
 	tlskd/log.c))
 
+# The fleet key, sealed sessions, store addresses, Redis replies.
+HOST_TESTS += tlskd-fleet-unit-test
+$(eval $(call program,tlskd-fleet-unit-test,tlskd/tests/fleet_test.c \
+	tlskd/fleet.c tlskd/redisreply.c,$(HIREDIS_LIBS)))
+
 HOST_TESTS += tlskd-conf-test
 $(eval $(call program,tlskd-conf-test,tlskd/tests/conf_test.c $(TLSKD_CORE) \
 	tlskd/privs.c tlskd/log.c))
 
 # Fuzz harnesses: NAME_SRCS lists what a fuzzer links besides libtlsk.
-FUZZERS += fuzz-tlskd-proto fuzz-tlskd-conf
+FUZZERS += fuzz-tlskd-proto fuzz-tlskd-conf fuzz-tlskd-redis
 fuzz-tlskd-proto_SRCS := tlskd/fuzz/fuzz_proto.c
 fuzz-tlskd-conf_SRCS := tlskd/fuzz/fuzz_conf.c $(TLSKD_CORE)
+fuzz-tlskd-redis_SRCS := tlskd/fuzz/fuzz_redis.c tlskd/fleet.c \
+	tlskd/redisreply.c
+fuzz-tlskd-redis_LIBS := $(HIREDIS_LIBS)
 
-HOST_TESTS += fuzz-tlskd-proto-smoke fuzz-tlskd-conf-smoke
+HOST_TESTS += fuzz-tlskd-proto-smoke fuzz-tlskd-conf-smoke \
+	fuzz-tlskd-redis-smoke
+$(eval $(call program,fuzz-tlskd-redis-smoke,\
+	tlskd/fuzz/replay.c $(fuzz-tlskd-redis_SRCS),$(HIREDIS_LIBS)))
 $(eval $(call program,fuzz-tlskd-proto-smoke,\
 	tlskd/fuzz/replay.c $(fuzz-tlskd-proto_SRCS)))
 $(eval $(call program,fuzz-tlskd-conf-smoke,\
@@ -65,6 +79,15 @@ $(BUILD)/bin/tlskd-limits-test: tlskd/tests/limits.sh $(BUILD)/bin/tlskd \
 $(BUILD)/obj/tlskd/tests/events_peer.o: CPPFLAGS += $(NL_CFLAGS)
 $(eval $(call program,tlskd-test-events,tlskd/tests/events_peer.c,$(NL_LIBS)))
 all: $(BUILD)/bin/tlskd-test-events
+
+# Two tlskd sharing TLS 1.2 sessions through a redis-server the test
+# starts on loopback (session-store), and Redis failing in every way.
+HOST_TESTS += tlskd-fleet-test
+$(BUILD)/bin/tlskd-fleet-test: tlskd/tests/fleet.sh $(BUILD)/bin/tlskd \
+		$(BUILD)/bin/tlsk-httpd $(BUILD)/bin/tlskd-test-lib.sh \
+		$(BUILD)/bin/tlskctl $(BUILD)/bin/tlsk-hsload
+	@mkdir -p $(@D)
+	cp $< $@
 
 # tlskd logging the kernel's events; on a host without tlsk.ko, the
 # family's absence logged once.

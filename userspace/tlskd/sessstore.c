@@ -130,14 +130,40 @@ size_t sess_store_count(void)
 	return st.n;
 }
 
+static sess_l2_put_fn *l2_put;
+
+void sess_store_set_l2(sess_l2_put_fn *put)
+{
+	l2_put = put;
+}
+
 static int store(void *arg, const uint8_t *id, size_t id_len,
 		 const uint8_t *blob, size_t len)
+{
+	int rc = sess_store_put_local(arg, id, id_len, blob, len);
+
+	if (l2_put)
+		l2_put(arg, id, id_len, blob, len);
+	return rc;
+}
+
+bool sess_store_has(const char *profile, const uint8_t *id, size_t id_len)
+{
+	uint8_t key[KEY_MAX];
+	size_t klen;
+
+	return st.cap && !make_key(profile, id, id_len, key, &klen) &&
+	       *slot(key, klen);
+}
+
+int sess_store_put_local(const char *profile, const uint8_t *id,
+			 size_t id_len, const uint8_t *blob, size_t len)
 {
 	uint8_t key[KEY_MAX];
 	struct entry **pp, *e;
 	size_t klen;
 
-	if (!st.cap || make_key(arg, id, id_len, key, &klen))
+	if (!st.cap || make_key(profile, id, id_len, key, &klen))
 		return -EINVAL;
 	pp = slot(key, klen);
 	if (*pp)

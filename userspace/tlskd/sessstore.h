@@ -9,6 +9,7 @@
 #ifndef TLSKD_SESSSTORE_H
 #define TLSKD_SESSSTORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,5 +23,15 @@ size_t sess_store_count(void);
 /* Callbacks for tlsk_config_set_session_store(); arg: the profile name
  * (a string living as long as the configuration). */
 struct tlsk_session_store sess_store_for(const char *profile);
+
+/* A second level behind the store (redis.c): put sees every session the
+ * engines store (NULL: none). Entries fetched from it go in with
+ * sess_store_put_local(), which does not hand them back to put. */
+typedef void sess_l2_put_fn(const char *profile, const uint8_t *id,
+			    size_t id_len, const uint8_t *blob, size_t len);
+void sess_store_set_l2(sess_l2_put_fn *put);
+int sess_store_put_local(const char *profile, const uint8_t *id,
+			 size_t id_len, const uint8_t *blob, size_t len);
+bool sess_store_has(const char *profile, const uint8_t *id, size_t id_len);
 
 #endif /* TLSKD_SESSSTORE_H */

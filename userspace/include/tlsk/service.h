@@ -103,6 +103,8 @@ enum tlsk_msg_attr {
 	TLSK_A_UPTIME = 51,		/* seconds */
 	TLSK_A_CONFIG_GEN = 52,		/* reloads so far + 1 */
 	TLSK_A_PROFILES = 53,
+	TLSK_A_SESSION_STORE = 54,	/* 0 none, 1 connecting, 2 up, 3 down */
+	TLSK_A_SESSION_STORE_DOWN = 55,	/* seconds it has been unusable */
 };
 
 #define TLSK_PROFILE_MAX	64	/* field sizes, NUL included */
@@ -163,6 +165,7 @@ struct tlsk_daemon_status {
 	uint64_t proxies_active, req_refused, req_malformed;
 	uint64_t ticket_keys, ticket_key_age, ticket_rotation;
 	uint64_t session_cache, uptime, config_gen, profiles;
+	uint64_t session_store, session_store_down;	/* session-store */
 };
 
 /*

@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: MIT
+/* The fleet key, the session-store address and sealed sessions (fleet.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/kdf.h>
+#include <openssl/rand.h>
+
+#include "fleet.h"
+
+#define SEAL_VERSION	1
+#define NONCE_LEN	12
+#define TAG_LEN		16
+
+/* ---- the address ---- */
+
+void fleet_addr_scrub(struct fleet_addr *a)
+{
+	OPENSSL_cleanse(a, sizeof(*a));
+}
+
+static int copy_part(char *dst, size_t cap, const char *s, size_t n)
+{
+	if (n >= cap)
+		return -EINVAL;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+/* "user:password@" or "password@" (before the last '@' of s..end);
+ * returns where the rest begins. */
+static const char *parse_cred(const char *s, const char *end,
+			      struct fleet_addr *a, const char **why)
+{
+	const char *at = NULL, *colon;
+
+	for (const char *q = s; q < end; q++)
+		if (*q == '@')
+			at = q;
+	if (!at)
+		return s;
+	colon = memchr(s, ':', (size_t)(at - s));
+	if (colon) {
+		if (copy_part(a->user, sizeof(a->user), s, (size_t)(colon - s)))
+			goto long_cred;
+		s = colon + 1;
+	}
+	if (copy_part(a->password, sizeof(a->password), s, (size_t)(at - s)))
+		goto long_cred;
+	if (!a->password[0]) {
+		*why = "empty password before '@'";
+		return NULL;
+	}
+	return at + 1;
+long_cred:
+	*why = "user or password longer than 127 bytes";
+	return NULL;
+}
+
+static int parse_uint(const char *s, const char *end, unsigned long max,
+		      unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (s == end || end - s > 10)
+		return -EINVAL;
+	for (; s < end; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(*s - '0');
+	}
+	if (v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int fleet_parse_addr(const char *s, struct fleet_addr *a, const char **why)
+{
+	const char *end, *slash, *colon;
+	unsigned long v;
+
+	memset(a, 0, sizeof(*a));
+	*why = "expected redis://[user:password@]host:port[/db] or "
+	       "unix:[user:password@]/path";
+	if (!strncmp(s, "unix:", 5)) {
+		const char *path = strchr(s + 5, '/');
+
+		if (!path)
+			return -EINVAL;
+		/* credentials end at the last '@' before the path */
+		s = parse_cred(s + 5, path, a, why);
+		if (!s)
+			return -EINVAL;
+		if (s != path)
+			return -EINVAL;
+		a->unix_socket = 1;
+		if (copy_part(a->host, sizeof(a->host), path, strlen(path))) {
+			*why = "socket path too long";
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (strncmp(s, "redis://", 8) != 0)
+		return -EINVAL;
+	s += 8;
+	end = s + strlen(s);
+	slash = strrchr(s, '/');
+	if (slash && strchr(slash, '@'))
+		slash = NULL;	/* a '/' inside the password */
+	if (slash) {
+		if (parse_uint(slash + 1, end, 1000000, &v)) {
+			*why = "the database after '/' must be a number";
+			return -EINVAL;
+		}
+		a->db = (unsigned)v;
+		end = slash;
+	}
+	s = parse_cred(s, end, a, why);
+	if (!s)
+		return -EINVAL;
+	colon = NULL;
+	for (const char *q = s; q < end; q++)
+		if (*q == ':')
+			colon = q;
+	if (!colon || colon == s || parse_uint(colon + 1, end, 65535, &v) ||
+	    !v) {
+		*why = "expected host:port (port 1-65535)";
+		return -EINVAL;
+	}
+	a->port = (int)v;
+	if (*s == '[' && colon[-1] == ']')	/* [IPv6]:port */
+		return copy_part(a->host, sizeof(a->host), s + 1,
+				 (size_t)(colon - s - 2));
+	if (copy_part(a->host, sizeof(a->host), s, (size_t)(colon - s))) {
+		*why = "host name too long";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- keys ---- */
+
+static int hkdf(const uint8_t *ikm, size_t ikm_len, const char *info,
+		uint8_t *out, size_t out_len)
+{
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+	OSSL_PARAM params[5], *p = params;
+	static const char salt[] = "tlsk fleet";
+	int ok;
+
+	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+						(char *)"SHA256", 0);
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+						 (void *)ikm, ikm_len);
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+						 (void *)salt,
+						 sizeof(salt) - 1);
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+						 (void *)info, strlen(info));
+	*p = OSSL_PARAM_construct_end();
+	ok = ctx && EVP_KDF_derive(ctx, out, out_len, params) > 0;
+	EVP_KDF_CTX_free(ctx);
+	EVP_KDF_free(kdf);
+	return ok ? 0 : -EIO;
+}
+
+void fleet_keys_scrub(struct fleet_keys *k)
+{
+	OPENSSL_cleanse(k, sizeof(*k));
+}
+
+int fleet_derive(const uint8_t fleet_key[FLEET_KEY_LEN], struct fleet_keys *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (hkdf(fleet_key, FLEET_KEY_LEN, "tlsk session store names v1",
+		 k->name_key, sizeof(k->name_key)) ||
+	    hkdf(fleet_key, FLEET_KEY_LEN, "tlsk session store sealing v1",
+		 k->seal_key, sizeof(k->seal_key))) {
+		fleet_keys_scrub(k);
+		return -EIO;
+	}
+	k->set = 1;
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int fleet_load_key(const char *path, struct fleet_keys *k, const char **why)
+{
+	char line[128];
+	uint8_t key[FLEET_KEY_LEN];
+	FILE *f = fopen(path, "r");
+	size_t n;
+	int rc = -EINVAL;
+
+	memset(k, 0, sizeof(*k));
+	if (!f) {
+		rc = -errno;
+		*why = "cannot open it";
+		return rc;
+	}
+	n = fread(line, 1, sizeof(line) - 1, f);
+	fclose(f);
+	line[n] = '\0';
+	*why = "expected one line of 64 hex digits (openssl rand -hex 32)";
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	if (n != (size_t)2 * FLEET_KEY_LEN)
+		goto out;
+	for (size_t i = 0; i < FLEET_KEY_LEN; i++) {
+		int hi = hexval(line[2 * i]), lo = hexval(line[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			goto out;
+		key[i] = (uint8_t)(hi << 4 | lo);
+	}
+	rc = fleet_derive(key, k);
+	if (rc)
+		*why = "key derivation failed";
+out:
+	OPENSSL_cleanse(line, sizeof(line));
+	OPENSSL_cleanse(key, sizeof(key));
+	return rc;
+}
+
+/* ---- entries ---- */
+
+int fleet_entry_name(const struct fleet_keys *k, const char *profile,
+		     const uint8_t *id, size_t id_len, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t msg[256 + 1 + FLEET_ID_MAX], mac[EVP_MAX_MD_SIZE];
+	size_t plen = strlen(profile);
+	unsigned mlen = 0;
+	size_t pre = sizeof(FLEET_NAME_PREFIX) - 1;
+
+	if (!k->set || !id_len || id_len > FLEET_ID_MAX || plen > 256)
+		return -EINVAL;
+	memcpy(msg, profile, plen + 1);
+	memcpy(msg + plen + 1, id, id_len);
+	if (!HMAC(EVP_sha256(), k->name_key, sizeof(k->name_key), msg,
+		  plen + 1 + id_len, mac, &mlen) || mlen != 32)
+		return -EIO;
+	memcpy(out, FLEET_NAME_PREFIX, pre);
+	for (size_t i = 0; i < 32; i++) {
+		out[pre + 2 * i] = hex[mac[i] >> 4];
+		out[pre + 2 * i + 1] = hex[mac[i] & 15];
+	}
+	out[FLEET_NAME_LEN] = '\0';
+	return 0;
+}
+
+/* AES-256-GCM over in (enc: seal, else open, checking tag). */
+static int gcm(const struct fleet_keys *k, int enc, const uint8_t *nonce,
+	       const char *name, const uint8_t *in, size_t len, uint8_t *out,
+	       uint8_t *tag)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	uint8_t ver = SEAL_VERSION;
+	int n = 0, ok;
+
+	ok = c && len <= TLSK_SESSION_BLOB_MAX &&
+	     EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, k->seal_key, nonce,
+			       enc) == 1 &&
+	     EVP_CipherUpdate(c, NULL, &n, &ver, 1) == 1 &&
+	     EVP_CipherUpdate(c, NULL, &n, (const uint8_t *)name,
+			      (int)strlen(name)) == 1 &&
+	     EVP_CipherUpdate(c, out, &n, in, (int)len) == 1;
+	if (ok && !enc)
+		ok = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, TAG_LEN,
+					 tag) == 1;
+	if (ok)
+		ok = EVP_CipherFinal_ex(c, out + n, &n) == 1;
+	if (ok && enc)
+		ok = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG_LEN,
+					 tag) == 1;
+	EVP_CIPHER_CTX_free(c);
+	return ok ? 0 : -EBADMSG;
+}
+
+int fleet_seal(const struct fleet_keys *k, const char *name,
+	       const uint8_t *blob, size_t len, uint8_t *out)
+{
+	if (!k->set || len > TLSK_SESSION_BLOB_MAX)
+		return -EINVAL;
+	out[0] = SEAL_VERSION;
+	if (RAND_bytes(out + 1, NONCE_LEN) != 1)
+		return -EIO;
+	if (gcm(k, 1, out + 1, name, blob, len, out + 1 + NONCE_LEN,
+		out + 1 + NONCE_LEN + len))
+		return -EIO;
+	return (int)(len + FLEET_SEAL_OVERHEAD);
+}
+
+int fleet_open(const struct fleet_keys *k, const char *name,
+	       const uint8_t *in, size_t in_len, uint8_t *blob, size_t *len)
+{
+	uint8_t tag[TAG_LEN];
+	size_t n;
+
+	if (!k->set || in_len < FLEET_SEAL_OVERHEAD ||
+	    in_len > FLEET_SEALED_MAX || in[0] != SEAL_VERSION)
+		return -EBADMSG;
+	n = in_len - FLEET_SEAL_OVERHEAD;
+	if (n > *len)
+		return -EBADMSG;
+	memcpy(tag, in + in_len - TAG_LEN, TAG_LEN);
+	if (gcm(k, 0, in + 1, name, in + 1 + NONCE_LEN, n, blob, tag)) {
+		OPENSSL_cleanse(blob, n);
+		return -EBADMSG;
+	}
+	*len = n;
+	return 0;
+}
+
+/* ---- the session ID a ClientHello offers ---- */
+
+struct rd {
+	const uint8_t *p;
+	size_t left;
+};
+
+static int take(struct rd *r, size_t n, const uint8_t **out)
+{
+	if (r->left < n)
+		return -1;
+	if (out)
+		*out = r->p;
+	r->p += n;
+	r->left -= n;
+	return 0;
+}
+
+static int take_len(struct rd *r, size_t width, size_t *n)
+{
+	const uint8_t *b;
+
+	if (take(r, width, &b))
+		return -1;
+	*n = 0;
+	for (size_t i = 0; i < width; i++)
+		*n = *n << 8 | b[i];
+	return 0;
+}
+
+int fleet_hello_session(const uint8_t *rec, size_t len, uint8_t *id,
+			size_t *id_len, int *offers13)
+{
+	struct rd r = { rec, len }, ext;
+	const uint8_t *b, *sid;
+	size_t n, body, sid_len;
+
+	*id_len = 0;
+	*offers13 = 0;
+	/* record header: handshake, any 3.x version, length */
+	if (take(&r, 5, &b) || b[0] != 22 || b[1] != 3)
+		return -EINVAL;
+	body = (size_t)b[3] << 8 | b[4];
+	if (body < r.left)
+		r.left = body;
+	/* ClientHello header, legacy_version, random */
+	if (take(&r, 1, &b) || b[0] != 1 || take(&r, 3, NULL) ||
+	    take(&r, 2 + 32, NULL) || take_len(&r, 1, &sid_len) ||
+	    sid_len > FLEET_ID_MAX || take(&r, sid_len, &sid))
+		return -EINVAL;
+	memcpy(id, sid, sid_len);
+	*id_len = sid_len;
+	/* Whether it offers TLS 1.3 (supported_versions), if all of it is
+	 * in this record; otherwise the caller looks the ID up anyway. */
+	if (take_len(&r, 2, &n) || take(&r, n, NULL) ||
+	    take_len(&r, 1, &n) || take(&r, n, NULL) ||
+	    take_len(&r, 2, &n) || take(&r, n, &b))
+		return 0;
+	ext.p = b;
+	ext.left = n;
+	while (ext.left) {
+		size_t type, elen;
+		struct rd v;
+
+		if (take_len(&ext, 2, &type) || take_len(&ext, 2, &elen) ||
+		    take(&ext, elen, &b))
+			return 0;
+		if (type != 43)
+			continue;
+		v.p = b;
+		v.left = elen;
+		if (take_len(&v, 1, &n) || n > v.left)
+			return 0;
+		for (size_t i = 0; i + 1 < n; i += 2)
+			if (v.p[i] == 3 && v.p[i + 1] == 4)
+				*offers13 = 1;
+		return 0;
+	}
+	return 0;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a fleet of tlskd shares through Redis, minus the connection
+ * (redis.c): the fleet key and what derives from it, the session-store
+ * address, and the sealed form of a TLS 1.2 session in Redis.
+ *
+ * The fleet key (fleet-key-file: one line of 64 hex digits, mode 0600)
+ * never goes to Redis. HKDF-SHA256 derives from it
+ *   - a naming key: an entry's Redis key is "tlsk:s:" and the hex
+ *     HMAC-SHA256 of (profile name, NUL, session ID) under it, so Redis
+ *     sees no session ID and cannot tell profiles apart;
+ *   - a sealing key: the value is AES-256-GCM of the engine's session
+ *     blob under it, with the Redis key name as associated data, so an
+ *     entry moved to another name, altered, or sealed under another
+ *     fleet key does not open (a miss).
+ */
+#ifndef TLSKD_FLEET_H
+#define TLSKD_FLEET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tlsk/engine.h"
+
+#define FLEET_KEY_LEN		32
+#define FLEET_NAME_PREFIX	"tlsk:s:"
+#define FLEET_NAME_LEN		(sizeof(FLEET_NAME_PREFIX) - 1 + 64)
+#define FLEET_SEAL_OVERHEAD	(1 + 12 + 16)	/* version, nonce, tag */
+#define FLEET_SEALED_MAX	(TLSK_SESSION_BLOB_MAX + FLEET_SEAL_OVERHEAD)
+#define FLEET_ID_MAX		32
+#define FLEET_HOST_MAX		256
+#define FLEET_CRED_MAX		128
+
+struct fleet_keys {
+	uint8_t name_key[32];
+	uint8_t seal_key[32];
+	int set;
+};
+
+/* session-store = redis://[user:password@]host:port[/db] | unix:[user:password@]/path */
+struct fleet_addr {
+	int unix_socket;
+	char host[FLEET_HOST_MAX];	/* or the socket's path */
+	int port;
+	unsigned db;
+	char user[FLEET_CRED_MAX];	/* "" : none (AUTH password only) */
+	char password[FLEET_CRED_MAX];	/* "" : no AUTH */
+};
+
+/* Parses an address; 0 or -EINVAL with why (a static string). */
+int fleet_parse_addr(const char *s, struct fleet_addr *a, const char **why);
+void fleet_addr_scrub(struct fleet_addr *a);
+
+/* Reads the fleet key file (mode checked by the caller) and derives the
+ * keys. 0 or negative errno with why (a static string). */
+int fleet_load_key(const char *path, struct fleet_keys *k, const char **why);
+/* The same from the 32 key bytes themselves. */
+int fleet_derive(const uint8_t fleet_key[FLEET_KEY_LEN], struct fleet_keys *k);
+void fleet_keys_scrub(struct fleet_keys *k);
+
+/* The Redis key of (profile, id): FLEET_NAME_LEN characters, NUL-ended
+ * (out must hold FLEET_NAME_LEN + 1). 0 or -EINVAL. */
+int fleet_entry_name(const struct fleet_keys *k, const char *profile,
+		     const uint8_t *id, size_t id_len, char *out);
+/* Seals blob for the entry called name into out (FLEET_SEALED_MAX bytes):
+ * returns the sealed length or a negative errno. */
+int fleet_seal(const struct fleet_keys *k, const char *name,
+	       const uint8_t *blob, size_t len, uint8_t *out);
+/* Opens what Redis returned for name into blob (*len: its size in, the
+ * blob's length out). 0, or -EBADMSG for anything that is not an entry
+ * sealed for that name under this fleet key (the caller: a miss). */
+int fleet_open(const struct fleet_keys *k, const char *name,
+	       const uint8_t *in, size_t in_len, uint8_t *blob, size_t *len);
+
+/*
+ * The session ID offered by the ClientHello at the start of rec (a peek
+ * at the socket: len bytes, maybe not the whole record). 0 with *id_len
+ * (0: none) and *offers13 (its supported_versions has TLS 1.3, as far as
+ * the record shows), or -EINVAL: not a ClientHello, or cut before the ID.
+ */
+int fleet_hello_session(const uint8_t *rec, size_t len, uint8_t *id,
+			size_t *id_len, int *offers13);
+
+#endif /* TLSKD_FLEET_H */

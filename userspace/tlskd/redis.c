@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The session store in Redis (redis.h): one hiredis async connection,
+ * whose descriptor is a watch in the loop's epoll set (the adapter below:
+ * hiredis says which of read/write it wants, the loop calls it back).
+ *
+ * Connection states:
+ *   off         no session-store
+ *   connecting  connect, then AUTH / SELECT / PING; only PONG makes it up,
+ *               and nothing but these goes out before that
+ *   up          GET and SET go out
+ *   down        waiting to reconnect (backoff)
+ * An answer to the set-up commands other than OK / PONG (wrong password,
+ * wrong db, not Redis), no answer within CONNECT_TIMEOUT_MS, a protocol
+ * error, or, once up, no reply to anything for STALL_MS while requests
+ * are outstanding: the connection is dropped and retried later.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <openssl/crypto.h>
+
+#include "daemon.h"
+#include "fleet.h"
+#include "log.h"
+#include "redis.h"
+#include "redisreply.h"
+#include "sessstore.h"
+
+#define CONNECT_TIMEOUT_MS	1000
+#define STALL_MS		2000
+#define BACKOFF_MIN_MS		100
+#define BACKOFF_MAX_MS		10000
+#define OUTSTANDING_MAX		4096
+#define PEEK_MAX		2048
+
+enum state { ST_OFF, ST_CONNECTING, ST_UP, ST_DOWN };
+
+/* One lookup for one handshake (h NULL once it stopped waiting). */
+struct store_wait {
+	struct hs *h;
+	char profile[TLSK_PROFILE_MAX];
+	uint8_t id[FLEET_ID_MAX];
+	size_t id_len;
+	char name[FLEET_NAME_LEN + 1];
+};
+
+static struct {
+	struct daemon *d;
+	enum state state;
+	bool warned;		/* said it is down; say when it is back */
+	bool set_failing;	/* said SET fails; say when it works */
+	redisAsyncContext *ac;
+	struct watch w;
+	bool registered;
+	uint32_t mask;
+	uint64_t connect_deadline;
+	uint64_t retry_at;
+	unsigned backoff_ms;
+	unsigned outstanding;	/* commands sent, not answered */
+	uint64_t last_progress;
+	uint64_t down_since;
+	struct fleet_addr addr;
+	struct fleet_keys keys;
+	unsigned timeout_ms;
+	unsigned lifetime_s;
+	char where[FLEET_HOST_MAX + 32];	/* for logs, no password */
+} R;
+
+unsigned redis_state(uint64_t *down_s)
+{
+	*down_s = R.state == ST_DOWN ? (now_ms() - R.down_since) / 1000 : 0;
+	return (unsigned)R.state;
+}
+
+/* ---- the adapter: hiredis' wishes to the epoll set ---- */
+
+static void ev_update(void)
+{
+	if (!R.ac)
+		return;
+	if (!R.registered) {
+		R.w.fd = R.ac->c.fd;
+		if (watch_add(R.d, &R.w, R.mask) == 0)
+			R.registered = true;
+		return;
+	}
+	watch_mod(R.d, &R.w, R.mask);
+}
+
+static void ev_add_read(void *p)
+{
+	(void)p;
+	R.mask |= EPOLLIN;
+	ev_update();
+}
+
+static void ev_del_read(void *p)
+{
+	(void)p;
+	R.mask &= ~(uint32_t)EPOLLIN;
+	ev_update();
+}
+
+static void ev_add_write(void *p)
+{
+	(void)p;
+	R.mask |= EPOLLOUT;
+	ev_update();
+}
+
+static void ev_del_write(void *p)
+{
+	(void)p;
+	R.mask &= ~(uint32_t)EPOLLOUT;
+	ev_update();
+}
+
+static void ev_cleanup(void *p)
+{
+	(void)p;
+	if (R.registered)
+		watch_del(R.d, &R.w);
+	R.registered = false;
+	R.mask = 0;
+}
+
+static void redis_event(struct daemon *d, struct watch *w, uint32_t events)
+{
+	redisAsyncContext *ac = R.ac;
+
+	(void)d;
+	if (!ac || !R.registered || w->fd != ac->c.fd)
+		return;
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		redisAsyncHandleRead(ac);
+	if (R.ac == ac && R.registered && (events & EPOLLOUT))
+		redisAsyncHandleWrite(ac);
+}
+
+/* ---- states ---- */
+
+/* The connection is unusable (why: for the log): down, retry later. The
+ * caller disposes of R.ac. */
+static void went_down(const char *why)
+{
+	uint64_t now = now_ms();
+
+	if (!R.warned)
+		log_warn("session store %s: %s; resuming TLS 1.2 sessions from "
+			 "this machine's cache only until it is back",
+			 R.where, why);
+	else
+		log_debug("session store %s: %s", R.where, why);
+	R.warned = true;
+	if (R.state != ST_DOWN)
+		R.down_since = now;
+	R.state = ST_DOWN;
+	R.retry_at = now + R.backoff_ms;
+	R.backoff_ms = R.backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
+		       R.backoff_ms * 2;
+	R.outstanding = 0;
+}
+
+/* Ends the connection from outside hiredis' callbacks. */
+static void drop(const char *why)
+{
+	redisAsyncContext *ac = R.ac;
+
+	R.ac = NULL;	/* its callbacks, run by the free, see it gone */
+	if (why)
+		went_down(why);
+	if (ac) {
+		ac->ev.cleanup = NULL;
+		ev_cleanup(NULL);
+		redisAsyncFree(ac);
+	}
+}
+
+/* Ends the connection from inside one of its callbacks. */
+static void refuse(redisAsyncContext *ac, const char *why)
+{
+	if (ac != R.ac)
+		return;
+	went_down(why);
+	redisAsyncDisconnect(ac);	/* frees it once callbacks are done */
+}
+
+static void on_connect(const redisAsyncContext *ac, int status)
+{
+	char why[160];
+
+	if (status == REDIS_OK || ac != R.ac)
+		return;
+	snprintf(why, sizeof(why), "cannot connect: %s", ac->errstr);
+	R.ac = NULL;	/* hiredis frees it */
+	went_down(why);
+}
+
+static void on_disconnect(const redisAsyncContext *ac, int status)
+{
+	char why[160];
+
+	if (ac != R.ac)
+		return;
+	R.ac = NULL;
+	if (R.state == ST_DOWN)
+		return;	/* refuse() said why */
+	snprintf(why, sizeof(why), "connection lost: %s",
+		 status == REDIS_OK ? "closed" : ac->errstr);
+	went_down(why);
+}
+
+/* AUTH and SELECT: "OK"; privdata names the command. */
+static void on_setup(redisAsyncContext *ac, void *reply, void *priv)
+{
+	char got[128], why[192];
+
+	if (ac != R.ac || R.state != ST_CONNECTING)
+		return;
+	if (redis_reply_status(reply, "OK", got, sizeof(got))) {
+		snprintf(why, sizeof(why), "%s refused: %s", (char *)priv,
+			 got);
+		refuse(ac, why);
+	}
+}
+
+static void on_ping(redisAsyncContext *ac, void *reply, void *priv)
+{
+	char got[128], why[192];
+
+	(void)priv;
+	if (ac != R.ac || R.state != ST_CONNECTING)
+		return;
+	if (redis_reply_status(reply, "PONG", got, sizeof(got))) {
+		snprintf(why, sizeof(why), "PING answered with %s", got);
+		refuse(ac, why);
+		return;
+	}
+	R.state = ST_UP;
+	R.backoff_ms = BACKOFF_MIN_MS;
+	R.outstanding = 0;
+	R.last_progress = now_ms();
+	if (R.warned)
+		log_notice("session store %s: reachable again", R.where);
+	else
+		log_info("session store %s: connected", R.where);
+	R.warned = false;
+}
+
+static void start_connect(void)
+{
+	redisAsyncContext *ac;
+	char why[160];
+
+	if (R.addr.unix_socket)
+		ac = redisAsyncConnectUnix(R.addr.host);
+	else
+		ac = redisAsyncConnect(R.addr.host, R.addr.port);
+	if (!ac || ac->err) {
+		snprintf(why, sizeof(why), "cannot connect: %s",
+			 ac ? ac->errstr : "out of memory");
+		if (ac)
+			redisAsyncFree(ac);
+		went_down(why);
+		return;
+	}
+	R.ac = ac;
+	R.state = ST_CONNECTING;
+	R.connect_deadline = now_ms() + CONNECT_TIMEOUT_MS;
+	ac->ev.data = &R;
+	ac->ev.addRead = ev_add_read;
+	ac->ev.delRead = ev_del_read;
+	ac->ev.addWrite = ev_add_write;
+	ac->ev.delWrite = ev_del_write;
+	ac->ev.cleanup = ev_cleanup;
+	redisAsyncSetConnectCallback(ac, on_connect);
+	redisAsyncSetDisconnectCallback(ac, on_disconnect);
+	if (R.addr.password[0] && R.addr.user[0])
+		redisAsyncCommand(ac, on_setup, "AUTH", "AUTH %s %s",
+				  R.addr.user, R.addr.password);
+	else if (R.addr.password[0])
+		redisAsyncCommand(ac, on_setup, "AUTH", "AUTH %s",
+				  R.addr.password);
+	if (R.addr.db)
+		redisAsyncCommand(ac, on_setup, "SELECT", "SELECT %u",
+				  R.addr.db);
+	redisAsyncCommand(ac, on_ping, NULL, "PING");
+}
+
+/* ---- sessions ---- */
+
+static void on_set(redisAsyncContext *ac, void *reply, void *priv)
+{
+	char got[128];
+
+	(void)priv;
+	if (ac != R.ac || !reply)
+		return;
+	if (R.outstanding)
+		R.outstanding--;
+	R.last_progress = now_ms();
+	if (redis_reply_status(reply, "OK", got, sizeof(got))) {
+		if (!R.set_failing)
+			log_warn("session store %s: storing a session failed: "
+				 "%s", R.where, got);
+		R.set_failing = true;
+	} else if (R.set_failing) {
+		log_notice("session store %s: storing sessions works again",
+			   R.where);
+		R.set_failing = false;
+	}
+}
+
+static void put_l2(const char *profile, const uint8_t *id, size_t id_len,
+		   const uint8_t *blob, size_t len)
+{
+	uint8_t sealed[FLEET_SEALED_MAX];
+	char name[FLEET_NAME_LEN + 1];
+	int n;
+
+	if (R.state != ST_UP || R.outstanding >= OUTSTANDING_MAX ||
+	    fleet_entry_name(&R.keys, profile, id, id_len, name))
+		return;
+	n = fleet_seal(&R.keys, name, blob, len, sealed);
+	if (n > 0 && redisAsyncCommand(R.ac, on_set, NULL, "SET %s %b PX %llu",
+				       name, sealed, (size_t)n,
+				       (unsigned long long)R.lifetime_s *
+				       1000) == REDIS_OK) {
+		if (!R.outstanding++)
+			R.last_progress = now_ms();
+	}
+	OPENSSL_cleanse(sealed, sizeof(sealed));
+}
+
+static void free_blob(struct hs *h)
+{
+	if (!h->store_blob)
+		return;
+	OPENSSL_cleanse(h->store_blob, h->store_blob_len);
+	free(h->store_blob);
+	h->store_blob = NULL;
+	h->store_blob_len = 0;
+}
+
+/* h stops waiting: its deadline and its place in the epoll set back. */
+static void wait_end(struct daemon *d, struct hs *h)
+{
+	h->store_wait->h = NULL;
+	h->store_wait = NULL;
+	heap_remove(d, h);
+	h->deadline_ms = h->store_saved_deadline;
+	if (heap_push(d, h))	/* cannot fail: it just left */
+		return;
+	if (watch_add(d, &h->w, EPOLLIN)) {
+		/* expires at once, as a timeout */
+		heap_remove(d, h);
+		h->deadline_ms = 1;
+		heap_push(d, h);
+	}
+}
+
+static void on_get(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct store_wait *w = priv;
+	uint8_t blob[TLSK_SESSION_BLOB_MAX];
+	size_t len = sizeof(blob);
+	char why[128];
+	int rc;
+
+	if (ac == R.ac && reply) {
+		if (R.outstanding)
+			R.outstanding--;
+		R.last_progress = now_ms();
+	}
+	rc = redis_reply_entry(reply, &R.keys, w->name, blob, &len, why,
+			       sizeof(why));
+	if (!rc && w->h && !w->h->store_blob &&
+	    (w->h->store_blob = malloc(len)) != NULL) {
+		memcpy(w->h->store_blob, blob, len);
+		w->h->store_blob_len = len;
+	} else if (!rc) {	/* too late for it: for the next one */
+		sess_store_put_local(w->profile, w->id, w->id_len, blob, len);
+	}
+	else if (rc == -EBADMSG)
+		log_debug("session store %s: an entry that does not open "
+			  "(another fleet key, or altered): a miss", R.where);
+	else if (rc == -EPROTO && reply)
+		log_debug("session store %s: GET: %s", R.where, why);
+	OPENSSL_cleanse(blob, sizeof(blob));
+	if (w->h)
+		wait_end(R.d, w->h);
+	OPENSSL_cleanse(w, sizeof(*w));
+	free(w);
+}
+
+bool redis_prefetch(struct daemon *d, struct hs *h)
+{
+	uint8_t rec[PEEK_MAX], id[FLEET_ID_MAX];
+	struct store_wait *w;
+	size_t id_len;
+	uint64_t until;
+	ssize_t r;
+	int offers13;
+
+	if (h->store_blob) {
+		sess_store_put_local(h->prof->name, h->store_id,
+				     h->store_id_len, h->store_blob,
+				     h->store_blob_len);
+		free_blob(h);
+		return false;
+	}
+	if (h->store_checked || h->role != TLSK_ROLE_SERVER)
+		return false;
+	if (R.state != ST_UP || R.outstanding >= OUTSTANDING_MAX ||
+	    h->prof->max_version < 0x0303 || h->prof->min_version > 0x0303) {
+		h->store_checked = true;
+		return false;
+	}
+	r = recv(h->w.fd, rec, sizeof(rec), MSG_PEEK | MSG_DONTWAIT);
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return false;	/* nothing yet: again on the next wakeup */
+	h->store_checked = true;
+	if (r <= 0 || fleet_hello_session(rec, (size_t)r, id, &id_len,
+					  &offers13) || !id_len ||
+	    (offers13 && h->prof->max_version >= 0x0304) ||
+	    sess_store_has(h->prof->name, id, id_len))
+		return false;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return false;
+	snprintf(w->profile, sizeof(w->profile), "%s", h->prof->name);
+	memcpy(w->id, id, id_len);
+	w->id_len = id_len;
+	if (fleet_entry_name(&R.keys, w->profile, id, id_len, w->name) ||
+	    redisAsyncCommand(R.ac, on_get, w, "GET %s", w->name) !=
+	    REDIS_OK) {
+		free(w);
+		return false;
+	}
+	if (!R.outstanding++)
+		R.last_progress = now_ms();
+	w->h = h;
+	h->store_wait = w;
+	memcpy(h->store_id, id, id_len);
+	h->store_id_len = id_len;
+	h->store_saved_deadline = h->deadline_ms;
+	until = now_ms() + R.timeout_ms;
+	if (until < h->deadline_ms) {
+		heap_remove(d, h);
+		h->deadline_ms = until;
+		heap_push(d, h);	/* cannot fail: it just left */
+	}
+	watch_del(d, &h->w);	/* the hello stays there till then */
+	return true;
+}
+
+void redis_wait_over(struct daemon *d, struct hs *h)
+{
+	log_debug("handshake pid %d profile %s: no answer from the session "
+		  "store within %u ms: a miss", (int)h->peer->pid,
+		  h->prof->name, R.timeout_ms);
+	wait_end(d, h);
+}
+
+void redis_wait_detach(struct hs *h)
+{
+	if (h->store_wait) {
+		h->store_wait->h = NULL;
+		h->store_wait = NULL;
+	}
+	free_blob(h);
+}
+
+/* ---- configuration, timers ---- */
+
+static bool same_addr(const struct fleet_addr *a, const struct fleet_addr *b)
+{
+	return a->unix_socket == b->unix_socket && a->port == b->port &&
+	       a->db == b->db && !strcmp(a->host, b->host) &&
+	       !strcmp(a->user, b->user) && !strcmp(a->password, b->password);
+}
+
+void redis_configure(struct daemon *d)
+{
+	const struct conf *c = &d->gen->conf;
+
+	R.d = d;
+	R.w.fn = redis_event;
+	R.timeout_ms = c->session_store_timeout_ms;
+	R.lifetime_s = c->session_lifetime_s;
+	if (!c->session_store) {
+		if (R.state != ST_OFF)
+			log_notice("session store %s: no longer used",
+				   R.where);
+		redis_stop(d);
+		return;
+	}
+	if (R.state != ST_OFF && same_addr(&R.addr, &c->store_addr) &&
+	    !CRYPTO_memcmp(&R.keys, &c->fleet, sizeof(R.keys)))
+		return;
+	redis_stop(d);
+	R.d = d;
+	R.w.fn = redis_event;
+	R.timeout_ms = c->session_store_timeout_ms;
+	R.lifetime_s = c->session_lifetime_s;
+	R.addr = c->store_addr;
+	R.keys = c->fleet;
+	if (R.addr.unix_socket)
+		snprintf(R.where, sizeof(R.where), "unix:%s", R.addr.host);
+	else
+		snprintf(R.where, sizeof(R.where), "redis://%s:%d/%u",
+			 R.addr.host, R.addr.port, R.addr.db);
+	R.backoff_ms = BACKOFF_MIN_MS;
+	sess_store_set_l2(put_l2);
+	start_connect();
+}
+
+void redis_stop(struct daemon *d)
+{
+	(void)d;
+	sess_store_set_l2(NULL);
+	drop(NULL);
+	fleet_addr_scrub(&R.addr);
+	fleet_keys_scrub(&R.keys);
+	R.state = ST_OFF;
+	R.warned = false;
+	R.set_failing = false;
+	R.outstanding = 0;
+}
+
+uint64_t redis_next_timer(void)
+{
+	switch (R.state) {
+	case ST_CONNECTING:
+		return R.connect_deadline;
+	case ST_DOWN:
+		return R.retry_at;
+	case ST_UP:
+		return R.outstanding ? R.last_progress + STALL_MS : UINT64_MAX;
+	default:
+		return UINT64_MAX;
+	}
+}
+
+void redis_tick(struct daemon *d, uint64_t now)
+{
+	(void)d;
+	if (R.state == ST_CONNECTING && now >= R.connect_deadline)
+		drop("no answer to connect, AUTH and PING within 1 s");
+	else if (R.state == ST_UP && R.outstanding &&
+		 now >= R.last_progress + STALL_MS)
+		drop("no reply for 2 s");
+	else if (R.state == ST_DOWN && now >= R.retry_at) {
+		drop(NULL);	/* one refused that still waits for replies */
+		start_connect();
+	}
+}

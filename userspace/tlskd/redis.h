@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The fleet's session store in Redis (session-store), behind the local
+ * cache (sessstore.c), on the loop's epoll set through hiredis' async API.
+ *
+ * Sessions the engines store go to Redis too, sealed (fleet.h), with a
+ * TTL of session-lifetime. A server handshake whose ClientHello offers a
+ * TLS 1.2 session ID the local cache lacks is held before the engine
+ * reads the hello: tlskd asks Redis, puts what comes back in the local
+ * cache, and lets the engine go on (its lookup is synchronous and finds
+ * it there). The wait lasts at most session-store-timeout; no answer by
+ * then is a miss, and the handshake goes on (full).
+ *
+ * Redis unreachable, refusing or answering nonsense: lookups are misses
+ * without waiting, stores are dropped, one warning when that starts and
+ * one notice when it ends; reconnection with backoff (100 ms to 10 s).
+ */
+#ifndef TLSKD_REDIS_H
+#define TLSKD_REDIS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct daemon;
+struct hs;
+
+/* Follows d->gen's session-store (start, and each reload). */
+void redis_configure(struct daemon *d);
+void redis_stop(struct daemon *d);
+/* Next time redis_tick() has something to do (UINT64_MAX: nothing). */
+uint64_t redis_next_timer(void);
+void redis_tick(struct daemon *d, uint64_t now);
+
+/* A server handshake before the engine reads its ClientHello: true when h
+ * now waits for Redis (out of the epoll set, with an earlier deadline),
+ * false to go on. Each handshake asks once. */
+bool redis_prefetch(struct daemon *d, struct hs *h);
+/* h's wait reached its deadline: it goes on (as a miss). */
+void redis_wait_over(struct daemon *d, struct hs *h);
+/* h ends while waiting: the reply will find nobody. */
+void redis_wait_detach(struct hs *h);
+
+/* For tlskctl daemon: 0 no store, 1 connecting, 2 up, 3 down, and since
+ * when it has been unusable (seconds; 0 unless down). */
+unsigned redis_state(uint64_t *down_s);
+
+#endif /* TLSKD_REDIS_H */

@@ -1,0 +1,332 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# Two tlskd "machines" sharing TLS 1.2 sessions through one Redis
+# (session-store): a redis-server started here on loopback with a
+# password, tlskd A and B (own sockets and configs, same fleet key), a
+# tlsk-httpd in front of each.
+#
+#   openssl s_client -tls1_2 -no_ticket --> httpd A --> tlskd A --\
+#                    (-sess_out, then -sess_in)                     redis
+#   openssl s_client -tls1_2 -no_ticket --> httpd B --> tlskd B --/
+#
+# Then what must not resume (another fleet key, an entry altered in
+# Redis), and what must not break: Redis killed under load (tlsk-hsload,
+# no failed handshake), Redis back (sessions cross again), a wrong
+# password, a wrong db, a server answering garbage (clear log lines,
+# tlskd up, handshakes complete).
+set -u
+bin=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+. "$bin/tlskd-test-lib.sh"
+require_tools
+if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null
+then
+	echo "1..0 # SKIP redis-server missing (scripts/deps installs it)"
+	exit 0
+fi
+dir=$(mktemp -d /tmp/tlskd-fleet.XXXXXX)
+base=$((20000 + $$ % 8000))
+rport=$base porta=$((base + 1)) portb=$((base + 2)) fport=$((base + 3))
+pass=fleet-test-$$
+redis_pid= pid_a= pid_b= httpd_a= httpd_b= fake_pid=
+
+cleanup() {
+	for p in $httpd_a $httpd_b $pid_a $pid_b $redis_pid $fake_pid; do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+
+start_redis() {
+	redis-server --port "$rport" --bind 127.0.0.1 --requirepass "$pass" \
+		--save '' --appendonly no --dir "$dir" \
+		>>"$dir/redis.log" 2>&1 &
+	redis_pid=$!
+	wait_for quietly redis-cli -p "$rport" -a "$pass" --no-auth-warning ping
+}
+stop_redis() {
+	kill -9 "$redis_pid" 2>/dev/null
+	wait "$redis_pid" 2>/dev/null
+	redis_pid=
+}
+rcli() { redis-cli -p "$rport" -a "$pass" --no-auth-warning "$@"; }
+
+make_certs "$dir"
+openssl rand -hex 32 >"$dir/fleet.key"
+openssl rand -hex 32 >"$dir/other.key"
+chmod 600 "$dir/fleet.key" "$dir/other.key"
+
+# conf NAME STORE KEYFILE: tlskd.conf for machine NAME
+conf() {
+	cat >"$dir/$1.conf" <<CONF
+socket = $dir/$1.sock
+log-level = debug
+session-store = $2
+session-store-timeout = 50ms
+fleet-key-file = $3
+[profile web]
+cert = srv.crt srv.key
+CONF
+	chmod 600 "$dir/$1.conf"
+}
+
+start_machine() {	# NAME: tlskd and tlsk-httpd
+	local name=$1 port
+	[ "$name" = a ] && port=$porta || port=$portb
+	TLSK_SOCKET=$dir/$name.sock start_tlskd "$dir/$name.conf" \
+		"$dir/$name.log" || return 1
+	eval "pid_$name=\$daemon_pid"
+	TLSK_SOCKET=$dir/$name.sock "$bin/tlsk-httpd" -p "$port" \
+		-r "$dir" -P web 2>>"$dir/httpd-$name.log" &
+	eval "httpd_$name=\$!"
+	wait_for quietly openssl s_client -connect "127.0.0.1:$port" \
+		-CAfile "$dir/ca.crt" </dev/null
+}
+
+stop_machine() {
+	local name=$1 p h
+	eval "p=\$pid_$name h=\$httpd_$name"
+	kill "$h" "$p" 2>/dev/null
+	wait "$h" "$p" 2>/dev/null
+	eval "pid_$name= httpd_$name="
+}
+
+# session PORT in|out FILE: one TLS 1.2 handshake without tickets,
+# printing s_client's verdict ("New" or "Reused")
+session() {
+	local flag=-sess_out
+	[ "$2" = in ] && flag=-sess_in
+	openssl s_client -connect "127.0.0.1:$1" -tls1_2 -no_ticket \
+		-CAfile "$dir/ca.crt" $flag "$3" </dev/null 2>/dev/null |
+		sed -n 's/^\(New\|Reused\), TLS.*/\1/p' | head -1
+}
+
+cross() {	# a session made on A resumes on B
+	session "$porta" out "$dir/s.pem" >/dev/null &&
+		test "$(session "$portb" in "$dir/s.pem")" = Reused
+}
+
+start_redis || { echo "1..0 # SKIP redis-server does not start"; exit 0; }
+store="redis://:$pass@127.0.0.1:$rport/3"
+conf a "$store" "$dir/fleet.key"
+conf b "$store" "$dir/fleet.key"
+start_machine a && start_machine b ||
+	{ echo "not ok 1 the two machines did not start"; diag "$dir"/*.log; exit 1; }
+wait_for grep -q "session store redis://127.0.0.1:$rport/3: connected" \
+	"$dir/a.log"
+check "A connects to Redis (log names no password)" \
+	grep -q "session store redis://127.0.0.1:$rport/3: connected" "$dir/a.log"
+check "no password in the logs" bash -c "! grep -q '$pass' '$dir'/a.log '$dir'/b.log"
+
+TLSK_SOCKET=$dir/a.sock "$bin/tlskctl" daemon >"$dir/ctl.out" 2>&1
+check "tlskctl daemon: session store up" grep -q "session_store.*up" "$dir/ctl.out"
+check "TLS 1.2 session from A resumes on B" cross
+session "$portb" out "$dir/sb.pem" >/dev/null
+check "and from B on A" test "$(session "$porta" in "$dir/sb.pem")" = Reused
+keys=$(rcli -n 3 --scan --pattern 'tlsk:s:*' | wc -l)
+check "entries in Redis db 3 under hashed names" test "$keys" -ge 2
+sid=$(openssl sess_id -in "$dir/s.pem" -noout -text 2>/dev/null |
+	sed -n 's/ *Session-ID: *//p' | tr 'A-F' 'a-f')
+no_plain_id() { [ -n "$sid" ] && ! rcli -n 3 --scan | grep -qi "$sid"; }
+check "no plaintext session ID in Redis names" no_plain_id
+ttl=$(rcli -n 3 --scan --pattern 'tlsk:s:*' | head -1 | xargs -r -I{} \
+	redis-cli -p "$rport" -a "$pass" --no-auth-warning -n 3 pttl {})
+check "entries expire with session-lifetime (TTL <= 2 h)" \
+	test "${ttl:-0}" -gt 0 -a "${ttl:-0}" -le 7200000
+
+# TLS 1.3: tickets cross through a shared ticket-key-file, next to the
+# session store (ticket keys from Redis are not implemented).
+echo "$(openssl rand -hex 16) $(openssl rand -hex 32)" >"$dir/tickets"
+chmod 600 "$dir/tickets"
+stop_machine a
+stop_machine b
+for m in a b; do
+	conf "$m" "$store" "$dir/fleet.key"
+	echo "ticket-key-file = $dir/tickets" >>"$dir/$m.conf"
+	# the global key must come before the profile
+	sed -i "/^\[profile web\]/d; /^cert = /d" "$dir/$m.conf"
+	printf '[profile web]\ncert = srv.crt srv.key\n' >>"$dir/$m.conf"
+done
+start_machine a && start_machine b
+ticket13() {	# a request, so the ticket has arrived when it ends
+	printf 'GET /ca.crt HTTP/1.0\r\n\r\n' |
+		openssl s_client -connect "127.0.0.1:$porta" -tls1_3 -ign_eof \
+		-CAfile "$dir/ca.crt" -sess_out "$dir/t13.pem" >/dev/null 2>&1
+	openssl s_client -connect "127.0.0.1:$portb" -tls1_3 \
+		-CAfile "$dir/ca.crt" -sess_in "$dir/t13.pem" </dev/null \
+		2>/dev/null | grep -q "^Reused, TLS"
+}
+check "TLS 1.3 ticket from A resumes on B (shared ticket-key-file)" ticket13
+check "and TLS 1.2 session IDs still cross" cross
+
+# An altered entry: every value in Redis gets a flipped byte.
+session "$porta" out "$dir/t.pem" >/dev/null
+for k in $(rcli -n 3 --scan --pattern 'tlsk:s:*'); do
+	python3 - "$rport" "$pass" "$k" <<'PY'
+import socket, sys
+port, pw, key = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+def cmd(s, *a):
+    out = b"*%d\r\n" % len(a)
+    for x in a:
+        x = x if isinstance(x, bytes) else x.encode()
+        out += b"$%d\r\n%s\r\n" % (len(x), x)
+    s.sendall(out)
+def reply(f):
+    line = f.readline()
+    if line[:1] == b"$":
+        n = int(line[1:])
+        return None if n < 0 else f.read(n + 2)[:-2]
+    return line
+s = socket.create_connection(("127.0.0.1", port)); f = s.makefile("rb")
+cmd(s, "AUTH", pw); reply(f); cmd(s, "SELECT", "3"); reply(f)
+cmd(s, "GET", key); v = bytearray(reply(f))
+v[len(v) // 2] ^= 1
+cmd(s, "SET", key, bytes(v), "KEEPTTL"); reply(f)
+PY
+done
+check "an entry altered in Redis does not resume" \
+	test "$(session "$portb" in "$dir/t.pem")" = New
+check "B says why (debug)" grep -q "does not open" "$dir/b.log"
+
+# Another fleet key: B's lookups do not open A's entries.
+stop_machine b
+conf b "$store" "$dir/other.key"
+start_machine b
+session "$porta" out "$dir/u.pem" >/dev/null
+check "another fleet key: no resumption" \
+	test "$(session "$portb" in "$dir/u.pem")" = New
+stop_machine b
+conf b "$store" "$dir/fleet.key"
+start_machine b
+check "same key again: resumes" cross
+
+# fleet-key-file open to others is refused.
+chmod 644 "$dir/other.key"
+conf c "$store" "$dir/other.key"
+"$bin/tlskd" --check-config "$dir/c.conf" >"$dir/c.out" 2>&1
+check "fleet-key-file mode 0644 refused" grep -q "too open" "$dir/c.out"
+printf 'abcd\n' >"$dir/short.key"; chmod 600 "$dir/short.key"
+conf c "$store" "$dir/short.key"
+"$bin/tlskd" --check-config "$dir/c.conf" >"$dir/c.out" 2>&1
+check "a malformed fleet key is refused" grep -q "64 hex digits" "$dir/c.out"
+conf c "redis://127.0.0.1" "$dir/fleet.key"
+"$bin/tlskd" --check-config "$dir/c.conf" >"$dir/c.out" 2>&1
+check "session-store without a port is refused" \
+	grep -q "session-store: expected host:port" "$dir/c.out"
+grep -v fleet-key-file "$dir/a.conf" >"$dir/c.conf"
+"$bin/tlskd" --check-config "$dir/c.conf" >"$dir/c.out" 2>&1
+check "session-store without fleet-key-file is refused" \
+	grep -q "session-store needs fleet-key-file" "$dir/c.out"
+conf c "redis://localhost:$rport" "$dir/fleet.key"
+"$bin/tlskd" --check-config "$dir/c.conf" >"$dir/c.out" 2>&1
+check "a host name in session-store: a warning to give an address" \
+	grep -q "'localhost' is a name" "$dir/c.out"
+grep -v fleet-key-file "$dir/a.conf" >"$dir/c.conf"
+chmod 644 "$dir/c.conf"
+"$bin/tlskd" --check-config "$dir/c.conf" >"$dir/c.out" 2>&1
+check "a password in a config open to others: a warning" \
+	grep -q "holds a password and .* is readable by others" "$dir/c.out"
+
+# Redis killed under load: every handshake completes.
+# tlsk-hsload: TLS 1.2 (session IDs, no tickets), each client resuming
+# its own session; Redis is killed in the middle.
+load() {	# PORT
+	"$bin/tlsk-hsload" --port "$1" --tls 1.2 --resumed --conns 4 \
+		--seconds 4 --warmup 0 --server-pid "$pid_a" \
+		--server-pid "$pid_b"
+}
+load "$porta" >"$dir/load-a.out" 2>"$dir/load-a.err" &
+la=$!
+load "$portb" >"$dir/load-b.out" 2>"$dir/load-b.err" &
+lb=$!
+sleep 1.5
+stop_redis
+wait "$la"; rca=$?
+wait "$lb"; rcb=$?
+loaded() {	# OUT RC: no failure, every handshake after a client's first resumed
+	[ "$2" = 0 ] && grep -q " failed=0 " "$1" &&
+		grep -q " not_resumed=0 " "$1" && ! grep -q " handshakes=0 " "$1"
+}
+check "Redis killed under load: no failed handshake on A ($(sed -n 's/.*\(handshakes=[0-9]*\).*\(p99_us=[0-9]*\).*/\1 \2/p' "$dir/load-a.out"))" \
+	loaded "$dir/load-a.out" "$rca"
+check "Redis killed under load: no failed handshake on B ($(sed -n 's/.*\(handshakes=[0-9]*\).*\(p99_us=[0-9]*\).*/\1 \2/p' "$dir/load-b.out"))" \
+	loaded "$dir/load-b.out" "$rcb"
+check "the loss is one warning" \
+	test "$(grep -c 'session store .*cache only' "$dir/a.log")" = 1
+session "$porta" out "$dir/v.pem" >/dev/null
+check "without Redis: local resumption on A" \
+	test "$(session "$porta" in "$dir/v.pem")" = Reused
+check "without Redis: B does a full handshake" \
+	test "$(session "$portb" in "$dir/v.pem")" = New
+kill -0 "$pid_a" 2>/dev/null && kill -0 "$pid_b" 2>/dev/null
+check "both tlskd still up" test $? = 0
+TLSK_SOCKET=$dir/a.sock "$bin/tlskctl" daemon >"$dir/ctl.out" 2>&1
+check "tlskctl daemon: session store down, this machine's cache only" \
+	grep -q "session_store.*down: resuming from this machine's cache only" \
+	"$dir/ctl.out"
+
+start_redis
+wait_for grep -q "reachable again" "$dir/a.log"
+wait_for grep -q "reachable again" "$dir/b.log"
+check "Redis back: said once" \
+	test "$(grep -c 'reachable again' "$dir/a.log")" = 1
+check "Redis back: sessions cross again" cross
+
+# Wrong password, wrong db, garbage: clear errors, handshakes complete.
+stop_machine b
+conf b "redis://:wrong@127.0.0.1:$rport/3" "$dir/fleet.key"
+start_machine b
+wait_for grep -q "AUTH refused" "$dir/b.log"
+check "wrong password: the log says AUTH refused" \
+	grep -q "AUTH refused: .*WRONGPASS\|AUTH refused: .*invalid" "$dir/b.log"
+check "wrong password: handshakes still complete" \
+	test "$(session "$portb" out "$dir/w.pem")" = New
+stop_machine b
+mv "$dir/b.log" "$dir/b-$n.log"
+conf b "redis://:$pass@127.0.0.1:$rport/99999" "$dir/fleet.key"
+start_machine b
+wait_for grep -q "SELECT refused" "$dir/b.log"
+check "wrong db: the log says SELECT refused" \
+	grep -q "SELECT refused: .*DB index" "$dir/b.log"
+check "wrong db: handshakes still complete" \
+	test "$(session "$portb" out "$dir/w.pem")" = New
+stop_machine b
+mv "$dir/b.log" "$dir/b-$n.log"
+python3 - "$fport" >"$dir/fake.log" 2>&1 <<'PY' &
+import os, socket, sys, threading
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
+replies = [b"HTTP/1.1 400 Bad Request\r\n\r\n", b"$-5\r\n", b"*2\r\n:1\r\n",
+           b"+PONG\r\n+PONG\r\n" + os.urandom(64), b"$99999999999\r\n"]
+i = 0
+while True:
+    c, _ = s.accept()
+    c.recv(4096)
+    c.sendall(replies[i % len(replies)]); i += 1
+    threading.Timer(3, c.close).start()
+PY
+fake_pid=$!
+wait_for quietly python3 -c "import socket; socket.create_connection(('127.0.0.1', $fport))"
+conf b "redis://:$pass@127.0.0.1:$fport" "$dir/fleet.key"
+start_machine b
+sleep 2
+check "garbage from the server: a clear line in the log" \
+	grep -q "session store redis://127.0.0.1:$fport/0: \(PING answered\|AUTH refused\|connection lost\|no answer\)" "$dir/b.log"
+check "garbage: handshakes still complete" \
+	test "$(session "$portb" out "$dir/w.pem")" = New
+check "garbage: tlskd B still up" kill -0 "$pid_b"
+check "garbage: one warning, whatever the retries" \
+	test "$(grep -c 'cache only' "$dir/b.log")" = 1
+cp "$dir/b.log" "$dir/b-last.log"
+stop_machine a
+stop_machine b
+check "no sanitizer report (SAN=1 builds)" \
+	bash -c "! grep -l 'Sanitizer' '$dir'/*.log"
+if [ "$failed" != 0 ]; then
+	for f in a b-last; do echo "# --- $f.log"; tail -30 "$dir/$f.log" | diag; done
+fi
+echo "1..$n"
+[ "$failed" = 0 ]

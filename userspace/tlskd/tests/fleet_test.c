@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+/* fleet.c and redisreply.c: addresses, the fleet key, sealed entries,
+ * the ClientHello's session ID, and replies from Redis. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../tests/tap.h"
+#include "../fleet.h"
+#include "../redisreply.h"
+
+static void addresses(void)
+{
+	struct fleet_addr a;
+	const char *why;
+
+	CHECK(!fleet_parse_addr("redis://10.0.0.1:6379", &a, &why));
+	CHECK(!strcmp(a.host, "10.0.0.1") && a.port == 6379 && a.db == 0 &&
+	      !a.password[0] && !a.user[0] && !a.unix_socket);
+	CHECK(!fleet_parse_addr("redis://:s3cr@t/x@h:1/7", &a, &why));
+	CHECK(!strcmp(a.password, "s3cr@t/x") && !a.user[0] &&
+	      !strcmp(a.host, "h") && a.port == 1 && a.db == 7);
+	CHECK(!fleet_parse_addr("redis://tlsk:pw@[::1]:6380/2", &a, &why));
+	CHECK(!strcmp(a.user, "tlsk") && !strcmp(a.password, "pw") &&
+	      !strcmp(a.host, "::1") && a.port == 6380 && a.db == 2);
+	CHECK(!fleet_parse_addr("unix:/run/redis/redis.sock", &a, &why));
+	CHECK(a.unix_socket && !strcmp(a.host, "/run/redis/redis.sock"));
+	CHECK(!fleet_parse_addr("unix:u:p@/r.sock", &a, &why));
+	CHECK(a.unix_socket && !strcmp(a.user, "u") &&
+	      !strcmp(a.password, "p") && !strcmp(a.host, "/r.sock"));
+	CHECK(fleet_parse_addr("redis://h", &a, &why) == -EINVAL);
+	CHECK(fleet_parse_addr("redis://h:0", &a, &why) == -EINVAL);
+	CHECK(fleet_parse_addr("redis://h:70000", &a, &why) == -EINVAL);
+	CHECK(fleet_parse_addr("redis://h:1/x", &a, &why) == -EINVAL);
+	CHECK(fleet_parse_addr("redis://@h:1", &a, &why) == -EINVAL);
+	CHECK(fleet_parse_addr("http://h:1", &a, &why) == -EINVAL);
+	CHECK(fleet_parse_addr("unix:rel.sock", &a, &why) == -EINVAL);
+	CHECK(why && *why);
+}
+
+static void key_file(void)
+{
+	char path[] = "/tmp/fleet-test-XXXXXX";
+	struct fleet_keys k, k2;
+	const char *why = NULL;
+	int fd = mkstemp(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	uint8_t raw[32];
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fprintf(f, "%s\n", "000102030405060708090a0b0c0d0e0f"
+		"101112131415161718191A1B1C1D1E1F");
+	fclose(f);
+	CHECK(!fleet_load_key(path, &k, &why) && k.set);
+	for (int i = 0; i < 32; i++)
+		raw[i] = (uint8_t)i;
+	CHECK(!fleet_derive(raw, &k2));
+	CHECK(!memcmp(&k, &k2, sizeof(k)));
+	CHECK(memcmp(k.name_key, k.seal_key, 32) != 0);
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "0011\n");
+		fclose(f);
+	}
+	CHECK(fleet_load_key(path, &k, &why) == -EINVAL && !k.set);
+	CHECK(why && strstr(why, "64 hex digits"));
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "%064d\n%064d\n", 0, 0);	/* two lines */
+		fclose(f);
+	}
+	CHECK(fleet_load_key(path, &k, &why) == -EINVAL);
+	unlink(path);
+	CHECK(fleet_load_key(path, &k, &why) == -ENOENT);
+	fleet_keys_scrub(&k2);
+}
+
+static void entries(void)
+{
+	uint8_t raw[32] = { 1 }, other[32] = { 2 }, id[32], id2[32];
+	uint8_t blob[300], sealed[FLEET_SEALED_MAX], out[TLSK_SESSION_BLOB_MAX];
+	char name[FLEET_NAME_LEN + 1], name2[FLEET_NAME_LEN + 1];
+	struct fleet_keys k, ko;
+	size_t len;
+	int n;
+
+	memset(id, 0xab, sizeof(id));
+	memcpy(id2, id, sizeof(id));
+	id2[31] ^= 1;
+	for (size_t i = 0; i < sizeof(blob); i++)
+		blob[i] = (uint8_t)(i * 7);
+	CHECK(!fleet_derive(raw, &k) && !fleet_derive(other, &ko));
+	CHECK(!fleet_entry_name(&k, "web", id, 32, name));
+	CHECK(strlen(name) == FLEET_NAME_LEN &&
+	      !strncmp(name, FLEET_NAME_PREFIX, 7));
+	/* profile and ID both count, and so does the key */
+	CHECK(!fleet_entry_name(&k, "api", id, 32, name2) &&
+	      strcmp(name, name2) != 0);
+	CHECK(!fleet_entry_name(&k, "web", id2, 32, name2) &&
+	      strcmp(name, name2) != 0);
+	CHECK(!fleet_entry_name(&ko, "web", id, 32, name2) &&
+	      strcmp(name, name2) != 0);
+	CHECK(fleet_entry_name(&k, "web", id, 0, name2) == -EINVAL);
+	CHECK(fleet_entry_name(&k, "web", id, 33, name2) == -EINVAL);
+
+	n = fleet_seal(&k, name, blob, sizeof(blob), sealed);
+	CHECK(n == (int)(sizeof(blob) + FLEET_SEAL_OVERHEAD));
+	len = sizeof(out);
+	CHECK(!fleet_open(&k, name, sealed, (size_t)n, out, &len));
+	CHECK(len == sizeof(blob) && !memcmp(out, blob, len));
+	/* another name (profile / ID), another key, altered, cut: misses */
+	len = sizeof(out);
+	CHECK(fleet_open(&k, name2, sealed, (size_t)n, out, &len) ==
+	      -EBADMSG);
+	CHECK(fleet_open(&ko, name, sealed, (size_t)n, out, &len) ==
+	      -EBADMSG);
+	for (int i = 0; i < n; i += 37) {
+		sealed[i] ^= 0x10;
+		len = sizeof(out);
+		CHECK(fleet_open(&k, name, sealed, (size_t)n, out, &len) ==
+		      -EBADMSG);
+		sealed[i] ^= 0x10;
+	}
+	len = sizeof(out);
+	CHECK(fleet_open(&k, name, sealed, (size_t)n - 1, out, &len) ==
+	      -EBADMSG);
+	CHECK(fleet_open(&k, name, sealed, 5, out, &len) == -EBADMSG);
+	len = 10;	/* too small a buffer: a miss, no overflow */
+	CHECK(fleet_open(&k, name, sealed, (size_t)n, out, &len) == -EBADMSG);
+	/* two seals of one blob differ (fresh nonce) */
+	{
+		uint8_t again[FLEET_SEALED_MAX];
+
+		CHECK(fleet_seal(&k, name, blob, sizeof(blob), again) == n &&
+		      memcmp(again, sealed, (size_t)n) != 0);
+	}
+	fleet_keys_scrub(&k);
+	fleet_keys_scrub(&ko);
+}
+
+/* A ClientHello record: session ID of id_len bytes, versions ext or not. */
+static size_t hello(uint8_t *b, size_t id_len, int tls13)
+{
+	size_t o = 0, hs, ext;
+
+	b[o++] = 22, b[o++] = 3, b[o++] = 1, o += 2;
+	hs = o;
+	b[o++] = 1, o += 3;
+	b[o++] = 3, b[o++] = 3;
+	memset(b + o, 0x11, 32), o += 32;
+	b[o++] = (uint8_t)id_len;
+	memset(b + o, 0x5a, id_len), o += id_len;
+	b[o++] = 0, b[o++] = 2, b[o++] = 0xc0, b[o++] = 0x2b;
+	b[o++] = 1, b[o++] = 0;
+	ext = o;
+	o += 2;
+	b[o++] = 0, b[o++] = 10, b[o++] = 0, b[o++] = 2, b[o++] = 0, b[o++] = 29;
+	if (tls13) {
+		b[o++] = 0, b[o++] = 43, b[o++] = 0, b[o++] = 5, b[o++] = 4;
+		b[o++] = 3, b[o++] = 4, b[o++] = 3, b[o++] = 3;
+	}
+	b[ext] = (uint8_t)((o - ext - 2) >> 8);
+	b[ext + 1] = (uint8_t)(o - ext - 2);
+	b[hs + 1] = 0;
+	b[hs + 2] = (uint8_t)((o - hs - 4) >> 8);
+	b[hs + 3] = (uint8_t)(o - hs - 4);
+	b[3] = (uint8_t)((o - 5) >> 8);
+	b[4] = (uint8_t)(o - 5);
+	return o;
+}
+
+static void client_hello(void)
+{
+	uint8_t b[512], id[32];
+	size_t n, id_len;
+	int v13;
+
+	n = hello(b, 32, 0);
+	CHECK(!fleet_hello_session(b, n, id, &id_len, &v13));
+	CHECK(id_len == 32 && id[0] == 0x5a && id[31] == 0x5a && !v13);
+	n = hello(b, 32, 1);
+	CHECK(!fleet_hello_session(b, n, id, &id_len, &v13));
+	CHECK(id_len == 32 && v13);
+	n = hello(b, 0, 0);
+	CHECK(!fleet_hello_session(b, n, id, &id_len, &v13) && !id_len);
+	/* cut inside the ID: refused; cut after it: the ID, no version */
+	n = hello(b, 32, 1);
+	CHECK(fleet_hello_session(b, 5 + 4 + 2 + 32 + 10, id, &id_len, &v13) ==
+	      -EINVAL);
+	CHECK(!fleet_hello_session(b, 5 + 4 + 2 + 32 + 33, id, &id_len, &v13));
+	CHECK(id_len == 32 && !v13);
+	b[0] = 23;
+	CHECK(fleet_hello_session(b, n, id, &id_len, &v13) == -EINVAL);
+	n = hello(b, 32, 0);
+	b[5] = 2;	/* ServerHello */
+	CHECK(fleet_hello_session(b, n, id, &id_len, &v13) == -EINVAL);
+	n = hello(b, 32, 0);
+	b[5 + 4 + 2 + 32] = 33;	/* ID longer than 32 */
+	CHECK(fleet_hello_session(b, n, id, &id_len, &v13) == -EINVAL);
+}
+
+static void replies(void)
+{
+	uint8_t raw[32] = { 3 }, blob[40] = { 9 }, sealed[FLEET_SEALED_MAX];
+	uint8_t out[TLSK_SESSION_BLOB_MAX];
+	char name[FLEET_NAME_LEN + 1], why[64];
+	struct fleet_keys k;
+	redisReply r;
+	size_t len = sizeof(out);
+	int n;
+
+	CHECK(!fleet_derive(raw, &k));
+	CHECK(!fleet_entry_name(&k, "p", raw, 16, name));
+	n = fleet_seal(&k, name, blob, sizeof(blob), sealed);
+	memset(&r, 0, sizeof(r));
+	r.type = REDIS_REPLY_STRING;
+	r.str = (char *)sealed;
+	r.len = (size_t)n;
+	CHECK(!redis_reply_entry(&r, &k, name, out, &len, why, sizeof(why)));
+	CHECK(len == sizeof(blob) && !memcmp(out, blob, len));
+	r.type = REDIS_REPLY_NIL;
+	CHECK(redis_reply_entry(&r, &k, name, out, &len, why, sizeof(why)) ==
+	      -ENOENT);
+	r.type = REDIS_REPLY_ERROR;
+	r.str = (char *)"NOAUTH Authentication required.\n\x01";
+	r.len = strlen(r.str);
+	CHECK(redis_reply_entry(&r, &k, name, out, &len, why, sizeof(why)) ==
+	      -EPROTO);
+	CHECK(!strncmp(why, "NOAUTH", 6) && !strchr(why, '\n') &&
+	      !strchr(why, 1));
+	r.type = REDIS_REPLY_INTEGER;
+	CHECK(redis_reply_entry(&r, &k, name, out, &len, why, sizeof(why)) ==
+	      -EPROTO && strstr(why, "integer"));
+	CHECK(redis_reply_entry(NULL, &k, name, out, &len, why, sizeof(why)) ==
+	      -EPROTO && strstr(why, "connection lost"));
+	r.type = REDIS_REPLY_STATUS;
+	r.str = (char *)"PONG";
+	r.len = 4;
+	CHECK(!redis_reply_status(&r, "PONG", why, sizeof(why)));
+	CHECK(redis_reply_status(&r, "OK", why, sizeof(why)) == -EPROTO &&
+	      !strcmp(why, "status PONG"));
+	r.len = 3;	/* "PON" */
+	CHECK(redis_reply_status(&r, "PONG", why, sizeof(why)) == -EPROTO);
+	r.type = REDIS_REPLY_STRING;
+	r.len = 4;
+	CHECK(redis_reply_status(&r, "PONG", why, sizeof(why)) == -EPROTO);
+	r.type = 99;
+	CHECK(redis_reply_status(&r, "PONG", why, sizeof(why)) == -EPROTO &&
+	      strstr(why, "unexpected"));
+	fleet_keys_scrub(&k);
+}
+
+int main(void)
+{
+	RUN(addresses);
+	RUN(key_file);
+	RUN(entries);
+	RUN(client_hello);
+	RUN(replies);
+	return tap_done();
+}
