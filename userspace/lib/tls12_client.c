@@ -210,12 +210,13 @@ int tls12_client_read_certificate(struct tlsk_engine *e, struct rd *body)
 		return fail(e, ALERT_UNSUPPORTED_CERTIFICATE, -EPROTO,
 			    "server certificate does not fit %s",
 			    e->suite12->name);
-	/* RFC 8422 5.3 / RFC 5280 4.2.1.3, checked as OpenSSL does: an
-	 * ECDSA suite's certificate signs the key exchange, so its key
-	 * usage, when present, must allow digitalSignature */
+	/* RFC 8422 5.3 / RFC 5280 4.2.1.3: an ECDSA suite's certificate
+	 * signs the key exchange, so its key usage, when present, must
+	 * allow digitalSignature. No RFC names the alert: handshake_failure,
+	 * as OpenSSL 3.0 (SSL_R_ECC_CERT_NOT_FOR_SIGNING) */
 	if (e->suite12->auth == TLS12_AUTH_ECDSA &&
 	    !cert_allows_digital_signature(e->peer_leaf))
-		return fail(e, ALERT_BAD_CERTIFICATE, -EPROTO,
+		return fail(e, ALERT_HANDSHAKE_FAILURE, -EPROTO,
 			    "server certificate's key usage forbids signing "
 			    "(no digitalSignature) for %s", e->suite12->name);
 	if (e->suite12->kx == TLS12_KX_RSA &&
