@@ -293,11 +293,14 @@ int tls12_client_read_cert_request(struct tlsk_engine *e, struct rd *body)
 	const uint8_t *msg = rd_bytes(body, len);
 	struct tls12_cert_request cr;
 	int type = c ? EVP_PKEY_get_base_id(c->key) : 0;
-	bool type_ok = false;
+	bool type_ok;
 
 	if (tls12_cert_request_parse(msg, len, &cr))
 		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
 			    "malformed CertificateRequest");
+	/* no certificate_types (GnuTLS, see the parser): the schemes alone
+	 * say what may sign */
+	type_ok = c && cr.ntypes == 0;
 	for (size_t i = 0; i < cr.ntypes; i++)
 		type_ok |= (cr.types[i] == TLS12_CERT_TYPE_ECDSA_SIGN &&
 			    (type == EVP_PKEY_EC ||

@@ -21,6 +21,7 @@
 #include "harness.h"
 #include "hsrecord.h"
 #include "testpki.h"
+#include "tls12_handlers.h"
 
 static struct testpki pki;
 
@@ -796,6 +797,30 @@ static void tls12_ecdsa_leaf_without_digital_signature(void)
 	}
 }
 
+/* A TLS 1.2 CertificateRequest without certificate_types (GnuTLS with
+ * Ed25519 alone): the schemes decide; without a certificate of ours, an
+ * empty Certificate follows */
+static void tls12_cert_request_without_types(void)
+{
+	static const uint8_t body[] = { 0, 0, 4, 0x08, 0x07, 0x04, 0x03, 0, 0 };
+	static const char *const leaves[] = { NULL, "sig-ed25519", "sig-ec256",
+					       "sig-rsa" };
+	static const uint16_t want[] = { 0, 0x0807, 0x0403, 0 };
+
+	for (size_t i = 0; i < 4; i++) {
+		struct tlsk_config *cfg = config(leaves[i], false);
+		struct tlsk_engine *e = tlsk_engine_new(cfg, TLSK_ROLE_CLIENT);
+		struct rd r;
+
+		rd_init(&r, body, sizeof(body));
+		CHECK(tls12_client_read_cert_request(e, &r) == 0);
+		CHECK(want[i] ? e->cert && e->sig && e->sig->id == want[i] :
+				!e->cert);
+		tlsk_engine_free(e);
+		tlsk_config_free(cfg);
+	}
+}
+
 int main(void)
 {
 	pki.sigs = 1;
@@ -819,6 +844,7 @@ int main(void)
 	RUN(tls12_cv_unoffered_scheme);
 	RUN(tls13_cv_unusable_scheme);
 	RUN(tls12_ecdsa_leaf_without_digital_signature);
+	RUN(tls12_cert_request_without_types);
 	testpki_remove(&pki);
 	return tap_done();
 }
