@@ -25,6 +25,12 @@ bool cert_allows_key_encipherment(X509 *leaf)
 	       (X509_get_key_usage(leaf) & KU_KEY_ENCIPHERMENT);
 }
 
+bool cert_allows_digital_signature(X509 *leaf)
+{
+	return !(X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) ||
+	       (X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE);
+}
+
 /* RFC 8446 6.2: the alert that names what is wrong with a chain */
 static uint8_t alert_for_verify_error(int err)
 {

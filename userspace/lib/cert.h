@@ -18,6 +18,10 @@ const struct cfg_cert *cert_for_name(const struct tlsk_config *cfg,
  * X509_PURPOSE_SSL_SERVER accepts a leaf with any one of the TLS bits. */
 bool cert_allows_key_encipherment(X509 *leaf);
 
+/* RFC 5280 4.2.1.3: may the leaf's key sign (TLS 1.2 ServerKeyExchange
+ * with an ECDSA suite, as OpenSSL checks)? True without the extension. */
+bool cert_allows_digital_signature(X509 *leaf);
+
 struct cert_failure {
 	uint8_t alert;
 	char why[160];

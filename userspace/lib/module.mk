@@ -44,3 +44,7 @@ $(eval $(call program,test_errors,lib/tests/test_errors.c $(LIB_TEST_HELPERS)))
 # Resumption bound to the issuing config (session context, client auth).
 HOST_TESTS += test_resume
 $(eval $(call program,test_resume,lib/tests/test_resume.c $(LIB_TEST_HELPERS)))
+
+# Every signature scheme in each role against libssl, and the refusals.
+HOST_TESTS += test_sigalgs
+$(eval $(call program,test_sigalgs,lib/tests/test_sigalgs.c $(LIB_TEST_HELPERS),-lssl))

@@ -59,7 +59,10 @@ const struct tlsk_group *tlsk_group_at(size_t i);
 
 const struct tlsk_sigscheme *tlsk_sigscheme_by_id(uint16_t id);
 const struct tlsk_sigscheme *tlsk_sigscheme_at(size_t i);
-/* does this key (type, curve) sign with this scheme? */
+/* does this key (type, curve, RSA-PSS restrictions) sign with this
+ * scheme in TLS 1.3? */
 int tlsk_sigscheme_fits_key(const struct tlsk_sigscheme *s, EVP_PKEY *key);
+/* the same in TLS 1.2, where ECDSA schemes are not bound to a curve */
+int tlsk_sigscheme_fits_key12(const struct tlsk_sigscheme *s, EVP_PKEY *key);
 
 #endif /* TLSK_SUITES_H */

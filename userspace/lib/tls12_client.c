@@ -183,12 +183,15 @@ int tls12_client_take_server_hello(struct tlsk_engine *e, struct rd *body)
 
 /* ---- the server's flight ---- */
 
-static bool scheme_usable12(const struct tlsk_sigscheme *s, EVP_PKEY *key)
+/* RFC 5246 7.4.2, RFC 8422 5.3: the key the suite's authentication
+ * needs (RSA key transport: an RSA key that encrypts, not RSA-PSS) */
+static bool key_fits_suite(const struct tls12_suite *suite, int type)
 {
-	/* TLS 1.2 ECDSA schemes name the hash, not the curve */
-	if (s->pkey_type == EVP_PKEY_EC)
-		return EVP_PKEY_get_base_id(key) == EVP_PKEY_EC;
-	return tlsk_sigscheme_fits_key(s, key);
+	if (suite->kx == TLS12_KX_RSA)
+		return type == EVP_PKEY_RSA;
+	if (suite->auth == TLS12_AUTH_ECDSA)
+		return type == EVP_PKEY_EC || type == EVP_PKEY_ED25519;
+	return type == EVP_PKEY_RSA || type == EVP_PKEY_RSA_PSS;
 }
 
 int tls12_client_read_certificate(struct tlsk_engine *e, struct rd *body)
@@ -203,11 +206,19 @@ int tls12_client_read_certificate(struct tlsk_engine *e, struct rd *body)
 			    "server sent no certificate");
 	key = X509_get0_pubkey(e->peer_leaf);
 	type = key ? EVP_PKEY_get_base_id(key) : 0;
-	if (type != (e->suite12->auth == TLS12_AUTH_ECDSA ? EVP_PKEY_EC :
-							    EVP_PKEY_RSA))
+	if (!key_fits_suite(e->suite12, type))
 		return fail(e, ALERT_UNSUPPORTED_CERTIFICATE, -EPROTO,
 			    "server certificate does not fit %s",
 			    e->suite12->name);
+	/* RFC 8422 5.3 / RFC 5280 4.2.1.3: an ECDSA suite's certificate
+	 * signs the key exchange, so its key usage, when present, must
+	 * allow digitalSignature. No RFC names the alert: handshake_failure,
+	 * as OpenSSL 3.0 (SSL_R_ECC_CERT_NOT_FOR_SIGNING) */
+	if (e->suite12->auth == TLS12_AUTH_ECDSA &&
+	    !cert_allows_digital_signature(e->peer_leaf))
+		return fail(e, ALERT_HANDSHAKE_FAILURE, -EPROTO,
+			    "server certificate's key usage forbids signing "
+			    "(no digitalSignature) for %s", e->suite12->name);
 	if (e->suite12->kx == TLS12_KX_RSA &&
 	    !cert_allows_key_encipherment(e->peer_leaf))
 		return fail(e, ALERT_UNSUPPORTED_CERTIFICATE, -EPROTO,
@@ -246,8 +257,10 @@ int tls12_client_read_ske(struct tlsk_engine *e, struct rd *body)
 		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
 			    "ServerKeyExchange group %#06x not offered",
 			    ske.group);
+	/* RFC 5246 7.4.3: a scheme of our ClientHello (all we know; never
+	 * SHA-1 or MD5) that fits the certificate */
 	s = tlsk_sigscheme_by_id(ske.sig.sigalg);
-	if (!s || !key || !scheme_usable12(s, key))
+	if (!s || !key || !tlsk_sigscheme_fits_key12(s, key))
 		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
 			    "ServerKeyExchange signed with %#06x, not offered "
 			    "or not the certificate's", ske.sig.sigalg);
@@ -280,25 +293,29 @@ int tls12_client_read_cert_request(struct tlsk_engine *e, struct rd *body)
 	const uint8_t *msg = rd_bytes(body, len);
 	struct tls12_cert_request cr;
 	int type = c ? EVP_PKEY_get_base_id(c->key) : 0;
-	bool type_ok = false;
+	bool type_ok;
 
 	if (tls12_cert_request_parse(msg, len, &cr))
 		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
 			    "malformed CertificateRequest");
+	/* no certificate_types (GnuTLS, see the parser): the schemes alone
+	 * say what may sign */
+	type_ok = c && cr.ntypes == 0;
 	for (size_t i = 0; i < cr.ntypes; i++)
 		type_ok |= (cr.types[i] == TLS12_CERT_TYPE_ECDSA_SIGN &&
-			    type == EVP_PKEY_EC) ||
+			    (type == EVP_PKEY_EC ||
+			     type == EVP_PKEY_ED25519)) ||
 			   (cr.types[i] == TLS12_CERT_TYPE_RSA_SIGN &&
-			    type == EVP_PKEY_RSA);
+			    (type == EVP_PKEY_RSA ||
+			     type == EVP_PKEY_RSA_PSS));
+	/* the first scheme in the server's order our key signs with */
 	e->sig = NULL;
-	for (size_t i = 0; type_ok && !e->sig && tlsk_sigscheme_at(i); i++) {
-		const struct tlsk_sigscheme *s = tlsk_sigscheme_at(i);
+	for (size_t k = 0; type_ok && !e->sig && k < cr.nsigalgs; k++) {
+		const struct tlsk_sigscheme *s =
+			tlsk_sigscheme_by_id(tls12_cert_request_sigalg(&cr, k));
 
-		if (!scheme_usable12(s, c->key))
-			continue;
-		for (size_t k = 0; k < cr.nsigalgs; k++)
-			if (tls12_cert_request_sigalg(&cr, k) == s->id)
-				e->sig = s;
+		if (s && tlsk_sigscheme_fits_key12(s, c->key))
+			e->sig = s;
 	}
 	/* without a usable certificate we answer with an empty one */
 	e->cert = e->sig ? c : NULL;

@@ -184,7 +184,10 @@ int tls12_cert_request_parse(const uint8_t *body, size_t len,
 
 	memset(cr, 0, sizeof(*cr));
 	rd_init(&r, body, len);
-	rd_vec(&r, 1, 1, 0xff, &types);
+	/* certificate_types is <1..2^8-1>, but GnuTLS sends it empty when
+	 * no type fits its schemes (Ed25519 alone) and OpenSSL takes that:
+	 * so do we, as "any type" */
+	rd_vec(&r, 1, 0, 0xff, &types);
 	rd_vec(&r, 2, 2, 0xfffe, &sigalgs);
 	rd_vec(&r, 2, 0, 0xffff, &cas);
 	if (!rd_done(&r) || rd_left(&sigalgs) % 2)

@@ -67,27 +67,17 @@ static int choose_group12(struct tlsk_engine *e, struct exts *x)
 		    "no key exchange group in common");
 }
 
-static bool scheme_usable12(const struct tlsk_sigscheme *s, EVP_PKEY *key)
-{
-	/* RFC 5246 7.4.1.4.1 / RFC 8422: in TLS 1.2 an ECDSA scheme names
-	 * only the hash, not the curve */
-	if (s->pkey_type == EVP_PKEY_EC)
-		return EVP_PKEY_get_base_id(key) == EVP_PKEY_EC;
-	return tlsk_sigscheme_fits_key(s, key);
-}
-
-/* our preference order, among what the client offered */
+/* RFC 5246 7.4.1.4.1: the first scheme in the client's order of
+ * preference that our key can sign with */
 static const struct tlsk_sigscheme *pick_sigscheme12(struct tlsk_engine *e,
 						     EVP_PKEY *key)
 {
-	for (size_t i = 0; tlsk_sigscheme_at(i); i++) {
-		const struct tlsk_sigscheme *s = tlsk_sigscheme_at(i);
+	for (size_t k = 0; k < e->npeer_sigalgs; k++) {
+		const struct tlsk_sigscheme *s =
+			tlsk_sigscheme_by_id(e->peer_sigalgs[k]);
 
-		if (!scheme_usable12(s, key))
-			continue;
-		for (size_t k = 0; k < e->npeer_sigalgs; k++)
-			if (e->peer_sigalgs[k] == s->id)
-				return s;
+		if (s && tlsk_sigscheme_fits_key12(s, key))
+			return s;
 	}
 	return NULL;
 }
@@ -97,9 +87,10 @@ static const struct tlsk_sigscheme *pick_sigscheme12(struct tlsk_engine *e,
 static uint16_t key_group(EVP_PKEY *key)
 {
 	static const uint16_t pairs[][2] = { { 0x0403, 0x0017 },
-					     { 0x0503, 0x0018 } };
+					     { 0x0503, 0x0018 },
+					     { 0x0603, 0x0019 } };
 
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
 		const struct tlsk_sigscheme *s =
 			tlsk_sigscheme_by_id(pairs[i][0]);
 
@@ -124,8 +115,12 @@ static bool suite_fits_cert(const struct tlsk_config *cfg,
 	if (s->kx == TLS12_KX_RSA)
 		return cfg->rsa_kx_enabled && type == EVP_PKEY_RSA &&
 		       cert_allows_key_encipherment(cert->leaf);
+	/* RFC 8446 1.3: RSASSA-PSS keys sign TLS 1.2 too (rsa_pss_pss_*) */
 	if (s->auth == TLS12_AUTH_RSA)
-		return type == EVP_PKEY_RSA;
+		return type == EVP_PKEY_RSA || type == EVP_PKEY_RSA_PSS;
+	/* RFC 8422 5.3: Ed25519 certificates go with ECDHE_ECDSA suites */
+	if (type == EVP_PKEY_ED25519)
+		return true;
 	return type == EVP_PKEY_EC &&
 	       (!groups || u16_in(*groups, key_group(key)));
 }
@@ -496,13 +491,13 @@ int tls12_server_write_cert_request(struct tlsk_engine *e, struct rd *body)
 {
 	static const uint8_t types[] = { TLS12_CERT_TYPE_ECDSA_SIGN,
 					 TLS12_CERT_TYPE_RSA_SIGN };
-	uint16_t algs[16];
+	uint16_t algs[MAX_PEER_SIGALGS];
 	size_t n = 0;
 	struct buf b = { 0 };
 	int ret;
 
 	(void)body;
-	for (size_t i = 0; tlsk_sigscheme_at(i) && n < 16; i++)
+	for (size_t i = 0; tlsk_sigscheme_at(i) && n < MAX_PEER_SIGALGS; i++)
 		algs[n++] = tlsk_sigscheme_at(i)->id;
 	ret = tls12_cert_request_put(&b, types, sizeof(types), algs, n, NULL);
 	if (ret)
@@ -659,8 +654,10 @@ int tls12_server_read_cert_verify(struct tlsk_engine *e, struct rd *body)
 	if (tls12_cert_verify_parse(msg, len, &cv))
 		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
 			    "malformed CertificateVerify");
+	/* RFC 5246 7.4.8: one of the schemes our CertificateRequest listed
+	 * (all we know), fit for the certificate; SHA-1 and MD5 are not */
 	s = tlsk_sigscheme_by_id(cv.sigalg);
-	if (!s || !key || !scheme_usable12(s, key))
+	if (!s || !key || !tlsk_sigscheme_fits_key12(s, key))
 		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
 			    "CertificateVerify uses signature scheme %#06x, "
 			    "not offered or not the certificate's", cv.sigalg);

@@ -167,7 +167,7 @@ static size_t put_client_hello_body(struct tlsk_engine *e, struct buf *b)
 	const struct tlsk_config *c = e->cfg;
 	bool tls13 = tls13_enabled(c), tls12 = tls12_client_offers(c);
 	uint8_t versions[4];
-	uint16_t sigalgs[16];
+	uint16_t sigalgs[MAX_PEER_SIGALGS];
 	size_t n = 0, nv = 0, pos, exts;
 
 	buf_u16(b, TLS12_CLIENT_VERSION);	/* legacy_version */
@@ -197,7 +197,7 @@ static size_t put_client_hello_body(struct tlsk_engine *e, struct buf *b)
 	}
 	put_blob_ext(b, EXT_SUPPORTED_VERSIONS, 1, versions, nv);
 	put_u16_list_ext(b, EXT_SUPPORTED_GROUPS, c->groups, c->ngroups, 2);
-	for (; tlsk_sigscheme_at(n) && n < 16; n++)
+	for (; tlsk_sigscheme_at(n) && n < MAX_PEER_SIGALGS; n++)
 		sigalgs[n] = tlsk_sigscheme_at(n)->id;
 	put_u16_list_ext(b, EXT_SIGNATURE_ALGORITHMS, sigalgs, n, 2);
 	if (tls13 && put_key_share(e, b))

@@ -239,7 +239,7 @@ int parse_sigalgs(struct tlsk_engine *e, struct rd *ext)
 			    "malformed signature_algorithms");
 	/* any number of entries (up to 32767): keep the ones we know,
 	 * once each, so that unknown or repeated values ahead of a usable
-	 * one never crowd it out; the choice is ours (pick_sigscheme) */
+	 * one never crowd it out; pick_sigscheme takes the first usable */
 	e->npeer_sigalgs = 0;
 	while (rd_left(&list)) {
 		uint16_t id = rd_u16(&list);
@@ -251,19 +251,17 @@ int parse_sigalgs(struct tlsk_engine *e, struct rd *ext)
 	return 0;
 }
 
-/* our preference order (the table's), restricted to what the peer
- * offered and to what our key can do */
+/* RFC 8446 4.2.3: the peer's list is in its order of preference; the
+ * first scheme in it our key can sign with (type, curve) wins */
 const struct tlsk_sigscheme *pick_sigscheme(const struct tlsk_engine *e,
 					    EVP_PKEY *key)
 {
-	for (size_t i = 0; tlsk_sigscheme_at(i); i++) {
-		const struct tlsk_sigscheme *s = tlsk_sigscheme_at(i);
+	for (size_t k = 0; k < e->npeer_sigalgs; k++) {
+		const struct tlsk_sigscheme *s =
+			tlsk_sigscheme_by_id(e->peer_sigalgs[k]);
 
-		if (!s->tls13 || !tlsk_sigscheme_fits_key(s, key))
-			continue;
-		for (size_t k = 0; k < e->npeer_sigalgs; k++)
-			if (e->peer_sigalgs[k] == s->id)
-				return s;
+		if (s && s->tls13 && tlsk_sigscheme_fits_key(s, key))
+			return s;
 	}
 	return NULL;
 }

@@ -341,6 +341,55 @@ static void sigalgs_cert_5000(struct buf *out)
 	emit(&c, out);
 }
 
+/* signature_algorithms of exactly these schemes */
+static void sigalgs_only(struct buf *out, unsigned flags, const uint16_t *v,
+			 size_t n)
+{
+	struct ch c;
+
+	ch_init(&c, flags | NO_SIGALGS);
+	ext_u16_list(&c, 13, 2, v, n);
+	emit(&c, out);
+}
+
+/* RFC 8446 4.2.3, RFC 9155: SHA-1 and MD5, never usable */
+static const uint16_t sha1_md5[] = { 0x0203, 0x0201, 0x0103, 0x0101,
+				     0x0202, 0x0102 };
+
+static void sigalgs_sha1_md5(struct buf *out)
+{
+	sigalgs_only(out, TLS13, sha1_md5, 6);
+}
+
+static void sigalgs_sha1_md5_tls12(struct buf *out)
+{
+	sigalgs_only(out, 0, sha1_md5, 6);
+}
+
+/* RFC 8422 5.1.3: in TLS 1.2 ECDSA with any hash, on any curve */
+static void sigalgs_ecdsa_sha224_tls12(struct buf *out)
+{
+	static const uint16_t v[] = { 0x0203, 0x0303 };
+
+	sigalgs_only(out, 0, v, 2);
+}
+
+static void sigalgs_ecdsa_sha512_tls12(struct buf *out)
+{
+	static const uint16_t v[] = { 0x0603 };
+
+	sigalgs_only(out, 0, v, 1);
+}
+
+/* ... but in TLS 1.3 each ECDSA scheme names its curve: our P-256 key
+ * cannot do ecdsa_secp521r1_sha512 */
+static void sigalgs_ecdsa_p521_only(struct buf *out)
+{
+	static const uint16_t v[] = { 0x0603, 0x0303 };
+
+	sigalgs_only(out, TLS13, v, 2);
+}
+
 static void legacy_version(struct buf *out, uint16_t v, uint16_t rec)
 {
 	struct ch c;
@@ -479,6 +528,17 @@ const struct chello_case chello_cases[] = {
 	{ "signature_algorithms: none usable, TLS 1.2",
 	  sigalgs_none_usable_tls12, 0, ALERT_HANDSHAKE_FAILURE, 0, 0,
 	  false },
+	{ "signature_algorithms: SHA-1 and MD5 only", sigalgs_sha1_md5, 0,
+	  ALERT_HANDSHAKE_FAILURE, 0, 0, false },
+	{ "signature_algorithms: SHA-1 and MD5 only, TLS 1.2",
+	  sigalgs_sha1_md5_tls12, 0, ALERT_HANDSHAKE_FAILURE, 0, 0, false },
+	{ "signature_algorithms: ECDSA with SHA-224 only, TLS 1.2",
+	  sigalgs_ecdsa_sha224_tls12, 0, 0, 0x0303, 0xc02b, true },
+	{ "signature_algorithms: ECDSA with SHA-512 only, TLS 1.2",
+	  sigalgs_ecdsa_sha512_tls12, 0, 0, 0x0303, 0xc02b, true },
+	{ "signature_algorithms: P-521 and SHA-224 ECDSA only, TLS 1.3, "
+	  "P-256 key", sigalgs_ecdsa_p521_only, 0, ALERT_HANDSHAKE_FAILURE, 0,
+	  0, false },
 	{ "signature_algorithms_cert: 5,000 entries", sigalgs_cert_5000, 0,
 	  0, 0x0304, 0x1301, false },
 	{ "legacy_version 0x0304 without supported_versions", legacy_0304, 0,

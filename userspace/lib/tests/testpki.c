@@ -21,8 +21,34 @@ const char *testpki_path(const struct testpki *pki, const char *file)
 	return p;
 }
 
+/* an RSASSA-PSS key, restricted to one hash (RFC 4055 3.1) unless md is
+ * NULL */
+static EVP_PKEY *make_pss_key(const EVP_MD *md)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA-PSS", NULL);
+	EVP_PKEY *key = NULL;
+	int ok = ctx && EVP_PKEY_keygen_init(ctx) > 0 &&
+		 EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 2048) > 0;
+
+	if (ok && md)
+		ok = EVP_PKEY_CTX_set_rsa_pss_keygen_md(ctx, md) > 0 &&
+		     EVP_PKEY_CTX_set_rsa_pss_keygen_mgf1_md(ctx, md) > 0 &&
+		     EVP_PKEY_CTX_set_rsa_pss_keygen_saltlen(
+			     ctx, EVP_MD_get_size(md)) > 0;
+	if (ok)
+		EVP_PKEY_keygen(ctx, &key);
+	EVP_PKEY_CTX_free(ctx);
+	return key;
+}
+
 static EVP_PKEY *make_key(const char *kind)
 {
+	if (!strcmp(kind, "rsa-pss"))
+		return make_pss_key(NULL);
+	if (!strcmp(kind, "rsa-pss-sha256"))
+		return make_pss_key(EVP_sha256());
+	if (!strcmp(kind, "ec521"))
+		return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");
 	if (!strcmp(kind, "rsa"))
 		return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
 	if (!strcmp(kind, "ed25519"))
@@ -108,20 +134,34 @@ struct leaf_spec {
 	long not_after;
 	int rogue;
 	const char *ku;
+	int sigs;		/* only with pki->sigs */
 };
 
+#define SIG_SAN "DNS:localhost,DNS:server.test"
+#define SIG_EKU "serverAuth,clientAuth"
+
 static const struct leaf_spec leaves[] = {
-	{ "ec256", "ec256", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 0, NULL },
-	{ "ec384", "ec384", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 0, NULL },
-	{ "rsa", "rsa", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 0, NULL },
+	{ "ec256", "ec256", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 0, NULL, 0 },
+	{ "ec384", "ec384", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 0, NULL, 0 },
+	{ "rsa", "rsa", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 0, NULL, 0 },
 	/* may sign (ECDHE-RSA) but not encipher keys (RSA key transport) */
 	{ "rsa-sign", "rsa", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 0,
-	  "critical,digitalSignature" },
-	{ "ed25519", "ed25519", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 0, NULL },
-	{ "other", "ec256", "DNS:other.test", "serverAuth", 86400, 0, NULL },
-	{ "expired", "ec256", "DNS:localhost,DNS:server.test", "serverAuth", -3600, 0, NULL },
-	{ "client", "ec256", "DNS:client.test,IP:192.0.2.7,IP:2001:db8::7,email:svc@client.test,URI:spiffe://client.test/svc", "clientAuth", 86400, 0, NULL },
-	{ "rogue", "ec256", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 1, NULL },
+	  "critical,digitalSignature", 0 },
+	{ "ed25519", "ed25519", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 0, NULL, 0 },
+	{ "other", "ec256", "DNS:other.test", "serverAuth", 86400, 0, NULL, 0 },
+	{ "expired", "ec256", "DNS:localhost,DNS:server.test", "serverAuth", -3600, 0, NULL, 0 },
+	{ "client", "ec256", "DNS:client.test,IP:192.0.2.7,IP:2001:db8::7,email:svc@client.test,URI:spiffe://client.test/svc", "clientAuth", 86400, 0, NULL, 0 },
+	{ "rogue", "ec256", "DNS:localhost,DNS:server.test", "serverAuth", 86400, 1, NULL, 0 },
+	{ "sig-ec256", "ec256", SIG_SAN, SIG_EKU, 86400, 0, NULL, 1 },
+	{ "sig-ec384", "ec384", SIG_SAN, SIG_EKU, 86400, 0, NULL, 1 },
+	{ "sig-ec521", "ec521", SIG_SAN, SIG_EKU, 86400, 0, NULL, 1 },
+	{ "sig-ed25519", "ed25519", SIG_SAN, SIG_EKU, 86400, 0, NULL, 1 },
+	{ "sig-rsa", "rsa", SIG_SAN, SIG_EKU, 86400, 0, NULL, 1 },
+	{ "sig-rsa-pss", "rsa-pss", SIG_SAN, SIG_EKU, 86400, 0, NULL, 1 },
+	{ "sig-rsa-pss-sha256", "rsa-pss-sha256", SIG_SAN, SIG_EKU, 86400, 0,
+	  NULL, 1 },
+	{ "sig-ec256-nosign", "ec256", SIG_SAN, SIG_EKU, 86400, 0,
+	  "critical,keyAgreement", 1 },
 };
 
 int testpki_make(struct testpki *pki)
@@ -146,11 +186,20 @@ int testpki_make(struct testpki *pki)
 		struct cert_spec spec = { l->name, l->san, l->eku,
 			l->not_after < 0 ? -86400 : -3600, l->not_after,
 			l->ku };
-		EVP_PKEY *key = make_key(l->keykind);
+		EVP_PKEY *key;
 		X509 *issuer = l->rogue ? rogue : inter;
-		X509 *leaf = make_cert(&spec, key, issuer,
-				       l->rogue ? rogue_key : int_key);
+		X509 *leaf;
 		char file[64];
+
+		if (l->sigs && !pki->sigs)
+			continue;
+		key = make_key(l->keykind);
+		if (!key) {
+			ret = -1;
+			continue;
+		}
+		leaf = make_cert(&spec, key, issuer,
+				 l->rogue ? rogue_key : int_key);
 
 		snprintf(file, sizeof(file), "%s.chain", l->name);
 		ret |= write_pem(pki, file, leaf, issuer, NULL);

@@ -10,6 +10,12 @@
  *                            localhost, server.test), other (other.test),
  *                            expired, client (clientAuth), rogue (signed by
  *                            a root nobody trusts)
+ *
+ * With `sigs` set before testpki_make, also one leaf per signature key
+ * (serverAuth and clientAuth, names localhost, server.test): sig-ec256,
+ * sig-ec384, sig-ec521, sig-ed25519, sig-rsa, sig-rsa-pss (RSASSA-PSS,
+ * any hash), sig-rsa-pss-sha256 (RSASSA-PSS restricted to SHA-256), and
+ * sig-ec256-nosign (P-256, key usage keyAgreement only).
  */
 #ifndef TLSK_TESTPKI_H
 #define TLSK_TESTPKI_H
@@ -18,6 +24,7 @@
 
 struct testpki {
 	char dir[64];
+	int sigs;		/* also make the sig-* leaves */
 };
 
 int testpki_make(struct testpki *pki);
