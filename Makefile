@@ -21,7 +21,9 @@
 #
 # KVER defaults to the running kernel when its headers are installed (a real
 # host: `make && sudo insmod kernel/tlsk.ko`), otherwise to the ABI of
-# Debian's linux-headers-amd64, which is also what the test VM boots.
+# Debian's linux-headers-amd64, which is also what the test VM boots; the
+# build ends saying which (scripts/module-kernel), and not to insmod a
+# module built for another kernel.
 RUNNING := $(shell uname -r)
 KVER ?= $(if $(wildcard /lib/modules/$(RUNNING)/build),$(RUNNING),$(shell scripts/kver 2>/dev/null))
 KDIR ?= /lib/modules/$(KVER)/build
@@ -32,6 +34,7 @@ all: module userspace
 module:
 	@test -d "$(KDIR)" || { echo "no kernel headers at $(KDIR): run 'make deps'" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+	@scripts/module-kernel kernel/tlsk.ko
 
 userspace:
 	$(MAKE) -C userspace

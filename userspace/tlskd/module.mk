@@ -13,7 +13,8 @@ PROGRAMS += tlskd
 $(BUILD)/obj/tlskd/events.o: CPPFLAGS += $(NL_CFLAGS)
 $(eval $(call program,tlskd,tlskd/main.c tlskd/loop.c tlskd/handshake.c \
 	tlskd/proxy.c tlskd/tickets.c tlskd/clientcache.c tlskd/log.c \
-	tlskd/events.c tlskd/closer.c tlskd/quota.c tlskd/privs.c tlskd/systemd.c $(TLSKD_CORE),$(NL_LIBS) -pthread))
+	tlskd/events.c tlskd/closer.c tlskd/quota.c tlskd/privs.c tlskd/systemd.c \
+	tlskd/startcheck.c $(TLSKD_CORE),$(NL_LIBS) -pthread))
 
 # The event parser against hand-built and mutated events (no kernel).
 HOST_TESTS += tlskd-events-test
