@@ -98,3 +98,12 @@ $(BUILD)/bin/tlskd-test-unit.%: tlskd/tlskd.%
 $(BUILD)/bin/tlskd-test-lib.sh: tlskd/tests/lib.sh
 	@mkdir -p $(@D)
 	cp $< $@
+# What a new user meets first (issue 19): --check-config catching what the
+# start refuses, messages naming profiles, files, alerts and sockets,
+# tlsk-httpd's profile, make module's kernel note.
+HOST_TESTS += tlskd-firsthour-test
+$(BUILD)/bin/tlskd-firsthour-test: tlskd/tests/firsthour.sh $(BUILD)/bin/tlskd \
+		$(BUILD)/bin/tlskd-test-service $(BUILD)/bin/tlskd-test-lib.sh \
+		$(BUILD)/bin/tlsk-httpd
+	@mkdir -p $(@D)
+	cp $< $@
