@@ -9,9 +9,10 @@
 #        the installed headers (only the public API, all at TLSK_1)
 #     -> pkg-config from $dir/root: a program built and run against the
 #        shared and the static library, no -I into the source tree
-#     -> tlsk-client/-server, tlskctl and the bench tools rebuilt from
-#        copies of their sources against the installed API (a source
-#        including a private header fails here)
+#     -> tlsk-httpd, tlsk-client/-server, tlskctl and the bench tools
+#        rebuilt from copies of their sources against the installed API
+#        (a source including a private header fails here), and the
+#        rebuilt tlsk-httpd serving curl in local mode (-l tlskd.conf)
 #     -> the installed tlskd accepts the installed example config
 #
 #   install.sh SRCDIR BUILD SAN     (the build writes this call)
@@ -152,7 +153,8 @@ nl=$(env -u PKG_CONFIG_SYSROOT_DIR -u PKG_CONFIG_PATH -u PKG_CONFIG_LIBDIR \
 	pkg-config --cflags --libs libnl-genl-3.0 2>/dev/null)
 : >"$dir/cc.log"
 built=
-for p in "tlsk-client tools/client.c tools/common.c tools/options.c -lcrypto" \
+for p in "tlsk-httpd httpd/main.c httpd/http.c" \
+	"tlsk-client tools/client.c tools/common.c tools/options.c -lcrypto" \
 	"tlsk-server tools/server.c tools/common.c tools/options.c -lcrypto" \
 	"tlskctl tlskctl/tlskctl.c $nl" \
 	"tlsk-bench bench/main.c bench/cell.c bench/aead.c -lssl -lcrypto -lpthread -lm" \
@@ -166,11 +168,39 @@ for p in "tlsk-client tools/client.c tools/common.c tools/options.c -lcrypto" \
 		built="$built $name"
 done
 if [ -z "$built" ]; then
-	ok "tlsk-client, tlsk-server, tlskctl, bench tools build against the installed API alone"
+	ok "tlsk-httpd, tlsk-client, tlsk-server, tlskctl, bench tools build against the installed API alone"
 else
 	not_ok "programs build against the installed API alone (failed:$built)"
 	diag "$dir/cc.log"
 fi
+
+# The rebuilt tlsk-httpd in local mode: the profile comes from a
+# tlskd.conf through libtlsk's public loader.
+mkdir -p "$dir/www"
+echo "installed tlsk" >"$dir/www/index.html"
+cat >"$dir/tlskd.conf" <<CONF
+[profile web]
+cert = srv.crt srv.key
+CONF
+chmod 0600 "$dir/srv.key"
+port=$((12000 + $$ % 8000))
+LD_LIBRARY_PATH=$r/lib "$dir/out/tlsk-httpd" -l "$dir/tlskd.conf" -P web \
+	-p "$port" -r "$dir/www" 2>"$dir/httpd.log" &
+httpd_pid=$!
+if command -v curl >/dev/null; then
+	if wait_for curl -sf -o "$dir/got" --cacert "$dir/ca.crt" \
+		"https://localhost:$port/" && grep -q "installed tlsk" "$dir/got"; then
+		ok "the rebuilt tlsk-httpd -l serves curl over TLS"
+	else
+		not_ok "the rebuilt tlsk-httpd -l serves curl over TLS"
+		diag "$dir/httpd.log"
+	fi
+else
+	skip "the rebuilt tlsk-httpd -l serves curl over TLS" "no curl"
+fi
+kill "$httpd_pid" 2>/dev/null
+wait "$httpd_pid" 2>/dev/null
+httpd_pid=
 
 # The example config, its paths pointed at real files, passes the
 # installed tlskd's --check-config.
