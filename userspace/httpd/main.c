@@ -34,8 +34,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../tlskd/conf.h"
-#include "../tlskd/sessstore.h"
 #include "http.h"
 #include "tlsk/service.h"
 
@@ -48,7 +46,7 @@
 struct server {
 	int epfd, listen_fd, root_fd;
 	struct tlsk_params params;
-	const struct conf_profile *local;	/* -local: in-process engine */
+	struct tlsk_config *local;	/* -local: in-process engine */
 	bool verbose;
 	unsigned idle_ms;		/* close connections idle this long */
 	struct client *clients;		/* all of them, for the idle sweep */
@@ -370,7 +368,7 @@ static void accept_one(struct server *srv)
 		srv->clients->prev = c;
 	srv->clients = c;
 	if (srv->local) {
-		rc = tlsk_handshake_local(fd, srv->local->cfg, &srv->params,
+		rc = tlsk_handshake_local(fd, srv->local, &srv->params,
 					  &res);
 		if (handshake_done(c, rc, &res) < 0)
 			client_free(c);
@@ -437,23 +435,18 @@ static int listen_on(const char *addr, int port)
 	return fd;
 }
 
-static int load_local(struct server *srv, const char *path, struct conf *c)
+/* -l: the profile of a tlskd.conf, through libtlsk's public loader (the
+ * configuration lives as long as the process). */
+static int load_local(struct server *srv, const char *path)
 {
-	struct conf_diag d;
+	char diag[4096];
+	int rc = tlsk_config_load_profile(path, srv->params.profile,
+					  &srv->local, diag, sizeof(diag));
 
-	memset(&d, 0, sizeof(d));
-	if (conf_read(c, path, &d) || conf_load(c, NULL, &d)) {
-		fputs(d.text, stderr);
-		return -1;
-	}
-	/* TLS 1.2 session IDs, as tlskd keeps them (one thread: fine). */
-	if (sess_store_configure(c->session_cache_size))
-		fputs("tlsk-httpd: no memory for the TLS 1.2 session cache\n",
-		      stderr);
-	srv->local = conf_profile(c, srv->params.profile);
-	if (!srv->local) {
-		fprintf(stderr, "tlsk-httpd: %s has no [profile %s]\n", path,
-			srv->params.profile);
+	fputs(diag, stderr);	/* errors and warnings, FILE:LINE: ... */
+	if (rc) {
+		fprintf(stderr, "tlsk-httpd: cannot load profile %s from %s: "
+			"%s\n", srv->params.profile, path, strerror(-rc));
 		return -1;
 	}
 	return 0;
@@ -556,10 +549,8 @@ int main(int argc, char **argv)
 			      .idle_ms = DEFAULT_IDLE_MS };
 	const char *addr = "127.0.0.1", *root = ".", *local = NULL;
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct conf conf;
 	int port = 8443, opt;
 
-	memset(&conf, 0, sizeof(conf));
 	while ((opt = getopt_long(argc, argv, "a:p:r:P:s:l:t:i:vh", opts,
 				  NULL)) != -1) {
 		switch (opt) {
@@ -583,7 +574,7 @@ int main(int argc, char **argv)
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (local && load_local(&srv, local, &conf))
+	if (local && load_local(&srv, local))
 		return 1;
 	if (!local && probe_profile(&srv))
 		return 1;
