@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* docs/quickstart.md: a TLS server in 20 lines, keys kept by tlskd. */
+#define _POSIX_C_SOURCE 200809L	/* dprintf() with -std=c11 */
 #include <netinet/in.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -16,6 +17,7 @@ int main(void)
 	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 16))
 		return perror("bind"), 1;
+	fprintf(stderr, "hello_server: listening on port 8443\n");
 	for (;;) {
 		int fd = accept(ls, NULL, NULL);
 
