@@ -11,3 +11,13 @@ $(BUILD)/bin/doc-quickstart-test: doctest/run.sh $(BUILD)/bin/doctest-extract.py
 $(BUILD)/bin/doctest-extract.py: doctest/extract.py
 	@mkdir -p $(@D)
 	cp $< $@
+
+# docs/daemon.md's "Deployment with systemd", with the files it assumes
+# and a stand-in for systemctl (run.sh says what it does).
+HOST_TESTS += doc-deploy-test
+$(BUILD)/bin/doc-deploy-test: $(BUILD)/bin/doc-quickstart-test
+	@mkdir -p $(@D)
+	printf '%s\n' '#!/bin/sh' '# SPDX-License-Identifier: MIT' \
+		'bin=$$(dirname "$$0")' \
+		'DOCTEST_GIVEN=deploy exec "$$bin/doc-quickstart-test" "$$bin/../../../../docs/daemon.md" "Deployment with systemd"' >$@
+	chmod +x $@

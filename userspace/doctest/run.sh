@@ -21,6 +21,15 @@
 # quickstart runs on tlskd's relay, as the page says; loading tlsk.ko is
 # covered by the VM tests (make check's vm stage, make demo).
 #
+# DOCTEST_GIVEN=deploy (doc-deploy-test: docs/daemon.md's "Deployment
+# with systemd"): the steps start in a directory holding what the page
+# says is there (web.crt, web.key, a tlskd.conf naming them under
+# /etc/tlsk), `make` is pointed at the checkout (-C), and systemctl and
+# journalctl stand for systemd, which does not run here: they start the
+# installed tlskd.service as it says (User=, Group=, SupplementaryGroups=,
+# RuntimeDirectory=, ExecStartPre=, ExecStart=, ExecReload=, through
+# setpriv) and show its log.
+#
 # Prints TAP: one line per ```c block and per step.
 set -u
 bin=$(cd "$(dirname "$0")" && pwd)
@@ -64,6 +73,23 @@ cleanup() {
 }
 trap cleanup EXIT
 
+given=${DOCTEST_GIVEN:-}
+if [ "$given" = deploy ]; then
+	command -v setpriv >/dev/null || skip_all "setpriv missing"
+	getent passwd www-data >/dev/null || skip_all "user www-data missing"
+	mkdir "$S/work"
+	(
+		cd "$S/work" || exit 1
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+			-nodes -subj /CN=localhost -keyout web.key -out web.crt \
+			-days 2 2>/dev/null
+		printf '%s\n' "socket = $S/run/tlsk/tlskd.sock" "socket-group = tlsk" \
+			"[profile web]" \
+			"cert = $S/etc/tlsk/web.crt $S/etc/tlsk/web.key" \
+			"role = server" "allow-gid = tlsk" >tlskd.conf
+	)
+fi
+
 nsteps=$(python3 "$bin/doctest-extract.py" "$doc" "$steps" "$S" ${sect:+"$sect"}) ||
 	{ echo "not ok 1 $doc: cannot extract its steps"; exit 1; }
 
@@ -89,6 +115,50 @@ export PKG_CONFIG_SYSROOT_DIR="$S"
 export TLSK_SOCKET="$S/run/tlsk/tlskd.sock"
 export USER=\$(id -un)
 sudo() { "\$@"; }
+EOF
+if [ "$given" = deploy ]; then
+	cat >>"$S/run.sh" <<EOF
+cd "$S/work"
+make() { command make -C "$top" "\$@"; }
+scratch() {
+	sed -e "s|/etc/tlsk|$S/etc/tlsk|g" -e "s|/run/tlsk|$S/run/tlsk|g" \
+	    -e "s|/usr/local|$S/usr/local|g"
+}
+unit_key() {
+	sed -n "s/^\$1=//p" "$S/usr/local/lib/systemd/system/tlskd.service" |
+		scratch
+}
+as_unit() {
+	\${exec:-} setpriv --reuid="\$(unit_key User)" \
+		--regid="\$(unit_key Group)" \
+		--groups="\$(unit_key SupplementaryGroups)" "\$@"
+}
+systemctl() {
+	case "\$*" in
+	daemon-reload) ;;
+	"enable --now tlskd")
+		install -d -o "\$(unit_key User)" -g "\$(unit_key Group)" \
+			-m "\$(unit_key RuntimeDirectoryMode)" \
+			"$S/run/\$(unit_key RuntimeDirectory)"
+		as_unit \$(unit_key ExecStartPre) >>"$S/journal" 2>&1 || return 1
+		# exec: \$! is then tlskd's pid, \$MAINPID
+		(exec=exec as_unit \$(unit_key ExecStart)) >>"$S/journal" 2>&1 &
+		echo \$! >"$S/mainpid"
+		# Type=notify: systemctl returns once the daemon is ready.
+		for _ in \$(seq 200); do
+			[ -S "$S/run/tlsk/tlskd.sock" ] && break
+			sleep 0.1
+		done ;;
+	"reload tlskd")
+		as_unit \$(unit_key ExecReload | head -n 1) >>"$S/journal" 2>&1 &&
+		kill -HUP "\$(cat "$S/mainpid")" ;;
+	*) echo "systemctl stand-in: \$* not known" >&2; return 1 ;;
+	esac
+}
+journalctl() { sleep 1; cat "$S/journal"; }
+EOF
+fi
+cat >>"$S/run.sh" <<EOF
 expect() {
 	local line
 	[ -f "$steps/\$1.expect" ] || return 0
