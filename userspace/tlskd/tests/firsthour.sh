@@ -25,7 +25,10 @@ top=$(cd "$bin/../../../.." && pwd)
 dir=$(mktemp -d /tmp/tlskd-first.XXXXXX)
 chmod 755 "$dir"
 export TLSK_SOCKET=$dir/run/tlskd.sock
-port=$((32000 + $$ % 2000))
+# A port nobody listens on now (tests of other trees may run alongside).
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
 cleanup() {
 	stop_processes
 	rm -rf "$dir"
@@ -135,7 +138,7 @@ check "start: a bad socket-group fails the start, saying so" \
 check "start: and leaves no socket file behind" test ! -e "$dir/run2/tlskd.sock"
 
 # ---- messages ----
-port=$((port + 1))
+port=$(free_port)
 timeout 60 "$bin/tlskd-test-service" serve "$port" nosuch 1 >"$dir/svc.out" 2>&1 &
 svc=$!
 wait_for grep -q listening "$dir/svc.out"
@@ -145,16 +148,17 @@ check "a refusal names the profile asked for (reply)" \
 	grep -q "reason=profile nosuch: no such profile in $dir/tlskd.conf" "$dir/svc.out"
 check "a refusal names the profile asked for (log)" \
 	grep -q "refused: profile nosuch: no such profile" "$dir/tlskd.log"
+[ "$failed" -gt 0 ] && diag "$dir/svc.out"
 
 # A peer that closes at once: a failure without any alert.
-port=$((port + 1))
+port=$(free_port)
 timeout 60 "$bin/tlskd-test-service" serve "$port" web 1 >"$dir/svc.out" 2>&1 &
 svc=$!
 wait_for grep -q listening "$dir/svc.out"
 python3 -c "import socket; socket.create_connection(('127.0.0.1', $port)).close()"
 wait "$svc"
 # No suite in common: the server (openssl) sends handshake_failure.
-port=$((port + 1))
+port=$(free_port)
 openssl s_server -accept "$port" -cert srv.crt -key srv.key -quiet -tls1_3 \
 	-ciphersuites TLS_AES_256_GCM_SHA384 >/dev/null 2>&1 &
 sserver=$!
@@ -190,7 +194,7 @@ wait "$sserver" 2>/dev/null
 # ---- tlsk-httpd ----
 mkdir -p "$dir/www"
 echo hi >"$dir/www/index.html"
-port=$((port + 1))
+port=$(free_port)
 "$bin/tlsk-httpd" -p "$port" -r "$dir/www" -v 2>"$dir/httpd.log" &
 httpd=$!
 if wait_for curl -s -o /dev/null --cacert ca.crt "https://localhost:$port/"; then
@@ -206,7 +210,7 @@ else
 fi
 kill "$httpd" 2>/dev/null
 wait "$httpd" 2>/dev/null
-port=$((port + 1))
+port=$(free_port)
 timeout 20 "$bin/tlsk-httpd" -p "$port" -r "$dir/www" -P nosuch 2>"$dir/httpd.log"
 st=$?
 check "tlsk-httpd: a profile tlskd does not have stops it at start" \
