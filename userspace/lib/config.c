@@ -239,7 +239,7 @@ static const char *pem_kind(const char *path)
 	if (!f)
 		return kind;
 	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "-----BEGIN ", 11))
+		if (strncmp(line, "-----BEGIN ", 11) != 0)
 			continue;
 		kind = "another PEM block";
 		for (size_t i = 0; i < 2; i++)

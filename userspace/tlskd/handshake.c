@@ -662,15 +662,18 @@ static int refuse(struct daemon *d, struct peer *p,
 
 	memset(&res, 0, sizeof(res));
 	res.alert = TLSK_ALERT_NONE;
-	if (strncmp(reason, "profile ", 8))
+	if (strncmp(reason, "profile ", 8) != 0)
 		snprintf(why, sizeof(why), "profile %s: %s", req->profile,
 			 reason);
 	else
 		snprintf(why, sizeof(why), "%s", reason);
 	tlsk_result_fail(&res, err, why);
 	d->stats.req_refused++;
-	log_warn("request from pid %d uid %u refused: %s", (int)p->pid,
-		 (unsigned)p->uid, res.reason);
+	/* A TCP socket not connected yet is how a service checks that its
+	 * profile exists and is allowed (tlsk-httpd at start): no warning. */
+	tlskd_log(err == -ENOTCONN ? LOG_INFO : LOG_WARNING,
+		  "request from pid %d uid %u refused: %s", (int)p->pid,
+		  (unsigned)p->uid, res.reason);
 	return daemon_reply(p, req->id, &res, -1);
 }
 

@@ -4,6 +4,7 @@
  * the line of the key that caused it, so --check-config can point at it.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,10 +157,10 @@ static struct tlsk_config *load_profile(struct loader *l, const char *alpn)
 		const struct conf_cert *ce = &p->certs[i];
 		int rc = tlsk_config_add_cert(cfg, ce->chain, ce->key);
 
-		if (rc == -EINVAL &&
-		    strstr(tlsk_config_error(cfg), "swapped"))
-			check_file(l, rc, ce->line, "cert", NULL);
-		else if (!check_key_file(l, ce))
+		bool swapped = rc == -EINVAL &&
+			       strstr(tlsk_config_error(cfg), "swapped");
+
+		if (swapped || !check_key_file(l, ce))
 			check_file(l, rc, ce->line, "cert", NULL);
 	}
 	load_trust(l);

@@ -193,7 +193,8 @@ static int check_files(const struct conf *c, const struct privs *p,
 		conf_diag_add(d, true, c->file, conf_global_line(c, "user"),
 			      "user %s cannot read %s: %s (a reload runs as "
 			      "%s: chown %s, mode 0600 for keys)", p->user, path,
-			      strerror(atoi(line)), p->user, p->user);
+			      strerror((int)strtol(line, NULL, 10)), p->user,
+			      p->user);
 		problems++;
 	}
 	if (in)

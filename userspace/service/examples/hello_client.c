@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 /* docs/quickstart.md: a TLS client in 20 lines, verified by tlskd. */
-#define _POSIX_C_SOURCE 200809L	/* inet_pton() with -std=c11 */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <sys/socket.h>

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 /* docs/quickstart.md: a TLS server in 20 lines, keys kept by tlskd. */
-#define _POSIX_C_SOURCE 200809L	/* dprintf() with -std=c11 */
 #include <netinet/in.h>
 #include <stdio.h>
 #include <sys/socket.h>

@@ -210,6 +210,9 @@ else
 fi
 kill "$httpd" 2>/dev/null
 wait "$httpd" 2>/dev/null
+check "tlsk-httpd's profile check at start is no warning in tlskd's log" \
+	bash -c "grep -q '^<6>.*refused: profile web: not a connected TCP socket' '$dir/tlskd.log' &&
+		 ! grep -q '^<4>.*not a connected TCP socket' '$dir/tlskd.log'"
 port=$(free_port)
 timeout 20 "$bin/tlsk-httpd" -p "$port" -r "$dir/www" -P nosuch 2>"$dir/httpd.log"
 st=$?
