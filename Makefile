@@ -17,21 +17,32 @@
 #   make hsbench      handshakes only: tlskd and libtlsk vs OpenSSL (host)
 #   make deps         install build and test dependencies (Debian, root)
 #   make checkpatch   kernel style check of kernel/ and include/
+#   make install      programs, libtlsk (shared and static), headers,
+#                     libtlsk.pc, systemd units, example config, docs and
+#                     man pages (userspace/pkg/module.mk has the layout),
+#                     and tlsk.ko under /lib/modules/KVER/updates, then
+#                     depmod; DESTDIR=... stages it (no depmod then),
+#                     PREFIX=... (default /usr/local) places it
+#   make install-userspace, make install-module   one half of it
 #   make clean
 #
 # KVER defaults to the running kernel when its headers are installed (a real
 # host: `make && sudo insmod kernel/tlsk.ko`), otherwise to the ABI of
-# Debian's linux-headers-amd64, which is also what the test VM boots.
+# Debian's linux-headers-amd64, which is also what the test VM boots; the
+# build ends saying which (scripts/module-kernel), and not to insmod a
+# module built for another kernel.
 RUNNING := $(shell uname -r)
 KVER ?= $(if $(wildcard /lib/modules/$(RUNNING)/build),$(RUNNING),$(shell scripts/kver 2>/dev/null))
 KDIR ?= /lib/modules/$(KVER)/build
 
 .PHONY: all module userspace check check-debug demo bench hsbench deps checkpatch clean
+.PHONY: install install-module install-userspace
 all: module userspace
 
 module:
 	@test -d "$(KDIR)" || { echo "no kernel headers at $(KDIR): run 'make deps'" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+	@scripts/module-kernel kernel/tlsk.ko
 
 userspace:
 	$(MAKE) -C userspace
@@ -62,3 +73,22 @@ clean:
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	$(MAKE) -C userspace clean
 	$(MAKE) -C selftests/kernel clean
+
+# make install. PREFIX is passed down explicitly: a PREFIX from the
+# environment is ignored, as with the GNU convention of command-line
+# variables.
+PREFIX ?= /usr/local
+DESTDIR ?=
+MODDIR ?= /lib/modules/$(KVER)/updates
+
+install: install-module install-userspace
+
+install-userspace:
+	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+
+# depmod only for the live system: a staged tree (DESTDIR) is a package's
+# or an image's, whose own installer runs depmod.
+install-module: module
+	install -d $(DESTDIR)$(MODDIR)
+	install -m 0644 kernel/tlsk.ko $(DESTDIR)$(MODDIR)/
+	$(if $(DESTDIR),,depmod -a $(KVER))

@@ -34,8 +34,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../tlskd/conf.h"
-#include "../tlskd/sessstore.h"
 #include "http.h"
 #include "tlsk/service.h"
 
@@ -43,11 +41,12 @@
 #define DEFAULT_IDLE_MS	60000
 #define MAX_IDLE_S	604800		/* -i: a week */
 #define MAX_TIMEOUT_MS	3600000		/* -t: tlskd.conf's limit */
+#define PROBE_TIMEOUT_MS 2000		/* the profile check at start */
 
 struct server {
 	int epfd, listen_fd, root_fd;
 	struct tlsk_params params;
-	const struct conf_profile *local;	/* -local: in-process engine */
+	struct tlsk_config *local;	/* -local: in-process engine */
 	bool verbose;
 	unsigned idle_ms;		/* close connections idle this long */
 	struct client *clients;		/* all of them, for the idle sweep */
@@ -234,10 +233,11 @@ static int start_response(struct client *c)
 		respond_error(c, rc);
 	else
 		respond_file(c, &req);
-	if (c->srv->verbose)
-		fprintf(stderr, "tlsk-httpd: %s %s -> %.12s\n",
+	if (c->srv->verbose)	/* the status line's code and text */
+		fprintf(stderr, "tlsk-httpd: %s %s -> %.*s\n",
 			rc ? "?" : req.method == HTTP_GET ? "GET" : "HEAD",
-			rc ? "-" : req.path, c->head + 9);
+			rc ? "-" : req.path, (int)strcspn(c->head + 9, "\r\n"),
+			c->head + 9);
 	/* Pipelined bytes behind this request stay for the next one. */
 	if (!rc) {
 		memmove(c->in, c->in + req.length, c->in_len - req.length);
@@ -368,7 +368,7 @@ static void accept_one(struct server *srv)
 		srv->clients->prev = c;
 	srv->clients = c;
 	if (srv->local) {
-		rc = tlsk_handshake_local(fd, srv->local->cfg, &srv->params,
+		rc = tlsk_handshake_local(fd, srv->local, &srv->params,
 					  &res);
 		if (handshake_done(c, rc, &res) < 0)
 			client_free(c);
@@ -435,25 +435,54 @@ static int listen_on(const char *addr, int port)
 	return fd;
 }
 
-static int load_local(struct server *srv, const char *path, struct conf *c)
+/* -l: the profile of a tlskd.conf, through libtlsk's public loader (the
+ * configuration lives as long as the process). */
+static int load_local(struct server *srv, const char *path)
 {
-	struct conf_diag d;
+	char diag[4096];
+	int rc = tlsk_config_load_profile(path, srv->params.profile,
+					  &srv->local, diag, sizeof(diag));
 
-	memset(&d, 0, sizeof(d));
-	if (conf_read(c, path, &d) || conf_load(c, NULL, &d)) {
-		fputs(d.text, stderr);
+	fputs(diag, stderr);	/* errors and warnings, FILE:LINE: ... */
+	if (rc) {
+		fprintf(stderr, "tlsk-httpd: cannot load profile %s from %s: "
+			"%s\n", srv->params.profile, path, strerror(-rc));
 		return -1;
 	}
-	/* TLS 1.2 session IDs, as tlskd keeps them (one thread: fine). */
-	if (sess_store_configure(c->session_cache_size))
-		fputs("tlsk-httpd: no memory for the TLS 1.2 session cache\n",
-		      stderr);
-	srv->local = conf_profile(c, srv->params.profile);
-	if (!srv->local) {
-		fprintf(stderr, "tlsk-httpd: %s has no [profile %s]\n", path,
-			srv->params.profile);
+	return 0;
+}
+
+/*
+ * Asks tlskd once, at start, whether the profile exists and may be used
+ * by us: a request on a TCP socket that is not connected is refused for
+ * the profile first (no such profile, not allowed, wrong role) and only
+ * then for the socket. An unreachable tlskd is only a warning: it may
+ * start after us.
+ */
+static int probe_profile(const struct server *srv)
+{
+	struct tlsk_params p = srv->params;
+	struct tlsk_result res;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), rc;
+
+	if (fd < 0)
+		return 0;
+	p.timeout_ms = PROBE_TIMEOUT_MS;
+	rc = tlsk_handshake(fd, &p, &res);
+	close(fd);
+	if (rc == -ENOENT && strstr(res.reason, "no such profile")) {
+		fprintf(stderr, "tlsk-httpd: tlskd: %s (tlskd.conf has no "
+			"[profile %s]; choose one with -P)\n", res.reason,
+			p.profile);
 		return -1;
 	}
+	if (rc == -EACCES) {
+		fprintf(stderr, "tlsk-httpd: tlskd: %s\n", res.reason);
+		return -1;
+	}
+	if (rc != -ENOTCONN)
+		fprintf(stderr, "tlsk-httpd: warning: could not check profile "
+			"%s with tlskd: %s\n", p.profile, res.reason);
 	return 0;
 }
 
@@ -470,7 +499,7 @@ static void usage(FILE *f)
 "  -a, --addr ADDR        listen address [127.0.0.1]\n"
 "  -p, --port PORT        listen port [8443]\n"
 "  -r, --root DIR         document root [.]\n"
-"  -P, --profile NAME     tlskd profile [default]\n"
+"  -P, --profile NAME     tlskd profile [web]\n"
 "  -s, --socket PATH      tlskd socket [$TLSK_SOCKET or " TLSK_SERVICE_SOCKET "]\n"
 "  -l, --local CONFIG     no daemon: handshake in-process with the profile\n"
 "                         of this tlskd.conf (keys then live here)\n"
@@ -515,15 +544,13 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct server srv = { .params = { .role = TLSK_ROLE_SERVER,
-					  .profile = "default",
+					  .profile = "web",
 					  .alpn = "http/1.1" },
 			      .idle_ms = DEFAULT_IDLE_MS };
 	const char *addr = "127.0.0.1", *root = ".", *local = NULL;
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct conf conf;
 	int port = 8443, opt;
 
-	memset(&conf, 0, sizeof(conf));
 	while ((opt = getopt_long(argc, argv, "a:p:r:P:s:l:t:i:vh", opts,
 				  NULL)) != -1) {
 		switch (opt) {
@@ -547,7 +574,9 @@ int main(int argc, char **argv)
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (local && load_local(&srv, local, &conf))
+	if (local && load_local(&srv, local))
+		return 1;
+	if (!local && probe_profile(&srv))
 		return 1;
 	srv.root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	srv.listen_fd = listen_on(addr, port);

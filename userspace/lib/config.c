@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
@@ -225,6 +227,64 @@ static int load_chain(FILE *f, struct cfg_cert *c)
 	return 0;
 }
 
+/* What the first PEM block of a file is: "certificate", "private key",
+ * another label, or "no PEM block" (for messages only). */
+static const char *pem_kind(const char *path)
+{
+	static const char *const kinds[] = { "CERTIFICATE", "PRIVATE KEY" };
+	char line[128];
+	const char *kind = "no PEM block";
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return kind;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "-----BEGIN ", 11) != 0)
+			continue;
+		kind = "another PEM block";
+		for (size_t i = 0; i < 2; i++)
+			if (strstr(line, kinds[i]))
+				kind = i ? "private key" : "certificate";
+		break;
+	}
+	fclose(f);
+	return kind;
+}
+
+static int cfg_fail(struct tlsk_config *cfg, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int cfg_fail(struct tlsk_config *cfg, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cfg->error, sizeof(cfg->error), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/* Why a chain and key that failed to load did; c->leaf may be NULL. */
+static int explain_cert(struct tlsk_config *cfg, const struct cfg_cert *c,
+			const char *chain, const char *key)
+{
+	const char *ck = pem_kind(chain), *kk = pem_kind(key);
+
+	if (!c->leaf && !strcmp(ck, "private key") &&
+	    !strcmp(kk, "certificate"))
+		return cfg_fail(cfg, -EINVAL, "%s is a private key and %s a "
+				"certificate: swapped? (cert = CHAIN KEY, the "
+				"certificate first)", chain, key);
+	if (!c->leaf)
+		return cfg_fail(cfg, -EINVAL, "%s holds %s, not a PEM "
+				"certificate", chain, ck);
+	if (!c->key)
+		return cfg_fail(cfg, -EINVAL, "%s holds %s, not a PEM private "
+				"key", key, kk);
+	return cfg_fail(cfg, -EINVAL, "the private key in %s does not belong "
+			"to the certificate in %s", key, chain);
+}
+
 int tlsk_config_add_cert(struct tlsk_config *cfg, const char *chain_pem_path,
 			 const char *key_pem_path)
 {
@@ -232,17 +292,20 @@ int tlsk_config_add_cert(struct tlsk_config *cfg, const char *chain_pem_path,
 	FILE *f;
 	int ret;
 
+	cfg->error[0] = '\0';
 	if (cfg->ncerts == CFG_MAX_CERTS)
 		return -ENOSPC;
 	f = fopen(chain_pem_path, "r");
 	if (!f)
-		return -errno;
+		return cfg_fail(cfg, -errno, "%s: %s", chain_pem_path,
+				strerror(errno));
 	ret = load_chain(f, &c);
 	fclose(f);
 	if (!ret) {
 		f = fopen(key_pem_path, "r");
 		if (!f) {
-			ret = -errno;
+			ret = cfg_fail(cfg, -errno, "%s: %s", key_pem_path,
+				       strerror(errno));
 		} else {
 			c.key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 			fclose(f);
@@ -250,6 +313,9 @@ int tlsk_config_add_cert(struct tlsk_config *cfg, const char *chain_pem_path,
 				ret = -EINVAL;
 		}
 	}
+	if (ret == -EINVAL)
+		explain_cert(cfg, &c, chain_pem_path, key_pem_path);
+	ERR_clear_error();
 	if (ret) {
 		free_cert(&c);
 		return ret;
@@ -258,13 +324,26 @@ int tlsk_config_add_cert(struct tlsk_config *cfg, const char *chain_pem_path,
 	return 0;
 }
 
+const char *tlsk_config_error(const struct tlsk_config *cfg)
+{
+	return cfg->error;
+}
+
 int tlsk_config_load_ca_file(struct tlsk_config *cfg, const char *pem_path)
 {
 	int ret;
 
+	cfg->error[0] = '\0';
+	/* A file that is not there is ENOENT, like a missing certificate. */
+	if (access(pem_path, R_OK))
+		return cfg_fail(cfg, -errno, "%s: %s", pem_path,
+				strerror(errno));
 	if (!cfg->store && !(cfg->store = X509_STORE_new()))
 		return -ENOMEM;
-	ret = X509_STORE_load_file(cfg->store, pem_path) == 1 ? 0 : -EINVAL;
+	ret = X509_STORE_load_file(cfg->store, pem_path) == 1 ? 0 :
+	      cfg_fail(cfg, -EINVAL, "%s holds %s, not PEM certificates",
+		       pem_path, pem_kind(pem_path));
+	ERR_clear_error();
 	/* even after a failure: part of the file may be in the store */
 	if (cfg_update_binding(cfg) && !ret)
 		ret = -ENOMEM;

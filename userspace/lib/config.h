@@ -23,6 +23,8 @@ struct cfg_cert {
 	EVP_PKEY *key;
 };
 
+#define CFG_ERROR_MAX 256
+
 struct tlsk_config {
 	struct cfg_cert certs[CFG_MAX_CERTS];
 	size_t ncerts;
@@ -51,6 +53,8 @@ struct tlsk_config {
 	uint32_t store_lifetime;
 	uint16_t groups[CFG_MAX_ALGS];
 	size_t ngroups;
+	/* why the last add_cert/load_ca_file failed; "" after a success */
+	char error[CFG_ERROR_MAX];
 	/* ProtocolNameList contents (RFC 7301, 3.1), preference order */
 	uint8_t alpn[CFG_MAX_ALPN];
 	size_t alpn_len;

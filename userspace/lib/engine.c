@@ -111,7 +111,8 @@ static int fail_received(struct tlsk_engine *e, uint8_t desc)
 			 "peer closed the connection during the handshake");
 	else
 		snprintf(e->reason, sizeof(e->reason),
-			 "peer sent fatal alert %u", desc);
+			 "peer sent fatal alert %s (%u)",
+			 tlsk_alert_name(desc), desc);
 	return fail_common(e, desc, 1, -ECONNRESET);
 }
 

@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -164,7 +166,8 @@ static uint32_t next_id(void)
  * the request in time.
  */
 static int start_request(int fd, const struct tlsk_params *params,
-			 uint64_t deadline, struct tlsk_pending **pp)
+			 uint64_t deadline, struct tlsk_pending **pp,
+			 bool *at_connect)
 {
 	uint8_t msg[TLSK_MSG_MAX];
 	struct tlsk_pending *p;
@@ -187,6 +190,7 @@ static int start_request(int fd, const struct tlsk_params *params,
 	if (p->sock < 0) {
 		rc = p->sock;
 		free(p);
+		*at_connect = true;
 		return rc;
 	}
 	rc = send_daemon(p->sock, msg, (size_t)len, fd, deadline);
@@ -209,7 +213,8 @@ static uint64_t call_deadline(const struct tlsk_params *params)
 int tlsk_handshake_start(int fd, const struct tlsk_params *params,
 			 struct tlsk_pending **pp)
 {
-	int rc = start_request(fd, params, mono_ms(), pp);
+	bool at_connect = false;
+	int rc = start_request(fd, params, mono_ms(), pp, &at_connect);
 
 	if (rc == 0)	/* from now on, the caller's loop waits */
 		(*pp)->deadline = call_deadline(params);
@@ -303,6 +308,24 @@ static const char *local_reason(int err)
 	}
 }
 
+/* Why tlskd's socket could not be reached, with its path and a hint. */
+static void connect_reason(struct tlsk_result *res, const char *socket_path,
+			   int err)
+{
+	const char *path = tlsk_service_socket(socket_path);
+	const char *hint = "";
+
+	if (err == -ENOENT || err == -ECONNREFUSED)
+		hint = " (tlskd is not running, or listens elsewhere: "
+		       "tlskd.conf's socket, $TLSK_SOCKET)";
+	else if (err == -EACCES || err == -EPERM)
+		hint = " (this user must be in tlskd.conf's socket-group, "
+		       "and may need to log in again after joining it)";
+	snprintf(res->reason, sizeof(res->reason),
+		 "cannot connect to tlskd at %s: %s%s", path, strerror(-err),
+		 hint);
+}
+
 int tlsk_handshake_finish(struct tlsk_pending *p, struct tlsk_result *res)
 {
 	int rc = read_reply(p, res);
@@ -320,14 +343,16 @@ int tlsk_handshake(int fd, const struct tlsk_params *params,
 		   struct tlsk_result *res)
 {
 	struct tlsk_pending *p;
-	int rc = start_request(fd, params, call_deadline(params), &p);
+	bool at_connect = false;
+	int rc = start_request(fd, params, call_deadline(params), &p,
+			       &at_connect);
 
 	if (rc) {
 		fail_result(res, rc == -EAGAIN ? -ETIMEDOUT : rc,
-			    rc == -ENOENT || rc == -ECONNREFUSED ?
-			    "tlskd is not running" : rc == -EAGAIN ?
-			    "tlskd did not take the request in time (listen "
-			    "backlog full)" : local_reason(rc));
+			    rc == -EAGAIN ? "tlskd did not take the request "
+			    "in time (listen backlog full)" : local_reason(rc));
+		if (at_connect && rc != -EAGAIN)
+			connect_reason(res, params->socket_path, rc);
 		return rc == -EAGAIN ? -ETIMEDOUT : rc;
 	}
 	for (;;) {

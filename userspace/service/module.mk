@@ -7,6 +7,11 @@
 LIBTLSK_SRCS += service/proto.c service/fdpass.c service/client.c \
 	service/result.c service/kernel.c service/local.c service/close.c
 
+# tlsk_config_load_profile(): a tlskd.conf profile for the in-process
+# mode, through tlskd's own parser and loader (libtlsk exports neither).
+LIBTLSK_SRCS += service/profile.c tlskd/conf.c tlskd/load.c tlskd/sessstore.c \
+	tlskd/fleet.c
+
 HOST_TESTS += service-proto-test
 $(eval $(call program,service-proto-test,service/tests/proto_test.c))
 
@@ -24,3 +29,8 @@ $(BUILD)/bin/service-examples-test: service/tests/examples_test.sh \
 
 HOST_TESTS += service-client-test
 $(eval $(call program,service-client-test,service/tests/client_test.c))
+
+# tlsk_config_load_profile() against configs written at test time.
+HOST_TESTS += service-profile-test
+$(eval $(call program,service-profile-test,service/tests/profile_test.c \
+	lib/tests/testpki.c))

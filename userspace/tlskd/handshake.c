@@ -158,8 +158,23 @@ static void log_without_ems(const struct hs *h)
 			   h->prof->name, role_name(h->role));
 }
 
+/* " (alert NAME (N) sent|received)", or "" when no alert went either way. */
+static const char *alert_text(const struct tlsk_result *res, char *buf,
+			      size_t size)
+{
+	buf[0] = '\0';
+	if (res->alert != TLSK_ALERT_NONE && res->alert <= UINT8_MAX)
+		snprintf(buf, size, " (alert %s (%u) %s)",
+			 tlsk_alert_name((uint8_t)res->alert),
+			 (unsigned)res->alert,
+			 res->alert_received ? "received" : "sent");
+	return buf;
+}
+
 static void log_outcome(const struct hs *h, const struct tlsk_result *res)
 {
+	char alert[64];
+
 	if (res->status == 0)
 		log_info("handshake pid %d profile %s %s: %s %s%s ulp %s%s",
 			 (int)h->peer->pid, h->prof->name, role_name(h->role),
@@ -170,11 +185,10 @@ static void log_outcome(const struct hs *h, const struct tlsk_result *res)
 	else
 		/* A remote peer decides how often: rate-limited. */
 		tlskd_log_peer(LOG_CLASS_HANDSHAKE, LOG_NOTICE,
-			       "handshake pid %d profile %s %s failed: %s "
-			       "(alert %d %s)", (int)h->peer->pid,
-			       h->prof->name, role_name(h->role), res->reason,
-			       res->alert == TLSK_ALERT_NONE ? -1 : res->alert,
-			       res->alert_received ? "received" : "sent");
+			       "handshake pid %d profile %s %s failed: %s%s",
+			       (int)h->peer->pid, h->prof->name,
+			       role_name(h->role), res->reason,
+			       alert_text(res, alert, sizeof(alert)));
 }
 
 static void hs_reply(struct daemon *d, struct hs *h, struct tlsk_result *res,
@@ -647,18 +661,28 @@ static struct hs *hs_new(struct daemon *d, struct peer *p,
 	return h;
 }
 
-static int refuse(struct daemon *d, struct peer *p, uint32_t id, int err,
-		  const char *reason)
+/* Every refusal names the profile asked for, in the reply and the log. */
+static int refuse(struct daemon *d, struct peer *p,
+		  const struct tlsk_request *req, int err, const char *reason)
 {
+	char why[TLSK_REASON_MAX];
 	struct tlsk_result res;
 
 	memset(&res, 0, sizeof(res));
 	res.alert = TLSK_ALERT_NONE;
-	tlsk_result_fail(&res, err, reason);
+	if (strncmp(reason, "profile ", 8) != 0)
+		snprintf(why, sizeof(why), "profile %s: %s", req->profile,
+			 reason);
+	else
+		snprintf(why, sizeof(why), "%s", reason);
+	tlsk_result_fail(&res, err, why);
 	d->stats.req_refused++;
-	log_warn("request from pid %d uid %u refused: %s", (int)p->pid,
-		 (unsigned)p->uid, reason);
-	return daemon_reply(p, id, &res, -1);
+	/* A TCP socket not connected yet is how a service checks that its
+	 * profile exists and is allowed (tlsk-httpd at start): no warning. */
+	tlskd_log(err == -ENOTCONN ? LOG_INFO : LOG_WARNING,
+		  "request from pid %d uid %u refused: %s", (int)p->pid,
+		  (unsigned)p->uid, res.reason);
+	return daemon_reply(p, req->id, &res, -1);
 }
 
 /* Client: "profile|server name|address:port" keys the client cache. */
@@ -710,33 +734,34 @@ void hs_start(struct daemon *d, struct peer *p, const struct tlsk_request *req,
 	int rc;
 
 	if (!prof) {
-		snprintf(why, sizeof(why), "no such profile %s", req->profile);
-		refuse(d, p, req->id, -ENOENT, why);
+		snprintf(why, sizeof(why), "no such profile in %s",
+			 d->conf_path);
+		refuse(d, p, req, -ENOENT, why);
 	} else if (!conf_profile_allows(prof, p->uid, p->gid, p->groups,
 					p->ngroups)) {
 		snprintf(why, sizeof(why), "profile %s: uid/gid not allowed",
 			 prof->name);
-		refuse(d, p, req->id, -EACCES, why);
+		refuse(d, p, req, -EACCES, why);
 	} else if ((rc = conf_profile_refuses(prof, req->role,
 					      req->server_name, why,
 					      sizeof(why))) != 0) {
-		refuse(d, p, req->id, rc, why);
+		refuse(d, p, req, rc, why);
 	} else if (d->draining) {
-		refuse(d, p, req->id, -ESHUTDOWN, "tlskd is stopping");
+		refuse(d, p, req, -ESHUTDOWN, "tlskd is stopping");
 	} else if (d->nhs >= d->gen->conf.max_handshakes) {
-		refuse(d, p, req->id, -EBUSY, "too many handshakes in flight");
+		refuse(d, p, req, -EBUSY, "too many handshakes in flight");
 	} else if ((rc = check_socket(fd)) != 0) {
-		refuse(d, p, req->id, rc, "not a connected TCP socket");
+		refuse(d, p, req, rc, "not a connected TCP socket");
 	} else if (!(cfg = conf_profile_config(&d->gen->conf, prof,
 					       req->alpn))) {
-		refuse(d, p, req->id, -EINVAL, "bad ALPN list, or too many "
+		refuse(d, p, req, -EINVAL, "bad ALPN list, or too many "
 		       "distinct ones for this profile");
 	} else if (!uid_take(d, p->uid, QUOTA_HS)) {
-		refuse(d, p, req->id, -EBUSY, "this uid has max-handshakes-"
+		refuse(d, p, req, -EBUSY, "this uid has max-handshakes-"
 		       "per-uid handshakes in flight");
 	} else if (!(h = hs_new(d, p, req, prof, cfg, fd))) {
 		uid_put(d, p->uid, QUOTA_HS);
-		refuse(d, p, req->id, -ENOMEM, "out of memory");
+		refuse(d, p, req, -ENOMEM, "out of memory");
 	} else {
 		if (req->role == TLSK_ROLE_CLIENT && req->server_name[0] &&
 		    (rc = tlsk_engine_set_server_name(h->engine,

@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,22 @@ static void check(struct loader *l, int rc, int line, const char *what,
 	conf_diag_add(l->d, true, l->c->file, line ? line : l->p->line,
 		      "profile %s: %s%s%s: %s", l->p->name, what,
 		      value ? " " : "", value ? value : "", strerror(-rc));
+}
+
+/* As check(), for a file the engine read: its own words when it has some
+ * (which file, of the wrong kind, cert and key swapped), not just an errno. */
+static void check_file(struct loader *l, int rc, int line, const char *what,
+		       const char *value)
+{
+	const char *why = tlsk_config_error(l->cfg);
+
+	if (!rc || !why[0]) {
+		check(l, rc, line, what, value);
+		return;
+	}
+	l->errors++;
+	conf_diag_add(l->d, true, l->c->file, line ? line : l->p->line,
+		      "profile %s: %s: %s", l->p->name, what, why);
 }
 
 static void load_string(struct loader *l, const char *key, const char *value,
@@ -101,7 +118,7 @@ static void load_trust(struct loader *l)
 		return;
 	}
 	if (p->ca_file) {
-		check(l, tlsk_config_load_ca_file(l->cfg, p->ca_file),
+		check_file(l, tlsk_config_load_ca_file(l->cfg, p->ca_file),
 		      conf_line(p, "ca"), "CA bundle", p->ca_file);
 		return;
 	}
@@ -136,12 +153,18 @@ static struct tlsk_config *load_profile(struct loader *l, const char *alpn)
 		check(l, -ENOMEM, 0, "engine configuration", NULL);
 		return NULL;
 	}
-	for (size_t i = 0; i < p->ncerts; i++)
-		if (!check_key_file(l, &p->certs[i]))
-			check(l, tlsk_config_add_cert(cfg, p->certs[i].chain,
-						      p->certs[i].key),
-			      p->certs[i].line, "certificate",
-			      p->certs[i].chain);
+	/* The files first: a swapped pair is reported as such, not as a
+	 * certificate (0644) too open to be a key. */
+	for (size_t i = 0; i < p->ncerts; i++) {
+		const struct conf_cert *ce = &p->certs[i];
+		int rc = tlsk_config_add_cert(cfg, ce->chain, ce->key);
+
+		bool swapped = rc == -EINVAL &&
+			       strstr(tlsk_config_error(cfg), "swapped");
+
+		if (swapped || !check_key_file(l, ce))
+			check_file(l, rc, ce->line, "cert", NULL);
+	}
 	load_trust(l);
 	if (p->client_auth >= 0)
 		check(l, tlsk_config_set_verify(cfg, p->client_auth),

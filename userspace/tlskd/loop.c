@@ -58,7 +58,6 @@
  * "tlskd is stopping" and tlskd exits. Relays end with the process.
  */
 #include <errno.h>
-#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +83,7 @@
 #include "quota.h"
 #include "redis.h"
 #include "sessstore.h"
+#include "startcheck.h"
 
 #define MAX_EVENTS	256
 #define LISTEN_PAUSE_MS	100
@@ -157,13 +157,21 @@ struct gen *gen_load(const char *path, struct ticket_store *tickets,
 	if (!g)
 		return NULL;
 	rc = conf_read(&g->conf, path, &diag);
-	if (!rc)
+	/* After parse errors (-EINVAL: the rest was parsed) the files are
+	 * still loaded, so that one run reports every problem. */
+	if (!rc || rc == -EINVAL) {
+		int parsed = rc;
+
 		rc = tickets_load(tickets, g->conf.ticket_key_file,
 				  g->conf.ticket_rotation_s, &diag);
-	/* Engines always read the live store, whose address never changes. */
-	src = tickets_source(live);
-	if (!rc)
-		rc = conf_load(&g->conf, &src, &diag);
+		/* Engines always read the live store, whose address never
+		 * changes. */
+		src = tickets_source(live);
+		if (!rc)
+			rc = conf_load(&g->conf, &src, &diag);
+		if (!rc)
+			rc = parsed;
+	}
 	log_diag(&diag, LOG_ERR);
 	if (rc) {
 		tickets_scrub(tickets);
@@ -517,11 +525,9 @@ static int apply_socket_owner(const struct conf *c, const char *path)
 	if (chmod(path, c->socket_mode) < 0)
 		return -errno;
 	if (c->socket_group) {
-		struct group *g = getgrnam(c->socket_group);
-		gid_t gid = g ? g->gr_gid : (gid_t)strtoul(c->socket_group,
-							    NULL, 10);
+		gid_t gid;
 
-		if (!g && !strchr("0123456789", c->socket_group[0]))
+		if (startcheck_group(c->socket_group, &gid))
 			return -ENOENT;
 		if (chown(path, (uid_t)-1, gid) < 0)
 			return -errno;
@@ -554,6 +560,12 @@ static int open_listener(struct daemon *d, const char *path)
 		return -EADDRINUSE;
 	}
 	unlink(path);	/* a stale socket of a daemon that died */
+	rc = startcheck_make_dir(path, &d->privs);
+	if (rc) {
+		log_err("%s: cannot create its directory: %s", path,
+			strerror(-rc));
+		return rc;
+	}
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -567,9 +579,9 @@ static int open_listener(struct daemon *d, const char *path)
 	if (rc) {
 		log_err("%s: cannot set mode/group: %s%s", path, strerror(-rc),
 			rc == -EPERM ? " (tlskd's user must be a member of "
-			"socket-group: SupplementaryGroups= in the unit)" : "");
-		close(fd);
-		return rc;
+			"socket-group: SupplementaryGroups= in the unit)" :
+			rc == -ENOENT ? " (socket-group: no such group)" : "");
+		goto unbind;
 	}
 	/* Dropping privileges later: the socket is the daemon's, and its
 	 * group, unless socket-group says, the daemon's group. */
@@ -577,13 +589,16 @@ static int open_listener(struct daemon *d, const char *path)
 	    chown(path, d->privs.uid, d->gen->conf.socket_group ?
 		  (gid_t)-1 : d->privs.gid) < 0) {
 		rc = -errno;
-		close(fd);
-		return rc;
+		goto unbind;
 	}
 listen:
 	d->listener.fd = fd;
 	d->listener.fn = listener_event;
 	return watch_add(d, &d->listener, EPOLLIN) ? -errno : 0;
+unbind:		/* no socket file is left behind for clients to find */
+	close(fd);
+	unlink(path);
+	return rc;
 }
 
 static int open_signals(struct daemon *d)

@@ -3,6 +3,7 @@
  * tlskd: TLS handshakes for services, keys straight into the kernel.
  * Options here; the daemon's process model is described in loop.c.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "log.h"
 #include "loop.h"
 #include "privs.h"
+#include "startcheck.h"
 
 #define DEFAULT_CONF	"/etc/tlsk/tlskd.conf"
 
@@ -54,6 +56,25 @@ static int parse_level(const char *s)
 	return -1;
 }
 
+/* After errors in the file: what the start would refuse besides, so one
+ * run reports everything (the file's own errors are already out). */
+static void check_start_anyway(const char *path)
+{
+	struct conf_diag parse, diag;
+	struct privs privs;
+	struct conf c;
+
+	memset(&parse, 0, sizeof(parse));
+	memset(&diag, 0, sizeof(diag));
+	memset(&c, 0, sizeof(c));
+	if (conf_read(&c, path, &parse) != -ENOMEM && c.file) {
+		privs_resolve(&c, &privs, &diag);
+		startcheck_all(&c, c.socket_path, &privs, &diag);
+		fputs(diag.text, stderr);
+	}
+	conf_free(&c);
+}
+
 static int check_config(const char *path)
 {
 	struct ticket_store tickets, fresh;
@@ -66,11 +87,14 @@ static int check_config(const char *path)
 	g = gen_load(path, &fresh, &tickets);
 	tickets_scrub(&fresh);
 	if (!g) {
+		check_start_anyway(path);
 		fprintf(stderr, "%s: configuration has errors\n", path);
 		return 1;
 	}
 	memset(&diag, 0, sizeof(diag));
-	if (privs_resolve(&g->conf, &privs, &diag)) {
+	/* Both, whatever the first finds. */
+	if ((privs_resolve(&g->conf, &privs, &diag) != 0) +
+	    startcheck_all(&g->conf, g->conf.socket_path, &privs, &diag)) {
 		fputs(diag.text, stderr);
 		fprintf(stderr, "%s: configuration has errors\n", path);
 		gen_put(g);

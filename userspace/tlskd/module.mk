@@ -16,7 +16,8 @@ $(BUILD)/obj/tlskd/events.o: CPPFLAGS += $(NL_CFLAGS)
 $(eval $(call program,tlskd,tlskd/main.c tlskd/loop.c tlskd/handshake.c \
 	tlskd/proxy.c tlskd/tickets.c tlskd/clientcache.c tlskd/log.c \
 	tlskd/events.c tlskd/closer.c tlskd/quota.c tlskd/privs.c tlskd/systemd.c \
-	tlskd/redis.c tlskd/redisreply.c $(TLSKD_CORE),$(NL_LIBS) $(HIREDIS_LIBS) -pthread))
+	tlskd/redis.c tlskd/redisreply.c tlskd/startcheck.c $(TLSKD_CORE),$(NL_LIBS) \
+	$(HIREDIS_LIBS) -pthread))
 
 # The event parser against hand-built and mutated events (no kernel).
 HOST_TESTS += tlskd-events-test
@@ -125,5 +126,14 @@ $(BUILD)/bin/tlskd-test-unit.%: tlskd/tlskd.%
 	@mkdir -p $(@D)
 	cp $< $@
 $(BUILD)/bin/tlskd-test-lib.sh: tlskd/tests/lib.sh
+	@mkdir -p $(@D)
+	cp $< $@
+# What a new user meets first (issue 19): --check-config catching what the
+# start refuses, messages naming profiles, files, alerts and sockets,
+# tlsk-httpd's profile, make module's kernel note.
+HOST_TESTS += tlskd-firsthour-test
+$(BUILD)/bin/tlskd-firsthour-test: tlskd/tests/firsthour.sh $(BUILD)/bin/tlskd \
+		$(BUILD)/bin/tlskd-test-service $(BUILD)/bin/tlskd-test-lib.sh \
+		$(BUILD)/bin/tlsk-httpd
 	@mkdir -p $(@D)
 	cp $< $@

@@ -60,6 +60,13 @@ void tlsk_config_free(struct tlsk_config *cfg);
 int tlsk_config_add_cert(struct tlsk_config *cfg, const char *chain_pem_path,
 			 const char *key_pem_path);
 /*
+ * Why the last tlsk_config_add_cert() or tlsk_config_load_ca_file() failed,
+ * in words naming the file (one that cannot be opened, is of the wrong
+ * kind, the two swapped, a key that does not match its certificate), or
+ * "" when it succeeded.
+ */
+const char *tlsk_config_error(const struct tlsk_config *cfg);
+/*
  * Trust anchors: a client verifies the server's chain with them, a server
  * the client's. They are read here, once; an engine never reads a file,
  * so a configuration without any fails every verification it does (a

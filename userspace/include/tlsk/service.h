@@ -258,6 +258,30 @@ int tlsk_handshake_local(int fd, const struct tlsk_config *cfg,
 			 struct tlsk_result *res);
 
 /*
+ * The configuration for tlsk_handshake_local() from tlskd's file: profile
+ * `profile` of the tlskd.conf at path, built as tlskd builds it
+ * (tlskd.conf(5): cert, ca, client-auth, verify-name, versions, suites,
+ * groups, alpn, session context, tickets, session-lifetime; a key file
+ * that the group or others may read is refused). Only that profile's
+ * files are read. Of the global keys only session-cache-size and
+ * session-lifetime apply: TLS 1.2 session IDs are cached in the returned
+ * configuration itself, so its engines MUST then run in one thread
+ * (tlsk_config_set_session_cache()); the daemon's keys (socket, limits,
+ * user, ...) are checked, and ignored.
+ *
+ * Returns 0 and *cfg, which the caller frees with tlsk_config_free(), or
+ * a negative errno and *cfg = NULL: -ESRCH (no such profile), -EINVAL
+ * (errors in the file or in the profile's files, a key file open to
+ * others included), -ENOMEM, or the error reading path (-ENOENT,
+ * -EACCES, ...).
+ * diag (may be NULL) gets every problem found, errors and warnings, as
+ * "FILE:LINE: message" lines, truncated to diag_size bytes.
+ */
+int tlsk_config_load_profile(const char *path, const char *profile,
+			     struct tlsk_config **cfg, char *diag,
+			     size_t diag_size);
+
+/*
  * Ends the TLS session on a socket tlsk_handshake() returned: sends a
  * close_notify alert through the kernel record layer (TLS_SET_RECORD_TYPE)
  * or, on a stream relayed by tlskd, half-closes it so that the relay sends

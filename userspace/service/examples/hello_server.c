@@ -16,6 +16,7 @@ int main(void)
 	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 16))
 		return perror("bind"), 1;
+	fprintf(stderr, "hello_server: listening on port 8443\n");
 	for (;;) {
 		int fd = accept(ls, NULL, NULL);
 
