@@ -367,7 +367,8 @@ static bool kernel_sends_alerts(int fd)
 	socklen_t len = sizeof(ulp) - 1;
 	int on = 0;
 
-	if (getsockopt(fd, IPPROTO_TCP, TCP_ULP, ulp, &len) || strcmp(ulp, "tlsk"))
+	if (getsockopt(fd, IPPROTO_TCP, TCP_ULP, ulp, &len) ||
+	    strcmp(ulp, "tlsk") != 0)
 		return false;
 	len = sizeof(on);
 	return !getsockopt(fd, SOL_TLS, TLSK_SEND_ALERTS, &on, &len) && on == 1;

@@ -198,8 +198,10 @@ static int attack(int fd, struct tlsk_traffic_keys *tx, const char *what,
 
 		memcpy(big, data, dlen < MAX_PT ? dlen : MAX_PT);
 		/* an HTTP request ends with an empty line */
-		if (dlen > 4 && !memcmp(data + dlen - 4, "\r\n\r\n", 4))
-			memcpy(big + MAX_PT - 4, "\r\n\r\n", 4);
+		if (dlen > 4 && !memcmp(data + dlen - 4, "\r\n\r\n", 4)) {
+			big[MAX_PT - 4] = big[MAX_PT - 2] = '\r';
+			big[MAX_PT - 3] = big[MAX_PT - 1] = '\n';
+		}
 		return send_sealed(fd, tx, TLSK_CT_APPLICATION_DATA, big,
 				   len) ? -1 : what[0] == 'f';
 	}
@@ -273,9 +275,16 @@ static void report(int fd, struct tlsk_traffic_keys *rx, int want_data)
 static int connect_to(const char *host, const char *port)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char *end = NULL;
+	long p = strtol(port, &end, 10);
+	int fd;
 
-	a.sin_port = htons((uint16_t)atoi(port));
+	if (!*port || *end || p <= 0 || p > 65535) {
+		fprintf(stderr, "hostile-peer: bad port %s\n", port);
+		return -1;
+	}
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	a.sin_port = htons((uint16_t)p);
 	if (fd < 0 || inet_pton(AF_INET, host, &a.sin_addr) != 1 ||
 	    connect(fd, (struct sockaddr *)&a, sizeof(a))) {
 		perror("hostile-peer: connect");
