@@ -88,6 +88,11 @@ static ssize_t conn_read(struct client *c, void *buf, size_t len)
 	if (c->conn)
 		return tlsk_conn_read(c->conn, buf, len);
 	n = read(c->fd, buf, len);
+	if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		n = -errno;
+		(void)tlsk_read_failed(c->fd, (int)n);	/* the peer's alert */
+		return n;
+	}
 	return n < 0 ? -errno : n;
 }
 

@@ -18,24 +18,65 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <linux/tlsk.h>
 
 #include "conn.h"
 
-#define TLS_ALERT_UNEXPECTED_MESSAGE	10
+/*
+ * Tolerated warning alerts (RFC 5246 7.2: TLS 1.2 warnings other than
+ * close_notify; RFC 8446 6.1: TLS 1.3 has only user_canceled, every other
+ * alert is an error whatever its level).
+ */
+static bool warning_tolerated(const struct tlsk_conn *c, uint8_t desc)
+{
+	if (c->rx_keys.version == 0x0303)
+		return true;
+	return desc == TLSK_ALERT_USER_CANCELED;
+}
+
+int conn_fatal(struct tlsk_conn *c, uint8_t desc, int err)
+{
+	const uint8_t alert[2] = { TLSK_ALERT_LEVEL_FATAL, desc };
+
+	if (c->err)
+		return c->err;
+	/* Best effort: the caller closes next whatever the send says. */
+	if (!c->closed)
+		(void)conn_send_control(c, TLSK_CT_ALERT, alert, sizeof(alert));
+	c->alert_sent = desc;
+	c->err = err;
+	return err;
+}
 
 int conn_alert_received(struct tlsk_conn *c, const uint8_t *alert,
 			size_t len)
 {
-	if (len != 2) {
-		c->err = -EBADMSG;	/* decode_error */
-		return c->err;
-	}
-	c->alert = alert[1];
+	/* RFC 8446 5.1, RFC 5246 6.2.1: no zero-length alert records. */
+	if (len == 0)
+		return conn_fatal(c, TLSK_ALERT_UNEXPECTED_MESSAGE, -EBADMSG);
+	if (len != 2)
+		return conn_fatal(c, TLSK_ALERT_DECODE_ERROR, -EBADMSG);
+	if (alert[0] != TLSK_ALERT_LEVEL_WARNING &&
+	    alert[0] != TLSK_ALERT_LEVEL_FATAL)
+		return conn_fatal(c, TLSK_ALERT_ILLEGAL_PARAMETER, -EBADMSG);
 	if (alert[1] == TLSK_ALERT_CLOSE_NOTIFY) {
+		c->alert = alert[1];
 		c->eof = 1;
 		return 0;
 	}
+	if (alert[0] == TLSK_ALERT_LEVEL_WARNING &&
+	    warning_tolerated(c, alert[1])) {
+		/* A peer that sends nothing but warnings is not a peer. */
+		if (++c->warnings >= TLSK_CONN_MAX_WARNINGS)
+			return conn_fatal(c, TLSK_ALERT_UNEXPECTED_MESSAGE,
+					  -EPROTO);
+		return 0;
+	}
 	/* RFC 8446 6.2: any other alert ends the connection. */
+	c->alert = alert[1];
 	c->err = -ECONNRESET;
 	return c->err;
 }
@@ -75,6 +116,22 @@ static int deliver_handshake(struct tlsk_conn *c, const uint8_t *data,
 	return 0;
 }
 
+/* A handshake record after the hand-off, through either layer. */
+static int handshake_record(struct tlsk_conn *c, const uint8_t *data,
+			    size_t len)
+{
+	int err;
+
+	/* RFC 8446 5.1, RFC 5246 6.2.1: no zero-length handshake records. */
+	if (len == 0)
+		return conn_fatal(c, TLSK_ALERT_UNEXPECTED_MESSAGE, -EPROTO);
+	err = deliver_handshake(c, data, len);
+	/* Longer than we reassemble (the callback sends its own alerts). */
+	if (err == -EMSGSIZE && !c->err)
+		return conn_fatal(c, TLSK_ALERT_ILLEGAL_PARAMETER, err);
+	return err;
+}
+
 /* ---- userspace record layer ---- */
 
 /* recv() until rx_buf holds `want` bytes of the current record. */
@@ -95,6 +152,18 @@ static int fill_rx(struct tlsk_conn *c, size_t want)
 	return 0;
 }
 
+/* A record of the peer that cannot be accepted: the alert, then err. */
+static int record_failed(struct tlsk_conn *c, int err)
+{
+	int desc = tlsk_record_error_alert(err);
+
+	if (desc < 0) {
+		c->err = err;
+		return err;
+	}
+	return conn_fatal(c, (uint8_t)desc, err);
+}
+
 /* Reads and opens one record; on success rx_have is reset for the next. */
 static int read_record(struct tlsk_conn *c, uint8_t *type, uint8_t **pt)
 {
@@ -104,20 +173,13 @@ static int read_record(struct tlsk_conn *c, uint8_t *type, uint8_t **pt)
 		return err;
 	body = tlsk_record_body_len(c->rx, c->rx_buf);
 	if (body < 0)
-		return body;
+		return record_failed(c, body);
 	err = fill_rx(c, TLSK_RECORD_HEADER_LEN + (size_t)body);
 	if (err)
 		return err;
 	n = tlsk_record_open(c->rx, c->rx_buf, c->rx_have, type, pt);
 	c->rx_have = 0;
-	return n;
-}
-
-static void send_alert(struct tlsk_conn *c, uint8_t desc)
-{
-	const uint8_t alert[2] = { TLSK_ALERT_LEVEL_FATAL, desc };
-
-	conn_send_control(c, TLSK_CT_ALERT, alert, sizeof(alert));
+	return n < 0 ? record_failed(c, n) : n;
 }
 
 /* Handles one record's plaintext; >0 when application data is ready. */
@@ -128,14 +190,17 @@ static int dispatch_record(struct tlsk_conn *c, uint8_t type, uint8_t *pt,
 	case TLSK_CT_APPLICATION_DATA:
 		c->pt_off = (size_t)(pt - c->rx_buf);
 		c->pt_len = len;
+		if (len)
+			c->warnings = 0;
 		return len > 0;
 	case TLSK_CT_ALERT:
 		return conn_alert_received(c, pt, len);
 	case TLSK_CT_HANDSHAKE:
-		return deliver_handshake(c, pt, len);
+		return handshake_record(c, pt, len);
 	}
-	send_alert(c, TLS_ALERT_UNEXPECTED_MESSAGE);
-	return -EBADMSG;
+	/* RFC 8446 5: ChangeCipherSpec after Finished, heartbeat, type 0,
+	 * unknown types (here: TLS 1.3 inner types). */
+	return conn_fatal(c, TLSK_ALERT_UNEXPECTED_MESSAGE, -EPROTO);
 }
 
 /* True for a non-blocking socket: a read may then end with -EAGAIN. */
@@ -199,18 +264,18 @@ static int flush_tx(struct tlsk_conn *c)
 	return 0;
 }
 
+/* Seals one record behind what is queued (usually nothing). */
 static int queue_record(struct tlsk_conn *c, uint8_t type, const uint8_t *pt,
 			size_t len)
 {
-	int n = tlsk_record_seal(c->tx, type, pt, len, c->tx_buf,
-				 sizeof(c->tx_buf));
+	int n = tlsk_record_seal(c->tx, type, pt, len, c->tx_buf + c->tx_len,
+				 sizeof(c->tx_buf) - c->tx_len);
 
 	if (n < 0) {
 		c->err = n;
 		return n;
 	}
-	c->tx_off = 0;
-	c->tx_len = (size_t)n;
+	c->tx_len += (size_t)n;
 	return 0;
 }
 
@@ -235,19 +300,115 @@ ssize_t conn_user_write(struct tlsk_conn *c, const void *buf, size_t len)
 	return done ? (ssize_t)done : err;
 }
 
+/*
+ * A control record waits behind a record the socket did not take whole:
+ * the queue has room for both (one record of data is at most 2^14 + 2048
+ * + 5 bytes, the buffer one such record, and a control record is small),
+ * so an alert is not lost to a full send buffer.
+ */
 static int user_send_control(struct tlsk_conn *c, uint8_t type,
 			     const uint8_t *data, size_t len)
 {
 	int err = flush_tx(c);
 
-	if (!err)
-		err = queue_record(c, type, data, len);
+	if (err && err != -EAGAIN && err != -EWOULDBLOCK)
+		return err;
+	err = queue_record(c, type, data, len);
 	if (!err)
 		err = flush_tx(c);
 	return err;
 }
 
+void conn_user_flush_final(struct tlsk_conn *c)
+{
+	while (c->tx_off < c->tx_len) {
+		ssize_t n = send(c->fd, c->tx_buf + c->tx_off,
+				 c->tx_len - c->tx_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		c->tx_off += (size_t)n;
+	}
+}
+
 /* ---- kernel record layer ---- */
+
+static int kernel_send_control(int fd, uint8_t type, const uint8_t *data,
+			       size_t len)
+{
+	char cbuf[CMSG_SPACE(sizeof(uint8_t))];
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg;
+
+	memset(cbuf, 0, sizeof(cbuf));
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_TLS;
+	cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(uint8_t));
+	*CMSG_DATA(cmsg) = type;
+	return sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+/* Has tlsk.ko been asked to seal the fatal alert of an RX failure? */
+static bool kernel_sends_alerts(int fd)
+{
+	char ulp[16] = "";
+	socklen_t len = sizeof(ulp) - 1;
+	int on = 0;
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_ULP, ulp, &len) ||
+	    strcmp(ulp, "tlsk") != 0)
+		return false;
+	len = sizeof(on);
+	return !getsockopt(fd, SOL_TLS, TLSK_SEND_ALERTS, &on, &len) && on == 1;
+}
+
+/*
+ * The record errors the kernel reports on a read (net/tls and tlsk.ko
+ * alike): EBADMSG for a record that fails to open (bad_record_mac) and
+ * EMSGSIZE for one too long (record_overflow).
+ */
+int tlsk_kernel_send_fatal(int fd, int err)
+{
+	uint8_t alert[2] = { TLSK_ALERT_LEVEL_FATAL, 0 };
+	int soerr = 0;
+	socklen_t len = sizeof(soerr);
+
+	if (err == -EBADMSG)
+		alert[1] = TLSK_ALERT_BAD_RECORD_MAC;
+	else if (err == -EMSGSIZE)
+		alert[1] = TLSK_ALERT_RECORD_OVERFLOW;
+	else
+		return -ENOMSG;
+	if (kernel_sends_alerts(fd))
+		return alert[1];
+	/* The record error stays pending on the socket (sk_err), where it
+	 * fails the next send: take it, it was reported already. */
+	(void)getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+	err = kernel_send_control(fd, TLSK_CT_ALERT, alert, sizeof(alert));
+	return err ? err : alert[1];
+}
+
+/* A read error of the kernel: its alert (if a record's), sticky error. */
+static int kernel_read_failed(struct tlsk_conn *c, int err)
+{
+	int desc;
+
+	if (err == -EAGAIN || err == -EINTR || c->err)
+		return c->err ? c->err : err;
+	desc = c->closed ? -ENOMSG : tlsk_kernel_send_fatal(c->fd, err);
+	if (desc >= 0)
+		c->alert_sent = desc;
+	c->err = err;
+	return err;
+}
 
 ssize_t conn_kernel_read(struct tlsk_conn *c, void *buf, size_t len)
 {
@@ -261,41 +422,31 @@ ssize_t conn_kernel_read(struct tlsk_conn *c, void *buf, size_t len)
 		uint8_t type = TLSK_CT_APPLICATION_DATA;
 		struct cmsghdr *cmsg;
 		ssize_t n = recvmsg(c->fd, &msg, 0);
+		int rc;
 
 		if (n < 0)
-			return -errno;
+			return kernel_read_failed(c, -errno);
 		cmsg = CMSG_FIRSTHDR(&msg);
 		if (cmsg && cmsg->cmsg_level == SOL_TLS &&
 		    cmsg->cmsg_type == TLS_GET_RECORD_TYPE)
 			type = *CMSG_DATA(cmsg);
-		if (type == TLSK_CT_APPLICATION_DATA)
+		if (type == TLSK_CT_APPLICATION_DATA) {
+			if (n)
+				c->warnings = 0;
 			return n;
+		}
 		if (type == TLSK_CT_ALERT)
-			return conn_alert_received(c, buf, (size_t)n);
-		if (type != TLSK_CT_HANDSHAKE)
-			return c->err = -EBADMSG;
-		c->err = deliver_handshake(c, buf, (size_t)n);
-		if (c->err)
-			return c->err;
+			rc = conn_alert_received(c, buf, (size_t)n);
+		else if (type == TLSK_CT_HANDSHAKE)
+			rc = handshake_record(c, buf, (size_t)n);
+		else	/* TLS 1.2 ChangeCipherSpec, heartbeat, unknown */
+			rc = conn_fatal(c, TLSK_ALERT_UNEXPECTED_MESSAGE,
+					-EPROTO);
+		if (rc < 0 && !c->err)
+			c->err = rc;
+		if (rc < 0 || c->eof)
+			return rc;
 	}
-}
-
-static int kernel_send_control(struct tlsk_conn *c, uint8_t type,
-			       const uint8_t *data, size_t len)
-{
-	char cbuf[CMSG_SPACE(sizeof(uint8_t))];
-	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-
-	cmsg->cmsg_level = SOL_TLS;
-	cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(uint8_t));
-	*CMSG_DATA(cmsg) = type;
-	return sendmsg(c->fd, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
 int conn_send_control(struct tlsk_conn *c, uint8_t type, const uint8_t *data,
@@ -303,5 +454,5 @@ int conn_send_control(struct tlsk_conn *c, uint8_t type, const uint8_t *data,
 {
 	if (c->ulp == TLSK_ULP_USER)
 		return user_send_control(c, type, data, len);
-	return kernel_send_control(c, type, data, len);
+	return kernel_send_control(c->fd, type, data, len);
 }

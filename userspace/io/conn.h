@@ -13,6 +13,8 @@ struct tlsk_conn {
 	int fd;
 	enum tlsk_ulp ulp;
 	int alert;			/* last alert received, or -1 */
+	int alert_sent;			/* fatal alert sent, or -1 */
+	unsigned warnings;		/* warning alerts since data */
 	int eof;			/* close_notify received */
 	int err;			/* sticky negative errno */
 	int closed;			/* close_notify sent */
@@ -35,6 +37,8 @@ struct tlsk_conn {
 /* conn.c: the userspace record layer's half of the read/write paths. */
 ssize_t conn_user_read(struct tlsk_conn *c, void *buf, size_t len);
 ssize_t conn_user_write(struct tlsk_conn *c, const void *buf, size_t len);
+/* Before the close: what is queued (a fatal alert, say), without waiting. */
+void conn_user_flush_final(struct tlsk_conn *c);
 
 /* conn.c: the kernel's (tlsk or tls ULP). */
 ssize_t conn_kernel_read(struct tlsk_conn *c, void *buf, size_t len);
@@ -43,8 +47,14 @@ ssize_t conn_kernel_read(struct tlsk_conn *c, void *buf, size_t len);
 int conn_send_control(struct tlsk_conn *c, uint8_t type, const uint8_t *data,
 		      size_t len);
 
-/* Records an alert received: 0 for close_notify, else -ECONNRESET. */
+/* Records an alert received: 0 for close_notify and a tolerated warning
+ * (c->eof tells them apart), else the sticky error (-ECONNRESET, or the
+ * fatal alert this end sent about a malformed alert or a flood). */
 int conn_alert_received(struct tlsk_conn *c, const uint8_t *alert,
 			size_t len);
+
+/* A fatal error of the peer's making: tells the peer (alert desc) unless
+ * an error came first, then makes err sticky. Returns the sticky error. */
+int conn_fatal(struct tlsk_conn *c, uint8_t desc, int err);
 
 #endif /* TLSK_IO_CONN_H */

@@ -223,6 +223,7 @@ int tlsk_conn_handoff(int fd, const struct tlsk_traffic_keys *tx,
 		return -ENOMEM;
 	c->fd = fd;
 	c->alert = -1;
+	c->alert_sent = -1;
 	c->tx_keys = *tx;
 	c->rx_keys = *rx;
 	err = handoff_kernel(c, flags);
@@ -275,6 +276,8 @@ static int send_close_notify(struct tlsk_conn *c)
 	if (!c->err && !c->closed)
 		err = conn_send_control(c, TLSK_CT_ALERT, close_notify,
 					sizeof(close_notify));
+	else if (c->ulp == TLSK_ULP_USER)	/* the fatal alert, if queued */
+		conn_user_flush_final(c);
 	c->closed = 1;
 	shutdown(c->fd, SHUT_WR);
 	return err;
@@ -355,6 +358,11 @@ int tlsk_conn_alert(const struct tlsk_conn *c)
 	return c->alert;
 }
 
+int tlsk_conn_alert_sent(const struct tlsk_conn *c)
+{
+	return c->alert_sent;
+}
+
 void tlsk_conn_on_handshake(struct tlsk_conn *c, tlsk_conn_handshake_fn *cb,
 			    void *arg)
 {
@@ -368,8 +376,10 @@ int tlsk_conn_send_alert(struct tlsk_conn *c, uint8_t desc)
 	int err = c->err ? 0 : conn_send_control(c, TLSK_CT_ALERT, alert,
 						 sizeof(alert));
 
-	if (!c->err)
+	if (!c->err) {
+		c->alert_sent = desc;
 		c->err = -ECONNABORTED;
+	}
 	return err;
 }
 

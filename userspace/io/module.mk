@@ -26,3 +26,15 @@ HOST_TESTS += io-handoff-kernel-test
 $(eval $(call program,io-handoff-kernel-test,\
 	io/tests/handoff_kernel_test.c io/tests/ssl_peer.c io/tests/testnet.c,\
 	-lssl -lpthread))
+
+# Fatal alerts after the hand-off (RFC 8446 6.2), tickets and 2^14-byte
+# records on every userspace record layer: hostile-peer (a client that
+# misbehaves after its handshake, with its own AES-GCM) against
+# tlsk-server, tlsk-httpd and tlskd's relay.
+$(eval $(call program,hostile-peer,io/tests/hostile_peer.c))
+HOST_TESTS += io-alerts-e2e-test
+$(BUILD)/bin/io-alerts-e2e-test: io/tests/alerts_e2e.sh \
+		$(addprefix $(BUILD)/bin/,hostile-peer tlsk-server tlsk-httpd \
+		tlskd tlskd-test-lib.sh)
+	@mkdir -p $(@D)
+	cp $< $@

@@ -258,12 +258,14 @@ int tlsk_record_body_len(const struct tlsk_record *r, const uint8_t *hdr)
 	uint8_t type = hdr[0];
 
 	if (get_be16(hdr + 1) != TLS12_VERSION)
-		return -EBADMSG;
-	/* RFC 8446 5.2: everything protected is application_data outside. */
+		return -EPROTONOSUPPORT;
+	/* RFC 8446 5.2: everything protected is application_data outside;
+	 * after Finished no ChangeCipherSpec (RFC 8446 5, RFC 5246 7.1), no
+	 * heartbeat (24), no type 0 or unknown type (RFC 8446 5). */
 	if (r->version == TLS13_VERSION ? type != TLSK_CT_APPLICATION_DATA :
 	    type != TLSK_CT_ALERT && type != TLSK_CT_HANDSHAKE &&
 	    type != TLSK_CT_APPLICATION_DATA)
-		return -EBADMSG;
+		return -EPROTO;
 	if (body > max_body_len(r))
 		return -EMSGSIZE;
 	if (body < body_overhead(r))
@@ -277,7 +279,7 @@ static int strip_tls13_padding(uint8_t *inner, size_t len, uint8_t *type)
 	while (len > 0 && inner[len - 1] == 0)
 		len--;
 	if (len == 0)
-		return -EBADMSG;	/* unexpected_message: no type */
+		return -EPROTO;		/* unexpected_message: no type */
 	*type = inner[len - 1];
 	return (int)(len - 1);
 }
@@ -329,4 +331,22 @@ int tlsk_record_open(struct tlsk_record *r, uint8_t *rec, size_t len,
 	r->seq++;
 	*pt = ct;
 	return plain;
+}
+
+int tlsk_record_error_alert(int err)
+{
+	switch (err) {
+	case -EBADMSG:
+		return TLSK_ALERT_BAD_RECORD_MAC;
+	case -EMSGSIZE:
+		return TLSK_ALERT_RECORD_OVERFLOW;
+	case -EPROTO:
+		return TLSK_ALERT_UNEXPECTED_MESSAGE;
+	case -EPROTONOSUPPORT:
+		return TLSK_ALERT_PROTOCOL_VERSION;
+	case -EOVERFLOW:
+	case -EIO:
+		return TLSK_ALERT_INTERNAL_ERROR;
+	}
+	return -1;
 }

@@ -382,6 +382,9 @@ static int read_protected(struct tlsk_engine *e)
 			    "record failed authentication");
 	if (ret == -EMSGSIZE)
 		return fail(e, ALERT_RECORD_OVERFLOW, ret, "record too large");
+	if (ret == -EPROTO)	/* RFC 8446 5.4: no non-zero type byte */
+		return fail(e, ALERT_UNEXPECTED_MESSAGE, ret,
+			    "record without a content type");
 	if (ret < 0)
 		return fail(e, ALERT_INTERNAL_ERROR, ret, "record layer error");
 	len = (size_t)ret;

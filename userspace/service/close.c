@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The end of a service's TLS stream: close_notify (RFC 8446 6.1, RFC 5246
- * 7.2.1) after the hand-off, which the kernel seals as an alert record on
- * request; and, on a stream relayed by tlskd, whether it was tlskd that
- * ended it.
+ * The end of a service's TLS stream after the hand-off: close_notify (RFC
+ * 8446 6.1, RFC 5246 7.2.1) and the fatal alert of a read error (RFC 8446
+ * 6.2), which the kernel seals as alert records on request; and, on a
+ * stream relayed by tlskd, whether it was tlskd that ended it.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -16,6 +16,7 @@
 
 #include <linux/tls.h>
 
+#include "tlsk/handoff.h"
 #include "tlsk/service.h"
 
 #ifndef SOL_TLS
@@ -25,6 +26,29 @@
 #define CT_ALERT		21
 #define ALERT_LEVEL_WARNING	1
 #define ALERT_CLOSE_NOTIFY	0
+
+/* tlskd's relay hands the service a Unix stream, not the TCP socket. */
+static int is_relayed(int fd, int *relayed)
+{
+	int proto = 0;
+	socklen_t len = sizeof(proto);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) < 0)
+		return -errno;
+	*relayed = proto != IPPROTO_TCP;
+	return 0;
+}
+
+int tlsk_read_failed(int fd, int err)
+{
+	int relayed = 0, rc = is_relayed(fd, &relayed);
+
+	if (rc)
+		return rc;
+	if (relayed)	/* the relay has told the peer */
+		return -ENOMSG;
+	return tlsk_kernel_send_fatal(fd, err);
+}
 
 int tlsk_close_notify(int fd)
 {
@@ -38,12 +62,11 @@ int tlsk_close_notify(int fd)
 		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
 	};
 	struct cmsghdr *cmsg;
-	int proto = 0;
-	socklen_t len = sizeof(proto);
+	int relayed = 0, rc = is_relayed(fd, &relayed);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) < 0)
-		return -errno;
-	if (proto != IPPROTO_TCP)	/* tlskd's relay: it sends the alert */
+	if (rc)
+		return rc;
+	if (relayed)	/* tlskd's relay: it sends the alert */
 		return shutdown(fd, SHUT_WR) < 0 ? -errno : 0;
 	memset(cbuf, 0, sizeof(cbuf));
 	cmsg = CMSG_FIRSTHDR(&msg);

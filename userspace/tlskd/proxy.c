@@ -195,7 +195,14 @@ static void pump(struct daemon *d, struct proxy *p)
 	if (!rc)
 		rc = pump_up(p);
 	if (rc) {
-		log_debug("relay ended: %s", strerror(-rc));
+		int sent = tlsk_conn_alert_sent(p->conn);
+
+		/* the peer's bad record: its fatal alert went out already */
+		if (sent >= 0)
+			log_debug("relay ended: %s, alert %s sent", strerror(-rc),
+				  tlsk_alert_name((uint8_t)sent));
+		else
+			log_debug("relay ended: %s", strerror(-rc));
 		proxy_kill(d, p);
 		return;
 	}

@@ -149,9 +149,13 @@ void tool_report_failure(const struct tool_opts *o,
 void tool_report_conn_error(const struct tool_opts *o,
 			    const struct tlsk_conn *c, int err)
 {
-	int alert = tlsk_conn_alert(c);
+	int alert = tlsk_conn_alert(c), sent = tlsk_conn_alert_sent(c);
 
-	if (alert > 0)
+	if (sent >= 0)
+		fprintf(stderr, "%s: connection: %s (alert %d %s sent)\n",
+			o->prog, strerror(-err), sent,
+			tlsk_alert_name((uint8_t)sent));
+	else if (alert > 0)
 		fprintf(stderr, "%s: connection: peer sent alert %d %s\n",
 			o->prog, alert, tlsk_alert_name((uint8_t)alert));
 	else

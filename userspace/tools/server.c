@@ -18,7 +18,8 @@
 
 #include "common.h"
 
-#define MAX_REQUEST 8192
+/* Two full records (RFC 8446 5.1: 2^14 bytes each) and the terminator. */
+#define MAX_REQUEST (2 * 16384 + 1)
 
 /* Reads an HTTP request head (up to the blank line) within 10 seconds. */
 static int read_request(struct tlsk_conn *c, char *buf, size_t cap)
@@ -44,19 +45,24 @@ static int read_request(struct tlsk_conn *c, char *buf, size_t cap)
 	return -EMSGSIZE;
 }
 
-static void serve_www(struct tlsk_conn *c, const struct tlsk_engine *e)
+static int serve_www(struct tlsk_conn *c, const struct tlsk_engine *e)
 {
-	char req[MAX_REQUEST], *page = NULL;
+	static char req[MAX_REQUEST];
+	char *page = NULL;
 	struct tlsk_session_info info;
 	size_t page_len = 0;
 	FILE *f;
+	int err = read_request(c, req, sizeof(req));
 
-	if (read_request(c, req, sizeof(req)))
-		return;
+	/* a request too long for us still gets an answer */
+	if (err && err != -EMSGSIZE)
+		return err;
 	f = open_memstream(&page, &page_len);
 	if (!f)
-		return;
-	if (strncmp(req, "GET ", 4) != 0) {
+		return -ENOMEM;
+	if (err) {
+		fputs("HTTP/1.0 431 Request Header Fields Too Large\r\n\r\n", f);
+	} else if (strncmp(req, "GET ", 4) != 0) {
 		fputs("HTTP/1.0 400 Bad Request\r\n\r\n", f);
 	} else {
 		memset(&info, 0, sizeof(info));
@@ -72,8 +78,9 @@ static void serve_www(struct tlsk_conn *c, const struct tlsk_engine *e)
 		fputs("</pre></BODY></HTML>\r\n\r\n", f);
 	}
 	fclose(f);
-	tool_write_all(c, page, page_len);
+	err = tool_write_all(c, page, page_len);
 	free(page);
+	return err;
 }
 
 static void serve(const struct tool_opts *o, struct tlsk_config *cfg, int fd)
@@ -97,7 +104,7 @@ static void serve(const struct tool_opts *o, struct tlsk_config *cfg, int fd)
 	 * with a warning; KeyUpdate) go through the engine */
 	tlsk_conn_attach_engine(c, e);
 	if (o->www)
-		serve_www(c, e);
+		err = serve_www(c, e);
 	else if (o->echo)
 		err = tool_relay(c, -1, -1, -1);
 	else

@@ -123,9 +123,19 @@ int tlsk_conn_handoff(int fd, const struct tlsk_traffic_keys *tx,
 
 /*
  * Reads application data: bytes read, 0 at the peer's close_notify, or a
- * negative errno: -EAGAIN (non-blocking fd), -EBADMSG (bad_record_mac),
- * -EMSGSIZE (record_overflow), -ECONNRESET (peer sent a fatal alert or
- * closed without close_notify; tlsk_conn_alert() tells which alert).
+ * negative errno: -EAGAIN (non-blocking fd), -EBADMSG (bad_record_mac,
+ * or a malformed or empty alert), -EMSGSIZE (record_overflow), -EPROTO
+ * (a record type not allowed after the handshake: unexpected_message),
+ * -EPROTONOSUPPORT (wrong record version), -ECONNRESET (peer sent a fatal
+ * alert or closed without close_notify; tlsk_conn_alert() tells which
+ * alert). A failing record of the peer is answered with the fatal alert
+ * of RFC 8446 6.2 before the error is returned (tlsk_conn_alert_sent()):
+ * the userspace record layer seals it; on a kernel socket it is sent with
+ * TLS_SET_RECORD_TYPE unless tlsk.ko sent it itself (TLSK_SEND_ALERTS).
+ * Warning alerts: TLS 1.2 ones other than close_notify, and TLS 1.3
+ * user_canceled, are skipped, but TLSK_CONN_MAX_WARNINGS of them in a row
+ * without application data in between end the connection with
+ * unexpected_message (a flood of warnings, the "SSL death alert").
  * On a non-blocking fd with the userspace record layer, -EAGAIN also comes
  * after TLSK_CONN_READ_RECORDS records without application data (say, a
  * stream of NewSessionTickets) even if more are queued: the socket stays
@@ -133,6 +143,7 @@ int tlsk_conn_handoff(int fd, const struct tlsk_traffic_keys *tx,
  * other descriptors had their turn.
  */
 #define TLSK_CONN_READ_RECORDS	16
+#define TLSK_CONN_MAX_WARNINGS	4
 ssize_t tlsk_conn_read(struct tlsk_conn *c, void *buf, size_t len);
 /* Writes application data: bytes accepted or a negative errno. On the
  * userspace record layer a record that could not be sent whole stays
@@ -157,8 +168,22 @@ int tlsk_conn_release(struct tlsk_conn *c);
 
 int tlsk_conn_fd(const struct tlsk_conn *c);
 enum tlsk_ulp tlsk_conn_ulp(const struct tlsk_conn *c);
+/*
+ * After a read on a kernel TLS socket (tlsk or tls ULP, keys in the
+ * kernel) failed with err (negative errno), tells the peer why as RFC
+ * 8446 6.2 asks: -EBADMSG bad_record_mac, -EMSGSIZE record_overflow,
+ * sealed by the kernel on request (TLS_SET_RECORD_TYPE 21). On a tlsk
+ * socket whose TLSK_SEND_ALERTS option reads 1, tlsk.ko sent it already
+ * and nothing more goes out. Returns the alert description, -ENOMSG for
+ * an error that is not about a record of the peer, or the send's error.
+ */
+int tlsk_kernel_send_fatal(int fd, int err);
+
 /* Description of the last alert received, or -1. */
 int tlsk_conn_alert(const struct tlsk_conn *c);
+/* Description of the fatal alert this end sent (or had tlsk.ko send), or
+ * -1. */
+int tlsk_conn_alert_sent(const struct tlsk_conn *c);
 
 /*
  * Handshake messages that arrive after the hand-off (TLS 1.3

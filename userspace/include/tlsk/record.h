@@ -41,6 +41,14 @@ enum tlsk_content_type {
 #define TLSK_ALERT_LEVEL_WARNING	1
 #define TLSK_ALERT_LEVEL_FATAL		2
 #define TLSK_ALERT_CLOSE_NOTIFY		0
+#define TLSK_ALERT_UNEXPECTED_MESSAGE	10
+#define TLSK_ALERT_BAD_RECORD_MAC	20
+#define TLSK_ALERT_RECORD_OVERFLOW	22
+#define TLSK_ALERT_ILLEGAL_PARAMETER	47
+#define TLSK_ALERT_DECODE_ERROR		50
+#define TLSK_ALERT_PROTOCOL_VERSION	70
+#define TLSK_ALERT_INTERNAL_ERROR	80
+#define TLSK_ALERT_USER_CANCELED	90
 
 struct tlsk_record;
 
@@ -69,18 +77,30 @@ int tlsk_record_seal(struct tlsk_record *r, uint8_t type, const uint8_t *pt,
 
 /*
  * Validates a received 5-byte header for this connection and returns the
- * body length to read next, or -EBADMSG (wrong type or version, body too
- * short to hold a tag) or -EMSGSIZE (record_overflow).
+ * body length to read next, or -EPROTO (a content type not allowed here:
+ * TLS 1.3 outer type other than application_data, ChangeCipherSpec,
+ * heartbeat, 0 or unknown), -EPROTONOSUPPORT (legacy version not 0x0303),
+ * -EBADMSG (body too short to hold a tag) or -EMSGSIZE (record_overflow).
  */
 int tlsk_record_body_len(const struct tlsk_record *r, const uint8_t *hdr);
 
 /*
  * Opens one whole record (header and body) in place. On success returns the
  * plaintext length, sets *type to the (inner, for TLS 1.3) content type and
- * *pt to the plaintext inside rec. -EBADMSG on authentication failure or a
- * malformed record, -EMSGSIZE on record_overflow.
+ * *pt to the plaintext inside rec. The errors of tlsk_record_body_len(),
+ * -EBADMSG on authentication failure, -EMSGSIZE on record_overflow, -EPROTO
+ * for a TLS 1.3 inner plaintext of only zeros (no content type).
  */
 int tlsk_record_open(struct tlsk_record *r, uint8_t *rec, size_t len,
 		     uint8_t *type, uint8_t **pt);
+
+/*
+ * The fatal alert (RFC 8446 6.2) that tells the peer about a record error
+ * of tlsk_record_body_len() or tlsk_record_open(): -EBADMSG
+ * bad_record_mac, -EMSGSIZE record_overflow, -EPROTO unexpected_message,
+ * -EPROTONOSUPPORT protocol_version, -EOVERFLOW/-EIO internal_error; -1
+ * for an error that is not the peer's record (-EINVAL: a caller's bug).
+ */
+int tlsk_record_error_alert(int err);
 
 #endif /* TLSK_RECORD_H */

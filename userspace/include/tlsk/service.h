@@ -307,6 +307,21 @@ int tlsk_close_notify(int fd);
  */
 int tlsk_relay_check(int fd);
 
+/*
+ * When a read() on a socket tlsk_handshake() returned fails with err (a
+ * negative errno), tells the peer why before the service closes, as RFC
+ * 8446 6.2 asks: EBADMSG (a record failed authentication) gets a fatal
+ * bad_record_mac, EMSGSIZE (a record too long) record_overflow, sealed by
+ * the kernel through a TLS_SET_RECORD_TYPE cmsg. Nothing is sent where
+ * that is done already: by tlsk.ko on a socket whose TLSK_SEND_ALERTS
+ * option is on (tlskd sets it), by tlskd's relay on a relayed stream.
+ * Returns the alert's description (sent now or by tlsk.ko), -ENOMSG when
+ * there is nothing to send (another error, a relayed stream), or the
+ * error of the send. A read error of the userspace record layer
+ * (res->conn, tlsk_conn_read()) has had its alert sent already.
+ */
+int tlsk_read_failed(int fd, int err);
+
 /* The socket path a client uses: path, else $TLSK_SOCKET (ignored in a
  * set-id program, secure_getenv()), else the default. */
 const char *tlsk_service_socket(const char *path);

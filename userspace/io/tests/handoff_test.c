@@ -272,6 +272,24 @@ static void raw_peer_close(struct raw_peer *p)
 	close(p->fd);
 }
 
+/* The record the connection sent back, opened with the shared keys. */
+static int raw_peer_alert(struct raw_peer *p)
+{
+	static uint8_t rec[TLSK_RECORD_MAX_LEN];
+	struct tlsk_record *open = tlsk_record_new(&p->k, 0);
+	uint8_t type = 0, *pt = NULL;
+	int n = -1, body;
+
+	if (open && recv(p->fd, rec, 5, MSG_WAITALL) == 5 &&
+	    (body = tlsk_record_body_len(open, rec)) >= 0 &&
+	    recv(p->fd, rec + 5, (size_t)body, MSG_WAITALL) == body)
+		n = tlsk_record_open(open, rec, 5 + (size_t)body, &type, &pt);
+	tlsk_record_free(open);
+	if (n != 2 || type != TLSK_CT_ALERT || pt[0] != TLSK_ALERT_LEVEL_FATAL)
+		return -1;
+	return pt[1];
+}
+
 /* A non-blocking reader resumes a record split across arrivals. */
 static void user_layer_nonblocking_partial_record(void)
 {
@@ -422,8 +440,67 @@ static void user_layer_bad_record_is_sticky(void)
 	rec[n - 1] ^= 1;
 	CHECK(write(p.fd, rec, (size_t)n) == n);
 	CHECK(tlsk_conn_read(p.c, buf, sizeof(buf)) == -EBADMSG);
+	CHECK(raw_peer_alert(&p) == TLSK_ALERT_BAD_RECORD_MAC);
 	CHECK(tlsk_conn_read(p.c, buf, sizeof(buf)) == -EBADMSG);
 	CHECK(tlsk_conn_write(p.c, "y", 1) == -EBADMSG);
+	raw_peer_close(&p);
+}
+
+/* RFC 8446 6.2: what the peer must not send is answered with the alert
+ * that names it, sealed, before the read fails. */
+static void user_layer_fatal_alerts(void)
+{
+	static const struct {
+		uint16_t version;
+		uint8_t type;
+		const char *data;
+		size_t len;
+		int err, alert;
+	} cases[] = {
+		{ 0x0304, TLSK_CT_ALERT, "", 0, -EBADMSG, 10 },
+		{ 0x0303, TLSK_CT_ALERT, "", 0, -EBADMSG, 10 },
+		{ 0x0304, TLSK_CT_ALERT, "\2\x14\0", 3, -EBADMSG, 50 },
+		{ 0x0304, TLSK_CT_ALERT, "\3\x14", 2, -EBADMSG, 47 },
+		{ 0x0304, 24, "\1\0\0", 3, -EPROTO, 10 },	/* heartbeat */
+		{ 0x0304, TLSK_CT_CHANGE_CIPHER_SPEC, "\1", 1, -EPROTO, 10 },
+		{ 0x0304, TLSK_CT_HANDSHAKE, "", 0, -EPROTO, 10 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct raw_peer p;
+		uint8_t buf[16];
+
+		CHECK(raw_peer_open(&p, cases[i].version,
+				    TLSK_AEAD_AES_128_GCM, 1) == 0);
+		CHECK(raw_peer_send(&p, cases[i].type, cases[i].data,
+				    cases[i].len, SIZE_MAX) > 0);
+		CHECK(tlsk_conn_read(p.c, buf, sizeof(buf)) == cases[i].err);
+		CHECK(tlsk_conn_alert_sent(p.c) == cases[i].alert);
+		CHECK(raw_peer_alert(&p) == cases[i].alert);
+		if (tlsk_conn_alert_sent(p.c) != cases[i].alert)
+			printf("# case %zu: alert %d\n", i,
+			       tlsk_conn_alert_sent(p.c));
+		raw_peer_close(&p);
+	}
+}
+
+/* TLS 1.2 warnings are skipped, a flood of them is not. */
+static void user_layer_warning_flood(void)
+{
+	static const uint8_t warn[2] = { TLSK_ALERT_LEVEL_WARNING, 90 };
+	struct raw_peer p;
+	uint8_t buf[16];
+
+	CHECK(raw_peer_open(&p, 0x0303, TLSK_AEAD_AES_128_GCM, 1) == 0);
+	for (int i = 0; i < TLSK_CONN_MAX_WARNINGS - 1; i++)
+		CHECK(raw_peer_send(&p, TLSK_CT_ALERT, warn, 2, SIZE_MAX) > 0);
+	CHECK(raw_peer_send(&p, TLSK_CT_APPLICATION_DATA, "x", 1,
+			    SIZE_MAX) > 0);
+	CHECK(tlsk_conn_read(p.c, buf, sizeof(buf)) == 1);
+	for (int i = 0; i < TLSK_CONN_MAX_WARNINGS; i++)
+		CHECK(raw_peer_send(&p, TLSK_CT_ALERT, warn, 2, SIZE_MAX) > 0);
+	CHECK(tlsk_conn_read(p.c, buf, sizeof(buf)) == -EPROTO);
+	CHECK(raw_peer_alert(&p) == TLSK_ALERT_UNEXPECTED_MESSAGE);
 	raw_peer_close(&p);
 }
 
@@ -463,6 +540,8 @@ int main(void)
 	RUN(user_layer_nonblocking_read_is_bounded);
 	RUN(user_layer_rekey_both_ends);
 	RUN(user_layer_bad_record_is_sticky);
+	RUN(user_layer_fatal_alerts);
+	RUN(user_layer_warning_flood);
 	RUN(handoff_policy);
 	return tap_done();
 }

@@ -211,9 +211,9 @@ static void size_limits(void)
 	hdr[4] = 17;
 	CHECK(tlsk_record_body_len(rx, hdr) == 17);
 	hdr[0] = TLSK_CT_HANDSHAKE;	/* TLS 1.3 outer type is always 23 */
-	CHECK(tlsk_record_body_len(rx, hdr) == -EBADMSG);
+	CHECK(tlsk_record_body_len(rx, hdr) == -EPROTO);
 	hdr[0] = 23, hdr[2] = 1;	/* legacy_record_version 0x0301 */
-	CHECK(tlsk_record_body_len(rx, hdr) == -EBADMSG);
+	CHECK(tlsk_record_body_len(rx, hdr) == -EPROTONOSUPPORT);
 	tlsk_record_free(tx);
 	tlsk_record_free(rx);
 }
@@ -228,7 +228,11 @@ static void tls12_header_rules(void)
 	hdr[4] = 23;
 	CHECK(tlsk_record_body_len(rx, hdr) == -EBADMSG);
 	hdr[0] = TLSK_CT_CHANGE_CIPHER_SPEC, hdr[4] = 30;
-	CHECK(tlsk_record_body_len(rx, hdr) == -EBADMSG);
+	CHECK(tlsk_record_body_len(rx, hdr) == -EPROTO);
+	hdr[0] = 24;			/* heartbeat (RFC 6520) */
+	CHECK(tlsk_record_body_len(rx, hdr) == -EPROTO);
+	hdr[0] = 0;
+	CHECK(tlsk_record_body_len(rx, hdr) == -EPROTO);
 	hdr[0] = TLSK_CT_ALERT, hdr[3] = (16384 + 2049) >> 8;
 	hdr[4] = (16384 + 2049) & 0xff;
 	CHECK(tlsk_record_body_len(rx, hdr) == -EMSGSIZE);
@@ -246,7 +250,7 @@ static void tls13_all_padding_rejected(void)
 	int n = tlsk_record_seal(tx, 0, NULL, 0, rec, sizeof(rec));
 
 	CHECK(n == 5 + 1 + 16);
-	CHECK(tlsk_record_open(rx, rec, (size_t)n, &type, &pt) == -EBADMSG);
+	CHECK(tlsk_record_open(rx, rec, (size_t)n, &type, &pt) == -EPROTO);
 	/* Empty application data is legal; the failed open above did not
 	 * use up sequence number 0, so a receiver at 1 opens record 1. */
 	n = tlsk_record_seal(tx, TLSK_CT_APPLICATION_DATA, NULL, 0, rec,
