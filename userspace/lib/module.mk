@@ -3,6 +3,7 @@
 
 LIBTLSK_SRCS += \
 	lib/codec.c \
+	lib/algs.c \
 	lib/suites.c \
 	lib/keysched.c \
 	lib/hsrecord.c \

@@ -8,12 +8,14 @@
 #include <openssl/crypto.h>
 #include <openssl/kdf.h>
 
+#include "algs.h"
+
 int tls12_prf(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
 	      const char *label, const uint8_t *seed1, size_t seed1_len,
 	      const uint8_t *seed2, size_t seed2_len, uint8_t *out,
 	      size_t out_len)
 {
-	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
+	EVP_KDF *kdf = tlsk_kdf_tls1_prf();	/* fetched once, algs.h */
 	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
 	OSSL_PARAM params[6], *p = params;
 	int ok;
@@ -34,7 +36,6 @@ int tls12_prf(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
 	*p = OSSL_PARAM_construct_end();
 	ok = ctx && EVP_KDF_derive(ctx, out, out_len, params) == 1;
 	EVP_KDF_CTX_free(ctx);	/* clears its copy of the secret */
-	EVP_KDF_free(kdf);
 	if (!ok)
 		OPENSSL_cleanse(out, out_len);
 	return ok ? 0 : -EIO;
