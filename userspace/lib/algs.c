@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/kdf.h>
 
 #include "suites.h"
 
@@ -24,7 +23,6 @@ static const char *const cipher_names[C_COUNT] = {
 static struct {
 	EVP_MD *md[MD_COUNT];
 	EVP_CIPHER *cipher[C_COUNT];
-	EVP_KDF *tls1_prf;
 	unsigned fetches;
 } algs;
 static CRYPTO_ONCE algs_once = CRYPTO_ONCE_STATIC_INIT;
@@ -39,8 +37,6 @@ static void algs_init(void)
 		algs.cipher[i] = EVP_CIPHER_fetch(NULL, cipher_names[i], NULL);
 		algs.fetches += algs.cipher[i] != NULL;
 	}
-	algs.tls1_prf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
-	algs.fetches += algs.tls1_prf != NULL;
 }
 
 static int algs_ready(void)
@@ -88,20 +84,10 @@ const EVP_CIPHER *tlsk_aes_128_ccm(void)
 	return cipher_or(C_AES128CCM, EVP_aes_128_ccm());
 }
 
-EVP_KDF *tlsk_kdf_tls1_prf(void)
-{
-	return algs_ready() ? algs.tls1_prf : NULL;
-}
-
 unsigned tlsk_algs_fetches(void)
 {
 	return algs_ready() ? algs.fetches : 0;
 }
-
-struct part {
-	const uint8_t *p;
-	size_t len;
-};
 
 /*
  * HMAC (RFC 2104) straight on the digest: H((K ^ opad) || H((K ^ ipad) ||
@@ -110,8 +96,8 @@ struct part {
  * EVP_MAC "HMAC" context per call (docs/performance.md). A legacy md
  * (EVP_sha256()) works too, at the cost of libcrypto's implicit fetch.
  */
-static int hmac_parts(const EVP_MD *md, const uint8_t *key, size_t key_len,
-		      const struct part *parts, size_t n, uint8_t *out)
+int tlsk_hmac_v(const EVP_MD *md, const uint8_t *key, size_t key_len,
+		      const struct tlsk_bytes *parts, size_t n, uint8_t *out)
 {
 	uint8_t pad[HMAC_MAX_BLOCK], k[HMAC_MAX_BLOCK], inner[EVP_MAX_MD_SIZE];
 	int bs = EVP_MD_get_block_size(md), hlen = EVP_MD_get_size(md);
@@ -155,9 +141,9 @@ int tlsk_hmac(const EVP_MD *md, const uint8_t *key, size_t key_len,
 	      const uint8_t *data1, size_t len1, const uint8_t *data2,
 	      size_t len2, uint8_t *out)
 {
-	const struct part parts[] = { { data1, len1 }, { data2, len2 } };
+	const struct tlsk_bytes parts[] = { { data1, len1 }, { data2, len2 } };
 
-	return hmac_parts(md, key, key_len, parts, data2 ? 2 : 1, out);
+	return tlsk_hmac_v(md, key, key_len, parts, data2 ? 2 : 1, out);
 }
 
 int tlsk_hkdf_extract_raw(const EVP_MD *md, const uint8_t *salt,
@@ -181,13 +167,13 @@ int tlsk_hkdf_expand_raw(const EVP_MD *md, const uint8_t *prk,
 		return -1;
 	/* RFC 5869 2.3: T(i) = HMAC-Hash(PRK, T(i-1) | info | i) */
 	while (!ret && done < out_len) {
-		struct part parts[] = {
+		struct tlsk_bytes parts[] = {
 			{ t, tlen }, { info, info_len }, { &counter, 1 },
 		};
 		size_t take = out_len - done < hlen ? out_len - done : hlen;
 
 		counter++;
-		ret = hmac_parts(md, prk, prk_len, parts, 3, t);
+		ret = tlsk_hmac_v(md, prk, prk_len, parts, 3, t);
 		if (!ret) {
 			memcpy(out + done, t, take);
 			done += take;

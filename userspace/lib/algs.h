@@ -9,27 +9,31 @@
  * EVP_sha256() (EVP_DigestInit_ex and EVP_CipherInit_ex fetch the
  * provider's implementation behind it on every call). Done per HKDF
  * call, that was a quarter of a resumed TLS 1.3 handshake's instructions
- * (docs/performance.md). So:
+ * (docs/performance.md), and TLS1-PRF was half of a resumed TLS 1.2 one.
+ * So:
  *
  *  - the digests and record AEADs are fetched once (EVP_MD_fetch,
  *    EVP_CIPHER_fetch) and handed out instead of the legacy objects;
- *  - HMAC comes from one template EVP_MAC_CTX per digest, its digest set
- *    once; each HMAC duplicates the template, keys the copy, and frees it;
- *  - HKDF (RFC 5869) is built on that HMAC, so no call names a digest.
+ *  - HMAC (RFC 2104) is computed here on the fetched digest with one
+ *    EVP_MD_CTX: half the instructions of an EVP_MAC "HMAC" context per
+ *    call (whose set-up, copy and free dominate at TLS's sizes);
+ *  - HKDF (RFC 5869) and the TLS 1.2 PRF (tls12_keys.c) are built on that
+ *    HMAC, so no call names an algorithm.
  *
  * Scope and threads: per process, not per configuration, because the
  * fetched objects are the same for every configuration (libtlsk always
  * uses the default library context) and a process-wide set costs one
  * fetch per algorithm for its whole life. Everything is created exactly
- * once under CRYPTO_THREAD_run_once and never changed afterwards: fetched
+ * once under CRYPTO_THREAD_run_once and never changed afterwards; fetched
  * EVP_MD/EVP_CIPHER objects are reference-counted and safe to share
- * between threads, and the templates are only ever read (duplicated), so
- * any number of threads may run handshakes at once. The objects live
- * until the process exits (still reachable, never leaked per handshake).
+ * between threads, and each HMAC has its own EVP_MD_CTX, so any number of
+ * threads may run handshakes at once. The objects live until the process
+ * exits (still reachable; nothing is allocated per handshake that is not
+ * freed with it).
  *
  * If a fetch fails (a provider without the algorithm), the getters fall
- * back to what libtlsk used before — the legacy object, a fetch per HMAC
- * — so behaviour never depends on the cache; only speed does.
+ * back to the legacy object (which libcrypto then fetches on every use,
+ * as before), so behaviour never depends on the cache; only speed does.
  */
 #ifndef TLSK_ALGS_H
 #define TLSK_ALGS_H
@@ -47,11 +51,15 @@ const EVP_CIPHER *tlsk_aes_256_gcm(void);
 const EVP_CIPHER *tlsk_chacha20_poly1305(void);
 const EVP_CIPHER *tlsk_aes_128_ccm(void);
 
-/* TLS1-PRF, fetched once; NULL if the provider has none. */
-EVP_KDF *tlsk_kdf_tls1_prf(void);
-
-/* out = HMAC-md(key, data1 || data2); data2 may be NULL. out holds
- * EVP_MD_get_size(md) bytes. 0, or -1 on failure. */
+/* out = HMAC-md(key, parts[0] || ... || parts[n - 1]) (RFC 2104); out
+ * holds EVP_MD_get_size(md) bytes. 0, or -1 on failure. */
+struct tlsk_bytes {
+	const uint8_t *p;
+	size_t len;
+};
+int tlsk_hmac_v(const EVP_MD *md, const uint8_t *key, size_t key_len,
+		const struct tlsk_bytes *parts, size_t n, uint8_t *out);
+/* the same with data1 || data2; data2 may be NULL */
 int tlsk_hmac(const EVP_MD *md, const uint8_t *key, size_t key_len,
 	      const uint8_t *data1, size_t len1, const uint8_t *data2,
 	      size_t len2, uint8_t *out);
