@@ -116,23 +116,30 @@ static void pipe_take(struct pipe *p, size_t n)
 
 /* ---- the two servers ---- */
 
-static int tlsk_step(struct server *s, struct pipe *in, struct pipe *out)
+/* libtlsk's engine, either role: what it wants of in, its answer to out */
+static int engine_step(struct tlsk_engine *e, struct pipe *in,
+		       struct pipe *out)
 {
 	const uint8_t *b;
 	size_t n, want;
 
-	while (in->len && (want = tlsk_engine_want(s->e)) > 0) {
+	while (in->len && (want = tlsk_engine_want(e)) > 0) {
 		n = want < in->len ? want : in->len;
-		if (tlsk_engine_input(s->e, in->buf, n))
+		if (tlsk_engine_input(e, in->buf, n))
 			return -1;
 		pipe_take(in, n);
 	}
-	b = tlsk_engine_output(s->e, &n);
+	b = tlsk_engine_output(e, &n);
 	if (n) {
 		pipe_put(out, b, n);
-		tlsk_engine_output_done(s->e, n);
+		tlsk_engine_output_done(e, n);
 	}
-	return tlsk_engine_state(s->e) == TLSK_STATE_FAILED ? -1 : 0;
+	return tlsk_engine_state(e) == TLSK_STATE_FAILED ? -1 : 0;
+}
+
+static int tlsk_step(struct server *s, struct pipe *in, struct pipe *out)
+{
+	return engine_step(s->e, in, out);
 }
 
 static int ossl_step(struct server *s, struct pipe *in, struct pipe *out)
@@ -532,8 +539,7 @@ static int client_post_handshake(struct client *c, struct pipe *in)
 static int client_call_body(struct client *c, enum call call,
 			    struct pipe *in, struct pipe *out)
 {
-	const uint8_t *b;
-	size_t n, want;
+	size_t n;
 
 	switch (call) {
 	case CALL_NEW:
@@ -547,13 +553,7 @@ static int client_call_body(struct client *c, enum call call,
 	case CALL_STEP:
 		if (tlsk_engine_state(c->e) == TLSK_STATE_ESTABLISHED)
 			return client_post_handshake(c, in);
-		while (in->len && (want = tlsk_engine_want(c->e)) > 0) {
-			n = want < in->len ? want : in->len;
-			if (tlsk_engine_input(c->e, in->buf, n))
-				return -1;
-			pipe_take(in, n);
-		}
-		break;
+		return engine_step(c->e, in, out);
 	case CALL_FREE:
 		/* keep the newest session to offer next time */
 		n = sizeof(c->session);
@@ -566,12 +566,7 @@ static int client_call_body(struct client *c, enum call call,
 		c->e = NULL;
 		return 0;
 	}
-	b = tlsk_engine_output(c->e, &n);
-	if (n) {
-		pipe_put(out, b, n);
-		tlsk_engine_output_done(c->e, n);
-	}
-	return tlsk_engine_state(c->e) == TLSK_STATE_FAILED ? -1 : 0;
+	return -1;
 }
 
 /* What is measured with --client; callgrind collects inside it. */
@@ -773,7 +768,7 @@ int main(int argc, char **argv)
 				goto bad;
 			break;
 		case 'C':
-			if (strcmp(optarg, "tlsk"))
+			if (strcmp(optarg, "tlsk") != 0)
 				goto bad;
 			o.client_side = true;
 			break;
