@@ -34,6 +34,13 @@
  * X25519 pair alone for a resumed TLS 1.3 one (psk_dhe_ke); nothing for a
  * resumed TLS 1.2 one. server=floor in the output.
  *
+ * --client tlsk turns it around: libtlsk's client engine (and the record
+ * layer it needs for the server's NewSessionTicket) faces a libssl server
+ * with the same settings; everything the client does goes through
+ * hs_client_call() (callgrind: --toggle-collect=hs_client_call), and it
+ * offers the newest session it got. client=tlsk, client_cpu_us in the
+ * output.
+ *
  * Output: one line of key=value pairs on stdout.
  */
 #include <errno.h>
@@ -51,6 +58,7 @@
 #include <openssl/ssl.h>
 
 #include "tlsk/engine.h"
+#include "tlsk/record.h"
 
 #define BUF_MAX		(64 * 1024)
 #define ROUNDS_MAX	64
@@ -65,6 +73,7 @@ struct opts {
 	const char *group;
 	const char *client_groups;	/* the group, and P-256 for ECDSA */
 	unsigned count, warmup;
+	bool client_side;	/* --client tlsk: measure libtlsk's client */
 };
 
 /* bytes in flight to one side */
@@ -107,23 +116,30 @@ static void pipe_take(struct pipe *p, size_t n)
 
 /* ---- the two servers ---- */
 
-static int tlsk_step(struct server *s, struct pipe *in, struct pipe *out)
+/* libtlsk's engine, either role: what it wants of in, its answer to out */
+static int engine_step(struct tlsk_engine *e, struct pipe *in,
+		       struct pipe *out)
 {
 	const uint8_t *b;
 	size_t n, want;
 
-	while (in->len && (want = tlsk_engine_want(s->e)) > 0) {
+	while (in->len && (want = tlsk_engine_want(e)) > 0) {
 		n = want < in->len ? want : in->len;
-		if (tlsk_engine_input(s->e, in->buf, n))
+		if (tlsk_engine_input(e, in->buf, n))
 			return -1;
 		pipe_take(in, n);
 	}
-	b = tlsk_engine_output(s->e, &n);
+	b = tlsk_engine_output(e, &n);
 	if (n) {
 		pipe_put(out, b, n);
-		tlsk_engine_output_done(s->e, n);
+		tlsk_engine_output_done(e, n);
 	}
-	return tlsk_engine_state(s->e) == TLSK_STATE_FAILED ? -1 : 0;
+	return tlsk_engine_state(e) == TLSK_STATE_FAILED ? -1 : 0;
+}
+
+static int tlsk_step(struct server *s, struct pipe *in, struct pipe *out)
+{
+	return engine_step(s->e, in, out);
 }
 
 static int ossl_step(struct server *s, struct pipe *in, struct pipe *out)
@@ -468,16 +484,235 @@ static int handshake(struct server *s, SSL_CTX *cctx, SSL_SESSION **sess,
 	return 0;
 }
 
+/* ---- --client tlsk: libtlsk's client against a libssl server ---- */
+
+#define SESSION_MAX	8192
+
+struct client {
+	struct tlsk_config *cfg;
+	struct tlsk_engine *e;
+	struct tlsk_record *rx;	/* after the handshake: for tickets */
+	uint8_t session[SESSION_MAX];
+	size_t session_len;
+	bool use_session;
+};
+
+/* Whole records of post-handshake messages (NewSessionTicket) go through
+ * a record layer from the exported keys, as a driver does. */
+static int client_post_handshake(struct client *c, struct pipe *in)
+{
+	struct tlsk_traffic_keys k;
+
+	if (!c->rx) {
+		if (tlsk_engine_export_keys(c->e, TLSK_DIR_RX, &k))
+			return -1;
+		c->rx = tlsk_record_new(&k, 0);
+		tlsk_keys_scrub(&k);
+		if (!c->rx)
+			return -1;
+	}
+	while (in->len >= 5) {
+		size_t len = 5 + ((size_t)in->buf[3] << 8 | in->buf[4]), i;
+		uint8_t type, *pt, alert;
+		int n;
+
+		if (in->len < len)
+			return -1;
+		n = tlsk_record_open(c->rx, in->buf, len, &type, &pt);
+		if (n < 0 || type != 22)	/* handshake */
+			return -1;
+		for (i = 0; i + 4 <= (size_t)n;) {
+			size_t mlen = (size_t)pt[i + 1] << 16 |
+				      (size_t)pt[i + 2] << 8 | pt[i + 3];
+
+			if (i + 4 + mlen > (size_t)n ||
+			    tlsk_engine_post_handshake(c->e, pt[i], pt + i + 4,
+						       mlen, &alert))
+				return -1;
+			i += 4 + mlen;
+		}
+		pipe_take(in, len);
+	}
+	return 0;
+}
+
+static int client_call_body(struct client *c, enum call call,
+			    struct pipe *in, struct pipe *out)
+{
+	size_t n;
+
+	switch (call) {
+	case CALL_NEW:
+		c->e = tlsk_engine_new(c->cfg, TLSK_ROLE_CLIENT);
+		if (!c->e || tlsk_engine_set_server_name(c->e, "localhost") ||
+		    (c->use_session &&
+		     tlsk_engine_set_session(c->e, c->session,
+					     c->session_len)))
+			return -1;
+		return 0;	/* ClientHello comes with the first step */
+	case CALL_STEP:
+		if (tlsk_engine_state(c->e) == TLSK_STATE_ESTABLISHED)
+			return client_post_handshake(c, in);
+		return engine_step(c->e, in, out);
+	case CALL_FREE:
+		/* keep the newest session to offer next time */
+		n = sizeof(c->session);
+		if (tlsk_engine_get_session(c->e, c->session, &n))
+			return -1;
+		c->session_len = n;
+		tlsk_record_free(c->rx);
+		c->rx = NULL;
+		tlsk_engine_free(c->e);
+		c->e = NULL;
+		return 0;
+	}
+	return -1;
+}
+
+/* What is measured with --client; callgrind collects inside it. */
+__attribute__((noinline))
+int hs_client_call(struct client *c, enum call call, struct pipe *in,
+		   struct pipe *out);
+__attribute__((noinline))
+int hs_client_call(struct client *c, enum call call, struct pipe *in,
+		   struct pipe *out)
+{
+	return client_call_body(c, call, in, out);
+}
+
+__attribute__((noinline))
+int warm_client_call(struct client *c, enum call call, struct pipe *in,
+		     struct pipe *out);
+__attribute__((noinline))
+int warm_client_call(struct client *c, enum call call, struct pipe *in,
+		     struct pipe *out)
+{
+	return client_call_body(c, call, in, out);
+}
+
+static double cpu_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void client_handshake(struct client *c, struct server *peer,
+			     bool measured, bool want_resumed, double *cpu)
+{
+	int (*call)(struct client *, enum call, struct pipe *, struct pipe *) =
+		measured ? hs_client_call : warm_client_call;
+	static struct pipe to_srv, to_cli;
+	const char *why = NULL;
+	struct tlsk_session_info info;
+	struct timespec t0;
+	int rounds, rc;
+
+	to_srv.len = to_cli.len = 0;
+	c->use_session = want_resumed;
+	if (server_new(peer))
+		die("cannot create the OpenSSL server");
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	rc = call(c, CALL_NEW, NULL, NULL);
+	*cpu += cpu_since(&t0);
+	if (rc)
+		die("cannot create the tlsk client");
+	for (rounds = 0; rounds < ROUNDS_MAX; rounds++) {
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+		rc = call(c, CALL_STEP, &to_cli, &to_srv);
+		*cpu += cpu_since(&t0);
+		if (rc) {
+			why = "the client failed the handshake";
+			break;
+		}
+		if (ossl_step(peer, &to_srv, &to_cli)) {
+			why = "the server failed the handshake";
+			break;
+		}
+		if (!to_cli.len && !to_srv.len &&
+		    tlsk_engine_state(c->e) == TLSK_STATE_ESTABLISHED)
+			break;
+	}
+	if (!why && rounds == ROUNDS_MAX)
+		why = "the handshake did not finish";
+	else if (!why && !SSL_is_init_finished(peer->ssl))
+		why = "the server did not finish";
+	else if (!why && tlsk_engine_info(c->e, &info))
+		why = "the client did not finish";
+	else if (!why && info.version != peer->o->version)
+		why = "the wrong version was negotiated";
+	else if (!why && (bool)info.resumed != want_resumed)
+		why = want_resumed ? "the client did not resume" :
+				     "the client resumed a full handshake";
+	else if (!why && (bool)SSL_session_reused(peer->ssl) != want_resumed)
+		why = want_resumed ? "the server did not resume" :
+				     "the server resumed a full handshake";
+	if (why) {
+		uint8_t alert = 0;
+		int recv = 0;
+		const char *reason = "";
+
+		tlsk_engine_error(c->e, &alert, &recv, &reason);
+		fprintf(stderr, "tlsk-hscost: %s (%s)\n", why,
+			reason ? reason : "");
+		exit(1);
+	}
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	rc = call(c, CALL_FREE, NULL, NULL);
+	*cpu += cpu_since(&t0);
+	if (rc)
+		die("the handshake left no session");
+	server_free(peer);
+}
+
+static double client_run(const struct opts *o)
+{
+	struct opts so = *o;
+	struct server peer = { 0 };
+	struct client c = { 0 };
+	double cpu = 0, warm = 0;
+
+	so.server = SRV_OPENSSL;
+	server_setup(&peer, &so);
+	if (!SSL_CTX_set_ciphersuites(peer.ctx, "TLS_AES_128_GCM_SHA256"))
+		die("cannot configure the OpenSSL server");
+	c.cfg = tlsk_config_new();
+	if (!c.cfg ||
+	    tlsk_config_set_versions(c.cfg, o->version, o->version) ||
+	    tlsk_config_set_groups(c.cfg, o->client_groups) ||
+	    tlsk_config_set_tls13_suites(c.cfg, "TLS_AES_128_GCM_SHA256") ||
+	    tlsk_config_set_tls12_ciphers(c.cfg,
+					  "ECDHE-ECDSA-AES128-GCM-SHA256:"
+					  "ECDHE-RSA-AES128-GCM-SHA256") ||
+	    tlsk_config_set_verify(c.cfg, TLSK_VERIFY_NONE))
+		die("cannot configure the tlsk client");
+	/* the first handshake is full and gives the session to resume */
+	client_handshake(&c, &peer, false, false, &warm);
+	for (unsigned i = 0; i < o->warmup; i++)
+		client_handshake(&c, &peer, false, o->resumed, &warm);
+	for (unsigned i = 0; i < o->count; i++)
+		client_handshake(&c, &peer, true, o->resumed, &cpu);
+	OPENSSL_cleanse(c.session, sizeof(c.session));
+	tlsk_config_free(c.cfg);
+	SSL_CTX_free(peer.ctx);
+	return cpu;
+}
+
 /* ---- main ---- */
 
 static void usage(FILE *f)
 {
 	fputs("usage: tlsk-hscost --server tlsk|openssl|floor --cert CHAIN.pem "
 	      "--key KEY.pem\n"
+	      "       tlsk-hscost --client tlsk --cert CHAIN.pem --key KEY.pem\n"
 	      "         [--tls 1.3|1.2] [--resumed] [--group x25519]\n"
 	      "         [--count N] [--warmup N]\n"
 	      "Server-side CPU of N handshakes against a libssl client in "
-	      "this process;\nsee the comment at the top of hscost.c.\n", f);
+	      "this process\n(--client tlsk: libtlsk's client-side CPU against "
+	      "a libssl server);\nsee the comment at the top of hscost.c.\n",
+	      f);
 }
 
 static unsigned parse_count(const char *s, unsigned max)
@@ -498,6 +733,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "server", required_argument, NULL, 's' },
+		{ "client", required_argument, NULL, 'C' },
 		{ "cert", required_argument, NULL, 'c' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "tls", required_argument, NULL, 't' },
@@ -531,6 +767,11 @@ int main(int argc, char **argv)
 			else
 				goto bad;
 			break;
+		case 'C':
+			if (strcmp(optarg, "tlsk") != 0)
+				goto bad;
+			o.client_side = true;
+			break;
 		case 'c': o.cert = optarg; break;
 		case 'k': o.key = optarg; break;
 		case 't':
@@ -556,6 +797,15 @@ int main(int argc, char **argv)
 	snprintf(client_groups, sizeof(client_groups), "%s%s", o.group,
 		 strcmp(o.group, "P-256") ? ":P-256" : "");
 	o.client_groups = client_groups;
+	if (o.client_side) {
+		cpu = client_run(&o);
+		printf("client=tlsk tls=%s mode=%s group=%s count=%u "
+		       "client_cpu_us=%.1f\n",
+		       o.version == TLS1_3_VERSION ? "1.3" : "1.2",
+		       o.resumed ? "resumed" : "full", o.group, o.count,
+		       cpu * 1e6 / o.count);
+		return 0;
+	}
 	if (o.server == SRV_FLOOR) {
 		cpu = floor_run(&o);
 		goto out;

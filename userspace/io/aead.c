@@ -10,6 +10,7 @@
 #include <linux/tls.h>
 #include <openssl/evp.h>
 
+#include "algs.h"
 #include "tlsk/aead.h"
 
 #define member_size(type, m) sizeof(((type *)0)->m)
@@ -36,15 +37,15 @@
 
 static const struct tlsk_aead_desc aead_table[] = {
 	AEAD_ROW(TLSK_AEAD_AES_128_GCM, "AES-128-GCM", TLS_CIPHER_AES_GCM_128,
-		 struct tls12_crypto_info_aes_gcm_128, 8, 0, EVP_aes_128_gcm),
+		 struct tls12_crypto_info_aes_gcm_128, 8, 0, tlsk_aes_128_gcm),
 	AEAD_ROW(TLSK_AEAD_AES_256_GCM, "AES-256-GCM", TLS_CIPHER_AES_GCM_256,
-		 struct tls12_crypto_info_aes_gcm_256, 8, 0, EVP_aes_256_gcm),
+		 struct tls12_crypto_info_aes_gcm_256, 8, 0, tlsk_aes_256_gcm),
 	AEAD_ROW(TLSK_AEAD_CHACHA20_POLY1305, "CHACHA20-POLY1305",
 		 TLS_CIPHER_CHACHA20_POLY1305,
 		 struct tls12_crypto_info_chacha20_poly1305, 0, 0,
-		 EVP_chacha20_poly1305),
+		 tlsk_chacha20_poly1305),
 	AEAD_ROW(TLSK_AEAD_AES_128_CCM, "AES-128-CCM", TLS_CIPHER_AES_CCM_128,
-		 struct tls12_crypto_info_aes_ccm_128, 8, 1, EVP_aes_128_ccm),
+		 struct tls12_crypto_info_aes_ccm_128, 8, 1, tlsk_aes_128_ccm),
 };
 
 /* The kernel's nonce is salt || iv: 12 bytes for every row. */

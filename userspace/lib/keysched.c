@@ -4,42 +4,10 @@
 #include <errno.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/kdf.h>
 
+#include "algs.h"
 #include "tlsk/engine.h"
-
-static int hkdf(const EVP_MD *md, int mode, const uint8_t *salt,
-		size_t salt_len, const uint8_t *key, size_t key_len,
-		const uint8_t *info, size_t info_len, uint8_t *out,
-		size_t out_len)
-{
-	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-	OSSL_PARAM params[6], *p = params;
-	static const uint8_t zero;
-	int ok;
-
-	*p++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-						(char *)EVP_MD_get0_name(md), 0);
-	/* libcrypto refuses empty keys; HKDF pads the key with zeros to the
-	 * block size anyway, so a single zero byte is the same key. */
-	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-		(void *)(key_len ? key : &zero), key_len ? key_len : 1);
-	if (salt)
-		*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-							 (void *)salt, salt_len);
-	if (info)
-		*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-							 (void *)info, info_len);
-	*p = OSSL_PARAM_construct_end();
-	ok = ctx && EVP_KDF_derive(ctx, out, out_len, params) > 0;
-	EVP_KDF_CTX_free(ctx);
-	EVP_KDF_free(kdf);
-	return ok ? 0 : -1;
-}
 
 int tlsk_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,
 		      const uint8_t *ikm, size_t ikm_len, uint8_t *prk)
@@ -52,8 +20,7 @@ int tlsk_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,
 		salt = zeros;
 		salt_len = hlen;
 	}
-	return hkdf(md, EVP_KDF_HKDF_MODE_EXTRACT_ONLY, salt, salt_len, ikm,
-		    ikm_len, NULL, 0, prk, hlen);
+	return tlsk_hkdf_extract_raw(md, salt, salt_len, ikm, ikm_len, prk);
 }
 
 int tlsk_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret,
@@ -75,8 +42,9 @@ int tlsk_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret,
 	buf_u8(&b, (uint8_t)context_len);
 	buf_put(&b, context, context_len);
 	if (!b.bad)
-		ret = hkdf(md, EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0, secret,
-			   (size_t)EVP_MD_get_size(md), b.p, b.len, out, out_len);
+		ret = tlsk_hkdf_expand_raw(md, secret,
+					   (size_t)EVP_MD_get_size(md), b.p,
+					   b.len, out, out_len);
 	buf_free(&b);
 	return ret;
 }
@@ -125,13 +93,12 @@ int tlsk_finished_mac(const EVP_MD *md, const uint8_t *base_key,
 		      const uint8_t *th, uint8_t *out)
 {
 	uint8_t fkey[TLSK_MAX_HASH_LEN];
-	size_t hlen = (size_t)EVP_MD_get_size(md), outlen = 0;
+	size_t hlen = (size_t)EVP_MD_get_size(md);
 	int ret = -1;
 
 	if (!tlsk_hkdf_expand_label(md, base_key, "finished", NULL, 0, fkey,
 				    hlen) &&
-	    EVP_Q_mac(NULL, "HMAC", NULL, EVP_MD_get0_name(md), NULL, fkey,
-		      hlen, th, hlen, out, hlen, &outlen) && outlen == hlen)
+	    !tlsk_hmac(md, fkey, hlen, th, hlen, NULL, 0, out))
 		ret = 0;
 	OPENSSL_cleanse(fkey, sizeof(fkey));
 	return ret;

@@ -3,6 +3,7 @@
 
 LIBTLSK_SRCS += \
 	lib/codec.c \
+	lib/algs.c \
 	lib/suites.c \
 	lib/keysched.c \
 	lib/hsrecord.c \
@@ -26,6 +27,9 @@ HOST_TESTS += $(LIB_TESTS)
 $(eval $(call program,test_codec,lib/tests/test_codec.c))
 $(eval $(call program,test_keysched,lib/tests/test_keysched.c))
 $(eval $(call program,test_tables,lib/tests/test_tables.c))
+# The process-wide algorithm cache (lib/algs.c), its threads included.
+HOST_TESTS += test_algs
+$(eval $(call program,test_algs,lib/tests/test_algs.c,-lpthread))
 
 LIB_TEST_HELPERS := lib/tests/harness.c lib/tests/testpki.c
 # Hand-built ClientHellos (lib/tests/chello.c, also the server fuzz seeds)

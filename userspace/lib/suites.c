@@ -7,17 +7,18 @@
 
 #include <openssl/core_names.h>
 
+#include "algs.h"
 #include "tlsk/aead.h"
 
 /* RFC 8446, B.4. Server preference order when the config names none. */
 static const struct tlsk_suite suites[] = {
-	{ 0x1301, "TLS_AES_128_GCM_SHA256", EVP_sha256, 32,
+	{ 0x1301, "TLS_AES_128_GCM_SHA256", tlsk_sha256, 32,
 	  TLSK_AEAD_AES_128_GCM },
-	{ 0x1302, "TLS_AES_256_GCM_SHA384", EVP_sha384, 48,
+	{ 0x1302, "TLS_AES_256_GCM_SHA384", tlsk_sha384, 48,
 	  TLSK_AEAD_AES_256_GCM },
-	{ 0x1303, "TLS_CHACHA20_POLY1305_SHA256", EVP_sha256, 32,
+	{ 0x1303, "TLS_CHACHA20_POLY1305_SHA256", tlsk_sha256, 32,
 	  TLSK_AEAD_CHACHA20_POLY1305 },
-	{ 0x1304, "TLS_AES_128_CCM_SHA256", EVP_sha256, 32,
+	{ 0x1304, "TLS_AES_128_CCM_SHA256", tlsk_sha256, 32,
 	  TLSK_AEAD_AES_128_CCM },
 };
 

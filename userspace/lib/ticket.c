@@ -25,6 +25,8 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "algs.h"
+
 #define TICKET_NAME_LEN 16
 #define TICKET_NONCE_LEN 12
 #define TICKET_OVERHEAD (TICKET_NAME_LEN + TICKET_NONCE_LEN + 16)
@@ -100,7 +102,7 @@ static int gcm(int enc, const uint8_t *key, const uint8_t *nonce,
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int n, ok;
 
-	ok = ctx && EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce,
+	ok = ctx && EVP_CipherInit_ex(ctx, tlsk_aes_256_gcm(), NULL, key, nonce,
 				      enc) &&
 	     EVP_CipherUpdate(ctx, NULL, &n, aad, TICKET_NAME_LEN) &&
 	     EVP_CipherUpdate(ctx, out, &n, in, (int)len) &&

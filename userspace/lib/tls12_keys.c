@@ -4,40 +4,61 @@
 #include <errno.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/kdf.h>
 
+#include "algs.h"
+
+/*
+ * RFC 5246 5: PRF(secret, label, seed) = P_hash(secret, label + seed),
+ * P_hash = HMAC_hash(secret, A(1) + label + seed) ||
+ *          HMAC_hash(secret, A(2) + label + seed) || ...,
+ * A(0) = label + seed, A(i) = HMAC_hash(secret, A(i - 1)).
+ * On the HMAC of algs.h rather than EVP_KDF "TLS1-PRF", which fetched the
+ * KDF and looked the digest up by name on every call: half of a resumed
+ * TLS 1.2 handshake's instructions (docs/performance.md).
+ */
 int tls12_prf(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
 	      const char *label, const uint8_t *seed1, size_t seed1_len,
 	      const uint8_t *seed2, size_t seed2_len, uint8_t *out,
 	      size_t out_len)
 {
-	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
-	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-	OSSL_PARAM params[6], *p = params;
-	int ok;
+	uint8_t a[EVP_MAX_MD_SIZE], block[EVP_MAX_MD_SIZE];
+	struct tlsk_bytes parts[] = {
+		{ a, 0 },
+		{ (const uint8_t *)label, strlen(label) },
+		{ seed1, seed1_len },
+		{ seed2, seed2 ? seed2_len : 0 },
+	};
+	int hlen = EVP_MD_get_size(md), err = 0;
+	size_t done = 0;
 
-	/* The KDF concatenates repeated seed parameters: label || seed1 ||
-	 * seed2 is RFC 5246 5's "label + seed". */
-	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-						(char *)EVP_MD_get0_name(md), 0);
-	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET,
-						 (void *)secret, secret_len);
-	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED,
-						 (void *)label, strlen(label));
-	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED,
-						 (void *)seed1, seed1_len);
-	if (seed2)
-		*p++ = OSSL_PARAM_construct_octet_string(
-			OSSL_KDF_PARAM_SEED, (void *)seed2, seed2_len);
-	*p = OSSL_PARAM_construct_end();
-	ok = ctx && EVP_KDF_derive(ctx, out, out_len, params) == 1;
-	EVP_KDF_CTX_free(ctx);	/* clears its copy of the secret */
-	EVP_KDF_free(kdf);
-	if (!ok)
+	if (hlen <= 0 || hlen > EVP_MAX_MD_SIZE)
+		return -EINVAL;
+	/* A(1) = HMAC(secret, A(0)) */
+	if (tlsk_hmac_v(md, secret, secret_len, parts + 1, 3, a))
+		err = -EIO;
+	parts[0].len = (size_t)hlen;
+	while (!err && done < out_len) {
+		size_t take = out_len - done < (size_t)hlen ?
+			      out_len - done : (size_t)hlen;
+
+		if (tlsk_hmac_v(md, secret, secret_len, parts, 4, block)) {
+			err = -EIO;
+			break;
+		}
+		memcpy(out + done, block, take);
+		done += take;
+		/* A(i + 1), only if another block follows */
+		if (done < out_len &&
+		    tlsk_hmac(md, secret, secret_len, a, (size_t)hlen, NULL, 0,
+			      a))
+			err = -EIO;
+	}
+	OPENSSL_cleanse(a, sizeof(a));
+	OPENSSL_cleanse(block, sizeof(block));
+	if (err)
 		OPENSSL_cleanse(out, out_len);
-	return ok ? 0 : -EIO;
+	return err;
 }
 
 int tls12_master_secret(const EVP_MD *md, const uint8_t *pms, size_t pms_len,

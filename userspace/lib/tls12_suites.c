@@ -6,20 +6,22 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "algs.h"
+
 #define GCM_SALT_LEN		4	/* RFC 5288 3: GCMNonce.salt */
 #define GCM_EXPLICIT_LEN	8	/* RFC 5288 3: GCMNonce.nonce_explicit */
 #define CHACHA_IV_LEN		12	/* RFC 7905 2 */
 
 #define AES128_GCM(id_, name_, iana_, kx_, auth_)			\
-	{ id_, name_, iana_, kx_, auth_, EVP_sha256, 32,		\
+	{ id_, name_, iana_, kx_, auth_, tlsk_sha256, 32,		\
 	  TLSK_AEAD_AES_128_GCM, 16, GCM_SALT_LEN, GCM_EXPLICIT_LEN,	\
 	  (kx_) == TLS12_KX_RSA }
 #define AES256_GCM(id_, name_, iana_, kx_, auth_)			\
-	{ id_, name_, iana_, kx_, auth_, EVP_sha384, 48,		\
+	{ id_, name_, iana_, kx_, auth_, tlsk_sha384, 48,		\
 	  TLSK_AEAD_AES_256_GCM, 32, GCM_SALT_LEN, GCM_EXPLICIT_LEN,	\
 	  (kx_) == TLS12_KX_RSA }
 #define CHACHA(id_, name_, iana_, kx_, auth_)				\
-	{ id_, name_, iana_, kx_, auth_, EVP_sha256, 32,		\
+	{ id_, name_, iana_, kx_, auth_, tlsk_sha256, 32,		\
 	  TLSK_AEAD_CHACHA20_POLY1305, 32, CHACHA_IV_LEN, 0,		\
 	  (kx_) == TLS12_KX_RSA }
 

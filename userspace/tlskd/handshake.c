@@ -511,17 +511,59 @@ static void hs_finish(struct daemon *d, struct hs *h, int err)
 }
 
 /*
+ * Feeds the engine what the socket holds, in two system calls however many
+ * records that is: a MSG_PEEK of up to 4 KiB, the engine takes from it
+ * exactly the bytes it asks for (never past its last handshake record:
+ * whatever follows, application data included, stays in the socket for
+ * the kernel), and a recv() of that many bytes consumes them. Reading a
+ * header and a body per record cost two system calls per record, and one
+ * more recv() to see EAGAIN. Returns the bytes consumed, 0 when the socket
+ * had nothing (*drained), or a negative errno.
+ */
+static ssize_t feed_engine(struct hs *h, bool *drained)
+{
+	uint8_t buf[4096];
+	size_t used = 0, want;
+	ssize_t r = recv(h->w.fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+
+	if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
+		*drained = true;
+		return 0;
+	}
+	if (r <= 0)
+		return r == 0 ? -ECONNRESET : -errno;
+	while (used < (size_t)r && (want = tlsk_engine_want(h->engine)) > 0) {
+		size_t n = want < (size_t)r - used ? want : (size_t)r - used;
+
+		/* A failure queues an alert: the caller sends it. */
+		if (tlsk_engine_input(h->engine, buf + used, n))
+			want = 0;
+		used += n;
+		if (!want)
+			break;
+	}
+	/* the peek saw it all, and the engine took it all: wait for more */
+	*drained = (size_t)r < sizeof(buf) && used == (size_t)r;
+	if (!used)
+		return 0;
+	r = recv(h->w.fd, buf, used, MSG_DONTWAIT);	/* peeked: all there */
+	if (r != (ssize_t)used)
+		return r < 0 ? -errno : -EIO;
+	return r;
+}
+
+/*
  * Advances the engine as far as the socket allows. Returns 0 when the
  * handshake is over (established, output flushed), -EAGAIN with *events
  * set to what to wait for, or a negative errno.
  */
 static int hs_step(struct hs *h, uint32_t *events)
 {
-	uint8_t buf[4096];
 	unsigned reads = 0;
+	bool drained = false;
 
 	for (;;) {
-		size_t n, want;
+		size_t n;
 		const uint8_t *out = tlsk_engine_output(h->engine, &n);
 		ssize_t r;
 
@@ -544,23 +586,17 @@ static int hs_step(struct hs *h, uint32_t *events)
 		default:
 			break;
 		}
-		want = tlsk_engine_want(h->engine);
-		if (want == 0)
+		if (tlsk_engine_want(h->engine) == 0)
 			return -EPROTO;		/* nothing to send or read */
-		if (reads++ == READS_PER_WAKEUP) {
-			*events = EPOLLIN;	/* reported again: see above */
-			return -EAGAIN;
-		}
-		r = recv(h->w.fd, buf, want < sizeof(buf) ? want : sizeof(buf),
-			 MSG_DONTWAIT);
-		if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
+		if (drained || reads++ == READS_PER_WAKEUP) {
+			/* drained: level-triggered epoll reports whatever
+			 * arrived since the peek */
 			*events = EPOLLIN;
 			return -EAGAIN;
 		}
-		if (r <= 0)
-			return r == 0 ? -ECONNRESET : -errno;
-		/* A failure queues an alert: the next turn sends it. */
-		tlsk_engine_input(h->engine, buf, (size_t)r);
+		r = feed_engine(h, &drained);
+		if (r < 0)
+			return (int)r;
 	}
 }
 

@@ -15,10 +15,10 @@
  * batch, since the batch may still hold an event for its other watch.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -238,12 +238,13 @@ static void app_event(struct daemon *d, struct watch *w, uint32_t events)
 int proxy_start(struct daemon *d, struct tlsk_conn *conn,
 		struct tlsk_engine *engine)
 {
-	int sp[2] = { -1, -1 }, fd = tlsk_conn_fd(conn), err = 0;
+	int sp[2] = { -1, -1 }, fd = tlsk_conn_fd(conn), err = 0, one = 1;
 	struct proxy *p = NULL;
 
 	/* Non-blocking first: the close_notify of a failure below must not
-	 * wait on a send queue the service filled either. */
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0 ||
+	 * wait on a send queue the service filled either. (FIONBIO sets
+	 * O_NONBLOCK in one system call, F_GETFL + F_SETFL took two.) */
+	if (ioctl(fd, FIONBIO, &one) < 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
 		err = -errno;
 	else if (!(p = calloc(1, sizeof(*p))))
