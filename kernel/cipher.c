@@ -407,16 +407,21 @@ static void advance(struct tlsk_cipher *c)
 }
 
 /*
- * Seals the record whose len plaintext bytes sit in b at c->prepend, in
- * place. Returns the record's length on the wire.
+ * Seals the record whose len plaintext bytes sit in b at c->prepend: in
+ * place when out is NULL, else into the record-sized space at out (which
+ * sits in page out_page at out_off, and may span that compound page's
+ * pages), from header to tag, leaving b's ciphertext part as it was.
+ * Returns the record's length on the wire.
  */
-int tlsk_cipher_seal(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
-		     unsigned int len)
+int tlsk_cipher_seal_to(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
+			unsigned int len, struct page *out_page,
+			unsigned int out_off)
 {
 	unsigned int clen = len + c->tail;
 	unsigned int body = c->prepend - TLSK_HEADER_SIZE + clen + TLSK_TAG_SIZE;
 	unsigned int assoclen;
 	u8 *rec = b->data;
+	struct scatterlist *dst = c->sg_in;
 	int n, err;
 
 	if (c->exhausted)
@@ -436,16 +441,34 @@ int tlsk_cipher_seal(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
 
 	sg_init_table(c->sg_in, ARRAY_SIZE(c->sg_in));
 	sg_set_buf(&c->sg_in[0], c->aad, assoclen);
-	n = 1 + buf_sg(&c->sg_in[1], b, c->prepend, clen + TLSK_TAG_SIZE);
-	sg_mark_end(&c->sg_in[n - 1]);
+	if (out_page) {
+		memcpy((u8 *)page_address(out_page) + out_off, rec, c->prepend);
+		n = 1 + buf_sg(&c->sg_in[1], b, c->prepend, clen);
+		sg_mark_end(&c->sg_in[n - 1]);
+		dst = c->sg_out;
+		sg_init_table(dst, 2);
+		sg_set_buf(&dst[0], c->aad, assoclen);
+		sg_set_page(&dst[1], out_page, clen + TLSK_TAG_SIZE,
+			    out_off + c->prepend);
+	} else {
+		n = 1 + buf_sg(&c->sg_in[1], b, c->prepend,
+			       clen + TLSK_TAG_SIZE);
+		sg_mark_end(&c->sg_in[n - 1]);
+	}
 
-	aead_request_set_crypt(c->req, c->sg_in, c->sg_in, clen, c->nonce);
+	aead_request_set_crypt(c->req, c->sg_in, dst, clen, c->nonce);
 	aead_request_set_ad(c->req, assoclen);
 	err = run(c, true);
 	if (err)
 		return err;
 	advance(c);
 	return TLSK_HEADER_SIZE + body;
+}
+
+int tlsk_cipher_seal(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
+		     unsigned int len)
+{
+	return tlsk_cipher_seal_to(c, b, type, len, NULL, 0);
 }
 
 /*
@@ -469,18 +492,22 @@ int tlsk_cipher_check_header(const struct tlsk_cipher *c, const u8 *hdr)
 }
 
 /*
- * Opens the rec_len byte record in b (header checked) into out, which holds
- * exactly the decrypted bytes: plaintext, and for TLS 1.3 the content type
- * and padding. -EBADMSG when authentication fails.
+ * Opens the rec_len byte record in b (header checked) into c->sg_out, whose
+ * entries from the second on the caller has set to exactly the decrypted
+ * bytes' length (plaintext, and for TLS 1.3 the content type and padding),
+ * end marked; the first is the AAD's. The sequence number stays: the
+ * caller advances it once it takes the record (tlsk_cipher_advance()), so
+ * a record opened into a reader's buffer may be opened again into an skb.
+ * -EBADMSG when authentication fails.
  */
-int tlsk_cipher_open(struct tlsk_cipher *c, const struct tlsk_buf *b,
-		     unsigned int rec_len, struct sk_buff *out)
+int tlsk_cipher_open_sg(struct tlsk_cipher *c, const struct tlsk_buf *b,
+			unsigned int rec_len)
 {
 	unsigned int body = rec_len - c->prepend;
 	unsigned int plain = body - TLSK_TAG_SIZE;
 	unsigned int assoclen;
 	const u8 *rec = b->data;
-	int n, err;
+	int n;
 
 	if (c->exhausted)
 		return -EBADMSG;
@@ -491,18 +518,36 @@ int tlsk_cipher_open(struct tlsk_cipher *c, const struct tlsk_buf *b,
 	sg_set_buf(&c->sg_in[0], c->aad, assoclen);
 	n = 1 + buf_sg(&c->sg_in[1], b, c->prepend, body);
 	sg_mark_end(&c->sg_in[n - 1]);
-
 	/* The output skips the additional data; point it at the same bytes. */
-	sg_init_table(c->sg_out, ARRAY_SIZE(c->sg_out));
 	sg_set_buf(&c->sg_out[0], c->aad, assoclen);
+
+	aead_request_set_crypt(c->req, c->sg_in, c->sg_out, body, c->nonce);
+	aead_request_set_ad(c->req, assoclen);
+	return run(c, false);
+}
+
+void tlsk_cipher_advance(struct tlsk_cipher *c)
+{
+	advance(c);
+}
+
+/*
+ * Opens the rec_len byte record in b (header checked) into out, which holds
+ * exactly the decrypted bytes: plaintext, and for TLS 1.3 the content type
+ * and padding. -EBADMSG when authentication fails.
+ */
+int tlsk_cipher_open(struct tlsk_cipher *c, const struct tlsk_buf *b,
+		     unsigned int rec_len, struct sk_buff *out)
+{
+	unsigned int plain = rec_len - c->prepend - TLSK_TAG_SIZE;
+	int n, err;
+
+	sg_init_table(c->sg_out, ARRAY_SIZE(c->sg_out));
 	n = plain ? skb_to_sgvec(out, &c->sg_out[1], 0, plain) : 0;
 	if (n < 0)
 		return n;
 	sg_mark_end(&c->sg_out[n]);
-
-	aead_request_set_crypt(c->req, c->sg_in, c->sg_out, body, c->nonce);
-	aead_request_set_ad(c->req, assoclen);
-	err = run(c, false);
+	err = tlsk_cipher_open_sg(c, b, rec_len);
 	if (err)
 		return err;
 	advance(c);

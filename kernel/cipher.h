@@ -30,6 +30,8 @@
 #define TLSK_MAX_RECORD		(TLSK_HEADER_SIZE + TLSK_EXPLICIT_IV_SIZE + \
 				 TLSK_MAX_PLAINTEXT + 1 + TLSK_TAG_SIZE)
 #define TLSK_BUF_PAGES		DIV_ROUND_UP(TLSK_MAX_RECORD, PAGE_SIZE)
+/* Entries of tlsk_cipher.sg_out: the AAD, the output, a TLS 1.3 tail. */
+#define TLSK_OPEN_SG		(TLSK_BUF_PAGES + 8)
 
 /* The installed crypto_info, whichever cipher it is for. */
 union tlsk_crypto_info {
@@ -83,8 +85,14 @@ struct tlsk_cipher {
 	 */
 	u8 nonce[16];
 	u8 aad[13];
+	/* TLS 1.3 direct open: the inner content type lands here. */
+	u8 open_tail;
 	struct scatterlist sg_in[TLSK_BUF_PAGES + 2];
-	struct scatterlist sg_out[TLSK_BUF_PAGES + 3];
+	/*
+	 * The AAD, then the opened bytes: a paged skb, or a reader's pages
+	 * (a few more, as a reader's buffer may come in pieces).
+	 */
+	struct scatterlist sg_out[TLSK_OPEN_SG];
 };
 
 int tlsk_cipher_info_size(u16 cipher_type);
@@ -110,9 +118,15 @@ void tlsk_cipher_next_info(const struct tlsk_cipher *c, const u8 *key,
 bool tlsk_cipher_near_limit(struct tlsk_cipher *c);
 int tlsk_cipher_seal(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
 		     unsigned int len);
+int tlsk_cipher_seal_to(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
+			unsigned int len, struct page *out_page,
+			unsigned int out_off);
 int tlsk_cipher_check_header(const struct tlsk_cipher *c, const u8 *hdr);
 int tlsk_cipher_open(struct tlsk_cipher *c, const struct tlsk_buf *b,
 		     unsigned int rec_len, struct sk_buff *out);
+int tlsk_cipher_open_sg(struct tlsk_cipher *c, const struct tlsk_buf *b,
+			unsigned int rec_len);
+void tlsk_cipher_advance(struct tlsk_cipher *c);
 
 int tlsk_buf_alloc(struct tlsk_buf *b);
 void tlsk_buf_free(struct tlsk_buf *b);

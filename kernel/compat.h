@@ -27,6 +27,17 @@
 #endif
 
 /*
+ * TX hands sealed records to TCP by reference: do_tcp_sendpages() went
+ * with ->sendpage in 6.5, whose tcp_sendmsg_locked() takes
+ * MSG_SPLICE_PAGES instead.
+ */
+#ifdef TLSK_PROBED_SENDPAGE
+#define TLSK_HAVE_DO_TCP_SENDPAGES 1
+#else
+#define TLSK_HAVE_DO_TCP_SENDPAGES 0
+#endif
+
+/*
  * proto->splice_eof tells a sender that a splice ran dry without
  * SPLICE_F_MORE, so a record held open for more pages can be closed.
  */

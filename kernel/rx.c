@@ -9,7 +9,18 @@
  * When the record is whole, readers are woken and poll reports readable.
  * A reader opens it into a freshly allocated paged skb and queues the skb
  * on rx.list, from which recvmsg copies and splice_read hands pages to the
- * pipe; then the next record's bytes move. tlsk never takes a byte of the
+ * pipe; then the next record's bytes move.
+ *
+ * Direct open: a recvmsg that does not peek, into a user buffer with room
+ * for a whole data record's plaintext, opens the record straight into the
+ * reader's pages (pinned for the time of the decryption), with no skb and
+ * no second copy. TLS 1.3 decrypts the inner content type into a byte of
+ * the cipher state; if it is not data (a handshake, an alert, or padding
+ * in the way), the record is opened again the ordinary way, from the same
+ * ciphertext with the same sequence number, and the reader's buffer holds
+ * only what that returns. A record that fails authentication fails the
+ * same way on both paths (the reader's buffer may then hold bytes of it
+ * beyond what recvmsg returned, as with in-tree kTLS). tlsk never takes a byte of the
  * record after the one being assembled out of TCP, so that record's key
  * may still change (TLS 1.3 KeyUpdate).
  *
@@ -621,6 +632,147 @@ static int fetch_record(struct sock *sk, struct tlsk_rx *rx, bool peek,
 	return 1;
 }
 
+/* The reader's pages a direct open writes into, at most this many. */
+#define DIRECT_PAGES	(TLSK_OPEN_SG - 2)
+
+/*
+ * Pins the next len bytes of the reader's buffer into c->sg_out from its
+ * second entry on. Returns the entries used, or 0 (nothing pinned, the
+ * iterator as it was) when the buffer cannot take them that way.
+ */
+static int pin_reader(struct iov_iter *it, size_t len, struct tlsk_cipher *c,
+		      struct page **pages, int *npages)
+{
+	size_t left = len, pinned = 0;
+	int n = 1, np = 0;
+
+	while (left) {
+		size_t start, got;
+		ssize_t r;
+
+		if (np == DIRECT_PAGES)
+			goto undo;
+		r = iov_iter_get_pages2(it, pages + np, left, DIRECT_PAGES - np,
+					&start);
+		if (r <= 0)
+			goto undo;
+		got = r;
+		pinned += got;
+		left -= got;
+		while (got) {
+			size_t chunk = min_t(size_t, got, PAGE_SIZE - start);
+
+			sg_set_page(&c->sg_out[n++], pages[np++], chunk, start);
+			got -= chunk;
+			start = 0;
+		}
+	}
+	*npages = np;
+	return n - 1;
+
+undo:
+	while (np--)
+		put_page(pages[np]);
+	iov_iter_revert(it, pinned);
+	return 0;
+}
+
+/*
+ * Opens the whole data record in rx->rec straight into the reader's buffer
+ * (see the top of the file). Returns the bytes delivered (> 0), 0 when the
+ * record must take the ordinary path (it is still in rx->rec, nothing
+ * consumed, the iterator as it was), or a negative errno as open_record()
+ * gives one (the record failed; the stream stops).
+ */
+static int open_direct(struct sock *sk, struct tlsk_rx *rx,
+		       struct msghdr *msg, size_t room)
+{
+	struct tlsk_cipher *c = rx->cipher;
+	unsigned int len = rx->rec_len;
+	unsigned int plain = len - c->prepend - TLSK_TAG_SIZE;
+	unsigned int data = plain - c->tail;
+	struct page *pages[DIRECT_PAGES];
+	int n, np = 0, err;
+
+	/*
+	 * TLS 1.2 says the type in the header. Empty records, and those
+	 * that come while a TLS 1.3 handshake message is incomplete, are
+	 * open_record()'s business.
+	 */
+	if (!c->tail && ((u8 *)rx->rec.data)[0] != TLSK_RECORD_DATA)
+		return 0;
+	/* Records another reader left on rx.list come first. */
+	if (!skb_queue_empty(&rx->list))
+		return 0;
+	if (!data || data > room || rx->hs_msg_len ||
+	    iov_iter_count(&msg->msg_iter) < data)
+		return 0;
+
+	sg_init_table(c->sg_out, ARRAY_SIZE(c->sg_out));
+	n = pin_reader(&msg->msg_iter, data, c, pages, &np);
+	if (!n)
+		return 0;
+	if (c->tail) {
+		c->open_tail = 0;
+		sg_set_buf(&c->sg_out[++n], &c->open_tail, 1);
+	}
+	sg_mark_end(&c->sg_out[n]);
+	err = tlsk_cipher_open_sg(c, &rx->rec, len);
+	while (np--)
+		put_page(pages[np]);
+	if (!err && c->tail && c->open_tail != TLSK_RECORD_DATA) {
+		/* Not data, or padded: opened again into an skb. */
+		iov_iter_revert(&msg->msg_iter, data);
+		return 0;
+	}
+	rx->rec_done = 0;
+	rx->rec_len = 0;
+	if (err) {
+		iov_iter_revert(&msg->msg_iter, data);
+		rx_abort(sk, rx, err, TLSK_STAT_DECRYPT_ERROR);
+		tlsk_event_decrypt_error(sk);
+		return err;
+	}
+	tlsk_cipher_advance(c);
+	if (c->tail)
+		hs_reset(rx);
+	rx->records++;
+	tlsk_stats_add(sock_net(sk), TLSK_STAT_RX_RECORDS, 1);
+	if (tlsk_cipher_near_limit(c)) {
+		tlsk_stats_add(sock_net(sk), TLSK_STAT_SEQ_NEAR_LIMIT, 1);
+		tlsk_event_seq_near_limit(sk, false, c->record_limit);
+	}
+	rx->bytes += data;
+	/* The next record may be in TCP already, whole: say so to poll. */
+	WRITE_ONCE(rx->ready, rx_pull(sk, rx));
+	return data;
+}
+
+/*
+ * Waits for the next record as fetch_record() does, and opens it straight
+ * into the reader's buffer when it can. Returns the bytes delivered (> 0),
+ * 1 with *direct 0 when the caller is to fetch_record() it (nothing
+ * consumed), or fetch_record()'s results for the end, errors and waiting.
+ */
+static int fetch_direct(struct sock *sk, struct tlsk_rx *rx,
+			struct msghdr *msg, size_t room, bool copied,
+			long *timeo, bool *direct)
+{
+	int err;
+
+	*direct = false;
+	err = wait_record(sk, rx, true, copied, timeo);
+	if (err != 1)
+		return err;
+	err = open_direct(sk, rx, msg, room);
+	if (err < 0)
+		return copied ? 0 : err;
+	if (!err)
+		return 1;
+	*direct = true;
+	return err;
+}
+
 /*
  * Leaving the socket with something to read: other readers (or pollers)
  * waiting for it must hear of it, as no new data may come to wake them.
@@ -673,11 +825,33 @@ int tlsk_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 		unsigned int chunk;
 
 		if (!skb) {
+			long *wait = copied >= target ? &none : &timeo;
+			bool direct;
+
 			/* Past the target, take only records already here. */
 			if (peek && rx->queued_mem >= READ_ONCE(sk->sk_rcvbuf))
 				break;
-			err = fetch_record(sk, rx, peek, copied,
-					   copied >= target ? &none : &timeo);
+			if (!peek && (!control || control == TLSK_RECORD_DATA) &&
+			    user_backed_iter(&msg->msg_iter)) {
+				err = fetch_direct(sk, rx, msg, len - copied,
+						   copied, wait, &direct);
+				if (err <= 0)
+					break;
+				if (direct) {
+					copied += err;
+					err = 0;
+					msg->msg_flags |= MSG_EOR;
+					if (!control) {
+						control = TLSK_RECORD_DATA;
+						put_cmsg(msg, SOL_TLS,
+							 TLS_GET_RECORD_TYPE,
+							 sizeof(control),
+							 &control);
+					}
+					continue;
+				}
+			}
+			err = fetch_record(sk, rx, peek, copied, wait);
 			if (err <= 0)
 				break;
 			err = 0;

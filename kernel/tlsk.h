@@ -35,13 +35,18 @@ struct tlsk_tx {
 	/*
 	 * One record at a time, tx.lock: either open (plaintext being
 	 * gathered, open_len bytes at cipher->prepend) or sealed and partly
-	 * handed to TCP (pend_len bytes from pend_off). TCP copies what it
-	 * takes, so the buffer is free again once pend_len reaches 0.
+	 * handed to TCP (pend_len bytes from pend_off, in pend_page or, when
+	 * no page fragment could be had, in rec, which TCP then copies).
 	 */
 	struct tlsk_buf rec;
 	unsigned int open_len;
 	unsigned int pend_off;
 	unsigned int pend_len;
+	/*
+	 * The page the pending record was sealed into (pend_off is then in
+	 * it), with tlsk's reference; NULL: it is in rec.
+	 */
+	struct page *pend_page;
 	bool open;
 	u8 open_type;
 	/* tx.lock + socket lock: records sealed, their plaintext bytes. */

@@ -5,11 +5,16 @@
  * A socket holds one record buffer. Plaintext is copied into the open
  * record until it holds TLSK_MAX_PLAINTEXT bytes or the caller ends it (no
  * MSG_MORE, a different record type, splice running dry); the record is
- * then sealed in place and handed to TCP with tcp_sendmsg_locked(), which
- * copies it into TCP's own buffers and does TCP's send-buffer accounting,
- * blocking and SO_SNDTIMEO. Once TCP has taken every byte the buffer is
- * free for the next record, so tlsk never holds more than one record of
- * memory per socket on top of TCP's send queue.
+ * then sealed out of place into the socket's page fragment (the pages TCP
+ * itself copies sent data into) and those pages are handed to TCP by
+ * reference (do_tcp_sendpages(), or MSG_SPLICE_PAGES where sendpage is
+ * gone), which does TCP's send-buffer accounting, blocking and
+ * SO_SNDTIMEO. Nothing writes to those bytes again: the fragment moves
+ * past them, and TCP's references keep the pages until the bytes are
+ * acknowledged. When no fragment with room for a whole record can be had,
+ * the record is sealed in place in the buffer and tcp_sendmsg_locked()
+ * copies it. Either way tlsk holds at most one record of its own per
+ * socket on top of TCP's send queue.
  *
  * When TCP cannot take a whole record (non-blocking socket, full send
  * buffer, timeout) the rest stays pending: the caller is told its
@@ -47,19 +52,50 @@
  */
 #define TCP_FLAGS	(MSG_DONTWAIT | MSG_NOSIGNAL)
 
+/* TCP takes len bytes of page at off by reference; bytes taken or errno. */
+static int send_page(struct sock *sk, struct page *page, unsigned int off,
+		     unsigned int len, int flags)
+{
+#if TLSK_HAVE_DO_TCP_SENDPAGES
+	return do_tcp_sendpages(sk, page, off, len, flags);
+#else
+	struct bio_vec bv = { .bv_page = page, .bv_offset = off, .bv_len = len };
+	struct msghdr msg = { .msg_flags = flags | MSG_SPLICE_PAGES };
+
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bv, 1, len);
+	return tcp_sendmsg_locked(sk, &msg, len);
+#endif
+}
+
+/* The pending record is all TCP's: drop tlsk's reference to its page. */
+static void pend_release(struct tlsk_tx *tx)
+{
+	if (tx->pend_page) {
+		put_page(tx->pend_page);
+		tx->pend_page = NULL;
+	}
+}
+
 /* Hands pending sealed bytes to TCP; 0 once TCP took all of them. */
 static int push_pending(struct sock *sk, struct tlsk_tx *tx, int flags)
 {
 	while (tx->pend_len) {
-		struct kvec iov = {
-			.iov_base = tx->rec.data + tx->pend_off,
-			.iov_len = tx->pend_len,
-		};
-		struct msghdr msg = { .msg_flags = flags };
 		int sent;
 
-		iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &iov, 1, iov.iov_len);
-		sent = tcp_sendmsg_locked(sk, &msg, iov.iov_len);
+		if (tx->pend_page) {
+			sent = send_page(sk, tx->pend_page, tx->pend_off,
+					 tx->pend_len, flags);
+		} else {
+			struct kvec iov = {
+				.iov_base = tx->rec.data + tx->pend_off,
+				.iov_len = tx->pend_len,
+			};
+			struct msghdr msg = { .msg_flags = flags };
+
+			iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &iov, 1,
+				      iov.iov_len);
+			sent = tcp_sendmsg_locked(sk, &msg, iov.iov_len);
+		}
 		if (sent < 0)
 			return sent;
 		if (!sent)
@@ -67,16 +103,40 @@ static int push_pending(struct sock *sk, struct tlsk_tx *tx, int flags)
 		tx->pend_off += sent;
 		tx->pend_len -= sent;
 	}
+	pend_release(tx);
 	return 0;
+}
+
+/*
+ * Room for a whole sealed record of plain bytes in the socket's page
+ * fragment, or NULL: the record is then sealed in the buffer.
+ */
+static struct page_frag *record_space(struct sock *sk, struct tlsk_tx *tx,
+				      unsigned int plain)
+{
+	struct page_frag *pfrag = sk_page_frag(sk);
+	unsigned int need = plain + tlsk_cipher_overhead(tx->cipher);
+
+	if (!skb_page_frag_refill(need, pfrag, sk->sk_allocation))
+		return NULL;
+	if (pfrag->size - pfrag->offset < need)
+		return NULL;
+	return pfrag;
 }
 
 /* Seals the open record; it becomes pending. */
 static int close_record(struct sock *sk, struct tlsk_tx *tx)
 {
 	unsigned int plain = tx->open_len;
+	struct page_frag *pfrag = record_space(sk, tx, plain);
 	int len;
 
-	len = tlsk_cipher_seal(tx->cipher, &tx->rec, tx->open_type, plain);
+	if (pfrag)
+		len = tlsk_cipher_seal_to(tx->cipher, &tx->rec, tx->open_type,
+					  plain, pfrag->page, pfrag->offset);
+	else
+		len = tlsk_cipher_seal(tx->cipher, &tx->rec, tx->open_type,
+				       plain);
 	tx->open = false;
 	tx->open_len = 0;
 	if (len < 0) {
@@ -85,6 +145,13 @@ static int close_record(struct sock *sk, struct tlsk_tx *tx)
 		return len;
 	}
 	tx->pend_off = 0;
+	if (pfrag) {
+		/* tlsk's reference until TCP took every byte. */
+		get_page(pfrag->page);
+		tx->pend_page = pfrag->page;
+		tx->pend_off = pfrag->offset;
+		pfrag->offset += len;
+	}
 	tx->pend_len = len;
 	tx->records++;
 	tx->bytes += plain;
@@ -607,6 +674,9 @@ void tlsk_tx_release(struct sock *sk, struct tlsk_context *ctx)
 		push_alert(sk, tx, MSG_NOSIGNAL);
 	else if (!tx->open || !close_record(sk, tx))
 		push_pending(sk, tx, MSG_NOSIGNAL);
+	/* What TCP did not take is dropped with the socket. */
+	pend_release(tx);
+	tx->pend_len = 0;
 	tlsk_cipher_free(tx->cipher);
 	WRITE_ONCE(tx->cipher, NULL);
 	tlsk_secret_free(tx->secret);

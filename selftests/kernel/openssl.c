@@ -332,6 +332,44 @@ TEST_F(ossl, userspace_to_tlsk)
 	EXPECT_EQ(errno, EBADMSG);
 }
 
+/*
+ * Records read with room for far more than they hold, as a reader opens
+ * them straight into its buffer: a padded TLS 1.3 record (opened again the
+ * ordinary way, and only its data read back), a handshake record between
+ * data records, and a record that fails authentication, which fails all
+ * the same.
+ */
+TEST_F(ossl, userspace_to_tlsk_large_buffer)
+{
+	static uint8_t rec[MAXREC], data[3000], in[16384];
+	uint8_t type;
+	struct keys k;
+	size_t n;
+	int i;
+
+	keys_init(&k, variant->version, variant->cipher, 2);
+	fill_pattern(data, sizeof(data), 9);
+	for (i = 0; i < 3; i++) {
+		n = seal(&k, i == 1 ? 22 : 23, data + i * 1000, 1000,
+			 i == 2 ? 200 : 0, rec);
+		ASSERT_GT(n, 0);
+		ASSERT_EQ(write_full(self->b, rec, n), n);
+	}
+	for (i = 0; i < 3; i++) {
+		memset(in, 0x5a, sizeof(in));
+		ASSERT_EQ(recv_record_type(self->a, in, sizeof(in), &type, 0),
+			  1000);
+		EXPECT_EQ(type, i == 1 ? 22 : 23);
+		EXPECT_EQ(memcmp(in, data + i * 1000, 1000), 0);
+	}
+	k.seq += 3;
+	k.explicit_iv += 3;
+	n = seal(&k, 23, data, 1000, 0, rec);
+	ASSERT_EQ(write_full(self->b, rec, n), n);
+	EXPECT_EQ(recv(self->a, in, sizeof(in), 0), -1);
+	EXPECT_EQ(errno, EBADMSG);
+}
+
 TEST_F(ossl, tlsk_to_userspace)
 {
 	static const size_t sizes[] = { 1, 300, 16384 };

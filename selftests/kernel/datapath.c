@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The zero-copy data path, both ends "tlsk", every version and cipher:
+ *  - TX seals into pages it hands to TCP by reference: the caller's buffer
+ *    (or file) changing, or going away, once write()/sendfile() returned
+ *    must not change what the peer reads;
+ *  - RX opens a data record straight into the reader's buffer when it
+ *    fits: short buffers, buffers in many pieces, records peeked before,
+ *    and non-data records in between must still read back exactly;
+ *  - sendfile of a file truncated while it is being sent: the peer reads
+ *    exactly the bytes sendfile counted, and they are the file's.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/uio.h>
+
+#include "kselftest_harness.h"
+#include "util.h"
+
+#define DATA	23
+#define ALERT	21
+#define REC	16384
+
+FIXTURE(dp)
+{
+	int c;
+	int s;
+};
+
+FIXTURE_VARIANT(dp)
+{
+	uint16_t version;
+	uint16_t cipher;
+};
+
+#define VARIANT(_name, _version, _cipher)		\
+	FIXTURE_VARIANT_ADD(dp, _name)			\
+	{						\
+		.version = _version,			\
+		.cipher = _cipher,			\
+	}
+
+VARIANT(tls12_gcm128, TLS_1_2_VERSION, TLS_CIPHER_AES_GCM_128);
+VARIANT(tls12_gcm256, TLS_1_2_VERSION, TLS_CIPHER_AES_GCM_256);
+VARIANT(tls12_ccm128, TLS_1_2_VERSION, TLS_CIPHER_AES_CCM_128);
+VARIANT(tls12_chacha, TLS_1_2_VERSION, TLS_CIPHER_CHACHA20_POLY1305);
+VARIANT(tls13_gcm128, TLS_1_3_VERSION, TLS_CIPHER_AES_GCM_128);
+VARIANT(tls13_gcm256, TLS_1_3_VERSION, TLS_CIPHER_AES_GCM_256);
+VARIANT(tls13_ccm128, TLS_1_3_VERSION, TLS_CIPHER_AES_CCM_128);
+VARIANT(tls13_chacha, TLS_1_3_VERSION, TLS_CIPHER_CHACHA20_POLY1305);
+
+FIXTURE_SETUP(dp)
+{
+	ASSERT_EQ(tls_pair(AF_INET, TLSK_ULP_NAME, TLSK_ULP_NAME,
+			   variant->version, variant->cipher,
+			   &self->c, &self->s), 0);
+}
+
+FIXTURE_TEARDOWN(dp)
+{
+	close(self->c);
+	close(self->s);
+}
+
+/*
+ * write() from an mmap()ed buffer, which is overwritten and unmapped as
+ * soon as write() returns, before the peer reads a byte.
+ */
+TEST_F(dp, buffer_changed_after_write)
+{
+	const size_t len = 3 * REC + 1000;
+	char *want = malloc(len), *in = malloc(len);
+	char *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_TRUE(want && in);
+	ASSERT_NE(buf, MAP_FAILED);
+	fill_pattern(want, len, 21);
+	memcpy(buf, want, len);
+	ASSERT_EQ(write(self->c, buf, len), len);
+	memset(buf, 0xa5, len);
+	ASSERT_EQ(munmap(buf, len), 0);
+	ASSERT_EQ(recv(self->s, in, len, MSG_WAITALL), len);
+	EXPECT_EQ(memcmp(in, want, len), 0);
+	free(want);
+	free(in);
+}
+
+/* sendfile(), then the file's pages are rewritten before the peer reads. */
+TEST_F(dp, file_changed_after_sendfile)
+{
+	const size_t len = 2 * REC + 300;
+	char *want = malloc(len), *other = malloc(len), *in = malloc(len);
+	int fd = memfd_create("tlsk-dp", 0);
+	off_t off = 0;
+
+	ASSERT_TRUE(want && other && in);
+	ASSERT_GE(fd, 0);
+	fill_pattern(want, len, 22);
+	fill_pattern(other, len, 23);
+	ASSERT_EQ(pwrite(fd, want, len, 0), len);
+	ASSERT_EQ(sendfile(self->c, fd, &off, len), len);
+	ASSERT_EQ(pwrite(fd, other, len, 0), len);
+	ASSERT_EQ(recv(self->s, in, len, MSG_WAITALL), len);
+	EXPECT_EQ(memcmp(in, want, len), 0);
+	close(fd);
+	free(want);
+	free(other);
+	free(in);
+}
+
+/*
+ * Records of every size read with buffers shorter than, as long as, and
+ * longer than one record, at odd addresses: the bytes and their order
+ * must come out the same whichever way each record is opened.
+ */
+TEST_F(dp, short_and_odd_buffers)
+{
+	static const size_t bufs[] = { 1, 100, REC - 1, REC, REC + 1,
+				       3 * REC, 4095, 4097 };
+	const size_t len = 8 * REC;
+	char *want = malloc(len), *in = malloc(len + 64);
+	size_t got = 0, i = 0;
+
+	ASSERT_TRUE(want && in);
+	fill_pattern(want, len, 24);
+	ASSERT_EQ(write_full(self->c, want, len), len);
+	while (got < len) {
+		size_t ask = bufs[i++ % (sizeof(bufs) / sizeof(bufs[0]))];
+		/* An odd address, and never past the end. */
+		char *at = in + 7 + got;
+		ssize_t n;
+
+		if (ask > len - got)
+			ask = len - got;
+		n = recv(self->s, at, ask, 0);
+		ASSERT_GT(n, 0);
+		ASSERT_LE(n, ask);
+		memmove(in + got, at, n);
+		got += n;
+	}
+	EXPECT_EQ(memcmp(in, want, len), 0);
+	free(want);
+	free(in);
+}
+
+/*
+ * A record's room spread over many small iovecs (more pieces than a
+ * direct open pins), then over two halves of one record.
+ */
+TEST_F(dp, readv_in_pieces)
+{
+	const size_t len = 2 * REC;
+	char *want = malloc(len), *in = malloc(len);
+	struct iovec iov[64];
+	size_t piece = len / 64;
+	int i;
+
+	ASSERT_TRUE(want && in);
+	fill_pattern(want, len, 25);
+	ASSERT_EQ(write_full(self->c, want, REC), REC);
+	for (i = 0; i < 64; i++) {
+		iov[i].iov_base = in + i * piece;
+		iov[i].iov_len = piece;
+	}
+	/* The first record, into 32 pieces' worth of its 64. */
+	ASSERT_EQ(readv(self->s, iov, 64), REC);
+	ASSERT_EQ(write_full(self->c, want + REC, REC), REC);
+	iov[0].iov_base = in + REC;
+	iov[0].iov_len = REC / 2 + 3;
+	iov[1].iov_base = in + REC + REC / 2 + 3;
+	iov[1].iov_len = REC / 2 - 3;
+	ASSERT_EQ(readv(self->s, iov, 2), REC);
+	EXPECT_EQ(memcmp(in, want, len), 0);
+	free(want);
+	free(in);
+}
+
+/*
+ * MSG_PEEK leaves opened records queued; a later read with room for
+ * everything must return those first, then open the next ones (directly)
+ * in order.
+ */
+TEST_F(dp, peek_then_direct_read)
+{
+	const size_t len = 3 * REC;
+	char *want = malloc(len), *in = malloc(len);
+	char peek[100];
+
+	ASSERT_TRUE(want && in);
+	fill_pattern(want, len, 26);
+	ASSERT_EQ(write_full(self->c, want, len), len);
+	ASSERT_TRUE(poll_readable(self->s, 5000));
+	ASSERT_EQ(recv(self->s, peek, sizeof(peek), MSG_PEEK), sizeof(peek));
+	EXPECT_EQ(memcmp(peek, want, sizeof(peek)), 0);
+	ASSERT_EQ(recv(self->s, in, len, MSG_WAITALL), len);
+	EXPECT_EQ(memcmp(in, want, len), 0);
+	/* Peek a whole record, then read it and the next in one call. */
+	ASSERT_EQ(write_full(self->c, want, 2 * REC), 2 * REC);
+	ASSERT_TRUE(poll_readable(self->s, 5000));
+	ASSERT_EQ(recv(self->s, in, REC, MSG_PEEK | MSG_WAITALL), REC);
+	memset(in, 0, len);
+	ASSERT_EQ(recv(self->s, in, 2 * REC, MSG_WAITALL), 2 * REC);
+	EXPECT_EQ(memcmp(in, want, 2 * REC), 0);
+	free(want);
+	free(in);
+}
+
+/*
+ * A non-data record between data records, read with room for all: the
+ * data before it, then it alone with its type, then the data after it.
+ */
+TEST_F(dp, control_record_between)
+{
+	char want[3000], in[REC];
+	uint8_t type;
+
+	fill_pattern(want, sizeof(want), 27);
+	ASSERT_EQ(send(self->c, want, 1000, 0), 1000);
+	ASSERT_EQ(send_record_type(self->c, ALERT, "\x01\x00", 2), 2);
+	ASSERT_EQ(send(self->c, want + 1000, 2000, 0), 2000);
+	ASSERT_EQ(recv_record_type(self->s, in, sizeof(in), &type, 0), 1000);
+	EXPECT_EQ(type, DATA);
+	EXPECT_EQ(memcmp(in, want, 1000), 0);
+	memset(in, 0x5a, sizeof(in));
+	ASSERT_EQ(recv_record_type(self->s, in, sizeof(in), &type, 0), 2);
+	EXPECT_EQ(type, ALERT);
+	EXPECT_EQ(memcmp(in, "\x01\x00", 2), 0);
+	ASSERT_TRUE(poll_readable(self->s, 5000));
+	ASSERT_EQ(recv_record_type(self->s, in, sizeof(in), &type, 0), 2000);
+	EXPECT_EQ(type, DATA);
+	EXPECT_EQ(memcmp(in, want + 1000, 2000), 0);
+}
+
+struct drain {
+	int fd;
+	char *buf;
+	size_t size;
+	size_t got;
+	int err;
+	/* >= 0: truncate this file to trunc_to once trunc_at bytes came. */
+	int trunc_fd;
+	off_t trunc_to;
+	size_t trunc_at;
+	bool truncated;
+};
+
+/* Reads fd until the end of the stream. */
+static void *drain(void *arg)
+{
+	struct drain *d = arg;
+	ssize_t n;
+
+	while (d->got < d->size) {
+		n = recv(d->fd, d->buf + d->got, d->size - d->got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			d->err = errno;
+		if (n <= 0)
+			break;
+		d->got += n;
+		if (d->trunc_fd >= 0 && !d->truncated &&
+		    d->got >= d->trunc_at) {
+			if (ftruncate(d->trunc_fd, d->trunc_to))
+				d->err = errno;
+			d->truncated = true;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * sendfile() of a file that is truncated between two calls: the peer
+ * reads exactly the bytes sendfile counted, they are the file's, and the
+ * stream ends cleanly.
+ */
+TEST_F(dp, sendfile_truncated_between_calls)
+{
+	const size_t len = 4 << 20, keep = 64 * 4096;
+	char *want = malloc(len), *in = malloc(len);
+	int fd = memfd_create("tlsk-dp-trunc", 0);
+	struct drain d = { .fd = self->s, .buf = in, .size = len,
+			   .trunc_fd = -1 };
+	size_t sent = 0;
+	bool truncated = false;
+	pthread_t th;
+	ssize_t n;
+
+	ASSERT_TRUE(want && in);
+	ASSERT_GE(fd, 0);
+	fill_pattern(want, len, 28);
+	ASSERT_EQ(pwrite(fd, want, len, 0), len);
+	ASSERT_EQ(pthread_create(&th, NULL, drain, &d), 0);
+	for (;;) {
+		off_t off = sent;
+
+		/* Bounded chunks, so the truncation lands between or in one. */
+		n = sendfile(self->c, fd, &off, 3 * REC + 5);
+		if (n <= 0)
+			break;
+		sent += n;
+		if (!truncated && sent >= keep / 2) {
+			ASSERT_EQ(ftruncate(fd, keep), 0);
+			truncated = true;
+		}
+	}
+	EXPECT_EQ(n, 0);
+	EXPECT_TRUE(truncated);
+	EXPECT_EQ(sent, keep);
+	ASSERT_EQ(shutdown(self->c, SHUT_WR), 0);
+	ASSERT_EQ(pthread_join(th, NULL), 0);
+	EXPECT_EQ(d.err, 0);
+	EXPECT_EQ(d.got, sent);
+	EXPECT_EQ(memcmp(in, want, d.got), 0);
+	close(fd);
+	free(want);
+	free(in);
+}
+
+/*
+ * One sendfile() of a whole file that the reader truncates once it has
+ * read a quarter of what will be left: whatever sendfile then counts, the
+ * peer reads exactly that many bytes, and they are the file's.
+ */
+TEST_F(dp, sendfile_truncated_meanwhile)
+{
+	const size_t len = 4 << 20, keep = 256 * 4096;
+	char *want = malloc(len), *in = malloc(len);
+	int fd = memfd_create("tlsk-dp-trunc2", 0);
+	struct drain d = { .fd = self->s, .buf = in, .size = len,
+			   .trunc_fd = fd, .trunc_to = keep,
+			   .trunc_at = keep / 4 };
+	size_t sent = 0;
+	pthread_t th;
+	ssize_t n;
+
+	ASSERT_TRUE(want && in);
+	ASSERT_GE(fd, 0);
+	fill_pattern(want, len, 29);
+	ASSERT_EQ(pwrite(fd, want, len, 0), len);
+	ASSERT_EQ(pthread_create(&th, NULL, drain, &d), 0);
+	for (;;) {
+		off_t off = sent;
+
+		n = sendfile(self->c, fd, &off, len - sent);
+		if (n <= 0)
+			break;
+		sent += n;
+	}
+	EXPECT_EQ(n, 0);
+	EXPECT_LE(sent, len);
+	ASSERT_EQ(shutdown(self->c, SHUT_WR), 0);
+	ASSERT_EQ(pthread_join(th, NULL), 0);
+	EXPECT_TRUE(d.truncated);
+	EXPECT_EQ(d.err, 0);
+	EXPECT_EQ(d.got, sent);
+	EXPECT_EQ(memcmp(in, want, d.got), 0);
+	close(fd);
+	free(want);
+	free(in);
+}
+
+TEST_HARNESS_MAIN
