@@ -695,11 +695,13 @@ static int open_direct(struct sock *sk, struct tlsk_rx *rx,
 	int n, np = 0, err;
 
 	/*
-	 * TLS 1.2 says the type in the header. Empty records, and those
-	 * that come while a TLS 1.3 handshake message is incomplete, are
-	 * open_record()'s business.
+	 * TLS 1.2 says the type in the header; a TLS 1.3 record says
+	 * application data there too, or it is open_record()'s to refuse
+	 * (TLSK_SEND_ALERTS). Empty records, and those that come while a
+	 * TLS 1.3 handshake message is incomplete, are open_record()'s
+	 * business.
 	 */
-	if (!c->tail && ((u8 *)rx->rec.data)[0] != TLSK_RECORD_DATA)
+	if (((u8 *)rx->rec.data)[0] != TLSK_RECORD_DATA)
 		return 0;
 	/* Records another reader left on rx.list come first. */
 	if (!skb_queue_empty(&rx->list))
@@ -743,6 +745,8 @@ static int open_direct(struct sock *sk, struct tlsk_rx *rx,
 		tlsk_event_seq_near_limit(sk, false, c->record_limit);
 	}
 	rx->bytes += data;
+	/* Application data: warning alerts in a row start again. */
+	rx->warn_alerts = 0;
 	/* The next record may be in TCP already, whole: say so to poll. */
 	WRITE_ONCE(rx->ready, rx_pull(sk, rx));
 	return data;
