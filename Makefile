@@ -25,13 +25,17 @@
 RUNNING := $(shell uname -r)
 KVER ?= $(if $(wildcard /lib/modules/$(RUNNING)/build),$(RUNNING),$(shell scripts/kver 2>/dev/null))
 KDIR ?= /lib/modules/$(KVER)/build
+# Headers that need another release's toolchain (scripts/kernel-cache):
+# KDIR is then a path inside the chroot KBUILD_CHROOT.
+KBUILD_CHROOT ?=
+KBUILD_WRAP := $(if $(KBUILD_CHROOT),$(CURDIR)/scripts/in-chroot $(KBUILD_CHROOT))
 
 .PHONY: all module userspace check check-debug demo bench hsbench deps checkpatch clean
 all: module userspace
 
 module:
-	@test -d "$(KDIR)" || { echo "no kernel headers at $(KDIR): run 'make deps'" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+	@test -d "$(KBUILD_CHROOT)$(KDIR)" || { echo "no kernel headers at $(KBUILD_CHROOT)$(KDIR): run 'make deps'" >&2; exit 1; }
+	$(KBUILD_WRAP) $(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
 
 userspace:
 	$(MAKE) -C userspace
