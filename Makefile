@@ -10,6 +10,9 @@
 #   make check-debug  the kernel selftests, fault injection and conformance
 #                     on a KASAN/lockdep/kmemleak kernel built once from
 #                     linux-source-6.1 (not part of make check; slow)
+#   make check-kernels  build, VM suite and conformance on every supported
+#                     kernel (scripts/kernels: 6.1, 6.12, 7.x), one summary
+#                     line per kernel (not part of make check; slow)
 #   make demo         boot the VM and show tlsk at work
 #   make bench        tlsk vs in-tree tls vs OpenSSL vs plain TCP, as ratios
 #                     measured in one run, then the handshake bench
@@ -30,7 +33,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 KBUILD_CHROOT ?=
 KBUILD_WRAP := $(if $(KBUILD_CHROOT),$(CURDIR)/scripts/in-chroot $(KBUILD_CHROOT))
 
-.PHONY: all module userspace check check-debug demo bench hsbench deps checkpatch clean
+.PHONY: all module userspace check check-kernels check-debug demo bench hsbench deps checkpatch clean
 all: module userspace
 
 module:
@@ -42,6 +45,9 @@ userspace:
 
 check:
 	@scripts/check
+
+check-kernels:
+	@scripts/check-kernels
 
 check-debug:
 	@scripts/check-debug
