@@ -10,6 +10,9 @@
 #   make check-debug  the kernel selftests, fault injection and conformance
 #                     on a KASAN/lockdep/kmemleak kernel built once from
 #                     linux-source-6.1 (not part of make check; slow)
+#   make check-kernels  build, VM suite and conformance on every supported
+#                     kernel (scripts/kernels: 6.1, 6.12, 7.x), one summary
+#                     line per kernel (not part of make check; slow)
 #   make demo         boot the VM and show tlsk at work
 #   make bench        tlsk vs in-tree tls vs OpenSSL vs plain TCP, as ratios
 #                     measured in one run, then the handshake bench
@@ -34,14 +37,18 @@
 RUNNING := $(shell uname -r)
 KVER ?= $(if $(wildcard /lib/modules/$(RUNNING)/build),$(RUNNING),$(shell scripts/kver 2>/dev/null))
 KDIR ?= /lib/modules/$(KVER)/build
+# Headers that need another release's toolchain (scripts/kernel-cache):
+# KDIR is then a path inside the chroot KBUILD_CHROOT.
+KBUILD_CHROOT ?=
+KBUILD_WRAP := $(if $(KBUILD_CHROOT),$(CURDIR)/scripts/in-chroot $(KBUILD_CHROOT))
 
-.PHONY: all module userspace check check-debug demo bench hsbench deps checkpatch clean
+.PHONY: all module userspace check check-kernels check-debug demo bench hsbench deps checkpatch clean
 .PHONY: install install-module install-userspace
 all: module userspace
 
 module:
-	@test -d "$(KDIR)" || { echo "no kernel headers at $(KDIR): run 'make deps'" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+	@test -d "$(KBUILD_CHROOT)$(KDIR)" || { echo "no kernel headers at $(KBUILD_CHROOT)$(KDIR): run 'make deps'" >&2; exit 1; }
+	$(KBUILD_WRAP) $(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
 	@scripts/module-kernel kernel/tlsk.ko
 
 userspace:
@@ -49,6 +56,9 @@ userspace:
 
 check:
 	@scripts/check
+
+check-kernels:
+	@scripts/check-kernels
 
 check-debug:
 	@scripts/check-debug

@@ -28,9 +28,9 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
-#include <asm/unaligned.h>
 
 #include "cipher.h"
+#include "compat.h"
 
 #define CCM_FLAGS_L3	2	/* B0 flags byte for a 3-byte length: L - 1 */
 #define CCM_IV_SIZE	16

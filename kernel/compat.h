@@ -2,8 +2,8 @@
 /*
  * Kernel differences, turned into named capabilities.
  *
- * tlsk is built first against Debian 12's 6.1 kernel; newer kernels (6.12
- * from bookworm-backports) follow. Distribution kernels backport features
+ * tlsk builds against the kernels of scripts/kernels: Debian 12's 6.1,
+ * 6.12 (bookworm-backports, Debian 13) and trixie-backports' 7.x. Distribution kernels backport features
  * across versions (Debian's 6.1 has 6.5's splice_eof), so Kbuild probes the
  * headers being built against and passes TLSK_PROBED_* here; code elsewhere
  * tests only the TLSK_HAVE_* names defined below.
@@ -58,6 +58,59 @@
 	struct sock *sk, struct sk_buff *skb, bool net_admin
 #else
 #define TLSK_ULP_GET_INFO_ARGS struct sock *sk, struct sk_buff *skb
+#endif
+
+/* The same for get_info_size, in 7.x. */
+#ifdef TLSK_PROBED_ULP_INFO_SIZE_NET_ADMIN
+#define TLSK_ULP_GET_INFO_SIZE_ARGS const struct sock *sk, bool net_admin
+#else
+#define TLSK_ULP_GET_INFO_SIZE_ARGS const struct sock *sk
+#endif
+
+/*
+ * 7.x dropped proto->recvmsg's addr_len argument (TCP never set it).
+ * TLSK_RECVMSG_ARGS are a proto recvmsg's parameters; a call forwarding
+ * them tests TLSK_HAVE_RECVMSG_ADDR_LEN.
+ */
+#ifdef TLSK_PROBED_RECVMSG_ADDR_LEN
+#define TLSK_HAVE_RECVMSG_ADDR_LEN 1
+#define TLSK_RECVMSG_ARGS \
+	struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len
+#else
+#define TLSK_HAVE_RECVMSG_ADDR_LEN 0
+#define TLSK_RECVMSG_ARGS \
+	struct sock *sk, struct msghdr *msg, size_t len, int flags
+#endif
+
+/*
+ * The socket owner's uid: 7.x reads it locklessly with sk_uid() and has
+ * no sock_i_uid() any more.
+ */
+#include <net/sock.h>
+#ifdef TLSK_PROBED_SK_UID
+#define TLSK_HAVE_SK_UID 1
+static inline kuid_t tlsk_sock_uid(struct sock *sk)
+{
+	return sk_uid(sk);
+}
+#else
+#define TLSK_HAVE_SK_UID 0
+static inline kuid_t tlsk_sock_uid(struct sock *sk)
+{
+	return sock_i_uid(sk);
+}
+#endif
+
+/*
+ * 6.12 moved the unaligned access helpers from <asm/unaligned.h> to
+ * <linux/unaligned.h>.
+ */
+#ifdef TLSK_PROBED_LINUX_UNALIGNED_H
+#define TLSK_HAVE_LINUX_UNALIGNED_H 1
+#include <linux/unaligned.h>
+#else
+#define TLSK_HAVE_LINUX_UNALIGNED_H 0
+#include <asm/unaligned.h>
 #endif
 
 /*

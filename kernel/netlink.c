@@ -147,7 +147,7 @@ static int fill_sock(struct sk_buff *skb, struct sock *sk,
 	    nla_put_u64_64bit(skb, TLSK_A_SOCK_COOKIE, sock_cookie(sk),
 			      TLSK_A_SOCK_PAD) ||
 	    nla_put_u32(skb, TLSK_A_SOCK_UID,
-			from_kuid_munged(user_ns, sock_i_uid(sk))))
+			from_kuid_munged(user_ns, tlsk_sock_uid(sk))))
 		goto cancel;
 	if (ctx->version &&
 	    (nla_put_u16(skb, TLSK_A_SOCK_VERSION, ctx->version) ||
@@ -266,7 +266,7 @@ static bool dump_wants(const struct sock_dump *d, struct sock *sk)
 {
 	if (d->family && sk->sk_family != d->family)
 		return false;
-	if (!d->all && !uid_eq(sock_i_uid(sk), d->uid))
+	if (!d->all && !uid_eq(tlsk_sock_uid(sk), d->uid))
 		return false;
 	return !d->has_cookie || sock_cookie(sk) == d->cookie;
 }

@@ -803,8 +803,7 @@ static void consume(struct sock *sk, struct tlsk_rx *rx,
  * to the caller in a TLS_GET_RECORD_TYPE cmsg; for a non-data record that
  * cmsg is mandatory (EIO without room for it) and the call ends after it.
  */
-int tlsk_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
-		 int *addr_len)
+int tlsk_recvmsg(TLSK_RECVMSG_ARGS)
 {
 	struct tlsk_context *ctx = tlsk_get_ctx(sk);
 	struct tlsk_rx *rx = &ctx->rx;
@@ -817,7 +816,11 @@ int tlsk_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 
 	/* The error queue is TCP's business (timestamps, zerocopy). */
 	if (unlikely(flags & MSG_ERRQUEUE))
+#if TLSK_HAVE_RECVMSG_ADDR_LEN
 		return ctx->sk_proto->recvmsg(sk, msg, len, flags, addr_len);
+#else
+		return ctx->sk_proto->recvmsg(sk, msg, len, flags);
+#endif
 
 	lock_sock(sk);
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);

@@ -5,6 +5,8 @@
 #include <linux/net.h>
 #include <linux/poll.h>
 
+#include "compat.h"
+
 struct sock;
 struct msghdr;
 struct pipe_inode_info;
@@ -22,8 +24,12 @@ int tlsk_rx_set_secret(struct sock *sk, struct tlsk_context *ctx,
 void tlsk_rx_stop(struct sock *sk, struct tlsk_context *ctx);
 void tlsk_rx_release(struct sock *sk, struct tlsk_context *ctx);
 
+#if TLSK_HAVE_RECVMSG_ADDR_LEN
 int tlsk_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 		 int *addr_len);
+#else
+int tlsk_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags);
+#endif
 ssize_t tlsk_splice_read(struct socket *sock, loff_t *ppos,
 			 struct pipe_inode_info *pipe, size_t len,
 			 unsigned int flags);

@@ -136,11 +136,13 @@ static void build_ops(struct proto_ops o[][TLSK_NUM_MODES], const struct proto_o
 
 /*
  * Plain TCP only: a socket whose proto was already replaced (sockmap, or a
- * proto from another layer) is refused rather than stacked upon.
+ * proto from another layer) is refused rather than stacked upon. Such a
+ * proto replaces close and sendmsg, both exported on every kernel tlsk
+ * supports (tcp_recvmsg is not on 6.12).
  */
 static bool is_plain_tcpv6(const struct proto *prot)
 {
-	return prot->close == tcp_close && prot->recvmsg == tcp_recvmsg &&
+	return prot->close == tcp_close && prot->sendmsg == tcp_sendmsg &&
 	       !strcmp(prot->name, "TCPv6");
 }
 
@@ -335,7 +337,7 @@ cancel:
 	return err;
 }
 
-static size_t tlsk_get_info_size(const struct sock *sk)
+static size_t tlsk_get_info_size(TLSK_ULP_GET_INFO_SIZE_ARGS)
 {
 	return nla_total_size(0) +		/* INET_ULP_INFO_TLS */
 	       nla_total_size(sizeof(u16)) +	/* TLS_INFO_VERSION */
