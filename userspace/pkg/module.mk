@@ -130,3 +130,12 @@ $(BUILD)/bin/pkg-install-test: pkg/tests/install.sh $(LIBTLSK_SO) $(LIBTLSK) \
 	printf '#!/bin/sh\nexec %s %s %s "%s"\n' "$(abspath pkg/tests/install.sh)" \
 		"$(abspath .)" "$(BUILD)" "$(SAN)" >$@
 	chmod +x $@
+
+# The man pages (../man, plain roff): each renders under groff -ww without
+# a warning; the promised ones and the service API's all exist.
+HOST_TESTS += man-pages-test
+$(BUILD)/bin/man-pages-test: pkg/tests/man.sh $(MAN_PAGES)
+	@mkdir -p $(@D)
+	printf '#!/bin/sh\nexec %s %s\n' "$(abspath pkg/tests/man.sh)" \
+		"$(abspath .)" >$@
+	chmod +x $@
