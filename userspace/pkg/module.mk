@@ -81,6 +81,12 @@ PUBLIC_HEADERS := $(wildcard include/tlsk/*.h)
 MAN_PAGES := $(wildcard ../man/*.[1-8])
 INSTALL_DOCS := ../README.md $(wildcard ../docs/*.md)
 
+# What install copies, built: `make installable` then `make install`
+# (debian/rules), or install alone.
+.PHONY: installable
+installable: $$(addprefix $(BUILD)/bin/,$$(PROGRAMS)) $(LIBTLSK_SO) \
+	$(LIBTLSK) $(LIBTLSK_PC)
+
 .PHONY: install install-bin install-lib install-data
 install: install-bin install-lib install-data
 
