@@ -27,6 +27,16 @@
 #                     depmod; DESTDIR=... stages it (no depmod then),
 #                     PREFIX=... (default /usr/local) places it
 #   make install-userspace, make install-module   one half of it
+#   make install-dkms the module's source and dkms.conf under
+#                     $(DESTDIR)/usr/src/tlsk-VERSION
+#   make dkms         install-dkms, then dkms add and dkms install for
+#                     every kernel whose headers are installed (root)
+#   make deb          the Debian packages (debian/, dpkg-buildpackage -b)
+#                     into .cache/deb, checked with lintian
+#   make check-packages  those packages installed into a fresh bookworm
+#                     chroot (mmdebstrap) and run through the demo's
+#                     handshake path; DKMS checked on the host's headers
+#                     (slow; not part of make check; docs/packaging.md)
 #   make clean
 #
 # KVER defaults to the running kernel when its headers are installed (a real
@@ -43,7 +53,8 @@ KBUILD_CHROOT ?=
 KBUILD_WRAP := $(if $(KBUILD_CHROOT),$(CURDIR)/scripts/in-chroot $(KBUILD_CHROOT))
 
 .PHONY: all module userspace check check-kernels check-debug demo bench hsbench deps checkpatch clean
-.PHONY: install install-module install-userspace
+.PHONY: install install-module install-userspace install-dkms dkms
+.PHONY: deb check-packages
 all: module userspace
 
 module:
@@ -102,3 +113,28 @@ install-module: module
 	install -d $(DESTDIR)$(MODDIR)
 	install -m 0644 kernel/tlsk.ko $(DESTDIR)$(MODDIR)/
 	$(if $(DESTDIR),,depmod -a $(KVER))
+
+# DKMS: the module's source, as dkms.conf expects it under /usr/src.
+TLSK_VERSION := $(shell cat VERSION)
+DKMS_SRC := /usr/src/tlsk-$(TLSK_VERSION)
+DKMS_KERNEL_SRCS = $(filter-out %.mod.c,$(wildcard kernel/*.c kernel/*.h))
+install-dkms:
+	install -d $(DESTDIR)$(DKMS_SRC)/kernel $(DESTDIR)$(DKMS_SRC)/include/uapi/linux
+	install -m 0644 dkms.conf Kbuild $(DESTDIR)$(DKMS_SRC)/
+	install -m 0644 kernel/Kbuild $(DKMS_KERNEL_SRCS) $(DESTDIR)$(DKMS_SRC)/kernel/
+	install -m 0644 include/uapi/linux/tlsk.h $(DESTDIR)$(DKMS_SRC)/include/uapi/linux/
+
+# Every kernel with headers: dkms install without -k builds only for the
+# running one. Kernels installed later get it from dkms's own kernel hook.
+dkms: install-dkms
+	dkms status tlsk/$(TLSK_VERSION) | grep -q . || dkms add tlsk/$(TLSK_VERSION)
+	for k in $$(ls /lib/modules); do \
+		[ -d /lib/modules/$$k/build ] || continue; \
+		dkms install tlsk/$(TLSK_VERSION) -k $$k || exit 1; \
+	done
+
+deb:
+	@scripts/deb
+
+check-packages:
+	@scripts/check-packages

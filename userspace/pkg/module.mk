@@ -81,6 +81,12 @@ PUBLIC_HEADERS := $(wildcard include/tlsk/*.h)
 MAN_PAGES := $(wildcard ../man/*.[1-8])
 INSTALL_DOCS := ../README.md $(wildcard ../docs/*.md)
 
+# What install copies, built: `make installable` then `make install`
+# (debian/rules), or install alone.
+.PHONY: installable
+installable: $$(addprefix $(BUILD)/bin/,$$(PROGRAMS)) $(LIBTLSK_SO) \
+	$(LIBTLSK) $(LIBTLSK_PC)
+
 .PHONY: install install-bin install-lib install-data
 install: install-bin install-lib install-data
 
@@ -129,4 +135,13 @@ $(BUILD)/bin/pkg-install-test: pkg/tests/install.sh $(LIBTLSK_SO) $(LIBTLSK) \
 	@mkdir -p $(@D)
 	printf '#!/bin/sh\nexec %s %s %s "%s"\n' "$(abspath pkg/tests/install.sh)" \
 		"$(abspath .)" "$(BUILD)" "$(SAN)" >$@
+	chmod +x $@
+
+# The man pages (../man, plain roff): each renders under groff -ww without
+# a warning; the promised ones and the service API's all exist.
+HOST_TESTS += man-pages-test
+$(BUILD)/bin/man-pages-test: pkg/tests/man.sh $(MAN_PAGES)
+	@mkdir -p $(@D)
+	printf '#!/bin/sh\nexec %s %s\n' "$(abspath pkg/tests/man.sh)" \
+		"$(abspath .)" >$@
 	chmod +x $@

@@ -92,7 +92,7 @@ int main(int argc, char **argv)
 	strcpy(req.profile, "web");
 	len = tlsk_msg_encode_request(&req, wire, sizeof(wire));
 	if (len <= 0 || tlsk_msg_decode_request(wire, (size_t)len, &back) ||
-	    strcmp(back.profile, "web") || back.id != 7) {
+	    strcmp(back.profile, "web") != 0 || back.id != 7) {
 		fputs("consumer: request round trip\n", stderr);
 		goto out;
 	}

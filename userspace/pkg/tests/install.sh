@@ -58,12 +58,14 @@ for f in lib/libtlsk.so.1.0.0 lib/libtlsk.so.1 lib/libtlsk.so lib/libtlsk.a \
 	lib/pkgconfig/libtlsk.pc include/tlsk/service.h include/tlsk/engine.h \
 	include/tlsk/uapi/linux/tlsk.h lib/systemd/system/tlskd.service \
 	lib/systemd/system/tlskd.socket share/doc/tlsk/README.md \
-	share/doc/tlsk/daemon.md; do
+	share/doc/tlsk/daemon.md share/man/man8/tlskd.8 \
+	share/man/man5/tlskd.conf.5 share/man/man3/tlsk_handshake.3 \
+	share/man/man7/tlsk.7; do
 	[ -e "$r/$f" ] || missing="$missing $f"
 done
 [ -f "$root/etc/tlsk/tlskd.conf.example" ] ||
 	missing="$missing /etc/tlsk/tlskd.conf.example"
-check "programs, libraries, headers, units, config example, docs installed${missing:+ (missing:$missing)}" \
+check "programs, libraries, headers, units, config example, docs, man pages installed${missing:+ (missing:$missing)}" \
 	test -z "$missing"
 
 # Nothing executable or writable by others among the data files.
