@@ -37,7 +37,9 @@ top=$(cd "$bin/../../../.." && pwd)
 doc=${1:-$top/docs/quickstart.md}
 sect=${2:-}
 
-skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+# One skipped test, not "1..0": scripts/run-tap counts a program that ran
+# no test at all as failed.
+skip_all() { echo "ok 1 $(basename "$0") # SKIP $*"; echo "1..1"; exit 0; }
 case "$bin" in
 */build/san/*) skip_all "runs once, in the plain build" ;;
 esac

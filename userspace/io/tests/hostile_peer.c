@@ -94,7 +94,8 @@ static size_t seal(struct tlsk_traffic_keys *k, uint8_t type,
 	size_t exp = k->version == 0x0303 ? 8 : 0, inner = len, body;
 	uint8_t *ct = rec + 5 + exp;
 
-	memcpy(ct, data, len);
+	if (len)	/* data may be NULL then: memcpy() must not see it */
+		memcpy(ct, data, len);
 	if (k->version == 0x0304)
 		ct[inner++] = type;
 	body = exp + inner + TAG_LEN;
