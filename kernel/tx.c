@@ -301,6 +301,7 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 {
 	bool more = msg->msg_flags & MSG_MORE;
 	int flags = msg->msg_flags & TCP_FLAGS;
+	long timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
 	u8 type = TLSK_RECORD_DATA;
 	/* This call's bytes in the open record: lost if it fails to seal. */
 	size_t in_open = 0;
@@ -335,6 +336,19 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 		if (sk->sk_err)
 			return -sk->sk_err;
 		if (!tx->open) {
+			/*
+			 * TCP takes sealed pages by reference without looking
+			 * at the send buffer while they fit its last skb: a
+			 * new record waits for room, as TCP waits before a new
+			 * segment and kTLS before a record, so that SO_SNDBUF
+			 * holds (and a non-blocking sender meets EAGAIN).
+			 */
+			if (!sk_stream_memory_free(sk)) {
+				err = sk_stream_wait_memory(sk, &timeo);
+				if (err)
+					return err;
+				continue;
+			}
 			tx->open = true;
 			tx->open_type = type;
 		}
