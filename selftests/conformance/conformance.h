@@ -12,7 +12,10 @@
  *   __test_passed()         upstream harness helper missing from 6.1's
  *   TEST_HARNESS_MAIN       adds test selection (-r/-x GLOB), listing (-l),
  *                           which 6.1's harness lacks: it ignores argv; and
- *                           takes the running test down with the harness
+ *                           takes the running test down with the harness;
+ *                           -t SECS raises every test's timeout (the
+ *                           harness's default is 30 s, too short for the
+ *                           debug kernel under TCG)
  */
 #ifndef CONFORMANCE_H
 #define CONFORMANCE_H
@@ -207,12 +210,33 @@ static void conformance_terminate(int sig)
 	raise(sig);
 }
 
+/* -t: no test gets less than secs; a longer own timeout stays. */
+static void conformance_set_timeout(int secs)
+{
+	struct __fixture_metadata *f;
+	struct __test_metadata *t;
+
+	for (f = __fixture_list; f; f = f->next)
+		for (t = f->tests; t; t = t->next)
+			if (t->timeout < secs)
+				t->timeout = secs;
+}
+
 static int conformance_main(int argc, char **argv)
 {
-	int opt;
+	int opt, secs = 0;
+	char *end;
 
-	while ((opt = getopt(argc, argv, "hlr:x:")) != -1) {
+	while ((opt = getopt(argc, argv, "hlr:t:x:")) != -1) {
 		switch (opt) {
+		case 't':
+			secs = (int)strtol(optarg, &end, 10);
+			if (*end || secs <= 0) {
+				fprintf(stderr, "%s: -t wants seconds, not %s\n",
+					argv[0], optarg);
+				return 1;
+			}
+			break;
 		case 'l':
 			conformance_walk(conformance_print);
 			return 0;
@@ -225,11 +249,12 @@ static int conformance_main(int argc, char **argv)
 		case 'h':
 		default:
 			fprintf(stderr,
-				"usage: %s [-l] [-r GLOB]... [-x GLOB]...\n"
+				"usage: %s [-l] [-t SECS] [-r GLOB]... [-x GLOB]...\n"
 				"  kTLS selftest against ULP \"%s\"\n"
 				"  -l       list the tests (fixture.variant.test)\n"
 				"  -r GLOB  run only matching tests (fnmatch), others SKIP\n"
-				"  -x GLOB  do not run matching tests, SKIP them\n",
+				"  -x GLOB  do not run matching tests, SKIP them\n"
+				"  -t SECS  each test's timeout, at least (default 30)\n",
 				argv[0], CONFORMANCE_ULP);
 			return opt == 'h' ? 0 : 1;
 		}
@@ -240,6 +265,8 @@ static int conformance_main(int argc, char **argv)
 	}
 	if (conformance_install())
 		return 1;
+	if (secs)
+		conformance_set_timeout(secs);
 	signal(SIGTERM, conformance_terminate);
 	signal(SIGINT, conformance_terminate);
 	signal(SIGHUP, conformance_terminate);
