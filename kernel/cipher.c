@@ -420,7 +420,7 @@ int tlsk_cipher_seal_to(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
 	unsigned int clen = len + c->tail;
 	unsigned int body = c->prepend - TLSK_HEADER_SIZE + clen + TLSK_TAG_SIZE;
 	unsigned int assoclen;
-	u8 *rec = b->data;
+	u8 *rec = tlsk_buf_head(b);
 	struct scatterlist *dst = c->sg_in;
 	int n, err;
 
@@ -433,7 +433,7 @@ int tlsk_cipher_seal_to(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
 	rec[2] = TLS_1_2_VERSION_MINOR;
 	put_unaligned_be16(body, rec + 3);
 	if (c->tail)
-		rec[c->prepend + len] = type;
+		tlsk_buf_write(b, c->prepend + len, &type, 1);
 	if (uses_explicit_iv(c))
 		put_unaligned_be64(c->explicit_iv, rec + TLSK_HEADER_SIZE);
 	build_nonce(c, rec);
@@ -506,7 +506,7 @@ int tlsk_cipher_open_sg(struct tlsk_cipher *c, const struct tlsk_buf *b,
 	unsigned int body = rec_len - c->prepend;
 	unsigned int plain = body - TLSK_TAG_SIZE;
 	unsigned int assoclen;
-	const u8 *rec = b->data;
+	const u8 *rec = tlsk_buf_head(b);
 	int n;
 
 	if (c->exhausted)
@@ -558,15 +558,15 @@ int tlsk_buf_alloc(struct tlsk_buf *b)
 {
 	int i;
 
-	/* Charged to the memory cgroup of whoever installs the keys. */
+	/*
+	 * Charged to the memory cgroup of whoever installs the keys; never
+	 * highmem (no __GFP_HIGHMEM), so page_address() always maps them.
+	 */
 	for (i = 0; i < TLSK_BUF_PAGES; i++) {
 		b->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT);
 		if (!b->pages[i])
 			goto free_pages;
 	}
-	b->data = vmap(b->pages, TLSK_BUF_PAGES, VM_MAP, PAGE_KERNEL);
-	if (!b->data)
-		goto free_pages;
 	return 0;
 
 free_pages:
@@ -580,12 +580,101 @@ void tlsk_buf_free(struct tlsk_buf *b)
 {
 	int i;
 
-	if (!b->data)
+	if (!b->pages[0])
 		return;
-	/* Plaintext passed through these pages. */
-	memzero_explicit(b->data, TLSK_BUF_PAGES * PAGE_SIZE);
-	vunmap(b->data);
-	for (i = 0; i < TLSK_BUF_PAGES; i++)
+	for (i = 0; i < TLSK_BUF_PAGES; i++) {
+		/* Plaintext passed through these pages. */
+		memzero_explicit(page_address(b->pages[i]), PAGE_SIZE);
 		__free_page(b->pages[i]);
+	}
 	memset(b, 0, sizeof(*b));
+}
+
+/* The bytes of b from off on, up to the end of off's page. */
+static u8 *buf_at(const struct tlsk_buf *b, unsigned int off,
+		  unsigned int *chunk)
+{
+	unsigned int po = offset_in_page(off);
+
+	*chunk = PAGE_SIZE - po;
+	return (u8 *)page_address(b->pages[off >> PAGE_SHIFT]) + po;
+}
+
+void tlsk_buf_write(struct tlsk_buf *b, unsigned int off, const void *src,
+		    unsigned int len)
+{
+	while (len) {
+		unsigned int chunk;
+		u8 *to = buf_at(b, off, &chunk);
+
+		chunk = min(chunk, len);
+		memcpy(to, src, chunk);
+		src += chunk;
+		off += chunk;
+		len -= chunk;
+	}
+}
+
+/* As copy_from_iter(): the bytes copied, short on a fault. */
+size_t tlsk_buf_copy_from_iter(struct tlsk_buf *b, unsigned int off,
+			       size_t len, struct iov_iter *from)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		unsigned int chunk;
+		u8 *to = buf_at(b, off, &chunk);
+		size_t want = min_t(size_t, chunk, len - done);
+		size_t n = copy_from_iter(to, want, from);
+
+		done += n;
+		off += n;
+		if (n < want)
+			break;
+	}
+	return done;
+}
+
+/* As skb_copy_bits(), into b at off. */
+int tlsk_buf_copy_from_skb(struct tlsk_buf *b, unsigned int off,
+			   const struct sk_buff *skb, unsigned int skb_off,
+			   unsigned int len)
+{
+	while (len) {
+		unsigned int chunk;
+		u8 *to = buf_at(b, off, &chunk);
+		int err;
+
+		chunk = min(chunk, len);
+		err = skb_copy_bits(skb, skb_off, to, chunk);
+		if (err)
+			return err;
+		off += chunk;
+		skb_off += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+/*
+ * Fills bv (TLSK_BUF_PAGES entries at most) with len bytes of b from off;
+ * returns the number of entries.
+ */
+unsigned int tlsk_buf_bvec(const struct tlsk_buf *b, unsigned int off,
+			   unsigned int len, struct bio_vec *bv)
+{
+	unsigned int n = 0;
+
+	while (len) {
+		unsigned int po = offset_in_page(off);
+		unsigned int chunk = min_t(unsigned int, len, PAGE_SIZE - po);
+
+		bv[n].bv_page = b->pages[off >> PAGE_SHIFT];
+		bv[n].bv_offset = po;
+		bv[n].bv_len = chunk;
+		n++;
+		off += chunk;
+		len -= chunk;
+	}
+	return n;
 }

@@ -45,13 +45,20 @@ union tlsk_crypto_info {
 };
 
 /*
- * One record, mapped twice: linearly (data) for copies, and as pages for
- * the crypto API's scatterlists. Owned by one direction of one socket.
+ * One record in TLSK_BUF_PAGES lowmem pages, never mapped as one range
+ * (no vmap per socket): the crypto API takes them as a scatterlist, copies
+ * go page by page (tlsk_buf_*()), and the first page holds the header and
+ * explicit nonce. Owned by one direction of one socket.
  */
 struct tlsk_buf {
-	void *data;
 	struct page *pages[TLSK_BUF_PAGES];
 };
+
+/* The record's first bytes: at least TLSK_HEADER_SIZE + the nonce. */
+static inline u8 *tlsk_buf_head(const struct tlsk_buf *b)
+{
+	return page_address(b->pages[0]);
+}
 
 struct tlsk_cipher_desc;
 struct crypto_aead;
@@ -130,5 +137,14 @@ void tlsk_cipher_advance(struct tlsk_cipher *c);
 
 int tlsk_buf_alloc(struct tlsk_buf *b);
 void tlsk_buf_free(struct tlsk_buf *b);
+void tlsk_buf_write(struct tlsk_buf *b, unsigned int off, const void *src,
+		    unsigned int len);
+size_t tlsk_buf_copy_from_iter(struct tlsk_buf *b, unsigned int off,
+			       size_t len, struct iov_iter *from);
+int tlsk_buf_copy_from_skb(struct tlsk_buf *b, unsigned int off,
+			   const struct sk_buff *skb, unsigned int skb_off,
+			   unsigned int len);
+unsigned int tlsk_buf_bvec(const struct tlsk_buf *b, unsigned int off,
+			   unsigned int len, struct bio_vec *bv);
 
 #endif /* _TLSK_CIPHER_H */

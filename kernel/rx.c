@@ -103,7 +103,7 @@ static void rx_halt(struct sock *sk, struct tlsk_rx *rx, int err)
 	tlsk_stats_add(sock_net(sk), TLSK_STAT_RX_BAD_RECORD, 1);
 	tlsk_abort(sk, err);
 	tlsk_alert_rx_failed(sk, ctx,
-			     tlsk_alert_for_header(ctx, rx->rec.data, err));
+			     tlsk_alert_for_header(ctx, tlsk_buf_head(&rx->rec), err));
 }
 
 static int copy_actor(read_descriptor_t *desc, struct sk_buff *skb,
@@ -114,7 +114,7 @@ static int copy_actor(read_descriptor_t *desc, struct sk_buff *skb,
 
 	if (!n)
 		return 0;
-	if (skb_copy_bits(skb, off, rx->rec.data + rx->rec_done, n))
+	if (tlsk_buf_copy_from_skb(&rx->rec, rx->rec_done, skb, off, n))
 		return -EFAULT;
 	rx->rec_done += n;
 	desc->count -= n;
@@ -147,7 +147,7 @@ static bool rx_pull(struct sock *sk, struct tlsk_rx *rx)
 		tcp_read_sock(sk, &desc, copy_actor);
 		if (rx->rec_done < TLSK_HEADER_SIZE)
 			return false;
-		len = tlsk_cipher_check_header(rx->cipher, rx->rec.data);
+		len = tlsk_cipher_check_header(rx->cipher, tlsk_buf_head(&rx->rec));
 		/* Could never be queued whole: kTLS answers EMSGSIZE too. */
 		if (len > 0 && len > READ_ONCE(sk->sk_rcvbuf))
 			len = -EMSGSIZE;
@@ -466,7 +466,7 @@ static struct sk_buff *open_record(struct sock *sk, struct tlsk_rx *rx)
 	m = rx_msg(skb);
 	m->off = 0;
 	m->len = plain;
-	m->type = ((u8 *)rx->rec.data)[0];
+	m->type = tlsk_buf_head(&rx->rec)[0];
 	outer = m->type;
 	rx->rec_done = 0;
 	rx->rec_len = 0;
@@ -701,7 +701,7 @@ static int open_direct(struct sock *sk, struct tlsk_rx *rx,
 	 * TLS 1.3 handshake message is incomplete, are open_record()'s
 	 * business.
 	 */
-	if (((u8 *)rx->rec.data)[0] != TLSK_RECORD_DATA)
+	if (tlsk_buf_head(&rx->rec)[0] != TLSK_RECORD_DATA)
 		return 0;
 	/* Records another reader left on rx.list come first. */
 	if (!skb_queue_empty(&rx->list))

@@ -86,15 +86,15 @@ static int push_pending(struct sock *sk, struct tlsk_tx *tx, int flags)
 			sent = send_page(sk, tx->pend_page, tx->pend_off,
 					 tx->pend_len, flags);
 		} else {
-			struct kvec iov = {
-				.iov_base = tx->rec.data + tx->pend_off,
-				.iov_len = tx->pend_len,
-			};
+			/* TCP copies these: the buffer is reused at once. */
+			struct bio_vec bv[TLSK_BUF_PAGES];
 			struct msghdr msg = { .msg_flags = flags };
+			unsigned int n = tlsk_buf_bvec(&tx->rec, tx->pend_off,
+						       tx->pend_len, bv);
 
-			iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &iov, 1,
-				      iov.iov_len);
-			sent = tcp_sendmsg_locked(sk, &msg, iov.iov_len);
+			iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n,
+				      tx->pend_len);
+			sent = tcp_sendmsg_locked(sk, &msg, tx->pend_len);
 		}
 		if (sent < 0)
 			return sent;
@@ -210,8 +210,8 @@ static int send_key_update(struct sock *sk, struct tlsk_tx *tx, int flags)
 	if (IS_ERR(next))
 		return tx_fail(sk, tx, -ENOKEY);
 
-	memcpy(tx->rec.data + old->prepend, key_update_msg,
-	       sizeof(key_update_msg));
+	tlsk_buf_write(&tx->rec, old->prepend, key_update_msg,
+		       sizeof(key_update_msg));
 	tx->open = true;
 	tx->open_type = TLSK_RECORD_HANDSHAKE;
 	tx->open_len = sizeof(key_update_msg);
@@ -353,10 +353,11 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 			tx->open_type = type;
 		}
 		room = TLSK_MAX_PLAINTEXT - tx->open_len;
-		n = copy_from_iter(tx->rec.data + tx->cipher->prepend +
-				   tx->open_len,
-				   min_t(size_t, room, msg_data_left(msg)),
-				   &msg->msg_iter);
+		n = tlsk_buf_copy_from_iter(&tx->rec, tx->cipher->prepend +
+					    tx->open_len,
+					    min_t(size_t, room,
+						  msg_data_left(msg)),
+					    &msg->msg_iter);
 		if (!n)
 			return -EFAULT;
 		tx->open_len += n;
@@ -487,7 +488,7 @@ static void push_background(struct sock *sk, struct tlsk_tx *tx, bool all)
 static void push_alert(struct sock *sk, struct tlsk_tx *tx, int flags)
 {
 	int saved = sk->sk_err;
-	u8 *alert;
+	u8 alert[2];
 	int err = 0;
 
 	if (tx->err || !tx->cipher) {
@@ -501,9 +502,10 @@ static void push_alert(struct sock *sk, struct tlsk_tx *tx, int flags)
 		if (!err)
 			err = push_pending(sk, tx, flags);
 		if (!err) {
-			alert = tx->rec.data + tx->cipher->prepend;
 			alert[0] = TLSK_ALERT_LEVEL_FATAL;
 			alert[1] = tx->alert_desc;
+			tlsk_buf_write(&tx->rec, tx->cipher->prepend, alert,
+				       sizeof(alert));
 			tx->open = true;
 			tx->open_type = TLSK_RECORD_ALERT;
 			tx->open_len = 2;

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Memory per socket, tlsk against in-tree tls.
+ *
+ * no_vmalloc_area_per_socket: installing keys maps nothing into vmalloc
+ * space (tlsk's record buffers were vmapped, five pages per direction,
+ * which every short-lived connection paid for in vmap/vunmap and TLB
+ * flushes). Counted exactly in /proc/vmallocinfo, whose lines name the
+ * caller's module.
+ *
+ * per_socket_figures: what N connections with keys both ways cost beyond
+ * plain TCP, idle and with a 16 KiB record each way waiting to be read,
+ * for tls and tlsk; printed for docs/kernel.md, not judged (global
+ * counters, so only large N gives a figure worth reading).
+ */
+#include <sys/resource.h>
+
+#include "kselftest_harness.h"
+#include "util.h"
+
+#define PAIRS		64
+#define FIG_PAIRS	400
+#define RECORD		16384
+
+/* Lines of /proc/vmallocinfo whose caller is in module [mod]. */
+static int vmalloc_areas_of(const char *mod)
+{
+	char line[512], tag[64];
+	FILE *f = fopen("/proc/vmallocinfo", "r");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	snprintf(tag, sizeof(tag), "[%s]", mod);
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, tag) != NULL;
+	fclose(f);
+	return n;
+}
+
+static long meminfo_kb(const char *name)
+{
+	char line[256];
+	size_t len = strlen(name);
+	FILE *f = fopen("/proc/meminfo", "r");
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && line[len] == ':') {
+			v = strtol(line + len + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+TEST(no_vmalloc_area_per_socket)
+{
+	int c[PAIRS], s[PAIRS], i, before, after;
+
+	before = vmalloc_areas_of("tlsk");
+	ASSERT_GE(before, 0);
+	for (i = 0; i < PAIRS; i++)
+		ASSERT_EQ(tls_pair(AF_INET, TLSK_ULP_NAME, TLSK_ULP_NAME,
+				   TLS_1_3_VERSION, TLS_CIPHER_AES_GCM_128,
+				   &c[i], &s[i]), 0);
+	after = vmalloc_areas_of("tlsk");
+	TH_LOG("vmalloc areas of tlsk.ko: %d before, %d with %d sockets",
+	       before, after, 2 * PAIRS);
+	EXPECT_EQ(after, before);
+	for (i = 0; i < PAIRS; i++) {
+		close(c[i]);
+		close(s[i]);
+	}
+}
+
+/* Sum of the per-CPU page lists' counts ("count:" in /proc/zoneinfo). */
+static long pcp_pages(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/zoneinfo", "r");
+	long n = 0, v;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " count: %ld", &v) == 1)
+			n += v;
+	fclose(f);
+	return n;
+}
+
+/* KiB in slab objects in use (active_objs x objsize, /proc/slabinfo). */
+static long slab_active_kb(void)
+{
+	char line[512], name[128];
+	FILE *f = fopen("/proc/slabinfo", "r");
+	long active, total, size, bytes = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%127s %ld %ld %ld", name, &active, &total,
+			   &size) == 4)
+			bytes += active * size;
+	fclose(f);
+	return bytes / 1024;
+}
+
+/*
+ * KiB in use, up to a constant: memory neither free nor on a per-CPU
+ * page list nor in slab pages, plus the slab objects in use. Freed
+ * pages that wait on a per-CPU list and free objects in partly used
+ * slabs thus count as free, which MemFree alone does not do: there a
+ * second round of sockets reuses what the first freed, unseen.
+ */
+static long used_kb(void)
+{
+	usleep(300 * 1000);	/* RCU and TIME_WAIT's frees */
+	return -meminfo_kb("MemFree") - pcp_pages() * 4 -
+	       meminfo_kb("Slab") + slab_active_kb();
+}
+
+/*
+ * KiB per socket (both ends count) of n pairs of ulp (NULL: plain TCP),
+ * idle with keys, then busy: a record sent each way, not yet read.
+ */
+static int measure(struct __test_metadata *_metadata, const char *ulp,
+		   double *idle, double *busy)
+{
+	static char buf[RECORD], got[RECORD];
+	int c[FIG_PAIRS], s[FIG_PAIRS], i, err = 0;
+	long before, mid, after;
+
+	fill_pattern(buf, sizeof(buf), 7);
+	before = used_kb();
+	for (i = 0; i < FIG_PAIRS; i++) {
+		err = ulp ? tls_pair(AF_INET, ulp, ulp, TLS_1_3_VERSION,
+				     TLS_CIPHER_AES_GCM_128, &c[i], &s[i]) :
+			    tcp_pair(AF_INET, &c[i], &s[i]);
+		if (err)
+			break;
+	}
+	if (err) {
+		TH_LOG("%s: pair %d: %s", ulp ?: "tcp", i, strerror(-err));
+		while (i--) {
+			close(c[i]);
+			close(s[i]);
+		}
+		return -1;
+	}
+	mid = used_kb();
+	for (i = 0; i < FIG_PAIRS && !err; i++)
+		err = write_full(c[i], buf, sizeof(buf)) != sizeof(buf) ||
+		      write_full(s[i], buf, sizeof(buf)) != sizeof(buf);
+	after = used_kb();
+	for (i = 0; i < FIG_PAIRS && !err; i++)
+		err = read_full(s[i], got, sizeof(got)) != sizeof(got) ||
+		      memcmp(buf, got, sizeof(buf)) ||
+		      read_full(c[i], got, sizeof(got)) != sizeof(got);
+	for (i = 0; i < FIG_PAIRS; i++) {
+		close(c[i]);
+		close(s[i]);
+	}
+	if (err)
+		return -1;
+	*idle = (double)(mid - before) / (2 * FIG_PAIRS);
+	*busy = (double)(after - before) / (2 * FIG_PAIRS);
+	return 0;
+}
+
+TEST(per_socket_figures)
+{
+	/* Plain TCP first and last: the baseline, and how far it drifts. */
+	const char *ulps[] = { NULL, "tls", TLSK_ULP_NAME, NULL, "tls",
+			       TLSK_ULP_NAME, NULL };
+	double idle[7], busy[7], tcp_idle, tcp_busy;
+	struct rlimit rl = { 4 * FIG_PAIRS, 4 * FIG_PAIRS };
+	size_t i;
+
+	ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	for (i = 0; i < 7; i++) {
+		ASSERT_EQ(measure(_metadata, ulps[i], &idle[i], &busy[i]), 0);
+		TH_LOG("%s: %.1f KiB per socket idle with keys, %.1f KiB with a %d-byte record each way unread",
+		       ulps[i] ?: "tcp", idle[i], busy[i], RECORD);
+	}
+	tcp_idle = (idle[0] + idle[3] + idle[6]) / 3;
+	tcp_busy = (busy[0] + busy[3] + busy[6]) / 3;
+	for (i = 1; i < 3; i++)
+		TH_LOG("%s beyond plain TCP (%d pairs, mean of 2 runs): %.1f KiB per socket idle, %.1f KiB busy",
+		       ulps[i], FIG_PAIRS,
+		       (idle[i] + idle[i + 3]) / 2 - tcp_idle,
+		       (busy[i] + busy[i + 3]) / 2 - tcp_busy);
+}
+
+TEST_HARNESS_MAIN
