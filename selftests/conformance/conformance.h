@@ -270,7 +270,12 @@ static int conformance_main(int argc, char **argv)
 	signal(SIGTERM, conformance_terminate);
 	signal(SIGINT, conformance_terminate);
 	signal(SIGHUP, conformance_terminate);
-	/* Our options are parsed: newer harnesses parse argv again. */
+	/*
+	 * Our options are parsed: newer harnesses (7.x) parse argv again,
+	 * with getopt(), from where ours stopped unless optind starts over
+	 * (past argc it read beyond argv and crashed before the first test).
+	 */
+	optind = 1;
 	return test_harness_run(1, argv);
 }
 
