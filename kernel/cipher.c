@@ -407,6 +407,56 @@ static void advance(struct tlsk_cipher *c)
 }
 
 /*
+ * Writes the header (and TLS 1.2's explicit nonce) of a record of len
+ * plaintext bytes at rec, then the nonce and additional data for it.
+ * Returns the additional data's length.
+ */
+static unsigned int seal_prepare(struct tlsk_cipher *c, u8 *rec, u8 type,
+				 unsigned int len)
+{
+	unsigned int body = c->prepend - TLSK_HEADER_SIZE + len + c->tail +
+			    TLSK_TAG_SIZE;
+
+	/* TLS 1.3 hides the type inside and says application data outside. */
+	rec[0] = c->tail ? TLSK_RECORD_DATA : type;
+	rec[1] = TLS_1_2_VERSION_MAJOR;
+	rec[2] = TLS_1_2_VERSION_MINOR;
+	put_unaligned_be16(body, rec + 3);
+	if (uses_explicit_iv(c))
+		put_unaligned_be64(c->explicit_iv, rec + TLSK_HEADER_SIZE);
+	build_nonce(c, rec);
+	return build_aad(c, rec, len);
+}
+
+/* The AAD, then clen + tag bytes of out_page from out_off + prepend. */
+static struct scatterlist *seal_dst(struct tlsk_cipher *c,
+				    struct scatterlist *dst,
+				    unsigned int assoclen, unsigned int clen,
+				    struct page *out_page, unsigned int out_off)
+{
+	sg_init_table(dst, 2);
+	sg_set_buf(&dst[0], c->aad, assoclen);
+	sg_set_page(&dst[1], out_page, clen + TLSK_TAG_SIZE,
+		    out_off + c->prepend);
+	return dst;
+}
+
+static int seal_run(struct tlsk_cipher *c, struct scatterlist *src,
+		    struct scatterlist *dst, unsigned int assoclen,
+		    unsigned int clen)
+{
+	int err;
+
+	aead_request_set_crypt(c->req, src, dst, clen, c->nonce);
+	aead_request_set_ad(c->req, assoclen);
+	err = run(c, true);
+	if (err)
+		return err;
+	advance(c);
+	return c->prepend + clen + TLSK_TAG_SIZE;
+}
+
+/*
  * Seals the record whose len plaintext bytes sit in b at c->prepend: in
  * place when out is NULL, else into the record-sized space at out (which
  * sits in page out_page at out_off, and may span that compound page's
@@ -418,51 +468,64 @@ int tlsk_cipher_seal_to(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
 			unsigned int out_off)
 {
 	unsigned int clen = len + c->tail;
-	unsigned int body = c->prepend - TLSK_HEADER_SIZE + clen + TLSK_TAG_SIZE;
-	unsigned int assoclen;
 	u8 *rec = tlsk_buf_head(b);
 	struct scatterlist *dst = c->sg_in;
-	int n, err;
+	unsigned int assoclen;
+	int n;
 
 	if (c->exhausted)
 		return -EBADMSG;
-
-	/* TLS 1.3 hides the type inside and says application data outside. */
-	rec[0] = c->tail ? TLSK_RECORD_DATA : type;
-	rec[1] = TLS_1_2_VERSION_MAJOR;
-	rec[2] = TLS_1_2_VERSION_MINOR;
-	put_unaligned_be16(body, rec + 3);
+	assoclen = seal_prepare(c, rec, type, len);
 	if (c->tail)
 		tlsk_buf_write(b, c->prepend + len, &type, 1);
-	if (uses_explicit_iv(c))
-		put_unaligned_be64(c->explicit_iv, rec + TLSK_HEADER_SIZE);
-	build_nonce(c, rec);
-	assoclen = build_aad(c, rec, len);
 
 	sg_init_table(c->sg_in, ARRAY_SIZE(c->sg_in));
 	sg_set_buf(&c->sg_in[0], c->aad, assoclen);
 	if (out_page) {
 		memcpy((u8 *)page_address(out_page) + out_off, rec, c->prepend);
 		n = 1 + buf_sg(&c->sg_in[1], b, c->prepend, clen);
-		sg_mark_end(&c->sg_in[n - 1]);
-		dst = c->sg_out;
-		sg_init_table(dst, 2);
-		sg_set_buf(&dst[0], c->aad, assoclen);
-		sg_set_page(&dst[1], out_page, clen + TLSK_TAG_SIZE,
-			    out_off + c->prepend);
+		dst = seal_dst(c, c->sg_out, assoclen, clen, out_page,
+			       out_off);
 	} else {
 		n = 1 + buf_sg(&c->sg_in[1], b, c->prepend,
 			       clen + TLSK_TAG_SIZE);
-		sg_mark_end(&c->sg_in[n - 1]);
 	}
+	sg_mark_end(&c->sg_in[n - 1]);
+	return seal_run(c, c->sg_in, dst, assoclen, clen);
+}
 
-	aead_request_set_crypt(c->req, c->sg_in, dst, clen, c->nonce);
-	aead_request_set_ad(c->req, assoclen);
-	err = run(c, true);
-	if (err)
-		return err;
-	advance(c);
-	return TLSK_HEADER_SIZE + body;
+/*
+ * Seals a record of len plaintext bytes that sit in somebody else's pages
+ * (a sender's, pinned) into the record-sized space at out_page + out_off,
+ * as tlsk_cipher_seal_to() does. The caller has set the plaintext in
+ * c->sg_out from its second entry on, nents entries, not end-marked; at
+ * most TLSK_OPEN_SG - 2 of them. Returns the record's length on the wire.
+ */
+int tlsk_cipher_seal_pages(struct tlsk_cipher *c, u8 type, unsigned int nents,
+			   unsigned int len, struct page *out_page,
+			   unsigned int out_off)
+{
+	u8 *rec = (u8 *)page_address(out_page) + out_off;
+	struct scatterlist *src = c->sg_out;
+	unsigned int clen = len + c->tail;
+	unsigned int assoclen;
+	unsigned int n = nents + 1;
+
+	if (c->exhausted)
+		return -EBADMSG;
+	if (nents > TLSK_OPEN_SG - 2)
+		return -EINVAL;
+	assoclen = seal_prepare(c, rec, type, len);
+	sg_set_buf(&src[0], c->aad, assoclen);
+	if (c->tail) {
+		c->seal_tail = type;
+		sg_set_buf(&src[n++], &c->seal_tail, 1);
+	}
+	sg_mark_end(&src[n - 1]);
+	return seal_run(c, src,
+			seal_dst(c, c->sg_in, assoclen, clen, out_page,
+				 out_off),
+			assoclen, clen);
 }
 
 int tlsk_cipher_seal(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
@@ -524,6 +587,17 @@ int tlsk_cipher_open_sg(struct tlsk_cipher *c, const struct tlsk_buf *b,
 	aead_request_set_crypt(c->req, c->sg_in, c->sg_out, body, c->nonce);
 	aead_request_set_ad(c->req, assoclen);
 	return run(c, false);
+}
+
+/*
+ * Whether sealing reads the plaintext once: CCM reads it twice (CBC-MAC,
+ * then CTR), so plaintext that changes under it (a sender's pages)
+ * would give a record whose tag does not match, and the peer would fail
+ * the stream; such plaintext is copied first.
+ */
+bool tlsk_cipher_reads_plaintext_once(const struct tlsk_cipher *c)
+{
+	return !c->desc->ccm_flags;
 }
 
 void tlsk_cipher_advance(struct tlsk_cipher *c)

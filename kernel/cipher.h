@@ -94,10 +94,13 @@ struct tlsk_cipher {
 	u8 aad[13];
 	/* TLS 1.3 direct open: the inner content type lands here. */
 	u8 open_tail;
+	/* TLS 1.3 seal from a sender's pages: the inner content type. */
+	u8 seal_tail;
 	struct scatterlist sg_in[TLSK_BUF_PAGES + 2];
 	/*
 	 * The AAD, then the opened bytes: a paged skb, or a reader's pages
-	 * (a few more, as a reader's buffer may come in pieces).
+	 * (a few more, as a reader's buffer may come in pieces). For TX, the
+	 * plaintext in a sender's pages (tlsk_cipher_seal_pages()).
 	 */
 	struct scatterlist sg_out[TLSK_OPEN_SG];
 };
@@ -128,12 +131,16 @@ int tlsk_cipher_seal(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
 int tlsk_cipher_seal_to(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
 			unsigned int len, struct page *out_page,
 			unsigned int out_off);
+int tlsk_cipher_seal_pages(struct tlsk_cipher *c, u8 type, unsigned int nents,
+			   unsigned int len, struct page *out_page,
+			   unsigned int out_off);
 int tlsk_cipher_check_header(const struct tlsk_cipher *c, const u8 *hdr);
 int tlsk_cipher_open(struct tlsk_cipher *c, const struct tlsk_buf *b,
 		     unsigned int rec_len, struct sk_buff *out);
 int tlsk_cipher_open_sg(struct tlsk_cipher *c, const struct tlsk_buf *b,
 			unsigned int rec_len);
 void tlsk_cipher_advance(struct tlsk_cipher *c);
+bool tlsk_cipher_reads_plaintext_once(const struct tlsk_cipher *c);
 
 int tlsk_buf_alloc(struct tlsk_buf *b);
 void tlsk_buf_free(struct tlsk_buf *b);

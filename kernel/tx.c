@@ -2,7 +2,11 @@
 /*
  * TX: plaintext from sendmsg, sendfile and splice becomes records on TCP.
  *
- * A socket holds one record buffer. Plaintext is copied into the open
+ * A record that a write() fills on its own (a whole 16 KiB record, or the
+ * rest of a call without MSG_MORE, 2 KiB or more, from user memory) is
+ * sealed straight from the writer's pages, pinned for the time of the
+ * encryption (send_direct()). Otherwise the socket's one record buffer
+ * gathers the plaintext: it is copied into the open
  * record until it holds TLSK_MAX_PLAINTEXT bytes or the caller ends it (no
  * MSG_MORE, a different record type, splice running dry); the record is
  * then sealed out of place into the socket's page fragment (the pages TCP
@@ -124,21 +128,14 @@ static struct page_frag *record_space(struct sock *sk, struct tlsk_tx *tx,
 	return pfrag;
 }
 
-/* Seals the open record; it becomes pending. */
-static int close_record(struct sock *sk, struct tlsk_tx *tx)
+/*
+ * A record of plain bytes, len on the wire, was sealed into pfrag's page
+ * at its offset (NULL: in place in tx->rec, or len < 0: it failed, and
+ * the stream with it); it becomes pending.
+ */
+static int record_sealed(struct sock *sk, struct tlsk_tx *tx,
+			 struct page_frag *pfrag, unsigned int plain, int len)
 {
-	unsigned int plain = tx->open_len;
-	struct page_frag *pfrag = record_space(sk, tx, plain);
-	int len;
-
-	if (pfrag)
-		len = tlsk_cipher_seal_to(tx->cipher, &tx->rec, tx->open_type,
-					  plain, pfrag->page, pfrag->offset);
-	else
-		len = tlsk_cipher_seal(tx->cipher, &tx->rec, tx->open_type,
-				       plain);
-	tx->open = false;
-	tx->open_len = 0;
 	if (len < 0) {
 		/* The plaintext is lost, so the stream is: fail it. */
 		tlsk_abort(sk, len);
@@ -164,6 +161,110 @@ static int close_record(struct sock *sk, struct tlsk_tx *tx)
 			tx->update_pending = true;
 	}
 	return 0;
+}
+
+/* Seals the open record; it becomes pending. */
+static int close_record(struct sock *sk, struct tlsk_tx *tx)
+{
+	unsigned int plain = tx->open_len;
+	struct page_frag *pfrag = record_space(sk, tx, plain);
+	int len;
+
+	if (pfrag)
+		len = tlsk_cipher_seal_to(tx->cipher, &tx->rec, tx->open_type,
+					  plain, pfrag->page, pfrag->offset);
+	else
+		len = tlsk_cipher_seal(tx->cipher, &tx->rec, tx->open_type,
+				       plain);
+	tx->open = false;
+	tx->open_len = 0;
+	return record_sealed(sk, tx, pfrag, plain, len);
+}
+
+/* A sender's pages a record is sealed from, at most this many. */
+#define DIRECT_PAGES	(TLSK_OPEN_SG - 2)
+/* Shorter records are copied: pinning pages costs more than that. */
+#define DIRECT_MIN	2048
+
+/*
+ * Pins the next len bytes of a sender's buffer into c->sg_out from its
+ * second entry on. Returns the entries used, or 0 (nothing pinned, the
+ * iterator as it was) when they do not fit that way.
+ */
+static int pin_sender(struct iov_iter *it, size_t len, struct tlsk_cipher *c,
+		      struct page **pages, int *npages)
+{
+	size_t left = len, pinned = 0;
+	int n = 1, np = 0;
+
+	sg_init_table(c->sg_out, ARRAY_SIZE(c->sg_out));
+	while (left) {
+		size_t start, got;
+		ssize_t r;
+
+		if (np == DIRECT_PAGES)
+			goto undo;
+		r = iov_iter_get_pages2(it, pages + np, left, DIRECT_PAGES - np,
+					&start);
+		if (r <= 0)
+			goto undo;
+		got = r;
+		pinned += got;
+		left -= got;
+		while (got) {
+			size_t chunk = min_t(size_t, got, PAGE_SIZE - start);
+
+			sg_set_page(&c->sg_out[n++], pages[np++], chunk, start);
+			got -= chunk;
+			start = 0;
+		}
+	}
+	*npages = np;
+	return n - 1;
+
+undo:
+	while (np--)
+		put_page(pages[np]);
+	iov_iter_revert(it, pinned);
+	return 0;
+}
+
+/*
+ * With no record open, seals the next record straight from the sender's
+ * pages into the socket's page fragment, skipping the copy into tx->rec:
+ * for a whole record (16 KiB), or the last DIRECT_MIN bytes or more of a
+ * call without MSG_MORE, from user memory. The caller's buffer may change
+ * meanwhile (another thread): the record then carries some mix of old and
+ * new bytes, authenticated as sealed (ciphers that read the plaintext
+ * twice, CCM, always copy); once sendmsg returns tlsk reads it no more. Returns the plaintext bytes taken (> 0), 0 when
+ * the ordinary path must copy them (nothing taken), or a negative errno
+ * when sealing failed (the stream is failed, nothing counted).
+ */
+static int send_direct(struct sock *sk, struct tlsk_tx *tx,
+		       struct msghdr *msg, u8 type, bool more)
+{
+	size_t left = msg_data_left(msg);
+	unsigned int plain = min_t(size_t, left, TLSK_MAX_PLAINTEXT);
+	struct page *pages[DIRECT_PAGES];
+	struct page_frag *pfrag;
+	int n, np = 0, len;
+
+	if (!user_backed_iter(&msg->msg_iter) || plain < DIRECT_MIN ||
+	    (plain < TLSK_MAX_PLAINTEXT && more) ||
+	    !tlsk_cipher_reads_plaintext_once(tx->cipher))
+		return 0;
+	pfrag = record_space(sk, tx, plain);
+	if (!pfrag)
+		return 0;
+	n = pin_sender(&msg->msg_iter, plain, tx->cipher, pages, &np);
+	if (!n)
+		return 0;
+	len = tlsk_cipher_seal_pages(tx->cipher, type, n, plain, pfrag->page,
+				     pfrag->offset);
+	while (np--)
+		put_page(pages[np]);
+	len = record_sealed(sk, tx, pfrag, plain, len);
+	return len ?: plain;
 }
 
 /* What tlsk sends: it never asks the peer to update in turn. */
@@ -345,6 +446,16 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 			 */
 			if (!sk_stream_memory_free(sk)) {
 				err = sk_stream_wait_memory(sk, &timeo);
+				if (err)
+					return err;
+				continue;
+			}
+			err = send_direct(sk, tx, msg, type, more);
+			if (err < 0)
+				return err;
+			if (err > 0) {
+				*copied += err;
+				err = push_all(sk, tx, flags);
 				if (err)
 					return err;
 				continue;

@@ -4,6 +4,10 @@
  *  - TX seals into pages it hands to TCP by reference: the caller's buffer
  *    (or file) changing, or going away, once write()/sendfile() returned
  *    must not change what the peer reads;
+ *  - TX seals whole records straight from the writer's pages: a buffer
+ *    that ends in an unmapped page, buffers in many pieces (more than are
+ *    pinned), at odd addresses and of every length around a record, must
+ *    send exactly the bytes write() counted;
  *  - RX opens a data record straight into the reader's buffer when it
  *    fits: short buffers, buffers in many pieces, records peeked before,
  *    and non-data records in between must still read back exactly;
@@ -87,6 +91,133 @@ TEST_F(dp, buffer_changed_after_write)
 	EXPECT_EQ(memcmp(in, want, len), 0);
 	free(want);
 	free(in);
+}
+
+/*
+ * A buffer whose last page is unmapped: write() counts the records sealed
+ * before the fault (the first whole record comes straight from the
+ * mapped pages), and the peer reads exactly those bytes, then the rest of
+ * a later write.
+ */
+TEST_F(dp, write_into_unmapped_page)
+{
+	const long pg = sysconf(_SC_PAGESIZE);
+	const size_t len = REC + 2 * pg;
+	char *want = malloc(len), *in = malloc(len);
+	char *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ssize_t n;
+
+	ASSERT_TRUE(want && in);
+	ASSERT_NE(buf, MAP_FAILED);
+	fill_pattern(want, len, 31);
+	memcpy(buf, want, len);
+	ASSERT_EQ(munmap(buf + len - pg, pg), 0);
+	n = write(self->c, buf, len);
+	TH_LOG("write of %zu bytes, the last %ld unmapped: %zd", len, pg, n);
+	ASSERT_GT(n, 0);
+	ASSERT_LE(n, len - pg);
+	/* What write() counted goes out with the next record. */
+	ASSERT_EQ(write(self->c, want + n, len - n), len - n);
+	ASSERT_EQ(recv(self->s, in, len, MSG_WAITALL), len);
+	EXPECT_EQ(memcmp(in, want, len), 0);
+	munmap(buf, len - pg);
+	free(want);
+	free(in);
+}
+
+/*
+ * writev() of records in many pieces: more pieces than a direct seal
+ * pins (copied instead), a record in two halves, one in pieces that
+ * straddle pages, and lengths around a whole record at odd addresses.
+ */
+TEST_F(dp, writev_in_pieces)
+{
+	static const size_t lens[] = { REC, REC - 1, REC + 1, 2047, 2048,
+				       3 * REC + 5, 1, 2 * REC };
+	const size_t len = 16 * REC;
+	char *want = malloc(len + 64), *in = malloc(len);
+	struct iovec iov[64];
+	size_t sent = 0, i, k;
+
+	ASSERT_TRUE(want && in);
+	fill_pattern(want, len + 64, 32);
+	/* 64 pieces of 256 bytes: one record, more pieces than pinned. */
+	for (i = 0; i < 64; i++) {
+		iov[i].iov_base = want + sent + i * 256;
+		iov[i].iov_len = 256;
+	}
+	ASSERT_EQ(writev(self->c, iov, 64), REC);
+	sent += REC;
+	/* One record in two halves, the cut in the middle of a page. */
+	iov[0].iov_base = want + sent;
+	iov[0].iov_len = REC / 2 + 123;
+	iov[1].iov_base = want + sent + iov[0].iov_len;
+	iov[1].iov_len = REC - iov[0].iov_len;
+	ASSERT_EQ(writev(self->c, iov, 2), REC);
+	sent += REC;
+	/* Lengths around a record, from odd addresses. */
+	for (k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+		size_t n = lens[k];
+
+		ASSERT_LE(sent + n, len);
+		ASSERT_EQ(write(self->c, want + sent, n), n);
+		sent += n;
+	}
+	ASSERT_EQ(recv(self->s, in, sent, MSG_WAITALL), sent);
+	EXPECT_EQ(memcmp(in, want, sent), 0);
+	free(want);
+	free(in);
+}
+
+/*
+ * Another thread rewrites the buffer while write() seals it: whatever
+ * mix of bytes went out, every record must open (no EBADMSG), and each
+ * byte the peer reads is one of the two patterns' at its offset.
+ */
+struct scribble {
+	char *buf;
+	size_t len;
+	volatile bool stop;
+};
+
+static void *scribbler(void *arg)
+{
+	struct scribble *sc = arg;
+	unsigned int round = 0;
+
+	while (!sc->stop)
+		memset(sc->buf, (round++ & 1) ? 0x5a : 0xa5, sc->len);
+	return NULL;
+}
+
+TEST_F(dp, buffer_rewritten_during_write)
+{
+	const size_t len = 8 * REC;
+	struct scribble sc = { .len = len };
+	char *in = malloc(len);
+	pthread_t t;
+	size_t i;
+
+	sc.buf = malloc(len);
+	ASSERT_TRUE(in && sc.buf);
+	memset(sc.buf, 0xa5, len);
+	ASSERT_EQ(pthread_create(&t, NULL, scribbler, &sc), 0);
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(write_full(self->c, sc.buf, len), len);
+	sc.stop = true;
+	pthread_join(t, NULL);
+	for (i = 0; i < 4; i++) {
+		size_t j;
+
+		ASSERT_EQ(recv(self->s, in, len, MSG_WAITALL), len);
+		for (j = 0; j < len; j++)
+			if (in[j] != (char)0xa5 && in[j] != (char)0x5a)
+				break;
+		EXPECT_EQ(j, len);
+	}
+	free(in);
+	free(sc.buf);
 }
 
 /* sendfile(), then the file's pages are rewritten before the peer reads. */
