@@ -16,7 +16,7 @@ $(BUILD)/obj/tlskd/events.o: CPPFLAGS += $(NL_CFLAGS)
 $(eval $(call program,tlskd,tlskd/main.c tlskd/loop.c tlskd/handshake.c \
 	tlskd/proxy.c tlskd/tickets.c tlskd/clientcache.c tlskd/log.c \
 	tlskd/events.c tlskd/closer.c tlskd/quota.c tlskd/privs.c tlskd/systemd.c \
-	tlskd/redis.c tlskd/redisreply.c tlskd/startcheck.c $(TLSKD_CORE),$(NL_LIBS) \
+	tlskd/redis.c tlskd/redisreply.c tlskd/tkredis.c tlskd/startcheck.c $(TLSKD_CORE),$(NL_LIBS) \
 	$(HIREDIS_LIBS) -pthread))
 
 # The event parser against hand-built and mutated events (no kernel).
