@@ -90,6 +90,15 @@ $(BUILD)/bin/tlskd-fleet-test: tlskd/tests/fleet.sh $(BUILD)/bin/tlskd \
 	@mkdir -p $(@D)
 	cp $< $@
 
+# Two tlskd sharing rotating TLS 1.3 ticket keys through a redis-server
+# the test starts (ticket-key-source = redis).
+HOST_TESTS += tlskd-fleet-tickets-test
+$(BUILD)/bin/tlskd-fleet-tickets-test: tlskd/tests/tickets_redis.sh \
+		$(BUILD)/bin/tlskd $(BUILD)/bin/tlsk-httpd \
+		$(BUILD)/bin/tlskd-test-lib.sh $(BUILD)/bin/tlskctl
+	@mkdir -p $(@D)
+	cp $< $@
+
 # tlskd logging the kernel's events; on a host without tlsk.ko, the
 # family's absence logged once.
 HOST_TESTS += tlskd-events-e2e-test

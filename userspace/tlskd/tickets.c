@@ -139,25 +139,51 @@ static void insert_key(struct ticket_store *ts, const struct ticket_key *k)
 	ts->n++;
 }
 
+static bool in_set(const uint8_t name[16], const struct fleet_tk *set,
+		   size_t n)
+{
+	for (size_t j = 0; j < n; j++)
+		if (!CRYPTO_memcmp(name, set[j].name, 16))
+			return true;
+	return false;
+}
+
+static bool have_key(const struct ticket_store *ts, const uint8_t name[16])
+{
+	for (unsigned i = 0; i < ts->n; i++)
+		if (!CRYPTO_memcmp(ts->keys[i].name, name, 16))
+			return true;
+	return false;
+}
+
 unsigned tickets_merge(struct ticket_store *ts, const struct fleet_tk *set,
 		       size_t n, uint64_t now)
 {
+	bool known[TICKET_KEYS_MAX * 2] = { false };
 	struct ticket_key k;
 	unsigned added = 0;
 
-	for (size_t j = 0; j < n; j++) {
+	/* A key still to come that Redis no longer has (it lost its
+	 * content, or the key was replaced) will not seal anywhere. */
+	for (unsigned i = 0; i < ts->n;) {
+		if (ts->keys[i].fleet && ts->keys[i].active_from > now &&
+		    !in_set(ts->keys[i].name, set, n))
+			drop_key(ts, i);
+		else
+			i++;
+	}
+	for (size_t j = 0; j < n && j < TICKET_KEYS_MAX * 2; j++) {
 		unsigned i;
 
 		for (i = 0; i < ts->n; i++)
 			if (!CRYPTO_memcmp(ts->keys[i].name, set[j].name, 16))
 				break;
-		if (i < ts->n) {
+		known[j] = i < ts->n;
+		if (known[j]) {
 			if (ts->keys[i].active_from == set[j].active_from &&
 			    !CRYPTO_memcmp(ts->keys[i].key, set[j].key, 32))
 				continue;
 			drop_key(ts, i);	/* changed: e.g. promoted */
-		} else {
-			added++;
 		}
 		memcpy(k.name, set[j].name, 16);
 		memcpy(k.key, set[j].key, 32);
@@ -168,6 +194,10 @@ unsigned tickets_merge(struct ticket_store *ts, const struct fleet_tk *set,
 		OPENSSL_cleanse(&k, sizeof(k));
 	}
 	tickets_prune(ts, now);
+	/* new ones that stay: one already past its time is not news */
+	for (size_t j = 0; j < n && j < TICKET_KEYS_MAX * 2; j++)
+		if (!known[j] && have_key(ts, set[j].name))
+			added++;
 	return added;
 }
 

@@ -71,8 +71,9 @@ int tickets_current(const struct ticket_store *ts, uint64_t now);
 /* Generated keys: a new sealing key at once. 0 or negative errno. */
 int tickets_rotate_now(struct ticket_store *ts);
 /* Redis: takes in the fleet's keys (new ones added, known ones updated,
- * none removed), then drops what is past its time (tickets_prune()).
- * Returns how many keys were new. */
+ * keys still to come that Redis no longer has dropped; past ones stay),
+ * then drops what is past its time (tickets_prune()). Returns how many
+ * new keys stayed. */
 unsigned tickets_merge(struct ticket_store *ts, const struct fleet_tk *set,
 		       size_t n, uint64_t now);
 /* Redis: drops keys whose successor has sealed for session-lifetime;

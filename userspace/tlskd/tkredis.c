@@ -29,7 +29,7 @@
 #define POLL_MS		2000	/* fallback when a message is lost */
 #define SUB_RETRY_MS	5000
 #define LOCK_MS		5000
-#define LEAD_S		10	/* a new "next" seals this late at the soonest */
+#define LEAD_S		5	/* a new "next" seals this late at the soonest */
 #define SET_MAX		(TICKET_KEYS_MAX * 2)
 
 enum { ST_OFF, ST_CONNECTING, ST_UP, ST_DOWN };	/* as redis_state() */
@@ -234,16 +234,12 @@ static unsigned act(struct fleet_tk *set, size_t *n, uint64_t now)
 		have_current = true;
 		sort_set(set, *n);
 		T.rotate_wanted = false;
-	} else if (!have_current && *n < SET_MAX &&
-		   !make_key(&t, now, now)) {	/* the fleet's first key */
-		set[(*n)++] = t;
-		hset(&t);
-		made++;
-		have_current = true;
-		sort_set(set, *n);
 	}
-	if (!have_next && have_current && *n < SET_MAX) {
-		base = set[0].active_from + T.rotation_s;
+	/* Without a current key (the fleet's first, or Redis lost its
+	 * content) the new key too seals only from LEAD_S on: until then
+	 * every machine seals with what it has, and learns the key. */
+	if (!have_next && *n < SET_MAX) {
+		base = have_current ? set[0].active_from + T.rotation_s : 0;
 		if (base < now + LEAD_S)
 			base = now + LEAD_S;
 		if (!make_key(&t, now, base)) {

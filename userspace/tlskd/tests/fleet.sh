@@ -40,18 +40,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_redis() {
-	redis-server --port "$rport" --bind 127.0.0.1 --requirepass "$pass" \
-		--save '' --appendonly no --dir "$dir" \
-		>>"$dir/redis.log" 2>&1 &
-	redis_pid=$!
-	wait_for quietly redis-cli -p "$rport" -a "$pass" --no-auth-warning ping
-}
-stop_redis() {
-	kill -9 "$redis_pid" 2>/dev/null
-	wait "$redis_pid" 2>/dev/null
-	redis_pid=
-}
+start_redis() { redis_start "$dir" "$rport" "$pass"; }
+stop_redis() { redis_stop; }
 rcli() { redis-cli -p "$rport" -a "$pass" --no-auth-warning "$@"; }
 
 make_certs "$dir"

@@ -12,6 +12,10 @@
 #                               or python3
 #   stop_processes              stops tlskd ($daemon_pid) and the script's
 #                               background jobs (for its cleanup trap)
+#   redis_start DIR PORT PASS   a redis-server on 127.0.0.1:PORT with
+#                               requirepass PASS, no persistence; sets
+#                               $redis_pid
+#   redis_stop                  kills it (-9: as a crash would)
 
 n=0 failed=0
 daemon_pid=
@@ -70,4 +74,18 @@ start_tlskd() {
 	"$bin/tlskd" -c "$1" 2>>"$2" &
 	daemon_pid=$!
 	wait_for test -S "$TLSK_SOCKET"
+}
+
+redis_start() {
+	redis-server --port "$2" --bind 127.0.0.1 --requirepass "$3" \
+		--save '' --appendonly no --dir "$1" \
+		>>"$1/redis.log" 2>&1 &
+	redis_pid=$!
+	wait_for quietly redis-cli -p "$2" -a "$3" --no-auth-warning ping
+}
+
+redis_stop() {
+	kill -9 "$redis_pid" 2>/dev/null
+	wait "$redis_pid" 2>/dev/null
+	redis_pid=
 }
