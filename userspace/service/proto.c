@@ -363,6 +363,15 @@ int tlsk_msg_decode_status(const uint8_t *buf, size_t len, uint32_t *id,
 
 /* ---- the ticket-keys reply ---- */
 
+static bool is_hex32(const char *s)
+{
+	for (int i = 0; i < 32; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
 int tlsk_msg_encode_ticket_keys(uint32_t id,
 				const struct tlsk_ticket_keys_info *tk,
 				uint8_t *buf, size_t cap)
@@ -383,7 +392,8 @@ int tlsk_msg_encode_ticket_keys(uint32_t id,
 		const struct tlsk_ticket_key_info *k = &tk->keys[i];
 		int n;
 
-		if (strlen(k->id) != 32 || k->state > TLSK_TICKET_KEY_NEXT)
+		if (strnlen(k->id, sizeof(k->id)) != 32 || !is_hex32(k->id) ||
+		    k->state > TLSK_TICKET_KEY_NEXT)
 			return -EINVAL;
 		n = snprintf(w.list + pos, sizeof(w.list) - pos,
 			     "%s%s %u %" PRIu64 " %" PRId64, i ? ";" : "",
@@ -394,15 +404,6 @@ int tlsk_msg_encode_ticket_keys(uint32_t id,
 	}
 	return encode(TLSK_MSG_TICKET_KEYS_REPLY, id, &tk_reply_schema, &w,
 		      buf, cap);
-}
-
-static bool is_hex32(const char *s)
-{
-	for (int i = 0; i < 32; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		      (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
 }
 
 /* "ID STATE AGE ACTIVE", exactly: one entry of the list. */

@@ -21,7 +21,8 @@ static inline bool request_equal(const struct tlsk_request *a,
 {
 	return a->type == b->type && a->id == b->id && a->role == b->role &&
 	       STR_EQ(a, b, profile) && STR_EQ(a, b, server_name) &&
-	       STR_EQ(a, b, alpn) && a->timeout_ms == b->timeout_ms;
+	       STR_EQ(a, b, alpn) && a->timeout_ms == b->timeout_ms &&
+	       a->rotate == b->rotate;
 }
 
 static inline bool result_equal(const struct tlsk_result *a,

@@ -272,6 +272,20 @@ check "B too" gone b
 check "a ticket of the dropped key does not resume on B" \
 	bash -c "! openssl s_client -connect 127.0.0.1:$portb -tls1_3 -CAfile '$dir/ca.crt' -sess_in '$dir/t8.pem' </dev/null 2>/dev/null | grep -q '^Reused'"
 
+# What --check-config says about settings that cannot work.
+conf c 1h
+grep -v '^session-store' "$dir/c.conf" >"$dir/d.conf"
+"$bin/tlskd" --check-config "$dir/d.conf" >"$dir/d.out" 2>&1
+check "ticket-key-source = redis without session-store: refused" \
+	grep -q "ticket-key-source = redis needs session-store" "$dir/d.out"
+echo "ticket-key-file = $dir/tk" >"$dir/d.conf"
+cat "$dir/c.conf" >>"$dir/d.conf"
+echo "$(openssl rand -hex 16) $(openssl rand -hex 32)" >"$dir/tk"
+chmod 600 "$dir/tk" "$dir/d.conf"
+"$bin/tlskd" --check-config "$dir/d.conf" >"$dir/d.out" 2>&1
+check "ticket-key-source = redis with ticket-key-file: refused" \
+	grep -q "ticket-key-source = redis and ticket-key-file exclude" "$dir/d.out"
+
 stop_all() {
 	kill "$httpd_a" "$httpd_b" "$pid_a" "$pid_b" 2>/dev/null
 	wait "$httpd_a" "$httpd_b" "$pid_a" "$pid_b" 2>/dev/null
