@@ -345,7 +345,9 @@ static void status_reply(struct daemon *d, struct peer *p, uint32_t id)
 		.ticket_key_age = tickets_age(&d->tickets),
 		.ticket_rotation = d->tickets.from_file ? 0 :
 				   d->tickets.rotation_s,
-		.ticket_source = ticket_source(&d->tickets),
+		/* sent only when not 0: only Redis, so that an older
+		 * libtlsk still reads a tlskd without it */
+		.ticket_source = d->tickets.from_redis ? TLSK_TICKETS_REDIS : 0,
 		.session_cache = sess_store_count(),
 		.uptime = (now_ms() - d->started_ms) / 1000,
 		.config_gen = d->gen->number,

@@ -342,6 +342,21 @@ void tickets_replace(struct ticket_store *ts, struct ticket_store *fresh)
 		tickets_scrub(fresh);
 		return;
 	}
+	/* From a ticket-key-file to Redis: the file's keys stay, local,
+	 * the file's first still sealing until the fleet's first key does,
+	 * so that a rolling change costs no more full handshakes than it
+	 * must (docs/daemon.md, migrating). */
+	if (ts->from_file && fresh->from_redis) {
+		for (unsigned i = 0; i < fresh->n && ts->n < TICKET_KEYS_MAX;
+		     i++)
+			ts->keys[ts->n++] = fresh->keys[i];
+		for (unsigned i = 0; i < ts->n; i++) {
+			ts->keys[i].active_from = 0;
+			ts->keys[i].fleet = false;
+		}
+		memcpy(fresh->keys, ts->keys, sizeof(ts->keys));
+		fresh->n = ts->n;
+	}
 	tickets_scrub(ts);
 	*ts = *fresh;
 	OPENSSL_cleanse(fresh, sizeof(*fresh));

@@ -177,7 +177,8 @@ struct tlsk_daemon_status {
 	uint64_t ticket_keys, ticket_key_age, ticket_rotation;
 	uint64_t session_cache, uptime, config_gen, profiles;
 	uint64_t session_store, session_store_down;	/* session-store */
-	uint64_t ticket_source;		/* enum tlsk_ticket_source */
+	uint64_t ticket_source;		/* TLSK_TICKETS_REDIS, else 0 (then
+					 * ticket_rotation 0: file) */
 	uint64_t ticket_redis, ticket_redis_down;	/* ticket keys' Redis */
 };
 
