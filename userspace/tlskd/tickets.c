@@ -139,6 +139,9 @@ static void insert_key(struct ticket_store *ts, const struct ticket_key *k)
 	ts->n++;
 }
 
+/* Keys taken from one HGETALL at most. */
+#define TICKET_MERGE_MAX	((size_t)TICKET_KEYS_MAX * 2)
+
 static bool in_set(const uint8_t name[16], const struct fleet_tk *set,
 		   size_t n)
 {
@@ -159,7 +162,7 @@ static bool have_key(const struct ticket_store *ts, const uint8_t name[16])
 unsigned tickets_merge(struct ticket_store *ts, const struct fleet_tk *set,
 		       size_t n, uint64_t now)
 {
-	bool known[TICKET_KEYS_MAX * 2] = { false };
+	bool known[TICKET_MERGE_MAX] = { false };
 	struct ticket_key k;
 	unsigned added = 0;
 
@@ -172,7 +175,7 @@ unsigned tickets_merge(struct ticket_store *ts, const struct fleet_tk *set,
 		else
 			i++;
 	}
-	for (size_t j = 0; j < n && j < TICKET_KEYS_MAX * 2; j++) {
+	for (size_t j = 0; j < n && j < TICKET_MERGE_MAX; j++) {
 		unsigned i;
 
 		for (i = 0; i < ts->n; i++)
@@ -195,7 +198,7 @@ unsigned tickets_merge(struct ticket_store *ts, const struct fleet_tk *set,
 	}
 	tickets_prune(ts, now);
 	/* new ones that stay: one already past its time is not news */
-	for (size_t j = 0; j < n && j < TICKET_KEYS_MAX * 2; j++)
+	for (size_t j = 0; j < n && j < TICKET_MERGE_MAX; j++)
 		if (!known[j] && have_key(ts, set[j].name))
 			added++;
 	return added;

@@ -30,7 +30,7 @@
 #define SUB_RETRY_MS	5000
 #define LOCK_MS		5000
 #define LEAD_S		5	/* a new "next" seals this late at the soonest */
-#define SET_MAX		(TICKET_KEYS_MAX * 2)
+#define SET_MAX		((size_t)TICKET_KEYS_MAX * 2)
 
 enum { ST_OFF, ST_CONNECTING, ST_UP, ST_DOWN };	/* as redis_state() */
 

@@ -66,7 +66,7 @@ static void check_ticket_keys(const uint8_t *data, size_t size)
 		return;
 	len = tlsk_msg_encode_ticket_keys(ida, &a, buf, sizeof(buf));
 	if (len < 0 || tlsk_msg_decode_ticket_keys(buf, (size_t)len, &idb, &b) ||
-	    ida != idb || memcmp(&a, &b, sizeof(a)) != 0)
+	    ida != idb || !ticket_keys_equal(&a, &b))
 		abort();
 }
 

@@ -136,7 +136,8 @@ size_t fuzz_seed(unsigned i, uint8_t *buf, size_t cap)
 		n = (size_t)snprintf((char *)buf, cap, "*2\r\n$32\r\n%s\r\n"
 				     "$%zu\r\n", field, sizeof(w));
 		memcpy(buf + n, w, sizeof(w));
-		memcpy(buf + n + sizeof(w), "\r\n", 2);
+		buf[n + sizeof(w)] = '\r';
+		buf[n + sizeof(w) + 1] = '\n';
 		return n + sizeof(w) + 2;
 	}
 	if (i > sizeof(seeds) / sizeof(seeds[0]))
