@@ -16,6 +16,10 @@
 #                               requirepass PASS, no persistence; sets
 #                               $redis_pid
 #   redis_stop                  kills it (-9: as a crash would)
+#   require_redis               TAP's "skip all" without redis-server
+#   fleet_machine DIR NAME PORT tlskd with DIR/NAME.conf (log DIR/NAME.log)
+#                               and a tlsk-httpd on PORT in front of it;
+#                               sets $pid_NAME and $httpd_NAME
 
 n=0 failed=0
 daemon_pid=
@@ -88,4 +92,24 @@ redis_stop() {
 	kill -9 "$redis_pid" 2>/dev/null
 	wait "$redis_pid" 2>/dev/null
 	redis_pid=
+}
+
+require_redis() {
+	if ! command -v redis-server >/dev/null ||
+	   ! command -v redis-cli >/dev/null; then
+		echo "1..0 # SKIP redis-server missing (scripts/deps installs it)"
+		exit 0
+	fi
+}
+
+fleet_machine() {
+	local d=$1 name=$2 port=$3
+	TLSK_SOCKET=$d/$name.sock start_tlskd "$d/$name.conf" \
+		"$d/$name.log" || return 1
+	eval "pid_$name=\$daemon_pid"
+	TLSK_SOCKET=$d/$name.sock "$bin/tlsk-httpd" -p "$port" \
+		-r "$d" -P web 2>>"$d/httpd-$name.log" &
+	eval "httpd_$name=\$!"
+	wait_for quietly openssl s_client -connect "127.0.0.1:$port" \
+		-CAfile "$d/ca.crt" </dev/null
 }

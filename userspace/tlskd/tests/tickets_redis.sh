@@ -20,11 +20,7 @@ bin=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
 . "$bin/tlskd-test-lib.sh"
 require_tools
-if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null
-then
-	echo "1..0 # SKIP redis-server missing (scripts/deps installs it)"
-	exit 0
-fi
+require_redis
 dir=$(mktemp -d /tmp/tlskd-tkredis.XXXXXX)
 base=$((20000 + ($$ + 4000) % 8000))
 rport=$base porta=$((base + 1)) portb=$((base + 2))
@@ -65,17 +61,9 @@ CONF
 	chmod 600 "$dir/$1.conf"
 }
 
-start_machine() {	# NAME
-	local name=$1 port
-	[ "$name" = a ] && port=$porta || port=$portb
-	TLSK_SOCKET=$dir/$name.sock start_tlskd "$dir/$name.conf" \
-		"$dir/$name.log" || return 1
-	eval "pid_$name=\$daemon_pid"
-	TLSK_SOCKET=$dir/$name.sock "$bin/tlsk-httpd" -p "$port" \
-		-r "$dir" -P web 2>>"$dir/httpd-$name.log" &
-	eval "httpd_$name=\$!"
-	wait_for quietly openssl s_client -connect "127.0.0.1:$port" \
-		-CAfile "$dir/ca.crt" </dev/null
+start_machine() {	# NAME: tlskd and tlsk-httpd
+	if [ "$1" = a ]; then fleet_machine "$dir" a "$porta"
+	else fleet_machine "$dir" "$1" "$portb"; fi
 }
 
 ctl() {	# NAME ARGS...: tlskctl against machine NAME
