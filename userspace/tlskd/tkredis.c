@@ -327,7 +327,8 @@ static void on_lock(const redisReply *r, void *priv)
 		return;
 	if (r->type == REDIS_REPLY_NIL)
 		return;	/* another machine holds it: its keys come by message */
-	if (r->type != REDIS_REPLY_STATUS || strcmp(r->str, "OK") != 0) {
+	if (r->type != REDIS_REPLY_STATUS || !r->str ||
+	    strcmp(r->str, "OK") != 0) {
 		on_ignored(r, cmd_lock);
 		return;
 	}
