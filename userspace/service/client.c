@@ -374,17 +374,17 @@ int tlsk_handshake(int fd, const struct tlsk_params *params,
 	}
 }
 
-int tlsk_daemon_status(const char *socket_path, struct tlsk_daemon_status *st)
+/* One request without an fd, one reply into msg: its length, or a
+ * negative errno. */
+static int daemon_query(const char *socket_path, const struct tlsk_request *req,
+			uint8_t *msg, size_t cap)
 {
-	struct tlsk_request req = { .type = TLSK_MSG_STATUS, .id = next_id() };
 	uint64_t deadline = mono_ms() + DEFAULT_WAIT_MS;
-	uint8_t msg[TLSK_MSG_MAX];
 	struct pollfd pfd = { .events = POLLIN };
 	int len, fd, rc;
-	uint32_t id;
-	ssize_t n;
+	ssize_t n = 0;
 
-	len = tlsk_msg_encode_request(&req, msg, sizeof(msg));
+	len = tlsk_msg_encode_request(req, msg, cap);
 	if (len < 0)
 		return len;
 	pfd.fd = connect_daemon(tlsk_service_socket(socket_path), deadline);
@@ -394,16 +394,47 @@ int tlsk_daemon_status(const char *socket_path, struct tlsk_daemon_status *st)
 	if (!rc && poll(&pfd, 1, left_ms(deadline)) <= 0)
 		rc = -ETIMEDOUT;
 	if (!rc) {
-		n = tlsk_recv_msg_fd(pfd.fd, msg, sizeof(msg), &fd,
-				     MSG_DONTWAIT);
+		n = tlsk_recv_msg_fd(pfd.fd, msg, cap, &fd, MSG_DONTWAIT);
 		if (fd >= 0)
 			close(fd);
 		rc = n == 0 ? -TLSK_ERR_DAEMON_LOST :
-		     n < 0 ? daemon_error((int)n) :
-		     tlsk_msg_decode_status(msg, (size_t)n, &id, st);
-		if (!rc && id != req.id)
-			rc = -EBADMSG;
+		     n < 0 ? daemon_error((int)n) : 0;
 	}
 	close(pfd.fd);
-	return rc;
+	return rc ? rc : (int)n;
+}
+
+int tlsk_daemon_status(const char *socket_path, struct tlsk_daemon_status *st)
+{
+	struct tlsk_request req = { .type = TLSK_MSG_STATUS, .id = next_id() };
+	uint8_t msg[TLSK_MSG_MAX];
+	uint32_t id;
+	int n = daemon_query(socket_path, &req, msg, sizeof(msg));
+	int rc;
+
+	if (n < 0)
+		return n;
+	rc = tlsk_msg_decode_status(msg, (size_t)n, &id, st);
+	return !rc && id != req.id ? -EBADMSG : rc;
+}
+
+int tlsk_daemon_ticket_keys(const char *socket_path, int rotate,
+			    struct tlsk_ticket_keys_info *tk)
+{
+	struct tlsk_request req = {
+		.type = TLSK_MSG_TICKET_KEYS, .id = next_id(),
+		.rotate = rotate ? 1 : 0,
+	};
+	uint8_t msg[TLSK_MSG_MAX];
+	uint32_t id;
+	int n = daemon_query(socket_path, &req, msg, sizeof(msg));
+	int rc;
+
+	memset(tk, 0, sizeof(*tk));
+	if (n < 0)
+		return n;
+	rc = tlsk_msg_decode_ticket_keys(msg, (size_t)n, &id, tk);
+	if (!rc && id != req.id)
+		rc = -EBADMSG;
+	return rc ? rc : -tk->status;
 }

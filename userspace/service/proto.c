@@ -5,8 +5,11 @@
  * cannot disagree about a field's size, and a new attribute is one line.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tlsk/service.h"
@@ -67,6 +70,31 @@ static const struct attr_desc status_attrs[] = {
 	A_STAT(TLSK_A_PROFILES, profiles),
 	A_STAT(TLSK_A_SESSION_STORE, session_store),
 	A_STAT(TLSK_A_SESSION_STORE_DOWN, session_store_down),
+	A_STAT(TLSK_A_TICKET_SOURCE, ticket_source),
+	A_STAT(TLSK_A_TICKET_REDIS, ticket_redis),
+	A_STAT(TLSK_A_TICKET_REDIS_DOWN, ticket_redis_down),
+};
+
+static const struct attr_desc tk_request_attrs[] = {
+	A_INT(struct tlsk_request, TLSK_A_ROTATE, rotate, false),
+};
+
+/* The ticket-keys reply on the wire: the list as one string. */
+struct tk_wire {
+	uint32_t status;
+	char reason[TLSK_REASON_MAX];
+	uint8_t source, redis;
+	uint64_t rotation;
+	char list[TLSK_TICKET_KEY_LIST_MAX];
+};
+
+static const struct attr_desc tk_reply_attrs[] = {
+	A_INT(struct tk_wire, TLSK_A_STATUS, status, true),
+	A_STR(struct tk_wire, TLSK_A_REASON, reason, false),
+	A_INT(struct tk_wire, TLSK_A_TICKET_SOURCE, source, false),
+	A_INT(struct tk_wire, TLSK_A_TICKET_REDIS, redis, false),
+	A_INT(struct tk_wire, TLSK_A_TICKET_ROTATION, rotation, false),
+	A_STR(struct tk_wire, TLSK_A_TICKET_KEY_LIST, list, false),
 };
 
 struct msg_schema {
@@ -78,6 +106,8 @@ struct msg_schema {
 static const struct msg_schema request_schema = SCHEMA(request_attrs);
 static const struct msg_schema reply_schema = SCHEMA(reply_attrs);
 static const struct msg_schema status_schema = SCHEMA(status_attrs);
+static const struct msg_schema tk_request_schema = SCHEMA(tk_request_attrs);
+static const struct msg_schema tk_reply_schema = SCHEMA(tk_reply_attrs);
 /* A status request carries no attributes. */
 static const struct msg_schema empty_schema = { NULL, 0 };
 
@@ -180,8 +210,10 @@ int tlsk_msg_peek_type(const uint8_t *buf, size_t len)
 	switch (buf[3]) {
 	case TLSK_MSG_HANDSHAKE:
 	case TLSK_MSG_STATUS:
+	case TLSK_MSG_TICKET_KEYS:
 	case TLSK_MSG_HANDSHAKE_REPLY:
 	case TLSK_MSG_STATUS_REPLY:
+	case TLSK_MSG_TICKET_KEYS_REPLY:
 		return buf[3];
 	}
 	return -EBADMSG;
@@ -258,13 +290,22 @@ static int decode(const uint8_t *buf, size_t len, uint8_t type,
 
 static const struct msg_schema *request_schema_for(uint8_t type)
 {
-	return type == TLSK_MSG_STATUS ? &empty_schema : &request_schema;
+	if (type == TLSK_MSG_STATUS)
+		return &empty_schema;
+	return type == TLSK_MSG_TICKET_KEYS ? &tk_request_schema :
+	       &request_schema;
+}
+
+static bool is_request(int type)
+{
+	return type == TLSK_MSG_HANDSHAKE || type == TLSK_MSG_STATUS ||
+	       type == TLSK_MSG_TICKET_KEYS;
 }
 
 int tlsk_msg_encode_request(const struct tlsk_request *req, uint8_t *buf,
 			    size_t cap)
 {
-	if (req->type != TLSK_MSG_HANDSHAKE && req->type != TLSK_MSG_STATUS)
+	if (!is_request(req->type))
 		return -EINVAL;
 	return encode(req->type, req->id, request_schema_for(req->type), req,
 		      buf, cap);
@@ -280,7 +321,7 @@ int tlsk_msg_decode_request(const uint8_t *buf, size_t len,
 		memset(req, 0, sizeof(*req));
 		return type;
 	}
-	if (type != TLSK_MSG_HANDSHAKE && type != TLSK_MSG_STATUS)
+	if (!is_request(type))
 		type = TLSK_MSG_HANDSHAKE;	/* decode() rejects it */
 	rc = decode(buf, len, (uint8_t)type, request_schema_for((uint8_t)type),
 		    req, sizeof(*req), &req->id);
@@ -318,4 +359,125 @@ int tlsk_msg_decode_status(const uint8_t *buf, size_t len, uint32_t *id,
 {
 	return decode(buf, len, TLSK_MSG_STATUS_REPLY, &status_schema, st,
 		      sizeof(*st), id);
+}
+
+/* ---- the ticket-keys reply ---- */
+
+static bool is_hex32(const char *s)
+{
+	for (int i = 0; i < 32; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+int tlsk_msg_encode_ticket_keys(uint32_t id,
+				const struct tlsk_ticket_keys_info *tk,
+				uint8_t *buf, size_t cap)
+{
+	struct tk_wire w;
+	size_t pos = 0;
+
+	memset(&w, 0, sizeof(w));
+	if (tk->n > TLSK_TICKET_KEYS_MAX)
+		return -EINVAL;
+	w.status = (uint32_t)tk->status;
+	memcpy(w.reason, tk->reason, sizeof(w.reason));
+	w.reason[sizeof(w.reason) - 1] = '\0';
+	w.source = tk->source;
+	w.redis = tk->redis;
+	w.rotation = tk->rotation_s;
+	for (unsigned i = 0; i < tk->n; i++) {
+		const struct tlsk_ticket_key_info *k = &tk->keys[i];
+		int n;
+
+		if (strnlen(k->id, sizeof(k->id)) != 32 || !is_hex32(k->id) ||
+		    k->state > TLSK_TICKET_KEY_NEXT)
+			return -EINVAL;
+		n = snprintf(w.list + pos, sizeof(w.list) - pos,
+			     "%s%s %u %" PRIu64 " %" PRId64, i ? ";" : "",
+			     k->id, (unsigned)k->state, k->age_s, k->active_s);
+		if (n < 0 || (size_t)n >= sizeof(w.list) - pos)
+			return -EMSGSIZE;
+		pos += (size_t)n;
+	}
+	return encode(TLSK_MSG_TICKET_KEYS_REPLY, id, &tk_reply_schema, &w,
+		      buf, cap);
+}
+
+/* "ID STATE AGE ACTIVE", exactly: one entry of the list. */
+static int parse_key_entry(const char *s, const char *end,
+			   struct tlsk_ticket_key_info *k)
+{
+	char num[32], *e;
+	const char *sp;
+	long long v;
+
+	if (end - s < 34 || !is_hex32(s) || s[32] != ' ')
+		return -EBADMSG;
+	memcpy(k->id, s, 32);
+	k->id[32] = '\0';
+	s += 33;
+	if (end - s < 2 || s[0] < '0' || s[0] > '2' || s[1] != ' ')
+		return -EBADMSG;
+	k->state = (uint8_t)(s[0] - '0');
+	s += 2;
+	sp = memchr(s, ' ', (size_t)(end - s));
+	if (!sp || sp == s || sp - s >= (long)sizeof(num) ||
+	    end - sp < 2 || end - sp > (long)sizeof(num))
+		return -EBADMSG;
+	memcpy(num, s, (size_t)(sp - s));
+	num[sp - s] = '\0';
+	if (num[0] < '0' || num[0] > '9')
+		return -EBADMSG;
+	errno = 0;
+	k->age_s = strtoull(num, &e, 10);
+	if (errno || *e)
+		return -EBADMSG;
+	memcpy(num, sp + 1, (size_t)(end - sp - 1));
+	num[end - sp - 1] = '\0';
+	if (num[0] != '-' && (num[0] < '0' || num[0] > '9'))
+		return -EBADMSG;
+	errno = 0;
+	v = strtoll(num, &e, 10);
+	if (errno || *e)
+		return -EBADMSG;
+	k->active_s = v;
+	return 0;
+}
+
+int tlsk_msg_decode_ticket_keys(const uint8_t *buf, size_t len, uint32_t *id,
+				struct tlsk_ticket_keys_info *tk)
+{
+	struct tk_wire w;
+	const char *s, *end;
+	int rc;
+
+	memset(tk, 0, sizeof(*tk));
+	rc = decode(buf, len, TLSK_MSG_TICKET_KEYS_REPLY, &tk_reply_schema,
+		    &w, sizeof(w), id);
+	if (rc)
+		return rc;
+	if (w.status > 4095)
+		return -EBADMSG;
+	tk->status = (int)w.status;
+	memcpy(tk->reason, w.reason, sizeof(tk->reason));
+	tk->source = w.source;
+	tk->redis = w.redis;
+	tk->rotation_s = w.rotation;
+	for (s = w.list; *s; s = *end ? end + 1 : end) {
+		end = strchr(s, ';');
+		if (!end)
+			end = s + strlen(s);
+		if (tk->n == TLSK_TICKET_KEYS_MAX ||
+		    parse_key_entry(s, end, &tk->keys[tk->n])) {
+			memset(tk, 0, sizeof(*tk));
+			return -EBADMSG;
+		}
+		tk->n++;
+		if (!*end)
+			break;
+	}
+	return 0;
 }

@@ -21,7 +21,8 @@ static inline bool request_equal(const struct tlsk_request *a,
 {
 	return a->type == b->type && a->id == b->id && a->role == b->role &&
 	       STR_EQ(a, b, profile) && STR_EQ(a, b, server_name) &&
-	       STR_EQ(a, b, alpn) && a->timeout_ms == b->timeout_ms;
+	       STR_EQ(a, b, alpn) && a->timeout_ms == b->timeout_ms &&
+	       a->rotate == b->rotate;
 }
 
 static inline bool result_equal(const struct tlsk_result *a,
@@ -35,6 +36,25 @@ static inline bool result_equal(const struct tlsk_result *a,
 	       a->alert_received == b->alert_received &&
 	       STR_EQ(a, b, reason) && a->ulp == b->ulp &&
 	       a->proxied == b->proxied && a->conn == b->conn;
+}
+
+/* Ticket-key replies: the members, and each listed key's. */
+static inline bool ticket_keys_equal(const struct tlsk_ticket_keys_info *a,
+				     const struct tlsk_ticket_keys_info *b)
+{
+	if (a->status != b->status || !STR_EQ(a, b, reason) ||
+	    a->source != b->source || a->redis != b->redis ||
+	    a->rotation_s != b->rotation_s || a->n != b->n)
+		return false;
+	for (unsigned i = 0; i < a->n && i < TLSK_TICKET_KEYS_MAX; i++) {
+		const struct tlsk_ticket_key_info *x = &a->keys[i];
+		const struct tlsk_ticket_key_info *y = &b->keys[i];
+
+		if (!STR_EQ(x, y, id) || x->state != y->state ||
+		    x->age_s != y->age_s || x->active_s != y->active_s)
+			return false;
+	}
+	return true;
 }
 
 #undef STR_EQ

@@ -132,6 +132,10 @@ static int cmd_daemon_status(const struct ctx *ctx)
 		"none", "connecting", "up",
 		"down: resuming from this machine's cache only",
 	};
+	static const char *const tk_redis[] = {
+		"", "redis connecting", "redis up",
+		"redis down: keeping this machine's keys",
+	};
 	const char *path = tlsk_service_socket(ctx->socket);
 	char msg[512];
 	struct out o;
@@ -146,14 +150,94 @@ static int cmd_daemon_status(const struct ctx *ctx)
 	out_str(&o, "socket", path);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		out_u64(&o, rows[i].name, *rows[i].v);
-	out_str(&o, "ticket_keys_source", st.ticket_rotation ?
-		"generated, rotating" : "ticket-key-file");
+	out_str(&o, "ticket_keys_source",
+		st.ticket_source == TLSK_TICKETS_REDIS ? "redis" :
+		st.ticket_source == TLSK_TICKETS_FILE || !st.ticket_rotation ?
+		"ticket-key-file" : "generated, rotating");
+	if (st.ticket_redis && st.ticket_redis < 4)
+		out_str(&o, "ticket_keys_redis", tk_redis[st.ticket_redis]);
+	if (st.ticket_redis == 3)
+		out_u64(&o, "ticket_keys_redis_down_s", st.ticket_redis_down);
 	out_str(&o, "session_store", st.session_store < 4 ?
 		stores[st.session_store] : "?");
 	if (st.session_store == 3)
 		out_u64(&o, "session_store_down_s", st.session_store_down);
 	out_end(&o);
 	return 0;
+}
+
+/* ---- tlskctl ticket-keys [list|rotate] ---- */
+
+static int ticket_keys(const struct ctx *ctx, int rotate)
+{
+	static const char *const states[] = { "current", "previous", "next" };
+	static const char *const sources[] = { "generated", "ticket-key-file",
+					       "redis" };
+	static const char *const redis[] = { "", "connecting", "up", "down" };
+	const char *path = tlsk_service_socket(ctx->socket);
+	struct tlsk_ticket_keys_info tk;
+	char msg[512], line[160];
+	struct out o;
+	int rc = tlsk_daemon_ticket_keys(path, rotate, &tk);
+
+	if (rc) {
+		snprintf(msg, sizeof(msg), "%s: %s",
+			 rotate ? "cannot rotate tlskd's ticket keys" :
+			 "cannot get tlskd's ticket keys",
+			 tk.reason[0] ? tk.reason : strerror(-rc));
+		return fail(ctx, msg);
+	}
+	out_begin(&o, ctx);
+	out_str(&o, "source", tk.source < 3 ? sources[tk.source] : "?");
+	if (tk.redis && tk.redis < 4)
+		out_str(&o, "redis", redis[tk.redis]);
+	out_u64(&o, "rotation_s", tk.rotation_s);
+	if (rotate)
+		out_str(&o, "rotation", tk.source == TLSK_TICKETS_REDIS ?
+			"requested: the fleet takes it within seconds" :
+			"done");
+	if (ctx->json) {
+		out_key(&o, "keys");
+		putchar('[');
+	}
+	for (unsigned i = 0; i < tk.n; i++) {
+		const struct tlsk_ticket_key_info *k = &tk.keys[i];
+		const char *st = k->state < 3 ? states[k->state] : "?";
+
+		if (ctx->json) {
+			printf("%s{\"id\": \"%s\", \"state\": \"%s\", "
+			       "\"age_s\": %llu, \"active_s\": %lld}",
+			       i ? ", " : "", k->id, st,
+			       (unsigned long long)k->age_s,
+			       (long long)k->active_s);
+			continue;
+		}
+		if (k->active_s < 0)
+			snprintf(line, sizeof(line), "%-8s made %llus ago, "
+				 "seals in %llds", st,
+				 (unsigned long long)k->age_s,
+				 -(long long)k->active_s);
+		else
+			snprintf(line, sizeof(line), "%-8s made %llus ago, "
+				 "sealing since %llds", st,
+				 (unsigned long long)k->age_s,
+				 (long long)k->active_s);
+		out_str(&o, k->id, line);
+	}
+	if (ctx->json)
+		putchar(']');
+	out_end(&o);
+	return 0;
+}
+
+static int cmd_ticket_keys_list(const struct ctx *ctx)
+{
+	return ticket_keys(ctx, 0);
+}
+
+static int cmd_ticket_keys_rotate(const struct ctx *ctx)
+{
+	return ticket_keys(ctx, 1);
 }
 
 /* ---- tlskctl stats [show] ---- */
@@ -389,6 +473,11 @@ struct command {
 static const struct command commands[] = {
 	{ "daemon", "status", cmd_daemon_status,
 	  "tlskd's counters: handshakes done/failed/resumed, ticket keys" },
+	{ "ticket-keys", "list", cmd_ticket_keys_list,
+	  "tlskd's ticket keys: ids, ages, which seals (never the keys)" },
+	{ "ticket-keys", "rotate", cmd_ticket_keys_rotate,
+	  "a new sealing key now (root or tlskd's user; with Redis, the "
+	  "fleet's)" },
 	{ "stats", "show", cmd_stats_show,
 	  "tlsk.ko's counters in this netns (" STAT_FILE ")" },
 	{ "sockets", "list", cmd_sockets_list,
@@ -399,7 +488,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: tlskctl [--json] [--socket PATH] OBJECT [VERB]\n\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s [%s]%*s%s\n", commands[i].object,
+		fprintf(f, "  %-11s [%s]%*s%s\n", commands[i].object,
 			commands[i].verb, (int)(8 - strlen(commands[i].verb)),
 			"", commands[i].help);
 	fprintf(f,

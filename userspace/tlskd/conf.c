@@ -37,7 +37,7 @@ enum kind {
 	K_CLIENT_AUTH, K_UIDS, K_GIDS, K_CERT, K_LOG_LEVEL, K_FALLBACK,
 	K_ON_OFF,
 	K_KERNEL_REKEY,
-	K_ROLE, K_YES_NO,
+	K_ROLE, K_YES_NO, K_TICKET_SOURCE,
 };
 
 struct key {
@@ -79,6 +79,10 @@ static const struct key keys[] = {
 	  "seconds between new ticket keys, e.g. 1h [1h]"),
 	G("ticket-key-file", K_PATH, ticket_key_file, 0, 0,
 	  "file of ticket keys shared by a fleet (docs/daemon.md) [none]"),
+	G("ticket-key-source", K_TICKET_SOURCE, ticket_key_source, 0, 0,
+	  "file: ticket-key-file, or keys made here; redis: the fleet's "
+	  "rotating keys in the session-store's Redis, wrapped by "
+	  "fleet-key-file [file]"),
 	G("session-cache-size", K_UINT, session_cache_size, 0, 10000000,
 	  "TLS 1.2 session-ID cache entries, 0 = off [20000]"),
 	G("session-lifetime", K_SEC, session_lifetime_s, 1, 604800,
@@ -441,6 +445,8 @@ static int apply(struct parser *p, const struct key *k, char *v, void *base)
 	/* indexed by enum tlsk_role */
 	static const char *const roles[] = { "client", "server", NULL };
 	static const char *const yes_no[] = { "no", "yes", NULL };
+	/* indexed by enum conf_ticket_source */
+	static const char *const tk_sources[] = { "file", "redis", NULL };
 	void *field = (char *)base + k->off;
 
 	switch (k->kind) {
@@ -476,6 +482,8 @@ static int apply(struct parser *p, const struct key *k, char *v, void *base)
 		return set_word(p, v, k->name, roles, field);
 	case K_YES_NO:
 		return set_word(p, v, k->name, yes_no, field);
+	case K_TICKET_SOURCE:
+		return set_word(p, v, k->name, tk_sources, field);
 	}
 	return -EINVAL;
 }

@@ -30,6 +30,11 @@
 #define CONF_MAX_VARIANTS	8	/* per-request ALPN lists per profile */
 #define CONF_MAX_KEYS		48	/* in the key table: lines[] */
 
+enum conf_ticket_source {
+	CONF_TICKETS_FILE,	/* ticket-key-file, or generated here */
+	CONF_TICKETS_REDIS,	/* the fleet's, in Redis (tkredis.c) */
+};
+
 enum conf_fallback {
 	CONF_FALLBACK_PROXY,	/* no kernel TLS: tlskd relays the records */
 	CONF_FALLBACK_REFUSE,	/* no kernel TLS: the request fails */
@@ -95,6 +100,7 @@ struct conf {
 	unsigned handshake_timeout_ms;
 	unsigned ticket_rotation_s;
 	char *ticket_key_file;
+	int ticket_key_source;		/* enum conf_ticket_source */
 	unsigned session_cache_size;
 	unsigned session_lifetime_s;
 	char *session_store;		/* redis://... or unix:... */

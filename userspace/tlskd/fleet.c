@@ -184,7 +184,9 @@ int fleet_derive(const uint8_t fleet_key[FLEET_KEY_LEN], struct fleet_keys *k)
 	if (hkdf(fleet_key, FLEET_KEY_LEN, "tlsk session store names v1",
 		 k->name_key, sizeof(k->name_key)) ||
 	    hkdf(fleet_key, FLEET_KEY_LEN, "tlsk session store sealing v1",
-		 k->seal_key, sizeof(k->seal_key))) {
+		 k->seal_key, sizeof(k->seal_key)) ||
+	    hkdf(fleet_key, FLEET_KEY_LEN, "tlsk ticket key wrapping v1",
+		 k->tk_key, sizeof(k->tk_key))) {
 		fleet_keys_scrub(k);
 		return -EIO;
 	}
@@ -268,17 +270,18 @@ int fleet_entry_name(const struct fleet_keys *k, const char *profile,
 	return 0;
 }
 
-/* AES-256-GCM over in (enc: seal, else open, checking tag). */
-static int gcm(const struct fleet_keys *k, int enc, const uint8_t *nonce,
-	       const char *name, const uint8_t *in, size_t len, uint8_t *out,
-	       uint8_t *tag)
+/* AES-256-GCM over in under key (enc: seal, else open, checking tag);
+ * the version byte and name are the associated data. */
+static int gcm_key(const uint8_t *key, int enc, const uint8_t *nonce,
+		   const char *name, const uint8_t *in, size_t len,
+		   uint8_t *out, uint8_t *tag)
 {
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 	uint8_t ver = SEAL_VERSION;
 	int n = 0, ok;
 
 	ok = c && len <= TLSK_SESSION_BLOB_MAX &&
-	     EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, k->seal_key, nonce,
+	     EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, key, nonce,
 			       enc) == 1 &&
 	     EVP_CipherUpdate(c, NULL, &n, &ver, 1) == 1 &&
 	     EVP_CipherUpdate(c, NULL, &n, (const uint8_t *)name,
@@ -294,6 +297,13 @@ static int gcm(const struct fleet_keys *k, int enc, const uint8_t *nonce,
 					 tag) == 1;
 	EVP_CIPHER_CTX_free(c);
 	return ok ? 0 : -EBADMSG;
+}
+
+static int gcm(const struct fleet_keys *k, int enc, const uint8_t *nonce,
+	       const char *name, const uint8_t *in, size_t len, uint8_t *out,
+	       uint8_t *tag)
+{
+	return gcm_key(k->seal_key, enc, nonce, name, in, len, out, tag);
 }
 
 int fleet_seal(const struct fleet_keys *k, const char *name,
@@ -329,6 +339,97 @@ int fleet_open(const struct fleet_keys *k, const char *name,
 	}
 	*len = n;
 	return 0;
+}
+
+/* ---- ticket keys ---- */
+
+#define TK_PLAIN_LEN	(16 + 32 + 8 + 8)
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+void fleet_tk_field(const uint8_t name[16], char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < 16; i++) {
+		out[2 * i] = hex[name[i] >> 4];
+		out[2 * i + 1] = hex[name[i] & 15];
+	}
+	out[FLEET_TK_FIELD_LEN] = '\0';
+}
+
+/* The associated data: the hash and the field, so a value moved to
+ * another field (or out of the ticket-key hash) does not open. */
+static void tk_aad(const char *field, char *aad, size_t cap)
+{
+	snprintf(aad, cap, "%s/%s", FLEET_TK_HASH, field);
+}
+
+int fleet_tk_wrap(const struct fleet_keys *k, const struct fleet_tk *t,
+		  uint8_t *out)
+{
+	uint8_t plain[TK_PLAIN_LEN];
+	char field[FLEET_TK_FIELD_LEN + 1], aad[64];
+	int rc;
+
+	if (!k->set)
+		return -EINVAL;
+	memcpy(plain, t->name, 16);
+	memcpy(plain + 16, t->key, 32);
+	put64(plain + 48, t->created);
+	put64(plain + 56, t->active_from);
+	fleet_tk_field(t->name, field);
+	tk_aad(field, aad, sizeof(aad));
+	out[0] = SEAL_VERSION;
+	rc = RAND_bytes(out + 1, NONCE_LEN) == 1 ? 0 : -EIO;
+	if (!rc && gcm_key(k->tk_key, 1, out + 1, aad, plain, sizeof(plain),
+			   out + 1 + NONCE_LEN,
+			   out + 1 + NONCE_LEN + TK_PLAIN_LEN))
+		rc = -EIO;
+	OPENSSL_cleanse(plain, sizeof(plain));
+	return rc;
+}
+
+int fleet_tk_unwrap(const struct fleet_keys *k, const char *field,
+		    const uint8_t *in, size_t in_len, struct fleet_tk *t)
+{
+	uint8_t plain[TK_PLAIN_LEN], tag[TAG_LEN];
+	char aad[64], want[FLEET_TK_FIELD_LEN + 1];
+	int rc = -EBADMSG;
+
+	memset(t, 0, sizeof(*t));
+	if (!k->set || in_len != FLEET_TK_WRAPPED_LEN ||
+	    in[0] != SEAL_VERSION || strlen(field) != FLEET_TK_FIELD_LEN)
+		return -EBADMSG;
+	tk_aad(field, aad, sizeof(aad));
+	memcpy(tag, in + 1 + NONCE_LEN + TK_PLAIN_LEN, TAG_LEN);
+	if (gcm_key(k->tk_key, 0, in + 1, aad, in + 1 + NONCE_LEN,
+		    TK_PLAIN_LEN, plain, tag))
+		goto out;
+	fleet_tk_field(plain, want);
+	if (strcmp(want, field) != 0)
+		goto out;	/* cannot happen unless the key is shared */
+	memcpy(t->name, plain, 16);
+	memcpy(t->key, plain + 16, 32);
+	t->created = get64(plain + 48);
+	t->active_from = get64(plain + 56);
+	rc = 0;
+out:
+	OPENSSL_cleanse(plain, sizeof(plain));
+	return rc;
 }
 
 /* ---- the session ID a ClientHello offers ---- */

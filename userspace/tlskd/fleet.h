@@ -12,7 +12,12 @@
  *   - a sealing key: the value is AES-256-GCM of the engine's session
  *     blob under it, with the Redis key name as associated data, so an
  *     entry moved to another name, altered, or sealed under another
- *     fleet key does not open (a miss).
+ *     fleet key does not open (a miss);
+ *   - a ticket-key wrapping key (ticket-key-source = redis): each ticket
+ *     key in Redis is AES-256-GCM of (name, key, created, active_from)
+ *     under it, with its hash field name as associated data, so Redis
+ *     never holds a usable ticket key and cannot move, alter or forge
+ *     one (struct fleet_tk, fleet_tk_wrap/unwrap).
  */
 #ifndef TLSKD_FLEET_H
 #define TLSKD_FLEET_H
@@ -34,7 +39,21 @@
 struct fleet_keys {
 	uint8_t name_key[32];
 	uint8_t seal_key[32];
+	uint8_t tk_key[32];	/* wraps ticket keys */
 	int set;
+};
+
+/* A ticket key as the fleet shares it in Redis: hash FLEET_TK_HASH, field
+ * the name in hex (FLEET_TK_FIELD_LEN), value the wrapped form. */
+#define FLEET_TK_HASH		"tlsk:tk"
+#define FLEET_TK_FIELD_LEN	32
+#define FLEET_TK_WRAPPED_LEN	(1 + 12 + 16 + 32 + 8 + 8 + 16)
+
+struct fleet_tk {
+	uint8_t name[16];
+	uint8_t key[32];
+	uint64_t created;	/* seconds, CLOCK_REALTIME */
+	uint64_t active_from;	/* seals new tickets from then on */
 };
 
 /* session-store = redis://[user:password@]host:port[/db] | unix:[user:password@]/path */
@@ -71,6 +90,17 @@ int fleet_seal(const struct fleet_keys *k, const char *name,
  * sealed for that name under this fleet key (the caller: a miss). */
 int fleet_open(const struct fleet_keys *k, const char *name,
 	       const uint8_t *in, size_t in_len, uint8_t *blob, size_t *len);
+
+/* The hash field of a ticket key: its name in hex, NUL-ended (out holds
+ * FLEET_TK_FIELD_LEN + 1). */
+void fleet_tk_field(const uint8_t name[16], char *out);
+/* Wraps t into out (FLEET_TK_WRAPPED_LEN bytes): 0 or negative errno. */
+int fleet_tk_wrap(const struct fleet_keys *k, const struct fleet_tk *t,
+		  uint8_t *out);
+/* Opens the value of hash field `field`: 0, or -EBADMSG for anything not
+ * wrapped under these keys for that field (t is then zeroed). */
+int fleet_tk_unwrap(const struct fleet_keys *k, const char *field,
+		    const uint8_t *in, size_t in_len, struct fleet_tk *t);
 
 /*
  * The session ID offered by the ClientHello at the start of rec (a peek

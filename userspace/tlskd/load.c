@@ -225,6 +225,24 @@ static int load_fleet(struct conf *c, struct conf_diag *d)
 			errors++;
 		}
 	}
+	if (c->ticket_key_source == CONF_TICKETS_REDIS) {
+		int tline = conf_global_line(c, "ticket-key-source");
+
+		if (!c->session_store || !c->fleet_key_file) {
+			conf_diag_add(d, true, c->file, tline,
+				      "ticket-key-source = redis needs "
+				      "session-store (the Redis) and "
+				      "fleet-key-file (what wraps the keys)");
+			errors++;
+		}
+		if (c->ticket_key_file) {
+			conf_diag_add(d, true, c->file, tline,
+				      "ticket-key-source = redis and "
+				      "ticket-key-file exclude each other "
+				      "(docs/daemon.md: migrating)");
+			errors++;
+		}
+	}
 	if (!c->session_store)
 		return errors;
 	if (fleet_parse_addr(c->session_store, &c->store_addr, &why)) {

@@ -75,6 +75,7 @@
 #include "closer.h"
 #include "daemon.h"
 #include "events.h"
+#include "fleet.h"
 #include "privs.h"
 #include "systemd.h"
 #include "log.h"
@@ -84,6 +85,7 @@
 #include "redis.h"
 #include "sessstore.h"
 #include "startcheck.h"
+#include "tkredis.h"
 
 #define MAX_EVENTS	256
 #define LISTEN_PAUSE_MS	100
@@ -163,7 +165,10 @@ struct gen *gen_load(const char *path, struct ticket_store *tickets,
 		int parsed = rc;
 
 		rc = tickets_load(tickets, g->conf.ticket_key_file,
-				  g->conf.ticket_rotation_s, &diag);
+				  g->conf.ticket_key_source ==
+				  CONF_TICKETS_REDIS,
+				  g->conf.ticket_rotation_s,
+				  g->conf.session_lifetime_s, &diag);
 		/* Engines always read the live store, whose address never
 		 * changes. */
 		src = tickets_source(live);
@@ -213,6 +218,7 @@ static void reload(struct daemon *d)
 	d->gen = g;
 	log_set_level(g->conf.log_level);
 	redis_configure(d);
+	tkr_configure(d);
 	log_notice("configuration %u loaded: %zu profiles", g->number,
 		   g->conf.nprofiles);
 }
@@ -248,6 +254,83 @@ int daemon_reply(struct peer *p, uint32_t id, const struct tlsk_result *res,
 	return rc;
 }
 
+static uint8_t ticket_source(const struct ticket_store *ts)
+{
+	return ts->from_redis ? TLSK_TICKETS_REDIS :
+	       ts->from_file ? TLSK_TICKETS_FILE : TLSK_TICKETS_GENERATED;
+}
+
+/* The key set as tlskctl ticket-keys shows it: ids and times only. */
+static void ticket_keys_describe(const struct daemon *d,
+				 struct tlsk_ticket_keys_info *tk)
+{
+	const struct ticket_store *ts = &d->tickets;
+	uint64_t now = tickets_now(), down;
+	int c = tickets_current(ts, now);
+
+	tk->source = ticket_source(ts);
+	tk->redis = (uint8_t)tkr_state(&down);
+	tk->rotation_s = ts->from_file ? 0 : ts->rotation_s;
+	for (unsigned i = 0; i < ts->n && tk->n < TLSK_TICKET_KEYS_MAX; i++) {
+		const struct ticket_key *k = &ts->keys[i];
+		struct tlsk_ticket_key_info *o = &tk->keys[tk->n++];
+		uint64_t from = ts->from_redis ? k->active_from : k->created;
+
+		fleet_tk_field(k->name, o->id);
+		o->state = (int)i == c ? TLSK_TICKET_KEY_CURRENT :
+			   (int)i < c || c < 0 ? TLSK_TICKET_KEY_NEXT :
+			   TLSK_TICKET_KEY_PREVIOUS;
+		o->age_s = now > k->created ? now - k->created : 0;
+		o->active_s = (int64_t)now - (int64_t)from;
+	}
+}
+
+/*
+ * tlskctl ticket-keys [rotate]. Listing needs what the status does (a
+ * connection); rotating changes what every later ticket is sealed with,
+ * so, like SIGHUP, it is for root and tlskd's own user only.
+ */
+static void ticket_keys_reply(struct daemon *d, struct peer *p,
+			      const struct tlsk_request *req)
+{
+	struct tlsk_ticket_keys_info tk;
+	uint8_t msg[TLSK_MSG_MAX];
+	int rc = 0, len;
+
+	memset(&tk, 0, sizeof(tk));
+	if (req->rotate && p->uid != 0 && p->uid != geteuid()) {
+		rc = -EPERM;
+		snprintf(tk.reason, sizeof(tk.reason), "rotating ticket keys "
+			 "needs root or tlskd's user (uid %u)",
+			 (unsigned)geteuid());
+		log_warn("pid %d uid %u: ticket key rotation refused",
+			 (int)p->pid, (unsigned)p->uid);
+	} else if (req->rotate) {
+		rc = d->tickets.from_redis ? tkr_rotate(d) :
+		     tickets_rotate_now(&d->tickets);
+		if (rc == -EOPNOTSUPP)
+			snprintf(tk.reason, sizeof(tk.reason), "the keys come "
+				 "from ticket-key-file: rotate the file");
+		else if (rc == -ENOTCONN)
+			snprintf(tk.reason, sizeof(tk.reason), "Redis is "
+				 "unreachable: the fleet's keys cannot rotate "
+				 "now");
+		else if (rc)
+			snprintf(tk.reason, sizeof(tk.reason), "%s",
+				 strerror(-rc));
+		else
+			log_notice("pid %d uid %u: ticket key rotation%s",
+				   (int)p->pid, (unsigned)p->uid,
+				   d->tickets.from_redis ?
+				   " requested (in Redis within seconds)" : "");
+	}
+	tk.status = -rc;
+	ticket_keys_describe(d, &tk);
+	len = tlsk_msg_encode_ticket_keys(req->id, &tk, msg, sizeof(msg));
+	if (len > 0)
+		tlsk_send_msg_fd(p->w.fd, msg, (size_t)len, -1);
+}
+
 static void status_reply(struct daemon *d, struct peer *p, uint32_t id)
 {
 	struct tlsk_daemon_status st = {
@@ -262,6 +345,9 @@ static void status_reply(struct daemon *d, struct peer *p, uint32_t id)
 		.ticket_key_age = tickets_age(&d->tickets),
 		.ticket_rotation = d->tickets.from_file ? 0 :
 				   d->tickets.rotation_s,
+		/* sent only when not 0: only Redis, so that an older
+		 * libtlsk still reads a tlskd without it */
+		.ticket_source = d->tickets.from_redis ? TLSK_TICKETS_REDIS : 0,
 		.session_cache = sess_store_count(),
 		.uptime = (now_ms() - d->started_ms) / 1000,
 		.config_gen = d->gen->number,
@@ -269,6 +355,7 @@ static void status_reply(struct daemon *d, struct peer *p, uint32_t id)
 	};
 
 	st.session_store = redis_state(&st.session_store_down);
+	st.ticket_redis = tkr_state(&st.ticket_redis_down);
 	uint8_t msg[TLSK_MSG_MAX];
 	int len = tlsk_msg_encode_status(id, &st, msg, sizeof(msg));
 
@@ -367,6 +454,8 @@ static void peer_event(struct daemon *d, struct watch *w, uint32_t events)
 		refuse_connection(d, p, &req, fd);
 	else if (req.type == TLSK_MSG_STATUS)
 		status_reply(d, p, req.id);
+	else if (req.type == TLSK_MSG_TICKET_KEYS)
+		ticket_keys_reply(d, p, &req);
 	else
 		hs_start(d, p, &req, fd);
 }
@@ -637,6 +726,8 @@ static int next_timeout(const struct daemon *d)
 		next = sd_link_next(&d->sd);
 	if (redis_next_timer() < next)
 		next = redis_next_timer();
+	if (tkr_next_timer() < next)
+		next = tkr_next_timer();
 	if (d->draining && d->drain_deadline_ms < next)
 		next = d->drain_deadline_ms;
 	if (next == UINT64_MAX)
@@ -665,6 +756,7 @@ static void expire_due(struct daemon *d)
 	}
 	events_tick(d, now);
 	redis_tick(d, now);
+	tkr_tick(d, now);
 	close_idle_peers(d, now);
 }
 
@@ -677,6 +769,7 @@ static void daemon_stop(struct daemon *d)
 		hs_abort(d, d->heap[0], -ESHUTDOWN, "tlskd is stopping");
 	while (d->peers)
 		peer_close(d, d->peers);
+	tkr_stop(d);
 	redis_stop(d);
 	uid_table_free(d);
 	proxy_stop_all(d);
@@ -736,6 +829,7 @@ int daemon_run(struct daemon *d)
 		   d->gen->conf.nprofiles);
 	events_start(d);	/* joining may need root's CAP_NET_ADMIN */
 	redis_configure(d);
+	tkr_configure(d);
 	rc = privs_drop(&d->privs);
 	if (rc) {
 		daemon_stop(d);

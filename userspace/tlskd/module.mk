@@ -16,7 +16,7 @@ $(BUILD)/obj/tlskd/events.o: CPPFLAGS += $(NL_CFLAGS)
 $(eval $(call program,tlskd,tlskd/main.c tlskd/loop.c tlskd/handshake.c \
 	tlskd/proxy.c tlskd/tickets.c tlskd/clientcache.c tlskd/log.c \
 	tlskd/events.c tlskd/closer.c tlskd/quota.c tlskd/privs.c tlskd/systemd.c \
-	tlskd/redis.c tlskd/redisreply.c tlskd/startcheck.c $(TLSKD_CORE),$(NL_LIBS) \
+	tlskd/redis.c tlskd/redisreply.c tlskd/tkredis.c tlskd/startcheck.c $(TLSKD_CORE),$(NL_LIBS) \
 	$(HIREDIS_LIBS) -pthread))
 
 # The event parser against hand-built and mutated events (no kernel).
@@ -87,6 +87,15 @@ HOST_TESTS += tlskd-fleet-test
 $(BUILD)/bin/tlskd-fleet-test: tlskd/tests/fleet.sh $(BUILD)/bin/tlskd \
 		$(BUILD)/bin/tlsk-httpd $(BUILD)/bin/tlskd-test-lib.sh \
 		$(BUILD)/bin/tlskctl $(BUILD)/bin/tlsk-hsload
+	@mkdir -p $(@D)
+	cp $< $@
+
+# Two tlskd sharing rotating TLS 1.3 ticket keys through a redis-server
+# the test starts (ticket-key-source = redis).
+HOST_TESTS += tlskd-fleet-tickets-test
+$(BUILD)/bin/tlskd-fleet-tickets-test: tlskd/tests/tickets_redis.sh \
+		$(BUILD)/bin/tlskd $(BUILD)/bin/tlsk-httpd \
+		$(BUILD)/bin/tlskd-test-lib.sh $(BUILD)/bin/tlskctl
 	@mkdir -p $(@D)
 	cp $< $@
 

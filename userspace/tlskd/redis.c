@@ -16,6 +16,7 @@
  * are outstanding: the connection is dropped and retried later.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,10 +57,7 @@ static struct {
 	enum state state;
 	bool warned;		/* said it is down; say when it is back */
 	bool set_failing;	/* said SET fails; say when it works */
-	redisAsyncContext *ac;
-	struct watch w;
-	bool registered;
-	uint32_t mask;
+	struct rconn c;		/* c.ac: the connection, or NULL */
 	uint64_t connect_deadline;
 	uint64_t retry_at;
 	unsigned backoff_ms;
@@ -79,75 +77,118 @@ unsigned redis_state(uint64_t *down_s)
 	return (unsigned)R.state;
 }
 
+const struct fleet_addr *redis_addr(void)
+{
+	return &R.addr;
+}
+
+const char *redis_where(void)
+{
+	return R.where;
+}
+
 /* ---- the adapter: hiredis' wishes to the epoll set ---- */
 
-static void ev_update(void)
+static void ev_update(struct rconn *c)
 {
-	if (!R.ac)
+	if (!c->ac)
 		return;
-	if (!R.registered) {
-		R.w.fd = R.ac->c.fd;
-		if (watch_add(R.d, &R.w, R.mask) == 0)
-			R.registered = true;
+	if (!c->registered) {
+		c->w.fd = c->ac->c.fd;
+		if (watch_add(c->d, &c->w, c->mask) == 0)
+			c->registered = true;
 		return;
 	}
-	watch_mod(R.d, &R.w, R.mask);
+	watch_mod(c->d, &c->w, c->mask);
 }
 
 static void ev_add_read(void *p)
 {
-	(void)p;
-	R.mask |= EPOLLIN;
-	ev_update();
+	struct rconn *c = p;
+
+	c->mask |= EPOLLIN;
+	ev_update(c);
 }
 
 static void ev_del_read(void *p)
 {
-	(void)p;
-	R.mask &= ~(uint32_t)EPOLLIN;
-	ev_update();
+	struct rconn *c = p;
+
+	c->mask &= ~(uint32_t)EPOLLIN;
+	ev_update(c);
 }
 
 static void ev_add_write(void *p)
 {
-	(void)p;
-	R.mask |= EPOLLOUT;
-	ev_update();
+	struct rconn *c = p;
+
+	c->mask |= EPOLLOUT;
+	ev_update(c);
 }
 
 static void ev_del_write(void *p)
 {
-	(void)p;
-	R.mask &= ~(uint32_t)EPOLLOUT;
-	ev_update();
+	struct rconn *c = p;
+
+	c->mask &= ~(uint32_t)EPOLLOUT;
+	ev_update(c);
 }
 
 static void ev_cleanup(void *p)
 {
-	(void)p;
-	if (R.registered)
-		watch_del(R.d, &R.w);
-	R.registered = false;
-	R.mask = 0;
+	struct rconn *c = p;
+
+	if (c->registered)
+		watch_del(c->d, &c->w);
+	c->registered = false;
+	c->mask = 0;
 }
 
-static void redis_event(struct daemon *d, struct watch *w, uint32_t events)
+static void rconn_event(struct daemon *d, struct watch *w, uint32_t events)
 {
-	redisAsyncContext *ac = R.ac;
+	struct rconn *c = (struct rconn *)w;	/* w is its first member */
+	redisAsyncContext *ac = c->ac;
 
 	(void)d;
-	if (!ac || !R.registered || w->fd != ac->c.fd)
+	if (!ac || !c->registered || w->fd != ac->c.fd)
 		return;
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 		redisAsyncHandleRead(ac);
-	if (R.ac == ac && R.registered && (events & EPOLLOUT))
+	if (c->ac == ac && c->registered && (events & EPOLLOUT))
 		redisAsyncHandleWrite(ac);
+}
+
+void rconn_attach(struct rconn *c, struct daemon *d, redisAsyncContext *ac)
+{
+	c->d = d;
+	c->w.fn = rconn_event;
+	c->ac = ac;
+	c->registered = false;
+	c->mask = 0;
+	ac->ev.data = c;
+	ac->ev.addRead = ev_add_read;
+	ac->ev.delRead = ev_del_read;
+	ac->ev.addWrite = ev_add_write;
+	ac->ev.delWrite = ev_del_write;
+	ac->ev.cleanup = ev_cleanup;
+}
+
+void rconn_free(struct rconn *c)
+{
+	redisAsyncContext *ac = c->ac;
+
+	c->ac = NULL;	/* its callbacks, run by the free, see it gone */
+	if (ac) {
+		ac->ev.cleanup = NULL;
+		ev_cleanup(c);
+		redisAsyncFree(ac);
+	}
 }
 
 /* ---- states ---- */
 
 /* The connection is unusable (why: for the log): down, retry later. The
- * caller disposes of R.ac. */
+ * caller disposes of R.c.ac. */
 static void went_down(const char *why)
 {
 	uint64_t now = now_ms();
@@ -171,22 +212,15 @@ static void went_down(const char *why)
 /* Ends the connection from outside hiredis' callbacks. */
 static void drop(const char *why)
 {
-	redisAsyncContext *ac = R.ac;
-
-	R.ac = NULL;	/* its callbacks, run by the free, see it gone */
 	if (why)
 		went_down(why);
-	if (ac) {
-		ac->ev.cleanup = NULL;
-		ev_cleanup(NULL);
-		redisAsyncFree(ac);
-	}
+	rconn_free(&R.c);
 }
 
 /* Ends the connection from inside one of its callbacks. */
 static void refuse(redisAsyncContext *ac, const char *why)
 {
-	if (ac != R.ac)
+	if (ac != R.c.ac)
 		return;
 	went_down(why);
 	redisAsyncDisconnect(ac);	/* frees it once callbacks are done */
@@ -196,10 +230,10 @@ static void on_connect(const redisAsyncContext *ac, int status)
 {
 	char why[160];
 
-	if (status == REDIS_OK || ac != R.ac)
+	if (status == REDIS_OK || ac != R.c.ac)
 		return;
 	snprintf(why, sizeof(why), "cannot connect: %s", ac->errstr);
-	R.ac = NULL;	/* hiredis frees it */
+	R.c.ac = NULL;	/* hiredis frees it */
 	went_down(why);
 }
 
@@ -207,9 +241,9 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 {
 	char why[160];
 
-	if (ac != R.ac)
+	if (ac != R.c.ac)
 		return;
-	R.ac = NULL;
+	R.c.ac = NULL;
 	if (R.state == ST_DOWN)
 		return;	/* refuse() said why */
 	snprintf(why, sizeof(why), "connection lost: %s",
@@ -222,7 +256,7 @@ static void on_setup(redisAsyncContext *ac, void *reply, void *priv)
 {
 	char got[128], why[192];
 
-	if (ac != R.ac || R.state != ST_CONNECTING)
+	if (ac != R.c.ac || R.state != ST_CONNECTING)
 		return;
 	if (redis_reply_status(reply, "OK", got, sizeof(got))) {
 		snprintf(why, sizeof(why), "%s refused: %s", (char *)priv,
@@ -236,7 +270,7 @@ static void on_ping(redisAsyncContext *ac, void *reply, void *priv)
 	char got[128], why[192];
 
 	(void)priv;
-	if (ac != R.ac || R.state != ST_CONNECTING)
+	if (ac != R.c.ac || R.state != ST_CONNECTING)
 		return;
 	if (redis_reply_status(reply, "PONG", got, sizeof(got))) {
 		snprintf(why, sizeof(why), "PING answered with %s", got);
@@ -271,15 +305,9 @@ static void start_connect(void)
 		went_down(why);
 		return;
 	}
-	R.ac = ac;
+	rconn_attach(&R.c, R.d, ac);
 	R.state = ST_CONNECTING;
 	R.connect_deadline = now_ms() + CONNECT_TIMEOUT_MS;
-	ac->ev.data = &R;
-	ac->ev.addRead = ev_add_read;
-	ac->ev.delRead = ev_del_read;
-	ac->ev.addWrite = ev_add_write;
-	ac->ev.delWrite = ev_del_write;
-	ac->ev.cleanup = ev_cleanup;
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
 	if (R.addr.password[0] && R.addr.user[0])
@@ -294,6 +322,51 @@ static void start_connect(void)
 	redisAsyncCommand(ac, on_ping, NULL, "PING");
 }
 
+/* ---- commands of others (ticket keys) ---- */
+
+struct cmd {
+	redis_reply_fn *fn;
+	void *priv;
+};
+
+static void on_cmd(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct cmd *c = priv;
+
+	if (ac == R.c.ac && reply) {
+		if (R.outstanding)
+			R.outstanding--;
+		R.last_progress = now_ms();
+	}
+	c->fn(reply, c->priv);
+	free(c);
+}
+
+int redis_command(redis_reply_fn *fn, void *priv, const char *fmt, ...)
+{
+	struct cmd *c;
+	va_list ap;
+	int rc;
+
+	if (R.state != ST_UP || !R.c.ac)
+		return -ENOTCONN;
+	c = malloc(sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->fn = fn;
+	c->priv = priv;
+	va_start(ap, fmt);
+	rc = redisvAsyncCommand(R.c.ac, on_cmd, c, fmt, ap);
+	va_end(ap);
+	if (rc != REDIS_OK) {
+		free(c);
+		return -EIO;
+	}
+	if (!R.outstanding++)
+		R.last_progress = now_ms();
+	return 0;
+}
+
 /* ---- sessions ---- */
 
 static void on_set(redisAsyncContext *ac, void *reply, void *priv)
@@ -301,7 +374,7 @@ static void on_set(redisAsyncContext *ac, void *reply, void *priv)
 	char got[128];
 
 	(void)priv;
-	if (ac != R.ac || !reply)
+	if (ac != R.c.ac || !reply)
 		return;
 	if (R.outstanding)
 		R.outstanding--;
@@ -329,7 +402,7 @@ static void put_l2(const char *profile, const uint8_t *id, size_t id_len,
 	    fleet_entry_name(&R.keys, profile, id, id_len, name))
 		return;
 	n = fleet_seal(&R.keys, name, blob, len, sealed);
-	if (n > 0 && redisAsyncCommand(R.ac, on_set, NULL, "SET %s %b PX %llu",
+	if (n > 0 && redisAsyncCommand(R.c.ac, on_set, NULL, "SET %s %b PX %llu",
 				       name, sealed, (size_t)n,
 				       (unsigned long long)R.lifetime_s *
 				       1000) == REDIS_OK) {
@@ -374,7 +447,7 @@ static void on_get(redisAsyncContext *ac, void *reply, void *priv)
 	char why[128];
 	int rc;
 
-	if (ac == R.ac && reply) {
+	if (ac == R.c.ac && reply) {
 		if (R.outstanding)
 			R.outstanding--;
 		R.last_progress = now_ms();
@@ -439,7 +512,7 @@ bool redis_prefetch(struct daemon *d, struct hs *h)
 	memcpy(w->id, id, id_len);
 	w->id_len = id_len;
 	if (fleet_entry_name(&R.keys, w->profile, id, id_len, w->name) ||
-	    redisAsyncCommand(R.ac, on_get, w, "GET %s", w->name) !=
+	    redisAsyncCommand(R.c.ac, on_get, w, "GET %s", w->name) !=
 	    REDIS_OK) {
 		free(w);
 		return false;
@@ -492,7 +565,6 @@ void redis_configure(struct daemon *d)
 	const struct conf *c = &d->gen->conf;
 
 	R.d = d;
-	R.w.fn = redis_event;
 	R.timeout_ms = c->session_store_timeout_ms;
 	R.lifetime_s = c->session_lifetime_s;
 	if (!c->session_store) {
@@ -507,7 +579,6 @@ void redis_configure(struct daemon *d)
 		return;
 	redis_stop(d);
 	R.d = d;
-	R.w.fn = redis_event;
 	R.timeout_ms = c->session_store_timeout_ms;
 	R.lifetime_s = c->session_lifetime_s;
 	R.addr = c->store_addr;

@@ -21,8 +21,27 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct daemon;
+#include <hiredis/async.h>
+
+#include "daemon.h"
+#include "fleet.h"
+
 struct hs;
+
+/* A hiredis async connection as a watch in the loop's epoll set: hiredis
+ * says which of read/write it wants, the loop calls it back. */
+struct rconn {
+	struct watch w;		/* first: the epoll data points here */
+	struct daemon *d;
+	redisAsyncContext *ac;	/* NULL: none */
+	bool registered;
+	uint32_t mask;
+};
+
+void rconn_attach(struct rconn *c, struct daemon *d, redisAsyncContext *ac);
+/* Frees c's context (not from inside one of its callbacks): pending
+ * callbacks run with a NULL reply, and see c->ac NULL. */
+void rconn_free(struct rconn *c);
 
 /* Follows d->gen's session-store (start, and each reload). */
 void redis_configure(struct daemon *d);
@@ -43,5 +62,15 @@ void redis_wait_detach(struct hs *h);
 /* For tlskctl daemon: 0 no store, 1 connecting, 2 up, 3 down, and since
  * when it has been unusable (seconds; 0 unless down). */
 unsigned redis_state(uint64_t *down_s);
+
+/* A command on the session store's connection (ticket keys, tkredis.c),
+ * counted in its stall check; fn gets the reply, NULL when the
+ * connection went away first. 0, or -ENOTCONN (not up), -EIO. */
+typedef void redis_reply_fn(const redisReply *r, void *priv);
+int redis_command(redis_reply_fn *fn, void *priv, const char *fmt, ...);
+/* Where the store is (credentials for a second connection) and what the
+ * log calls it. */
+const struct fleet_addr *redis_addr(void);
+const char *redis_where(void);
 
 #endif /* TLSKD_REDIS_H */

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* Redis replies, as tlskd reads them (redisreply.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "redisreply.h"
 
@@ -71,4 +74,53 @@ int redis_reply_entry(const redisReply *r, const struct fleet_keys *k,
 		return -EPROTO;
 	}
 	return fleet_open(k, name, (const uint8_t *)r->str, r->len, blob, len);
+}
+
+static bool is_string(const redisReply *r)
+{
+	return r && r->type == REDIS_REPLY_STRING && r->str;
+}
+
+int redis_reply_ticket_keys(const redisReply *r, const struct fleet_keys *k,
+			    struct fleet_tk *out, size_t cap, size_t *n,
+			    unsigned *bad, char *bad_field, char *why,
+			    size_t whycap)
+{
+	char field[FLEET_TK_FIELD_LEN + 1];
+
+	*n = 0;
+	*bad = 0;
+	if (!r || r->type != REDIS_REPLY_ARRAY || r->elements % 2) {
+		if (r && r->type == REDIS_REPLY_ARRAY)
+			printable(why, whycap, "an odd number of elements", "",
+				  0);
+		else
+			describe(r, why, whycap);
+		return -EPROTO;
+	}
+	for (size_t i = 0; i < r->elements; i += 2) {
+		const redisReply *f = r->element[i], *v = r->element[i + 1];
+
+		if (!is_string(f) || !is_string(v)) {
+			printable(why, whycap, "an element that is not a string",
+				  "", 0);
+			OPENSSL_cleanse(out, cap * sizeof(*out));
+			*n = 0;
+			return -EPROTO;
+		}
+		if (f->len == FLEET_TK_FIELD_LEN && *n < cap) {
+			memcpy(field, f->str, f->len);
+			field[f->len] = '\0';
+			if (!fleet_tk_unwrap(k, field, (const uint8_t *)v->str,
+					     v->len, &out[*n])) {
+				(*n)++;
+				continue;
+			}
+		}
+		(*bad)++;
+		printable(bad_field, FLEET_TK_FIELD_LEN + 1, "", f->str,
+			  f->len < FLEET_TK_FIELD_LEN ? f->len :
+			  FLEET_TK_FIELD_LEN);
+	}
+	return 0;
 }

@@ -25,4 +25,17 @@ int redis_reply_entry(const redisReply *r, const struct fleet_keys *k,
 int redis_reply_status(const redisReply *r, const char *expect, char *why,
 		       size_t cap);
 
+/*
+ * An HGETALL of the ticket-key hash (FLEET_TK_HASH): field, value, ...
+ * Fills out (at most cap keys, ascending active_from not guaranteed) and
+ * *n; fields whose value does not open under k (altered, another fleet
+ * key, not a ticket key) are skipped and counted in *bad, their names
+ * (the last of them) in bad_field. 0, or -EPROTO with why (an error, not
+ * an array, an odd count or a non-string element). Scrubs out on error.
+ */
+int redis_reply_ticket_keys(const redisReply *r, const struct fleet_keys *k,
+			    struct fleet_tk *out, size_t cap, size_t *n,
+			    unsigned *bad, char *bad_field, char *why,
+			    size_t whycap);
+
 #endif /* TLSKD_REDISREPLY_H */

@@ -7,11 +7,17 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "fleet.h"
 #include "tickets.h"
 
 static uint64_t now_s(void)
 {
 	return (uint64_t)time(NULL);
+}
+
+uint64_t tickets_now(void)
+{
+	return now_s();
 }
 
 static int new_key(struct ticket_key *k)
@@ -20,37 +26,182 @@ static int new_key(struct ticket_key *k)
 	    RAND_bytes(k->key, sizeof(k->key)) != 1)
 		return -EIO;
 	k->created = now_s();
+	k->active_from = k->created;
+	k->fleet = false;
 	return 0;
 }
 
-/* Generated keys: a new sealing key when the current one is due. */
-static void rotate_if_due(struct ticket_store *ts)
+/* Generated keys: a new sealing key (kept: TICKET_KEYS_KEPT). */
+static int push_new_key(struct ticket_store *ts)
 {
 	struct ticket_key fresh;
 
-	if (ts->from_file || (ts->n && now_s() - ts->keys[0].created <
-				       ts->rotation_s))
-		return;
 	if (new_key(&fresh))
-		return;		/* keep sealing with the old key */
+		return -EIO;	/* keep sealing with the old key */
 	if (ts->n == TICKET_KEYS_KEPT)
 		OPENSSL_cleanse(&ts->keys[--ts->n], sizeof(ts->keys[0]));
 	memmove(&ts->keys[1], &ts->keys[0], ts->n * sizeof(ts->keys[0]));
 	ts->keys[0] = fresh;
 	ts->n++;
 	OPENSSL_cleanse(&fresh, sizeof(fresh));
+	return 0;
+}
+
+/* Generated keys: a new sealing key when the current one is due. */
+static void rotate_if_due(struct ticket_store *ts)
+{
+	if (ts->from_file || ts->from_redis ||
+	    (ts->n && now_s() - ts->keys[0].created < ts->rotation_s))
+		return;
+	push_new_key(ts);
+}
+
+int tickets_rotate_now(struct ticket_store *ts)
+{
+	if (ts->from_file || ts->from_redis)
+		return -EOPNOTSUPP;
+	return push_new_key(ts);
+}
+
+int tickets_current(const struct ticket_store *ts, uint64_t now)
+{
+	for (unsigned i = 0; i < ts->n; i++)
+		if (!ts->from_redis || ts->keys[i].active_from <= now)
+			return (int)i;
+	return -1;
 }
 
 static int current_key(void *arg, uint8_t name[16], uint8_t key[32])
 {
 	struct ticket_store *ts = arg;
+	int i;
 
 	rotate_if_due(ts);
-	if (!ts->n)
+	i = tickets_current(ts, now_s());
+	if (i < 0)
 		return -ENOENT;
-	memcpy(name, ts->keys[0].name, 16);
-	memcpy(key, ts->keys[0].key, 32);
+	memcpy(name, ts->keys[i].name, 16);
+	memcpy(key, ts->keys[i].key, 32);
 	return 0;
+}
+
+static void drop_key(struct ticket_store *ts, unsigned i)
+{
+	OPENSSL_cleanse(&ts->keys[i], sizeof(ts->keys[i]));
+	memmove(&ts->keys[i], &ts->keys[i + 1],
+		(ts->n - i - 1) * sizeof(ts->keys[0]));
+	ts->n--;
+	OPENSSL_cleanse(&ts->keys[ts->n], sizeof(ts->keys[0]));
+}
+
+unsigned tickets_prune(struct ticket_store *ts, uint64_t now)
+{
+	unsigned dropped = 0;
+	int c = tickets_current(ts, now);
+
+	if (!ts->from_redis || c < 0)
+		return 0;
+	/* keys[c + 1] stopped sealing at keys[c].active_from, and so on */
+	for (unsigned i = (unsigned)c + 1; i < ts->n;) {
+		if (ts->keys[i - 1].active_from + ts->lifetime_s <= now) {
+			drop_key(ts, i);
+			dropped++;
+		} else {
+			i++;
+		}
+	}
+	return dropped;
+}
+
+/* Newest first; among equals, fleet keys before local ones. */
+static bool before(const struct ticket_key *a, const struct ticket_key *b)
+{
+	if (a->active_from != b->active_from)
+		return a->active_from > b->active_from;
+	return a->fleet && !b->fleet;
+}
+
+/* Puts k in its place by active_from (k: a copy, scrubbed by the
+ * caller); with the store full, the oldest key goes. */
+static void insert_key(struct ticket_store *ts, const struct ticket_key *k)
+{
+	unsigned i = 0;
+
+	while (i < ts->n && !before(k, &ts->keys[i]))
+		i++;
+	if (i == TICKET_KEYS_MAX)
+		return;		/* older than everything kept */
+	if (ts->n == TICKET_KEYS_MAX)
+		drop_key(ts, ts->n - 1);
+	memmove(&ts->keys[i + 1], &ts->keys[i],
+		(ts->n - i) * sizeof(ts->keys[0]));
+	ts->keys[i] = *k;
+	ts->n++;
+}
+
+/* Keys taken from one HGETALL at most. */
+#define TICKET_MERGE_MAX	((size_t)TICKET_KEYS_MAX * 2)
+
+static bool in_set(const uint8_t name[16], const struct fleet_tk *set,
+		   size_t n)
+{
+	for (size_t j = 0; j < n; j++)
+		if (!CRYPTO_memcmp(name, set[j].name, 16))
+			return true;
+	return false;
+}
+
+static bool have_key(const struct ticket_store *ts, const uint8_t name[16])
+{
+	for (unsigned i = 0; i < ts->n; i++)
+		if (!CRYPTO_memcmp(ts->keys[i].name, name, 16))
+			return true;
+	return false;
+}
+
+unsigned tickets_merge(struct ticket_store *ts, const struct fleet_tk *set,
+		       size_t n, uint64_t now)
+{
+	bool known[TICKET_MERGE_MAX] = { false };
+	struct ticket_key k;
+	unsigned added = 0;
+
+	/* A key still to come that Redis no longer has (it lost its
+	 * content, or the key was replaced) will not seal anywhere. */
+	for (unsigned i = 0; i < ts->n;) {
+		if (ts->keys[i].fleet && ts->keys[i].active_from > now &&
+		    !in_set(ts->keys[i].name, set, n))
+			drop_key(ts, i);
+		else
+			i++;
+	}
+	for (size_t j = 0; j < n && j < TICKET_MERGE_MAX; j++) {
+		unsigned i;
+
+		for (i = 0; i < ts->n; i++)
+			if (!CRYPTO_memcmp(ts->keys[i].name, set[j].name, 16))
+				break;
+		known[j] = i < ts->n;
+		if (known[j]) {
+			if (ts->keys[i].active_from == set[j].active_from &&
+			    !CRYPTO_memcmp(ts->keys[i].key, set[j].key, 32))
+				continue;
+			drop_key(ts, i);	/* changed: e.g. promoted */
+		}
+		memcpy(k.name, set[j].name, 16);
+		memcpy(k.key, set[j].key, 32);
+		k.created = set[j].created;
+		k.active_from = set[j].active_from;
+		k.fleet = true;
+		insert_key(ts, &k);
+		OPENSSL_cleanse(&k, sizeof(k));
+	}
+	tickets_prune(ts, now);
+	/* new ones that stay: one already past its time is not news */
+	for (size_t j = 0; j < n && j < TICKET_MERGE_MAX; j++)
+		if (!known[j] && have_key(ts, set[j].name))
+			added++;
+	return added;
 }
 
 static int lookup_key(void *arg, const uint8_t name[16], uint8_t key[32])
@@ -77,7 +228,13 @@ struct tlsk_ticket_keys tickets_source(struct ticket_store *ts)
 
 uint64_t tickets_age(const struct ticket_store *ts)
 {
-	return ts->n && !ts->from_file ? now_s() - ts->keys[0].created : 0;
+	uint64_t now = now_s();
+	int i = tickets_current(ts, now);
+
+	if (i < 0 || ts->from_file)
+		return 0;
+	return now - (ts->from_redis && ts->keys[i].fleet ?
+		      ts->keys[i].active_from : ts->keys[i].created);
 }
 
 static int unhex(const char *s, uint8_t *out, size_t n)
@@ -104,6 +261,8 @@ static int parse_key_line(char *line, struct ticket_key *k)
 	if (unhex(name, k->name, 16) || unhex(key, k->key, 32))
 		return -EINVAL;
 	k->created = now_s();
+	k->active_from = 0;
+	k->fleet = false;
 	return 0;
 }
 
@@ -124,9 +283,9 @@ static int load_file(struct ticket_store *ts, const char *file,
 		lineno++;
 		if (*s == '#' || *s == '\n' || !*s)
 			continue;
-		if (ts->n == TICKET_KEYS_MAX) {
+		if (ts->n == TICKET_FILE_KEYS_MAX) {
 			conf_diag_add(d, true, file, lineno, "more than %d keys",
-				      TICKET_KEYS_MAX);
+				      TICKET_FILE_KEYS_MAX);
 			rc = -EINVAL;
 			break;
 		}
@@ -147,29 +306,59 @@ static int load_file(struct ticket_store *ts, const char *file,
 	return rc;
 }
 
-int tickets_load(struct ticket_store *ts, const char *file,
-		 unsigned rotation_s, struct conf_diag *d)
+int tickets_load(struct ticket_store *ts, const char *file, int from_redis,
+		 unsigned rotation_s, unsigned lifetime_s, struct conf_diag *d)
 {
 	int rc;
 
 	memset(ts, 0, sizeof(*ts));
 	ts->rotation_s = rotation_s;
+	ts->lifetime_s = lifetime_s;
 	ts->from_file = file != NULL;
+	ts->from_redis = from_redis;
 	rc = file ? load_file(ts, file, d) : 0;
-	if (rc)
+	if (rc) {
 		tickets_scrub(ts);
-	else if (!file)
+	} else if (from_redis) {
+		/* seals until the fleet's first key is here */
+		rc = push_new_key(ts);
+		ts->keys[0].active_from = 0;
+	} else if (!file) {
 		rotate_if_due(ts);
+	}
 	return rc;
 }
 
 void tickets_replace(struct ticket_store *ts, struct ticket_store *fresh)
 {
-	/* Generated keys survive a reload; only their rotation may change. */
-	if (!fresh->from_file && !ts->from_file && ts->n) {
+	/* Generated and Redis keys survive a reload (generated ones stay
+	 * accepted when the fleet's come in, until they are pruned); only
+	 * the times may change. */
+	if (!fresh->from_file && !ts->from_file && ts->n &&
+	    (fresh->from_redis || !ts->from_redis)) {
+		if (fresh->from_redis && !ts->from_redis)
+			for (unsigned i = 0; i < ts->n; i++)
+				ts->keys[i].active_from = 0;
 		ts->rotation_s = fresh->rotation_s;
+		ts->lifetime_s = fresh->lifetime_s;
+		ts->from_redis = fresh->from_redis;
 		tickets_scrub(fresh);
 		return;
+	}
+	/* From a ticket-key-file to Redis: the file's keys stay, local,
+	 * the file's first still sealing until the fleet's first key does,
+	 * so that a rolling change costs no more full handshakes than it
+	 * must (docs/daemon.md, migrating). */
+	if (ts->from_file && fresh->from_redis) {
+		for (unsigned i = 0; i < fresh->n && ts->n < TICKET_KEYS_MAX;
+		     i++)
+			ts->keys[ts->n++] = fresh->keys[i];
+		for (unsigned i = 0; i < ts->n; i++) {
+			ts->keys[i].active_from = 0;
+			ts->keys[i].fleet = false;
+		}
+		memcpy(fresh->keys, ts->keys, sizeof(ts->keys));
+		fresh->n = ts->n;
 	}
 	tickets_scrub(ts);
 	*ts = *fresh;

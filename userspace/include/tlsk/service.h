@@ -61,8 +61,10 @@
 enum tlsk_msg_type {
 	TLSK_MSG_HANDSHAKE = 1,		/* request, with the fd */
 	TLSK_MSG_STATUS = 2,		/* request: daemon counters */
+	TLSK_MSG_TICKET_KEYS = 3,	/* request: the ticket keys (ids) */
 	TLSK_MSG_HANDSHAKE_REPLY = 0x81,
 	TLSK_MSG_STATUS_REPLY = 0x82,
+	TLSK_MSG_TICKET_KEYS_REPLY = 0x83,
 };
 
 /* Attribute numbers; each message type accepts its own subset. */
@@ -105,6 +107,14 @@ enum tlsk_msg_attr {
 	TLSK_A_PROFILES = 53,
 	TLSK_A_SESSION_STORE = 54,	/* 0 none, 1 connecting, 2 up, 3 down */
 	TLSK_A_SESSION_STORE_DOWN = 55,	/* seconds it has been unusable */
+	TLSK_A_TICKET_SOURCE = 56,	/* enum tlsk_ticket_source */
+	TLSK_A_TICKET_REDIS = 57,	/* as TLSK_A_SESSION_STORE */
+	TLSK_A_TICKET_REDIS_DOWN = 58,	/* seconds */
+	/* ticket-keys request */
+	TLSK_A_ROTATE = 64,		/* u8: 1 = rotate first */
+	/* ticket-keys reply (and TLSK_A_STATUS, TLSK_A_REASON,
+	 * TLSK_A_TICKET_SOURCE, TLSK_A_TICKET_REDIS, TLSK_A_TICKET_ROTATION) */
+	TLSK_A_TICKET_KEY_LIST = 65,	/* string: "ID STATE AGE ACTIVE;..." */
 };
 
 #define TLSK_PROFILE_MAX	64	/* field sizes, NUL included */
@@ -158,6 +168,7 @@ struct tlsk_request {
 	char server_name[TLSK_NAME_MAX];
 	char alpn[TLSK_ALPN_MAX];
 	uint32_t timeout_ms;
+	uint8_t rotate;			/* TLSK_MSG_TICKET_KEYS */
 };
 
 struct tlsk_daemon_status {
@@ -166,6 +177,43 @@ struct tlsk_daemon_status {
 	uint64_t ticket_keys, ticket_key_age, ticket_rotation;
 	uint64_t session_cache, uptime, config_gen, profiles;
 	uint64_t session_store, session_store_down;	/* session-store */
+	uint64_t ticket_source;		/* TLSK_TICKETS_REDIS, else 0 (then
+					 * ticket_rotation 0: file) */
+	uint64_t ticket_redis, ticket_redis_down;	/* ticket keys' Redis */
+};
+
+/* Where tlskd's ticket keys come from. */
+enum tlsk_ticket_source {
+	TLSK_TICKETS_GENERATED = 0,	/* made and rotated by this tlskd */
+	TLSK_TICKETS_FILE = 1,		/* ticket-key-file */
+	TLSK_TICKETS_REDIS = 2,		/* ticket-key-source = redis */
+};
+
+enum tlsk_ticket_key_state {
+	TLSK_TICKET_KEY_CURRENT = 0,	/* seals new tickets */
+	TLSK_TICKET_KEY_PREVIOUS = 1,	/* opens tickets only */
+	TLSK_TICKET_KEY_NEXT = 2,	/* opens tickets; seals from active_s */
+};
+
+#define TLSK_TICKET_KEYS_MAX	16
+#define TLSK_TICKET_KEY_LIST_MAX	1024
+
+/* One ticket key as tlskd describes it: never its bytes. */
+struct tlsk_ticket_key_info {
+	char id[33];		/* its name, in hex, as tickets carry it */
+	uint8_t state;		/* enum tlsk_ticket_key_state */
+	uint64_t age_s;		/* since it was made */
+	int64_t active_s;	/* since it began sealing (< 0: it will in) */
+};
+
+struct tlsk_ticket_keys_info {
+	int status;			/* 0 or a positive errno */
+	char reason[TLSK_REASON_MAX];
+	uint8_t source;			/* enum tlsk_ticket_source */
+	uint8_t redis;			/* as tlsk_daemon_status.session_store */
+	uint64_t rotation_s;		/* 0: keys not rotated by tlskd */
+	unsigned n;
+	struct tlsk_ticket_key_info keys[TLSK_TICKET_KEYS_MAX];
 };
 
 /*
@@ -186,6 +234,13 @@ int tlsk_msg_encode_status(uint32_t id, const struct tlsk_daemon_status *st,
 			   uint8_t *buf, size_t cap);
 int tlsk_msg_decode_status(const uint8_t *buf, size_t len, uint32_t *id,
 			   struct tlsk_daemon_status *st);
+/* The ticket-keys reply; the key list travels as one string
+ * (TLSK_A_TICKET_KEY_LIST). */
+int tlsk_msg_encode_ticket_keys(uint32_t id,
+				const struct tlsk_ticket_keys_info *tk,
+				uint8_t *buf, size_t cap);
+int tlsk_msg_decode_ticket_keys(const uint8_t *buf, size_t len, uint32_t *id,
+				struct tlsk_ticket_keys_info *tk);
 /* The type byte of a message whose header is sane, or -EBADMSG /
  * -EPROTONOSUPPORT. */
 int tlsk_msg_peek_type(const uint8_t *buf, size_t len);
@@ -247,6 +302,16 @@ void tlsk_pending_cancel(struct tlsk_pending *p);
 /* Asks the daemon for its counters. 0 or negative errno. */
 int tlsk_daemon_status(const char *socket_path,
 		       struct tlsk_daemon_status *st);
+
+/*
+ * Asks the daemon for its ticket keys (ids, ages, which seals; never the
+ * keys), after a rotation when rotate is not 0 (needs root or tlskd's
+ * own uid: -EPERM otherwise). Returns 0, the daemon's refusal as a
+ * negative errno (tk->reason says why), or -ECONNREFUSED/-ENOENT/
+ * -ETIMEDOUT/-TLSK_ERR_DAEMON_LOST as tlsk_daemon_status().
+ */
+int tlsk_daemon_ticket_keys(const char *socket_path, int rotate,
+			    struct tlsk_ticket_keys_info *tk);
 
 /*
  * In-process: runs the engine on fd with cfg (blocking, with the timeout),

@@ -4,6 +4,7 @@
  * every kind of malformed message; fd passing never leaking a descriptor.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -83,6 +84,85 @@ static void status_roundtrip(void)
 	CHECK(len == TLSK_MSG_HEADER_LEN);
 	CHECK(tlsk_msg_decode_request(buf, (size_t)len, &rout) == 0);
 	CHECK(rout.type == TLSK_MSG_STATUS && rout.id == 5);
+}
+
+static void ticket_keys_roundtrip(void)
+{
+	struct tlsk_ticket_keys_info in = {
+		.status = 0, .source = TLSK_TICKETS_REDIS, .redis = 2,
+		.rotation_s = 3600, .n = 2,
+		.keys = {
+			{ "0123456789abcdef0123456789abcdef",
+			  TLSK_TICKET_KEY_CURRENT, 40, 35 },
+			{ "fedcba9876543210fedcba9876543210",
+			  TLSK_TICKET_KEY_NEXT, 40, -3565 },
+		},
+	}, out;
+	struct tlsk_request req = { .type = TLSK_MSG_TICKET_KEYS, .id = 6,
+				    .rotate = 1 }, rout;
+	uint8_t buf[TLSK_MSG_MAX];
+	uint32_t id;
+	int len = tlsk_msg_encode_ticket_keys(11, &in, buf, sizeof(buf));
+
+	CHECK(len > 0);
+	CHECK(tlsk_msg_decode_ticket_keys(buf, (size_t)len, &id, &out) == 0);
+	CHECK(id == 11 && ticket_keys_equal(&in, &out));
+	/* a full set fits one message */
+	in.n = TLSK_TICKET_KEYS_MAX;
+	for (unsigned i = 2; i < in.n; i++)
+		in.keys[i] = in.keys[0];
+	in.keys[3].age_s = UINT64_MAX;
+	in.keys[4].active_s = INT64_MIN;
+	len = tlsk_msg_encode_ticket_keys(11, &in, buf, sizeof(buf));
+	CHECK(len > 0);
+	CHECK(tlsk_msg_decode_ticket_keys(buf, (size_t)len, &id, &out) == 0 &&
+	      ticket_keys_equal(&in, &out));
+	in.keys[1].id[3] = 'X';		/* not an id */
+	CHECK(tlsk_msg_encode_ticket_keys(11, &in, buf, sizeof(buf)) ==
+	      -EINVAL);
+	/* the request: rotate travels, a status decoder refuses it */
+	len = tlsk_msg_encode_request(&req, buf, sizeof(buf));
+	CHECK(len > 0 && tlsk_msg_decode_request(buf, (size_t)len, &rout) == 0);
+	CHECK(rout.type == TLSK_MSG_TICKET_KEYS && rout.rotate == 1);
+	CHECK(tlsk_msg_decode_status(buf, (size_t)len, &id,
+				     &(struct tlsk_daemon_status){ 0 }) ==
+	      -EBADMSG);
+}
+
+/* A reply whose key list is not "ID STATE AGE ACTIVE;...": refused. */
+static void ticket_keys_list_rejected(void)
+{
+	static const char *const bad[] = {
+		"0123456789abcdef0123456789abcdef 0 1",
+		"0123456789abcdef0123456789abcdef 3 1 1",
+		"0123456789ABCDEF0123456789abcdef 0 1 1",
+		"0123456789abcdef0123456789abcdef 0 -1 1",
+		"0123456789abcdef0123456789abcdef 0 1 x",
+		"0123456789abcdef0123456789abcdef 0 1 99999999999999999999",
+		"0123456789abcdef0123456789abcdef 0  1 1",
+		";",
+	};
+	static const uint8_t head[TLSK_MSG_HEADER_LEN] = {
+		'T', 'K', 1, TLSK_MSG_TICKET_KEYS_REPLY, 0, 0, 0, 1,
+	};
+	static const uint8_t status0[7] = { TLSK_A_STATUS, 0, 4, 0, 0, 0, 0 };
+	struct tlsk_ticket_keys_info out;
+	uint8_t buf[TLSK_MSG_MAX];
+	uint32_t id;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		size_t l = strlen(bad[i]), len = TLSK_MSG_HEADER_LEN;
+
+		memcpy(buf, head, sizeof(head));
+		memcpy(buf + len, status0, sizeof(status0));
+		len += 7;
+		buf[len] = TLSK_A_TICKET_KEY_LIST;
+		buf[len + 1] = (uint8_t)(l >> 8);
+		buf[len + 2] = (uint8_t)l;
+		memcpy(buf + len + 3, bad[i], l);
+		CHECK(tlsk_msg_decode_ticket_keys(buf, len + 3 + l, &id,
+						  &out) == -EBADMSG);
+	}
 }
 
 static int decode_mutated(size_t at, uint8_t value)
@@ -242,6 +322,8 @@ int main(void)
 	RUN(request_roundtrip);
 	RUN(reply_roundtrip);
 	RUN(status_roundtrip);
+	RUN(ticket_keys_roundtrip);
+	RUN(ticket_keys_list_rejected);
 	RUN(header_rejected);
 	RUN(attributes_rejected);
 	RUN(string_too_long_rejected);

@@ -55,11 +55,27 @@ static void check_status(const uint8_t *data, size_t size)
 		abort();
 }
 
+static void check_ticket_keys(const uint8_t *data, size_t size)
+{
+	struct tlsk_ticket_keys_info a, b;
+	uint8_t buf[TLSK_MSG_MAX];
+	uint32_t ida, idb;
+	int len;
+
+	if (tlsk_msg_decode_ticket_keys(data, size, &ida, &a))
+		return;
+	len = tlsk_msg_encode_ticket_keys(ida, &a, buf, sizeof(buf));
+	if (len < 0 || tlsk_msg_decode_ticket_keys(buf, (size_t)len, &idb, &b) ||
+	    ida != idb || !ticket_keys_equal(&a, &b))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check_request(data, size);
 	check_reply(data, size);
 	check_status(data, size);
+	check_ticket_keys(data, size);
 	return 0;
 }
 
@@ -75,6 +91,15 @@ size_t fuzz_seed(unsigned i, uint8_t *buf, size_t cap)
 		.suite_name = "TLS_AES_128_GCM_SHA256",
 	};
 	struct tlsk_daemon_status st = { .hs_done = 5, .uptime = 3 };
+	struct tlsk_ticket_keys_info tk = {
+		.source = TLSK_TICKETS_REDIS, .redis = 3, .rotation_s = 60,
+		.n = 2, .keys = {
+			{ "00112233445566778899aabbccddeeff", 0, 61, 1 },
+			{ "ffeeddccbbaa99887766554433221100", 2, 1, -59 },
+		},
+	};
+	struct tlsk_request tkreq = { .type = TLSK_MSG_TICKET_KEYS, .id = 4,
+				      .rotate = 1 };
 	int len;
 
 	switch (i) {
@@ -86,6 +111,12 @@ size_t fuzz_seed(unsigned i, uint8_t *buf, size_t cap)
 		break;
 	case 2:
 		len = tlsk_msg_encode_status(3, &st, buf, cap);
+		break;
+	case 3:
+		len = tlsk_msg_encode_ticket_keys(5, &tk, buf, cap);
+		break;
+	case 4:
+		len = tlsk_msg_encode_request(&tkreq, buf, cap);
 		break;
 	default:
 		return 0;

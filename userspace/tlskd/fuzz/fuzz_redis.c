@@ -5,7 +5,9 @@
  * anyone on its address) sends; hiredis parses it into replies, and
  * each reply goes through tlskd's reading of it as an entry and as a
  * status. The same bytes are also a ClientHello record to take the
- * session ID from, a sealed entry to open, and a session-store address.
+ * session ID from, a sealed entry and a wrapped ticket key to open, and
+ * a session-store address. Replies are also read as HGETALL of the
+ * ticket-key hash (field, wrapped key, ...).
  */
 #include <string.h>
 
@@ -35,7 +37,14 @@ static void reply_walk(const redisReply *r, unsigned depth)
 	size_t len = sizeof(blob);
 	char why[128];
 
+	struct fleet_tk set[4];
+	char bad_field[FLEET_TK_FIELD_LEN + 1];
+	unsigned bad;
+	size_t n;
+
 	redis_reply_entry(r, &keys, name, blob, &len, why, sizeof(why));
+	redis_reply_ticket_keys(r, &keys, set, 4, &n, &bad, bad_field, why,
+				sizeof(why));
 	redis_reply_status(r, "OK", why, sizeof(why));
 	redis_reply_status(r, "PONG", why, sizeof(why));
 	if (r->type == REDIS_REPLY_ARRAY && depth < 4)
@@ -51,6 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char addr[512];
 	size_t id_len, len = sizeof(blob);
 	struct fleet_addr a;
+	struct fleet_tk tk;
 	const char *why;
 	void *reply = NULL;
 	int v13;
@@ -70,6 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		redisReaderFree(rd);
 	fleet_hello_session(data, size, id, &id_len, &v13);
 	fleet_open(&keys, name, data, size, blob, &len);
+	fleet_tk_unwrap(&keys, "00112233445566778899aabbccddeeff", data, size,
+			&tk);
 	len = size < sizeof(addr) - 1 ? size : sizeof(addr) - 1;
 	memcpy(addr, data, len);
 	addr[len] = '\0';
@@ -110,6 +122,23 @@ size_t fuzz_seed(unsigned i, uint8_t *buf, size_t cap)
 		buf[n + (size_t)s] = '\r';
 		buf[n + (size_t)s + 1] = '\n';
 		return n + (size_t)s + 2;
+	}
+	if (i == sizeof(seeds) / sizeof(seeds[0]) + 1) {
+		/* HGETALL of the ticket-key hash: one real wrapped key */
+		struct fleet_tk t = { .created = 1, .active_from = 2 };
+		uint8_t w[FLEET_TK_WRAPPED_LEN];
+		char field[FLEET_TK_FIELD_LEN + 1];
+
+		memset(t.name, 0x5c, sizeof(t.name));
+		fleet_tk_field(t.name, field);
+		if (fleet_tk_wrap(&keys, &t, w) || cap < 64 + sizeof(w))
+			return 0;
+		n = (size_t)snprintf((char *)buf, cap, "*2\r\n$32\r\n%s\r\n"
+				     "$%zu\r\n", field, sizeof(w));
+		memcpy(buf + n, w, sizeof(w));
+		buf[n + sizeof(w)] = '\r';
+		buf[n + sizeof(w) + 1] = '\n';
+		return n + sizeof(w) + 2;
 	}
 	if (i > sizeof(seeds) / sizeof(seeds[0]))
 		return 0;

@@ -122,6 +122,24 @@ static void caller_limits(void)
 		 ":2: 'caller-idle-timeout' belongs before");
 }
 
+/* ticket-key-source: file (the default) or redis; nothing else. */
+static void ticket_key_source(void)
+{
+	struct conf c;
+	struct conf_diag d;
+
+	CHECK(parse(&c, &d, "") == 0);
+	CHECK(c.ticket_key_source == CONF_TICKETS_FILE);
+	conf_free(&c);
+	CHECK(parse(&c, &d, "ticket-key-source = redis\n") == 0);
+	CHECK(c.ticket_key_source == CONF_TICKETS_REDIS);
+	conf_free(&c);
+	error_at("ticket-key-source = memcache\n",
+		 ":1: ticket-key-source: unknown value 'memcache'");
+	error_at("[profile a]\nticket-key-source = redis\n",
+		 ":2: 'ticket-key-source' belongs before");
+}
+
 static void errors_located(void)
 {
 	error_at("bogus = 1\n", "t.conf:1: unknown key 'bogus'");
@@ -470,6 +488,7 @@ int main(void)
 	RUN(peer_allow_list);
 	RUN(rsa_key_exchange);
 	RUN(caller_limits);
+	RUN(ticket_key_source);
 	RUN(client_auth_needs_ca);
 	RUN(role_limits_profile);
 	RUN(client_needs_server_name);

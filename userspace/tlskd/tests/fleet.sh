@@ -20,11 +20,7 @@ bin=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
 . "$bin/tlskd-test-lib.sh"
 require_tools
-if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null
-then
-	echo "1..0 # SKIP redis-server missing (scripts/deps installs it)"
-	exit 0
-fi
+require_redis
 dir=$(mktemp -d /tmp/tlskd-fleet.XXXXXX)
 base=$((20000 + $$ % 8000))
 rport=$base porta=$((base + 1)) portb=$((base + 2)) fport=$((base + 3))
@@ -40,18 +36,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_redis() {
-	redis-server --port "$rport" --bind 127.0.0.1 --requirepass "$pass" \
-		--save '' --appendonly no --dir "$dir" \
-		>>"$dir/redis.log" 2>&1 &
-	redis_pid=$!
-	wait_for quietly redis-cli -p "$rport" -a "$pass" --no-auth-warning ping
-}
-stop_redis() {
-	kill -9 "$redis_pid" 2>/dev/null
-	wait "$redis_pid" 2>/dev/null
-	redis_pid=
-}
+start_redis() { redis_start "$dir" "$rport" "$pass"; }
+stop_redis() { redis_stop; }
 rcli() { redis-cli -p "$rport" -a "$pass" --no-auth-warning "$@"; }
 
 make_certs "$dir"
@@ -74,16 +60,8 @@ CONF
 }
 
 start_machine() {	# NAME: tlskd and tlsk-httpd
-	local name=$1 port
-	[ "$name" = a ] && port=$porta || port=$portb
-	TLSK_SOCKET=$dir/$name.sock start_tlskd "$dir/$name.conf" \
-		"$dir/$name.log" || return 1
-	eval "pid_$name=\$daemon_pid"
-	TLSK_SOCKET=$dir/$name.sock "$bin/tlsk-httpd" -p "$port" \
-		-r "$dir" -P web 2>>"$dir/httpd-$name.log" &
-	eval "httpd_$name=\$!"
-	wait_for quietly openssl s_client -connect "127.0.0.1:$port" \
-		-CAfile "$dir/ca.crt" </dev/null
+	if [ "$1" = a ]; then fleet_machine "$dir" a "$porta"
+	else fleet_machine "$dir" "$1" "$portb"; fi
 }
 
 stop_machine() {

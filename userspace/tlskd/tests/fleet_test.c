@@ -255,6 +255,109 @@ static void replies(void)
 	fleet_keys_scrub(&k);
 }
 
+/* A ticket key wrapped for Redis: opens only under its fleet key, in
+ * its own field, unaltered; no key byte shows in the wrapped form. */
+static void ticket_keys(void)
+{
+	uint8_t raw[32] = { 4 }, other[32] = { 5 };
+	uint8_t w[FLEET_TK_WRAPPED_LEN], w2[FLEET_TK_WRAPPED_LEN];
+	struct fleet_tk t = { .created = 1000, .active_from = 1005 }, o;
+	char field[FLEET_TK_FIELD_LEN + 1], field2[FLEET_TK_FIELD_LEN + 1];
+	struct fleet_keys k, k2;
+	size_t refused = 0;
+
+	memset(t.name, 0xab, sizeof(t.name));
+	memset(t.key, 0x77, sizeof(t.key));
+	CHECK(!fleet_derive(raw, &k) && !fleet_derive(other, &k2));
+	CHECK(memcmp(k.tk_key, k.seal_key, 32) != 0);
+	fleet_tk_field(t.name, field);
+	CHECK(!strcmp(field, "abababababababababababababababab"));
+	CHECK(!fleet_tk_wrap(&k, &t, w));
+	CHECK(!memmem(w, sizeof(w), t.key, 8));
+	CHECK(!fleet_tk_unwrap(&k, field, w, sizeof(w), &o));
+	CHECK(!memcmp(&o, &t, sizeof(t)));
+	CHECK(!fleet_tk_wrap(&k, &t, w2) && memcmp(w, w2, sizeof(w)) != 0);
+	CHECK(fleet_tk_unwrap(&k2, field, w, sizeof(w), &o) == -EBADMSG);
+	CHECK(o.created == 0 && o.key[0] == 0);
+	memcpy(field2, field, sizeof(field));
+	field2[0] = '0';	/* moved to another field */
+	CHECK(fleet_tk_unwrap(&k, field2, w, sizeof(w), &o) == -EBADMSG);
+	CHECK(fleet_tk_unwrap(&k, field, w, sizeof(w) - 1, &o) == -EBADMSG);
+	for (size_t i = 0; i < sizeof(w); i++) {
+		memcpy(w2, w, sizeof(w));
+		w2[i] ^= 0x10;
+		refused += fleet_tk_unwrap(&k, field, w2, sizeof(w2), &o) ==
+			   -EBADMSG;
+	}
+	CHECK(refused == sizeof(w));	/* every flipped byte */
+	fleet_keys_scrub(&k);
+	fleet_keys_scrub(&k2);
+}
+
+static redisReply *bulk(const char *s, size_t len)
+{
+	static redisReply r[8];
+	static unsigned i;
+	redisReply *p = &r[i++ % 8];
+
+	memset(p, 0, sizeof(*p));
+	p->type = REDIS_REPLY_STRING;
+	p->str = (char *)s;
+	p->len = len;
+	return p;
+}
+
+/* HGETALL replies: pairs opened, bad pairs counted, odd shapes refused. */
+static void ticket_key_replies(void)
+{
+	uint8_t raw[32] = { 4 }, w[FLEET_TK_WRAPPED_LEN];
+	struct fleet_tk t = { .created = 7, .active_from = 9 }, set[4];
+	char field[FLEET_TK_FIELD_LEN + 1], bad_field[FLEET_TK_FIELD_LEN + 1];
+	char why[96];
+	redisReply arr, *el[4];
+	struct fleet_keys k;
+	unsigned bad;
+	size_t n;
+
+	memset(t.name, 0x11, sizeof(t.name));
+	memset(t.key, 0x22, sizeof(t.key));
+	CHECK(!fleet_derive(raw, &k) && !fleet_tk_wrap(&k, &t, w));
+	fleet_tk_field(t.name, field);
+	memset(&arr, 0, sizeof(arr));
+	arr.type = REDIS_REPLY_ARRAY;
+	arr.element = el;
+	el[0] = bulk(field, FLEET_TK_FIELD_LEN);
+	el[1] = bulk((const char *)w, sizeof(w));
+	el[2] = bulk("00000000000000000000000000000000", 32);
+	el[3] = bulk((const char *)w, sizeof(w));	/* moved: does not open */
+	arr.elements = 4;
+	CHECK(!redis_reply_ticket_keys(&arr, &k, set, 4, &n, &bad, bad_field,
+				       why, sizeof(why)));
+	CHECK(n == 1 && bad == 1 && !memcmp(&set[0], &t, sizeof(t)));
+	CHECK(!strcmp(bad_field, "00000000000000000000000000000000"));
+	CHECK(!redis_reply_ticket_keys(&arr, &k, set, 0, &n, &bad, bad_field,
+				       why, sizeof(why)) && n == 0 && bad == 2);
+	arr.elements = 3;
+	CHECK(redis_reply_ticket_keys(&arr, &k, set, 4, &n, &bad, bad_field,
+				      why, sizeof(why)) == -EPROTO);
+	arr.elements = 2;
+	el[1]->type = REDIS_REPLY_INTEGER;
+	CHECK(redis_reply_ticket_keys(&arr, &k, set, 4, &n, &bad, bad_field,
+				      why, sizeof(why)) == -EPROTO && !n);
+	arr.elements = 0;
+	CHECK(!redis_reply_ticket_keys(&arr, &k, set, 4, &n, &bad, bad_field,
+				       why, sizeof(why)) && !n && !bad);
+	arr.type = REDIS_REPLY_ERROR;
+	arr.str = (char *)"WRONGTYPE Operation against a key";
+	arr.len = strlen(arr.str);
+	CHECK(redis_reply_ticket_keys(&arr, &k, set, 4, &n, &bad, bad_field,
+				      why, sizeof(why)) == -EPROTO &&
+	      !strncmp(why, "WRONGTYPE", 9));
+	CHECK(redis_reply_ticket_keys(NULL, &k, set, 4, &n, &bad, bad_field,
+				      why, sizeof(why)) == -EPROTO);
+	fleet_keys_scrub(&k);
+}
+
 int main(void)
 {
 	RUN(addresses);
@@ -262,5 +365,7 @@ int main(void)
 	RUN(entries);
 	RUN(client_hello);
 	RUN(replies);
+	RUN(ticket_keys);
+	RUN(ticket_key_replies);
 	return tap_done();
 }

@@ -12,6 +12,14 @@
 #                               or python3
 #   stop_processes              stops tlskd ($daemon_pid) and the script's
 #                               background jobs (for its cleanup trap)
+#   redis_start DIR PORT PASS   a redis-server on 127.0.0.1:PORT with
+#                               requirepass PASS, no persistence; sets
+#                               $redis_pid
+#   redis_stop                  kills it (-9: as a crash would)
+#   require_redis               TAP's "skip all" without redis-server
+#   fleet_machine DIR NAME PORT tlskd with DIR/NAME.conf (log DIR/NAME.log)
+#                               and a tlsk-httpd on PORT in front of it;
+#                               sets $pid_NAME and $httpd_NAME
 
 n=0 failed=0
 daemon_pid=
@@ -70,4 +78,38 @@ start_tlskd() {
 	"$bin/tlskd" -c "$1" 2>>"$2" &
 	daemon_pid=$!
 	wait_for test -S "$TLSK_SOCKET"
+}
+
+redis_start() {
+	redis-server --port "$2" --bind 127.0.0.1 --requirepass "$3" \
+		--save '' --appendonly no --dir "$1" \
+		>>"$1/redis.log" 2>&1 &
+	redis_pid=$!
+	wait_for quietly redis-cli -p "$2" -a "$3" --no-auth-warning ping
+}
+
+redis_stop() {
+	kill -9 "$redis_pid" 2>/dev/null
+	wait "$redis_pid" 2>/dev/null
+	redis_pid=
+}
+
+require_redis() {
+	if ! command -v redis-server >/dev/null ||
+	   ! command -v redis-cli >/dev/null; then
+		echo "1..0 # SKIP redis-server missing (scripts/deps installs it)"
+		exit 0
+	fi
+}
+
+fleet_machine() {
+	local d=$1 name=$2 port=$3
+	TLSK_SOCKET=$d/$name.sock start_tlskd "$d/$name.conf" \
+		"$d/$name.log" || return 1
+	eval "pid_$name=\$daemon_pid"
+	TLSK_SOCKET=$d/$name.sock "$bin/tlsk-httpd" -p "$port" \
+		-r "$d" -P web 2>>"$d/httpd-$name.log" &
+	eval "httpd_$name=\$!"
+	wait_for quietly openssl s_client -connect "127.0.0.1:$port" \
+		-CAfile "$d/ca.crt" </dev/null
 }
