@@ -15,6 +15,10 @@
 # no failed handshake), Redis back (sessions cross again), a wrong
 # password, a wrong db, a server answering garbage (clear log lines,
 # tlskd up, handshakes complete).
+#
+# Environment: FLEET_EXPECT_ULP=tlsk|tls (the VM run: also check that
+# the keys of both machines' resumed handshakes went to that kernel ULP),
+# FLEET_STORE_TIMEOUT (session-store-timeout, default 50ms; TCG is slower).
 set -u
 bin=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
@@ -51,7 +55,7 @@ conf() {
 socket = $dir/$1.sock
 log-level = debug
 session-store = $2
-session-store-timeout = 50ms
+session-store-timeout = ${FLEET_STORE_TIMEOUT:-50ms}
 fleet-key-file = $3
 [profile web]
 cert = srv.crt srv.key
@@ -301,6 +305,7 @@ check "garbage: one warning, whatever the retries" \
 cp "$dir/b.log" "$dir/b-last.log"
 stop_machine a
 stop_machine b
+fleet_check_ulp "$dir"
 check "no sanitizer report (SAN=1 builds)" \
 	bash -c "! grep -l 'Sanitizer' '$dir'/*.log"
 if [ "$failed" != 0 ]; then

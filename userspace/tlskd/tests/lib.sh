@@ -108,8 +108,24 @@ fleet_machine() {
 		"$d/$name.log" || return 1
 	eval "pid_$name=\$daemon_pid"
 	TLSK_SOCKET=$d/$name.sock "$bin/tlsk-httpd" -p "$port" \
-		-r "$d" -P web 2>>"$d/httpd-$name.log" &
+		-r "$d" -P web ${FLEET_EXPECT_ULP:+-v} \
+		2>>"$d/httpd-$name.log" &
 	eval "httpd_$name=\$!"
 	wait_for quietly openssl s_client -connect "127.0.0.1:$port" \
 		-CAfile "$d/ca.crt" </dev/null
+}
+
+# fleet_check_ulp DIR: with FLEET_EXPECT_ULP=tlsk|tls (the VM sets it),
+# the records of both machines' connections, resumed ones from the other
+# machine included, went through that kernel ULP, none through tlskd's
+# relay (tlsk-httpd -v logs a line per handshake).
+fleet_check_ulp() {
+	local d=$1 u=${FLEET_EXPECT_ULP:-}
+
+	[ -n "$u" ] || return 0
+	check "both machines: resumed handshakes' keys went to the kernel (ulp $u)" \
+		bash -c "grep -q ' resumed ulp $u\$' '$d/httpd-a.log' &&
+			grep -q ' resumed ulp $u\$' '$d/httpd-b.log'"
+	check "both machines: no connection relayed by tlskd" \
+		bash -c "! grep -q 'relayed by tlskd' '$d'/httpd-*.log"
 }

@@ -15,6 +15,9 @@
 # altered or moved in Redis (not used, a warning), Redis stopped (both
 # keep issuing and accepting, tlskctl says so) and back, keys dropped
 # after session-lifetime.
+#
+# Environment: FLEET_EXPECT_ULP=tlsk|tls (the VM run: also check that
+# the keys of both machines' resumed handshakes went to that kernel ULP).
 set -u
 bin=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
@@ -300,6 +303,7 @@ stop_all() {
 	httpd_a= httpd_b= pid_a= pid_b=
 }
 stop_all
+fleet_check_ulp "$dir"
 check "no sanitizer report (SAN=1 builds)" \
 	bash -c "! grep -l 'Sanitizer' '$dir'/*.log"
 if [ "$failed" != 0 ]; then
