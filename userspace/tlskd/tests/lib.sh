@@ -116,9 +116,11 @@ fleet_machine() {
 }
 
 # fleet_check_ulp DIR: with FLEET_EXPECT_ULP=tlsk|tls (the VM sets it),
-# the records of both machines' connections, resumed ones from the other
-# machine included, went through that kernel ULP, none through tlskd's
-# relay (tlsk-httpd -v logs a line per handshake).
+# the keys of both machines' resumed handshakes, those from the other
+# machine's tickets or sessions included, went to that kernel ULP
+# (tlsk-httpd -v logs a line per handshake). Not every connection's:
+# wait_for's probe closes as soon as its handshake is done, and a socket
+# whose peer has closed cannot take a ULP (ENOTCONN), so tlskd relays it.
 fleet_check_ulp() {
 	local d=$1 u=${FLEET_EXPECT_ULP:-}
 
@@ -126,6 +128,16 @@ fleet_check_ulp() {
 	check "both machines: resumed handshakes' keys went to the kernel (ulp $u)" \
 		bash -c "grep -q ' resumed ulp $u\$' '$d/httpd-a.log' &&
 			grep -q ' resumed ulp $u\$' '$d/httpd-b.log'"
-	check "both machines: no connection relayed by tlskd" \
-		bash -c "! grep -q 'relayed by tlskd' '$d'/httpd-*.log"
+}
+
+	[ -n "$u" ] || return 0
+	check "both machines: resumed handshakes' keys went to the kernel (ulp $u)" \
+		bash -c "grep -q ' resumed ulp $u\$' '$d/httpd-a.log' &&
+			grep -q ' resumed ulp $u\$' '$d/httpd-b.log'"
+	if grep -q 'relayed by tlskd' "$d"/httpd-*.log; then
+		not_ok "both machines: no connection relayed by tlskd"
+		grep -h -B2 'relayed by tlskd' "$d"/httpd-*.log | head -20 | diag
+	else
+		ok "both machines: no connection relayed by tlskd"
+	fi
 }
