@@ -499,7 +499,7 @@ int tlsk_cipher_seal_to(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
  * (a sender's, pinned) into the record-sized space at out_page + out_off,
  * as tlsk_cipher_seal_to() does. The caller has set the plaintext in
  * c->sg_out from its second entry on, nents entries, not end-marked; at
- * most TLSK_OPEN_SG - 2 of them. Returns the record's length on the wire.
+ * most TLSK_DIRECT_PAGES of them. Returns the record's length on the wire.
  */
 int tlsk_cipher_seal_pages(struct tlsk_cipher *c, u8 type, unsigned int nents,
 			   unsigned int len, struct page *out_page,
@@ -513,7 +513,7 @@ int tlsk_cipher_seal_pages(struct tlsk_cipher *c, u8 type, unsigned int nents,
 
 	if (c->exhausted)
 		return -EBADMSG;
-	if (nents > TLSK_OPEN_SG - 2)
+	if (nents > TLSK_DIRECT_PAGES)
 		return -EINVAL;
 	assoclen = seal_prepare(c, rec, type, len);
 	sg_set_buf(&src[0], c->aad, assoclen);
@@ -625,6 +625,48 @@ int tlsk_cipher_open(struct tlsk_cipher *c, const struct tlsk_buf *b,
 	if (err)
 		return err;
 	advance(c);
+	return 0;
+}
+
+/*
+ * Pins the next len bytes of a user buffer (a reader's, or a sender's)
+ * and points sg at them, one entry per piece of a page, using at most max
+ * pages (kept in pages for put_page()). Returns the entries set, or 0 -
+ * nothing pinned, the iterator as it was - when they do not fit that way.
+ */
+int tlsk_pin_iter(struct iov_iter *it, size_t len, struct scatterlist *sg,
+		  struct page **pages, int max, int *npages)
+{
+	size_t left = len, pinned = 0;
+	int n = 0, np = 0;
+
+	while (left) {
+		size_t start, got;
+		ssize_t r;
+
+		if (np == max)
+			goto undo;
+		r = iov_iter_get_pages2(it, pages + np, left, max - np, &start);
+		if (r <= 0)
+			goto undo;
+		got = r;
+		pinned += got;
+		left -= got;
+		while (got) {
+			size_t chunk = min_t(size_t, got, PAGE_SIZE - start);
+
+			sg_set_page(&sg[n++], pages[np++], chunk, start);
+			got -= chunk;
+			start = 0;
+		}
+	}
+	*npages = np;
+	return n;
+
+undo:
+	while (np--)
+		put_page(pages[np]);
+	iov_iter_revert(it, pinned);
 	return 0;
 }
 

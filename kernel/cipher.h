@@ -32,6 +32,11 @@
 #define TLSK_BUF_PAGES		DIV_ROUND_UP(TLSK_MAX_RECORD, PAGE_SIZE)
 /* Entries of tlsk_cipher.sg_out: the AAD, the output, a TLS 1.3 tail. */
 #define TLSK_OPEN_SG		(TLSK_BUF_PAGES + 8)
+/*
+ * A user buffer's pages a record is opened into or sealed from directly,
+ * at most (sg_out's entries less the AAD's and a TLS 1.3 tail's).
+ */
+#define TLSK_DIRECT_PAGES	(TLSK_OPEN_SG - 2)
 
 /* The installed crypto_info, whichever cipher it is for. */
 union tlsk_crypto_info {
@@ -142,6 +147,8 @@ int tlsk_cipher_open_sg(struct tlsk_cipher *c, const struct tlsk_buf *b,
 void tlsk_cipher_advance(struct tlsk_cipher *c);
 bool tlsk_cipher_reads_plaintext_once(const struct tlsk_cipher *c);
 
+int tlsk_pin_iter(struct iov_iter *it, size_t len, struct scatterlist *sg,
+		  struct page **pages, int max, int *npages);
 int tlsk_buf_alloc(struct tlsk_buf *b);
 void tlsk_buf_free(struct tlsk_buf *b);
 void tlsk_buf_write(struct tlsk_buf *b, unsigned int off, const void *src,

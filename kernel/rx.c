@@ -632,51 +632,6 @@ static int fetch_record(struct sock *sk, struct tlsk_rx *rx, bool peek,
 	return 1;
 }
 
-/* The reader's pages a direct open writes into, at most this many. */
-#define DIRECT_PAGES	(TLSK_OPEN_SG - 2)
-
-/*
- * Pins the next len bytes of the reader's buffer into c->sg_out from its
- * second entry on. Returns the entries used, or 0 (nothing pinned, the
- * iterator as it was) when the buffer cannot take them that way.
- */
-static int pin_reader(struct iov_iter *it, size_t len, struct tlsk_cipher *c,
-		      struct page **pages, int *npages)
-{
-	size_t left = len, pinned = 0;
-	int n = 1, np = 0;
-
-	while (left) {
-		size_t start, got;
-		ssize_t r;
-
-		if (np == DIRECT_PAGES)
-			goto undo;
-		r = iov_iter_get_pages2(it, pages + np, left, DIRECT_PAGES - np,
-					&start);
-		if (r <= 0)
-			goto undo;
-		got = r;
-		pinned += got;
-		left -= got;
-		while (got) {
-			size_t chunk = min_t(size_t, got, PAGE_SIZE - start);
-
-			sg_set_page(&c->sg_out[n++], pages[np++], chunk, start);
-			got -= chunk;
-			start = 0;
-		}
-	}
-	*npages = np;
-	return n - 1;
-
-undo:
-	while (np--)
-		put_page(pages[np]);
-	iov_iter_revert(it, pinned);
-	return 0;
-}
-
 /*
  * Opens the whole data record in rx->rec straight into the reader's buffer
  * (see the top of the file). Returns the bytes delivered (> 0), 0 when the
@@ -691,7 +646,7 @@ static int open_direct(struct sock *sk, struct tlsk_rx *rx,
 	unsigned int len = rx->rec_len;
 	unsigned int plain = len - c->prepend - TLSK_TAG_SIZE;
 	unsigned int data = plain - c->tail;
-	struct page *pages[DIRECT_PAGES];
+	struct page *pages[TLSK_DIRECT_PAGES];
 	int n, np = 0, err;
 
 	/*
@@ -711,7 +666,8 @@ static int open_direct(struct sock *sk, struct tlsk_rx *rx,
 		return 0;
 
 	sg_init_table(c->sg_out, ARRAY_SIZE(c->sg_out));
-	n = pin_reader(&msg->msg_iter, data, c, pages, &np);
+	n = tlsk_pin_iter(&msg->msg_iter, data, &c->sg_out[1], pages,
+			  TLSK_DIRECT_PAGES, &np);
 	if (!n)
 		return 0;
 	if (c->tail) {

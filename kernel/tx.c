@@ -181,53 +181,8 @@ static int close_record(struct sock *sk, struct tlsk_tx *tx)
 	return record_sealed(sk, tx, pfrag, plain, len);
 }
 
-/* A sender's pages a record is sealed from, at most this many. */
-#define DIRECT_PAGES	(TLSK_OPEN_SG - 2)
 /* Shorter records are copied: pinning pages costs more than that. */
 #define DIRECT_MIN	2048
-
-/*
- * Pins the next len bytes of a sender's buffer into c->sg_out from its
- * second entry on. Returns the entries used, or 0 (nothing pinned, the
- * iterator as it was) when they do not fit that way.
- */
-static int pin_sender(struct iov_iter *it, size_t len, struct tlsk_cipher *c,
-		      struct page **pages, int *npages)
-{
-	size_t left = len, pinned = 0;
-	int n = 1, np = 0;
-
-	sg_init_table(c->sg_out, ARRAY_SIZE(c->sg_out));
-	while (left) {
-		size_t start, got;
-		ssize_t r;
-
-		if (np == DIRECT_PAGES)
-			goto undo;
-		r = iov_iter_get_pages2(it, pages + np, left, DIRECT_PAGES - np,
-					&start);
-		if (r <= 0)
-			goto undo;
-		got = r;
-		pinned += got;
-		left -= got;
-		while (got) {
-			size_t chunk = min_t(size_t, got, PAGE_SIZE - start);
-
-			sg_set_page(&c->sg_out[n++], pages[np++], chunk, start);
-			got -= chunk;
-			start = 0;
-		}
-	}
-	*npages = np;
-	return n - 1;
-
-undo:
-	while (np--)
-		put_page(pages[np]);
-	iov_iter_revert(it, pinned);
-	return 0;
-}
 
 /*
  * With no record open, seals the next record straight from the sender's
@@ -245,7 +200,7 @@ static int send_direct(struct sock *sk, struct tlsk_tx *tx,
 {
 	size_t left = msg_data_left(msg);
 	unsigned int plain = min_t(size_t, left, TLSK_MAX_PLAINTEXT);
-	struct page *pages[DIRECT_PAGES];
+	struct page *pages[TLSK_DIRECT_PAGES];
 	struct page_frag *pfrag;
 	int n, np = 0, len;
 
@@ -256,7 +211,9 @@ static int send_direct(struct sock *sk, struct tlsk_tx *tx,
 	pfrag = record_space(sk, tx, plain);
 	if (!pfrag)
 		return 0;
-	n = pin_sender(&msg->msg_iter, plain, tx->cipher, pages, &np);
+	sg_init_table(tx->cipher->sg_out, ARRAY_SIZE(tx->cipher->sg_out));
+	n = tlsk_pin_iter(&msg->msg_iter, plain, &tx->cipher->sg_out[1], pages,
+			  TLSK_DIRECT_PAGES, &np);
 	if (!n)
 		return 0;
 	len = tlsk_cipher_seal_pages(tx->cipher, type, n, plain, pfrag->page,
