@@ -130,14 +130,3 @@ fleet_check_ulp() {
 			grep -q ' resumed ulp $u\$' '$d/httpd-b.log'"
 }
 
-	[ -n "$u" ] || return 0
-	check "both machines: resumed handshakes' keys went to the kernel (ulp $u)" \
-		bash -c "grep -q ' resumed ulp $u\$' '$d/httpd-a.log' &&
-			grep -q ' resumed ulp $u\$' '$d/httpd-b.log'"
-	if grep -q 'relayed by tlskd' "$d"/httpd-*.log; then
-		not_ok "both machines: no connection relayed by tlskd"
-		grep -h -B2 'relayed by tlskd' "$d"/httpd-*.log | head -20 | diag
-	else
-		ok "both machines: no connection relayed by tlskd"
-	fi
-}
