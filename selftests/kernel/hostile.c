@@ -213,6 +213,28 @@ static void expect_record(struct __test_metadata *_metadata, int fd,
 }
 
 /*
+ * The data record after two handshake fragments. In-tree tls from 6.14
+ * (TLS 1.3 rekey) takes any handshake record whose first byte is 24 for
+ * a KeyUpdate, a fragment's too, and then answers EKEYEXPIRED until new
+ * RX keys: upstream's behaviour, not tlsk's (which must deliver the
+ * data), so on the reference it is reported as a skip, not a failure.
+ */
+static void expect_data_after_fragments(struct __test_metadata *_metadata,
+					const FIXTURE_VARIANT(hostile) *variant,
+					int fd)
+{
+	uint8_t got[16], type = 0;
+	ssize_t n = recv_record_type(fd, got, sizeof(got), &type, 0);
+
+	if (n < 0 && errno == EKEYEXPIRED && strcmp(variant->ulp, "tls") == 0)
+		SKIP(return,
+		     "in-tree tls took a fragment starting with 24 for a KeyUpdate (upstream, 6.14+)");
+	EXPECT_EQ(n, 4);
+	EXPECT_EQ(type, DATA);
+	EXPECT_EQ(memcmp(got, "data", 4), 0);
+}
+
+/*
  * RFC 8446 5.1: a handshake message may span records. A NewSessionTicket
  * in two fragments, the second starting with 24 (KeyUpdate's type), is no
  * KeyUpdate: both fragments and the data after them arrive.
@@ -229,7 +251,7 @@ TEST_F_TIMEOUT(hostile, handshake_message_spans_records, 120)
 	ASSERT_GT(feed(self, DATA, "data", 4), 0);
 	expect_record(_metadata, self->e, HANDSHAKE, part1, sizeof(part1));
 	expect_record(_metadata, self->e, HANDSHAKE, part2, sizeof(part2));
-	expect_record(_metadata, self->e, DATA, "data", 4);
+	expect_data_after_fragments(_metadata, variant, self->e);
 }
 
 /*
@@ -250,7 +272,7 @@ TEST_F_TIMEOUT(hostile, handshake_header_spans_records, 120)
 	ASSERT_GT(feed(self, DATA, "data", 4), 0);
 	expect_record(_metadata, self->e, HANDSHAKE, part1, sizeof(part1));
 	expect_record(_metadata, self->e, HANDSHAKE, part2, sizeof(part2));
-	expect_record(_metadata, self->e, DATA, "data", 4);
+	expect_data_after_fragments(_metadata, variant, self->e);
 }
 
 /*
