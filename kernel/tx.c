@@ -191,9 +191,10 @@ static int close_record(struct sock *sk, struct tlsk_tx *tx)
  * call without MSG_MORE, from user memory. The caller's buffer may change
  * meanwhile (another thread): the record then carries some mix of old and
  * new bytes, authenticated as sealed (ciphers that read the plaintext
- * twice, CCM, always copy); once sendmsg returns tlsk reads it no more. Returns the plaintext bytes taken (> 0), 0 when
- * the ordinary path must copy them (nothing taken), or a negative errno
- * when sealing failed (the stream is failed, nothing counted).
+ * twice, CCM, always copy); once sendmsg returns tlsk reads it no more.
+ * Returns the plaintext bytes taken (> 0), 0 when the ordinary path must
+ * copy them (nothing taken), or a negative errno when sealing failed (the
+ * stream is failed, nothing counted).
  */
 static int send_direct(struct sock *sk, struct tlsk_tx *tx,
 		       struct msghdr *msg, u8 type, bool more)
