@@ -26,8 +26,11 @@
 #include <crypto/sha2.h>
 #include <linux/build_bug.h>
 #include <linux/mm.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+
+#include <net/sock.h>
 
 #include "cipher.h"
 #include "compat.h"
@@ -670,22 +673,26 @@ undo:
 	return 0;
 }
 
-int tlsk_buf_alloc(struct tlsk_buf *b)
+/*
+ * The pages of b, charged to the memory cgroup of sk (its owner's when the
+ * socket has none, and no one's in softirq then); never highmem, so
+ * page_address() always maps them. gfp: GFP_ATOMIC in softirq.
+ */
+int tlsk_buf_alloc(struct tlsk_buf *b, struct sock *sk, gfp_t gfp)
 {
+	struct mem_cgroup *old = set_active_memcg(sk->sk_memcg);
 	int i;
 
-	/*
-	 * Charged to the memory cgroup of whoever installs the keys; never
-	 * highmem (no __GFP_HIGHMEM), so page_address() always maps them.
-	 */
 	for (i = 0; i < TLSK_BUF_PAGES; i++) {
-		b->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT);
+		b->pages[i] = alloc_page(gfp | __GFP_ACCOUNT | __GFP_NOWARN);
 		if (!b->pages[i])
 			goto free_pages;
 	}
+	set_active_memcg(old);
 	return 0;
 
 free_pages:
+	set_active_memcg(old);
 	while (i--)
 		__free_page(b->pages[i]);
 	memset(b, 0, sizeof(*b));

@@ -59,6 +59,12 @@ struct tlsk_buf {
 	struct page *pages[TLSK_BUF_PAGES];
 };
 
+/* Whether b has its pages: they come with a record and go when idle. */
+static inline bool tlsk_buf_held(const struct tlsk_buf *b)
+{
+	return b->pages[0];
+}
+
 /* The record's first bytes: at least TLSK_HEADER_SIZE + the nonce. */
 static inline u8 *tlsk_buf_head(const struct tlsk_buf *b)
 {
@@ -149,7 +155,7 @@ bool tlsk_cipher_reads_plaintext_once(const struct tlsk_cipher *c);
 
 int tlsk_pin_iter(struct iov_iter *it, size_t len, struct scatterlist *sg,
 		  struct page **pages, int max, int *npages);
-int tlsk_buf_alloc(struct tlsk_buf *b);
+int tlsk_buf_alloc(struct tlsk_buf *b, struct sock *sk, gfp_t gfp);
 void tlsk_buf_free(struct tlsk_buf *b);
 void tlsk_buf_write(struct tlsk_buf *b, unsigned int off, const void *src,
 		    unsigned int len);

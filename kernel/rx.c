@@ -6,6 +6,8 @@
  * Bytes of the next record are moved out of TCP's queue into the socket's
  * record buffer as they arrive (data_ready in softirq, or a worker when the
  * socket was owned, or the reader itself), never past the record's end.
+ * The buffer's pages come with the first bytes and go back once the socket
+ * has been idle a while (tlsk_rx_reclaim()).
  * When the record is whole, readers are woken and poll reports readable.
  * A reader opens it into a freshly allocated paged skb and queues the skb
  * on rx.list, from which recvmsg copies and splice_read hands pages to the
@@ -59,6 +61,7 @@
 #include "stats.h"
 #include "tlsk.h"
 #include "tx.h"
+#include "ulp.h"
 
 /* What skb->cb says about an opened record on rx.list. */
 struct tlsk_rx_msg {
@@ -68,6 +71,9 @@ struct tlsk_rx_msg {
 };
 
 static_assert(sizeof(struct tlsk_rx_msg) <= sizeof_field(struct sk_buff, cb));
+
+/* rx_abort() for a failure no counter is about. */
+#define TLSK_STAT_NONE	__TLSK_STAT_MAX
 
 static struct tlsk_rx_msg *rx_msg(struct sk_buff *skb)
 {
@@ -83,7 +89,8 @@ static void rx_abort(struct sock *sk, struct tlsk_rx *rx, int err,
 {
 	rx->err = err;
 	WRITE_ONCE(rx->ready, false);
-	tlsk_stats_add(sock_net(sk), stat, 1);
+	if (stat != TLSK_STAT_NONE)
+		tlsk_stats_add(sock_net(sk), stat, 1);
 	tlsk_abort(sk, err);
 	tlsk_alert_rx_failed(sk, tlsk_get_ctx(sk),
 			     rx->fail_alert ?: tlsk_alert_for_errno(err));
@@ -116,23 +123,48 @@ static int copy_actor(read_descriptor_t *desc, struct sk_buff *skb,
 		return 0;
 	if (tlsk_buf_copy_from_skb(&rx->rec, rx->rec_done, skb, off, n))
 		return -EFAULT;
+	rx->rec_used = true;
 	rx->rec_done += n;
 	desc->count -= n;
 	return n;
 }
 
 /*
+ * The record buffer, before bytes move into it, allocated if idleness took
+ * it away; false if it is not there (or nothing waits in TCP). In softirq
+ * (GFP_ATOMIC) a failure leaves the bytes in TCP for the worker, which may
+ * sleep for memory; if that fails too, nothing would ever move them, so
+ * the stream fails with ENOMEM.
+ */
+static bool rx_rec_get(struct sock *sk, struct tlsk_rx *rx, gfp_t gfp)
+{
+	if (likely(tlsk_buf_held(&rx->rec)))
+		return true;
+	if (skb_queue_empty_lockless(&sk->sk_receive_queue))
+		return false;
+	if (!tlsk_buf_alloc(&rx->rec, sk, gfp)) {
+		tlsk_reclaim_arm(sk, tlsk_get_ctx(sk));
+		return true;
+	}
+	if (gfpflags_allow_blocking(gfp))
+		rx_abort(sk, rx, -ENOMEM, TLSK_STAT_NONE);
+	else
+		schedule_work(&rx->pull_work);
+	return false;
+}
+
+/*
  * Moves bytes of the current record out of TCP's queue into rx->rec, never
  * past its end. Returns true when the reader has something to take: a
  * whole record, or an error. The socket is held (its owner, or softirq with
- * no owner).
+ * no owner, gfp then GFP_ATOMIC).
  *
  * Bytes are moved as they arrive rather than left in TCP until the record
  * is whole: a partial record in TCP's queue counts against the receive
  * window, and on loopback (an MSS of 64 KiB) TCP closes the window long
  * before a record is complete while nobody reads - for good.
  */
-static bool rx_pull(struct sock *sk, struct tlsk_rx *rx)
+static bool rx_pull(struct sock *sk, struct tlsk_rx *rx, gfp_t gfp)
 {
 	read_descriptor_t desc = { .arg.data = rx };
 	int len;
@@ -143,6 +175,8 @@ static bool rx_pull(struct sock *sk, struct tlsk_rx *rx)
 	if (rx->halted || rx->key_expired)
 		return false;
 	if (rx->rec_done < TLSK_HEADER_SIZE) {
+		if (!rx_rec_get(sk, rx, gfp))
+			return rx->err != 0;
 		desc.count = TLSK_HEADER_SIZE - rx->rec_done;
 		tcp_read_sock(sk, &desc, copy_actor);
 		if (rx->rec_done < TLSK_HEADER_SIZE)
@@ -164,9 +198,9 @@ static bool rx_pull(struct sock *sk, struct tlsk_rx *rx)
 	return rx->rec_done == rx->rec_len;
 }
 
-static void rx_update(struct sock *sk, struct tlsk_rx *rx)
+static void rx_update(struct sock *sk, struct tlsk_rx *rx, gfp_t gfp)
 {
-	bool ready = rx_pull(sk, rx);
+	bool ready = rx_pull(sk, rx, gfp);
 
 	WRITE_ONCE(rx->ready, ready);
 	if (ready)
@@ -185,7 +219,7 @@ static void tlsk_data_ready(struct sock *sk)
 		schedule_work(&rx->pull_work);
 		return;
 	}
-	rx_update(sk, rx);
+	rx_update(sk, rx, GFP_ATOMIC);
 }
 
 static void pull_work(struct work_struct *work)
@@ -194,7 +228,7 @@ static void pull_work(struct work_struct *work)
 	struct sock *sk = container_of(rx, struct tlsk_context, rx)->sk;
 
 	lock_sock(sk);
-	rx_update(sk, rx);
+	rx_update(sk, rx, GFP_KERNEL);
 	release_sock(sk);
 }
 
@@ -547,7 +581,7 @@ static int wait_record(struct sock *sk, struct tlsk_rx *rx, bool queued_ok,
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 
 	for (;;) {
-		bool ready = rx_pull(sk, rx);
+		bool ready = rx_pull(sk, rx, GFP_KERNEL);
 
 		WRITE_ONCE(rx->ready, ready);
 		if (ready && rx->err)
@@ -628,7 +662,7 @@ static int fetch_record(struct sock *sk, struct tlsk_rx *rx, bool peek,
 	} while (!skb);
 	queue_record(sk, rx, skb);
 	/* The next record may be in TCP already, whole: say so to poll. */
-	WRITE_ONCE(rx->ready, rx_pull(sk, rx));
+	WRITE_ONCE(rx->ready, rx_pull(sk, rx, GFP_KERNEL));
 	return 1;
 }
 
@@ -704,7 +738,7 @@ static int open_direct(struct sock *sk, struct tlsk_rx *rx,
 	/* Application data: warning alerts in a row start again. */
 	rx->warn_alerts = 0;
 	/* The next record may be in TCP already, whole: say so to poll. */
-	WRITE_ONCE(rx->ready, rx_pull(sk, rx));
+	WRITE_ONCE(rx->ready, rx_pull(sk, rx, GFP_KERNEL));
 	return data;
 }
 
@@ -947,11 +981,7 @@ int tlsk_rx_start(struct sock *sk, struct tlsk_context *ctx,
 		  struct tlsk_cipher *c)
 {
 	struct tlsk_rx *rx = &ctx->rx;
-	int err;
 
-	err = tlsk_buf_alloc(&rx->rec);
-	if (err)
-		return err;
 	/* Read locklessly by tlsk_get_info(). */
 	WRITE_ONCE(rx->cipher, c);
 	write_lock_bh(&sk->sk_callback_lock);
@@ -960,7 +990,7 @@ int tlsk_rx_start(struct sock *sk, struct tlsk_context *ctx,
 	write_unlock_bh(&sk->sk_callback_lock);
 
 	/* Records may have come in right behind the handshake. */
-	rx_update(sk, rx);
+	rx_update(sk, rx, GFP_KERNEL);
 	return 0;
 }
 
@@ -985,7 +1015,7 @@ int tlsk_rx_rekey(struct sock *sk, struct tlsk_context *ctx,
 	rx->key_expired = false;
 	/* A message may not span a key change (5.1): the next one starts. */
 	hs_reset(rx);
-	rx_update(sk, rx);
+	rx_update(sk, rx, GFP_KERNEL);
 	return 0;
 }
 
@@ -1008,11 +1038,32 @@ int tlsk_rx_set_secret(struct sock *sk, struct tlsk_context *ctx,
 		}
 		rx_switch_key(sk, rx, next);
 		rx->key_expired = false;
-		rx_update(sk, rx);
+		rx_update(sk, rx, GFP_KERNEL);
 	}
 	tlsk_secret_free(rx->secret);
 	rx->secret = s;
 	return 0;
+}
+
+/*
+ * The idle check (ulp.c): frees the record buffer when no byte moved into
+ * it since the last check and no record is partly or wholly in it. Returns
+ * whether the buffer is still held.
+ */
+bool tlsk_rx_reclaim(struct sock *sk, struct tlsk_context *ctx)
+{
+	struct tlsk_rx *rx = &ctx->rx;
+	bool held;
+
+	lock_sock(sk);
+	held = tlsk_buf_held(&rx->rec);
+	if (held && !rx->rec_used && !rx->rec_done) {
+		tlsk_buf_free(&rx->rec);
+		held = false;
+	}
+	rx->rec_used = false;
+	release_sock(sk);
+	return held;
 }
 
 /* On close: no data_ready callback or worker after this returns. */

@@ -21,6 +21,7 @@ int tlsk_rx_rekey(struct sock *sk, struct tlsk_context *ctx,
 		  struct tlsk_cipher *c);
 int tlsk_rx_set_secret(struct sock *sk, struct tlsk_context *ctx,
 		       struct tlsk_secret_state *s);
+bool tlsk_rx_reclaim(struct sock *sk, struct tlsk_context *ctx);
 void tlsk_rx_stop(struct sock *sk, struct tlsk_context *ctx);
 void tlsk_rx_release(struct sock *sk, struct tlsk_context *ctx);
 

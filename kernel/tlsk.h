@@ -39,6 +39,8 @@ struct tlsk_tx {
 	 * no page fragment could be had, in rec, which TCP then copies).
 	 */
 	struct tlsk_buf rec;
+	/* tx.lock + socket lock: rec was used since the last idle check. */
+	bool rec_used;
 	unsigned int open_len;
 	unsigned int pend_off;
 	unsigned int pend_len;
@@ -91,6 +93,8 @@ struct tlsk_rx {
 	 * by its owner, or in softirq without one.
 	 */
 	struct tlsk_buf rec;
+	/* Socket held: rec was used since the last idle check. */
+	bool rec_used;
 	unsigned int rec_done;
 	unsigned int rec_len;
 	/*
@@ -185,6 +189,12 @@ struct tlsk_context {
 	u16 cipher_type;
 	/* Socket held: the first fatal record error (negative), or 0. */
 	int err;
+	/*
+	 * Gives back record buffers nobody used for a while (ulp.c), armed
+	 * when one is allocated; closing (socket lock) stops that.
+	 */
+	struct delayed_work reclaim_work;
+	bool closing;
 	/* Key in the namespace's xarray of tlsk sockets (ulp.c); grows. */
 	u64 id;
 	struct rcu_head rcu;

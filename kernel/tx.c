@@ -18,7 +18,9 @@
  * acknowledged. When no fragment with room for a whole record can be had,
  * the record is sealed in place in the buffer and tcp_sendmsg_locked()
  * copies it. Either way tlsk holds at most one record of its own per
- * socket on top of TCP's send queue.
+ * socket on top of TCP's send queue. The buffer's pages come with the
+ * first record that needs them and go back when the socket has been idle
+ * a while (tlsk_tx_reclaim()).
  *
  * When TCP cannot take a whole record (non-blocking socket, full send
  * buffer, timeout) the rest stays pending: the caller is told its
@@ -45,6 +47,7 @@
 #include "stats.h"
 #include "tlsk.h"
 #include "tx.h"
+#include "ulp.h"
 
 #define SENDMSG_FLAGS	(MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR | \
 			 MSG_CMSG_COMPAT | TLSK_MSG_SPLICE_PAGES)
@@ -57,6 +60,21 @@
 #define TCP_FLAGS	(MSG_DONTWAIT | MSG_NOSIGNAL)
 
 /* TCP takes len bytes of page at off by reference; bytes taken or errno. */
+/*
+ * The record buffer, for a record about to be opened in it: allocated if
+ * idleness took it away. tx->lock and the socket lock held.
+ */
+static int rec_get(struct sock *sk, struct tlsk_tx *tx)
+{
+	tx->rec_used = true;
+	if (likely(tlsk_buf_held(&tx->rec)))
+		return 0;
+	if (tlsk_buf_alloc(&tx->rec, sk, GFP_KERNEL))
+		return -ENOMEM;
+	tlsk_reclaim_arm(sk, tlsk_get_ctx(sk));
+	return 0;
+}
+
 static int send_page(struct sock *sk, struct page *page, unsigned int off,
 		     unsigned int len, int flags)
 {
@@ -264,6 +282,10 @@ static int send_key_update(struct sock *sk, struct tlsk_tx *tx, int flags)
 	err = push_pending(sk, tx, flags);
 	if (err)
 		return err;
+	/* Out of memory: the update stays pending for the next send. */
+	err = rec_get(sk, tx);
+	if (err)
+		return err;
 	/* Derive first: no KeyUpdate goes out without a key to follow it. */
 	next = tlsk_secret_next(tx->secret, old);
 	if (IS_ERR(next))
@@ -418,6 +440,9 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 					return err;
 				continue;
 			}
+			err = rec_get(sk, tx);
+			if (err)
+				return err;
 			tx->open = true;
 			tx->open_type = type;
 		}
@@ -570,6 +595,8 @@ static void push_alert(struct sock *sk, struct tlsk_tx *tx, int flags)
 			err = close_record(sk, tx);
 		if (!err)
 			err = push_pending(sk, tx, flags);
+		if (!err)
+			err = rec_get(sk, tx);
 		if (!err) {
 			alert[0] = TLSK_ALERT_LEVEL_FATAL;
 			alert[1] = tx->alert_desc;
@@ -668,11 +695,7 @@ int tlsk_tx_start(struct sock *sk, struct tlsk_context *ctx,
 		  struct tlsk_cipher *c)
 {
 	struct tlsk_tx *tx = &ctx->tx;
-	int err;
 
-	err = tlsk_buf_alloc(&tx->rec);
-	if (err)
-		return err;
 	/* Read locklessly by tlsk_get_info(). */
 	WRITE_ONCE(tx->cipher, c);
 	write_lock_bh(&sk->sk_callback_lock);
@@ -726,6 +749,32 @@ void tlsk_tx_set_secret(struct tlsk_context *ctx, struct tlsk_secret_state *s)
 	tx->secret = s;
 	if (tx->cipher->near_limit_told)
 		tx->update_pending = true;
+}
+
+/*
+ * The idle check (ulp.c): frees the record buffer when no record used it
+ * since the last check and none is open or half-sent in it. A sender at
+ * work (tx->lock taken) is not waited for: the buffer is in use. Returns
+ * whether the buffer is still held.
+ */
+bool tlsk_tx_reclaim(struct sock *sk, struct tlsk_context *ctx)
+{
+	struct tlsk_tx *tx = &ctx->tx;
+	bool held;
+
+	if (!mutex_trylock(&tx->lock))
+		return true;
+	lock_sock(sk);
+	held = tlsk_buf_held(&tx->rec);
+	if (held && !tx->rec_used && !tx->open &&
+	    (tx->pend_page || !tx->pend_len)) {
+		tlsk_buf_free(&tx->rec);
+		held = false;
+	}
+	tx->rec_used = false;
+	release_sock(sk);
+	mutex_unlock(&tx->lock);
+	return held;
 }
 
 /* On close: no write_space callback, no worker after this returns. */

@@ -20,6 +20,7 @@ int tlsk_tx_rekey(struct sock *sk, struct tlsk_context *ctx,
 		  struct tlsk_cipher *c);
 void tlsk_tx_set_secret(struct tlsk_context *ctx, struct tlsk_secret_state *s);
 bool tlsk_tx_request_update(struct sock *sk, struct tlsk_context *ctx);
+bool tlsk_tx_reclaim(struct sock *sk, struct tlsk_context *ctx);
 void tlsk_tx_stop(struct sock *sk, struct tlsk_context *ctx);
 void tlsk_tx_release(struct sock *sk, struct tlsk_context *ctx);
 

@@ -22,6 +22,12 @@
  * does not know which sockets are ours), resume a walk by id after an
  * interruption, and find the next socket in O(log n) under a per-namespace
  * lock that attach and close hold only for an insert or an erase.
+ *
+ * Record buffers (a record's worth of pages per direction) come with the
+ * first record and go back once the socket has been idle for between one
+ * and two TLSK_RECLAIM_DELAY: a busy socket keeps its buffers, with no
+ * allocation per record, and the many idle connections of a server cost
+ * their context and keys only.
  */
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -69,6 +75,8 @@ static DEFINE_MUTEX(tcpv6_prot_mutex);
 
 /* The last id given to a socket; ids are never reused. */
 static atomic64_t tlsk_last_id;
+
+#define TLSK_RECLAIM_DELAY	HZ
 
 static void tlsk_close(struct sock *sk, long timeout);
 
@@ -197,6 +205,30 @@ void tlsk_update_proto(struct sock *sk, struct tlsk_context *ctx)
 	write_unlock_bh(&sk->sk_callback_lock);
 }
 
+/* Socket held (its owner, or softirq). */
+void tlsk_reclaim_arm(struct sock *sk, struct tlsk_context *ctx)
+{
+	if (!ctx->closing)
+		schedule_delayed_work(&ctx->reclaim_work, TLSK_RECLAIM_DELAY);
+}
+
+static void reclaim_work(struct work_struct *work)
+{
+	struct tlsk_context *ctx = container_of(to_delayed_work(work),
+						struct tlsk_context,
+						reclaim_work);
+	struct sock *sk = ctx->sk;
+	bool held;
+
+	held = tlsk_tx_reclaim(sk, ctx);
+	held |= tlsk_rx_reclaim(sk, ctx);
+	if (held) {
+		lock_sock(sk);
+		tlsk_reclaim_arm(sk, ctx);
+		release_sock(sk);
+	}
+}
+
 static int tlsk_ulp_init(struct sock *sk)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
@@ -218,6 +250,7 @@ static int tlsk_ulp_init(struct sock *sk)
 	ctx->sk_proto = READ_ONCE(sk->sk_prot);
 	tlsk_tx_init(ctx);
 	tlsk_rx_init(ctx);
+	INIT_DELAYED_WORK(&ctx->reclaim_work, reclaim_work);
 	ctx->id = atomic64_inc_return(&tlsk_last_id);
 	err = xa_err(xa_store(tlsk_net_sockets(sock_net(sk)), ctx->id, ctx,
 			      GFP_ATOMIC));
@@ -267,6 +300,10 @@ static void tlsk_close(struct sock *sk, long timeout)
 	/* No more callbacks into tlsk from softirq or the TX worker... */
 	tlsk_rx_stop(sk, ctx);
 	tlsk_tx_stop(sk, ctx);
+	lock_sock(sk);
+	ctx->closing = true;
+	release_sock(sk);
+	cancel_delayed_work_sync(&ctx->reclaim_work);
 
 	/* ...then the records the application left behind go out... */
 	tlsk_tx_release(sk, ctx);
