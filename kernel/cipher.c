@@ -431,16 +431,22 @@ static unsigned int seal_prepare(struct tlsk_cipher *c, u8 *rec, u8 type,
 	return build_aad(c, rec, len);
 }
 
-/* The AAD, then clen + tag bytes of out_page from out_off + prepend. */
+/* The AAD, then clen + tag bytes of out after the record's prepend. */
 static struct scatterlist *seal_dst(struct tlsk_cipher *c,
 				    struct scatterlist *dst,
 				    unsigned int assoclen, unsigned int clen,
-				    struct page *out_page, unsigned int out_off)
+				    const struct tlsk_seal_out *out)
 {
-	sg_init_table(dst, 2);
+	unsigned int first = clen + TLSK_TAG_SIZE;
+
+	sg_init_table(dst, out->page[1] ? 3 : 2);
 	sg_set_buf(&dst[0], c->aad, assoclen);
-	sg_set_page(&dst[1], out_page, clen + TLSK_TAG_SIZE,
-		    out_off + c->prepend);
+	if (out->page[1])
+		first = out->len[0] - c->prepend;
+	sg_set_page(&dst[1], out->page[0], first, out->off[0] + c->prepend);
+	if (out->page[1])
+		sg_set_page(&dst[2], out->page[1], clen + TLSK_TAG_SIZE - first,
+			    out->off[1]);
 	return dst;
 }
 
@@ -461,14 +467,11 @@ static int seal_run(struct tlsk_cipher *c, struct scatterlist *src,
 
 /*
  * Seals the record whose len plaintext bytes sit in b at c->prepend: in
- * place when out is NULL, else into the record-sized space at out (which
- * sits in page out_page at out_off, and may span that compound page's
- * pages), from header to tag, leaving b's ciphertext part as it was.
- * Returns the record's length on the wire.
+ * place when out is NULL, else into out, from header to tag, leaving b's
+ * ciphertext part as it was. Returns the record's length on the wire.
  */
 int tlsk_cipher_seal_to(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
-			unsigned int len, struct page *out_page,
-			unsigned int out_off)
+			unsigned int len, const struct tlsk_seal_out *out)
 {
 	unsigned int clen = len + c->tail;
 	u8 *rec = tlsk_buf_head(b);
@@ -484,11 +487,11 @@ int tlsk_cipher_seal_to(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
 
 	sg_init_table(c->sg_in, ARRAY_SIZE(c->sg_in));
 	sg_set_buf(&c->sg_in[0], c->aad, assoclen);
-	if (out_page) {
-		memcpy((u8 *)page_address(out_page) + out_off, rec, c->prepend);
+	if (out) {
+		memcpy((u8 *)page_address(out->page[0]) + out->off[0], rec,
+		       c->prepend);
 		n = 1 + buf_sg(&c->sg_in[1], b, c->prepend, clen);
-		dst = seal_dst(c, c->sg_out, assoclen, clen, out_page,
-			       out_off);
+		dst = seal_dst(c, c->sg_out, assoclen, clen, out);
 	} else {
 		n = 1 + buf_sg(&c->sg_in[1], b, c->prepend,
 			       clen + TLSK_TAG_SIZE);
@@ -499,16 +502,15 @@ int tlsk_cipher_seal_to(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
 
 /*
  * Seals a record of len plaintext bytes that sit in somebody else's pages
- * (a sender's, pinned) into the record-sized space at out_page + out_off,
- * as tlsk_cipher_seal_to() does. The caller has set the plaintext in
- * c->sg_out from its second entry on, nents entries, not end-marked; at
- * most TLSK_DIRECT_PAGES of them. Returns the record's length on the wire.
+ * (a sender's, pinned) into out, as tlsk_cipher_seal_to() does. The caller
+ * has set the plaintext in c->sg_out from its second entry on, nents
+ * entries, not end-marked; at most TLSK_DIRECT_PAGES of them. Returns the
+ * record's length on the wire.
  */
 int tlsk_cipher_seal_pages(struct tlsk_cipher *c, u8 type, unsigned int nents,
-			   unsigned int len, struct page *out_page,
-			   unsigned int out_off)
+			   unsigned int len, const struct tlsk_seal_out *out)
 {
-	u8 *rec = (u8 *)page_address(out_page) + out_off;
+	u8 *rec = (u8 *)page_address(out->page[0]) + out->off[0];
 	struct scatterlist *src = c->sg_out;
 	unsigned int clen = len + c->tail;
 	unsigned int assoclen;
@@ -525,16 +527,14 @@ int tlsk_cipher_seal_pages(struct tlsk_cipher *c, u8 type, unsigned int nents,
 		sg_set_buf(&src[n++], &c->seal_tail, 1);
 	}
 	sg_mark_end(&src[n - 1]);
-	return seal_run(c, src,
-			seal_dst(c, c->sg_in, assoclen, clen, out_page,
-				 out_off),
+	return seal_run(c, src, seal_dst(c, c->sg_in, assoclen, clen, out),
 			assoclen, clen);
 }
 
 int tlsk_cipher_seal(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
 		     unsigned int len)
 {
-	return tlsk_cipher_seal_to(c, b, type, len, NULL, 0);
+	return tlsk_cipher_seal_to(c, b, type, len, NULL);
 }
 
 /*

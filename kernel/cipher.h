@@ -136,15 +136,25 @@ bool tlsk_cipher_has_key(const struct tlsk_cipher *c, const u8 *key,
 void tlsk_cipher_next_info(const struct tlsk_cipher *c, const u8 *key,
 			   const u8 iv[12], union tlsk_crypto_info *out);
 
+/*
+ * Where a sealed record goes, out of place: its first len[0] bytes (the
+ * header and nonce among them, so more than c->prepend) at page[0] +
+ * off[0], the rest at page[1] + off[1], or nowhere else when page[1] is
+ * NULL. Offsets may run past the first page of a compound page.
+ */
+struct tlsk_seal_out {
+	struct page *page[2];
+	unsigned int off[2];
+	unsigned int len[2];
+};
+
 bool tlsk_cipher_near_limit(struct tlsk_cipher *c);
 int tlsk_cipher_seal(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
 		     unsigned int len);
 int tlsk_cipher_seal_to(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
-			unsigned int len, struct page *out_page,
-			unsigned int out_off);
+			unsigned int len, const struct tlsk_seal_out *out);
 int tlsk_cipher_seal_pages(struct tlsk_cipher *c, u8 type, unsigned int nents,
-			   unsigned int len, struct page *out_page,
-			   unsigned int out_off);
+			   unsigned int len, const struct tlsk_seal_out *out);
 int tlsk_cipher_check_header(const struct tlsk_cipher *c, const u8 *hdr);
 int tlsk_cipher_open(struct tlsk_cipher *c, const struct tlsk_buf *b,
 		     unsigned int rec_len, struct sk_buff *out);

@@ -46,9 +46,14 @@ struct tlsk_tx {
 	unsigned int pend_len;
 	/*
 	 * The page the pending record was sealed into (pend_off is then in
-	 * it), with tlsk's reference; NULL: it is in rec.
+	 * it), with tlsk's reference; NULL: it is in rec. A record sealed
+	 * across two page fragments goes on in next_page (next_len bytes
+	 * from next_off, also referenced) once pend_len is done.
 	 */
 	struct page *pend_page;
+	struct page *next_page;
+	unsigned int next_off;
+	unsigned int next_len;
 	bool open;
 	u8 open_type;
 	/* tx.lock + socket lock: records sealed, their plaintext bytes. */

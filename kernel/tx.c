@@ -10,7 +10,8 @@
  * record until it holds TLSK_MAX_PLAINTEXT bytes or the caller ends it (no
  * MSG_MORE, a different record type, splice running dry); the record is
  * then sealed out of place into the socket's page fragment (the pages TCP
- * itself copies sent data into) and those pages are handed to TCP by
+ * itself copies sent data into; a record that does not fit in what is
+ * left of it goes on in the next one) and those pages are handed to TCP by
  * reference (do_tcp_sendpages(), or MSG_SPLICE_PAGES where sendpage is
  * gone), which does TCP's send-buffer accounting, blocking and
  * SO_SNDTIMEO. Nothing writes to those bytes again: the fragment moves
@@ -58,6 +59,12 @@
  * exceeds a small send buffer, nothing would ever be sent again.
  */
 #define TCP_FLAGS	(MSG_DONTWAIT | MSG_NOSIGNAL)
+/*
+ * A record starts in what is left of the page fragment only when more
+ * than this is left (its header and nonce must fit, and a sliver is not
+ * worth a second page reference and a second TCP call).
+ */
+#define SPLIT_MIN	256
 
 /* TCP takes len bytes of page at off by reference; bytes taken or errno. */
 /*
@@ -89,21 +96,37 @@ static int send_page(struct sock *sk, struct page *page, unsigned int off,
 #endif
 }
 
-/* The pending record is all TCP's: drop tlsk's reference to its page. */
+/* The pending record is all TCP's: drop tlsk's references to its pages. */
 static void pend_release(struct tlsk_tx *tx)
 {
 	if (tx->pend_page) {
 		put_page(tx->pend_page);
 		tx->pend_page = NULL;
 	}
+	if (tx->next_page) {
+		put_page(tx->next_page);
+		tx->next_page = NULL;
+		tx->next_len = 0;
+	}
 }
 
 /* Hands pending sealed bytes to TCP; 0 once TCP took all of them. */
 static int push_pending(struct sock *sk, struct tlsk_tx *tx, int flags)
 {
-	while (tx->pend_len) {
+	for (;;) {
 		int sent;
 
+		if (!tx->pend_len) {
+			if (!tx->next_page)
+				break;
+			/* The record's second part: its own page. */
+			put_page(tx->pend_page);
+			tx->pend_page = tx->next_page;
+			tx->pend_off = tx->next_off;
+			tx->pend_len = tx->next_len;
+			tx->next_page = NULL;
+			tx->next_len = 0;
+		}
 		if (tx->pend_page) {
 			sent = send_page(sk, tx->pend_page, tx->pend_off,
 					 tx->pend_len, flags);
@@ -130,44 +153,91 @@ static int push_pending(struct sock *sk, struct tlsk_tx *tx, int flags)
 }
 
 /*
- * Room for a whole sealed record of plain bytes in the socket's page
- * fragment, or NULL: the record is then sealed in the buffer.
+ * Room for a sealed record of plain bytes in the socket's page fragment,
+ * referenced for tlsk (record_sealed() or record_unused() settles that),
+ * or false: the record is then sealed in the buffer. A record that does
+ * not fit in what is left of the fragment starts there and goes on in a
+ * fresh one, as TCP fills its fragments, rather than leave the rest of
+ * the old one unused: every fresh fragment costs zeroing its 32 KiB
+ * (init_on_alloc, which Debian turns on), and a long write would
+ * otherwise start one per record.
  */
-static struct page_frag *record_space(struct sock *sk, struct tlsk_tx *tx,
-				      unsigned int plain)
+static bool record_space(struct sock *sk, struct tlsk_tx *tx,
+			 unsigned int plain, struct tlsk_seal_out *out)
 {
 	struct page_frag *pfrag = sk_page_frag(sk);
 	unsigned int need = plain + tlsk_cipher_overhead(tx->cipher);
+	unsigned int left = 0;
 
-	if (!skb_page_frag_refill(need, pfrag, sk->sk_allocation))
-		return NULL;
-	if (pfrag->size - pfrag->offset < need)
-		return NULL;
-	return pfrag;
+	memset(out, 0, sizeof(*out));
+	/* Not when refill would start the fragment over (TCP is done with it). */
+	if (pfrag->page && page_ref_count(pfrag->page) > 1 &&
+	    pfrag->offset < pfrag->size)
+		left = pfrag->size - pfrag->offset;
+	if (left >= need || left <= SPLIT_MIN) {
+		if (!skb_page_frag_refill(need, pfrag, sk->sk_allocation) ||
+		    pfrag->size - pfrag->offset < need)
+			return false;
+		get_page(pfrag->page);
+		out->page[0] = pfrag->page;
+		out->off[0] = pfrag->offset;
+		out->len[0] = need;
+		pfrag->offset += need;
+		return true;
+	}
+	/* The tail of this fragment, then the start of the next. */
+	get_page(pfrag->page);
+	out->page[0] = pfrag->page;
+	out->off[0] = pfrag->offset;
+	out->len[0] = left;
+	if (!skb_page_frag_refill(need - left, pfrag, sk->sk_allocation) ||
+	    pfrag->size - pfrag->offset < need - left) {
+		put_page(out->page[0]);
+		return false;
+	}
+	get_page(pfrag->page);
+	out->page[1] = pfrag->page;
+	out->off[1] = pfrag->offset;
+	out->len[1] = need - left;
+	pfrag->offset += need - left;
+	return true;
+}
+
+/* record_space() gave room that is not used after all. */
+static void record_unused(struct tlsk_seal_out *out)
+{
+	put_page(out->page[0]);
+	if (out->page[1])
+		put_page(out->page[1]);
 }
 
 /*
- * A record of plain bytes, len on the wire, was sealed into pfrag's page
- * at its offset (NULL: in place in tx->rec, or len < 0: it failed, and
- * the stream with it); it becomes pending.
+ * A record of plain bytes, len on the wire, was sealed into out (NULL: in
+ * place in tx->rec, or len < 0: it failed, and the stream with it); it
+ * becomes pending, and out's page references are the pending record's.
  */
 static int record_sealed(struct sock *sk, struct tlsk_tx *tx,
-			 struct page_frag *pfrag, unsigned int plain, int len)
+			 struct tlsk_seal_out *out, unsigned int plain,
+			 int len)
 {
 	if (len < 0) {
+		if (out)
+			record_unused(out);
 		/* The plaintext is lost, so the stream is: fail it. */
 		tlsk_abort(sk, len);
 		return len;
 	}
 	tx->pend_off = 0;
-	if (pfrag) {
-		/* tlsk's reference until TCP took every byte. */
-		get_page(pfrag->page);
-		tx->pend_page = pfrag->page;
-		tx->pend_off = pfrag->offset;
-		pfrag->offset += len;
-	}
 	tx->pend_len = len;
+	if (out) {
+		/* tlsk's references until TCP took every byte. */
+		tx->pend_page = out->page[0];
+		tx->pend_off = out->off[0];
+		tx->pend_len = out->len[0];
+		tx->next_page = out->page[1];
+		tx->next_off = out->off[1];
+		tx->next_len = out->len[1];
+	}
 	tx->records++;
 	tx->bytes += plain;
 	tlsk_stats_add(sock_net(sk), TLSK_STAT_TX_RECORDS, 1);
@@ -185,18 +255,19 @@ static int record_sealed(struct sock *sk, struct tlsk_tx *tx,
 static int close_record(struct sock *sk, struct tlsk_tx *tx)
 {
 	unsigned int plain = tx->open_len;
-	struct page_frag *pfrag = record_space(sk, tx, plain);
+	struct tlsk_seal_out out;
+	bool placed = record_space(sk, tx, plain, &out);
 	int len;
 
-	if (pfrag)
+	if (placed)
 		len = tlsk_cipher_seal_to(tx->cipher, &tx->rec, tx->open_type,
-					  plain, pfrag->page, pfrag->offset);
+					  plain, &out);
 	else
 		len = tlsk_cipher_seal(tx->cipher, &tx->rec, tx->open_type,
 				       plain);
 	tx->open = false;
 	tx->open_len = 0;
-	return record_sealed(sk, tx, pfrag, plain, len);
+	return record_sealed(sk, tx, placed ? &out : NULL, plain, len);
 }
 
 /* Shorter records are copied: pinning pages costs more than that. */
@@ -220,26 +291,27 @@ static int send_direct(struct sock *sk, struct tlsk_tx *tx,
 	size_t left = msg_data_left(msg);
 	unsigned int plain = min_t(size_t, left, TLSK_MAX_PLAINTEXT);
 	struct page *pages[TLSK_DIRECT_PAGES];
-	struct page_frag *pfrag;
+	struct tlsk_seal_out out;
 	int n, np = 0, len;
 
 	if (!user_backed_iter(&msg->msg_iter) || plain < DIRECT_MIN ||
 	    (plain < TLSK_MAX_PLAINTEXT && more) ||
 	    !tlsk_cipher_reads_plaintext_once(tx->cipher))
 		return 0;
-	pfrag = record_space(sk, tx, plain);
-	if (!pfrag)
+	if (!record_space(sk, tx, plain, &out))
 		return 0;
 	sg_init_table(tx->cipher->sg_out, ARRAY_SIZE(tx->cipher->sg_out));
 	n = tlsk_pin_iter(&msg->msg_iter, plain, &tx->cipher->sg_out[1], pages,
 			  TLSK_DIRECT_PAGES, &np);
-	if (!n)
+	if (!n) {
+		/* The fragment moved past it: that room stays unused. */
+		record_unused(&out);
 		return 0;
-	len = tlsk_cipher_seal_pages(tx->cipher, type, n, plain, pfrag->page,
-				     pfrag->offset);
+	}
+	len = tlsk_cipher_seal_pages(tx->cipher, type, n, plain, &out);
 	while (np--)
 		put_page(pages[np]);
-	len = record_sealed(sk, tx, pfrag, plain, len);
+	len = record_sealed(sk, tx, &out, plain, len);
 	return len ?: plain;
 }
 
