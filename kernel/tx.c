@@ -185,11 +185,15 @@ static bool record_space(struct sock *sk, struct tlsk_tx *tx,
 		pfrag->offset += need;
 		return true;
 	}
-	/* The tail of this fragment, then the start of the next. */
+	/*
+	 * The tail of this fragment, then the start of the next: taken
+	 * whole, so that refill cannot find room for the rest in it.
+	 */
 	get_page(pfrag->page);
 	out->page[0] = pfrag->page;
 	out->off[0] = pfrag->offset;
 	out->len[0] = left;
+	pfrag->offset = pfrag->size;
 	if (!skb_page_frag_refill(need - left, pfrag, sk->sk_allocation) ||
 	    pfrag->size - pfrag->offset < need - left) {
 		put_page(out->page[0]);

@@ -7,7 +7,9 @@
  *  - TX seals whole records straight from the writer's pages: a buffer
  *    that ends in an unmapped page, buffers in many pieces (more than are
  *    pinned), at odd addresses and of every length around a record, must
- *    send exactly the bytes write() counted;
+ *    send exactly the bytes write() counted; long writes after writes of
+ *    odd lengths, whose records start at the end of one page fragment and
+ *    go on in the next, must arrive intact;
  *  - RX opens a data record straight into the reader's buffer when it
  *    fits: short buffers, buffers in many pieces, records peeked before,
  *    and non-data records in between must still read back exactly;
@@ -491,6 +493,46 @@ TEST_F(dp, sendfile_truncated_meanwhile)
 	EXPECT_EQ(d.got, sent);
 	EXPECT_EQ(memcmp(in, want, d.got), 0);
 	close(fd);
+	free(want);
+	free(in);
+}
+
+/*
+ * Long writes after writes of odd lengths, read back by another thread
+ * while they go: records land at every offset of TX's page fragment, so
+ * many start at the end of one fragment and go on in the next (while TCP
+ * still holds the first), on the copying path and the direct one.
+ */
+TEST_F(dp, long_writes_across_fragments)
+{
+	static const size_t leads[] = { 1, 700, 2047, 2048, 5000, 12000,
+					16000, 16383, 16384, 16385 };
+	const size_t big = 16 * REC;
+	size_t total = 0, i, off = 0;
+	struct drain d = { .fd = self->s, .trunc_fd = -1 };
+	char *want, *in;
+	pthread_t th;
+
+	for (i = 0; i < ARRAY_SIZE(leads); i++)
+		total += leads[i] + big;
+	want = malloc(total);
+	in = malloc(total);
+	ASSERT_TRUE(want && in);
+	fill_pattern(want, total, 29);
+	d.buf = in;
+	d.size = total;
+	ASSERT_EQ(pthread_create(&th, NULL, drain, &d), 0);
+	for (i = 0; i < ARRAY_SIZE(leads); i++) {
+		ASSERT_EQ(write_full(self->c, want + off, leads[i]),
+			  (ssize_t)leads[i]);
+		off += leads[i];
+		ASSERT_EQ(write_full(self->c, want + off, big), (ssize_t)big);
+		off += big;
+	}
+	ASSERT_EQ(pthread_join(th, NULL), 0);
+	EXPECT_EQ(d.err, 0);
+	ASSERT_EQ(d.got, total);
+	EXPECT_EQ(memcmp(in, want, total), 0);
 	free(want);
 	free(in);
 }
