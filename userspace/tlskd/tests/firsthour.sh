@@ -25,10 +25,6 @@ top=$(cd "$bin/../../../.." && pwd)
 dir=$(mktemp -d /tmp/tlskd-first.XXXXXX)
 chmod 755 "$dir"
 export TLSK_SOCKET=$dir/run/tlskd.sock
-# A port nobody listens on now (tests of other trees may run alongside).
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 cleanup() {
 	stop_processes
 	rm -rf "$dir"

@@ -44,6 +44,12 @@ stop_processes() {
 	wait 2>/dev/null
 }
 
+# A port nobody listens on now (tests of other trees may run alongside,
+# and a fixed range meets the ephemeral ports of their clients).
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 wait_for() {
 	for _ in $(seq 200); do
 		"$@" 2>/dev/null && return 0

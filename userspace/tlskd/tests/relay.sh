@@ -35,15 +35,23 @@ start_tlskd "$dir/tlskd.conf" "$dir/tlskd.log" || {
 	echo "1..0 # SKIP tlskd did not start: $(tail -n 1 "$dir/tlskd.log")"
 	exit 0
 }
-port=$((20000 + $$ % 20000))
-
-# serve: one connection, greeted, then a line echoed or EOF reported.
+# serve: one connection, greeted, then a line echoed or EOF reported. On
+# a free port: a port taken meanwhile (by another test's client, say) is
+# tried again with another.
 serve() {
-	port=$((port + 1))
-	rm -f "$dir/svc.out"
-	timeout 60 "$svc" serve "$port" web 1 >"$dir/svc.out" 2>&1 &
-	svc_pid=$!
-	wait_for grep -q listening "$dir/svc.out"
+	local try
+	for try in 1 2 3 4 5; do
+		port=$(free_port)
+		rm -f "$dir/svc.out"
+		timeout 60 "$svc" serve "$port" web 1 >"$dir/svc.out" 2>&1 &
+		svc_pid=$!
+		wait_for grep -q -e listening -e "Address already in use" \
+			"$dir/svc.out"
+		grep -q listening "$dir/svc.out" && return 0
+		wait "$svc_pid"
+		echo "# port $port taken (try $try), another one"
+	done
+	return 1
 }
 
 # 1. The peer ends with close_notify and no line: tlskd alive, 0.
