@@ -234,6 +234,7 @@ struct tlsk_cipher *tlsk_cipher_new(const union tlsk_crypto_info *info)
 	memcpy(c->iv, info_field(info, d->salt_off), d->salt_size);
 	memcpy(c->iv + d->salt_size, info_field(info, d->iv_off), d->iv_size);
 	c->seq = get_unaligned_be64(info_field(info, d->seq_off));
+	c->exhausted = c->seq == U64_MAX;
 	c->record_limit = record_limit(d->type, tls13);
 	c->tail = tls13;
 	c->prepend = TLSK_HEADER_SIZE;
@@ -404,8 +405,12 @@ static int run(struct tlsk_cipher *c, bool encrypt)
 static void advance(struct tlsk_cipher *c)
 {
 	c->explicit_iv++;
-	/* Wrapping would reuse a nonce: refuse the 2^64th record. */
-	if (++c->seq == 0)
+	/*
+	 * The number after 2^64 - 1 would wrap and reuse a nonce; as in-tree
+	 * kTLS refuses a record with it (it cannot advance past it), so does
+	 * tlsk: the stream ends before.
+	 */
+	if (++c->seq == U64_MAX)
 		c->exhausted = true;
 }
 

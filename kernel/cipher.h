@@ -87,7 +87,7 @@ struct tlsk_cipher {
 	union tlsk_crypto_info info;
 	u64 seq;		/* sequence number of the next record */
 	u64 explicit_iv;	/* TLS 1.2 GCM/CCM: next nonce on the wire */
-	bool exhausted;		/* the last sequence number was used */
+	bool exhausted;		/* at 2^64 - 1: no record may use it */
 	/*
 	 * Records this key may protect (RFC 8446 5.5), and whether the
 	 * owner has been told that seq is near it.

@@ -313,4 +313,40 @@ TEST(tls12_second_key_ebusy)
 	close(fd[1]);
 }
 
+/*
+ * The last sequence number, 2^64 - 1, is never used: a key two short of
+ * it seals one record (in-tree tls opens it at 2^64 - 2), then refuses
+ * the next with EBADMSG; a key installed at it refuses the first (7.x's
+ * tls_basic.recseq_wrap checks that of in-tree kTLS). Until 2026-12-06
+ * tlsk sealed a record at 2^64 - 1.
+ */
+TEST(last_sequence_number_unused)
+{
+	static const char d[] = "at 2^64 - 2";
+	uint8_t r[MAXREC];
+	union crypto_info ci;
+	size_t cilen = key13_at(&ci, 2, UINT64_MAX - 1);
+	ssize_t n;
+	int c, b;
+
+	ASSERT_EQ(keyed_pair(TLSK_ULP_NAME, TLS_TX, 1, &c, &b), 0);
+	ASSERT_EQ(setsockopt(c, SOL_TLS, TLS_TX, &ci, cilen), 0);
+	ASSERT_EQ(send(c, d, sizeof(d), 0), (ssize_t)sizeof(d));
+	n = read_record(b, r, sizeof(r));
+	ASSERT_GT(n, 5);
+	open_with_tls_at(_metadata, 2, UINT64_MAX - 1, r, n, d, sizeof(d));
+	EXPECT_EQ(send(c, d, sizeof(d), 0), -1);
+	EXPECT_EQ(errno, EBADMSG);
+	close(c);
+	close(b);
+
+	cilen = key13_at(&ci, 3, UINT64_MAX);
+	ASSERT_EQ(keyed_pair(TLSK_ULP_NAME, TLS_TX, 1, &c, &b), 0);
+	ASSERT_EQ(setsockopt(c, SOL_TLS, TLS_TX, &ci, cilen), 0);
+	EXPECT_EQ(send(c, d, sizeof(d), 0), -1);
+	EXPECT_EQ(errno, EBADMSG);
+	close(c);
+	close(b);
+}
+
 TEST_HARNESS_MAIN
