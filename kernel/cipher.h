@@ -24,6 +24,8 @@
 #define TLSK_HANDSHAKE_KEY_UPDATE	24
 /* Largest record plaintext (RFC 5246 6.2.1, RFC 8446 5.1). */
 #define TLSK_MAX_PLAINTEXT	16384
+/* RFC 8449's smallest record size limit. */
+#define TLSK_MIN_PAYLOAD_LIMIT	64
 #define TLSK_TAG_SIZE		16
 #define TLSK_EXPLICIT_IV_SIZE	8
 /* Header, TLS 1.2 explicit nonce or TLS 1.3 content type, tag. */

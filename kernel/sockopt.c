@@ -6,6 +6,8 @@
  *   TLS_TX, TLS_RX         struct tls12_crypto_info_*, exact size
  *   TLS_TX_ZEROCOPY_RO     unsigned int 0/1
  *   TLS_RX_EXPECT_NO_PAD   u32 0/1, TLS 1.3 with RX keys only
+ *   TLS_TX_MAX_PAYLOAD_LEN u16 64..16384, any time but with a TX record
+ *                          open (EBUSY); kTLS has it from 6.19 on
  *
  * and tlsk's own (<linux/tlsk.h>), numbered far above kTLS's:
  *
@@ -204,6 +206,28 @@ static int set_rx_no_pad(struct tlsk_context *ctx, sockptr_t optval,
 	return 0;
 }
 
+/*
+ * RFC 8449's record size limit, as the peer announced it: no TX record
+ * carries more plaintext than this. A record already open was begun under
+ * the old limit: EBUSY until it is sealed. tx.lock held.
+ */
+static int set_tx_max_payload(struct tlsk_context *ctx, sockptr_t optval,
+			      unsigned int optlen)
+{
+	u16 value;
+
+	if (sockptr_is_null(optval) || optlen < sizeof(value))
+		return -EINVAL;
+	if (copy_from_sockptr(&value, optval, sizeof(value)))
+		return -EFAULT;
+	if (value < TLSK_MIN_PAYLOAD_LIMIT || value > TLSK_MAX_PLAINTEXT)
+		return -EINVAL;
+	if (ctx->tx.open)
+		return -EBUSY;
+	ctx->tx.max_payload = value;
+	return 0;
+}
+
 /* TX: tx.lock held too, as the secret is TX state. */
 static int set_secret(struct sock *sk, struct tlsk_context *ctx,
 		      sockptr_t optval, unsigned int optlen, bool tx)
@@ -252,10 +276,11 @@ static int set_send_alerts(struct tlsk_context *ctx, sockptr_t optval,
 	return err;
 }
 
-/* Both take tx.lock before the socket lock, as sendmsg does. */
+/* These take tx.lock before the socket lock, as sendmsg does. */
 static bool takes_tx_lock(int optname)
 {
-	return optname == TLS_TX || optname == TLSK_TX_SECRET;
+	return optname == TLS_TX || optname == TLSK_TX_SECRET ||
+	       optname == TLS_TX_MAX_PAYLOAD_LEN;
 }
 
 int tlsk_setsockopt(struct sock *sk, int level, int optname,
@@ -282,6 +307,9 @@ int tlsk_setsockopt(struct sock *sk, int level, int optname,
 		break;
 	case TLS_RX_EXPECT_NO_PAD:
 		err = set_rx_no_pad(ctx, optval, optlen);
+		break;
+	case TLS_TX_MAX_PAYLOAD_LEN:
+		err = set_tx_max_payload(ctx, optval, optlen);
 		break;
 	case TLSK_TX_SECRET:
 	case TLSK_RX_SECRET:
@@ -351,6 +379,19 @@ static int get_flag(bool flag, char __user *optval, int __user *optlen)
 	return copy_to_user(optval, &value, sizeof(value)) ? -EFAULT : 0;
 }
 
+static int get_u16(u16 value, char __user *optval, int __user *optlen)
+{
+	int len;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < (int)sizeof(value))
+		return -EINVAL;
+	if (put_user(sizeof(value), optlen))
+		return -EFAULT;
+	return copy_to_user(optval, &value, sizeof(value)) ? -EFAULT : 0;
+}
+
 static int get_rx_no_pad(struct tlsk_context *ctx, char __user *optval,
 			 int __user *optlen)
 {
@@ -406,6 +447,9 @@ int tlsk_getsockopt(struct sock *sk, int level, int optname,
 		break;
 	case TLS_RX_EXPECT_NO_PAD:
 		err = get_rx_no_pad(ctx, optval, optlen);
+		break;
+	case TLS_TX_MAX_PAYLOAD_LEN:
+		err = get_u16(ctx->tx.max_payload, optval, optlen);
 		break;
 	case TLSK_TX_SECRET:
 		err = get_secret(ctx->tx.secret, optval, optlen);

@@ -41,6 +41,11 @@ struct tlsk_tx {
 	struct tlsk_buf rec;
 	/* tx.lock + socket lock: rec was used since the last idle check. */
 	bool rec_used;
+	/*
+	 * tx.lock + socket lock: the most plaintext a record carries,
+	 * TLSK_MAX_PLAINTEXT unless TLS_TX_MAX_PAYLOAD_LEN says less.
+	 */
+	u16 max_payload;
 	unsigned int open_len;
 	unsigned int pend_off;
 	unsigned int pend_len;

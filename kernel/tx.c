@@ -7,7 +7,8 @@
  * sealed straight from the writer's pages, pinned for the time of the
  * encryption (send_direct()). Otherwise the socket's one record buffer
  * gathers the plaintext: it is copied into the open
- * record until it holds TLSK_MAX_PLAINTEXT bytes or the caller ends it (no
+ * record until it holds tx.max_payload bytes (TLSK_MAX_PLAINTEXT, or less
+ * after TLS_TX_MAX_PAYLOAD_LEN) or the caller ends it (no
  * MSG_MORE, a different record type, splice running dry); the record is
  * then sealed out of place into the socket's page fragment (the pages TCP
  * itself copies sent data into; a record that does not fit in what is
@@ -293,13 +294,13 @@ static int send_direct(struct sock *sk, struct tlsk_tx *tx,
 		       struct msghdr *msg, u8 type, bool more)
 {
 	size_t left = msg_data_left(msg);
-	unsigned int plain = min_t(size_t, left, TLSK_MAX_PLAINTEXT);
+	unsigned int plain = min_t(size_t, left, tx->max_payload);
 	struct page *pages[TLSK_DIRECT_PAGES];
 	struct tlsk_seal_out out;
 	int n, np = 0, len;
 
 	if (!user_backed_iter(&msg->msg_iter) || plain < DIRECT_MIN ||
-	    (plain < TLSK_MAX_PLAINTEXT && more) ||
+	    (plain < tx->max_payload && more) ||
 	    !tlsk_cipher_reads_plaintext_once(tx->cipher))
 		return 0;
 	if (!record_space(sk, tx, plain, &out))
@@ -522,7 +523,7 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 			tx->open = true;
 			tx->open_type = type;
 		}
-		room = TLSK_MAX_PLAINTEXT - tx->open_len;
+		room = tx->max_payload - tx->open_len;
 		n = tlsk_buf_copy_from_iter(&tx->rec, tx->cipher->prepend +
 					    tx->open_len,
 					    min_t(size_t, room,
@@ -535,7 +536,7 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 		in_open += n;
 
 		last = !msg_data_left(msg);
-		if (tx->open_len < TLSK_MAX_PLAINTEXT && (!last || more))
+		if (tx->open_len < tx->max_payload && (!last || more))
 			continue;
 		err = seal_counted(sk, tx, copied, &in_open);
 		if (err)
@@ -763,6 +764,7 @@ static void tlsk_write_space(struct sock *sk)
 void tlsk_tx_init(struct tlsk_context *ctx)
 {
 	mutex_init(&ctx->tx.lock);
+	ctx->tx.max_payload = TLSK_MAX_PLAINTEXT;
 	INIT_DELAYED_WORK(&ctx->tx.push_work, push_work);
 }
 

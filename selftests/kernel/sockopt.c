@@ -317,6 +317,86 @@ TEST_F(opt, disconnect_eopnotsupp)
 }
 
 /* The same checks over IPv6 keep the module's IPv6 table honest. */
+/*
+ * Reads raw TLS 1.2 AES-GCM records from fd until want plaintext bytes
+ * came; fails the test if one carries more than limit.
+ */
+static void expect_records_within(struct __test_metadata *_metadata, int fd,
+				  size_t want, size_t limit)
+{
+	static uint8_t rec[5 + 16384 + 256];
+	size_t got = 0;
+
+	while (got < want) {
+		ssize_t n = read_record(fd, rec, sizeof(rec));
+		size_t plain;
+
+		ASSERT_GT(n, 5 + 8 + 16);
+		plain = n - 5 - 8 - 16;	/* header, explicit nonce, tag */
+		ASSERT_LE(plain, limit);
+		got += plain;
+	}
+	EXPECT_EQ(got, want);
+}
+
+/*
+ * TLS_TX_MAX_PAYLOAD_LEN (RFC 8449's record size limit; in-tree kTLS has
+ * it from 6.19 on): a u16 from 64 to 16384, read back as one; no record
+ * carries more, on the copying path and on the direct one (whole records
+ * from the writer's pages); EBUSY while a record is open.
+ */
+TEST_F(opt, tx_max_payload_len)
+{
+	static char buf[65536];
+	uint16_t v = 0;
+	socklen_t len = sizeof(v);
+	uint32_t wide = 128;
+
+	ASSERT_EQ(getsockopt(self->c, SOL_TLS, TLS_TX_MAX_PAYLOAD_LEN, &v,
+			     &len), 0);
+	EXPECT_EQ(v, 16384);
+	EXPECT_EQ(len, sizeof(v));
+	len = 1;
+	EXPECT_EQ(getsockopt(self->c, SOL_TLS, TLS_TX_MAX_PAYLOAD_LEN, &v,
+			     &len), -1);
+	EXPECT_EQ(errno, EINVAL);
+	v = 63;
+	EXPECT_EQ(setopt(self->c, TLS_TX_MAX_PAYLOAD_LEN, &v, sizeof(v)),
+		  EINVAL);
+	v = 16385;
+	EXPECT_EQ(setopt(self->c, TLS_TX_MAX_PAYLOAD_LEN, &v, sizeof(v)),
+		  EINVAL);
+	EXPECT_EQ(setopt(self->c, TLS_TX_MAX_PAYLOAD_LEN, &v, 1), EINVAL);
+
+	ASSERT_EQ(set_keys(self->c, TLS_TX, V12, GCM128, 1), 0);
+	/* A longer option: its first two bytes (little-endian hosts). */
+	EXPECT_EQ(setopt(self->c, TLS_TX_MAX_PAYLOAD_LEN, &wide, sizeof(wide)),
+		  0);
+	len = sizeof(v);
+	ASSERT_EQ(getsockopt(self->c, SOL_TLS, TLS_TX_MAX_PAYLOAD_LEN, &v,
+			     &len), 0);
+	EXPECT_EQ(v, 128);
+
+	ASSERT_EQ(write_full(self->c, buf, 1024), 1024);
+	expect_records_within(_metadata, self->s, 1024, 128);
+
+	v = 4096;
+	ASSERT_EQ(setopt(self->c, TLS_TX_MAX_PAYLOAD_LEN, &v, sizeof(v)), 0);
+	ASSERT_EQ(write_full(self->c, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+	expect_records_within(_metadata, self->s, sizeof(buf), 4096);
+
+	/* A record begun under one limit is not cut under another. */
+	ASSERT_EQ(send(self->c, buf, 100, MSG_MORE), 100);
+	v = 64;
+	EXPECT_EQ(setopt(self->c, TLS_TX_MAX_PAYLOAD_LEN, &v, sizeof(v)),
+		  EBUSY);
+	ASSERT_EQ(send(self->c, buf, 100, 0), 100);
+	expect_records_within(_metadata, self->s, 200, 4096);
+	EXPECT_EQ(setopt(self->c, TLS_TX_MAX_PAYLOAD_LEN, &v, sizeof(v)), 0);
+	ASSERT_EQ(write_full(self->c, buf, 1000), 1000);
+	expect_records_within(_metadata, self->s, 1000, 64);
+}
+
 TEST(ipv6_round_trip)
 {
 	char buf[32];

@@ -185,6 +185,16 @@ enum tlsk_alert_attr {
 };
 
 /*
+ * The record size limit of kTLS from 6.19 on (RFC 8449), which tlsk has on
+ * every kernel: setsockopt(fd, SOL_TLS, TLS_TX_MAX_PAYLOAD_LEN, &u16, 2),
+ * 64 to 16384 plaintext bytes per TX record (TLS 1.3's inner content
+ * type not counted). Older <linux/tls.h> lack the number.
+ */
+#ifndef TLS_TX_MAX_PAYLOAD_LEN
+#define TLS_TX_MAX_PAYLOAD_LEN	5
+#endif
+
+/*
  * Automatic TLS 1.3 rekey: SOL_TLS options of tlsk's own.
  *
  * <linux/tls.h> numbers its options from 1 upwards (TLS_TX 1, TLS_RX 2,
