@@ -231,20 +231,33 @@ TEST_F(rx, new_key_without_key_update)
 	expect_record(_metadata, self->e, DATA, d2, sizeof(d2));
 }
 
+/*
+ * A tlsk TX socket *c (to plain *b) rekeyed to K2 at record sequence seq
+ * sends d as one record, which lands in r: its length, or <= 0.
+ */
+static ssize_t send_with_key_at(struct __test_metadata *_metadata,
+				uint64_t seq, const char *d, size_t len,
+				uint8_t *r, int *c, int *b)
+{
+	union crypto_info ci;
+	size_t cilen = key13_at(&ci, 2, seq);
+
+	if (keyed_pair(TLSK_ULP_NAME, TLS_TX, 1, c, b))
+		return -1;
+	EXPECT_EQ(setsockopt(*c, SOL_TLS, TLS_TX, &ci, cilen), 0);
+	EXPECT_EQ(send(*c, d, len, 0), (ssize_t)len);
+	return read_record(*b, r, MAXREC);
+}
+
 /* A new TX key seals from the record sequence it was given. */
 TEST(tx_rekey_at_given_seq)
 {
 	static const char d[] = "under K2 from seq 5";
 	uint8_t r[MAXREC];
-	union crypto_info ci;
-	size_t cilen = key13_at(&ci, 2, 5);
 	ssize_t n;
 	int c, b;
 
-	ASSERT_EQ(keyed_pair(TLSK_ULP_NAME, TLS_TX, 1, &c, &b), 0);
-	ASSERT_EQ(setsockopt(c, SOL_TLS, TLS_TX, &ci, cilen), 0);
-	ASSERT_EQ(send(c, d, sizeof(d), 0), (ssize_t)sizeof(d));
-	n = read_record(b, r, sizeof(r));
+	n = send_with_key_at(_metadata, 5, d, sizeof(d), r, &c, &b);
 	ASSERT_GT(n, 5);
 	open_with_tls_at(_metadata, 2, 5, r, n, d, sizeof(d));
 	open_with_tls_at(_metadata, 2, 0, r, n, NULL, 0);
@@ -325,14 +338,12 @@ TEST(last_sequence_number_unused)
 	static const char d[] = "at 2^64 - 2";
 	uint8_t r[MAXREC];
 	union crypto_info ci;
-	size_t cilen = key13_at(&ci, 2, UINT64_MAX - 1);
+	size_t cilen;
 	ssize_t n;
 	int c, b;
 
-	ASSERT_EQ(keyed_pair(TLSK_ULP_NAME, TLS_TX, 1, &c, &b), 0);
-	ASSERT_EQ(setsockopt(c, SOL_TLS, TLS_TX, &ci, cilen), 0);
-	ASSERT_EQ(send(c, d, sizeof(d), 0), (ssize_t)sizeof(d));
-	n = read_record(b, r, sizeof(r));
+	n = send_with_key_at(_metadata, UINT64_MAX - 1, d, sizeof(d), r, &c,
+			     &b);
 	ASSERT_GT(n, 5);
 	open_with_tls_at(_metadata, 2, UINT64_MAX - 1, r, n, d, sizeof(d));
 	EXPECT_EQ(send(c, d, sizeof(d), 0), -1);
