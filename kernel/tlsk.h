@@ -61,6 +61,13 @@ struct tlsk_tx {
 	unsigned int next_len;
 	bool open;
 	u8 open_type;
+	/*
+	 * tx.lock + socket lock: an open record gathered from a splice's
+	 * pages (sendfile, splice) holds them by reference, in open_pages
+	 * entries of cipher->sg_out from the second on, and is sealed from
+	 * them; 0: its bytes are in rec.
+	 */
+	u8 open_pages;
 	/* tx.lock + socket lock: records sealed, their plaintext bytes. */
 	u64 records;
 	u64 bytes;

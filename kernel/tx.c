@@ -37,6 +37,7 @@
  * is sealed with it too, and every later record uses the next key
  * (RFC 8446 4.6.3).
  */
+#include <linux/highmem.h>
 #include <linux/uio.h>
 #include <net/sock.h>
 #include <net/tcp.h>
@@ -256,23 +257,114 @@ static int record_sealed(struct sock *sk, struct tlsk_tx *tx,
 	return 0;
 }
 
+/* Drops the open record's references to a splice's pages. */
+static void open_pages_put(struct tlsk_tx *tx)
+{
+	struct scatterlist *sg = &tx->cipher->sg_out[1];
+
+	while (tx->open_pages)
+		put_page(sg_page(&sg[--tx->open_pages]));
+}
+
+/*
+ * The open record's bytes that are still in a splice's pages are copied
+ * into the record buffer, which gathers the rest from then on: when the
+ * record has no entry left for more pages, when a write() adds to it, or
+ * when no page fragment can be had to seal it into.
+ */
+static int unpage_record(struct sock *sk, struct tlsk_tx *tx)
+{
+	struct scatterlist *sg = &tx->cipher->sg_out[1];
+	unsigned int off = tx->cipher->prepend;
+	int err = rec_get(sk, tx);
+	unsigned int i;
+
+	if (err)
+		return err;
+	for (i = 0; i < tx->open_pages; i++) {
+		u8 *p = kmap_local_page(sg_page(&sg[i]));
+
+		tlsk_buf_write(&tx->rec, off, p + sg[i].offset, sg[i].length);
+		kunmap_local(p);
+		off += sg[i].length;
+	}
+	open_pages_put(tx);
+	return 0;
+}
+
+/* Seals the open record, out of place when placed; its length or errno. */
+static int seal_open(struct sock *sk, struct tlsk_tx *tx, bool placed,
+		     const struct tlsk_seal_out *out)
+{
+	struct tlsk_cipher *c = tx->cipher;
+	int err;
+
+	if (tx->open_pages && placed)
+		return tlsk_cipher_seal_pages(c, tx->open_type, tx->open_pages,
+					      tx->open_len, out);
+	if (tx->open_pages) {
+		/* No fragment: in place in the buffer, if one can be had. */
+		err = unpage_record(sk, tx);
+		if (err)
+			return err;
+	}
+	if (placed)
+		return tlsk_cipher_seal_to(c, &tx->rec, tx->open_type,
+					   tx->open_len, out);
+	return tlsk_cipher_seal(c, &tx->rec, tx->open_type, tx->open_len);
+}
+
 /* Seals the open record; it becomes pending. */
 static int close_record(struct sock *sk, struct tlsk_tx *tx)
 {
 	unsigned int plain = tx->open_len;
 	struct tlsk_seal_out out;
 	bool placed = record_space(sk, tx, plain, &out);
-	int len;
+	int len = seal_open(sk, tx, placed, &out);
 
-	if (placed)
-		len = tlsk_cipher_seal_to(tx->cipher, &tx->rec, tx->open_type,
-					  plain, &out);
-	else
-		len = tlsk_cipher_seal(tx->cipher, &tx->rec, tx->open_type,
-				       plain);
+	open_pages_put(tx);
 	tx->open = false;
 	tx->open_len = 0;
 	return record_sealed(sk, tx, placed ? &out : NULL, plain, len);
+}
+
+/*
+ * Takes up to room bytes of a splice's pages (page cache for sendfile,
+ * a pipe's for splice) into the open record by reference, as TCP takes
+ * them without TLS: the record is sealed from them, and the bytes it
+ * carries are what the pages hold then. A record that started as a copy
+ * goes on as one; so does one whose cipher reads its plaintext twice
+ * (CCM: the file could change between the two reads). Returns the bytes
+ * taken, or 0 (nothing taken) when they must be copied.
+ */
+static unsigned int gather_pages(struct tlsk_tx *tx, struct msghdr *msg,
+				 unsigned int room)
+{
+	struct tlsk_cipher *c = tx->cipher;
+	unsigned int len = min_t(size_t, room, msg_data_left(msg));
+	struct scatterlist *sg = &c->sg_out[1 + tx->open_pages];
+	struct page *pages[TLSK_DIRECT_PAGES];
+	int n, np, i;
+
+	if (!iov_iter_is_bvec(&msg->msg_iter) || (tx->open && !tx->open_pages) ||
+	    !tlsk_cipher_reads_plaintext_once(c))
+		return 0;
+	if (!tx->open_pages)
+		sg_init_table(c->sg_out, ARRAY_SIZE(c->sg_out));
+	n = tlsk_pin_iter(&msg->msg_iter, len, sg, pages,
+			  TLSK_DIRECT_PAGES - tx->open_pages, &np);
+	if (!n)
+		return 0;
+	for (i = 0; i < np; i++) {
+		if (!sendpage_ok(pages[i])) {
+			while (np--)
+				put_page(pages[np]);
+			iov_iter_revert(&msg->msg_iter, len);
+			return 0;
+		}
+	}
+	tx->open_pages += n;
+	return len;
 }
 
 /* Shorter records are copied: pinning pages costs more than that. */
@@ -453,9 +545,12 @@ static int seal_counted(struct sock *sk, struct tlsk_tx *tx, size_t *copied,
 	return err;
 }
 
-/* Called with tx->lock and the socket lock held. */
+/*
+ * Called with tx->lock and the socket lock held. splice: msg carries a
+ * splice's pages, which may be held by reference (gather_pages()).
+ */
 static int send_locked(struct sock *sk, struct tlsk_tx *tx,
-		       struct msghdr *msg, size_t *copied)
+		       struct msghdr *msg, bool splice, size_t *copied)
 {
 	bool more = msg->msg_flags & MSG_MORE;
 	int flags = msg->msg_flags & TCP_FLAGS;
@@ -517,20 +612,27 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 					return err;
 				continue;
 			}
-			err = rec_get(sk, tx);
+		}
+		room = tx->max_payload - tx->open_len;
+		n = splice ? gather_pages(tx, msg, room) : 0;
+		if (!n) {
+			err = tx->open_pages ? unpage_record(sk, tx) :
+					       rec_get(sk, tx);
 			if (err)
 				return err;
+			n = tlsk_buf_copy_from_iter(&tx->rec,
+						    tx->cipher->prepend +
+						    tx->open_len,
+						    min_t(size_t, room,
+							  msg_data_left(msg)),
+						    &msg->msg_iter);
+			if (!n)
+				return -EFAULT;
+		}
+		if (!tx->open) {
 			tx->open = true;
 			tx->open_type = type;
 		}
-		room = tx->max_payload - tx->open_len;
-		n = tlsk_buf_copy_from_iter(&tx->rec, tx->cipher->prepend +
-					    tx->open_len,
-					    min_t(size_t, room,
-						  msg_data_left(msg)),
-					    &msg->msg_iter);
-		if (!n)
-			return -EFAULT;
 		tx->open_len += n;
 		*copied += n;
 		in_open += n;
@@ -555,7 +657,7 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 	return err;
 }
 
-static int do_sendmsg(struct sock *sk, struct msghdr *msg)
+static int do_sendmsg(struct sock *sk, struct msghdr *msg, bool splice)
 {
 	struct tlsk_tx *tx = &tlsk_get_ctx(sk)->tx;
 	size_t copied = 0;
@@ -570,7 +672,7 @@ static int do_sendmsg(struct sock *sk, struct msghdr *msg)
 	if (err)
 		return err;
 	lock_sock(sk);
-	err = send_locked(sk, tx, msg, &copied);
+	err = send_locked(sk, tx, msg, splice, &copied);
 	release_sock(sk);
 	mutex_unlock(&tx->lock);
 
@@ -583,7 +685,7 @@ static int do_sendmsg(struct sock *sk, struct msghdr *msg)
 
 int tlsk_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
-	return do_sendmsg(sk, msg);
+	return do_sendmsg(sk, msg, msg->msg_flags & TLSK_MSG_SPLICE_PAGES);
 }
 
 /*
@@ -615,7 +717,7 @@ int tlsk_sendpage(struct sock *sk, struct page *page, int offset,
 	if (flags & MSG_SENDPAGE_NOTLAST)
 		msg.msg_flags |= MSG_MORE;
 	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bvec, 1, size);
-	return do_sendmsg(sk, &msg);
+	return do_sendmsg(sk, &msg, true);
 }
 
 int tlsk_sendpage_locked(struct sock *sk, struct page *page, int offset,
@@ -887,6 +989,7 @@ void tlsk_tx_release(struct sock *sk, struct tlsk_context *ctx)
 	else if (!tx->open || !close_record(sk, tx))
 		push_pending(sk, tx, MSG_NOSIGNAL);
 	/* What TCP did not take is dropped with the socket. */
+	open_pages_put(tx);
 	pend_release(tx);
 	tx->pend_len = 0;
 	tlsk_cipher_free(tx->cipher);

@@ -14,11 +14,15 @@
  *    fits: short buffers, buffers in many pieces, records peeked before,
  *    and non-data records in between must still read back exactly;
  *  - sendfile of a file truncated while it is being sent: the peer reads
- *    exactly the bytes sendfile counted, and they are the file's.
+ *    exactly the bytes sendfile counted, and they are the file's;
+ *  - TX seals records gathered from a splice's pages by reference: pieces
+ *    more than a record holds, write()s and control records adding to or
+ *    ending such a record, must come out as the bytes and types sent.
  */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/uio.h>
@@ -533,6 +537,137 @@ TEST_F(dp, long_writes_across_fragments)
 	EXPECT_EQ(d.err, 0);
 	ASSERT_EQ(d.got, total);
 	EXPECT_EQ(memcmp(in, want, total), 0);
+	free(want);
+	free(in);
+}
+
+/*
+ * Moves the n pieces of iov into the socket through a pipe: vmsplice()
+ * makes each piece a pipe buffer of its own (write() would merge them),
+ * splice() hands them to the socket buffer by buffer, the last with
+ * SPLICE_F_MORE only if more is set. Returns the bytes moved, or -1.
+ */
+static ssize_t splice_pieces(int sock, const int p[2], struct iovec *iov,
+			     int n, bool more)
+{
+	ssize_t total = 0;
+
+	while (n) {
+		ssize_t in = vmsplice(p[1], iov, n, 0), out;
+
+		if (in <= 0)
+			return -1;
+		total += in;
+		/* Whole pieces went in, then maybe part of one. */
+		while (n && (size_t)in >= iov->iov_len) {
+			in -= iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n) {
+			iov->iov_base = (char *)iov->iov_base + in;
+			iov->iov_len -= in;
+		}
+		/* Empty the pipe into the socket. */
+		for (;;) {
+			int queued;
+
+			if (ioctl(p[0], FIONREAD, &queued) || queued < 0)
+				return -1;
+			if (!queued)
+				break;
+			out = splice(p[0], NULL, sock, NULL, queued,
+				     more || n ? SPLICE_F_MORE : 0);
+			if (out <= 0)
+				return -1;
+		}
+	}
+	return total;
+}
+
+/*
+ * Records gathered from a splice's pages: many small pieces (more than a
+ * record holds by reference, so it goes on as a copy), a write() with and
+ * without MSG_MORE adding to such a record, sendfile() from an odd offset,
+ * a control record ending a record of pages. The peer reads every byte in
+ * order, then the control record with its type.
+ */
+TEST_F(dp, splice_pieces_and_writes)
+{
+	enum { ROUNDS = 6, PIECES = 40 };
+	const size_t len = 6 * REC;
+	char *src = malloc(len), *want = malloc(8 * len), *in = malloc(8 * len);
+	int fd = memfd_create("tlsk-dp-splice", 0);
+	struct drain d = { .fd = self->s, .trunc_fd = -1 };
+	struct iovec iov[PIECES];
+	size_t total = 0, i;
+	int p[2], r, k;
+	uint8_t type;
+	off_t off = 1;
+	pthread_t th;
+	char alert[2];
+
+	ASSERT_TRUE(src && want && in);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(pipe(p), 0);
+	fill_pattern(src, len, 30);
+	ASSERT_EQ(pwrite(fd, src, len, 0), len);
+
+	/* What the peer must read, in the order it is sent below. */
+	for (r = 0; r < ROUNDS; r++) {
+		for (k = 0; k < PIECES; k++) {
+			i = r * PIECES + k;
+			memcpy(want + total, src + i * 1013 % (len - 512),
+			       1 + i * 97 % 509);
+			total += 1 + i * 97 % 509;
+		}
+		memcpy(want + total, src + r * 3001, 300 + r * 1000);
+		total += 300 + r * 1000;
+	}
+	memcpy(want + total, src + 1, 3 * REC + 5);
+	total += 3 * REC + 5;
+	d.buf = in;
+	d.size = total;
+	ASSERT_EQ(pthread_create(&th, NULL, drain, &d), 0);
+
+	for (r = 0; r < ROUNDS; r++) {
+		size_t sum = 0;
+
+		for (k = 0; k < PIECES; k++) {
+			i = r * PIECES + k;
+			iov[k].iov_base = src + i * 1013 % (len - 512);
+			iov[k].iov_len = 1 + i * 97 % 509;
+			sum += iov[k].iov_len;
+		}
+		/* Round 3's record stays open for the next round's pieces. */
+		ASSERT_EQ(splice_pieces(self->c, p, iov, PIECES, true),
+			  (ssize_t)sum);
+		ASSERT_EQ(send(self->c, src + r * 3001, 300 + r * 1000,
+			       r == 3 ? MSG_MORE : 0),
+			  (ssize_t)(300 + r * 1000));
+	}
+	ASSERT_EQ(sendfile(self->c, fd, &off, 3 * REC + 5),
+		  (ssize_t)(3 * REC + 5));
+	/* An open record of pages, then a control record. */
+	iov[0].iov_base = src;
+	iov[0].iov_len = 5000;
+	ASSERT_EQ(splice_pieces(self->c, p, iov, 1, true), 5000);
+	ASSERT_EQ(send_record_type(self->c, ALERT, "\x01\x00", 2), 2);
+
+	ASSERT_EQ(pthread_join(th, NULL), 0);
+	EXPECT_EQ(d.err, 0);
+	ASSERT_EQ(d.got, total);
+	EXPECT_EQ(memcmp(in, want, total), 0);
+	ASSERT_EQ(read_full(self->s, in, 5000), 5000);
+	EXPECT_EQ(memcmp(in, src, 5000), 0);
+	ASSERT_EQ(recv_record_type(self->s, alert, sizeof(alert), &type, 0),
+		  2);
+	EXPECT_EQ(type, ALERT);
+	EXPECT_EQ(memcmp(alert, "\x01\x00", 2), 0);
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+	free(src);
 	free(want);
 	free(in);
 }
