@@ -22,8 +22,21 @@
 #else
 #define TLSK_HAVE_SENDPAGE 0
 #define TLSK_HAVE_MSG_SPLICE_PAGES 1
-/* tlsk copies spliced pages into its record, so the flag needs no care. */
 #define TLSK_MSG_SPLICE_PAGES MSG_SPLICE_PAGES
+#endif
+
+/*
+ * Told to TCP with a record's pages when more follow at once: it need not
+ * push these yet. Only where do_tcp_sendpages() is, which pushes what it
+ * holds before it waits for send space, whatever it took so far. From
+ * 6.5 the flag would be MSG_MORE, and tcp_sendmsg_locked() does not push
+ * before a wait that comes ahead of its first byte: bytes held back then
+ * could stay unsent for good, so there tlsk pushes every record.
+ */
+#ifdef TLSK_PROBED_SENDPAGE
+#define TLSK_MSG_NOTLAST MSG_SENDPAGE_NOTLAST
+#else
+#define TLSK_MSG_NOTLAST 0
 #endif
 
 /*

@@ -68,6 +68,11 @@ struct tlsk_tx {
 	 * them; 0: its bytes are in rec.
 	 */
 	u8 open_pages;
+	/*
+	 * tx.lock + socket lock: the last bytes TCP took came with
+	 * TLSK_MSG_NOTLAST, so it may still hold them unsent.
+	 */
+	bool unpushed;
 	/* tx.lock + socket lock: records sealed, their plaintext bytes. */
 	u64 records;
 	u64 bytes;

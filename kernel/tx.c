@@ -112,10 +112,15 @@ static void pend_release(struct tlsk_tx *tx)
 	}
 }
 
-/* Hands pending sealed bytes to TCP; 0 once TCP took all of them. */
+/*
+ * Hands pending sealed bytes to TCP; 0 once TCP took all of them. flags
+ * may carry TLSK_MSG_NOTLAST (more follows at once, from a splice); the
+ * first part of a record in two pages always does.
+ */
 static int push_pending(struct sock *sk, struct tlsk_tx *tx, int flags)
 {
 	for (;;) {
+		int f = flags;
 		int sent;
 
 		if (!tx->pend_len) {
@@ -130,15 +135,26 @@ static int push_pending(struct sock *sk, struct tlsk_tx *tx, int flags)
 			tx->next_len = 0;
 		}
 		if (tx->pend_page) {
+			if (tx->next_page)
+				f |= TLSK_MSG_NOTLAST;
 			sent = send_page(sk, tx->pend_page, tx->pend_off,
-					 tx->pend_len, flags);
+					 tx->pend_len, f);
 		} else {
-			/* TCP copies these: the buffer is reused at once. */
+			/*
+			 * TCP copies these: the buffer is reused at once.
+			 * Without the flag: tcp_sendmsg_locked() pushes once it
+			 * took a byte. (Bytes held back by an earlier record
+			 * stay so if TCP must wait before this one's first
+			 * byte: only when no page could be had for a record,
+			 * and only as long as SO_SNDTIMEO or a signal allow.)
+			 */
 			struct bio_vec bv[TLSK_BUF_PAGES];
-			struct msghdr msg = { .msg_flags = flags };
+			struct msghdr msg = { };
 			unsigned int n = tlsk_buf_bvec(&tx->rec, tx->pend_off,
 						       tx->pend_len, bv);
 
+			f &= ~TLSK_MSG_NOTLAST;
+			msg.msg_flags = f;
 			iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n,
 				      tx->pend_len);
 			sent = tcp_sendmsg_locked(sk, &msg, tx->pend_len);
@@ -147,6 +163,7 @@ static int push_pending(struct sock *sk, struct tlsk_tx *tx, int flags)
 			return sent;
 		if (!sent)
 			return -EAGAIN;
+		tx->unpushed = f & TLSK_MSG_NOTLAST;
 		tx->pend_off += sent;
 		tx->pend_len -= sent;
 	}
@@ -546,6 +563,21 @@ static int seal_counted(struct sock *sk, struct tlsk_tx *tx, size_t *copied,
 }
 
 /*
+ * TCP's flags for records handed over while a splice has more pages to
+ * come (batch): TLSK_MSG_NOTLAST, so that TCP waits for them before it
+ * pushes, as for its own sendfile, and records go out in full segments
+ * rather than one push each. Only while this call has bytes left: those
+ * stay with tlsk (an open record, or a sealed one the call leaves
+ * pending) until a later hand-off without the flag - the next page's
+ * call, splice_eof(), the worker or close - which pushes them all. A
+ * record that ends the call is so left pending.
+ */
+static int batch_flags(struct msghdr *msg, bool batch)
+{
+	return batch && msg_data_left(msg) ? TLSK_MSG_NOTLAST : 0;
+}
+
+/*
  * Called with tx->lock and the socket lock held. splice: msg carries a
  * splice's pages, which may be held by reference (gather_pages()).
  */
@@ -553,6 +585,8 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 		       struct msghdr *msg, bool splice, size_t *copied)
 {
 	bool more = msg->msg_flags & MSG_MORE;
+	/* A splice with more pages to come: see batch_flags(). */
+	bool batch = splice && more && TLSK_MSG_NOTLAST;
 	int flags = msg->msg_flags & TCP_FLAGS;
 	long timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
 	u8 type = TLSK_RECORD_DATA;
@@ -578,7 +612,7 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 		if (err)
 			return err;
 	}
-	err = push_all(sk, tx, flags);
+	err = push_all(sk, tx, flags | batch_flags(msg, batch));
 	if (err)
 		return err;
 
@@ -594,9 +628,12 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 			 * at the send buffer while they fit its last skb: a
 			 * new record waits for room, as TCP waits before a new
 			 * segment and kTLS before a record, so that SO_SNDBUF
-			 * holds (and a non-blocking sender meets EAGAIN).
+			 * holds (and a non-blocking sender meets EAGAIN). Not
+			 * when TCP may hold bytes unpushed: nothing could send
+			 * them while tlsk waits, so TCP does the waiting, and
+			 * pushes first.
 			 */
-			if (!sk_stream_memory_free(sk)) {
+			if (!sk_stream_memory_free(sk) && !tx->unpushed) {
 				err = sk_stream_wait_memory(sk, &timeo);
 				if (err)
 					return err;
@@ -643,7 +680,9 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 		err = seal_counted(sk, tx, copied, &in_open);
 		if (err)
 			return err;
-		err = push_all(sk, tx, flags);
+		if (batch && last)
+			break;
+		err = push_all(sk, tx, flags | batch_flags(msg, batch));
 		if (err)
 			return err;
 	}
@@ -814,12 +853,12 @@ void tlsk_splice_eof(struct socket *sock)
 	struct sock *sk = sock->sk;
 	struct tlsk_tx *tx = &tlsk_get_ctx(sk)->tx;
 
-	if (!READ_ONCE(tx->open))
+	if (!READ_ONCE(tx->open) && !READ_ONCE(tx->pend_len))
 		return;
 	if (mutex_lock_interruptible(&tx->lock))
 		return;
 	lock_sock(sk);
-	if (tx->open && !close_record(sk, tx))
+	if (!tx->open || !close_record(sk, tx))
 		push_background(sk, tx, true);
 	release_sock(sk);
 	mutex_unlock(&tx->lock);

@@ -17,7 +17,11 @@
  *    exactly the bytes sendfile counted, and they are the file's;
  *  - TX seals records gathered from a splice's pages by reference: pieces
  *    more than a record holds, write()s and control records adding to or
- *    ending such a record, must come out as the bytes and types sent.
+ *    ending such a record, must come out as the bytes and types sent;
+ *  - records of a splice with more pages to come wait for them before TCP
+ *    pushes: whatever ends the splice (its last page, splice_eof at the
+ *    end of a short file, the next send) must get every byte out, also
+ *    into a small send buffer read slowly.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -668,6 +672,95 @@ TEST_F(dp, splice_pieces_and_writes)
 	close(p[1]);
 	close(fd);
 	free(src);
+	free(want);
+	free(in);
+}
+
+/* Reads slowly: small reads, a pause between them. */
+static void *slow_drain(void *arg)
+{
+	struct drain *d = arg;
+	ssize_t n;
+
+	while (d->got < d->size) {
+		size_t want = d->size - d->got;
+
+		n = recv(d->fd, d->buf + d->got, want < 3000 ? want : 3000, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			d->err = errno;
+		if (n <= 0)
+			break;
+		d->got += n;
+		usleep(200);
+	}
+	return NULL;
+}
+
+/*
+ * A splice's records wait for the pages that follow before TCP pushes
+ * them; what ends the splice must send them all, the reader waiting for
+ * nothing else (SO_RCVTIMEO turns a byte held back into a failure):
+ *  - sendfile() asked for more than the file has, the last record full:
+ *    the splice ends at EOF with "more" set, and splice_eof sends it;
+ *  - splice() with SPLICE_F_MORE that ends on a record boundary, then a
+ *    splice without it;
+ *  - a long sendfile() into a small send buffer, read slowly.
+ */
+TEST_F_TIMEOUT(dp, splice_batches_are_flushed, 300)
+{
+	const size_t len = 512 * 1024;
+	struct timeval tv = { .tv_sec = 20 };
+	char *want = malloc(len), *in = malloc(len);
+	int fd = memfd_create("tlsk-dp-batch", 0);
+	struct drain d = { .fd = self->s, .buf = in, .size = len,
+			   .trunc_fd = -1 };
+	int small = 4096, p[2];
+	pthread_t th;
+	off_t off = 0;
+	size_t sent;
+	ssize_t n;
+
+	ASSERT_TRUE(want && in);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(pipe(p), 0);
+	fill_pattern(want, len, 31);
+	ASSERT_EQ(setsockopt(self->s, SOL_SOCKET, SO_RCVTIMEO, &tv,
+			     sizeof(tv)), 0);
+
+	/* Two whole records' worth, asked for with room to spare. */
+	ASSERT_EQ(pwrite(fd, want, 2 * REC, 0), 2 * REC);
+	ASSERT_EQ(sendfile(self->c, fd, &off, 4 * REC), 2 * REC);
+	ASSERT_EQ(read_full(self->s, in, 2 * REC), 2 * REC);
+	EXPECT_EQ(memcmp(in, want, 2 * REC), 0);
+
+	/* A record boundary with SPLICE_F_MORE, then the end. */
+	ASSERT_EQ(write(p[1], want, REC), REC);
+	ASSERT_EQ(splice(p[0], NULL, self->c, NULL, REC, SPLICE_F_MORE), REC);
+	ASSERT_EQ(write(p[1], want + REC, 100), 100);
+	ASSERT_EQ(splice(p[0], NULL, self->c, NULL, 100, 0), 100);
+	ASSERT_EQ(read_full(self->s, in, REC + 100), REC + 100);
+	EXPECT_EQ(memcmp(in, want, REC + 100), 0);
+
+	/* A small send buffer, a slow reader. */
+	ASSERT_EQ(pwrite(fd, want, len, 0), len);
+	ASSERT_EQ(setsockopt(self->c, SOL_SOCKET, SO_SNDBUF, &small,
+			     sizeof(small)), 0);
+	ASSERT_EQ(pthread_create(&th, NULL, slow_drain, &d), 0);
+	for (sent = 0, off = 0; sent < len; sent += n) {
+		n = sendfile(self->c, fd, &off, len - sent);
+		if (n <= 0)
+			break;
+	}
+	EXPECT_EQ(sent, len);
+	ASSERT_EQ(pthread_join(th, NULL), 0);
+	EXPECT_EQ(d.err, 0);
+	ASSERT_EQ(d.got, len);
+	EXPECT_EQ(memcmp(in, want, len), 0);
+	close(p[0]);
+	close(p[1]);
+	close(fd);
 	free(want);
 	free(in);
 }
