@@ -38,6 +38,15 @@
 #else
 #define TLSK_MSG_NOTLAST 0
 #endif
+/*
+ * Likewise, for the records of a write() with MSG_MORE: TCP pushes full
+ * segments only (it corks), as it does for the same write without TLS.
+ */
+#ifdef TLSK_PROBED_SENDPAGE
+#define TLSK_MSG_CORK MSG_MORE
+#else
+#define TLSK_MSG_CORK 0
+#endif
 
 /*
  * TX hands sealed records to TCP by reference: do_tcp_sendpages() went

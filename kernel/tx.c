@@ -55,12 +55,15 @@
 #define SENDMSG_FLAGS	(MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR | \
 			 MSG_CMSG_COMPAT | TLSK_MSG_SPLICE_PAGES)
 /*
- * What TCP may see of the caller's flags. Not MSG_MORE: TCP corks on it,
- * and when it then has to wait for send space before taking a byte of the
- * next call it does not push the corked tail first; on loopback, whose MSS
- * exceeds a small send buffer, nothing would ever be sent again.
+ * What TCP may see of the caller's flags. MSG_MORE only as hold_flags()
+ * says: TCP corks on it, and where it can wait for send space without
+ * pushing the corked tail first (tcp_sendmsg_locked() before its first
+ * byte) nothing would be sent again on loopback, whose MSS exceeds a
+ * small send buffer.
  */
 #define TCP_FLAGS	(MSG_DONTWAIT | MSG_NOSIGNAL)
+/* Flags under which TCP may keep bytes it took unpushed. */
+#define TCP_HOLD	(TLSK_MSG_NOTLAST | TLSK_MSG_CORK)
 /*
  * A record starts in what is left of the page fragment only when more
  * than this is left (its header and nonce must fit, and a sliver is not
@@ -114,8 +117,8 @@ static void pend_release(struct tlsk_tx *tx)
 
 /*
  * Hands pending sealed bytes to TCP; 0 once TCP took all of them. flags
- * may carry TLSK_MSG_NOTLAST (more follows at once, from a splice); the
- * first part of a record in two pages always does.
+ * may carry TCP_HOLD ones (hold_flags()); the first part of a record in
+ * two pages always carries TLSK_MSG_NOTLAST, the second following at once.
  */
 static int push_pending(struct sock *sk, struct tlsk_tx *tx, int flags)
 {
@@ -142,8 +145,8 @@ static int push_pending(struct sock *sk, struct tlsk_tx *tx, int flags)
 		} else {
 			/*
 			 * TCP copies these: the buffer is reused at once.
-			 * Without the flag: tcp_sendmsg_locked() pushes once it
-			 * took a byte. (Bytes held back by an earlier record
+			 * Without TCP_HOLD: tcp_sendmsg_locked() pushes once
+			 * it took a byte. (Bytes held back by an earlier record
 			 * stay so if TCP must wait before this one's first
 			 * byte: only when no page could be had for a record,
 			 * and only as long as SO_SNDTIMEO or a signal allow.)
@@ -153,7 +156,7 @@ static int push_pending(struct sock *sk, struct tlsk_tx *tx, int flags)
 			unsigned int n = tlsk_buf_bvec(&tx->rec, tx->pend_off,
 						       tx->pend_len, bv);
 
-			f &= ~TLSK_MSG_NOTLAST;
+			f &= ~TCP_HOLD;
 			msg.msg_flags = f;
 			iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n,
 				      tx->pend_len);
@@ -163,7 +166,7 @@ static int push_pending(struct sock *sk, struct tlsk_tx *tx, int flags)
 			return sent;
 		if (!sent)
 			return -EAGAIN;
-		tx->unpushed = f & TLSK_MSG_NOTLAST;
+		tx->unpushed = f & TCP_HOLD;
 		tx->pend_off += sent;
 		tx->pend_len -= sent;
 	}
@@ -563,18 +566,25 @@ static int seal_counted(struct sock *sk, struct tlsk_tx *tx, size_t *copied,
 }
 
 /*
- * TCP's flags for records handed over while a splice has more pages to
- * come (batch): TLSK_MSG_NOTLAST, so that TCP waits for them before it
- * pushes, as for its own sendfile, and records go out in full segments
- * rather than one push each. Only while this call has bytes left: those
- * stay with tlsk (an open record, or a sealed one the call leaves
- * pending) until a later hand-off without the flag - the next page's
- * call, splice_eof(), the worker or close - which pushes them all. A
- * record that ends the call is so left pending.
+ * TCP's flags for records handed over in a send, on top of the caller's:
+ *  - a splice with more pages to come (batch): TLSK_MSG_NOTLAST, so that
+ *    TCP waits for them before it pushes, as for its own sendfile, and
+ *    records go out in full segments rather than one push each. Only
+ *    while this call has bytes left: those stay with tlsk (an open
+ *    record, or a sealed one the call leaves pending) until a later
+ *    hand-off without the flag - the next page's call, splice_eof(), the
+ *    worker or close - which pushes them all. A record that ends the
+ *    call is so left pending;
+ *  - a write() with MSG_MORE: TLSK_MSG_CORK, TCP's own MSG_MORE, as
+ *    in-tree kTLS passes it: full segments go out, a shorter tail waits
+ *    for the next send without MSG_MORE (or an ACK).
  */
-static int batch_flags(struct msghdr *msg, bool batch)
+static int hold_flags(struct msghdr *msg, bool splice, bool more,
+		      bool batch)
 {
-	return batch && msg_data_left(msg) ? TLSK_MSG_NOTLAST : 0;
+	if (batch)
+		return msg_data_left(msg) ? TLSK_MSG_NOTLAST : 0;
+	return !splice && more ? TLSK_MSG_CORK : 0;
 }
 
 /*
@@ -585,7 +595,7 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 		       struct msghdr *msg, bool splice, size_t *copied)
 {
 	bool more = msg->msg_flags & MSG_MORE;
-	/* A splice with more pages to come: see batch_flags(). */
+	/* A splice with more pages to come: see hold_flags(). */
 	bool batch = splice && more && TLSK_MSG_NOTLAST;
 	int flags = msg->msg_flags & TCP_FLAGS;
 	long timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
@@ -612,7 +622,7 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 		if (err)
 			return err;
 	}
-	err = push_all(sk, tx, flags | batch_flags(msg, batch));
+	err = push_all(sk, tx, flags | hold_flags(msg, splice, more, batch));
 	if (err)
 		return err;
 
@@ -644,7 +654,9 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 				return err;
 			if (err > 0) {
 				*copied += err;
-				err = push_all(sk, tx, flags);
+				err = push_all(sk, tx, flags |
+					       hold_flags(msg, splice, more,
+							  batch));
 				if (err)
 					return err;
 				continue;
@@ -682,7 +694,8 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 			return err;
 		if (batch && last)
 			break;
-		err = push_all(sk, tx, flags | batch_flags(msg, batch));
+		err = push_all(sk, tx, flags |
+			       hold_flags(msg, splice, more, batch));
 		if (err)
 			return err;
 	}

@@ -21,7 +21,8 @@
  *  - records of a splice with more pages to come wait for them before TCP
  *    pushes: whatever ends the splice (its last page, splice_eof at the
  *    end of a short file, the next send) must get every byte out, also
- *    into a small send buffer read slowly.
+ *    into a small send buffer read slowly; so must the end of a run of
+ *    MSG_MORE writes, whose records TCP holds corked meanwhile.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -761,6 +762,51 @@ TEST_F_TIMEOUT(dp, splice_batches_are_flushed, 300)
 	close(p[0]);
 	close(p[1]);
 	close(fd);
+	free(want);
+	free(in);
+}
+
+/*
+ * Writes with MSG_MORE, whose full records TCP takes corked, into a small
+ * send buffer read slowly: the writer never waits for send space with a
+ * corked tail nobody would push (a hang, on loopback), and the write
+ * without MSG_MORE that ends the run gets every byte out.
+ */
+TEST_F_TIMEOUT(dp, more_writes_into_small_buffer, 300)
+{
+	const size_t len = 256 * 1024, piece = 1000;
+	struct timeval tv = { .tv_sec = 20 };
+	char *want = malloc(len), *in = malloc(len);
+	struct drain d = { .fd = self->s, .buf = in, .size = len,
+			   .trunc_fd = -1 };
+	int small = 4096;
+	size_t off;
+	pthread_t th;
+
+	ASSERT_TRUE(want && in);
+	fill_pattern(want, len, 32);
+	ASSERT_EQ(setsockopt(self->s, SOL_SOCKET, SO_RCVTIMEO, &tv,
+			     sizeof(tv)), 0);
+	ASSERT_EQ(setsockopt(self->c, SOL_SOCKET, SO_SNDBUF, &small,
+			     sizeof(small)), 0);
+	ASSERT_EQ(pthread_create(&th, NULL, slow_drain, &d), 0);
+	for (off = 0; off + piece < len; off += piece)
+		ASSERT_EQ(send(self->c, want + off, piece, MSG_MORE),
+			  (ssize_t)piece);
+	/* The rest without MSG_MORE ends the run. */
+	ASSERT_EQ(send(self->c, want + off, len - off, 0),
+		  (ssize_t)(len - off));
+	ASSERT_EQ(pthread_join(th, NULL), 0);
+	EXPECT_EQ(d.err, 0);
+	ASSERT_EQ(d.got, len);
+	EXPECT_EQ(memcmp(in, want, len), 0);
+
+	/* A whole record with MSG_MORE, then an empty send ends the run. */
+	ASSERT_EQ(send(self->c, want, REC, MSG_MORE), REC);
+	ASSERT_EQ(send(self->c, want + REC, 10, MSG_MORE), 10);
+	ASSERT_EQ(send(self->c, NULL, 0, 0), 0);
+	ASSERT_EQ(read_full(self->s, in, REC + 10), REC + 10);
+	EXPECT_EQ(memcmp(in, want, REC + 10), 0);
 	free(want);
 	free(in);
 }
