@@ -225,11 +225,6 @@ struct tlsk_cipher *tlsk_cipher_new(const union tlsk_crypto_info *info)
 				 d->key_size);
 	if (err)
 		goto free_aead;
-	c->req = aead_request_alloc(c->aead, GFP_KERNEL_ACCOUNT);
-	if (!c->req) {
-		err = -ENOMEM;
-		goto free_aead;
-	}
 
 	memcpy(c->iv, info_field(info, d->salt_off), d->salt_size);
 	memcpy(c->iv + d->salt_size, info_field(info, d->iv_off), d->iv_size);
@@ -255,10 +250,52 @@ void tlsk_cipher_free(struct tlsk_cipher *c)
 {
 	if (!c)
 		return;
-	/* Both free with kfree_sensitive(): key schedule and our copy. */
-	aead_request_free(c->req);
+	/*
+	 * All with kfree_sensitive(): the request's context (hash state),
+	 * the key schedule and our copy.
+	 */
+	kfree_sensitive(c->s);
 	crypto_free_aead(c->aead);
 	kfree_sensitive(c);
+}
+
+/*
+ * Makes sure c has its scratch (struct tlsk_scratch) for a record about to
+ * be sealed or opened, charged to the memory cgroup of sk as the record
+ * buffers are. 0 or -ENOMEM.
+ */
+int tlsk_cipher_scratch(struct tlsk_cipher *c, struct sock *sk, gfp_t gfp)
+{
+	struct mem_cgroup *old;
+	struct tlsk_scratch *s;
+
+	c->s_used = true;
+	if (likely(c->s))
+		return 0;
+	old = set_active_memcg(sk->sk_memcg);
+	s = kmalloc(sizeof(*s) + crypto_aead_reqsize(c->aead),
+		    gfp | __GFP_ACCOUNT | __GFP_NOWARN);
+	set_active_memcg(old);
+	if (!s)
+		return -ENOMEM;
+	aead_request_set_tfm(&s->req, c->aead);
+	c->s = s;
+	return 0;
+}
+
+/*
+ * The idle check: frees c's scratch when no record asked for it since the
+ * last check. The caller knows that none holds it (an open TX record of
+ * spliced pages does). Returns whether c still has it.
+ */
+bool tlsk_cipher_scratch_reclaim(struct tlsk_cipher *c)
+{
+	if (c->s && !c->s_used) {
+		kfree_sensitive(c->s);
+		c->s = NULL;
+	}
+	c->s_used = false;
+	return c->s;
 }
 
 /* The crypto_info as getsockopt reports it: current IV and sequence. */
@@ -395,11 +432,11 @@ static int run(struct tlsk_cipher *c, bool encrypt)
 {
 	DECLARE_CRYPTO_WAIT(wait);
 
-	aead_request_set_callback(c->req, CRYPTO_TFM_REQ_MAY_BACKLOG |
+	aead_request_set_callback(&c->s->req, CRYPTO_TFM_REQ_MAY_BACKLOG |
 				  CRYPTO_TFM_REQ_MAY_SLEEP,
 				  crypto_req_done, &wait);
-	return crypto_wait_req(encrypt ? crypto_aead_encrypt(c->req) :
-			       crypto_aead_decrypt(c->req), &wait);
+	return crypto_wait_req(encrypt ? crypto_aead_encrypt(&c->s->req) :
+			       crypto_aead_decrypt(&c->s->req), &wait);
 }
 
 static void advance(struct tlsk_cipher *c)
@@ -461,8 +498,8 @@ static int seal_run(struct tlsk_cipher *c, struct scatterlist *src,
 {
 	int err;
 
-	aead_request_set_crypt(c->req, src, dst, clen, c->nonce);
-	aead_request_set_ad(c->req, assoclen);
+	aead_request_set_crypt(&c->s->req, src, dst, clen, c->nonce);
+	aead_request_set_ad(&c->s->req, assoclen);
 	err = run(c, true);
 	if (err)
 		return err;
@@ -480,7 +517,7 @@ int tlsk_cipher_seal_to(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
 {
 	unsigned int clen = len + c->tail;
 	u8 *rec = tlsk_buf_head(b);
-	struct scatterlist *dst = c->sg_in;
+	struct scatterlist *dst = c->s->sg_in;
 	unsigned int assoclen;
 	int n;
 
@@ -490,25 +527,25 @@ int tlsk_cipher_seal_to(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
 	if (c->tail)
 		tlsk_buf_write(b, c->prepend + len, &type, 1);
 
-	sg_init_table(c->sg_in, ARRAY_SIZE(c->sg_in));
-	sg_set_buf(&c->sg_in[0], c->aad, assoclen);
+	sg_init_table(c->s->sg_in, ARRAY_SIZE(c->s->sg_in));
+	sg_set_buf(&c->s->sg_in[0], c->aad, assoclen);
 	if (out) {
 		memcpy((u8 *)page_address(out->page[0]) + out->off[0], rec,
 		       c->prepend);
-		n = 1 + buf_sg(&c->sg_in[1], b, c->prepend, clen);
-		dst = seal_dst(c, c->sg_out, assoclen, clen, out);
+		n = 1 + buf_sg(&c->s->sg_in[1], b, c->prepend, clen);
+		dst = seal_dst(c, c->s->sg_out, assoclen, clen, out);
 	} else {
-		n = 1 + buf_sg(&c->sg_in[1], b, c->prepend,
+		n = 1 + buf_sg(&c->s->sg_in[1], b, c->prepend,
 			       clen + TLSK_TAG_SIZE);
 	}
-	sg_mark_end(&c->sg_in[n - 1]);
-	return seal_run(c, c->sg_in, dst, assoclen, clen);
+	sg_mark_end(&c->s->sg_in[n - 1]);
+	return seal_run(c, c->s->sg_in, dst, assoclen, clen);
 }
 
 /*
  * Seals a record of len plaintext bytes that sit in somebody else's pages
  * (a sender's, pinned) into out, as tlsk_cipher_seal_to() does. The caller
- * has set the plaintext in c->sg_out from its second entry on, nents
+ * has set the plaintext in c->s->sg_out from its second entry on, nents
  * entries, not end-marked; at most TLSK_DIRECT_PAGES of them. Returns the
  * record's length on the wire.
  */
@@ -516,7 +553,7 @@ int tlsk_cipher_seal_pages(struct tlsk_cipher *c, u8 type, unsigned int nents,
 			   unsigned int len, const struct tlsk_seal_out *out)
 {
 	u8 *rec = (u8 *)page_address(out->page[0]) + out->off[0];
-	struct scatterlist *src = c->sg_out;
+	struct scatterlist *src = c->s->sg_out;
 	unsigned int clen = len + c->tail;
 	unsigned int assoclen;
 	unsigned int n = nents + 1;
@@ -532,7 +569,7 @@ int tlsk_cipher_seal_pages(struct tlsk_cipher *c, u8 type, unsigned int nents,
 		sg_set_buf(&src[n++], &c->seal_tail, 1);
 	}
 	sg_mark_end(&src[n - 1]);
-	return seal_run(c, src, seal_dst(c, c->sg_in, assoclen, clen, out),
+	return seal_run(c, src, seal_dst(c, c->s->sg_in, assoclen, clen, out),
 			assoclen, clen);
 }
 
@@ -563,7 +600,7 @@ int tlsk_cipher_check_header(const struct tlsk_cipher *c, const u8 *hdr)
 }
 
 /*
- * Opens the rec_len byte record in b (header checked) into c->sg_out, whose
+ * Opens the rec_len byte record in b (header checked) into c->s->sg_out, whose
  * entries from the second on the caller has set to exactly the decrypted
  * bytes' length (plaintext, and for TLS 1.3 the content type and padding),
  * end marked; the first is the AAD's. The sequence number stays: the
@@ -585,15 +622,15 @@ int tlsk_cipher_open_sg(struct tlsk_cipher *c, const struct tlsk_buf *b,
 	build_nonce(c, rec);
 	assoclen = build_aad(c, rec, plain);
 
-	sg_init_table(c->sg_in, ARRAY_SIZE(c->sg_in));
-	sg_set_buf(&c->sg_in[0], c->aad, assoclen);
-	n = 1 + buf_sg(&c->sg_in[1], b, c->prepend, body);
-	sg_mark_end(&c->sg_in[n - 1]);
+	sg_init_table(c->s->sg_in, ARRAY_SIZE(c->s->sg_in));
+	sg_set_buf(&c->s->sg_in[0], c->aad, assoclen);
+	n = 1 + buf_sg(&c->s->sg_in[1], b, c->prepend, body);
+	sg_mark_end(&c->s->sg_in[n - 1]);
 	/* The output skips the additional data; point it at the same bytes. */
-	sg_set_buf(&c->sg_out[0], c->aad, assoclen);
+	sg_set_buf(&c->s->sg_out[0], c->aad, assoclen);
 
-	aead_request_set_crypt(c->req, c->sg_in, c->sg_out, body, c->nonce);
-	aead_request_set_ad(c->req, assoclen);
+	aead_request_set_crypt(&c->s->req, c->s->sg_in, c->s->sg_out, body, c->nonce);
+	aead_request_set_ad(&c->s->req, assoclen);
 	return run(c, false);
 }
 
@@ -624,11 +661,11 @@ int tlsk_cipher_open(struct tlsk_cipher *c, const struct tlsk_buf *b,
 	unsigned int plain = rec_len - c->prepend - TLSK_TAG_SIZE;
 	int n, err;
 
-	sg_init_table(c->sg_out, ARRAY_SIZE(c->sg_out));
-	n = plain ? skb_to_sgvec(out, &c->sg_out[1], 0, plain) : 0;
+	sg_init_table(c->s->sg_out, ARRAY_SIZE(c->s->sg_out));
+	n = plain ? skb_to_sgvec(out, &c->s->sg_out[1], 0, plain) : 0;
 	if (n < 0)
 		return n;
-	sg_mark_end(&c->sg_out[n]);
+	sg_mark_end(&c->s->sg_out[n]);
 	err = tlsk_cipher_open_sg(c, b, rec_len);
 	if (err)
 		return err;

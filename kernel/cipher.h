@@ -10,6 +10,7 @@
 #ifndef _TLSK_CIPHER_H
 #define _TLSK_CIPHER_H
 
+#include <crypto/aead.h>
 #include <linux/scatterlist.h>
 #include <linux/skbuff.h>
 #include <linux/tls.h>
@@ -75,7 +76,28 @@ static inline u8 *tlsk_buf_head(const struct tlsk_buf *b)
 
 struct tlsk_cipher_desc;
 struct crypto_aead;
-struct aead_request;
+struct sock;
+
+/*
+ * What a cipher needs while it seals or opens a record, and only then:
+ * the scatterlists and the AEAD request (with the algorithm's own request
+ * context after it). Allocated with the first record that needs it and
+ * given back when the direction has been idle a while (the idle check of
+ * ulp.c), so an idle socket holds none; a busy one allocates nothing per
+ * record.
+ */
+struct tlsk_scratch {
+	struct scatterlist sg_in[TLSK_BUF_PAGES + 2];
+	/*
+	 * The AAD, then the opened bytes: a paged skb, or a reader's pages
+	 * (a few more, as a reader's buffer may come in pieces). For TX, the
+	 * plaintext in a sender's pages (tlsk_cipher_seal_pages()), or a
+	 * splice's pages an open record holds.
+	 */
+	struct scatterlist sg_out[TLSK_OPEN_SG];
+	/* Last: the algorithm's request context follows it. */
+	struct aead_request req;
+};
 
 /*
  * Used under the owning socket's lock (TX: also its sender mutex); never
@@ -84,7 +106,10 @@ struct aead_request;
 struct tlsk_cipher {
 	const struct tlsk_cipher_desc *desc;
 	struct crypto_aead *aead;
-	struct aead_request *req;
+	/* NULL while idle (tlsk_cipher_scratch()). */
+	struct tlsk_scratch *s;
+	/* Whether s was asked for since the last idle check. */
+	bool s_used;
 	/* As installed; getsockopt returns it. Zeroised on free. */
 	union tlsk_crypto_info info;
 	u64 seq;		/* sequence number of the next record */
@@ -109,18 +134,13 @@ struct tlsk_cipher {
 	u8 open_tail;
 	/* TLS 1.3 seal from a sender's pages: the inner content type. */
 	u8 seal_tail;
-	struct scatterlist sg_in[TLSK_BUF_PAGES + 2];
-	/*
-	 * The AAD, then the opened bytes: a paged skb, or a reader's pages
-	 * (a few more, as a reader's buffer may come in pieces). For TX, the
-	 * plaintext in a sender's pages (tlsk_cipher_seal_pages()).
-	 */
-	struct scatterlist sg_out[TLSK_OPEN_SG];
 };
 
 int tlsk_cipher_info_size(u16 cipher_type);
 struct tlsk_cipher *tlsk_cipher_new(const union tlsk_crypto_info *info);
 void tlsk_cipher_free(struct tlsk_cipher *c);
+int tlsk_cipher_scratch(struct tlsk_cipher *c, struct sock *sk, gfp_t gfp);
+bool tlsk_cipher_scratch_reclaim(struct tlsk_cipher *c);
 void tlsk_cipher_export(const struct tlsk_cipher *c,
 			union tlsk_crypto_info *out);
 void tlsk_cipher_hide_keys(const struct tlsk_cipher *c,

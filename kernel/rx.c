@@ -489,6 +489,9 @@ static struct sk_buff *open_record(struct sock *sk, struct tlsk_rx *rx)
 	int err;
 
 	/* Allocate first: on failure the record stays for another try. */
+	err = tlsk_cipher_scratch(rx->cipher, sk, sk->sk_allocation);
+	if (err)
+		return ERR_PTR(err);
 	skb = alloc_skb_with_frags(0, plain, 0, &err, sk->sk_allocation);
 	if (!skb)
 		return ERR_PTR(err);
@@ -696,19 +699,20 @@ static int open_direct(struct sock *sk, struct tlsk_rx *rx,
 	if (!skb_queue_empty(&rx->list))
 		return 0;
 	if (!data || data > room || rx->hs_msg_len ||
-	    iov_iter_count(&msg->msg_iter) < data)
+	    iov_iter_count(&msg->msg_iter) < data ||
+	    tlsk_cipher_scratch(c, sk, sk->sk_allocation))
 		return 0;
 
-	sg_init_table(c->sg_out, ARRAY_SIZE(c->sg_out));
-	n = tlsk_pin_iter(&msg->msg_iter, data, &c->sg_out[1], pages,
+	sg_init_table(c->s->sg_out, ARRAY_SIZE(c->s->sg_out));
+	n = tlsk_pin_iter(&msg->msg_iter, data, &c->s->sg_out[1], pages,
 			  TLSK_DIRECT_PAGES, &np);
 	if (!n)
 		return 0;
 	if (c->tail) {
 		c->open_tail = 0;
-		sg_set_buf(&c->sg_out[++n], &c->open_tail, 1);
+		sg_set_buf(&c->s->sg_out[++n], &c->open_tail, 1);
 	}
-	sg_mark_end(&c->sg_out[n]);
+	sg_mark_end(&c->s->sg_out[n]);
 	err = tlsk_cipher_open_sg(c, &rx->rec, len);
 	while (np--)
 		put_page(pages[np]);
@@ -1062,6 +1066,9 @@ bool tlsk_rx_reclaim(struct sock *sk, struct tlsk_context *ctx)
 		held = false;
 	}
 	rx->rec_used = false;
+	/* Records are opened from the buffer: its check arms this one. */
+	if (rx->cipher)
+		held |= tlsk_cipher_scratch_reclaim(rx->cipher);
 	release_sock(sk);
 	return held;
 }

@@ -76,15 +76,31 @@
  * The record buffer, for a record about to be opened in it: allocated if
  * idleness took it away. tx->lock and the socket lock held.
  */
+static int tx_scratch(struct sock *sk, struct tlsk_tx *tx);
+
 static int rec_get(struct sock *sk, struct tlsk_tx *tx)
 {
 	tx->rec_used = true;
 	if (likely(tlsk_buf_held(&tx->rec)))
-		return 0;
+		return tx_scratch(sk, tx);
 	if (tlsk_buf_alloc(&tx->rec, sk, GFP_KERNEL))
 		return -ENOMEM;
 	tlsk_reclaim_arm(sk, tlsk_get_ctx(sk));
-	return 0;
+	return tx_scratch(sk, tx);
+}
+
+/*
+ * The TX key's scratch (scatterlists, AEAD request) for a record about to
+ * use it; the idle check gives it back. tx->lock and the socket lock held.
+ */
+static int tx_scratch(struct sock *sk, struct tlsk_tx *tx)
+{
+	bool had = tx->cipher->s;
+	int err = tlsk_cipher_scratch(tx->cipher, sk, GFP_KERNEL);
+
+	if (!err && !had)
+		tlsk_reclaim_arm(sk, tlsk_get_ctx(sk));
+	return err;
 }
 
 static int send_page(struct sock *sk, struct page *page, unsigned int off,
@@ -280,10 +296,8 @@ static int record_sealed(struct sock *sk, struct tlsk_tx *tx,
 /* Drops the open record's references to a splice's pages. */
 static void open_pages_put(struct tlsk_tx *tx)
 {
-	struct scatterlist *sg = &tx->cipher->sg_out[1];
-
 	while (tx->open_pages)
-		put_page(sg_page(&sg[--tx->open_pages]));
+		put_page(sg_page(&tx->cipher->s->sg_out[tx->open_pages--]));
 }
 
 /*
@@ -294,7 +308,7 @@ static void open_pages_put(struct tlsk_tx *tx)
  */
 static int unpage_record(struct sock *sk, struct tlsk_tx *tx)
 {
-	struct scatterlist *sg = &tx->cipher->sg_out[1];
+	struct scatterlist *sg = &tx->cipher->s->sg_out[1];
 	unsigned int off = tx->cipher->prepend;
 	int err = rec_get(sk, tx);
 	unsigned int i;
@@ -317,8 +331,10 @@ static int seal_open(struct sock *sk, struct tlsk_tx *tx, bool placed,
 		     const struct tlsk_seal_out *out)
 {
 	struct tlsk_cipher *c = tx->cipher;
-	int err;
+	int err = tx_scratch(sk, tx);
 
+	if (err)
+		return err;
 	if (tx->open_pages && placed)
 		return tlsk_cipher_seal_pages(c, tx->open_type, tx->open_pages,
 					      tx->open_len, out);
@@ -357,22 +373,21 @@ static int close_record(struct sock *sk, struct tlsk_tx *tx)
  * (CCM: the file could change between the two reads). Returns the bytes
  * taken, or 0 (nothing taken) when they must be copied.
  */
-static unsigned int gather_pages(struct tlsk_tx *tx, struct msghdr *msg,
-				 unsigned int room)
+static unsigned int gather_pages(struct sock *sk, struct tlsk_tx *tx,
+				 struct msghdr *msg, unsigned int room)
 {
 	struct tlsk_cipher *c = tx->cipher;
 	unsigned int len = min_t(size_t, room, msg_data_left(msg));
-	struct scatterlist *sg = &c->sg_out[1 + tx->open_pages];
 	struct page *pages[TLSK_DIRECT_PAGES];
 	int n, np, i;
 
 	if (!iov_iter_is_bvec(&msg->msg_iter) || (tx->open && !tx->open_pages) ||
-	    !tlsk_cipher_reads_plaintext_once(c))
+	    !tlsk_cipher_reads_plaintext_once(c) || tx_scratch(sk, tx))
 		return 0;
 	if (!tx->open_pages)
-		sg_init_table(c->sg_out, ARRAY_SIZE(c->sg_out));
-	n = tlsk_pin_iter(&msg->msg_iter, len, sg, pages,
-			  TLSK_DIRECT_PAGES - tx->open_pages, &np);
+		sg_init_table(c->s->sg_out, ARRAY_SIZE(c->s->sg_out));
+	n = tlsk_pin_iter(&msg->msg_iter, len, &c->s->sg_out[1 + tx->open_pages],
+			  pages, TLSK_DIRECT_PAGES - tx->open_pages, &np);
 	if (!n)
 		return 0;
 	for (i = 0; i < np; i++) {
@@ -415,10 +430,10 @@ static int send_direct(struct sock *sk, struct tlsk_tx *tx,
 	    (plain < tx->max_payload && more) ||
 	    !tlsk_cipher_reads_plaintext_once(tx->cipher))
 		return 0;
-	if (!record_space(sk, tx, plain, &out))
+	if (tx_scratch(sk, tx) || !record_space(sk, tx, plain, &out))
 		return 0;
-	sg_init_table(tx->cipher->sg_out, ARRAY_SIZE(tx->cipher->sg_out));
-	n = tlsk_pin_iter(&msg->msg_iter, plain, &tx->cipher->sg_out[1], pages,
+	sg_init_table(tx->cipher->s->sg_out, ARRAY_SIZE(tx->cipher->s->sg_out));
+	n = tlsk_pin_iter(&msg->msg_iter, plain, &tx->cipher->s->sg_out[1], pages,
 			  TLSK_DIRECT_PAGES, &np);
 	if (!n) {
 		/* The fragment moved past it: that room stays unused. */
@@ -663,7 +678,7 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 			}
 		}
 		room = tx->max_payload - tx->open_len;
-		n = splice ? gather_pages(tx, msg, room) : 0;
+		n = splice ? gather_pages(sk, tx, msg, room) : 0;
 		if (!n) {
 			err = tx->open_pages ? unpage_record(sk, tx) :
 					       rec_get(sk, tx);
@@ -1004,6 +1019,11 @@ bool tlsk_tx_reclaim(struct sock *sk, struct tlsk_context *ctx)
 		held = false;
 	}
 	tx->rec_used = false;
+	/* An open record of spliced pages keeps them in the scratch. */
+	if (tx->cipher && tx->open)
+		held |= !!tx->cipher->s;
+	else if (tx->cipher)
+		held |= tlsk_cipher_scratch_reclaim(tx->cipher);
 	release_sock(sk);
 	mutex_unlock(&tx->lock);
 	return held;
