@@ -388,6 +388,9 @@ struct drain {
 	off_t trunc_to;
 	size_t trunc_at;
 	bool truncated;
+	/* A slow reader: at most max_read bytes a recv(), pause_us between. */
+	size_t max_read;
+	unsigned int pause_us;
 };
 
 /* Reads fd until the end of the stream. */
@@ -397,7 +400,11 @@ static void *drain(void *arg)
 	ssize_t n;
 
 	while (d->got < d->size) {
-		n = recv(d->fd, d->buf + d->got, d->size - d->got, 0);
+		size_t want = d->size - d->got;
+
+		if (d->max_read && want > d->max_read)
+			want = d->max_read;
+		n = recv(d->fd, d->buf + d->got, want, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -405,6 +412,8 @@ static void *drain(void *arg)
 		if (n <= 0)
 			break;
 		d->got += n;
+		if (d->pause_us)
+			usleep(d->pause_us);
 		if (d->trunc_fd >= 0 && !d->truncated &&
 		    d->got >= d->trunc_at) {
 			if (ftruncate(d->trunc_fd, d->trunc_to))
@@ -677,28 +686,6 @@ TEST_F(dp, splice_pieces_and_writes)
 	free(in);
 }
 
-/* Reads slowly: small reads, a pause between them. */
-static void *slow_drain(void *arg)
-{
-	struct drain *d = arg;
-	ssize_t n;
-
-	while (d->got < d->size) {
-		size_t want = d->size - d->got;
-
-		n = recv(d->fd, d->buf + d->got, want < 3000 ? want : 3000, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			d->err = errno;
-		if (n <= 0)
-			break;
-		d->got += n;
-		usleep(200);
-	}
-	return NULL;
-}
-
 /*
  * A splice's records wait for the pages that follow before TCP pushes
  * them; what ends the splice must send them all, the reader waiting for
@@ -716,7 +703,7 @@ TEST_F_TIMEOUT(dp, splice_batches_are_flushed, 300)
 	char *want = malloc(len), *in = malloc(len);
 	int fd = memfd_create("tlsk-dp-batch", 0);
 	struct drain d = { .fd = self->s, .buf = in, .size = len,
-			   .trunc_fd = -1 };
+			   .trunc_fd = -1, .max_read = 3000, .pause_us = 200 };
 	int small = 4096, p[2];
 	pthread_t th;
 	off_t off = 0;
@@ -748,7 +735,7 @@ TEST_F_TIMEOUT(dp, splice_batches_are_flushed, 300)
 	ASSERT_EQ(pwrite(fd, want, len, 0), len);
 	ASSERT_EQ(setsockopt(self->c, SOL_SOCKET, SO_SNDBUF, &small,
 			     sizeof(small)), 0);
-	ASSERT_EQ(pthread_create(&th, NULL, slow_drain, &d), 0);
+	ASSERT_EQ(pthread_create(&th, NULL, drain, &d), 0);
 	for (sent = 0, off = 0; sent < len; sent += n) {
 		n = sendfile(self->c, fd, &off, len - sent);
 		if (n <= 0)
@@ -778,7 +765,7 @@ TEST_F_TIMEOUT(dp, more_writes_into_small_buffer, 300)
 	struct timeval tv = { .tv_sec = 20 };
 	char *want = malloc(len), *in = malloc(len);
 	struct drain d = { .fd = self->s, .buf = in, .size = len,
-			   .trunc_fd = -1 };
+			   .trunc_fd = -1, .max_read = 3000, .pause_us = 200 };
 	int small = 4096;
 	size_t off;
 	pthread_t th;
@@ -789,7 +776,7 @@ TEST_F_TIMEOUT(dp, more_writes_into_small_buffer, 300)
 			     sizeof(tv)), 0);
 	ASSERT_EQ(setsockopt(self->c, SOL_SOCKET, SO_SNDBUF, &small,
 			     sizeof(small)), 0);
-	ASSERT_EQ(pthread_create(&th, NULL, slow_drain, &d), 0);
+	ASSERT_EQ(pthread_create(&th, NULL, drain, &d), 0);
 	for (off = 0; off + piece < len; off += piece)
 		ASSERT_EQ(send(self->c, want + off, piece, MSG_MORE),
 			  (ssize_t)piece);
