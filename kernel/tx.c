@@ -5,8 +5,10 @@
  * A record that a write() fills on its own (a whole 16 KiB record, or the
  * rest of a call without MSG_MORE, 2 KiB or more, from user memory) is
  * sealed straight from the writer's pages, pinned for the time of the
- * encryption (send_direct()). Otherwise the socket's one record buffer
- * gathers the plaintext: it is copied into the open
+ * encryption (send_direct()). A record of sendfile's or splice's pages
+ * holds them by reference and is sealed from them (gather_pages()).
+ * Otherwise the socket's one record buffer gathers the plaintext: it is
+ * copied into the open
  * record until it holds tx.max_payload bytes (TLSK_MAX_PLAINTEXT, or less
  * after TLS_TX_MAX_PAYLOAD_LEN) or the caller ends it (no
  * MSG_MORE, a different record type, splice running dry); the record is
