@@ -73,6 +73,14 @@ struct tlsk_tx {
 	 * TLSK_MSG_NOTLAST, so it may still hold them unsent.
 	 */
 	bool unpushed;
+	/*
+	 * tx.lock + socket lock: shutdown(SHUT_WR) found sealed bytes TCP had
+	 * no room for. The worker sends the FIN once TCP took them; sends
+	 * fail meanwhile, as after the FIN.
+	 */
+	bool fin_owed;
+	/* Set under tx.lock while a send call holds it (tlsk_shutdown()). */
+	bool sending;
 	/* tx.lock + socket lock: records sealed, their plaintext bytes. */
 	u64 records;
 	u64 bytes;

@@ -39,8 +39,10 @@
  * is sealed with it too, and every later record uses the next key
  * (RFC 8446 4.6.3).
  */
+#include <linux/delay.h>
 #include <linux/highmem.h>
 #include <linux/uio.h>
+#include <net/inet_common.h>
 #include <net/sock.h>
 #include <net/tcp.h>
 
@@ -589,9 +591,9 @@ static int seal_counted(struct sock *sk, struct tlsk_tx *tx, size_t *copied,
  *    records go out in full segments rather than one push each. Only
  *    while this call has bytes left: those stay with tlsk (an open
  *    record, or a sealed one the call leaves pending) until a later
- *    hand-off without the flag - the next page's call, splice_eof(), the
- *    worker or close - which pushes them all. A record that ends the
- *    call is so left pending;
+ *    hand-off without the flag - the next page's call, splice_eof(),
+ *    shutdown(), the worker or close - which pushes them all. A record
+ *    that ends the call is so left pending;
  *  - a write() with MSG_MORE: TLSK_MSG_CORK, TCP's own MSG_MORE, as
  *    in-tree kTLS passes it: full segments go out, a shorter tail waits
  *    for the next send without MSG_MORE (or an ACK).
@@ -624,6 +626,12 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 
 	if (tx->err)
 		return tx->err;
+	/*
+	 * After shutdown(SHUT_WR), also while its FIN waits for the rest
+	 * (tlsk_shutdown()): as TCP answers, before a byte is taken.
+	 */
+	if (tx->fin_owed || (sk->sk_shutdown & SEND_SHUTDOWN))
+		return sk_stream_error(sk, msg->msg_flags, -EPIPE);
 	/* After a fatal alert (TLSK_SEND_ALERTS) nothing more goes out. */
 	if (tx->alert_state != TLSK_ALERT_NONE)
 		return tlsk_get_ctx(sk)->err ?: -EPIPE;
@@ -740,9 +748,11 @@ static int do_sendmsg(struct sock *sk, struct msghdr *msg, bool splice)
 	err = mutex_lock_interruptible(&tx->lock);
 	if (err)
 		return err;
+	WRITE_ONCE(tx->sending, true);
 	lock_sock(sk);
 	err = send_locked(sk, tx, msg, splice, &copied);
 	release_sock(sk);
+	WRITE_ONCE(tx->sending, false);
 	mutex_unlock(&tx->lock);
 
 	/*
@@ -803,19 +813,20 @@ int tlsk_sendpage_locked(struct sock *sk, struct page *page, int offset,
  * caller would ever see it then, while a reader waiting for it would wait
  * for good. An error TCP took is put back. tx->lock and socket lock held.
  */
-static void push_background(struct sock *sk, struct tlsk_tx *tx, bool all)
+static int push_background(struct sock *sk, struct tlsk_tx *tx, bool all)
 {
 	int flags = MSG_DONTWAIT | MSG_NOSIGNAL;
 	int err;
 
 	if (sk->sk_err)
-		return;
+		return -EPIPE;
 	err = all ? push_all(sk, tx, flags) : push_pending(sk, tx, flags);
 	/* Without sk_err TCP says EPIPE (shut down) or EAGAIN (full). */
 	if (err && err != -EAGAIN && err != -EPIPE && !sk->sk_err) {
 		WRITE_ONCE(sk->sk_err, -err);
 		sk_error_report(sk);
 	}
+	return err;
 }
 
 /*
@@ -872,6 +883,94 @@ static bool alert_owed(const struct tlsk_tx *tx)
 	       tx->alert_state == TLSK_ALERT_SEALED;
 }
 
+/*
+ * A push of nobody's send call: an owed alert, else what is sealed and a
+ * pending KeyUpdate. -EAGAIN while TCP has no room for all of it (the
+ * worker comes back on write_space). tx->lock and socket lock held.
+ */
+static int push_owed(struct sock *sk, struct tlsk_tx *tx)
+{
+	if (alert_owed(tx)) {
+		push_alert(sk, tx, MSG_DONTWAIT | MSG_NOSIGNAL);
+		return alert_owed(tx) ? -EAGAIN : 0;
+	}
+	return push_background(sk, tx, true);
+}
+
+/* What inet_shutdown() does for SHUT_WR, once tlsk has sent the rest. */
+static void send_owed_fin(struct sock *sk, struct tlsk_tx *tx)
+{
+	tx->fin_owed = false;
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | SEND_SHUTDOWN);
+	sk->sk_prot->shutdown(sk, SEND_SHUTDOWN);
+	sk->sk_state_change(sk);
+}
+
+/*
+ * tx->lock for shutdown(), or false. A send call holding it may sleep in
+ * TCP for as long as the peer keeps its window shut, and shutdown() does
+ * not wait for the peer; the worker, the idle check, splice_eof() and
+ * setsockopt() hold it only for a moment.
+ */
+static bool fin_lock(struct tlsk_tx *tx)
+{
+	while (!mutex_trylock(&tx->lock)) {
+		if (READ_ONCE(tx->sending) || signal_pending(current))
+			return false;
+		usleep_range(50, 100);
+	}
+	return true;
+}
+
+/*
+ * Sends what tlsk holds ahead of a FIN: an open record (sealed now) and
+ * whatever is sealed; true when TCP has no room for all of it, and the
+ * FIN is owed. tx->lock and socket lock held.
+ */
+static bool fin_must_wait(struct sock *sk, struct tlsk_tx *tx)
+{
+	int err = 0;
+
+	if (tx->fin_owed)
+		return true;
+	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN) || tx->err)
+		return false;
+	if (tx->open && !alert_owed(tx))
+		err = close_record(sk, tx);
+	if (!err)
+		err = push_owed(sk, tx);
+	tx->fin_owed = err == -EAGAIN;
+	return tx->fin_owed;
+}
+
+/*
+ * shutdown(), for the sockets whose TX tlsk runs. The FIN must follow
+ * every byte a send counted, and some may still be with tlsk: a record
+ * MSG_MORE left open, or a splice that ended without saying so, or a
+ * sealed record TCP had no room for. They go to TCP first, without
+ * waiting, as TCP's shutdown() never waits. What TCP has no room for
+ * leaves the FIN owed: the worker sends it once TCP took the rest, and
+ * sends fail meanwhile as after it (close() sends the rest as ever). A
+ * send under way in another thread is not waited for: the FIN goes at
+ * once, as over TCP, and that send fails.
+ */
+int tlsk_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	struct tlsk_tx *tx = &tlsk_get_ctx(sk)->tx;
+	bool owed = false;
+
+	if ((how == SHUT_WR || how == SHUT_RDWR) && fin_lock(tx)) {
+		lock_sock(sk);
+		owed = fin_must_wait(sk, tx);
+		release_sock(sk);
+		mutex_unlock(&tx->lock);
+	}
+	if (!owed)
+		return inet_shutdown(sock, how);
+	return how == SHUT_RDWR ? inet_shutdown(sock, SHUT_RD) : 0;
+}
+
 #if TLSK_HAVE_SPLICE_EOF
 /*
  * A splice ended without SPLICE_F_MORE: send the record it left open. It
@@ -908,16 +1007,16 @@ static void push_work(struct work_struct *work)
 	struct tlsk_tx *tx = container_of(to_delayed_work(work),
 					  struct tlsk_tx, push_work);
 	struct sock *sk = container_of(tx, struct tlsk_context, tx)->sk;
+	int err;
 
 	if (!mutex_trylock(&tx->lock)) {
 		schedule_delayed_work(&tx->push_work, PUSH_RETRY_DELAY);
 		return;
 	}
 	lock_sock(sk);
-	if (alert_owed(tx))
-		push_alert(sk, tx, MSG_DONTWAIT | MSG_NOSIGNAL);
-	else
-		push_background(sk, tx, true);
+	err = push_owed(sk, tx);
+	if (tx->fin_owed && err != -EAGAIN)
+		send_owed_fin(sk, tx);
 	release_sock(sk);
 	mutex_unlock(&tx->lock);
 }

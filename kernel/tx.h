@@ -24,6 +24,7 @@ bool tlsk_tx_reclaim(struct sock *sk, struct tlsk_context *ctx);
 void tlsk_tx_stop(struct sock *sk, struct tlsk_context *ctx);
 void tlsk_tx_release(struct sock *sk, struct tlsk_context *ctx);
 
+int tlsk_shutdown(struct socket *sock, int how);
 int tlsk_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
 int tlsk_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t size);
 #if TLSK_HAVE_SENDPAGE

@@ -123,6 +123,8 @@ static void build_ops(struct proto_ops o[][TLSK_NUM_MODES], const struct proto_o
 	 */
 	o[TLSK_SW][TLSK_BASE] = o[TLSK_BASE][TLSK_BASE];
 	o[TLSK_SW][TLSK_BASE].sendmsg_locked = tlsk_sendmsg_locked;
+	/* The FIN follows what tlsk still holds. */
+	o[TLSK_SW][TLSK_BASE].shutdown = tlsk_shutdown;
 #if TLSK_HAVE_SENDPAGE
 	o[TLSK_SW][TLSK_BASE].sendpage_locked = tlsk_sendpage_locked;
 #endif

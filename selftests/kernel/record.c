@@ -9,6 +9,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/wait.h>
@@ -574,6 +575,116 @@ TEST_F(tls, shutdown_write)
 	/* The other direction still works. */
 	ASSERT_EQ(send(self->s, "ok", 2, 0), 2);
 	ASSERT_EQ(recv(self->c, buf, sizeof(buf), 0), 2);
+}
+
+/*
+ * shutdown(SHUT_WR) sends what MSG_MORE held back before the FIN, as
+ * TCP's shutdown() sends what it queued: the peer reads it, then EOF.
+ */
+TEST_F(tls, shutdown_sends_open_record)
+{
+	char buf[16];
+
+	ASSERT_EQ(send(self->c, "tail", 4, MSG_MORE), 4);
+	ASSERT_EQ(shutdown(self->c, SHUT_WR), 0);
+	ASSERT_EQ(recv(self->s, buf, sizeof(buf), MSG_WAITALL), 4);
+	EXPECT_EQ(memcmp(buf, "tail", 4), 0);
+	EXPECT_EQ(recv(self->s, buf, sizeof(buf), 0), 0);
+	/* Nothing more goes out after it, and the other way still works. */
+	EXPECT_EQ(send(self->c, "x", 1, MSG_NOSIGNAL), -1);
+	EXPECT_EQ(errno, EPIPE);
+	ASSERT_EQ(send(self->s, "ok", 2, 0), 2);
+	ASSERT_EQ(recv(self->c, buf, 2, MSG_WAITALL), 2);
+}
+
+/*
+ * Non-blocking sends into a full socket, then shutdown(SHUT_WR) at once:
+ * the last record is sealed but TCP has no room for all of it. shutdown()
+ * does not wait, later sends fail as after a FIN, and the peer still
+ * reads every byte send() counted, then EOF; the other direction goes on.
+ */
+TEST_F_TIMEOUT(tls, nonblocking_full_then_shutdown, 300)
+{
+	const size_t chunk = 16384;
+	char *out = malloc(chunk), *in = malloc(chunk);
+	int small = 8192, big = 262144;
+	size_t sent = 0, got = 0;
+	ssize_t n;
+
+	ASSERT_TRUE(out && in);
+	ASSERT_EQ(setsockopt(self->c, SOL_SOCKET, SO_SNDBUF, &small,
+			     sizeof(small)), 0);
+	ASSERT_EQ(setsockopt(self->s, SOL_SOCKET, SO_RCVBUF, &big,
+			     sizeof(big)), 0);
+	fill_pattern(out, chunk, 2);
+	for (;;) {
+		n = send(self->c, out, chunk, MSG_DONTWAIT);
+		if (n < 0)
+			break;
+		sent += n;
+		ASSERT_LT(sent, 64 << 20);
+	}
+	EXPECT_EQ(errno, EAGAIN);
+	EXPECT_GT(sent, 0);
+	ASSERT_EQ(shutdown(self->c, SHUT_WR), 0);
+	EXPECT_EQ(send(self->c, out, 1, MSG_DONTWAIT | MSG_NOSIGNAL), -1);
+	EXPECT_EQ(errno, EPIPE);
+	while ((n = recv(self->s, in, chunk, 0)) > 0)
+		got += n;
+	EXPECT_EQ(n, 0);
+	EXPECT_EQ(got, sent);
+	ASSERT_EQ(send(self->s, "ok", 2, 0), 2);
+	ASSERT_EQ(recv(self->c, in, 2, MSG_WAITALL), 2);
+	free(out);
+	free(in);
+}
+
+struct blocked_send {
+	int fd;
+	size_t len;
+	const char *buf;
+	ssize_t ret;
+	int err;
+};
+
+static void *send_until_blocked(void *arg)
+{
+	struct blocked_send *b = arg;
+
+	b->ret = send(b->fd, b->buf, b->len, MSG_NOSIGNAL);
+	b->err = errno;
+	return NULL;
+}
+
+/*
+ * A send asleep in another thread (the peer reads nothing): shutdown()
+ * does not wait for it, as over TCP, and the send comes back.
+ */
+TEST_F_TIMEOUT(tls, shutdown_while_send_sleeps, 120)
+{
+	const size_t len = 8 << 20;
+	char *out = calloc(1, len);
+	struct blocked_send b = { .fd = self->c, .len = len, .buf = out };
+	int small = 8192;
+	pthread_t th;
+
+	ASSERT_NE(out, NULL);
+	ASSERT_EQ(setsockopt(self->c, SOL_SOCKET, SO_SNDBUF, &small,
+			     sizeof(small)), 0);
+	ASSERT_EQ(setsockopt(self->s, SOL_SOCKET, SO_RCVBUF, &small,
+			     sizeof(small)), 0);
+	ASSERT_EQ(pthread_create(&th, NULL, send_until_blocked, &b), 0);
+	/* Long enough for it to fill both buffers and sleep. */
+	usleep(500 * 1000);
+	ASSERT_EQ(shutdown(self->c, SHUT_WR), 0);
+	ASSERT_EQ(pthread_join(th, NULL), 0);
+	/* A count of what went before, or EPIPE if nothing did. */
+	if (b.ret < 0) {
+		EXPECT_EQ(b.err, EPIPE);
+	} else {
+		EXPECT_LT(b.ret, len);
+	}
+	free(out);
 }
 
 /*
