@@ -598,43 +598,59 @@ TEST_F(tls, shutdown_sends_open_record)
 }
 
 /*
- * Non-blocking sends into a full socket, then shutdown(SHUT_WR) at once:
- * the last record is sealed but TCP has no room for all of it. shutdown()
- * does not wait, later sends fail as after a FIN, and the peer still
- * reads every byte send() counted, then EOF; the other direction goes on.
+ * Non-blocking sends into a full socket, then shutdown(SHUT_WR) at once.
+ * The last record may be sealed with TCP having no room for all of it
+ * (TCP takes a record's pages into its last segment without looking at
+ * the send buffer, and stops where it needs a new one): shutdown() does
+ * not wait, later sends fail as after a FIN, and the peer still reads
+ * every byte send() counted, then EOF; the other direction goes on. Send
+ * buffers of many sizes, so that in some the last record stops there.
  */
-TEST_F_TIMEOUT(tls, nonblocking_full_then_shutdown, 300)
+TEST_F_TIMEOUT(tls, nonblocking_full_then_shutdown, 600)
 {
-	const size_t chunk = 16384;
+	const size_t chunk = 256 * 1024;
 	char *out = malloc(chunk), *in = malloc(chunk);
-	int small = 8192, big = 262144;
-	size_t sent = 0, got = 0;
-	ssize_t n;
+	int i, c, s, rcv = 32768;
 
 	ASSERT_TRUE(out && in);
-	ASSERT_EQ(setsockopt(self->c, SOL_SOCKET, SO_SNDBUF, &small,
-			     sizeof(small)), 0);
-	ASSERT_EQ(setsockopt(self->s, SOL_SOCKET, SO_RCVBUF, &big,
-			     sizeof(big)), 0);
 	fill_pattern(out, chunk, 2);
-	for (;;) {
-		n = send(self->c, out, chunk, MSG_DONTWAIT);
-		if (n < 0)
-			break;
-		sent += n;
-		ASSERT_LT(sent, 64 << 20);
+	for (i = 0; i < 16; i++) {
+		int snd = 32768 + i * 4096;
+		size_t sent = 0, got = 0;
+		ssize_t n;
+
+		ASSERT_EQ(tls_pair(AF_INET, TLSK_ULP_NAME, TLSK_ULP_NAME,
+				   variant->version, variant->cipher, &c, &s),
+			  0);
+		ASSERT_EQ(setsockopt(c, SOL_SOCKET, SO_SNDBUF, &snd,
+				     sizeof(snd)), 0);
+		ASSERT_EQ(setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcv,
+				     sizeof(rcv)), 0);
+		for (;;) {
+			/* The stream repeats out, whatever each send took. */
+			n = send(c, out + sent % chunk, chunk - sent % chunk,
+				 MSG_DONTWAIT);
+			if (n < 0)
+				break;
+			sent += n;
+			ASSERT_LT(sent, 64 << 20);
+		}
+		EXPECT_EQ(errno, EAGAIN);
+		EXPECT_GT(sent, 0);
+		ASSERT_EQ(shutdown(c, SHUT_WR), 0);
+		EXPECT_EQ(send(c, out, 1, MSG_DONTWAIT | MSG_NOSIGNAL), -1);
+		EXPECT_EQ(errno, EPIPE);
+		while ((n = recv(s, in, chunk - got % chunk, 0)) > 0) {
+			EXPECT_EQ(memcmp(in, out + got % chunk, n), 0);
+			got += n;
+		}
+		EXPECT_EQ(n, 0);
+		EXPECT_EQ(got, sent);
+		ASSERT_EQ(send(s, "ok", 2, 0), 2);
+		ASSERT_EQ(recv(c, in, 2, MSG_WAITALL), 2);
+		close(c);
+		close(s);
 	}
-	EXPECT_EQ(errno, EAGAIN);
-	EXPECT_GT(sent, 0);
-	ASSERT_EQ(shutdown(self->c, SHUT_WR), 0);
-	EXPECT_EQ(send(self->c, out, 1, MSG_DONTWAIT | MSG_NOSIGNAL), -1);
-	EXPECT_EQ(errno, EPIPE);
-	while ((n = recv(self->s, in, chunk, 0)) > 0)
-		got += n;
-	EXPECT_EQ(n, 0);
-	EXPECT_EQ(got, sent);
-	ASSERT_EQ(send(self->s, "ok", 2, 0), 2);
-	ASSERT_EQ(recv(self->c, in, 2, MSG_WAITALL), 2);
 	free(out);
 	free(in);
 }
