@@ -120,5 +120,5 @@ void tlsk_alert_rx_failed(struct sock *sk, struct tlsk_context *ctx, u8 desc)
 		return;
 	tx->alert_desc = desc;
 	WRITE_ONCE(tx->alert_state, TLSK_ALERT_PENDING);
-	schedule_delayed_work(&tx->push_work, 0);
+	mod_delayed_work(system_wq, &tx->push_work, 0);
 }

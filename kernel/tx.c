@@ -538,7 +538,7 @@ bool tlsk_tx_request_update(struct sock *sk, struct tlsk_context *ctx)
 	if (!tx->secret)
 		return false;
 	tx->update_pending = true;
-	schedule_delayed_work(&tx->push_work, 0);
+	mod_delayed_work(system_wq, &tx->push_work, 0);
 	return true;
 }
 
@@ -585,6 +585,15 @@ static int seal_counted(struct sock *sk, struct tlsk_tx *tx, size_t *copied,
 }
 
 /*
+ * How long a sealed record a splice left pending (hold_flags()) waits for
+ * the splice's next call before the worker sends it: far longer than
+ * between two calls of one splice, short enough for a reply in flight.
+ * Whoever wants the worker at once (write_space, an owed alert, a
+ * KeyUpdate request) uses mod_delayed_work(), which brings it forward.
+ */
+#define HELD_PUSH_DELAY		msecs_to_jiffies(10)
+
+/*
  * TCP's flags for records handed over in a send, on top of the caller's:
  *  - a splice with more pages to come (batch): TLSK_MSG_NOTLAST, so that
  *    TCP waits for them before it pushes, as for its own sendfile, and
@@ -592,8 +601,9 @@ static int seal_counted(struct sock *sk, struct tlsk_tx *tx, size_t *copied,
  *    while this call has bytes left: those stay with tlsk (an open
  *    record, or a sealed one the call leaves pending) until a later
  *    hand-off without the flag - the next page's call, splice_eof(),
- *    shutdown(), the worker or close - which pushes them all. A record
- *    that ends the call is so left pending;
+ *    shutdown(), close, or for a sealed record the worker after
+ *    HELD_PUSH_DELAY - which pushes them all. A record that ends the
+ *    call is so left pending (an open one waits as MSG_MORE's does);
  *  - a write() with MSG_MORE: TLSK_MSG_CORK, TCP's own MSG_MORE, as
  *    in-tree kTLS passes it: full segments go out, a shorter tail waits
  *    for the next send without MSG_MORE (or an ACK).
@@ -717,8 +727,15 @@ static int send_locked(struct sock *sk, struct tlsk_tx *tx,
 		err = seal_counted(sk, tx, copied, &in_open);
 		if (err)
 			return err;
-		if (batch && last)
+		if (batch && last) {
+			/*
+			 * Pending until the next page's call; should none
+			 * come (a splice cut short, without splice_eof()),
+			 * the worker sends it, as kTLS a whole record.
+			 */
+			schedule_delayed_work(&tx->push_work, HELD_PUSH_DELAY);
 			break;
+		}
 		err = push_all(sk, tx, flags |
 			       hold_flags(msg, splice, more, batch));
 		if (err)
@@ -1027,7 +1044,7 @@ static void tlsk_write_space(struct sock *sk)
 
 	/* TCP freed send space: a half-sent record may fit now. */
 	if (READ_ONCE(tx->pend_len))
-		schedule_delayed_work(&tx->push_work, 0);
+		mod_delayed_work(system_wq, &tx->push_work, 0);
 	tx->saved_write_space(sk);
 }
 

@@ -22,9 +22,11 @@
  *    pushes: whatever ends the splice (its last page, splice_eof at the
  *    end of a short file, the next send) must get every byte out, also
  *    into a small send buffer read slowly; so must the end of a run of
- *    MSG_MORE writes, whose records TCP holds corked meanwhile.
+ *    MSG_MORE writes, whose records TCP holds corked meanwhile; a whole
+ *    record such a splice sealed goes out even if nothing follows.
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <sys/ioctl.h>
@@ -749,6 +751,43 @@ TEST_F_TIMEOUT(dp, splice_batches_are_flushed, 300)
 	close(p[0]);
 	close(p[1]);
 	close(fd);
+	free(want);
+	free(in);
+}
+
+/*
+ * A splice() with SPLICE_F_MORE that fills a record exactly, and no call
+ * after it: the sealed record goes out without waiting for a send that
+ * may never come, as kTLS sends a whole record at once (a sendfile() cut
+ * short by a file truncated meanwhile ends so, without splice_eof). What
+ * such a splice leaves of a record waits, as MSG_MORE's tail does, for
+ * the next send.
+ */
+TEST_F(dp, splice_more_sends_whole_records)
+{
+	struct timeval tv = { .tv_sec = 10 };
+	char *want = malloc(REC + 100), *in = malloc(REC + 100);
+	struct pollfd pfd = { .fd = self->s, .events = POLLIN };
+	int p[2];
+
+	ASSERT_TRUE(want && in);
+	ASSERT_EQ(pipe(p), 0);
+	fill_pattern(want, REC + 100, 37);
+	ASSERT_EQ(setsockopt(self->s, SOL_SOCKET, SO_RCVTIMEO, &tv,
+			     sizeof(tv)), 0);
+	ASSERT_EQ(write(p[1], want, REC), REC);
+	ASSERT_EQ(splice(p[0], NULL, self->c, NULL, REC, SPLICE_F_MORE), REC);
+	ASSERT_EQ(read_full(self->s, in, REC), REC);
+	EXPECT_EQ(memcmp(in, want, REC), 0);
+
+	ASSERT_EQ(write(p[1], want + REC, 100), 100);
+	ASSERT_EQ(splice(p[0], NULL, self->c, NULL, 100, SPLICE_F_MORE), 100);
+	EXPECT_EQ(poll(&pfd, 1, 500), 0);
+	ASSERT_EQ(send(self->c, NULL, 0, 0), 0);
+	ASSERT_EQ(read_full(self->s, in + REC, 100), 100);
+	EXPECT_EQ(memcmp(in + REC, want + REC, 100), 0);
+	close(p[0]);
+	close(p[1]);
 	free(want);
 	free(in);
 }
