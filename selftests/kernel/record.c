@@ -578,6 +578,27 @@ TEST_F(tls, shutdown_write)
 }
 
 /*
+ * Non-blocking sends until one fails (errno says why: EAGAIN once the
+ * socket is full; 0 after 64 MiB): the bytes sent, a stream that repeats
+ * out (chunk bytes) whatever each send took.
+ */
+static size_t send_until_full(int fd, const char *out, size_t chunk)
+{
+	size_t sent = 0;
+	ssize_t n;
+
+	errno = 0;	/* the limit reached: not EAGAIN */
+	while (sent < (64 << 20)) {
+		n = send(fd, out + sent % chunk, chunk - sent % chunk,
+			 MSG_DONTWAIT);
+		if (n < 0)
+			break;
+		sent += n;
+	}
+	return sent;
+}
+
+/*
  * shutdown(SHUT_WR) sends what MSG_MORE held back before the FIN, as
  * TCP's shutdown() sends what it queued: the peer reads it, then EOF.
  */
@@ -626,15 +647,7 @@ TEST_F_TIMEOUT(tls, nonblocking_full_then_shutdown, 600)
 				     sizeof(snd)), 0);
 		ASSERT_EQ(setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcv,
 				     sizeof(rcv)), 0);
-		for (;;) {
-			/* The stream repeats out, whatever each send took. */
-			n = send(c, out + sent % chunk, chunk - sent % chunk,
-				 MSG_DONTWAIT);
-			if (n < 0)
-				break;
-			sent += n;
-			ASSERT_LT(sent, 64 << 20);
-		}
+		sent = send_until_full(c, out, chunk);
 		EXPECT_EQ(errno, EAGAIN);
 		EXPECT_GT(sent, 0);
 		ASSERT_EQ(shutdown(c, SHUT_WR), 0);
@@ -721,13 +734,7 @@ TEST_F_TIMEOUT(tls, nonblocking_full_then_close, 300)
 	ASSERT_EQ(setsockopt(self->s, SOL_SOCKET, SO_RCVBUF, &big,
 			     sizeof(big)), 0);
 	fill_pattern(out, chunk, 1);
-	for (;;) {
-		n = send(self->c, out, chunk, MSG_DONTWAIT);
-		if (n < 0)
-			break;
-		sent += n;
-		ASSERT_LT(sent, 64 << 20);
-	}
+	sent = send_until_full(self->c, out, chunk);
 	EXPECT_EQ(errno, EAGAIN);
 	EXPECT_GT(sent, 0);
 	close(self->c);
