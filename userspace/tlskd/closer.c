@@ -12,7 +12,11 @@
  *
  * So every descriptor of a socket a service passed is closed here, by one
  * thread fed through a queue. The loop only appends to the queue (a mutex
- * held for a few instructions by either side) and never waits.
+ * held for a few instructions by either side) and never waits. It wakes
+ * the closer once per batch of events (closer_flush() before epoll_wait),
+ * not once per descriptor, and the closer takes what is queued in one go:
+ * under load one wake-up and one pair of timer calls serve several
+ * handshakes.
  *
  * The linger itself is cut short: while the closer is inside close(), a
  * timer sends it a signal every CLOSE_SLICE_MS, and the kernel's wait for
@@ -47,6 +51,9 @@
 #endif
 
 #define CLOSE_SLICE_MS	10
+/* Taken from the queue at once; also how many closer_close() calls may
+ * queue before one wakes the closer without waiting for closer_flush(). */
+#define CLOSE_BATCH	64
 
 static struct {
 	pthread_mutex_t lock;
@@ -93,9 +100,10 @@ static void slicer_set(timer_t t, bool on)
 
 static void *closer_main(void *arg)
 {
+	int batch[CLOSE_BATCH];
 	sigset_t set;
 	timer_t slicer;
-	bool sliced;
+	bool sliced, armed = false;
 
 	(void)arg;
 	/* Everything else stays with the loop's signalfd. */
@@ -108,19 +116,30 @@ static void *closer_main(void *arg)
 			"delay later closes", strerror(errno));
 	pthread_mutex_lock(&q.lock);
 	for (;;) {
-		int fd;
+		size_t k;
 
+		if (!q.n && armed) {
+			/* Idle: no signal may reach a later close() early. */
+			pthread_mutex_unlock(&q.lock);
+			slicer_set(slicer, false);
+			armed = false;
+			pthread_mutex_lock(&q.lock);
+			continue;
+		}
 		while (!q.n && !q.stop)
 			pthread_cond_wait(&q.wake, &q.lock);
 		if (!q.n)
 			break;		/* stopping, and nothing left */
-		fd = q.fds[--q.n];
+		k = q.n < CLOSE_BATCH ? q.n : CLOSE_BATCH;
+		q.n -= k;
+		memcpy(batch, q.fds + q.n, k * sizeof(int));
 		pthread_mutex_unlock(&q.lock);
-		if (sliced)
+		if (sliced && !armed) {
 			slicer_set(slicer, true);
-		close(fd);	/* released even when interrupted (EINTR) */
-		if (sliced)
-			slicer_set(slicer, false);
+			armed = true;
+		}
+		for (size_t i = 0; i < k; i++)
+			close(batch[i]); /* released even when interrupted */
 		pthread_mutex_lock(&q.lock);
 	}
 	pthread_mutex_unlock(&q.lock);
@@ -176,7 +195,18 @@ void closer_close(int fd)
 		q.cap = cap;
 	}
 	q.fds[q.n++] = fd;
-	pthread_cond_signal(&q.wake);
+	if (q.n >= CLOSE_BATCH)
+		pthread_cond_signal(&q.wake);
+	pthread_mutex_unlock(&q.lock);
+}
+
+void closer_flush(void)
+{
+	if (!q.running)
+		return;
+	pthread_mutex_lock(&q.lock);
+	if (q.n)
+		pthread_cond_signal(&q.wake);
 	pthread_mutex_unlock(&q.lock);
 }
 

@@ -11,6 +11,10 @@ int closer_start(void);
  * the service). Before closer_start() or after closer_stop(), closes
  * inline. */
 void closer_close(int fd);
+/* Wakes the closer for what closer_close() queued: the loop calls it
+ * before it waits (epoll_wait), so no descriptor waits for the next
+ * event. */
+void closer_flush(void);
 /* Closes what is queued, then ends the thread. */
 void closer_stop(void);
 

@@ -837,7 +837,10 @@ int daemon_run(struct daemon *d)
 	}
 	sd_link_notify(&d->sd, "READY=1\nSTATUS=handshakes for services");
 	while (!d->stopping) {
-		int n = epoll_wait(d->epfd, ev, MAX_EVENTS, next_timeout(d));
+		int n;
+
+		closer_flush();
+		n = epoll_wait(d->epfd, ev, MAX_EVENTS, next_timeout(d));
 
 		if (n < 0 && errno != EINTR) {
 			log_err("epoll_wait: %s", strerror(errno));
