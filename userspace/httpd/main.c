@@ -339,9 +339,14 @@ static void client_event(struct client *c)
 
 	c->last_ms = now_ms();
 	if (c->state == C_HANDSHAKE) {
+		int tfd = tlsk_pending_fd(c->pending);
+
 		rc = tlsk_handshake_finish(c->pending, &res);
 		if (rc == -EAGAIN)
 			return;
+		/* Kept by libtlsk for a later request (tlsk_pending_keep()):
+		 * out of our set before we wait again. */
+		epoll_ctl(c->srv->epfd, EPOLL_CTL_DEL, tfd, NULL);
 		c->pending = NULL;
 		rc = handshake_done(c, rc, &res);
 	} else {
@@ -382,6 +387,8 @@ static void accept_one(struct server *srv)
 	/* Never waits: a stalled tlskd (backlog full) costs this connection,
 	 * not the loop. */
 	rc = tlsk_handshake_start(fd, &srv->params, &c->pending);
+	if (!rc)
+		tlsk_pending_keep(c->pending);
 	if (rc || watch(c, tlsk_pending_fd(c->pending), EPOLLIN,
 			EPOLL_CTL_ADD)) {
 		fprintf(stderr, "tlsk-httpd: cannot reach tlskd at %s: %s\n",

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
  * The service side of tlskd: tlsk_handshake() and its non-blocking form.
- * One Unix connection per handshake keeps the client trivial and lets the
- * daemon notice a service that gives up (its end closes).
+ * A request has a Unix connection of its own while it is in flight, so
+ * replies never interleave and the daemon notices a service that gives up
+ * (its end closes). A connection whose reply was read is kept for the
+ * next request (see "Kept connections").
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +21,7 @@
 #include <unistd.h>
 
 #include "fdpass.h"
-#include "tlsk/service.h"
+#include "service_int.h"
 
 /* The daemon enforces the handshake deadline; we wait this much longer
  * for its reply so that its answer, not our timer, reports the timeout. */
@@ -28,11 +31,28 @@
  * backlog is full (AF_UNIX has no EINPROGRESS to wait on). */
 #define CONNECT_NAP_MAX_MS	32
 
+/* Who this process is to tlskd: what it checks when a connection is made
+ * (SO_PEERCRED's effective uid and gid, SO_PEERGROUPS). */
+#define IDENT_GROUPS	64
+
+struct ident {
+	uid_t euid;
+	gid_t egid;
+	int ngroups;	/* -1: unknown (more than IDENT_GROUPS) */
+	gid_t groups[IDENT_GROUPS];
+};
+
 struct tlsk_pending {
 	int sock;	/* connection to tlskd */
 	int fd;		/* the service's socket */
 	uint32_t id;
 	uint64_t deadline;	/* CLOCK_MONOTONIC ms: no reply by then */
+	uint64_t sent_ms;	/* when the request went */
+	bool keepable;		/* sock may serve the next request */
+	bool caller_polls;	/* tlsk_handshake_start(): sock is the caller's
+				 * to poll, kept only after tlsk_pending_keep() */
+	struct ident who;	/* whose connection sock is */
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
 const char *tlsk_service_socket(const char *path)
@@ -63,6 +83,142 @@ static int left_ms(uint64_t deadline)
 	if (now >= deadline)
 		return 0;
 	return deadline - now > INT_MAX ? INT_MAX : (int)(deadline - now);
+}
+
+/*
+ * Kept connections. tlskd takes any number of requests on one connection,
+ * so a request whose reply was read leaves its connection here for the
+ * next one of this process: per handshake that spares the service
+ * socket(), connect() and close(), and tlskd accept4(), two getsockopt(),
+ * two epoll_ctl() and close(). Rules:
+ * - Only a connection that is in step: its one request answered, the
+ *   reply's id matched. A cancelled request's connection is closed, which
+ *   is how tlskd learns that the service gave up.
+ * - At most KEEP_MAX, each reused within KEEP_MS of its last request.
+ *   tlskd closes a connection idle for caller-idle-timeout (1 s at the
+ *   least), counted from the end of its last handshake, which came after
+ *   that request: so a kept connection is never one tlskd may be closing.
+ * - tlskd authorises a caller by the credentials its connection was made
+ *   with. A kept connection serves only while the process's effective
+ *   uid, gid and groups are still those (a service that drops privileges
+ *   after its first handshake gets a new connection, with its new ones).
+ * - A fork() child starts with none: the parent's stay the parent's.
+ * - One tlskd closed meanwhile (restarted) fails the send: the request
+ *   then goes on a new connection, as it was not delivered.
+ */
+#define KEEP_MAX	4
+#define KEEP_MS		500
+
+static struct {
+	pthread_mutex_t lock;
+	struct ident who;	/* of every kept connection */
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int sock[KEEP_MAX];
+	uint64_t sent_ms[KEEP_MAX];	/* its last request */
+	size_t n;
+} keep = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static pthread_once_t keep_once = PTHREAD_ONCE_INIT;
+
+static void ident_get(struct ident *id)
+{
+	id->euid = geteuid();
+	id->egid = getegid();
+	id->ngroups = getgroups(IDENT_GROUPS, id->groups);
+}
+
+static bool ident_same(const struct ident *a, const struct ident *b)
+{
+	return a->ngroups >= 0 && a->euid == b->euid && a->egid == b->egid &&
+	       a->ngroups == b->ngroups &&
+	       !memcmp(a->groups, b->groups,
+		       (size_t)a->ngroups * sizeof(gid_t));
+}
+
+/* Closes every kept connection; keep.lock held. */
+static void keep_drop_locked(void)
+{
+	while (keep.n)
+		close(keep.sock[--keep.n]);
+}
+
+static void keep_fork_prepare(void)
+{
+	pthread_mutex_lock(&keep.lock);
+}
+
+static void keep_fork_parent(void)
+{
+	pthread_mutex_unlock(&keep.lock);
+}
+
+static void keep_fork_child(void)
+{
+	keep_drop_locked();
+	pthread_mutex_unlock(&keep.lock);
+}
+
+static void keep_init(void)
+{
+	pthread_atfork(keep_fork_prepare, keep_fork_parent, keep_fork_child);
+}
+
+void tlsk_service_drop_kept(void)
+{
+	pthread_once(&keep_once, keep_init);
+	pthread_mutex_lock(&keep.lock);
+	keep_drop_locked();
+	pthread_mutex_unlock(&keep.lock);
+}
+
+/* A kept connection to path for who, the most recent first, or -1. */
+static int keep_take(const char *path, const struct ident *who)
+{
+	uint64_t now = mono_ms();
+	int sock = -1;
+
+	pthread_once(&keep_once, keep_init);
+	pthread_mutex_lock(&keep.lock);
+	if (keep.n && (strcmp(keep.path, path) || !ident_same(&keep.who, who)))
+		keep_drop_locked();	/* another daemon, or not us any more */
+	while (keep.n && sock < 0) {
+		keep.n--;
+		if (now - keep.sent_ms[keep.n] < KEEP_MS)
+			sock = keep.sock[keep.n];
+		else
+			close(keep.sock[keep.n]);
+	}
+	pthread_mutex_unlock(&keep.lock);
+	return sock;
+}
+
+/* Takes p's connection for a later request, or closes it. */
+static void keep_put(struct tlsk_pending *p)
+{
+	int sock = p->sock;
+
+	p->sock = -1;
+	if (!p->keepable || p->caller_polls ||
+	    mono_ms() - p->sent_ms >= KEEP_MS) {
+		close(sock);
+		return;
+	}
+	pthread_once(&keep_once, keep_init);
+	pthread_mutex_lock(&keep.lock);
+	if (keep.n && (strcmp(keep.path, p->path) ||
+		       !ident_same(&keep.who, &p->who)))
+		keep_drop_locked();	/* the newest identity wins */
+	if (keep.n == KEEP_MAX) {
+		close(sock);
+	} else {
+		if (!keep.n) {
+			keep.who = p->who;
+			strcpy(keep.path, p->path);
+		}
+		keep.sock[keep.n] = sock;
+		keep.sent_ms[keep.n++] = p->sent_ms;
+	}
+	pthread_mutex_unlock(&keep.lock);
 }
 
 /*
@@ -160,39 +316,70 @@ static uint32_t next_id(void)
 	return (uint32_t)ts.tv_nsec ^ ++counter;
 }
 
+/* A send that failed because tlskd closed this connection (restarted,
+ * or gone): the request did not reach it. */
+static bool conn_gone(int err)
+{
+	return err == -EPIPE || err == -ECONNRESET || err == -ENOTCONN ||
+	       err == -ECONNREFUSED;
+}
+
 /*
- * Connects and sends the request, waiting for tlskd until deadline at
- * most (now: not at all). -EAGAIN: tlskd did not take the connection or
- * the request in time.
+ * Sends the request on a kept connection, else on a new one, waiting for
+ * tlskd until deadline at most (now: not at all). -EAGAIN: tlskd did not
+ * take the connection or the request in time.
  */
 static int start_request(int fd, const struct tlsk_params *params,
 			 uint64_t deadline, struct tlsk_pending **pp,
 			 bool *at_connect)
 {
+	const char *path = tlsk_service_socket(params->socket_path);
 	uint8_t msg[TLSK_MSG_MAX];
 	struct tlsk_pending *p;
+	struct ident after;
 	int len, rc;
 
 	*pp = NULL;
+	if (strlen(path) >= sizeof(p->path))
+		return -ENAMETOOLONG;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	p->fd = fd;
 	p->id = next_id();
 	p->deadline = deadline;
+	strcpy(p->path, path);
 	len = build_request(params, p->id, msg, sizeof(msg));
 	if (len < 0) {
 		free(p);
 		return len;
 	}
-	p->sock = connect_daemon(tlsk_service_socket(params->socket_path),
-				 deadline);
+	ident_get(&p->who);
+	while ((p->sock = keep_take(path, &p->who)) >= 0) {
+		p->sent_ms = mono_ms();
+		rc = send_daemon(p->sock, msg, (size_t)len, fd, deadline);
+		if (!rc) {
+			p->keepable = true;
+			*pp = p;
+			return 0;
+		}
+		close(p->sock);
+		if (!conn_gone(rc)) {
+			free(p);
+			return daemon_error(rc);
+		}
+	}
+	p->sock = connect_daemon(path, deadline);
 	if (p->sock < 0) {
 		rc = p->sock;
 		free(p);
 		*at_connect = true;
 		return rc;
 	}
+	/* Kept only if it was made with the identity recorded for it. */
+	ident_get(&after);
+	p->keepable = ident_same(&p->who, &after);
+	p->sent_ms = mono_ms();
 	rc = send_daemon(p->sock, msg, (size_t)len, fd, deadline);
 	if (rc) {
 		tlsk_pending_cancel(p);
@@ -216,9 +403,16 @@ int tlsk_handshake_start(int fd, const struct tlsk_params *params,
 	bool at_connect = false;
 	int rc = start_request(fd, params, mono_ms(), pp, &at_connect);
 
-	if (rc == 0)	/* from now on, the caller's loop waits */
+	if (rc == 0) {	/* from now on, the caller's loop waits */
 		(*pp)->deadline = call_deadline(params);
+		(*pp)->caller_polls = true;
+	}
 	return rc == -EAGAIN ? -EBUSY : rc;
+}
+
+void tlsk_pending_keep(struct tlsk_pending *p)
+{
+	p->caller_polls = false;
 }
 
 int tlsk_pending_fd(const struct tlsk_pending *p)
@@ -271,6 +465,8 @@ static int read_reply(struct tlsk_pending *p, struct tlsk_result *res)
 	rc = tlsk_msg_decode_reply(msg, (size_t)n, &id, res);
 	if (rc == 0 && id != p->id)
 		rc = -EBADMSG;
+	if (rc)		/* out of step with tlskd: never reused */
+		p->keepable = false;
 	if (rc == 0 && res->status == 0 && res->proxied != (stream >= 0))
 		rc = -EBADMSG;
 	if (rc == 0 && res->status == 0 && stream >= 0)
@@ -333,9 +529,12 @@ int tlsk_handshake_finish(struct tlsk_pending *p, struct tlsk_result *res)
 	if (rc == -EAGAIN)
 		return rc;
 	/* A daemon-side failure comes with its own reason; ours need one. */
-	if (rc && (res->status == 0 || -res->status != rc))
+	if (rc && (res->status == 0 || -res->status != rc)) {
 		fail_result(res, rc, local_reason(rc));
-	tlsk_pending_cancel(p);
+		p->keepable = false;	/* no reply of tlskd's, or a bad one */
+	}
+	keep_put(p);
+	free(p);
 	return rc;
 }
 

@@ -28,4 +28,11 @@ void tlsk_result_fail(struct tlsk_result *res, int err, const char *reason);
 int tlsk_install_kernel_keys(const struct tlsk_engine *e, int fd,
 			     unsigned int flags);
 
+/*
+ * Closes the connections to tlskd that tlsk_handshake() and
+ * tlsk_handshake_start() keep for later requests (client.c); the next
+ * request connects anew. For tests that count descriptors.
+ */
+void tlsk_service_drop_kept(void);
+
 #endif /* TLSK_SERVICE_INT_H */

@@ -294,6 +294,19 @@ int tlsk_handshake(int fd, const struct tlsk_params *params,
 struct tlsk_pending;
 int tlsk_handshake_start(int fd, const struct tlsk_params *params,
 			 struct tlsk_pending **p);
+/*
+ * tlsk_handshake() keeps its connection to tlskd for the process's next
+ * request once the reply is read (docs/daemon.md, kept connections).
+ * A pending handshake's connection is the caller's to poll, so it is
+ * closed when the request ends, unless the caller, right after
+ * tlsk_handshake_start(), calls tlsk_pending_keep(): it then promises to
+ * take tlsk_pending_fd() out of its poll set (EPOLL_CTL_DEL) as soon as
+ * tlsk_handshake_finish() returns anything but -EAGAIN, before it waits
+ * for events again, and before tlsk_pending_cancel(). The descriptor
+ * stays open for a later request, so an epoll registration of it would
+ * outlive the request.
+ */
+void tlsk_pending_keep(struct tlsk_pending *p);
 int tlsk_pending_fd(const struct tlsk_pending *p);
 int tlsk_pending_timeout_ms(const struct tlsk_pending *p);
 int tlsk_handshake_finish(struct tlsk_pending *p, struct tlsk_result *res);

@@ -27,7 +27,7 @@
 #include "../../tests/tap.h"
 #include "fds.h"
 #include "../fdpass.h"
-#include "tlsk/service.h"
+#include "../service_int.h"
 
 static char sock_path[108];
 static int listener = -1;
@@ -48,7 +48,10 @@ static void fake_daemon_listen(void)
 	}
 }
 
-/* A pending handshake for a fresh socketpair "TCP" fd (*svc_fd). */
+/* A pending handshake for a fresh socketpair "TCP" fd (*svc_fd); its
+ * connection may be kept (tlsk_pending_keep()) unless start_unkept. */
+static bool start_unkept;
+
 static struct tlsk_pending *start(int *svc_fd, int *peer_fd)
 {
 	struct tlsk_params prm = { .role = TLSK_ROLE_SERVER, .profile = "web",
@@ -60,6 +63,8 @@ static struct tlsk_pending *start(int *svc_fd, int *peer_fd)
 	*svc_fd = sp[0];
 	*peer_fd = sp[1];
 	CHECK(tlsk_handshake_start(sp[0], &prm, &p) == 0);
+	if (p && !start_unkept)
+		tlsk_pending_keep(p);
 	return p;
 }
 
@@ -123,6 +128,8 @@ static void success(void)
 	CHECK(!strcmp(res.suite_name, "TLS_AES_128_GCM_SHA256"));
 	close(svc);
 	close(peer);
+	CHECK(open_fds() == before + 1);	/* the kept connection */
+	tlsk_service_drop_kept();
 	CHECK(open_fds() == before);
 }
 
@@ -151,6 +158,9 @@ static void daemon_failure_reported(void)
 	CHECK(!strcmp(res.reason, "uid/gid not allowed"));
 	close(svc);
 	close(peer);
+	/* tlskd's refusal leaves the connection in step: kept. */
+	CHECK(open_fds() == before + 1);
+	tlsk_service_drop_kept();
 	CHECK(open_fds() == before);
 	close(extra[0]);
 	close(extra[1]);
@@ -440,6 +450,261 @@ static void socket_env_ignored_when_setid(void)
 	CHECK(!strcmp(setid_out, "secure=1 socket=" TLSK_SERVICE_SOCKET "\n"));
 }
 
+/* ---- kept connections ---- */
+
+/* A connection is waiting in the fake's backlog. */
+static bool connection_waiting(void)
+{
+	struct pollfd pfd = { .fd = listener, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 1;
+}
+
+/* The next request on an accepted connection (no accept). */
+static void take_on(int conn, uint32_t *id)
+{
+	uint8_t buf[TLSK_MSG_MAX];
+	struct tlsk_request req;
+	struct pollfd pfd = { .fd = conn, .events = POLLIN };
+	ssize_t n = -1;
+	int fd = -1;
+
+	*id = 0;
+	CHECK(poll(&pfd, 1, 5000) == 1);
+	if (pfd.revents & POLLIN)
+		n = tlsk_recv_msg_fd(conn, buf, sizeof(buf), &fd, MSG_DONTWAIT);
+	CHECK(n > 0 && fd >= 0);
+	if (n > 0)
+		CHECK(tlsk_msg_decode_request(buf, (size_t)n, &req) == 0);
+	if (fd >= 0)
+		close(fd);
+	if (n > 0)
+		*id = req.id;
+}
+
+/* conn's other end was closed (read EOF within a moment). */
+static bool conn_closed(int conn)
+{
+	struct pollfd pfd = { .fd = conn, .events = POLLIN };
+	char c;
+
+	return poll(&pfd, 1, 5000) == 1 && recv(conn, &c, 1, MSG_DONTWAIT) == 0;
+}
+
+/* One handshake answered on an accepted connection the fake keeps open:
+ * returns that connection. */
+static int first_on_kept(void)
+{
+	struct tlsk_result res;
+	struct tlsk_pending *p;
+	int svc, peer, conn;
+	uint32_t id;
+
+	tlsk_service_drop_kept();
+	p = start(&svc, &peer);
+	conn = take_request(&id);
+	reply(conn, id, &ok_answer, -1);
+	CHECK(tlsk_handshake_finish(p, &res) == 0);
+	close(svc);
+	close(peer);
+	return conn;
+}
+
+/* The second request of the process goes on the first one's connection:
+ * no new connection for tlskd to accept. */
+static void connection_kept(void)
+{
+	struct tlsk_result res;
+	struct tlsk_pending *p;
+	int conn = first_on_kept(), svc, peer, before = open_fds();
+	uint32_t id;
+
+	p = start(&svc, &peer);
+	CHECK(!connection_waiting());
+	take_on(conn, &id);
+	CHECK(tlsk_handshake_finish(p, &res) == -EAGAIN);
+	reply(conn, id, &ok_answer, -1);
+	CHECK(tlsk_handshake_finish(p, &res) == 0);
+	close(svc);
+	close(peer);
+	CHECK(open_fds() == before);
+	tlsk_service_drop_kept();
+	CHECK(conn_closed(conn));
+	close(conn);
+}
+
+/* Without tlsk_pending_keep() a pending handshake's connection, which
+ * the caller may have in an epoll set, is closed when it ends, as before
+ * kept connections existed; and it is not taken into the pool. */
+static void pending_not_kept_by_default(void)
+{
+	struct tlsk_result res;
+	int svc, peer, conn, before;
+	struct tlsk_pending *p;
+	uint32_t id;
+
+	tlsk_service_drop_kept();
+	before = open_fds();
+	start_unkept = true;
+	p = start(&svc, &peer);
+	start_unkept = false;
+	conn = take_request(&id);
+	reply(conn, id, &ok_answer, -1);
+	CHECK(tlsk_handshake_finish(p, &res) == 0);
+	CHECK(conn_closed(conn));
+	close(conn);
+	close(svc);
+	close(peer);
+	CHECK(open_fds() == before);
+}
+
+/* tlskd closed the kept connection (restarted): the request is sent on a
+ * new one, and succeeds. */
+static void closed_kept_connection_replaced(void)
+{
+	struct tlsk_result res;
+	int svc, peer;
+
+	close(first_on_kept());
+	CHECK(exchange(&res, 0, &ok_answer, -1, &svc, &peer) == 0);
+	close(svc);
+	close(peer);
+	tlsk_service_drop_kept();
+}
+
+/* A connection is kept only while it is in step: a cancelled request's
+ * is closed (so tlskd learns that the service gave up), and so is one
+ * whose reply had the wrong id. */
+static void out_of_step_not_kept(void)
+{
+	struct tlsk_result res;
+	struct tlsk_pending *p;
+	int conn = first_on_kept(), svc, peer, conn2;
+	uint32_t id;
+
+	p = start(&svc, &peer);
+	take_on(conn, &id);
+	tlsk_pending_cancel(p);
+	CHECK(conn_closed(conn));
+	close(conn);
+	close(svc);
+	close(peer);
+	p = start(&svc, &peer);
+	CHECK(connection_waiting());
+	conn2 = take_request(&id);
+	reply(conn2, id + 1, &ok_answer, -1);
+	CHECK(tlsk_handshake_finish(p, &res) == -EBADMSG);
+	CHECK(conn_closed(conn2));
+	close(conn2);
+	close(svc);
+	close(peer);
+}
+
+/* A kept connection is not reused after KEEP_MS (500 ms): tlskd may be
+ * closing it as idle. */
+static void old_connection_not_reused(void)
+{
+	struct tlsk_result res;
+	int conn = first_on_kept(), svc, peer;
+
+	usleep(600 * 1000);
+	CHECK(exchange(&res, 0, &ok_answer, -1, &svc, &peer) == 0);
+	CHECK(conn_closed(conn));
+	close(conn);
+	close(svc);
+	close(peer);
+	tlsk_service_drop_kept();
+}
+
+/* A fork child gets no kept connection of its parent's: its request
+ * comes on a new connection, and the parent's stays the parent's. */
+static void fork_child_connects_anew(void)
+{
+	struct tlsk_result res;
+	struct tlsk_pending *p;
+	int conn = first_on_kept(), svc, peer, st = -1;
+	uint32_t id;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		struct tlsk_pending *cp = NULL;
+		int sp[2];
+		struct tlsk_params prm = { .role = TLSK_ROLE_SERVER,
+					   .profile = "web",
+					   .socket_path = sock_path };
+
+		socketpair(AF_UNIX, SOCK_STREAM, 0, sp);
+		_exit(tlsk_handshake_start(sp[0], &prm, &cp) == 0 ? 0 : 1);
+	}
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && st == 0);
+	CHECK(connection_waiting());
+	if (connection_waiting())
+		close(take_request(&id));
+	/* Nothing of the child's came on the parent's connection... */
+	{
+		struct pollfd pfd = { .fd = conn, .events = POLLIN };
+
+		CHECK(poll(&pfd, 1, 0) == 0);
+	}
+	/* ...which still serves the parent. */
+	p = start(&svc, &peer);
+	CHECK(!connection_waiting());
+	take_on(conn, &id);
+	reply(conn, id, &ok_answer, -1);
+	CHECK(tlsk_handshake_finish(p, &res) == 0);
+	close(svc);
+	close(peer);
+	tlsk_service_drop_kept();
+	close(conn);
+}
+
+/*
+ * tlskd authorises by the credentials a connection was made with: after
+ * the process changes its effective gid, a connection made before is not
+ * used (it is closed) and the request comes on a new one, which tlskd
+ * sees with the new gid. Root only (setegid).
+ */
+static void identity_change_connects_anew(void)
+{
+	struct tlsk_result res;
+	int conn = first_on_kept(), svc, peer, conn2;
+	struct tlsk_pending *p;
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	uint32_t id;
+
+	CHECK(setegid(65534) == 0);
+	p = start(&svc, &peer);
+	CHECK(setegid(0) == 0);
+	CHECK(connection_waiting());
+	if (!connection_waiting()) {	/* it went on conn: nothing to take */
+		tlsk_pending_cancel(p);
+		close(conn);
+		close(svc);
+		close(peer);
+		tlsk_service_drop_kept();
+		return;
+	}
+	conn2 = take_request(&id);
+	CHECK(getsockopt(conn2, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0);
+	CHECK(cr.gid == 65534);
+	CHECK(conn_closed(conn));
+	reply(conn2, id, &ok_answer, -1);
+	CHECK(tlsk_handshake_finish(p, &res) == 0);
+	/* Back as gid 0: conn2 (made as 65534) is not used either. */
+	p = start(&svc, &peer);
+	CHECK(conn_closed(conn2));
+	close(take_request(&id));
+	tlsk_pending_cancel(p);
+	close(conn);
+	close(conn2);
+	close(svc);
+	close(peer);
+	tlsk_service_drop_kept();
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "print-socket"))
@@ -455,6 +720,16 @@ int main(int argc, char **argv)
 	RUN(backlog_full_never_blocks);
 	RUN(silent_daemon_deadline);
 	RUN(socket_env_honoured);
+	RUN(connection_kept);
+	RUN(pending_not_kept_by_default);
+	RUN(closed_kept_connection_replaced);
+	RUN(out_of_step_not_kept);
+	RUN(old_connection_not_reused);
+	RUN(fork_child_connects_anew);
+	if (geteuid() == 0)
+		RUN(identity_change_connects_anew);
+	else
+		tap_skip("identity_change_connects_anew", "needs root (setegid)");
 	if (run_setgid_copy())
 		RUN(socket_env_ignored_when_setid);
 	else
