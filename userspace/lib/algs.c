@@ -137,6 +137,73 @@ int tlsk_hmac_v(const EVP_MD *md, const uint8_t *key, size_t key_len,
 	return ok ? 0 : -1;
 }
 
+void tlsk_hmac_key_clear(struct tlsk_hmac_key *hk)
+{
+	/* The providers clear their digest states when freed. */
+	EVP_MD_CTX_free(hk->inner);
+	EVP_MD_CTX_free(hk->outer);
+	EVP_MD_CTX_free(hk->work);
+	hk->inner = hk->outer = hk->work = NULL;
+}
+
+int tlsk_hmac_key_init(struct tlsk_hmac_key *hk, const EVP_MD *md,
+		       const uint8_t *key, size_t key_len)
+{
+	uint8_t pad[HMAC_MAX_BLOCK], k[HMAC_MAX_BLOCK];
+	int bs = EVP_MD_get_block_size(md);
+	int ok;
+
+	memset(hk, 0, sizeof(*hk));
+	hk->hlen = EVP_MD_get_size(md);
+	ok = bs > 0 && bs <= HMAC_MAX_BLOCK && hk->hlen > 0 &&
+	     hk->hlen <= EVP_MAX_MD_SIZE;
+	memset(k, 0, sizeof(k));
+	if (ok && key_len > (size_t)bs)		/* long keys are hashed */
+		ok = EVP_Digest(key, key_len, k, NULL, md, NULL) == 1;
+	else if (ok && key_len)
+		memcpy(k, key, key_len);
+	if (ok) {
+		hk->inner = EVP_MD_CTX_new();
+		hk->outer = EVP_MD_CTX_new();
+		hk->work = EVP_MD_CTX_new();
+		ok = hk->inner && hk->outer && hk->work;
+	}
+	for (int i = 0; ok && i < bs; i++)
+		pad[i] = k[i] ^ 0x36;
+	ok = ok && EVP_DigestInit_ex(hk->inner, md, NULL) == 1 &&
+	     EVP_DigestUpdate(hk->inner, pad, (size_t)bs) == 1;
+	for (int i = 0; ok && i < bs; i++)
+		pad[i] = k[i] ^ 0x5c;
+	ok = ok && EVP_DigestInit_ex(hk->outer, md, NULL) == 1 &&
+	     EVP_DigestUpdate(hk->outer, pad, (size_t)bs) == 1;
+	OPENSSL_cleanse(k, sizeof(k));
+	OPENSSL_cleanse(pad, sizeof(pad));
+	if (!ok)
+		tlsk_hmac_key_clear(hk);
+	return ok ? 0 : -1;
+}
+
+int tlsk_hmac_key_mac(struct tlsk_hmac_key *hk, const struct tlsk_bytes *parts,
+		      size_t n, uint8_t *out)
+{
+	uint8_t inner[EVP_MAX_MD_SIZE];
+	unsigned ilen = 0, olen = 0;
+	int ok = hk->work && EVP_MD_CTX_copy_ex(hk->work, hk->inner) == 1;
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = !parts[i].len ||
+		     EVP_DigestUpdate(hk->work, parts[i].p, parts[i].len) == 1;
+	ok = ok && EVP_DigestFinal_ex(hk->work, inner, &ilen) == 1 &&
+	     EVP_MD_CTX_copy_ex(hk->work, hk->outer) == 1 &&
+	     EVP_DigestUpdate(hk->work, inner, ilen) == 1 &&
+	     EVP_DigestFinal_ex(hk->work, out, &olen) == 1 &&
+	     (int)olen == hk->hlen;
+	OPENSSL_cleanse(inner, sizeof(inner));
+	if (!ok && hk->hlen > 0)
+		OPENSSL_cleanse(out, (size_t)hk->hlen);
+	return ok ? 0 : -1;
+}
+
 int tlsk_hmac(const EVP_MD *md, const uint8_t *key, size_t key_len,
 	      const uint8_t *data1, size_t len1, const uint8_t *data2,
 	      size_t len2, uint8_t *out)

@@ -64,6 +64,22 @@ int tlsk_hmac(const EVP_MD *md, const uint8_t *key, size_t key_len,
 	      const uint8_t *data1, size_t len1, const uint8_t *data2,
 	      size_t len2, uint8_t *out);
 
+/*
+ * HMAC with one key for several messages (the TLS 1.2 PRF): the digest
+ * states after the key's inner and outer pad blocks are kept, so each MAC
+ * copies them instead of hashing both pads again. init: 0 or -1 (nothing
+ * to clear then); mac: 0 or -1; clear scrubs and frees.
+ */
+struct tlsk_hmac_key {
+	EVP_MD_CTX *inner, *outer, *work;
+	int hlen;
+};
+int tlsk_hmac_key_init(struct tlsk_hmac_key *hk, const EVP_MD *md,
+		       const uint8_t *key, size_t key_len);
+int tlsk_hmac_key_mac(struct tlsk_hmac_key *hk, const struct tlsk_bytes *parts,
+		      size_t n, uint8_t *out);
+void tlsk_hmac_key_clear(struct tlsk_hmac_key *hk);
+
 /* RFC 5869: prk = HKDF-Extract(salt, ikm), EVP_MD_get_size(md) bytes */
 int tlsk_hkdf_extract_raw(const EVP_MD *md, const uint8_t *salt,
 			  size_t salt_len, const uint8_t *ikm, size_t ikm_len,

@@ -29,31 +29,36 @@ int tls12_prf(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
 		{ seed1, seed1_len },
 		{ seed2, seed2 ? seed2_len : 0 },
 	};
+	struct tlsk_hmac_key hk;
 	int hlen = EVP_MD_get_size(md), err = 0;
 	size_t done = 0;
 
 	if (hlen <= 0 || hlen > EVP_MAX_MD_SIZE)
 		return -EINVAL;
+	/* Every HMAC of P_hash has the secret for key (RFC 5246 5). */
+	if (tlsk_hmac_key_init(&hk, md, secret, secret_len)) {
+		OPENSSL_cleanse(out, out_len);
+		return -EIO;
+	}
 	/* A(1) = HMAC(secret, A(0)) */
-	if (tlsk_hmac_v(md, secret, secret_len, parts + 1, 3, a))
+	if (tlsk_hmac_key_mac(&hk, parts + 1, 3, a))
 		err = -EIO;
 	parts[0].len = (size_t)hlen;
 	while (!err && done < out_len) {
 		size_t take = out_len - done < (size_t)hlen ?
 			      out_len - done : (size_t)hlen;
 
-		if (tlsk_hmac_v(md, secret, secret_len, parts, 4, block)) {
+		if (tlsk_hmac_key_mac(&hk, parts, 4, block)) {
 			err = -EIO;
 			break;
 		}
 		memcpy(out + done, block, take);
 		done += take;
 		/* A(i + 1), only if another block follows */
-		if (done < out_len &&
-		    tlsk_hmac(md, secret, secret_len, a, (size_t)hlen, NULL, 0,
-			      a))
+		if (done < out_len && tlsk_hmac_key_mac(&hk, parts, 1, a))
 			err = -EIO;
 	}
+	tlsk_hmac_key_clear(&hk);
 	OPENSSL_cleanse(a, sizeof(a));
 	OPENSSL_cleanse(block, sizeof(block));
 	if (err)

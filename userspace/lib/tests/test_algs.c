@@ -133,6 +133,23 @@ static void hmac_matches_libcrypto(void)
 					kl ? key : &zero, kl ? kl : 1, data,
 					300, b, sizeof(b), &blen) != NULL);
 			CHECK(blen == hlen && !memcmp(a, b, hlen));
+			/* A kept key (the PRF's): the same MACs, several
+			 * messages in a row, the key's pad states reused. */
+			struct tlsk_hmac_key hk;
+
+			CHECK(!tlsk_hmac_key_init(&hk, mds[m], key, kl));
+			for (size_t j = 0; j < 3; j++) {
+				const struct tlsk_bytes parts[] = {
+					{ data, 50 * j }, { data + 150, 150 },
+				};
+
+				CHECK(!tlsk_hmac(mds[m], key, kl, data, 50 * j,
+						 data + 150, 150, a));
+				memset(b, 0, sizeof(b));
+				CHECK(!tlsk_hmac_key_mac(&hk, parts, 2, b));
+				CHECK(!memcmp(a, b, hlen));
+			}
+			tlsk_hmac_key_clear(&hk);
 		}
 	}
 }
