@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,7 +35,8 @@ static void scrub_secrets(struct tlsk_engine *e)
 	OPENSSL_cleanse(e->s_ap, sizeof(e->s_ap));
 	OPENSSL_cleanse(e->res_master, sizeof(e->res_master));
 	OPENSSL_cleanse(e->exporter, sizeof(e->exporter));
-	OPENSSL_cleanse(e->in_rec, sizeof(e->in_rec));
+	OPENSSL_cleanse(e->in_rec, e->in_rec_dirty);
+	e->in_rec_dirty = 0;
 	OPENSSL_cleanse(e->dhe, sizeof(e->dhe));
 	EVP_PKEY_free(e->kex_key);
 	e->kex_key = NULL;
@@ -495,17 +497,22 @@ int tlsk_engine_input(struct tlsk_engine *e, const uint8_t *buf, size_t len)
 	if (e->in_hdr_got < REC_HDR_LEN) {
 		memcpy(e->in_rec + e->in_hdr_got, buf, len);
 		e->in_hdr_got += len;
+		if (e->in_rec_dirty < e->in_hdr_got)
+			e->in_rec_dirty = e->in_hdr_got;
 		if (e->in_hdr_got < REC_HDR_LEN || check_header(e))
 			return e->state == TLSK_STATE_FAILED ? e->err : 0;
 	} else {
 		memcpy(e->in_rec + REC_HDR_LEN + e->in_body_got, buf, len);
 		e->in_body_got += len;
+		if (e->in_rec_dirty < REC_HDR_LEN + e->in_body_got)
+			e->in_rec_dirty = REC_HDR_LEN + e->in_body_got;
 	}
 	if (e->in_body_got < e->in_body_len)
 		return 0;
 	e->in_hdr_got = 0;
 	read_record(e);
-	OPENSSL_cleanse(e->in_rec, REC_HDR_LEN + e->in_body_len);
+	OPENSSL_cleanse(e->in_rec, e->in_rec_dirty);
+	e->in_rec_dirty = 0;
 	return e->state == TLSK_STATE_FAILED ? e->err : 0;
 }
 
@@ -536,9 +543,11 @@ struct tlsk_engine *tlsk_engine_new(const struct tlsk_config *cfg,
 
 	if (!cfg || (role != TLSK_ROLE_CLIENT && role != TLSK_ROLE_SERVER))
 		return NULL;
-	e = OPENSSL_zalloc(sizeof(*e));
+	e = OPENSSL_malloc(sizeof(*e));
 	if (!e)
 		return NULL;
+	/* in_rec, the last 18 KiB, is written before it is read */
+	memset(e, 0, offsetof(struct tlsk_engine, in_rec));
 	e->cfg = cfg;
 	e->role = role;
 	e->state = TLSK_STATE_HANDSHAKING;
@@ -563,7 +572,9 @@ void tlsk_engine_free(struct tlsk_engine *e)
 	sk_X509_pop_free(e->peer_chain, X509_free);
 	for (size_t i = 0; i < e->ntickets; i++)
 		session_clear(&e->tickets[i]);
-	OPENSSL_clear_free(e, sizeof(*e));
+	/* in_rec was scrubbed by scrub_secrets(), as far as it was used */
+	OPENSSL_cleanse(e, offsetof(struct tlsk_engine, in_rec));
+	OPENSSL_free(e);
 }
 
 enum tlsk_state tlsk_engine_state(const struct tlsk_engine *e)

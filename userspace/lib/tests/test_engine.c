@@ -2,11 +2,15 @@
 /* Engine against engine, in memory: every suite and group, HRR, ALPN,
  * SNI, client authentication, resumption, certificate failures. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "../../tests/tap.h"
 #include "alerts.h"
+#include "engine_int.h"
 #include "harness.h"
 #include "hex.h"
 #include "testpki.h"
@@ -569,13 +573,113 @@ static void resumption_with_foreign_ticket_goes_full(void)
 	pair_free(&p);
 }
 
+/*
+ * What a freed engine leaves in memory. libcrypto's allocator is hooked:
+ * every block of an engine's size starts filled with FILL, and when the
+ * watched engine is freed, everything before in_rec must be zero, and
+ * in_rec (not cleared at creation, only scrubbed as far as records wrote
+ * it) must hold nothing but zeros and FILL, with some zeros: the records
+ * were there and are gone.
+ */
+#define FILL	0xa5
+static const void *watched;
+static int watched_verdict = -1;	/* 1 clean, 0 not, -1 not freed */
+
+static void *hook_malloc(size_t n, const char *file, int line)
+{
+	void *p = malloc(n);
+
+	(void)file;
+	(void)line;
+	if (p && n == sizeof(struct tlsk_engine))
+		memset(p, FILL, n);
+	return p;
+}
+
+static void *hook_realloc(void *p, size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return realloc(p, n);
+}
+
+static void hook_free(void *p, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	if (p && p == watched) {
+		const uint8_t *b = p;
+		size_t rec = offsetof(struct tlsk_engine, in_rec), zeros = 0;
+		int ok = 1;
+
+		for (size_t i = 0; i < rec; i++)
+			ok &= b[i] == 0;
+		for (size_t i = rec; i < sizeof(struct tlsk_engine); i++) {
+			ok &= b[i] == 0 || b[i] == FILL;
+			zeros += b[i] == 0;
+		}
+		watched_verdict = ok && zeros > 0;
+		watched = NULL;
+	}
+	free(p);
+}
+
+static int free_watched(struct tlsk_engine *e)
+{
+	watched = e;
+	watched_verdict = -1;
+	tlsk_engine_free(e);
+	return watched_verdict;
+}
+
+static bool hooked;
+
+static void records_scrubbed_at_free(void)
+{
+	struct pair p = { .ccfg = client_config(), .scfg = server_config("ec256") };
+	uint8_t hdr_and_half[5 + 40];
+	const uint8_t *out;
+	size_t len;
+
+	/* After a whole handshake, both sides. */
+	pair_start(&p, "localhost");
+	pair_run(&p);
+	CHECK(pair_established(&p));
+	CHECK(free_watched(p.s) == 1);
+	CHECK(free_watched(p.c) == 1);
+	p.c = p.s = NULL;
+	pair_free(&p);
+	/* A server that got half a ClientHello record, then is dropped. */
+	p = (struct pair){ .ccfg = client_config(),
+			   .scfg = server_config("ec256") };
+	pair_start(&p, "localhost");
+	out = tlsk_engine_output(p.c, &len);
+	CHECK(out && len > sizeof(hdr_and_half));
+	if (out && len > sizeof(hdr_and_half)) {
+		memcpy(hdr_and_half, out, sizeof(hdr_and_half));
+		CHECK(!tlsk_engine_input(p.s, hdr_and_half, 5));
+		CHECK(!tlsk_engine_input(p.s, hdr_and_half + 5, 40));
+	}
+	CHECK(free_watched(p.s) == 1);
+	p.s = NULL;
+	pair_free(&p);
+}
+
 int main(void)
 {
+	/* Before libcrypto allocates anything. */
+	hooked = CRYPTO_set_mem_functions(hook_malloc, hook_realloc,
+					  hook_free);
 	if (testpki_make(&pki)) {
 		printf("Bail out! cannot make test PKI\n");
 		return 1;
 	}
 	RUN(full_handshake_ec256);
+	if (hooked)
+		RUN(records_scrubbed_at_free);
+	else
+		tap_skip("records_scrubbed_at_free",
+			 "libcrypto's allocator already in use");
 	RUN(data_behind_finished_stays_unread);
 	RUN(answers_rfc8448_client_hello);
 	RUN(every_suite_and_group);
