@@ -179,7 +179,8 @@ static int keep_take(const char *path, const struct ident *who)
 
 	pthread_once(&keep_once, keep_init);
 	pthread_mutex_lock(&keep.lock);
-	if (keep.n && (strcmp(keep.path, path) || !ident_same(&keep.who, who)))
+	if (keep.n && (strcmp(keep.path, path) != 0 ||
+		       !ident_same(&keep.who, who)))
 		keep_drop_locked();	/* another daemon, or not us any more */
 	while (keep.n && sock < 0) {
 		keep.n--;
@@ -205,7 +206,7 @@ static void keep_put(struct tlsk_pending *p)
 	}
 	pthread_once(&keep_once, keep_init);
 	pthread_mutex_lock(&keep.lock);
-	if (keep.n && (strcmp(keep.path, p->path) ||
+	if (keep.n && (strcmp(keep.path, p->path) != 0 ||
 		       !ident_same(&keep.who, &p->who)))
 		keep_drop_locked();	/* the newest identity wins */
 	if (keep.n == KEEP_MAX) {
