@@ -26,6 +26,14 @@ size_t engine_hash_len(const struct tlsk_engine *e)
 	return e->suite12 ? e->suite12->hash_len : e->suite->hash_len;
 }
 
+/* How much of in_rec the record being received has written: whole
+ * records are scrubbed as soon as they are read. */
+static size_t in_rec_used(const struct tlsk_engine *e)
+{
+	return e->in_hdr_got < REC_HDR_LEN ? e->in_hdr_got :
+	       REC_HDR_LEN + e->in_body_got;
+}
+
 static void scrub_secrets(struct tlsk_engine *e)
 {
 	OPENSSL_cleanse(e->secret, sizeof(e->secret));
@@ -35,8 +43,7 @@ static void scrub_secrets(struct tlsk_engine *e)
 	OPENSSL_cleanse(e->s_ap, sizeof(e->s_ap));
 	OPENSSL_cleanse(e->res_master, sizeof(e->res_master));
 	OPENSSL_cleanse(e->exporter, sizeof(e->exporter));
-	OPENSSL_cleanse(e->in_rec, e->in_rec_dirty);
-	e->in_rec_dirty = 0;
+	OPENSSL_cleanse(e->in_rec, in_rec_used(e));
 	OPENSSL_cleanse(e->dhe, sizeof(e->dhe));
 	EVP_PKEY_free(e->kex_key);
 	e->kex_key = NULL;
@@ -497,22 +504,17 @@ int tlsk_engine_input(struct tlsk_engine *e, const uint8_t *buf, size_t len)
 	if (e->in_hdr_got < REC_HDR_LEN) {
 		memcpy(e->in_rec + e->in_hdr_got, buf, len);
 		e->in_hdr_got += len;
-		if (e->in_rec_dirty < e->in_hdr_got)
-			e->in_rec_dirty = e->in_hdr_got;
 		if (e->in_hdr_got < REC_HDR_LEN || check_header(e))
 			return e->state == TLSK_STATE_FAILED ? e->err : 0;
 	} else {
 		memcpy(e->in_rec + REC_HDR_LEN + e->in_body_got, buf, len);
 		e->in_body_got += len;
-		if (e->in_rec_dirty < REC_HDR_LEN + e->in_body_got)
-			e->in_rec_dirty = REC_HDR_LEN + e->in_body_got;
 	}
 	if (e->in_body_got < e->in_body_len)
 		return 0;
 	e->in_hdr_got = 0;
 	read_record(e);
-	OPENSSL_cleanse(e->in_rec, e->in_rec_dirty);
-	e->in_rec_dirty = 0;
+	OPENSSL_cleanse(e->in_rec, REC_HDR_LEN + e->in_body_len);
 	return e->state == TLSK_STATE_FAILED ? e->err : 0;
 }
 

@@ -92,7 +92,6 @@ struct tlsk_engine {
 	enum tlsk_state state;
 
 	/* record input (in_rec itself is the last member) */
-	size_t in_rec_dirty;	/* in_rec bytes written since last scrubbed */
 	size_t in_hdr_got;
 	size_t in_body_len, in_body_got;
 	struct buf hs_in;
@@ -183,8 +182,8 @@ struct tlsk_engine {
 
 	/*
 	 * Last, and neither zeroed at tlsk_engine_new() nor scrubbed whole:
-	 * only what a record wrote (in_rec_dirty) is scrubbed, after each
-	 * record and at the end. 18 KiB cleared three times per handshake
+	 * only what the current record wrote is scrubbed, after each record
+	 * and at the end (in_rec_used()). 18 KiB cleared three times per handshake
 	 * was 30% of a resumed TLS 1.2 server handshake's instructions.
 	 */
 	uint8_t in_rec[REC_HDR_LEN + REC_MAX_CIPHERTEXT12];	/* hdr, body */
