@@ -96,6 +96,19 @@ unsigned tlsk_algs_fetches(void)
  * EVP_MAC "HMAC" context per call (docs/performance.md). A legacy md
  * (EVP_sha256()) works too, at the cost of libcrypto's implicit fetch.
  */
+/* The HMAC key as one block of bs bytes in k (RFC 2104 2): zero-padded,
+ * or hashed first when longer than a block. 0, or -1. */
+static int hmac_key_block(const EVP_MD *md, const uint8_t *key,
+			  size_t key_len, uint8_t k[HMAC_MAX_BLOCK], int bs)
+{
+	memset(k, 0, HMAC_MAX_BLOCK);
+	if (key_len > (size_t)bs)
+		return EVP_Digest(key, key_len, k, NULL, md, NULL) == 1 ? 0 : -1;
+	if (key_len)
+		memcpy(k, key, key_len);
+	return 0;
+}
+
 int tlsk_hmac_v(const EVP_MD *md, const uint8_t *key, size_t key_len,
 		      const struct tlsk_bytes *parts, size_t n, uint8_t *out)
 {
@@ -107,11 +120,7 @@ int tlsk_hmac_v(const EVP_MD *md, const uint8_t *key, size_t key_len,
 		 hlen <= (int)sizeof(inner);
 
 	memset(k, 0, sizeof(k));
-	if (ok && key_len > (size_t)bs) {	/* long keys are hashed */
-		ok = EVP_Digest(key, key_len, k, NULL, md, NULL) == 1;
-	} else if (ok && key_len) {
-		memcpy(k, key, key_len);
-	}
+	ok = ok && !hmac_key_block(md, key, key_len, k, bs);
 	if (ok)
 		ctx = EVP_MD_CTX_new();
 	for (int i = 0; ctx && i < bs; i++)
@@ -158,10 +167,7 @@ int tlsk_hmac_key_init(struct tlsk_hmac_key *hk, const EVP_MD *md,
 	ok = bs > 0 && bs <= HMAC_MAX_BLOCK && hk->hlen > 0 &&
 	     hk->hlen <= EVP_MAX_MD_SIZE;
 	memset(k, 0, sizeof(k));
-	if (ok && key_len > (size_t)bs)		/* long keys are hashed */
-		ok = EVP_Digest(key, key_len, k, NULL, md, NULL) == 1;
-	else if (ok && key_len)
-		memcpy(k, key, key_len);
+	ok = ok && !hmac_key_block(md, key, key_len, k, bs);
 	if (ok) {
 		hk->inner = EVP_MD_CTX_new();
 		hk->outer = EVP_MD_CTX_new();
