@@ -199,8 +199,7 @@ static void keep_put(struct tlsk_pending *p)
 	int sock = p->sock;
 
 	p->sock = -1;
-	if (!p->keepable || p->caller_polls ||
-	    mono_ms() - p->sent_ms >= KEEP_MS) {
+	if (!p->keepable || p->caller_polls) {
 		close(sock);
 		return;
 	}
