@@ -224,7 +224,8 @@ int tls12_client_read_certificate(struct tlsk_engine *e, struct rd *body)
 		return fail(e, ALERT_UNSUPPORTED_CERTIFICATE, -EPROTO,
 			    "server certificate's key usage forbids RSA key "
 			    "transport (no keyEncipherment)");
-	if (cfg_verify_mode(e->cfg, e->role) == TLSK_VERIFY_REQUIRE)
+	/* A client checks unless told NONE (OPTIONAL is a server's word). */
+	if (cfg_verify_mode(e->cfg, e->role) != TLSK_VERIFY_NONE)
 		return verify_peer_chain(e);
 	return 0;
 }

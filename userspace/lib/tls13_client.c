@@ -593,7 +593,8 @@ int client_read_certificate(struct tlsk_engine *e, struct rd *body)
 	if (!e->peer_leaf)
 		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
 			    "server sent no certificate");
-	if (cfg_verify_mode(e->cfg, e->role) == TLSK_VERIFY_REQUIRE)
+	/* A client checks unless told NONE (OPTIONAL is a server's word). */
+	if (cfg_verify_mode(e->cfg, e->role) != TLSK_VERIFY_NONE)
 		return verify_peer_chain(e);
 	return 0;
 }

@@ -49,7 +49,8 @@ enum tlsk_state {
 
 enum tlsk_verify {
 	TLSK_VERIFY_NONE,	/* server: no CertificateRequest; client: no checks */
-	TLSK_VERIFY_OPTIONAL,	/* server: request a client certificate */
+	TLSK_VERIFY_OPTIONAL,	/* server: request a client certificate;
+				 * client: as REQUIRE */
 	TLSK_VERIFY_REQUIRE,	/* server: require one; client: verify chain+name */
 };
 

@@ -393,6 +393,42 @@ static void bad_certificates_get_the_right_alert(void)
 			      "issuer");
 }
 
+/*
+ * A client verifies the server unless its config says NONE: OPTIONAL (a
+ * server's client-auth setting, which tlskd puts in a profile that may
+ * also make client handshakes) must not turn the checks off.
+ */
+static void client_verifies_unless_none(void)
+{
+	static const uint16_t versions[] = { 0x0304, 0x0303 };
+
+	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
+		struct pair p = { .ccfg = client_config(),
+				  .scfg = server_config("rogue") };
+		int received;
+
+		CHECK(!tlsk_config_set_verify(p.ccfg, TLSK_VERIFY_OPTIONAL));
+		CHECK(!tlsk_config_set_versions(p.ccfg, versions[i],
+						versions[i]));
+		pair_start(&p, "localhost");
+		pair_run(&p);
+		CHECK(!pair_established(&p));
+		CHECK(failure_alert(p.c, &received) == ALERT_UNKNOWN_CA &&
+		      !received);
+		pair_free(&p);
+
+		p = (struct pair){ .ccfg = client_config(),
+				   .scfg = server_config("rogue") };
+		CHECK(!tlsk_config_set_verify(p.ccfg, TLSK_VERIFY_NONE));
+		CHECK(!tlsk_config_set_versions(p.ccfg, versions[i],
+						versions[i]));
+		pair_start(&p, "localhost");
+		pair_run(&p);
+		CHECK(pair_established(&p));
+		pair_free(&p);
+	}
+}
+
 static void client_auth(enum tlsk_verify mode, bool client_has_cert,
 			bool expect_ok)
 {
@@ -691,6 +727,7 @@ int main(void)
 	RUN(no_common_suite_or_group);
 	RUN(sni_picks_certificate);
 	RUN(bad_certificates_get_the_right_alert);
+	RUN(client_verifies_unless_none);
 	RUN(client_auth_required);
 	RUN(client_auth_optional_without_cert);
 	RUN(client_auth_required_without_cert_fails);
