@@ -139,7 +139,7 @@ static int fill_rx(struct tlsk_conn *c, size_t want)
 {
 	while (c->rx_have < want) {
 		ssize_t n = recv(c->fd, c->rx_buf + c->rx_have,
-				 want - c->rx_have, 0);
+				 want - c->rx_have, c->io_flags);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -204,10 +204,13 @@ static int dispatch_record(struct tlsk_conn *c, uint8_t type, uint8_t *pt,
 }
 
 /* True for a non-blocking socket: a read may then end with -EAGAIN. */
-static bool nonblocking(int fd)
+static bool nonblocking(const struct tlsk_conn *c)
 {
-	int fl = fcntl(fd, F_GETFL);
+	int fl;
 
+	if (c->io_flags & MSG_DONTWAIT)
+		return true;
+	fl = fcntl(c->fd, F_GETFL);
 	return fl >= 0 && (fl & O_NONBLOCK);
 }
 
@@ -222,7 +225,7 @@ ssize_t conn_user_read(struct tlsk_conn *c, void *buf, size_t len)
 		/* A peer streaming records without data (tickets, empty
 		 * records) must not keep a non-blocking caller's loop: it
 		 * gets -EAGAIN and, polling level-triggered, comes back. */
-		if (records++ == TLSK_CONN_READ_RECORDS && nonblocking(c->fd))
+		if (records++ == TLSK_CONN_READ_RECORDS && nonblocking(c))
 			return -EAGAIN;
 		n = read_record(c, &type, &pt);
 		if (n == -EAGAIN || n == -EINTR)
@@ -249,7 +252,8 @@ static int flush_tx(struct tlsk_conn *c)
 {
 	while (c->tx_off < c->tx_len) {
 		ssize_t n = send(c->fd, c->tx_buf + c->tx_off,
-				 c->tx_len - c->tx_off, MSG_NOSIGNAL);
+				 c->tx_len - c->tx_off,
+				 MSG_NOSIGNAL | c->io_flags);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -337,7 +341,7 @@ void conn_user_flush_final(struct tlsk_conn *c)
 /* ---- kernel record layer ---- */
 
 static int kernel_send_control(int fd, uint8_t type, const uint8_t *data,
-			       size_t len)
+			       size_t len, int flags)
 {
 	char cbuf[CMSG_SPACE(sizeof(uint8_t))];
 	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
@@ -353,7 +357,7 @@ static int kernel_send_control(int fd, uint8_t type, const uint8_t *data,
 	cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(uint8_t));
 	*CMSG_DATA(cmsg) = type;
-	return sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+	return sendmsg(fd, &msg, MSG_NOSIGNAL | flags) < 0 ? -errno : 0;
 }
 
 /* Has tlsk.ko been asked to seal the fatal alert of an RX failure? */
@@ -392,7 +396,7 @@ int tlsk_kernel_send_fatal(int fd, int err)
 	/* The record error stays pending on the socket (sk_err), where it
 	 * fails the next send: take it, it was reported already. */
 	(void)getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
-	err = kernel_send_control(fd, TLSK_CT_ALERT, alert, sizeof(alert));
+	err = kernel_send_control(fd, TLSK_CT_ALERT, alert, sizeof(alert), 0);
 	return err ? err : alert[1];
 }
 
@@ -421,7 +425,7 @@ ssize_t conn_kernel_read(struct tlsk_conn *c, void *buf, size_t len)
 		};
 		uint8_t type = TLSK_CT_APPLICATION_DATA;
 		struct cmsghdr *cmsg;
-		ssize_t n = recvmsg(c->fd, &msg, 0);
+		ssize_t n = recvmsg(c->fd, &msg, c->io_flags);
 		int rc;
 
 		if (n < 0)
@@ -454,5 +458,5 @@ int conn_send_control(struct tlsk_conn *c, uint8_t type, const uint8_t *data,
 {
 	if (c->ulp == TLSK_ULP_USER)
 		return user_send_control(c, type, data, len);
-	return kernel_send_control(c->fd, type, data, len);
+	return kernel_send_control(c->fd, type, data, len, c->io_flags);
 }

@@ -18,6 +18,7 @@ struct tlsk_conn {
 	int eof;			/* close_notify received */
 	int err;			/* sticky negative errno */
 	int closed;			/* close_notify sent */
+	int io_flags;			/* MSG_DONTWAIT after set_dontwait */
 	tlsk_conn_handshake_fn *on_handshake;
 	void *on_handshake_arg;
 	/* Kept for a later KeyUpdate (TLS 1.3) and scrubbed at close. */

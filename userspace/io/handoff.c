@@ -256,7 +256,7 @@ ssize_t tlsk_conn_write(struct tlsk_conn *c, const void *buf, size_t len)
 		return c->err;
 	if (c->ulp == TLSK_ULP_USER)
 		return conn_user_write(c, buf, len);
-	n = send(c->fd, buf, len, MSG_NOSIGNAL);
+	n = send(c->fd, buf, len, MSG_NOSIGNAL | c->io_flags);
 	return n < 0 ? -errno : n;
 }
 
@@ -341,6 +341,11 @@ int tlsk_conn_close(struct tlsk_conn *c)
 		err = -errno;
 	conn_free(c);
 	return err;
+}
+
+void tlsk_conn_set_dontwait(struct tlsk_conn *c)
+{
+	c->io_flags = MSG_DONTWAIT;
 }
 
 int tlsk_conn_fd(const struct tlsk_conn *c)

@@ -260,6 +260,9 @@ int proxy_start(struct daemon *d, struct tlsk_conn *conn,
 	p->conn = conn;
 	p->engine = engine;
 	tlsk_conn_attach_engine(conn, engine);
+	/* The service may hold the same open file and clear O_NONBLOCK:
+	 * the loop must not wait on the peer whatever the flag says. */
+	tlsk_conn_set_dontwait(conn);
 	p->tcp.fd = fd;
 	p->tcp.fn = tcp_event;
 	p->app.fd = sp[0];

@@ -167,6 +167,13 @@ int tlsk_conn_close(struct tlsk_conn *c);
 int tlsk_conn_release(struct tlsk_conn *c);
 
 int tlsk_conn_fd(const struct tlsk_conn *c);
+/*
+ * Every later read and write of c is non-blocking (-EAGAIN when the socket
+ * has nothing to read or no room), whatever the descriptor's O_NONBLOCK
+ * says: another holder of the same open file can clear that flag. For an
+ * event loop that must never wait on c (tlskd's relay).
+ */
+void tlsk_conn_set_dontwait(struct tlsk_conn *c);
 enum tlsk_ulp tlsk_conn_ulp(const struct tlsk_conn *c);
 /*
  * After a read on a kernel TLS socket (tlsk or tls ULP, keys in the

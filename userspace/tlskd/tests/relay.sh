@@ -88,5 +88,45 @@ else
 	skip "tlskd killed under a relayed stream" "no relay"
 fi
 
+# 3. The service keeps a dup() of the TCP socket and clears O_NONBLOCK on
+# it after the hand-off; the peer then sends 3 bytes of a record header
+# and stops. tlskd's loop must not block in the relay's recv(): a status
+# request is answered meanwhile.
+if [ "$relayed" = 1 ]; then
+	rm -f "$TLSK_SOCKET"
+	start_tlskd "$dir/tlskd.conf" "$dir/tlskd.log"
+	port=$(free_port)
+	rm -f "$dir/svc.out" "$dir/peer.out"
+	TLSK_TEST_BLOCK_DUP=1 timeout 60 "$svc" serve "$port" web 1 \
+		>"$dir/svc.out" 2>&1 &
+	svc_pid=$!
+	wait_for grep -q listening "$dir/svc.out"
+	timeout 40 python3 -c '
+import os, socket, ssl, sys, time
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+c.check_hostname = False
+c.verify_mode = ssl.CERT_NONE
+s = c.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
+print("greeting", s.recv(100), flush=True)
+raw = socket.socket(fileno=os.dup(s.fileno()))
+raw.send(b"\x17\x03\x03")
+print("sent a partial header", flush=True)
+time.sleep(30)
+' "$port" >"$dir/peer.out" 2>&1 &
+	peer_pid=$!
+	wait_for grep -q "partial header" "$dir/peer.out"
+	sleep 1
+	check "a relayed socket made blocking by the service, a peer stalled mid-header: tlskd still answers (status within 5 s)" \
+		timeout 5 "$svc" status
+	kill "$peer_pid" 2>/dev/null
+	wait "$peer_pid" 2>/dev/null
+	wait "$svc_pid"
+	grep -q "dup made blocking" "$dir/svc.out" ||
+		echo "# the service did not make its dup blocking"
+	diag "$dir/svc.out" "$dir/peer.out"
+else
+	skip "a relayed socket made blocking by the service" "no relay"
+fi
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

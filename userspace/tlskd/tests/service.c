@@ -19,10 +19,14 @@
  *	prints the daemon's counters.
  *
  * TLSK_SOCKET in the environment names the daemon's socket;
- * TLSK_TEST_ALPN, if set, is the ALPN list a serve request carries.
+ * TLSK_TEST_ALPN, if set, is the ALPN list a serve request carries;
+ * TLSK_TEST_BLOCK_DUP, if set, makes a blocking serve keep a dup() of each
+ * socket and clear its O_NONBLOCK after the reply ("dup made blocking"),
+ * as a careless or hostile service could under tlskd's relay.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -181,6 +185,7 @@ static int serve(int port, const char *profile, int n, int nonblocking)
 					     sizeof(struct tlsk_pending *));
 	struct pollfd *pfd = calloc((size_t)n, sizeof(*pfd));
 	int ok = 0, fail = 0, left = 0;
+	int block_dup = getenv("TLSK_TEST_BLOCK_DUP") != NULL;
 	struct tlsk_result r;
 
 	printf("listening\n");
@@ -188,9 +193,18 @@ static int serve(int port, const char *profile, int n, int nonblocking)
 	for (int i = 0; i < n; i++) {
 		fds[i] = accept(ls, NULL, NULL);
 		if (!nonblocking) {
+			int dupfd = block_dup ? dup(fds[i]) : -1;
 			int rc = tlsk_handshake(fds[i], &prm, &r);
 
+			/* A service that kept the TCP socket's open file
+			 * makes it blocking under tlskd's relay. */
+			if (dupfd >= 0 && rc == 0 &&
+			    fcntl(dupfd, F_SETFL,
+				  fcntl(dupfd, F_GETFL) & ~O_NONBLOCK) == 0)
+				printf("dup made blocking\n");
 			finish_one(i, rc, &r, fds[i], &ok, &fail);
+			if (dupfd >= 0)
+				close(dupfd);
 			continue;
 		}
 		if (tlsk_handshake_start(fds[i], &prm, &pend[i]) == 0) {
