@@ -1163,21 +1163,38 @@ void tlsk_tx_stop(struct sock *sk, struct tlsk_context *ctx)
 }
 
 /*
- * On close: sends what the application left (an open record, a half-sent
- * one), waiting as SO_SNDTIMEO allows, then frees TX state and keys.
+ * What tlsk may still hold at close, beyond what TCP queued: an open or a
+ * half-sent record (in two parts at most) and an alert's record.
+ */
+#define TLSK_CLOSE_ROOM		(4 * TLSK_MAX_RECORD)
+
+/*
+ * On close: hands TCP what the application left (an open record, sealed
+ * now, a half-sent one, an owed alert) without waiting for the peer, as
+ * TCP's own close never waits for it: TCP queues it behind its unsent
+ * bytes whatever room the peer left, and sends it, or not, as it does
+ * those (SO_LINGER included). SO_SNDBUF and TCP_NOTSENT_LOWAT, which would
+ * make it wait, no longer concern a sender. Then frees TX state and keys.
  */
 void tlsk_tx_release(struct sock *sk, struct tlsk_context *ctx)
 {
+	const int flags = MSG_NOSIGNAL | MSG_DONTWAIT;
 	struct tlsk_tx *tx = &ctx->tx;
 
 	if (!tx->cipher)
 		return;
 	mutex_lock(&tx->lock);
 	lock_sock(sk);
+	if (alert_owed(tx) || tx->open || tx->pend_len || tx->next_len) {
+		WRITE_ONCE(sk->sk_sndbuf,
+			   max_t(int, sk->sk_sndbuf,
+				 sk->sk_wmem_queued + TLSK_CLOSE_ROOM));
+		WRITE_ONCE(tcp_sk(sk)->notsent_lowat, UINT_MAX);
+	}
 	if (alert_owed(tx))
-		push_alert(sk, tx, MSG_NOSIGNAL);
+		push_alert(sk, tx, flags);
 	else if (!tx->open || !close_record(sk, tx))
-		push_pending(sk, tx, MSG_NOSIGNAL);
+		push_pending(sk, tx, flags);
 	/* What TCP did not take is dropped with the socket. */
 	open_pages_put(tx);
 	pend_release(tx);

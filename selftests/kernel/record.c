@@ -9,6 +9,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
@@ -582,6 +583,25 @@ TEST_F(tls, shutdown_write)
  * socket is full; 0 after 64 MiB): the bytes sent, a stream that repeats
  * out (chunk bytes) whatever each send took.
  */
+/* As send_until_full(), the stream's bytes from offset from on. */
+static size_t send_until_full_from(int fd, const char *out, size_t chunk,
+				   size_t from)
+{
+	size_t sent = 0;
+	ssize_t n;
+
+	errno = 0;
+	while (sent < (64 << 20)) {
+		size_t at = (from + sent) % chunk;
+
+		n = send(fd, out + at, chunk - at, MSG_DONTWAIT);
+		if (n < 0)
+			break;
+		sent += n;
+	}
+	return sent;
+}
+
 static size_t send_until_full(int fd, const char *out, size_t chunk)
 {
 	size_t sent = 0;
@@ -742,6 +762,93 @@ TEST_F_TIMEOUT(tls, nonblocking_full_then_close, 300)
 	while ((n = recv(self->s, in, chunk, 0)) > 0)
 		got += n;
 	EXPECT_EQ(n, 0);
+	EXPECT_EQ(got, sent);
+	free(out);
+	free(in);
+}
+
+static volatile sig_atomic_t close_alarm;
+
+static void on_close_alarm(int sig)
+{
+	(void)sig;
+	close_alarm = 1;
+}
+
+/*
+ * close() never waits for the peer, as TCP's close() does not without
+ * SO_LINGER: the peer's window is shut (it reads nothing) while tlsk holds
+ * a half-sent record and an open MSG_MORE one. close() must return at once
+ * (an alarm 20 s later would interrupt a wait, and the test sees it), and
+ * every byte send() took arrives once the peer reads: TCP delivers them
+ * after the close, as it delivers its own unsent data.
+ */
+TEST_F_TIMEOUT(tls, close_never_waits_for_the_peer, 300)
+{
+	struct sigaction sa = { .sa_handler = on_close_alarm };
+	const size_t chunk = 16384;
+	char *out = malloc(chunk), *in = malloc(chunk);
+	int small = 8192, rcv = 65536;
+	size_t sent = 0, got = 0;
+	time_t t0;
+	ssize_t n;
+
+	ASSERT_TRUE(out && in);
+	ASSERT_EQ(setsockopt(self->c, SOL_SOCKET, SO_SNDBUF, &small,
+			     sizeof(small)), 0);
+	ASSERT_EQ(setsockopt(self->s, SOL_SOCKET, SO_RCVBUF, &rcv,
+			     sizeof(rcv)), 0);
+	fill_pattern(out, chunk, 3);
+	/* Until the peer's window is shut: no progress for 200 ms. */
+	for (int idle = 0; idle < 4; idle++) {
+		size_t more = send_until_full_from(self->c, out, chunk, sent);
+
+		ASSERT_EQ(errno, EAGAIN);
+		if (more)
+			idle = -1;
+		sent += more;
+		usleep(50000);
+	}
+	EXPECT_GT(sent, 0);
+	/*
+	 * Then MSG_MORE sends until tlsk holds records TCP has no room for:
+	 * TCP takes bytes into the last queued skb beyond SO_SNDBUF, so the
+	 * queue is full only once that skb is too.
+	 */
+	for (int i = 0; i < 4096; i++) {
+		size_t at = sent % chunk;
+
+		n = send(self->c, out + at, chunk - at > 4096 ? 4096 : chunk - at,
+			 MSG_DONTWAIT | MSG_MORE);
+		if (n < 0)
+			break;
+		sent += n;
+	}
+	EXPECT_EQ(n, -1);
+	EXPECT_EQ(errno, EAGAIN);
+	TH_LOG("sent %zu", sent);
+	ASSERT_EQ(sigaction(SIGALRM, &sa, NULL), 0);
+	close_alarm = 0;
+	alarm(20);
+	t0 = time(NULL);
+	close(self->c);
+	alarm(0);
+	TH_LOG("close took %ld s", (long)(time(NULL) - t0));
+	self->c = -1;
+	EXPECT_EQ(close_alarm, 0) {
+		TH_LOG("close() waited for the peer's window");
+	}
+	while ((n = recv(self->s, in, chunk, 0)) > 0) {
+		size_t bad = 0;
+
+		for (ssize_t i = 0; i < n; i++)
+			bad += in[i] != out[(got + i) % chunk];
+		EXPECT_EQ(bad, 0);
+		got += n;
+	}
+	EXPECT_EQ(n, 0) {
+		TH_LOG("recv: %s after %zu bytes", strerror(errno), got);
+	}
 	EXPECT_EQ(got, sent);
 	free(out);
 	free(in);
