@@ -81,6 +81,7 @@ static struct ratelimit limits[LOG_CLASS_COUNT];
 static const char *const class_names[LOG_CLASS_COUNT] = {
 	[LOG_CLASS_HANDSHAKE] = "handshake failure",
 	[LOG_CLASS_KERNEL] = "kernel event",
+	[LOG_CLASS_CALLER] = "caller request",
 };
 
 static uint64_t mono_ms(void)

@@ -36,6 +36,7 @@ void tlskd_log(int level, const char *fmt, ...)
 enum log_class {
 	LOG_CLASS_HANDSHAKE,	/* handshake failures (alerts, decode errors) */
 	LOG_CLASS_KERNEL,	/* tlsk.ko events: alerts, decrypt errors */
+	LOG_CLASS_CALLER,	/* local callers: malformed or refused requests */
 	LOG_CLASS_COUNT,
 };
 

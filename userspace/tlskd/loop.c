@@ -379,8 +379,8 @@ static void malformed(struct daemon *d, struct peer *p, const uint8_t *msg,
 			 err == -EPROTONOSUPPORT ?
 			 "unsupported protocol version" : "malformed request");
 	d->stats.req_malformed++;
-	log_warn("pid %d uid %u: %s", (int)p->pid, (unsigned)p->uid,
-		 res.reason);
+	tlskd_log_peer(LOG_CLASS_CALLER, LOG_WARNING, "pid %d uid %u: %s",
+		       (int)p->pid, (unsigned)p->uid, res.reason);
 	daemon_reply(p, id, &res, -1);
 }
 
@@ -448,6 +448,10 @@ static void peer_event(struct daemon *d, struct watch *w, uint32_t events)
 	if (rc) {
 		closer_close(fd);
 		malformed(d, p, msg, n, rc);
+		/* Over its uid's limit, a connection gets one answer of any
+		 * kind: garbage must not keep it open (and its descriptor). */
+		if (!p->counted)
+			peer_close(d, p);
 		return;
 	}
 	if (!p->counted)
@@ -522,9 +526,11 @@ static void listener_event(struct daemon *d, struct watch *w, uint32_t events)
 	d->peers = p;
 	p->counted = uid_take(d, p->uid, QUOTA_CONNS);
 	if (!p->counted)
-		log_warn("pid %d uid %u: max-connections-per-uid (%u) reached; "
-			 "refusing this connection's request", (int)p->pid,
-			 (unsigned)p->uid, d->gen->conf.max_connections_per_uid);
+		tlskd_log_peer(LOG_CLASS_CALLER, LOG_WARNING,
+			       "pid %d uid %u: max-connections-per-uid (%u) "
+			       "reached; refusing this connection's request",
+			       (int)p->pid, (unsigned)p->uid,
+			       d->gen->conf.max_connections_per_uid);
 	log_debug("connection from pid %d uid %u gid %u", (int)p->pid,
 		  (unsigned)p->uid, (unsigned)p->gid);
 }

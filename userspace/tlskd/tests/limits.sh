@@ -314,6 +314,31 @@ for i in range(3):
 s, ls = tk.silent_peer()
 us = tk.request(path, "web", s.fileno(), rid=4)
 print("connection 4", tk.reply(us, 10), flush=True)
+# More connections over the limit, each sending garbage every 200 ms: a
+# malformed request must not keep a refused connection open.
+import time
+junk = []
+for i in range(3):
+    j = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    j.connect(path)
+    j.setblocking(False)
+    junk.append(j)
+closed, end = 0, time.time() + 5
+while junk and time.time() < end:
+    for j in list(junk):
+        try:
+            j.send(b"junk")
+            while True:
+                if j.recv(4096) == b"":
+                    raise ConnectionResetError
+        except BlockingIOError:
+            pass
+        except OSError:
+            junk.remove(j)
+            j.close()
+            closed += 1
+    time.sleep(0.2)
+print("junk connections closed", closed, "of 3", flush=True)
 tk.wait_file(sys.argv[1] + "/go")
 # Only the connections to tlskd: the TCP peers stay, silent.
 for h in held:
@@ -330,6 +355,9 @@ PY
 		grep -q "^request 3 (16, '.*max-handshakes-per-uid" "$dir/uid.out"
 	check "uid 65534: a connection beyond max-connections-per-uid is refused" \
 		grep -q "^connection 4 (16, '.*max-connections-per-uid" "$dir/uid.out"
+	wait_for grep -q "^junk connections closed" "$dir/uid.out"
+	check "uid 65534: connections beyond the limit that send garbage are closed too" \
+		grep -q "^junk connections closed 3 of 3" "$dir/uid.out"
 	serve web 1
 	echo x | timeout 30 openssl s_client -connect "127.0.0.1:$port" -quiet \
 		-servername localhost -CAfile "$dir/ca.crt" >/dev/null 2>&1
