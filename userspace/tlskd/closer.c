@@ -33,6 +33,17 @@
  * Cutting the wait keeps the closer's throughput up: a caller passing many
  * such sockets costs it CLOSE_SLICE_MS each, not N seconds each, so the
  * queue (descriptors still open) cannot grow without bound.
+ *
+ * A descriptor a caller passed that is not a socket has no business in
+ * tlskd, and its close() may never return: a file on the caller's own
+ * FUSE mount makes close() send FUSE_FLUSH and wait, uninterruptibly, for
+ * an answer the caller's FUSE server need never give. Those go to a second
+ * thread, the quarantine (closer_close_untrusted()), so that they can
+ * only ever hold each other up, never the sockets' closes; at the stop
+ * the quarantine is waited for only if it is not stuck in a close().
+ * (Callers allowed on no profile never get a descriptor into tlskd at
+ * all: loop.c reads their messages without taking the descriptors, which
+ * the kernel then drops without a close().)
  */
 #include <errno.h>
 #include <pthread.h>
@@ -40,6 +51,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,15 +67,21 @@
  * queue before one wakes the closer without waiting for closer_flush(). */
 #define CLOSE_BATCH	64
 
-static struct {
+struct closer {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	int *fds;		/* waiting to be closed */
 	size_t n, cap;
 	bool stop, running;
+	bool busy;		/* inside close() (the quarantine's stop) */
+	bool slice;		/* cut lingers short (sockets) */
 	pthread_t thread;
-} q = { .lock = PTHREAD_MUTEX_INITIALIZER,
-	.wake = PTHREAD_COND_INITIALIZER };
+};
+
+static struct closer q = { .lock = PTHREAD_MUTEX_INITIALIZER,
+			   .wake = PTHREAD_COND_INITIALIZER, .slice = true };
+static struct closer quarantine = { .lock = PTHREAD_MUTEX_INITIALIZER,
+				    .wake = PTHREAD_COND_INITIALIZER };
 
 /* Only there to end the kernel's wait: a handler, so that the signal is
  * not ignored (an ignored signal never interrupts a sleep). */
@@ -100,58 +118,79 @@ static void slicer_set(timer_t t, bool on)
 
 static void *closer_main(void *arg)
 {
+	struct closer *c = arg;
 	int batch[CLOSE_BATCH];
 	sigset_t set;
 	timer_t slicer;
-	bool sliced, armed = false;
+	bool sliced = false, armed = false;
 
-	(void)arg;
 	/* Everything else stays with the loop's signalfd. */
 	sigfillset(&set);
 	sigdelset(&set, close_signal());
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
-	sliced = slicer_new(&slicer) == 0;
-	if (!sliced)
-		log_err("closer: no timer (%s): a socket with SO_LINGER may "
-			"delay later closes", strerror(errno));
-	pthread_mutex_lock(&q.lock);
+	if (c->slice) {
+		sliced = slicer_new(&slicer) == 0;
+		if (!sliced)
+			log_err("closer: no timer (%s): a socket with "
+				"SO_LINGER may delay later closes",
+				strerror(errno));
+	}
+	pthread_mutex_lock(&c->lock);
 	for (;;) {
 		size_t k;
 
-		if (!q.n && armed) {
+		if (!c->n && armed) {
 			/* Idle: no signal may reach a later close() early. */
-			pthread_mutex_unlock(&q.lock);
+			pthread_mutex_unlock(&c->lock);
 			slicer_set(slicer, false);
 			armed = false;
-			pthread_mutex_lock(&q.lock);
+			pthread_mutex_lock(&c->lock);
 			continue;
 		}
-		while (!q.n && !q.stop)
-			pthread_cond_wait(&q.wake, &q.lock);
-		if (!q.n)
+		while (!c->n && !c->stop)
+			pthread_cond_wait(&c->wake, &c->lock);
+		if (!c->n)
 			break;		/* stopping, and nothing left */
-		k = q.n < CLOSE_BATCH ? q.n : CLOSE_BATCH;
-		q.n -= k;
-		memcpy(batch, q.fds + q.n, k * sizeof(int));
-		pthread_mutex_unlock(&q.lock);
+		k = c->n < CLOSE_BATCH ? c->n : CLOSE_BATCH;
+		c->n -= k;
+		memcpy(batch, c->fds + c->n, k * sizeof(int));
+		c->busy = true;
+		pthread_mutex_unlock(&c->lock);
 		if (sliced && !armed) {
 			slicer_set(slicer, true);
 			armed = true;
 		}
 		for (size_t i = 0; i < k; i++)
 			close(batch[i]); /* released even when interrupted */
-		pthread_mutex_lock(&q.lock);
+		pthread_mutex_lock(&c->lock);
+		c->busy = false;
 	}
-	pthread_mutex_unlock(&q.lock);
+	pthread_mutex_unlock(&c->lock);
 	if (sliced)
 		timer_delete(slicer);
 	return NULL;
 }
 
+static int start_one(struct closer *c)
+{
+	sigset_t all, old;
+	int rc;
+
+	/* Born with every signal blocked: none meant for the loop's signalfd
+	 * may reach it before it sets its own mask. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&c->thread, NULL, closer_main, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc)
+		return -rc;
+	c->running = true;
+	return 0;
+}
+
 int closer_start(void)
 {
 	struct sigaction sa;
-	sigset_t all, old;
 	int rc;
 
 	memset(&sa, 0, sizeof(sa));
@@ -159,45 +198,60 @@ int closer_start(void)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(close_signal(), &sa, NULL))
 		return -errno;
-	/* Born with every signal blocked: none meant for the loop's signalfd
-	 * may reach it before it sets its own mask. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&q.thread, NULL, closer_main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc)
-		return -rc;
-	q.running = true;
-	return 0;
+	rc = start_one(&q);
+	if (!rc && (rc = start_one(&quarantine)) != 0)
+		closer_stop();
+	return rc;
 }
 
-void closer_close(int fd)
+static void queue_fd(struct closer *c, int fd)
 {
-	if (fd < 0)
-		return;
-	if (!q.running) {
+	if (!c->running) {
 		close(fd);	/* before the start or after the stop */
 		return;
 	}
-	pthread_mutex_lock(&q.lock);
-	if (q.n == q.cap) {
-		size_t cap = q.cap ? 2 * q.cap : 256;
-		int *n = realloc(q.fds, cap * sizeof(int));
+	pthread_mutex_lock(&c->lock);
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 256;
+		int *n = realloc(c->fds, cap * sizeof(int));
 
 		if (!n) {
-			pthread_mutex_unlock(&q.lock);
+			pthread_mutex_unlock(&c->lock);
 			/* Out of memory: better a possible wait than a leak. */
 			log_err("closer: out of memory, closing in the loop");
 			close(fd);
 			return;
 		}
-		q.fds = n;
-		q.cap = cap;
+		c->fds = n;
+		c->cap = cap;
 	}
-	q.fds[q.n++] = fd;
-	if (q.n >= CLOSE_BATCH)
-		pthread_cond_signal(&q.wake);
-	pthread_mutex_unlock(&q.lock);
+	c->fds[c->n++] = fd;
+	if (c->n >= CLOSE_BATCH)
+		pthread_cond_signal(&c->wake);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void closer_close(int fd)
+{
+	if (fd >= 0)
+		queue_fd(&q, fd);
+}
+
+void closer_close_untrusted(int fd)
+{
+	struct stat st;
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		queue_fd(&q, fd);
+		return;
+	}
+	queue_fd(&quarantine, fd);
+	/* Rare, and the loop may not get to closer_flush() soon. */
+	pthread_mutex_lock(&quarantine.lock);
+	pthread_cond_signal(&quarantine.wake);
+	pthread_mutex_unlock(&quarantine.lock);
 }
 
 void closer_flush(void)
@@ -210,17 +264,37 @@ void closer_flush(void)
 	pthread_mutex_unlock(&q.lock);
 }
 
+/* Closes what is queued and joins; with wait_any false, a closer inside
+ * a close() or with more to close is left to finish on its own, or not
+ * (false). */
+static bool stop_one(struct closer *c, bool wait_any)
+{
+	bool stuck;
+
+	if (!c->running)
+		return true;
+	pthread_mutex_lock(&c->lock);
+	c->stop = true;
+	stuck = (c->busy || c->n) && !wait_any;
+	pthread_cond_signal(&c->wake);
+	pthread_mutex_unlock(&c->lock);
+	c->running = false;
+	if (stuck) {
+		pthread_detach(c->thread);
+		return false;	/* its queue stays: the thread may use it */
+	}
+	pthread_join(c->thread, NULL);
+	free(c->fds);
+	c->fds = NULL;
+	c->n = c->cap = 0;
+	return true;
+}
+
 void closer_stop(void)
 {
-	if (!q.running)
-		return;
-	pthread_mutex_lock(&q.lock);
-	q.stop = true;
-	pthread_cond_signal(&q.wake);
-	pthread_mutex_unlock(&q.lock);
-	pthread_join(q.thread, NULL);
-	q.running = false;
-	free(q.fds);
-	q.fds = NULL;
-	q.n = q.cap = 0;
+	stop_one(&q, true);
+	if (!stop_one(&quarantine, false))
+		log_warn("closer: a descriptor a caller passed that is not a "
+			 "socket is still being closed (a FUSE file whose "
+			 "server does not answer?); not waiting for it");
 }

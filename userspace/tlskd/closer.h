@@ -11,6 +11,11 @@ int closer_start(void);
  * the service). Before closer_start() or after closer_stop(), closes
  * inline. */
 void closer_close(int fd);
+/* For a descriptor a caller passed that may not be a socket at all: a
+ * socket goes to closer_close(), anything else to the quarantine thread,
+ * whose close() may wait forever (a FUSE file) without holding up the
+ * sockets'. Never blocks. */
+void closer_close_untrusted(int fd);
 /* Wakes the closer for what closer_close() queued: the loop calls it
  * before it waits (epoll_wait), so no descriptor waits for the next
  * event. */

@@ -816,5 +816,5 @@ void hs_start(struct daemon *d, struct peer *p, const struct tlsk_request *req,
 			hs_event(d, &h->w, 0);
 		return;
 	}
-	closer_close(fd);
+	closer_close_untrusted(fd);	/* maybe no socket at all */
 }

@@ -409,7 +409,7 @@ static void refuse_connection(struct daemon *d, struct peer *p,
 {
 	struct tlsk_result res;
 
-	closer_close(fd);
+	closer_close_untrusted(fd);
 	if (req->type == TLSK_MSG_STATUS) {
 		status_reply(d, p, req->id);
 	} else {
@@ -423,30 +423,71 @@ static void refuse_connection(struct daemon *d, struct peer *p,
 	peer_close(d, p);
 }
 
+/*
+ * May this caller pass descriptors: is it allowed on some profile (root
+ * always is)? Only then does tlskd take them into its table. Anyone else
+ * has no handshake to ask for, and its descriptors, unread, are dropped
+ * by the kernel without a close() (whose flush a file on the caller's own
+ * FUSE mount could make wait forever; closer.c).
+ */
+static bool may_pass_fds(const struct daemon *d, const struct peer *p)
+{
+	const struct conf *c = &d->gen->conf;
+
+	for (size_t i = 0; i < c->nprofiles; i++)
+		if (conf_profile_allows(&c->profiles[i], p->uid, p->gid,
+					p->groups, p->ngroups))
+			return true;
+	return false;
+}
+
+/* One message, its descriptors (if any) left to the kernel to drop;
+ * *dropped says whether there were some. */
+static ssize_t recv_msg_no_fds(int sock, void *buf, size_t cap, bool *dropped)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	do
+		n = recvmsg(sock, &mh, MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	*dropped = mh.msg_flags & MSG_CTRUNC;
+	return mh.msg_flags & MSG_TRUNC ? -EMSGSIZE : n;
+}
+
 static void peer_event(struct daemon *d, struct watch *w, uint32_t events)
 {
 	struct peer *p = (struct peer *)w;
 	uint8_t msg[TLSK_MSG_MAX];
 	struct tlsk_request req;
+	bool dropped = false;
 	ssize_t n;
-	int fd, rc;
+	int fd = -1, rc;
 
 	(void)events;
 	p->active_ms = now_ms();
-	n = tlsk_recv_msg_fd_dispose(p->w.fd, msg, sizeof(msg), &fd,
-				     MSG_DONTWAIT, closer_close);
+	if (may_pass_fds(d, p))
+		n = tlsk_recv_msg_fd_dispose(p->w.fd, msg, sizeof(msg), &fd,
+					     MSG_DONTWAIT,
+					     closer_close_untrusted);
+	else
+		n = recv_msg_no_fds(p->w.fd, msg, sizeof(msg), &dropped);
 	if (n == -EAGAIN)
 		return;
 	if (n == 0 || n == -ECONNRESET) {
-		closer_close(fd);
+		closer_close_untrusted(fd);
 		peer_close(d, p);
 		return;
 	}
 	rc = n < 0 ? (int)n : tlsk_msg_decode_request(msg, (size_t)n, &req);
-	if (!rc && (req.type == TLSK_MSG_HANDSHAKE) != (fd >= 0))
-		rc = -EBADMSG;	/* a handshake needs its socket, status none */
+	/* A handshake needs its socket, status none. */
+	if (!rc && (req.type == TLSK_MSG_HANDSHAKE) != (fd >= 0 || dropped))
+		rc = -EBADMSG;
 	if (rc) {
-		closer_close(fd);
+		closer_close_untrusted(fd);
 		malformed(d, p, msg, n, rc);
 		/* Over its uid's limit, a connection gets one answer of any
 		 * kind: garbage must not keep it open (and its descriptor). */
@@ -461,7 +502,7 @@ static void peer_event(struct daemon *d, struct watch *w, uint32_t events)
 	else if (req.type == TLSK_MSG_TICKET_KEYS)
 		ticket_keys_reply(d, p, &req);
 	else
-		hs_start(d, p, &req, fd);
+		hs_start(d, p, &req, fd);	/* fd -1: not allowed */
 }
 
 static int read_creds(struct peer *p)

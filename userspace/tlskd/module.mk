@@ -64,6 +64,11 @@ all: $(BUILD)/bin/tlskd-test-service
 $(eval $(call program,tlskd-test-keyupdate,tlskd/tests/keyupdate_peer.c,-lssl))
 all: $(BUILD)/bin/tlskd-test-keyupdate
 
+# A caller passing a file on a FUSE mount that never answers a flush
+# (limits.sh).
+$(eval $(call program,tlskd-test-fusefd,tlskd/tests/fusefd.c))
+all: $(BUILD)/bin/tlskd-test-fusefd
+
 # A libssl server that floods NewSessionTicket records (limits.sh).
 $(eval $(call program,tlskd-test-ticketflood,tlskd/tests/ticketflood_peer.c,-lssl))
 all: $(BUILD)/bin/tlskd-test-ticketflood
@@ -72,6 +77,7 @@ all: $(BUILD)/bin/tlskd-test-ticketflood
 HOST_TESTS += tlskd-limits-test
 $(BUILD)/bin/tlskd-limits-test: tlskd/tests/limits.sh $(BUILD)/bin/tlskd \
 		$(BUILD)/bin/tlskd-test-service $(BUILD)/bin/tlskd-test-ticketflood \
+		$(BUILD)/bin/tlskd-test-fusefd \
 		$(BUILD)/bin/tlskd-test-lib.sh
 	@mkdir -p $(@D)
 	cp $< $@

@@ -399,6 +399,59 @@ check "an idle caller connection is closed (caller-idle-timeout)" \
 check "a request cannot raise the profile's handshake-timeout" \
 	grep -q "^asked 1 h on a 1 s profile: (110," "$dir/idle.out"
 
+# ---- descriptors that are not sockets: a FUSE file whose close() waits ----
+# tlskd-test-fusefd passes a file on its own FUSE mount, whose server never
+# answers the flush every close() sends: first from uid 65533 (on no
+# profile), then from root with a handshake request. Then a handshake of
+# uid 0 must still have its socket closed, its peer seeing EOF.
+if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null; then
+	mkdir -p "$dir/fuse"
+	unshare -m "$bin/tlskd-test-fusefd" "$dir/fuse" "$dir/fuse.done" 65533 \
+		>"$dir/fuse.out" 2>&1 &
+	fusepid=$!
+	wait_for grep -q -e "^ready" -e "^no FUSE" -e "failed" "$dir/fuse.out"
+	if grep -q "^ready" "$dir/fuse.out"; then
+		check "a caller on no profile passes a file: tlskd never takes (and never closes) it" \
+			awk -v t="flush tgid=$daemon_pid" '
+				/^authorized reply/ { exit bad }
+				$0 == t { bad = 1 }
+				END { exit bad }' "$dir/fuse.out"
+		check "a file passed by root for a handshake is refused (ENOTSOCK)" \
+			grep -q "^authorized reply $(python3 -c 'import errno; print(errno.ENOTSOCK)')\$" \
+				"$dir/fuse.out"
+		# A refused request's socket: tlskd's copy is the last, and
+		# its close() sends the FIN the TCP peer waits for.
+		python3 - "$dir" >"$dir/fuse-peer.out" 2>&1 <<'PY'
+import socket, sys
+sys.path.insert(0, sys.argv[1])
+import tk
+ls = socket.socket()
+ls.bind(("127.0.0.1", 0))
+ls.listen(1)
+c = socket.create_connection(ls.getsockname())
+a, _ = ls.accept()
+us = tk.request(sys.argv[1] + "/tlskd.sock", "nosuch", a.fileno())
+print("refused", tk.reply(us, 10), flush=True)
+a.close()
+c.settimeout(10)
+try:
+    print("peer:", "fin" if c.recv(10) == b"" else "data")
+except socket.timeout:
+    print("peer: no fin")
+PY
+		check "a file whose close() never returns: a socket passed later is still closed (its peer gets the FIN)" \
+			grep -q "^peer: fin" "$dir/fuse-peer.out"
+		diag "$dir/fuse-peer.out"
+	else
+		skip "descriptors that are not sockets" "$(head -n 1 "$dir/fuse.out")"
+	fi
+	touch "$dir/fuse.done"
+	wait "$fusepid"
+	diag "$dir/fuse.out"
+else
+	skip "descriptors that are not sockets" "needs root and unshare"
+fi
+
 stop
 if [ $failed -ne 0 ]; then
 	echo "# tlskd log:"
