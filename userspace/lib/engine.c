@@ -394,6 +394,11 @@ static int read_protected(struct tlsk_engine *e)
 	if (ret == -EPROTO)	/* RFC 8446 5.4: no non-zero type byte */
 		return fail(e, ALERT_UNEXPECTED_MESSAGE, ret,
 			    "record without a content type");
+	/* legacy_record_version other than 0x0303: refused as kTLS does. */
+	if (ret == -EPROTONOSUPPORT)
+		return fail(e, ALERT_PROTOCOL_VERSION, ret,
+			    "protected record with a version other than "
+			    "0x0303");
 	if (ret < 0)
 		return fail(e, ALERT_INTERNAL_ERROR, ret, "record layer error");
 	len = (size_t)ret;

@@ -795,6 +795,33 @@ static void tampered_server_flight(void)
 	buf_free(&s2c);
 }
 
+/*
+ * The server's first encrypted record with legacy_record_version 0x0301:
+ * refused, as kTLS refuses it, with protocol_version (not internal_error).
+ */
+static void encrypted_record_with_old_version(void)
+{
+	struct tlsk_engine *c = tlsk_engine_new(client_cfg, TLSK_ROLE_CLIENT);
+	struct tlsk_engine *s = tlsk_engine_new(server_cfg, TLSK_ROLE_SERVER);
+	struct buf c2s = { 0 }, s2c = { 0 };
+	size_t off = 0;
+
+	drain_output(c, &c2s);
+	feed_input(s, &c2s, 0);
+	drain_output(s, &s2c);
+	while (off + 5 <= s2c.len && s2c.p[off] != CT_APPLICATION_DATA)
+		off += 5 + ((size_t)s2c.p[off + 3] << 8 | s2c.p[off + 4]);
+	CHECK(off + 5 < s2c.len);
+	if (off + 5 < s2c.len)
+		s2c.p[off + 2] = 1;
+	feed_input(c, &s2c, 0);
+	expect_alert(c, ALERT_PROTOCOL_VERSION);
+	tlsk_engine_free(c);
+	tlsk_engine_free(s);
+	buf_free(&c2s);
+	buf_free(&s2c);
+}
+
 static void input_beyond_want_is_refused(void)
 {
 	struct tlsk_engine *s = tlsk_engine_new(server_cfg, TLSK_ROLE_SERVER);
@@ -835,6 +862,7 @@ int main(void)
 	RUN(bad_rsa_premaster_fails_only_at_finished);
 	RUN(malformed_rsa_cke_is_decode_error);
 	RUN(tampered_server_flight);
+	RUN(encrypted_record_with_old_version);
 	RUN(input_beyond_want_is_refused);
 	tlsk_config_free(server_cfg);
 	tlsk_config_free(client_cfg);
