@@ -25,6 +25,8 @@
 
 #include "conn.h"
 
+#define HS_KEY_UPDATE	24	/* RFC 8446 4.6.3 */
+
 /*
  * Tolerated warning alerts (RFC 5246 7.2: TLS 1.2 warnings other than
  * close_notify; RFC 8446 6.1: TLS 1.3 has only user_canceled, every other
@@ -104,6 +106,13 @@ static int deliver_handshake(struct tlsk_conn *c, const uint8_t *data,
 			return -EMSGSIZE;
 		if (c->hs_len - off < 4 + body)
 			break;
+		/* RFC 8446 5.1: what follows a KeyUpdate in its record was
+		 * sealed before the key change it announces. */
+		if (m[0] == HS_KEY_UPDATE && c->rx_keys.version == 0x0304 &&
+		    (c->hs_len - off != 4 + body ||
+		     ++c->key_updates > TLSK_CONN_MAX_KEY_UPDATES))
+			return conn_fatal(c, TLSK_ALERT_UNEXPECTED_MESSAGE,
+					  -EPROTO);
 		if (c->on_handshake)
 			err = c->on_handshake(c->on_handshake_arg, c, m[0],
 					      m + 4, body);
@@ -191,7 +200,7 @@ static int dispatch_record(struct tlsk_conn *c, uint8_t type, uint8_t *pt,
 		c->pt_off = (size_t)(pt - c->rx_buf);
 		c->pt_len = len;
 		if (len)
-			c->warnings = 0;
+			c->warnings = c->key_updates = 0;
 		return len > 0;
 	case TLSK_CT_ALERT:
 		return conn_alert_received(c, pt, len);
@@ -436,7 +445,7 @@ ssize_t conn_kernel_read(struct tlsk_conn *c, void *buf, size_t len)
 			type = *CMSG_DATA(cmsg);
 		if (type == TLSK_CT_APPLICATION_DATA) {
 			if (n)
-				c->warnings = 0;
+				c->warnings = c->key_updates = 0;
 			return n;
 		}
 		if (type == TLSK_CT_ALERT)

@@ -15,6 +15,7 @@ struct tlsk_conn {
 	int alert;			/* last alert received, or -1 */
 	int alert_sent;			/* fatal alert sent, or -1 */
 	unsigned warnings;		/* warning alerts since data */
+	unsigned key_updates;		/* KeyUpdates since data */
 	int eof;			/* close_notify received */
 	int err;			/* sticky negative errno */
 	int closed;			/* close_notify sent */

@@ -201,6 +201,12 @@ int tlsk_conn_alert_sent(const struct tlsk_conn *c);
  * TLSK_CONN_MAX_HANDSHAKE are refused with -EMSGSIZE.
  */
 #define TLSK_CONN_MAX_HANDSHAKE	16384
+/*
+ * A TLS 1.3 KeyUpdate must end its record (RFC 8446 5.1), and a peer may
+ * send at most this many without application data in between: either
+ * rule broken is an unexpected_message.
+ */
+#define TLSK_CONN_MAX_KEY_UPDATES	32
 typedef int tlsk_conn_handshake_fn(void *arg, struct tlsk_conn *c,
 				   uint8_t type, const uint8_t *body,
 				   size_t len);

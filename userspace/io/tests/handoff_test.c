@@ -504,6 +504,56 @@ static void user_layer_warning_flood(void)
 	raw_peer_close(&p);
 }
 
+/*
+ * RFC 8446 5.1: a KeyUpdate must end its record (what follows it in the
+ * record was sealed before the key change the peer claims). And a peer
+ * that sends nothing but KeyUpdates is stopped after
+ * TLSK_CONN_MAX_KEY_UPDATES of them without data in between.
+ */
+static void user_layer_key_update_rules(void)
+{
+	static const uint8_t two[] = { 24, 0, 0, 1, 0, 24, 0, 0, 1, 0 };
+	static const uint8_t nst_ku[] = { 4, 0, 0, 2, 0xaa, 0xbb,
+					  24, 0, 0, 1, 0 };
+	unsigned count = 0;
+	struct raw_peer p;
+	uint8_t buf[16];
+
+	/* Two in one record: the first does not end it. */
+	CHECK(raw_peer_open(&p, 0x0304, TLSK_AEAD_AES_128_GCM, 0) == 0);
+	tlsk_conn_on_handshake(p.c, count_handshake, &count);
+	CHECK(raw_peer_send(&p, TLSK_CT_HANDSHAKE, two, sizeof(two),
+			    SIZE_MAX) > 0);
+	CHECK(tlsk_conn_read(p.c, buf, sizeof(buf)) == -EPROTO);
+	CHECK(count == 0);
+	CHECK(raw_peer_alert(&p) == TLSK_ALERT_UNEXPECTED_MESSAGE);
+	raw_peer_close(&p);
+
+	/* One that ends its record, behind another message: fine. */
+	count = 0;
+	CHECK(raw_peer_open(&p, 0x0304, TLSK_AEAD_AES_128_GCM, 0) == 0);
+	tlsk_conn_on_handshake(p.c, count_handshake, &count);
+	CHECK(raw_peer_send(&p, TLSK_CT_HANDSHAKE, nst_ku, sizeof(nst_ku),
+			    SIZE_MAX) > 0);
+	CHECK(raw_peer_send(&p, TLSK_CT_APPLICATION_DATA, "x", 1,
+			    SIZE_MAX) > 0);
+	CHECK(tlsk_conn_read(p.c, buf, sizeof(buf)) == 1);
+	CHECK(count == 2);
+	raw_peer_close(&p);
+
+	/* A stream of them, each in its own record, without data. */
+	count = 0;
+	CHECK(raw_peer_open(&p, 0x0304, TLSK_AEAD_AES_128_GCM, 0) == 0);
+	tlsk_conn_on_handshake(p.c, count_handshake, &count);
+	for (int i = 0; i <= TLSK_CONN_MAX_KEY_UPDATES; i++)
+		CHECK(raw_peer_send(&p, TLSK_CT_HANDSHAKE, two, 5,
+				    SIZE_MAX) > 0);
+	CHECK(tlsk_conn_read(p.c, buf, sizeof(buf)) == -EPROTO);
+	CHECK(count == TLSK_CONN_MAX_KEY_UPDATES);
+	CHECK(raw_peer_alert(&p) == TLSK_ALERT_UNEXPECTED_MESSAGE);
+	raw_peer_close(&p);
+}
+
 static void handoff_policy(void)
 {
 	struct tlsk_traffic_keys k = make_keys(0x0304, TLSK_AEAD_AES_128_GCM,
@@ -542,6 +592,7 @@ int main(void)
 	RUN(user_layer_bad_record_is_sticky);
 	RUN(user_layer_fatal_alerts);
 	RUN(user_layer_warning_flood);
+	RUN(user_layer_key_update_rules);
 	RUN(handoff_policy);
 	return tap_done();
 }
