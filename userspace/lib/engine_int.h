@@ -82,6 +82,8 @@ struct session {
 	/* server: the client certificate's subject and SANs, or "" */
 	char peer[256];
 	char peer_sans[SESSCACHE_SANS_MAX];	/* tickets only */
+	/* server, tickets only: the server name it was made under, or "" */
+	char sni[256];
 	uint8_t *ticket;		/* client: the opaque ticket */
 	size_t ticket_len;
 };

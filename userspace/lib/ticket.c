@@ -8,13 +8,16 @@
  * it names and any change to it is detected. The key comes from the
  * config's pluggable source (tlsk_config_set_ticket_keys). The plaintext:
  *
- *	magic "TKT2"(4) | binding(32) | state | SANs<0..2^16-1>
+ *	magic "TKT3"(4) | binding(32) | state | SANs<0..2^16-1> |
+ *	server_name<0..255>
  *
  * binding is the issuing config's (cfg_update_binding: its session
  * context, verify mode and trust anchors); state is what a client's
  * session blob holds too, with the client certificate's subject; the SANs
- * are its subjectAltName list. A ticket of another format (the first one
- * had no magic) does not parse, and one bound elsewhere does not pass
+ * are its subjectAltName list; server_name the SNI of the handshake that
+ * made the session, which a resumption must repeat (RFC 6066 3). A
+ * ticket of another format (the first one had no magic, "TKT2" no server
+ * name) does not parse, and one bound elsewhere does not pass
  * session_binding_ok: both are misses, so a full handshake.
  */
 #include "engine_int.h"
@@ -31,7 +34,7 @@
 #define TICKET_NONCE_LEN 12
 #define TICKET_OVERHEAD (TICKET_NAME_LEN + TICKET_NONCE_LEN + 16)
 #define SESSION_MAGIC 0x544b5332	/* "TKS2": with version, EMS, ID, peer */
-#define TICKET_MAGIC 0x544b5432		/* "TKT2": with the binding, SANs */
+#define TICKET_MAGIC 0x544b5433		/* "TKT3": binding, SANs, SNI */
 
 /* the fields both encodings share */
 static void put_state(struct buf *b, const struct session *s)
@@ -141,6 +144,9 @@ int ticket_seal(const struct tlsk_config *cfg, const struct session *s,
 	buf_put(&state, s->peer_sans,
 		strnlen(s->peer_sans, sizeof(s->peer_sans) - 1));
 	buf_close_vec(&state, pos, 2);
+	pos = buf_open_vec(&state, 1);
+	buf_put(&state, s->sni, strnlen(s->sni, sizeof(s->sni) - 1));
+	buf_close_vec(&state, pos, 1);
 	if (!state.bad && !cfg->ticket_keys.current(cfg->ticket_keys.arg,
 						     name, key) &&
 	    RAND_bytes(nonce, sizeof(nonce)) == 1) {
@@ -164,16 +170,19 @@ static bool get_ticket(const struct tlsk_config *cfg, struct rd *r,
 		       struct session *s)
 {
 	const uint8_t *binding;
-	struct rd sans;
+	struct rd sans, sni;
 
 	if (rd_u32(r) != TICKET_MAGIC)
 		return false;
 	binding = rd_bytes(r, CFG_BINDING_LEN);
 	if (!binding || get_state(r, s) ||
-	    !rd_vec(r, 2, 0, sizeof(s->peer_sans) - 1, &sans) || !rd_done(r))
+	    !rd_vec(r, 2, 0, sizeof(s->peer_sans) - 1, &sans) ||
+	    !rd_vec(r, 1, 0, sizeof(s->sni) - 1, &sni) || !rd_done(r))
 		return false;
 	memcpy(s->peer_sans, rd_ptr(&sans), rd_left(&sans));
 	s->peer_sans[rd_left(&sans)] = 0;
+	memcpy(s->sni, rd_ptr(&sni), rd_left(&sni));
+	s->sni[rd_left(&sni)] = 0;
 	return session_binding_ok(cfg, binding, s->peer);
 }
 

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -200,7 +201,8 @@ static int try_ticket(struct tlsk_engine *e, struct rd *ticket,
 	ok = s.version == 0x0303 && s.ems && s.psk_len == TLS12_MASTER_LEN &&
 	     session_lifetime_ok(e, &s) &&
 	     tls12_suite_configured(e->cfg, s.suite) &&
-	     strcmp((const char *)s.alpn, e->alpn) == 0;
+	     strcmp((const char *)s.alpn, e->alpn) == 0 &&
+	     strcasecmp(s.sni, e->server_name) == 0;	/* RFC 6066 3 */
 	if (ok)
 		ok = resumable(e, s.suite, suites);
 	if (ok > 0) {
@@ -689,6 +691,7 @@ int tls12_server_write_nst(struct tlsk_engine *e, struct rd *body)
 	/* who the client proved to be, for resumed handshakes */
 	session_peer_get(e, s.peer, sizeof(s.peer), s.peer_sans,
 			 sizeof(s.peer_sans));
+	memcpy(s.sni, e->server_name, strnlen(e->server_name, sizeof(s.sni) - 1));
 	ret = ticket_seal(e->cfg, &s, &t);
 	session_clear(&s);
 	if (!ret)

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -217,8 +218,10 @@ static bool ticket_acceptable(struct tlsk_engine *e, struct rd *id,
 		return false;
 	}
 	ts = tlsk_suite_by_id(s->suite);
+	/* RFC 6066 3: not under another server name than it was made */
 	if (ts->md() != engine_md(e) || now < s->issued_ms ||
-	    now - s->issued_ms > (uint64_t)s->lifetime * 1000) {
+	    now - s->issued_ms > (uint64_t)s->lifetime * 1000 ||
+	    strcasecmp(s->sni, e->server_name) != 0) {
 		session_clear(s);
 		return false;
 	}
@@ -653,6 +656,7 @@ static int send_one_ticket(struct tlsk_engine *e)
 	memcpy(s.alpn, e->alpn, sizeof(s.alpn));
 	session_peer_get(e, s.peer, sizeof(s.peer), s.peer_sans,
 			 sizeof(s.peer_sans));
+	memcpy(s.sni, e->server_name, strnlen(e->server_name, sizeof(s.sni) - 1));
 	if (RAND_bytes((uint8_t *)&s.age_add, sizeof(s.age_add)) != 1 ||
 	    tlsk_hkdf_expand_label(engine_md(e), e->res_master, "resumption",
 				   nonce, sizeof(nonce), s.psk, s.psk_len))

@@ -134,6 +134,9 @@ static struct tlsk_config *client_config(enum mode m, bool with_cert)
 	return cfg;
 }
 
+/* The server name the client sends (and checks, unless told not to). */
+static const char *client_sni = "localhost";
+
 /* What the server made of one handshake. */
 struct outcome {
 	bool established, resumed;
@@ -167,7 +170,7 @@ static struct outcome handshake(struct tlsk_config *ccfg,
 	struct tlsk_session_info info;
 	struct outcome o = { 0 };
 
-	CHECK(!tlsk_engine_set_server_name(c, "localhost"));
+	CHECK(!tlsk_engine_set_server_name(c, client_sni));
 	if (*len)
 		CHECK(!tlsk_engine_set_session(c, blob, *len));
 	run_pair(c, s, &c2s, &s2c, 0);
@@ -476,6 +479,41 @@ static void first_format_ticket_goes_full(void)
 	}
 }
 
+/*
+ * RFC 6066 3: a session is not resumed under another server name than the
+ * one it was made under (on a server picking certificates by name, that
+ * would be another virtual host). The client checks no name here, so that
+ * the full handshake under the other name succeeds.
+ */
+static void other_server_name_goes_full(void)
+{
+	for (enum mode m = TLS13_TICKET; m <= TLS12_SESSION_ID; m++) {
+		struct tlsk_config *ccfg = client_config(m, false);
+		struct tlsk_config *scfg = server_config(m, &web);
+		uint8_t blob[4096];
+		size_t len = 0;
+		struct outcome o;
+
+		CHECK(!tlsk_config_set_verify_name(ccfg, 0));
+		stored.id_len = 0;
+		client_sni = "a.example";
+		o = handshake(ccfg, scfg, m, blob, &len, sizeof(blob));
+		CHECK(o.established && !o.resumed);
+		client_sni = "b.example";
+		o = handshake(ccfg, scfg, m, blob, &len, sizeof(blob));
+		CHECK(o.established && !o.resumed);
+		diag_mode(m, &o);
+		/* the control: the name it was made under, any case */
+		client_sni = "B.Example";
+		o = handshake(ccfg, scfg, m, blob, &len, sizeof(blob));
+		CHECK(o.established && o.resumed);
+		diag_mode(m, &o);
+		client_sni = "localhost";
+		tlsk_config_free(ccfg);
+		tlsk_config_free(scfg);
+	}
+}
+
 static void context_too_long_is_refused(void)
 {
 	struct tlsk_config *cfg = tlsk_config_new();
@@ -506,6 +544,7 @@ int main(void)
 	RUN(resumed_sans_whole_entries);
 	RUN(first_format_ticket_goes_full);
 	RUN(context_too_long_is_refused);
+	RUN(other_server_name_goes_full);
 	testpki_remove(&pki);
 	return tap_done();
 }
