@@ -164,6 +164,24 @@ static bool rx_rec_get(struct sock *sk, struct tlsk_rx *rx, gfp_t gfp)
  * window, and on loopback (an MSS of 64 KiB) TCP closes the window long
  * before a record is complete while nobody reads - for good.
  */
+/*
+ * A record is still short: is TCP urgent data at the next byte? Then
+ * tcp_read_sock() stops in front of it for good (only tcp_recvmsg() steps
+ * over it), and nothing would ever say so. TLS has no urgent data: the
+ * stream was not sent as it is by a TLS peer (or was changed on the way),
+ * and fails as for a record that fails authentication. True when it did.
+ */
+static bool rx_urgent_abort(struct sock *sk, struct tlsk_rx *rx)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+
+	if (likely(!READ_ONCE(tp->urg_data)) ||
+	    READ_ONCE(tp->urg_seq) != READ_ONCE(tp->copied_seq))
+		return false;
+	rx_abort(sk, rx, -EBADMSG, TLSK_STAT_RX_BAD_RECORD);
+	return true;
+}
+
 static bool rx_pull(struct sock *sk, struct tlsk_rx *rx, gfp_t gfp)
 {
 	read_descriptor_t desc = { .arg.data = rx };
@@ -180,7 +198,7 @@ static bool rx_pull(struct sock *sk, struct tlsk_rx *rx, gfp_t gfp)
 		desc.count = TLSK_HEADER_SIZE - rx->rec_done;
 		tcp_read_sock(sk, &desc, copy_actor);
 		if (rx->rec_done < TLSK_HEADER_SIZE)
-			return false;
+			return rx_urgent_abort(sk, rx);
 		len = tlsk_cipher_check_header(rx->cipher, tlsk_buf_head(&rx->rec));
 		/* Could never be queued whole: kTLS answers EMSGSIZE too. */
 		if (len > 0 && len > READ_ONCE(sk->sk_rcvbuf))
@@ -195,7 +213,7 @@ static bool rx_pull(struct sock *sk, struct tlsk_rx *rx, gfp_t gfp)
 		desc.count = rx->rec_len - rx->rec_done;
 		tcp_read_sock(sk, &desc, copy_actor);
 	}
-	return rx->rec_done == rx->rec_len;
+	return rx->rec_done == rx->rec_len || rx_urgent_abort(sk, rx);
 }
 
 static void rx_update(struct sock *sk, struct tlsk_rx *rx, gfp_t gfp)

@@ -188,6 +188,34 @@ TEST_F_TIMEOUT(hostile, reset_after_data_is_reported, 120)
 	EXPECT_EQ(recv(self->e, buf, sizeof(buf), 0), 0);
 }
 
+/*
+ * A record whose last byte the peer sends as TCP urgent data (MSG_OOB;
+ * an on-path attacker needs only the URG flag and pointer, which TLS does
+ * not protect). tcp_read_sock() stops in front of an urgent byte for good,
+ * so a reader waited forever; TLS has no urgent data, and tlsk fails the
+ * stream as for a record that fails authentication. (In-tree tls 6.1
+ * still waits: tlsk only.)
+ */
+TEST_F_TIMEOUT(hostile, urgent_data_fails_the_stream, 120)
+{
+	char buf[64];
+	ssize_t n;
+
+	if (strcmp(variant->ulp, TLSK_ULP_NAME))
+		SKIP(return, "in-tree tls stops at urgent data");
+	ASSERT_GT(feed(self, DATA, "first", 5), 0);
+	ASSERT_EQ(send(self->a, "second", 6, 0), 6);
+	n = read_record(self->b, self->rec, MAXREC);
+	ASSERT_GT(n, 1);
+	ASSERT_EQ(write_full(self->d, self->rec, n - 1), n - 1);
+	ASSERT_EQ(send(self->d, self->rec + n - 1, 1, MSG_OOB), 1);
+	usleep(50000);
+	EXPECT_EQ(recv(self->e, buf, sizeof(buf), 0), 5);
+	EXPECT_TRUE(wait_revents(self->e, POLLERR) & POLLERR);
+	EXPECT_EQ(recv(self->e, buf, sizeof(buf), 0), -1);
+	EXPECT_EQ(errno, EBADMSG);
+}
+
 /* A record, then FIN: the data, then the end of the stream. */
 TEST_F_TIMEOUT(hostile, fin_after_data, 120)
 {
