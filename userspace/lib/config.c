@@ -669,7 +669,7 @@ int tlsk_config_set_groups(struct tlsk_config *cfg, const char *list)
 	return set_id_list(cfg->groups, &cfg->ngroups, list, group_id);
 }
 
-int tlsk_config_set_alpn(struct tlsk_config *cfg, const char *list)
+int alpn_to_wire(const char *list, uint8_t out[CFG_MAX_ALPN], size_t *out_len)
 {
 	struct buf wire = { 0 };
 	const char *p = list;
@@ -686,15 +686,20 @@ int tlsk_config_set_alpn(struct tlsk_config *cfg, const char *list)
 		buf_put(&wire, p, len);
 		p += len + (end ? 1 : 0);
 	}
-	if (!ret && (wire.bad || wire.len > sizeof(cfg->alpn)))
+	if (!ret && (wire.bad || wire.len > CFG_MAX_ALPN))
 		ret = -EINVAL;
 	if (!ret) {
 		if (wire.len)
-			memcpy(cfg->alpn, wire.p, wire.len);
-		cfg->alpn_len = wire.len;
+			memcpy(out, wire.p, wire.len);
+		*out_len = wire.len;
 	}
 	buf_free(&wire);
 	return ret;
+}
+
+int tlsk_config_set_alpn(struct tlsk_config *cfg, const char *list)
+{
+	return alpn_to_wire(list, cfg->alpn, &cfg->alpn_len);
 }
 
 int tlsk_config_set_ticket_keys(struct tlsk_config *cfg,

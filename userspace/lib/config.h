@@ -75,6 +75,8 @@ struct tlsk_config {
 };
 
 /* client verify mode when none was set: verify; server: no request */
+/* "h2,http/1.1" into RFC 7301's wire form (out unchanged on -EINVAL). */
+int alpn_to_wire(const char *list, uint8_t out[CFG_MAX_ALPN], size_t *out_len);
 enum tlsk_verify cfg_verify_mode(const struct tlsk_config *cfg,
 				 enum tlsk_role role);
 uint64_t cfg_now_ms(const struct tlsk_config *cfg);

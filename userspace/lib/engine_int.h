@@ -128,6 +128,10 @@ struct tlsk_engine {
 	uint8_t session_id[32];
 	size_t session_id_len;
 	char server_name[256];
+	/* tlsk_engine_set_alpn(): this handshake's list instead of cfg's */
+	bool alpn_own_set;
+	size_t alpn_own_len;
+	uint8_t alpn_own[CFG_MAX_ALPN];
 	char alpn[256];
 	const struct cfg_cert *cert;	/* ours */
 	const struct tlsk_sigscheme *sig;
@@ -190,6 +194,18 @@ struct tlsk_engine {
 	 */
 	uint8_t in_rec[REC_HDR_LEN + REC_MAX_CIPHERTEXT12];	/* hdr, body */
 };
+
+/* The ALPN list this handshake offers (client) or accepts (server). */
+static inline const uint8_t *engine_alpn(const struct tlsk_engine *e,
+					 size_t *len)
+{
+	if (e->alpn_own_set) {
+		*len = e->alpn_own_len;
+		return e->alpn_own;
+	}
+	*len = e->cfg->alpn_len;
+	return e->cfg->alpn;
+}
 
 /* engine.c */
 int fail(struct tlsk_engine *e, uint8_t alert, int err, const char *fmt, ...)

@@ -168,7 +168,8 @@ static size_t put_client_hello_body(struct tlsk_engine *e, struct buf *b)
 	bool tls13 = tls13_enabled(c), tls12 = tls12_client_offers(c);
 	uint8_t versions[4];
 	uint16_t sigalgs[MAX_PEER_SIGALGS];
-	size_t n = 0, nv = 0, pos, exts;
+	size_t n = 0, nv = 0, pos, exts, alpn_len;
+	const uint8_t *alpn;
 
 	buf_u16(b, TLS12_CLIENT_VERSION);	/* legacy_version */
 	buf_put(b, e->client_random, 32);
@@ -202,8 +203,9 @@ static size_t put_client_hello_body(struct tlsk_engine *e, struct buf *b)
 	put_u16_list_ext(b, EXT_SIGNATURE_ALGORITHMS, sigalgs, n, 2);
 	if (tls13 && put_key_share(e, b))
 		b->bad = true;
-	if (c->alpn_len)
-		put_blob_ext(b, EXT_ALPN, 2, c->alpn, c->alpn_len);
+	alpn = engine_alpn(e, &alpn_len);
+	if (alpn_len)
+		put_blob_ext(b, EXT_ALPN, 2, alpn, alpn_len);
 	if (e->cookie.len)
 		put_blob_ext(b, EXT_COOKIE, 2, e->cookie.p, e->cookie.len);
 	/* RFC 8446 4.2.9: we only do PSK with (EC)DHE */
@@ -284,6 +286,21 @@ int client_start(struct tlsk_engine *e)
 	if (new_key_share(e, g))
 		return e->err;
 	return client_restart(e);
+}
+
+int tlsk_engine_set_alpn(struct tlsk_engine *e, const char *list)
+{
+	size_t len;
+	int err;
+
+	if (e->output_taken || e->bytes_in)
+		return -EBUSY;
+	err = alpn_to_wire(list ? list : "", e->alpn_own, &len);
+	if (err)
+		return err;
+	e->alpn_own_len = len;
+	e->alpn_own_set = true;
+	return e->role == TLSK_ROLE_CLIENT ? client_restart(e) : 0;
 }
 
 int tlsk_engine_set_server_name(struct tlsk_engine *e, const char *name)
@@ -501,9 +518,12 @@ int client_read_server_hello(struct tlsk_engine *e, struct rd *body)
 static bool alpn_offered(const struct tlsk_engine *e, const uint8_t *p,
 			 size_t n)
 {
+	const uint8_t *ours;
+	size_t len;
 	struct rd r;
 
-	rd_init(&r, e->cfg->alpn, e->cfg->alpn_len);
+	ours = engine_alpn(e, &len);
+	rd_init(&r, ours, len);
 	while (rd_left(&r)) {
 		struct rd name;
 
@@ -535,12 +555,12 @@ int client_read_encrypted_extensions(struct tlsk_engine *e, struct rd *body)
 {
 	uint16_t allowed[4] = { EXT_SUPPORTED_GROUPS, EXT_LIST_END,
 				EXT_LIST_END, EXT_LIST_END };
-	size_t n = 1;
+	size_t n = 1, alpn_len;
 	struct exts x;
 	struct rd *r;
 
 	/* RFC 8446 4.2: only what we asked for may come back */
-	if (e->cfg->alpn_len)
+	if (engine_alpn(e, &alpn_len) && alpn_len)
 		allowed[n++] = EXT_ALPN;
 	if (sni_allowed(e->server_name))
 		allowed[n++] = EXT_SERVER_NAME;

@@ -159,12 +159,15 @@ int read_server_name(struct tlsk_engine *e, struct rd *ext)
 int choose_alpn(struct tlsk_engine *e, struct rd *ext)
 {
 	struct rd theirs, ours;
+	const uint8_t *list;
+	size_t len;
 
 	if (!rd_vec(ext, 2, 2, 0xffff, &theirs) || !rd_done(ext))
 		return fail(e, ALERT_DECODE_ERROR, -EBADMSG, "malformed ALPN");
-	if (!e->cfg->alpn_len)
+	list = engine_alpn(e, &len);
+	if (!len)
 		return 0;
-	rd_init(&ours, e->cfg->alpn, e->cfg->alpn_len);
+	rd_init(&ours, list, len);
 	while (rd_left(&ours)) {
 		struct rd mine, r = theirs;
 

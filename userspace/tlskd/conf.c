@@ -817,10 +817,6 @@ void conf_free(struct conf *c)
 		}
 		free_strings(prof, PROFILE);
 		tlsk_config_free(prof->cfg);
-		for (size_t j = 0; j < prof->nvariants; j++) {
-			tlsk_config_free(prof->variants[j].cfg);
-			free(prof->variants[j].alpn);
-		}
 	}
 	if (c->session_store)	/* may hold a password */
 		OPENSSL_cleanse(c->session_store, strlen(c->session_store));

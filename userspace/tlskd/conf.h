@@ -27,7 +27,6 @@
 #define CONF_MAX_IDS		32	/* allow-uid / allow-gid entries */
 #define CONF_MAX_LINE		4096
 #define CONF_MAX_SIZE		(1 << 20)
-#define CONF_MAX_VARIANTS	8	/* per-request ALPN lists per profile */
 #define CONF_MAX_KEYS		48	/* in the key table: lines[] */
 
 enum conf_ticket_source {
@@ -54,12 +53,6 @@ struct conf_cert {
 	int line;
 };
 
-/* A profile's engine configuration for another ALPN list. */
-struct conf_variant {
-	char *alpn;
-	struct tlsk_config *cfg;
-};
-
 struct conf_profile {
 	char name[TLSK_PROFILE_MAX];
 	int line;
@@ -83,8 +76,6 @@ struct conf_profile {
 	int verify_name;		/* client: 1 (default) or 0 */
 	int lines[CONF_MAX_KEYS];	/* line of each key set, by index */
 	struct tlsk_config *cfg;	/* conf_load() */
-	struct conf_variant variants[CONF_MAX_VARIANTS];
-	size_t nvariants;
 };
 
 struct conf {
@@ -136,10 +127,6 @@ int conf_read(struct conf *c, const char *path, struct conf_diag *d);
 int conf_load(struct conf *c, const struct tlsk_ticket_keys *src,
 	      struct conf_diag *d);
 void conf_free(struct conf *c);
-/* p's configuration for a request offering alpn (NULL or "": the
- * profile's own), built on first use; NULL when it cannot be built. */
-struct tlsk_config *conf_profile_config(struct conf *c, struct conf_profile *p,
-					const char *alpn);
 
 struct conf_profile *conf_profile(const struct conf *c, const char *name);
 /*

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../lib/config.h"
 #include "../service/service_int.h"
 #include "closer.h"
 #include "daemon.h"
@@ -759,6 +760,16 @@ static void resume_from_cache(struct daemon *d, struct hs *h,
 	client_session_free_blob(blob, len);
 }
 
+/* A request's ALPN list ("" or NULL: the profile's) as the engine takes
+ * it. */
+static bool alpn_ok(const char *list)
+{
+	uint8_t wire[CFG_MAX_ALPN];
+	size_t len;
+
+	return !list || !*list || alpn_to_wire(list, wire, &len) == 0;
+}
+
 /* Takes fd in every case: it becomes the handshake's or is closed. */
 void hs_start(struct daemon *d, struct peer *p, const struct tlsk_request *req,
 	      int fd)
@@ -788,10 +799,8 @@ void hs_start(struct daemon *d, struct peer *p, const struct tlsk_request *req,
 		refuse(d, p, req, -EBUSY, "too many handshakes in flight");
 	} else if ((rc = check_socket(fd)) != 0) {
 		refuse(d, p, req, rc, "not a connected TCP socket");
-	} else if (!(cfg = conf_profile_config(&d->gen->conf, prof,
-					       req->alpn))) {
-		refuse(d, p, req, -EINVAL, "bad ALPN list, or too many "
-		       "distinct ones for this profile");
+	} else if (!(cfg = prof->cfg) || !alpn_ok(req->alpn)) {
+		refuse(d, p, req, -EINVAL, "bad ALPN list");
 	} else if (!uid_take(d, p->uid, QUOTA_HS)) {
 		refuse(d, p, req, -EBUSY, "this uid has max-handshakes-"
 		       "per-uid handshakes in flight");
@@ -803,6 +812,12 @@ void hs_start(struct daemon *d, struct peer *p, const struct tlsk_request *req,
 		    (rc = tlsk_engine_set_server_name(h->engine,
 						      req->server_name))) {
 			hs_finish(d, h, rc);	/* not a name the engine takes */
+			return;
+		}
+		/* The request's ALPN list, for this handshake only. */
+		if (req->alpn[0] && (!prof->alpn || strcmp(req->alpn, prof->alpn)) &&
+		    (rc = tlsk_engine_set_alpn(h->engine, req->alpn))) {
+			hs_finish(d, h, rc);
 			return;
 		}
 		if (req->role == TLSK_ROLE_CLIENT)

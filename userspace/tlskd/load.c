@@ -105,18 +105,13 @@ static int check_key_file(struct loader *l, const struct conf_cert *cert)
 /*
  * The trust anchors, read here and never during a handshake: the
  * profile's ca, else (a client that verifies) the system bundle, read
- * once per configuration and shared. A variant shares its profile's.
+ * once per configuration and shared.
  */
 static void load_trust(struct loader *l)
 {
 	struct conf_profile *p = l->p;
 	struct conf *c = l->c;
 
-	if (p->cfg) {		/* a variant: the profile's own anchors */
-		check(l, tlsk_config_share_ca(l->cfg, p->cfg), 0, "CA bundle",
-		      NULL);
-		return;
-	}
 	if (p->ca_file) {
 		check_file(l, tlsk_config_load_ca_file(l->cfg, p->ca_file),
 		      conf_line(p, "ca"), "CA bundle", p->ca_file);
@@ -299,38 +294,4 @@ int conf_load(struct conf *c, const struct tlsk_ticket_keys *src,
 				      l.p->name);
 	}
 	return l.errors ? -EINVAL : 0;
-}
-
-/*
- * The engine takes ALPN per configuration, not per handshake, so a
- * request whose ALPN list differs from its profile's gets a variant of the
- * profile built for that list, kept with the profile (and freed with its
- * generation). Building one reads the profile's files again, once per
- * distinct list.
- */
-struct tlsk_config *conf_profile_config(struct conf *c, struct conf_profile *p,
-					const char *alpn)
-{
-	struct conf_diag d;
-	struct loader l = { .c = c, .p = p, .d = &d };
-	struct conf_variant *v;
-
-	if (!alpn || !*alpn || (p->alpn && !strcmp(alpn, p->alpn)))
-		return p->cfg;
-	for (size_t i = 0; i < p->nvariants; i++)
-		if (!strcmp(p->variants[i].alpn, alpn))
-			return p->variants[i].cfg;
-	if (p->nvariants == CONF_MAX_VARIANTS)
-		return NULL;
-	memset(&d, 0, sizeof(d));
-	v = &p->variants[p->nvariants];
-	v->alpn = strdup(alpn);
-	v->cfg = v->alpn ? load_profile(&l, alpn) : NULL;
-	if (!v->cfg || l.errors) {
-		tlsk_config_free(v->cfg);
-		free(v->alpn);
-		return NULL;
-	}
-	p->nvariants++;
-	return v->cfg;
 }

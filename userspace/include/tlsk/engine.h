@@ -217,6 +217,13 @@ struct tlsk_engine *tlsk_engine_new(const struct tlsk_config *cfg,
 				    enum tlsk_role role);
 void tlsk_engine_free(struct tlsk_engine *e);	/* scrubs all secrets */
 int tlsk_engine_set_server_name(struct tlsk_engine *e, const char *name);
+/*
+ * This handshake's ALPN list ("h2,http/1.1"; "" for none) instead of the
+ * config's: one config serves requests with different lists. Before any
+ * input (server) or output taken (client): -EBUSY after; -EINVAL for a
+ * list tlsk_config_set_alpn() would refuse.
+ */
+int tlsk_engine_set_alpn(struct tlsk_engine *e, const char *list);
 
 /* Bytes the engine needs next from the peer; 0 when it needs none. */
 size_t tlsk_engine_want(const struct tlsk_engine *e);

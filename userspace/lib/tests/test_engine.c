@@ -317,6 +317,51 @@ static void alpn_mismatch_fails(void)
 	pair_free(&p);
 }
 
+/*
+ * One config, a list per handshake (tlskd serves requests with their own
+ * lists from one profile config): the engine's list replaces the
+ * config's, for TLS 1.3 and 1.2, on both sides; too late is -EBUSY.
+ */
+static void alpn_per_engine(void)
+{
+	static const uint16_t versions[] = { 0x0304, 0x0303 };
+
+	for (size_t i = 0; i < 2; i++) {
+		struct pair p = { .ccfg = client_config(),
+				  .scfg = server_config("ec256") };
+		struct tlsk_session_info ci, si;
+		const uint8_t *out;
+		size_t n;
+
+		CHECK(!tlsk_config_set_versions(p.ccfg, versions[i],
+						versions[i]));
+		tlsk_config_set_alpn(p.ccfg, "h2");
+		tlsk_config_set_alpn(p.scfg, "h2");
+		pair_start(&p, "localhost");
+		CHECK(tlsk_engine_set_alpn(p.c, "x-one,x-two") == 0);
+		CHECK(tlsk_engine_set_alpn(p.s, "x-two") == 0);
+		CHECK(tlsk_engine_set_alpn(p.s, "bad,,list") == -EINVAL);
+		pair_run(&p);
+		CHECK(pair_established(&p));
+		tlsk_engine_info(p.c, &ci);
+		tlsk_engine_info(p.s, &si);
+		CHECK(ci.alpn && si.alpn && !strcmp(ci.alpn, "x-two") &&
+		      !strcmp(si.alpn, "x-two"));
+		CHECK(tlsk_engine_set_alpn(p.s, "h2") == -EBUSY);
+		pair_free(&p);
+
+		/* the client's output taken: its ClientHello is gone */
+		p = (struct pair){ .ccfg = client_config(),
+				   .scfg = server_config("ec256") };
+		pair_start(&p, "localhost");
+		out = tlsk_engine_output(p.c, &n);
+		CHECK(out && n > 0);
+		tlsk_engine_output_done(p.c, n);
+		CHECK(tlsk_engine_set_alpn(p.c, "h2") == -EBUSY);
+		pair_free(&p);
+	}
+}
+
 /* nothing in common: handshake_failure from the server, heard by the client */
 static void nothing_in_common(const char *what, const char *client,
 			      const char *server)
@@ -724,6 +769,7 @@ int main(void)
 	RUN(hello_retry_request);
 	RUN(alpn_negotiated);
 	RUN(alpn_mismatch_fails);
+	RUN(alpn_per_engine);
 	RUN(no_common_suite_or_group);
 	RUN(sni_picks_certificate);
 	RUN(bad_certificates_get_the_right_alert);

@@ -408,7 +408,6 @@ static void trust_loaded_once(void)
 	struct conf c;
 	struct conf_diag d;
 	const struct conf_profile *a, *b, *w;
-	struct tlsk_config *v;
 
 	CHECK(parse(&c, &d, "[profile a]\n[profile b]\nverify-name = no\n"
 		    "alpn = h2\n[profile w]\nrole = client\n"
@@ -422,11 +421,6 @@ static void trust_loaded_once(void)
 	CHECK(a && !a->cfg->no_verify_name && b && b->cfg->no_verify_name);
 	/* verification off: no anchors needed */
 	CHECK(w && w->cfg && !w->cfg->store);
-	/* a variant for another ALPN list shares its profile's anchors */
-	v = b ? conf_profile_config(&c, conf_profile(&c, "b"), "http/1.1")
-	      : NULL;
-	CHECK(v && v != b->cfg && v->store == b->cfg->store &&
-	      v->no_verify_name);
 	conf_free(&c);
 }
 

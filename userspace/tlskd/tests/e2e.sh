@@ -300,6 +300,18 @@ echo a | s_client -tls1_3 >/dev/null
 wait "$svc_pid"
 check "a bad ALPN list in a request is refused" \
 	grep -q "status=22 .*ALPN" "$dir/svc.out"
+# Distinct lists are per handshake, not kept per profile: the ninth and
+# tenth are served like the first (up to 2026-12-07 a profile kept 8
+# variants, and one caller could use them up for everyone).
+alpn_ok=0
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	TLSK_TEST_ALPN="x-$i" serve 1
+	echo a | s_client -tls1_3 -alpn "x-$i" >/dev/null
+	wait "$svc_pid"
+	grep -q "^ok 0 .* alpn=x-$i " "$dir/svc.out" && alpn_ok=$((alpn_ok + 1))
+done
+check "ten distinct ALPN lists in requests to one profile: all served ($alpn_ok)" \
+	test "$alpn_ok" -eq 10
 
 # ---- resumption across two service processes (shared ticket keys) ----
 serve 1
