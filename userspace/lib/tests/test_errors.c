@@ -765,8 +765,12 @@ static void server_hello_choosing_tls12(void)
 	}
 }
 
-/* flip one bit of the server's first encrypted record */
-static void tampered_server_flight(void)
+/*
+ * The server's first flight with byte `at` of its first encrypted record
+ * changed by `edit` (XORed in), fed to a client: the client's engine,
+ * failed or not (free it).
+ */
+static struct tlsk_engine *edited_server_flight(size_t at, uint8_t edit)
 {
 	struct tlsk_engine *c = tlsk_engine_new(client_cfg, TLSK_ROLE_CLIENT);
 	struct tlsk_engine *s = tlsk_engine_new(server_cfg, TLSK_ROLE_SERVER);
@@ -778,21 +782,26 @@ static void tampered_server_flight(void)
 	drain_output(s, &s2c);
 	while (off + 5 <= s2c.len && s2c.p[off] != CT_APPLICATION_DATA)
 		off += 5 + ((size_t)s2c.p[off + 3] << 8 | s2c.p[off + 4]);
-	CHECK(off + 20 < s2c.len);
-	if (off + 20 < s2c.len)
-		s2c.p[off + 20] ^= 1;
+	CHECK(off + at < s2c.len);
+	if (off + at < s2c.len)
+		s2c.p[off + at] ^= edit;
 	feed_input(c, &s2c, 0);
-	CHECK(tlsk_engine_state(c) == TLSK_STATE_FAILED);
-	{
-		uint8_t alert;
-
-		tlsk_engine_error(c, &alert, NULL, NULL);
-		CHECK(alert == ALERT_BAD_RECORD_MAC);
-	}
-	tlsk_engine_free(c);
 	tlsk_engine_free(s);
 	buf_free(&c2s);
 	buf_free(&s2c);
+	return c;
+}
+
+/* flip one bit of the server's first encrypted record */
+static void tampered_server_flight(void)
+{
+	struct tlsk_engine *c = edited_server_flight(20, 1);
+	uint8_t alert = 0;
+
+	CHECK(tlsk_engine_state(c) == TLSK_STATE_FAILED);
+	tlsk_engine_error(c, &alert, NULL, NULL);
+	CHECK(alert == ALERT_BAD_RECORD_MAC);
+	tlsk_engine_free(c);
 }
 
 /*
@@ -801,25 +810,10 @@ static void tampered_server_flight(void)
  */
 static void encrypted_record_with_old_version(void)
 {
-	struct tlsk_engine *c = tlsk_engine_new(client_cfg, TLSK_ROLE_CLIENT);
-	struct tlsk_engine *s = tlsk_engine_new(server_cfg, TLSK_ROLE_SERVER);
-	struct buf c2s = { 0 }, s2c = { 0 };
-	size_t off = 0;
+	struct tlsk_engine *c = edited_server_flight(2, 3 ^ 1);
 
-	drain_output(c, &c2s);
-	feed_input(s, &c2s, 0);
-	drain_output(s, &s2c);
-	while (off + 5 <= s2c.len && s2c.p[off] != CT_APPLICATION_DATA)
-		off += 5 + ((size_t)s2c.p[off + 3] << 8 | s2c.p[off + 4]);
-	CHECK(off + 5 < s2c.len);
-	if (off + 5 < s2c.len)
-		s2c.p[off + 2] = 1;
-	feed_input(c, &s2c, 0);
 	expect_alert(c, ALERT_PROTOCOL_VERSION);
 	tlsk_engine_free(c);
-	tlsk_engine_free(s);
-	buf_free(&c2s);
-	buf_free(&s2c);
 }
 
 static void input_beyond_want_is_refused(void)
