@@ -51,6 +51,7 @@
  */
 #include <net/sock.h>
 #include <net/tcp.h>
+#include <linux/sched/mm.h>
 #include <linux/splice.h>
 
 #include "alert.h"
@@ -501,6 +502,7 @@ static struct sk_buff *open_record(struct sock *sk, struct tlsk_rx *rx)
 	unsigned int len = rx->rec_len;
 	unsigned int plain = len - rx->cipher->prepend - TLSK_TAG_SIZE;
 	unsigned int unpadded;
+	struct mem_cgroup *old;
 	struct tlsk_rx_msg *m;
 	struct sk_buff *skb;
 	u8 outer;
@@ -510,7 +512,14 @@ static struct sk_buff *open_record(struct sock *sk, struct tlsk_rx *rx)
 	err = tlsk_cipher_scratch(rx->cipher, sk, sk->sk_allocation);
 	if (err)
 		return ERR_PTR(err);
-	skb = alloc_skb_with_frags(0, plain, 0, &err, sk->sk_allocation);
+	/*
+	 * Charged to the socket's memory cgroup, as TCP's queue that held
+	 * the record is: a peeking reader may keep up to SO_RCVBUF of them.
+	 */
+	old = set_active_memcg(sk->sk_memcg);
+	skb = alloc_skb_with_frags(0, plain, 0, &err,
+				   sk->sk_allocation | __GFP_ACCOUNT);
+	set_active_memcg(old);
 	if (!skb)
 		return ERR_PTR(err);
 	/* The pages are attached, not yet accounted as data. */

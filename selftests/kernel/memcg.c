@@ -7,6 +7,8 @@
  * direction; the RX ones are allocated in softirq, where only the
  * socket's cgroup says whom to charge).
  *
+ * Records opened for a peeking reader are charged too (below).
+ *
  * Record buffers go back once a socket has been idle for 1-2 s: after 3 s
  * without traffic memory.current is down by at least as much again, with
  * the sockets still open and their keys installed (it was not before
@@ -133,6 +135,63 @@ TEST_F(memcg, record_buffers_are_charged_and_given_back)
 		close(c[i]);
 		close(s[i]);
 	}
+}
+
+/*
+ * Records a peeking reader holds opened are charged to the cgroup too:
+ * up to SO_RCVBUF of them per socket wait for the reader, the pages TCP's
+ * queue held (and charged) before. PEEK_PAIRS pairs, PEEK_BYTES of 8 KiB
+ * records into each, all peeked, so none is left in TCP's queue:
+ * memory.current must keep at least 3/4 of the peeked plaintext. (Until 2026-12-07 the opened
+ * records' pages were charged to no cgroup: memory.current fell.)
+ */
+#define PEEK_PAIRS	16
+#define PEEK_BYTES	(192 * 1024)	/* opened, well under SO_RCVBUF */
+
+TEST_F(memcg, peeked_records_are_charged)
+{
+	int c[PEEK_PAIRS], s[PEEK_PAIRS], i, big = 1 << 20;	/* capped by rmem_max */
+	char *buf = malloc(PEEK_BYTES + 1);
+	long before, peeked;
+	size_t total = 0;
+
+	ASSERT_TRUE(buf != NULL);
+	fill_pattern(buf, PEEK_BYTES, 9);
+	for (i = 0; i < PEEK_PAIRS; i++) {
+		ASSERT_EQ(tls_pair(AF_INET, TLSK_ULP_NAME, TLSK_ULP_NAME,
+				   TLS_1_3_VERSION, TLS_CIPHER_AES_GCM_128,
+				   &c[i], &s[i]), 0);
+		ASSERT_EQ(setsockopt(s[i], SOL_SOCKET, SO_RCVBUF, &big,
+				     sizeof(big)), 0);
+	}
+	before = read_long(GROUP "/memory.current");
+	for (i = 0; i < PEEK_PAIRS; i++)
+		for (size_t off = 0; off < PEEK_BYTES; off += 8192)
+			ASSERT_EQ(write_full(c[i], buf + off, 8192), 8192);
+	for (i = 0; i < PEEK_PAIRS; i++) {
+		ssize_t n = 0, last = -1;
+
+		/* Until a peek sees no more than the last one (20 x 50 ms). */
+		for (int tries = 0; tries < 20 && n < PEEK_BYTES; tries++) {
+			n = recv(s[i], buf, PEEK_BYTES + 1,
+				 MSG_PEEK | MSG_DONTWAIT);
+			if (n == last && n > 0)
+				break;
+			last = n;
+			usleep(50000);
+		}
+		EXPECT_EQ(n, PEEK_BYTES);
+		total += n > 0 ? (size_t)n : 0;
+	}
+	peeked = read_long(GROUP "/memory.current");
+	TH_LOG("memory.current %ld -> %ld with %zu bytes peeked in %d sockets",
+	       before, peeked, total, PEEK_PAIRS);
+	EXPECT_GE(peeked - before, (long)(total / 4 * 3) - SLACK);
+	for (i = 0; i < PEEK_PAIRS; i++) {
+		close(c[i]);
+		close(s[i]);
+	}
+	free(buf);
 }
 
 TEST_HARNESS_MAIN
