@@ -924,19 +924,23 @@ static void send_owed_fin(struct sock *sk, struct tlsk_tx *tx)
 }
 
 /*
- * tx->lock for shutdown(), or false. A send call holding it may sleep in
- * TCP for as long as the peer keeps its window shut, and shutdown() does
- * not wait for the peer; the worker, the idle check, splice_eof() and
- * setsockopt() hold it only for a moment.
+ * tx->lock for shutdown(): 0 when taken, -EBUSY when a send call holds
+ * it, -ERESTARTSYS on a signal. A send call may sleep in TCP for as long
+ * as the peer keeps its window shut, and shutdown() does not wait for the
+ * peer; the worker, the idle check, splice_eof() and setsockopt() hold it
+ * only for a moment, and the FIN must not pass what they hold: a signal
+ * then restarts shutdown() (or ends it with EINTR) with nothing sent.
  */
-static bool fin_lock(struct tlsk_tx *tx)
+static int fin_lock(struct tlsk_tx *tx)
 {
 	while (!mutex_trylock(&tx->lock)) {
-		if (READ_ONCE(tx->sending) || signal_pending(current))
-			return false;
+		if (READ_ONCE(tx->sending))
+			return -EBUSY;
+		if (signal_pending(current))
+			return -ERESTARTSYS;
 		usleep_range(50, 100);
 	}
-	return true;
+	return 0;
 }
 
 /*
@@ -976,12 +980,18 @@ int tlsk_shutdown(struct socket *sock, int how)
 	struct sock *sk = sock->sk;
 	struct tlsk_tx *tx = &tlsk_get_ctx(sk)->tx;
 	bool owed = false;
+	int err;
 
-	if ((how == SHUT_WR || how == SHUT_RDWR) && fin_lock(tx)) {
-		lock_sock(sk);
-		owed = fin_must_wait(sk, tx);
-		release_sock(sk);
-		mutex_unlock(&tx->lock);
+	if (how == SHUT_WR || how == SHUT_RDWR) {
+		err = fin_lock(tx);
+		if (err == -ERESTARTSYS)
+			return err;
+		if (!err) {
+			lock_sock(sk);
+			owed = fin_must_wait(sk, tx);
+			release_sock(sk);
+			mutex_unlock(&tx->lock);
+		}
 	}
 	if (!owed)
 		return inet_shutdown(sock, how);

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <sys/sendfile.h>
 #include <sys/wait.h>
 
@@ -852,6 +853,80 @@ TEST_F_TIMEOUT(tls, close_never_waits_for_the_peer, 300)
 	EXPECT_EQ(got, sent);
 	free(out);
 	free(in);
+}
+
+struct lock_hammer {
+	int fd;
+	volatile int stop;
+};
+
+/* Takes tx.lock over and over: TLS_TX_MAX_PAYLOAD_LEN answers EBUSY while
+ * a record is open, but takes the lock to say so. */
+static void *hammer_tx_lock(void *arg)
+{
+	struct lock_hammer *h = arg;
+	uint16_t len = 16384;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);	/* the timer is the main thread's */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	while (!h->stop)
+		setsockopt(h->fd, SOL_TLS, TLS_TX_MAX_PAYLOAD_LEN, &len,
+			   sizeof(len));
+	return NULL;
+}
+
+static void on_tick(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * shutdown(SHUT_WR) while tx.lock is held for a moment by someone who is
+ * not a sender (a thread setting TLS_TX_MAX_PAYLOAD_LEN over and over) and
+ * signals arrive (an interval timer, SA_RESTART): the byte MSG_MORE left
+ * open still goes out before the FIN, every time. Before 2026-12-07 a
+ * signal during the wait for the lock sent the FIN at once and the byte
+ * was lost, shutdown() returning 0.
+ */
+TEST_F_TIMEOUT(tls, shutdown_under_contention_keeps_counted_bytes, 600)
+{
+	struct sigaction sa = { .sa_handler = on_tick, .sa_flags = SA_RESTART };
+	struct itimerval on = { .it_interval.tv_usec = 100,
+				.it_value.tv_usec = 100 };
+	struct itimerval off = { 0 };
+	int lost = 0, rounds = 100;
+
+	ASSERT_EQ(sigaction(SIGALRM, &sa, NULL), 0);
+	for (int i = 0; i < rounds; i++) {
+		struct lock_hammer h = { .fd = self->c };
+		pthread_t t;
+		char buf[8];
+		ssize_t n, m;
+
+		ASSERT_EQ(send(self->c, "x", 1, MSG_MORE), 1);
+		ASSERT_EQ(pthread_create(&t, NULL, hammer_tx_lock, &h), 0);
+		usleep(1000);
+		setitimer(ITIMER_REAL, &on, NULL);
+		EXPECT_EQ(shutdown(self->c, SHUT_WR), 0);
+		setitimer(ITIMER_REAL, &off, NULL);
+		h.stop = 1;
+		pthread_join(t, NULL);
+		n = recv(self->s, buf, sizeof(buf), 0);
+		m = n == 1 ? recv(self->s, buf, sizeof(buf), 0) : -1;
+		if (n != 1 || m != 0)
+			lost++;
+		/* A fresh pair for the next round. */
+		close(self->c);
+		close(self->s);
+		ASSERT_EQ(tls_pair(AF_INET, TLSK_ULP_NAME, TLSK_ULP_NAME,
+				   variant->version, variant->cipher,
+				   &self->c, &self->s), 0);
+	}
+	EXPECT_EQ(lost, 0) {
+		TH_LOG("%d of %d shutdowns lost the open record", lost, rounds);
+	}
 }
 
 TEST_HARNESS_MAIN
