@@ -815,7 +815,8 @@ void hs_start(struct daemon *d, struct peer *p, const struct tlsk_request *req,
 			return;
 		}
 		/* The request's ALPN list, for this handshake only. */
-		if (req->alpn[0] && (!prof->alpn || strcmp(req->alpn, prof->alpn)) &&
+		if (req->alpn[0] &&
+		    (!prof->alpn || strcmp(req->alpn, prof->alpn) != 0) &&
 		    (rc = tlsk_engine_set_alpn(h->engine, req->alpn))) {
 			hs_finish(d, h, rc);
 			return;

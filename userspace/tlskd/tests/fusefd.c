@@ -72,8 +72,10 @@ static long tgid_of(unsigned int tid)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
+		if (!strncmp(line, "Tgid:", 5)) {
+			tgid = strtol(line + 5, NULL, 10);
 			break;
+		}
 	fclose(f);
 	return tgid;
 }
