@@ -155,17 +155,6 @@ static bool rx_rec_get(struct sock *sk, struct tlsk_rx *rx, gfp_t gfp)
 }
 
 /*
- * Moves bytes of the current record out of TCP's queue into rx->rec, never
- * past its end. Returns true when the reader has something to take: a
- * whole record, or an error. The socket is held (its owner, or softirq with
- * no owner, gfp then GFP_ATOMIC).
- *
- * Bytes are moved as they arrive rather than left in TCP until the record
- * is whole: a partial record in TCP's queue counts against the receive
- * window, and on loopback (an MSS of 64 KiB) TCP closes the window long
- * before a record is complete while nobody reads - for good.
- */
-/*
  * A record is still short: is TCP urgent data at the next byte? Then
  * tcp_read_sock() stops in front of it for good (only tcp_recvmsg() steps
  * over it), and nothing would ever say so. TLS has no urgent data: the
@@ -183,6 +172,17 @@ static bool rx_urgent_abort(struct sock *sk, struct tlsk_rx *rx)
 	return true;
 }
 
+/*
+ * Moves bytes of the current record out of TCP's queue into rx->rec, never
+ * past its end. Returns true when the reader has something to take: a
+ * whole record, or an error. The socket is held (its owner, or softirq with
+ * no owner, gfp then GFP_ATOMIC).
+ *
+ * Bytes are moved as they arrive rather than left in TCP until the record
+ * is whole: a partial record in TCP's queue counts against the receive
+ * window, and on loopback (an MSS of 64 KiB) TCP closes the window long
+ * before a record is complete while nobody reads - for good.
+ */
 static bool rx_pull(struct sock *sk, struct tlsk_rx *rx, gfp_t gfp)
 {
 	read_descriptor_t desc = { .arg.data = rx };
