@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -238,14 +237,17 @@ static void app_event(struct daemon *d, struct watch *w, uint32_t events)
 int proxy_start(struct daemon *d, struct tlsk_conn *conn,
 		struct tlsk_engine *engine)
 {
-	int sp[2] = { -1, -1 }, fd = tlsk_conn_fd(conn), err = 0, one = 1;
+	int sp[2] = { -1, -1 }, fd = tlsk_conn_fd(conn), err = 0;
 	struct proxy *p = NULL;
 
-	/* Non-blocking first: the close_notify of a failure below must not
-	 * wait on a send queue the service filled either. (FIONBIO sets
-	 * O_NONBLOCK in one system call, F_GETFL + F_SETFL took two.) */
-	if (ioctl(fd, FIONBIO, &one) < 0 ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+	/*
+	 * Non-blocking first, by MSG_DONTWAIT on every call rather than the
+	 * open file's O_NONBLOCK, which a service holding the same file can
+	 * clear: the loop must never wait on the peer, nor the close_notify
+	 * of a failure below on a send queue the service filled.
+	 */
+	tlsk_conn_set_dontwait(conn);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
 		err = -errno;
 	else if (!(p = calloc(1, sizeof(*p))))
 		err = -ENOMEM;
@@ -260,9 +262,6 @@ int proxy_start(struct daemon *d, struct tlsk_conn *conn,
 	p->conn = conn;
 	p->engine = engine;
 	tlsk_conn_attach_engine(conn, engine);
-	/* The service may hold the same open file and clear O_NONBLOCK:
-	 * the loop must not wait on the peer whatever the flag says. */
-	tlsk_conn_set_dontwait(conn);
 	p->tcp.fd = fd;
 	p->tcp.fn = tcp_event;
 	p->app.fd = sp[0];
