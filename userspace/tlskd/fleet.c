@@ -432,6 +432,115 @@ out:
 	return rc;
 }
 
+/* ---- the fleet's ticket keys: which seals, what a lock round does ---- */
+
+static int tk_cmp(const struct fleet_tk *a, const struct fleet_tk *b)
+{
+	if (a->active_from != b->active_from)
+		return a->active_from > b->active_from ? -1 : 1;
+	if (a->created != b->created)
+		return a->created > b->created ? -1 : 1;
+	return memcmp(b->name, a->name, sizeof(a->name));
+}
+
+void fleet_tk_sort(struct fleet_tk *set, size_t n)
+{
+	struct fleet_tk t;
+
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j && tk_cmp(&set[j - 1], &set[j]) > 0; j--) {
+			t = set[j];
+			set[j] = set[j - 1];
+			set[j - 1] = t;
+		}
+	OPENSSL_cleanse(&t, sizeof(t));
+}
+
+static int tk_make(struct fleet_tk *t, uint64_t now, uint64_t active_from)
+{
+	if (RAND_bytes(t->name, sizeof(t->name)) != 1 ||
+	    RAND_bytes(t->key, sizeof(t->key)) != 1)
+		return -EIO;
+	t->created = now;
+	t->active_from = active_from;
+	return 0;
+}
+
+static void tk_put(struct fleet_tk_plan *p, const struct fleet_tk *t)
+{
+	if (p->nput < FLEET_TK_PUT_MAX)
+		p->put[p->nput++] = *t;
+}
+
+/* Adds a new key sealing from active_from; -EIO when it cannot. */
+static int tk_add(struct fleet_tk *set, size_t *n, size_t cap, uint64_t now,
+		  uint64_t active_from, struct fleet_tk_plan *p)
+{
+	struct fleet_tk t;
+	int rc = -EIO;
+
+	if (*n < cap && !tk_make(&t, now, active_from)) {
+		set[(*n)++] = t;
+		tk_put(p, &t);
+		fleet_tk_sort(set, *n);
+		rc = 0;
+	}
+	OPENSSL_cleanse(&t, sizeof(t));
+	return rc;
+}
+
+int fleet_tk_plan(struct fleet_tk *set, size_t *n, size_t cap, uint64_t now,
+		  const struct fleet_tk_rules *r, struct fleet_tk_plan *p)
+{
+	size_t cur = 0;		/* the current key: the first sealing */
+	uint64_t from;
+	int rc = 0;
+
+	memset(p, 0, sizeof(*p));
+	fleet_tk_sort(set, *n);
+	while (cur < *n && set[cur].active_from > now)
+		cur++;
+	if (r->rotate) {
+		/* Sealing from the second the current key began would tie
+		 * with it: the fleet could go on with either. */
+		from = now;
+		if (cur < *n && set[cur].active_from >= from)
+			from = set[cur].active_from + 1;
+		if (cur > 0) {	/* promoted: every machine has it */
+			set[0].active_from = from;
+			tk_put(p, &set[0]);
+			fleet_tk_sort(set, *n);
+		} else if (tk_add(set, n, cap, now, from, p)) {
+			rc = -EIO;
+		}
+	}
+	/*
+	 * A next key is made when none is to come (after a rotation, set[0]
+	 * is the key about to seal). Without a current key (the fleet's
+	 * first, or Redis lost its content) the new key too seals only from
+	 * lead_s on: until then every machine seals with what it has, and
+	 * learns the key.
+	 */
+	if (r->rotate || cur == 0) {
+		from = *n ? set[0].active_from + r->rotation_s : 0;
+		if (from < now + r->lead_s)
+			from = now + r->lead_s;
+		if (*n && from <= set[0].active_from)
+			from = set[0].active_from + 1;
+		if (tk_add(set, n, cap, now, from, p))
+			rc = -EIO;
+	}
+	/* Older keys go once their successor has sealed for lifetime_s. */
+	for (size_t i = 1; i < *n; i++) {
+		if (set[i].active_from > now || set[i - 1].active_from > now ||
+		    set[i - 1].active_from + r->lifetime_s > now)
+			continue;
+		if (p->ndrop < FLEET_TK_SET_MAX)
+			memcpy(p->drop[p->ndrop++], set[i].name, 16);
+	}
+	return rc;
+}
+
 /* ---- the session ID a ClientHello offers ---- */
 
 struct rd {

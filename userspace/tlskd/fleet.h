@@ -103,6 +103,48 @@ int fleet_tk_unwrap(const struct fleet_keys *k, const char *field,
 		    const uint8_t *in, size_t in_len, struct fleet_tk *t);
 
 /*
+ * The fleet's ticket keys in Redis, newest first: the first whose
+ * active_from has come seals (the current key), the ones before it are
+ * to come (normally one, the next key), the ones after it only open.
+ * Ties would leave machines free to pick either key, so no two keys
+ * seal from the same second (fleet_tk_plan() keeps it so); keys that do
+ * tie anyway (hand-written entries) sort by created, then name.
+ */
+void fleet_tk_sort(struct fleet_tk *set, size_t n);
+
+/* What fleet_tk_plan() does at one lock round. */
+struct fleet_tk_rules {
+	int rotate;		/* asked: the next key seals now */
+	unsigned rotation_s;	/* a next key seals this long after the current */
+	unsigned lifetime_s;	/* a key goes this long after its successor sealed */
+	unsigned lead_s;	/* a new key seals this late at the soonest */
+};
+
+#define FLEET_TK_PUT_MAX	2
+#define FLEET_TK_SET_MAX	32	/* keys one look at the hash takes */
+
+struct fleet_tk_plan {
+	struct fleet_tk put[FLEET_TK_PUT_MAX];	/* to write (made or changed) */
+	unsigned nput;
+	uint8_t drop[FLEET_TK_SET_MAX][16];	/* names to delete */
+	unsigned ndrop;
+};
+
+/*
+ * Holding the lock, with a fresh view of the hash (set: *n keys, room for
+ * cap, sorted): makes what is missing and plans what goes. set becomes
+ * what the hash holds once p->put is written (still sorted; the keys
+ * named in p->drop stay in it, the local stores prune them). Asked to
+ * rotate, the next key (or a new one if there is none) seals at now, or
+ * one second after the current key if that began sealing this second.
+ * A new next key seals rotation_s after the current one, lead_s from now
+ * at the soonest. 0, or -EIO if no key could be made (p holds what was
+ * done). p is scrubbed by the caller (OPENSSL_cleanse).
+ */
+int fleet_tk_plan(struct fleet_tk *set, size_t *n, size_t cap, uint64_t now,
+		  const struct fleet_tk_rules *r, struct fleet_tk_plan *p);
+
+/*
  * The session ID offered by the ClientHello at the start of rec (a peek
  * at the socket: len bytes, maybe not the whole record). 0 with *id_len
  * (0: none) and *offers13 (its supported_versions has TLS 1.3, as far as

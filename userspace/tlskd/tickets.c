@@ -113,12 +113,17 @@ unsigned tickets_prune(struct ticket_store *ts, uint64_t now)
 	return dropped;
 }
 
-/* Newest first; among equals, fleet keys before local ones. */
+/* Newest first; among equals, fleet keys before local ones, then as
+ * fleet_tk_sort() orders them, so that every machine picks the same. */
 static bool before(const struct ticket_key *a, const struct ticket_key *b)
 {
 	if (a->active_from != b->active_from)
 		return a->active_from > b->active_from;
-	return a->fleet && !b->fleet;
+	if (a->fleet != b->fleet)
+		return a->fleet;
+	if (a->created != b->created)
+		return a->created > b->created;
+	return memcmp(a->name, b->name, sizeof(a->name)) > 0;
 }
 
 /* Puts k in its place by active_from (k: a copy, scrubbed by the

@@ -30,7 +30,10 @@
 #define SUB_RETRY_MS	5000
 #define LOCK_MS		5000
 #define LEAD_S		5	/* a new "next" seals this late at the soonest */
-#define SET_MAX		((size_t)TICKET_KEYS_MAX * 2)
+#define SET_MAX		((size_t)FLEET_TK_SET_MAX)
+
+_Static_assert(FLEET_TK_SET_MAX == TICKET_KEYS_MAX * 2,
+	       "one HGETALL fits what tickets_merge() takes");
 
 enum { ST_OFF, ST_CONNECTING, ST_UP, ST_DOWN };	/* as redis_state() */
 
@@ -156,30 +159,6 @@ static void sub_stop(void)
 
 /* ---- the key set ---- */
 
-static void sort_set(struct fleet_tk *set, size_t n)
-{
-	struct fleet_tk t;
-
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j && set[j - 1].active_from <
-				      set[j].active_from; j--) {
-			t = set[j];
-			set[j] = set[j - 1];
-			set[j - 1] = t;
-		}
-	OPENSSL_cleanse(&t, sizeof(t));
-}
-
-static int make_key(struct fleet_tk *t, uint64_t now, uint64_t active_from)
-{
-	if (RAND_bytes(t->name, sizeof(t->name)) != 1 ||
-	    RAND_bytes(t->key, sizeof(t->key)) != 1)
-		return -EIO;
-	t->created = now;
-	t->active_from = active_from;
-	return 0;
-}
-
 /* What a command whose reply only matters as an error was (priv). */
 static char cmd_hset[] = "HSET", cmd_hdel[] = "HDEL", cmd_pub[] = "PUBLISH",
 	    cmd_unlock[] = "EVAL (unlock)", cmd_lock[] = "SET NX";
@@ -208,64 +187,38 @@ static void hset(const struct fleet_tk *t)
 }
 
 /*
- * Holding the lock, with a fresh view of the hash (set, n; newest first):
- * what is missing is made, what is past its time deleted. Returns how
- * many keys were made or changed.
+ * Holding the lock, with a fresh view of the hash (set, n): what is
+ * missing is made, what is past its time deleted (fleet_tk_plan()), and
+ * the lock given back. Returns how many keys were made or changed.
  */
 static unsigned act(struct fleet_tk *set, size_t *n, uint64_t now)
 {
+	const struct fleet_tk_rules rules = {
+		.rotate = T.rotate_wanted, .rotation_s = T.rotation_s,
+		.lifetime_s = T.lifetime_s, .lead_s = LEAD_S,
+	};
 	char field[FLEET_TK_FIELD_LEN + 1];
-	bool have_next = *n && set[0].active_from > now;
-	bool have_current = *n > (size_t)have_next;
-	unsigned made = 0;
-	struct fleet_tk t;
-	uint64_t base;
+	struct fleet_tk_plan plan;
+	unsigned made;
 
-	if (T.rotate_wanted) {
-		if (have_next) {	/* promoted: every machine has it */
-			set[0].active_from = now;
-			hset(&set[0]);
-		} else if (*n < SET_MAX && !make_key(&t, now, now)) {
-			set[(*n)++] = t;
-			hset(&t);
-		}
-		made++;
-		have_next = false;
-		have_current = true;
-		sort_set(set, *n);
-		T.rotate_wanted = false;
-	}
-	/* Without a current key (the fleet's first, or Redis lost its
-	 * content) the new key too seals only from LEAD_S on: until then
-	 * every machine seals with what it has, and learns the key. */
-	if (!have_next && *n < SET_MAX) {
-		base = have_current ? set[0].active_from + T.rotation_s : 0;
-		if (base < now + LEAD_S)
-			base = now + LEAD_S;
-		if (!make_key(&t, now, base)) {
-			set[(*n)++] = t;
-			hset(&t);
-			made++;
-			sort_set(set, *n);
-		}
-	}
-	/* the current key is the first whose time has come; older keys go
-	 * once their successor has sealed for session-lifetime */
-	for (size_t i = 1; i < *n; i++) {
-		if (set[i].active_from > now ||
-		    set[i - 1].active_from > now ||
-		    set[i - 1].active_from + T.lifetime_s > now)
-			continue;
-		fleet_tk_field(set[i].name, field);
+	if (fleet_tk_plan(set, n, SET_MAX, now, &rules, &plan))
+		log_warn("ticket keys: a key could not be made (no "
+			 "randomness, or the hash is full)");
+	T.rotate_wanted = false;
+	for (unsigned i = 0; i < plan.nput; i++)
+		hset(&plan.put[i]);
+	for (unsigned i = 0; i < plan.ndrop; i++) {
+		fleet_tk_field(plan.drop[i], field);
 		redis_command(on_ignored, cmd_hdel, "HDEL %s %s", FLEET_TK_HASH,
 			      field);
 	}
+	made = plan.nput;
 	if (made)
 		redis_command(on_ignored, cmd_pub, "PUBLISH %s %s",
 			      TK_CHANNEL, "1");
 	redis_command(on_ignored, cmd_unlock, "EVAL %s 1 %s %s", unlock_script,
 		      TK_LOCK, T.token);
-	OPENSSL_cleanse(&t, sizeof(t));
+	OPENSSL_cleanse(&plan, sizeof(plan));
 	return made;
 }
 
@@ -299,7 +252,7 @@ static void on_poll(const redisReply *r, void *priv)
 	else if (!bad && T.bad_warned)
 		log_notice("ticket keys: every entry in Redis opens again");
 	T.bad_warned = bad != 0;
-	sort_set(set, n);
+	fleet_tk_sort(set, n);
 	if (locked)
 		made = act(set, &n, now);
 	added = tickets_merge(&T.d->tickets, set, n, now);

@@ -2,11 +2,14 @@
 /* fleet.c and redisreply.c: addresses, the fleet key, sealed entries,
  * the ClientHello's session ID, and replies from Redis. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "../../tests/tap.h"
 #include "../fleet.h"
@@ -358,6 +361,134 @@ static void ticket_key_replies(void)
 	fleet_keys_scrub(&k);
 }
 
+/* A key named by one byte, for plans. */
+static struct fleet_tk tk(uint8_t id, uint64_t created, uint64_t active_from)
+{
+	struct fleet_tk t = { .created = created, .active_from = active_from };
+
+	memset(t.name, id, sizeof(t.name));
+	memset(t.key, id, sizeof(t.key));
+	return t;
+}
+
+static bool is(const struct fleet_tk *t, uint8_t id)
+{
+	return t->name[0] == id && t->name[15] == id;
+}
+
+/* The key that seals at now: the first (newest) whose time has come. */
+static const struct fleet_tk *sealing(const struct fleet_tk *set, size_t n,
+				      uint64_t now)
+{
+	for (size_t i = 0; i < n; i++)
+		if (set[i].active_from <= now)
+			return &set[i];
+	return NULL;
+}
+
+/* No two keys seal from the same second, and set is newest first. */
+static bool strictly_ordered(const struct fleet_tk *set, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (set[i - 1].active_from <= set[i].active_from)
+			return false;
+	return true;
+}
+
+/* One lock round (fleet_tk_plan): made, promoted, dropped. */
+static void ticket_key_plans(void)
+{
+	const uint64_t now = 100000;
+	struct fleet_tk_rules r = {
+		.rotation_s = 3600, .lifetime_s = 7200, .lead_s = 5,
+	};
+	struct fleet_tk set[FLEET_TK_SET_MAX];
+	struct fleet_tk_plan p;
+	size_t n;
+
+	/* The fleet's first key seals lead_s from now. */
+	n = 0;
+	CHECK(!fleet_tk_plan(set, &n, 8, now, &r, &p));
+	CHECK(n == 1 && p.nput == 1 && !p.ndrop);
+	CHECK(set[0].active_from == now + 5 && set[0].created == now &&
+	      !memcmp(&p.put[0], &set[0], sizeof(set[0])));
+
+	/* A current key and no next: the next seals rotation_s after it. */
+	set[0] = tk(1, now - 200, now - 100);
+	n = 1;
+	CHECK(!fleet_tk_plan(set, &n, 8, now, &r, &p));
+	CHECK(n == 2 && p.nput == 1 && is(&set[1], 1));
+	CHECK(set[0].active_from == now - 100 + 3600);
+
+	/* Both there: nothing to do. */
+	CHECK(!fleet_tk_plan(set, &n, 8, now, &r, &p) && n == 2 && !p.nput);
+	/* Only keys to come (the first one's lead): nothing made either. */
+	set[0] = tk(1, now, now + 5);
+	n = 1;
+	CHECK(!fleet_tk_plan(set, &n, 8, now, &r, &p) && n == 1 && !p.nput);
+
+	/* Rotation: the next key seals now, a new next after it. */
+	set[0] = tk(2, now - 100, now + 3500);
+	set[1] = tk(1, now - 200, now - 100);
+	n = 2;
+	r.rotate = 1;
+	CHECK(!fleet_tk_plan(set, &n, 8, now, &r, &p));
+	CHECK(n == 3 && p.nput == 2 && is(&p.put[0], 2) &&
+	      p.put[0].active_from == now);
+	CHECK(is(sealing(set, n, now), 2) && strictly_ordered(set, n));
+	CHECK(set[0].active_from == now + 3600 && is(&set[2], 1));
+
+	/*
+	 * Rotation in the second the current key began sealing: sealing
+	 * from now too, the promoted key would tie with it, and machines
+	 * could go on with the old one. It seals a second later.
+	 */
+	set[0] = tk(2, now, now + 3600);
+	set[1] = tk(1, now - 5, now);
+	n = 2;
+	CHECK(!fleet_tk_plan(set, &n, 8, now, &r, &p));
+	CHECK(p.nput == 2 && is(&p.put[0], 2) &&
+	      p.put[0].active_from == now + 1);
+	CHECK(strictly_ordered(set, n) && is(sealing(set, n, now + 1), 2));
+	CHECK(set[0].active_from == now + 1 + 3600);
+
+	/* Rotation with no next key: a new one seals (here a second on). */
+	set[0] = tk(1, now - 5, now);
+	n = 1;
+	CHECK(!fleet_tk_plan(set, &n, 8, now, &r, &p));
+	CHECK(n == 3 && p.nput == 2 && p.put[0].active_from == now + 1);
+	CHECK(strictly_ordered(set, n) && !is(sealing(set, n, now + 1), 1));
+	/* and with no key at all: at once */
+	n = 0;
+	CHECK(!fleet_tk_plan(set, &n, 8, now, &r, &p));
+	CHECK(n == 2 && set[1].active_from == now &&
+	      set[0].active_from == now + 3600);
+	/* no room for a key: said, and nothing half-done claimed */
+	set[0] = tk(1, now - 5, now - 1);
+	n = 1;
+	CHECK(fleet_tk_plan(set, &n, 1, now, &r, &p) == -EIO && !p.nput &&
+	      n == 1);
+
+	/* Keys go once their successor has sealed for lifetime_s. */
+	r.rotate = 0;
+	set[0] = tk(4, now - 10, now + 10);
+	set[1] = tk(3, now - 7400, now - 7300);
+	set[2] = tk(2, now - 20100, now - 20000);
+	set[3] = tk(1, now - 30100, now - 30000);
+	n = 4;
+	CHECK(!fleet_tk_plan(set, &n, 8, now, &r, &p) && !p.nput);
+	CHECK(p.ndrop == 2 && p.drop[0][0] == 2 && p.drop[1][0] == 1);
+
+	/* Ties (hand-made entries): the later made, then by name. */
+	set[0] = tk(1, now - 9, now);
+	set[1] = tk(2, now - 8, now);
+	set[2] = tk(3, now - 8, now);
+	fleet_tk_sort(set, 3);
+	CHECK(is(&set[0], 3) && is(&set[1], 2) && is(&set[2], 1));
+	OPENSSL_cleanse(set, sizeof(set));
+	OPENSSL_cleanse(&p, sizeof(p));
+}
+
 int main(void)
 {
 	RUN(addresses);
@@ -367,5 +498,6 @@ int main(void)
 	RUN(replies);
 	RUN(ticket_keys);
 	RUN(ticket_key_replies);
+	RUN(ticket_key_plans);
 	return tap_done();
 }
