@@ -46,7 +46,12 @@ u8 tlsk_alert_for_header(const struct tlsk_context *ctx, const u8 *hdr,
 	return TLSK_ALERT_BAD_RECORD_MAC;
 }
 
-/* A record that failed to open, unless the failure chose its own alert. */
+/*
+ * A record that failed to open, unless the failure chose its own alert.
+ * Failures of this host (no memory for the record or the cipher, the
+ * reader's buffer, a key that cannot be derived) are internal_error (RFC
+ * 8446 6.2): the peer's records were not found wrong.
+ */
 u8 tlsk_alert_for_errno(int err)
 {
 	switch (err) {
@@ -55,6 +60,9 @@ u8 tlsk_alert_for_errno(int err)
 	case -EINVAL:
 		return TLSK_ALERT_PROTOCOL_VERSION;
 	case -ENOKEY:
+	case -ENOMEM:
+	case -ENOBUFS:
+	case -EFAULT:
 		return TLSK_ALERT_INTERNAL_ERROR;
 	default:
 		return TLSK_ALERT_BAD_RECORD_MAC;

@@ -41,6 +41,7 @@ static const struct suite {
 };
 
 static uint8_t out_buf[LEN], in_buf[LEN];
+static const int one = 1;
 
 static int write_file(const char *path, const char *val)
 {
@@ -138,7 +139,38 @@ static int pair_upto(const struct suite *su, enum op op, int *c, int *s)
 		return -1;
 	if (op > OP_RX_KEY && set_keys(*c, TLS_RX, su->version, su->cipher, 2))
 		return -1;
+	/* A receiver that stops RX says why (see after_recv_failure()). */
+	if (op == OP_RECV && setsockopt(*c, SOL_TLS, TLSK_SEND_ALERTS, &one,
+					sizeof(one)))
+		return -1;
 	return 0;
+}
+
+/*
+ * A recv() failed with err for want of memory: either the record is still
+ * there and the retry gets every byte, or RX stopped for good (the same
+ * errno again), and then the peer got a fatal internal_error (RFC 8446
+ * 6.2), not an alert that blames its records. NULL or what went wrong.
+ */
+static const char *after_recv_failure(int c, int s, int err)
+{
+	uint8_t alert[2], type;
+	ssize_t n = recv(c, in_buf, LEN, MSG_WAITALL);
+
+	if (n == LEN)
+		return memcmp(in_buf, out_buf, LEN) ?
+		       "the retry's bytes differ from those sent" : NULL;
+	if (n >= 0)
+		return "the retry got part of the bytes";
+	if (errno != err)
+		return "the retry failed with another errno";
+	if (!poll_readable(s, 20000) ||
+	    recv_record_type(s, alert, sizeof(alert), &type, 0) != 2 ||
+	    type != 21)
+		return "RX stopped, and the peer got no alert";
+	if (alert[0] != 2 || alert[1] != 80)
+		return "RX stopped, and the peer's alert is not internal_error";
+	return NULL;
 }
 
 /* One operation on the client; bytes moved, 0, or -errno. */
@@ -230,6 +262,8 @@ static int inject_once(struct __test_metadata *_metadata,
 	} else if (op == OP_RECV && r > 0) {
 		if (memcmp(in_buf, out_buf, r))
 			bad = "received bytes differ from those sent";
+	} else if (op == OP_RECV && r < 0) {
+		bad = after_recv_failure(c, s, (int)-r);
 	}
 	if (!injected && r != (op == OP_SEND || op == OP_RECV ? LEN : 0))
 		bad = bad ? bad : "failed without an injected failure";
