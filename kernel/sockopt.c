@@ -328,7 +328,7 @@ int tlsk_setsockopt(struct sock *sk, int level, int optname,
 	}
 	release_sock(sk);
 	if (takes_tx_lock(optname))
-		mutex_unlock(&ctx->tx.lock);
+		tlsk_tx_unlock(&ctx->tx);
 	return err;
 }
 

@@ -81,6 +81,11 @@ struct tlsk_tx {
 	bool fin_owed;
 	/* Set under tx.lock while a send call holds it (tlsk_shutdown()). */
 	bool sending;
+	/*
+	 * The worker found tx.lock taken: whoever holds it brings the
+	 * worker back when it lets go (tlsk_tx_unlock()).
+	 */
+	bool push_wanted;
 	/* tx.lock + socket lock: records sealed, their plaintext bytes. */
 	u64 records;
 	u64 bytes;

@@ -770,7 +770,7 @@ static int do_sendmsg(struct sock *sk, struct msghdr *msg, bool splice)
 	err = send_locked(sk, tx, msg, splice, &copied);
 	release_sock(sk);
 	WRITE_ONCE(tx->sending, false);
-	mutex_unlock(&tx->lock);
+	tlsk_tx_unlock(tx);
 
 	/*
 	 * Plaintext taken is plaintext sent: a record TCP could not take in
@@ -990,7 +990,7 @@ int tlsk_shutdown(struct socket *sock, int how)
 			lock_sock(sk);
 			owed = fin_must_wait(sk, tx);
 			release_sock(sk);
-			mutex_unlock(&tx->lock);
+			tlsk_tx_unlock(tx);
 		}
 	}
 	if (!owed)
@@ -1017,18 +1017,31 @@ void tlsk_splice_eof(struct socket *sock)
 	if (!tx->open || !close_record(sk, tx))
 		push_background(sk, tx, true);
 	release_sock(sk);
-	mutex_unlock(&tx->lock);
+	tlsk_tx_unlock(tx);
 }
 #endif
 
 /*
+ * Lets go of tx->lock, for every holder but the worker and the release at
+ * close: if the worker found it taken meanwhile, it comes back now for
+ * whatever is left. The barrier pairs with push_work()'s: either the
+ * worker's trylock finds the lock free, or this sees push_wanted.
+ */
+void tlsk_tx_unlock(struct tlsk_tx *tx)
+{
+	mutex_unlock(&tx->lock);
+	smp_mb();	/* pairs with push_work()'s */
+	if (READ_ONCE(tx->push_wanted))
+		mod_delayed_work(system_wq, &tx->push_work, 0);
+}
+
+/*
  * A sender may hold tx->lock asleep in TCP for as long as the peer keeps
  * its window shut; a worker waiting for it would hang with it. The sender
- * pushes on its own, so the worker only tries, and comes back later for
- * whatever is left (a KeyUpdate requested meanwhile).
+ * pushes on its own, so the worker only tries; what is left (a KeyUpdate
+ * requested meanwhile, an owed alert) brings it back once the holder lets
+ * go, not a timer: a slow or stalled peer costs no wakeups.
  */
-#define PUSH_RETRY_DELAY	msecs_to_jiffies(10)
-
 static void push_work(struct work_struct *work)
 {
 	struct tlsk_tx *tx = container_of(to_delayed_work(work),
@@ -1036,10 +1049,11 @@ static void push_work(struct work_struct *work)
 	struct sock *sk = container_of(tx, struct tlsk_context, tx)->sk;
 	int err;
 
-	if (!mutex_trylock(&tx->lock)) {
-		schedule_delayed_work(&tx->push_work, PUSH_RETRY_DELAY);
+	WRITE_ONCE(tx->push_wanted, true);
+	smp_mb();	/* pairs with tlsk_tx_unlock() */
+	if (!mutex_trylock(&tx->lock))
 		return;
-	}
+	WRITE_ONCE(tx->push_wanted, false);
 	lock_sock(sk);
 	err = push_owed(sk, tx);
 	if (tx->fin_owed && err != -EAGAIN)
@@ -1153,7 +1167,7 @@ bool tlsk_tx_reclaim(struct sock *sk, struct tlsk_context *ctx)
 	else if (tx->cipher)
 		held |= tlsk_cipher_scratch_reclaim(tx->cipher);
 	release_sock(sk);
-	mutex_unlock(&tx->lock);
+	tlsk_tx_unlock(tx);
 	return held;
 }
 

@@ -299,13 +299,17 @@ static void tlsk_close(struct sock *sk, long timeout)
 	struct tlsk_context *ctx = tlsk_get_ctx(sk);
 	struct proto *base = ctx->sk_proto;
 
-	/* No more callbacks into tlsk from softirq or the TX worker... */
-	tlsk_rx_stop(sk, ctx);
-	tlsk_tx_stop(sk, ctx);
+	/*
+	 * No more callbacks into tlsk from softirq or the workers: the idle
+	 * check first, as letting go of tx.lock may bring the TX worker
+	 * back (tlsk_tx_unlock()), which tlsk_tx_stop() then stops...
+	 */
 	lock_sock(sk);
 	ctx->closing = true;
 	release_sock(sk);
 	cancel_delayed_work_sync(&ctx->reclaim_work);
+	tlsk_rx_stop(sk, ctx);
+	tlsk_tx_stop(sk, ctx);
 
 	/* ...then the records the application left behind go out... */
 	tlsk_tx_release(sk, ctx);

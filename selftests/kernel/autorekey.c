@@ -25,6 +25,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <linux/sockios.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
@@ -1165,6 +1166,128 @@ TEST_F(peer, tx_worker_never_hangs_on_stuck_sender)
 	self->p = -1;
 	pthread_join(sender, NULL);
 	pthread_join(reader, NULL);
+}
+
+#define TRACING "/sys/kernel/tracing/"
+
+/*
+ * How many times the TX worker ran in secs seconds, from the workqueue
+ * tracepoint; -1 without tracefs.
+ */
+static int push_work_runs(int secs)
+{
+	static char buf[4 << 20];
+	size_t len = 0;
+	const char *p;
+	int fd, runs = 0;
+	ssize_t n;
+
+	if (mount("nodev", TRACING, "tracefs", 0, NULL) && errno != EBUSY)
+		return -1;
+	fd = open(TRACING "trace", O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	if (write_str(TRACING "set_event",
+		      "workqueue:workqueue_execute_start"))
+		return -1;
+	sleep(secs);
+	fd = open(TRACING "set_event", O_WRONLY | O_TRUNC);
+	if (fd >= 0)
+		close(fd);
+	fd = open(TRACING "trace", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	while (len < sizeof(buf) - 1 &&
+	       (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = 0;
+	/* One line a run: "... function push_work [tlsk]". */
+	for (p = buf; (p = strstr(p, "push_work")); p++)
+		runs++;
+	return runs;
+}
+
+/*
+ * The same stuck sender, and a KeyUpdate to answer: the worker that found
+ * the TX lock taken must not poll for it (before: every 10 ms for as long
+ * as the peer keeps its window shut, which a slow or hostile peer makes
+ * forever, on every such connection). The sender, when it lets go, brings
+ * it back: once the peer reads, t's KeyUpdate arrives among or after the
+ * megabyte, and t's next record is sealed with the next key.
+ */
+TEST_F(peer, tx_worker_does_not_poll_a_stuck_sender)
+{
+	long got_ku = tlsk_stat("TlsRxRekeyReceived");
+	static uint8_t plain[16385];
+	int small = 4096, i, q, last = -1, runs;
+	struct timeval tv = { .tv_sec = 20 };
+	size_t data = 0;
+	pthread_t sender, reader;
+	int kus = 0;
+	uint8_t type;
+	ssize_t n;
+
+	ASSERT_EQ(setsockopt(self->p, SOL_SOCKET, SO_RCVBUF, &small,
+			     sizeof(small)), 0);
+	ASSERT_EQ(setsockopt(self->t, SOL_SOCKET, SO_SNDBUF, &small,
+			     sizeof(small)), 0);
+	ASSERT_EQ(setsockopt(self->p, SOL_SOCKET, SO_RCVTIMEO, &tv,
+			     sizeof(tv)), 0);
+	ASSERT_EQ(install_dir(self->t, TLS_TX, &self->prx, true), 0);
+	ASSERT_EQ(install_dir(self->t, TLS_RX, &self->ptx, true), 0);
+	ASSERT_EQ(pthread_create(&sender, NULL, stuck_sender, &self->t), 0);
+	for (i = 0; i < 100; i++) {
+		usleep(100000);
+		ASSERT_EQ(ioctl(self->t, SIOCOUTQ, &q), 0);
+		if (q > 0 && q == last)
+			break;
+		last = q;
+	}
+	ASSERT_EQ(pthread_create(&reader, NULL, one_byte_reader, &self->t), 0);
+	p_send(_metadata, self, HANDSHAKE, ku_requested, 5);
+	ASSERT_EQ(dir_next(&self->ptx), 0);
+	ASSERT_EQ(stat_settled("TlsRxRekeyReceived", got_ku + 1), got_ku + 1);
+	usleep(200000);
+
+	runs = push_work_runs(2);
+	if (runs < 0) {
+		close_now(self->p);
+		self->p = -1;
+		pthread_join(sender, NULL);
+		pthread_join(reader, NULL);
+		SKIP(return, "no tracefs");
+	}
+	TH_LOG("TX worker runs in 2 s with the sender stuck: %d", runs);
+	EXPECT_LE(runs, 2);
+
+	/* The peer reads: data, and t's KeyUpdate somewhere in it or after. */
+	p_send(_metadata, self, DATA, "x", 1);
+	pthread_join(reader, NULL);
+	while (data < (1 << 20) || !kus) {
+		n = read_record(self->p, self->rec, sizeof(self->rec));
+		ASSERT_GT(n, 5);
+		n = dir_open(&self->prx, self->rec, n, plain, &type);
+		ASSERT_GE(n, 0);
+		if (type == HANDSHAKE) {
+			ASSERT_EQ(n, 5);
+			EXPECT_EQ(memcmp(plain, ku_not_requested, 5), 0);
+			ASSERT_EQ(dir_next(&self->prx), 0);
+			kus++;
+			continue;
+		}
+		ASSERT_EQ(type, DATA);
+		data += n;
+	}
+	pthread_join(sender, NULL);
+	EXPECT_EQ(data, 1 << 20);
+	EXPECT_EQ(kus, 1);
+	ASSERT_EQ(send(self->t, "y", 1, 0), 1);
+	n = read_record(self->p, self->rec, sizeof(self->rec));
+	ASSERT_GT(n, 5);
+	EXPECT_EQ(dir_open(&self->prx, self->rec, n, plain, &type), 1);
+	EXPECT_EQ(plain[0], 'y');
 }
 
 /* A KeyUpdate that does not end its record, or is malformed: EBADMSG. */
