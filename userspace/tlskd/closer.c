@@ -237,21 +237,34 @@ void closer_close(int fd)
 		queue_fd(&q, fd);
 }
 
-void closer_close_untrusted(int fd)
+bool closer_close_untrusted(int fd)
 {
 	struct stat st;
 
 	if (fd < 0)
-		return;
+		return false;
 	if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) {
 		queue_fd(&q, fd);
-		return;
+		return false;
 	}
 	queue_fd(&quarantine, fd);
 	/* Rare, and the loop may not get to closer_flush() soon. */
 	pthread_mutex_lock(&quarantine.lock);
 	pthread_cond_signal(&quarantine.wake);
 	pthread_mutex_unlock(&quarantine.lock);
+	return true;
+}
+
+bool closer_quarantine_busy(void)
+{
+	bool busy;
+
+	if (!quarantine.running)
+		return false;
+	pthread_mutex_lock(&quarantine.lock);
+	busy = quarantine.busy || quarantine.n;
+	pthread_mutex_unlock(&quarantine.lock);
+	return busy;
 }
 
 void closer_flush(void)

@@ -3,6 +3,8 @@
 #ifndef TLSKD_CLOSER_H
 #define TLSKD_CLOSER_H
 
+#include <stdbool.h>
+
 /* Starts the closer thread; call with the loop's signals already blocked.
  * 0 or negative errno. */
 int closer_start(void);
@@ -14,8 +16,10 @@ void closer_close(int fd);
 /* For a descriptor a caller passed that may not be a socket at all: a
  * socket goes to closer_close(), anything else to the quarantine thread,
  * whose close() may wait forever (a FUSE file) without holding up the
- * sockets'. Never blocks. */
-void closer_close_untrusted(int fd);
+ * sockets'. Never blocks. True when fd went to the quarantine. */
+bool closer_close_untrusted(int fd);
+/* Is the quarantine inside a close() or has it any left to close? */
+bool closer_quarantine_busy(void);
 /* Wakes the closer for what closer_close() queued: the loop calls it
  * before it waits (epoll_wait), so no descriptor waits for the next
  * event. */

@@ -424,21 +424,87 @@ static void refuse_connection(struct daemon *d, struct peer *p,
 }
 
 /*
+ * uids that passed a descriptor which went to the quarantine (not a
+ * socket), while it is busy: one whose close() waits forever would
+ * otherwise let the caller make tlskd hold one more descriptor with
+ * every request, until tlskd has none left for anyone. Such a uid passes
+ * no more descriptors until the quarantine is idle again; past
+ * FOREIGN_UIDS_MAX uids, nobody does.
+ */
+#define FOREIGN_UIDS_MAX	64
+
+static struct {
+	uid_t uid[FOREIGN_UIDS_MAX];
+	unsigned n;
+	bool all;
+	uid_t disposing;	/* whose extra descriptors dispose_extra() gets */
+} foreign;
+
+static void foreign_mark(uid_t uid)
+{
+	for (unsigned i = 0; i < foreign.n; i++)
+		if (foreign.uid[i] == uid)
+			return;
+	if (foreign.n == FOREIGN_UIDS_MAX)
+		foreign.all = true;
+	else
+		foreign.uid[foreign.n++] = uid;
+	tlskd_log_peer(LOG_CLASS_CALLER, LOG_WARNING, "uid %u passed a "
+		       "descriptor that is not a socket: until tlskd has "
+		       "closed it, that uid's requests are read without "
+		       "descriptors%s", (unsigned)uid,
+		       foreign.all ? " (and, too many such uids, everyone's)" :
+		       "");
+}
+
+static bool foreign_marked(uid_t uid)
+{
+	if (!foreign.n && !foreign.all)
+		return false;
+	if (!closer_quarantine_busy()) {
+		foreign.n = 0;
+		foreign.all = false;
+		return false;
+	}
+	for (unsigned i = 0; i < foreign.n; i++)
+		if (foreign.uid[i] == uid)
+			return true;
+	return foreign.all;
+}
+
+/* Descriptors beyond a message's first. */
+static void dispose_extra(int fd)
+{
+	if (closer_close_untrusted(fd))
+		foreign_mark(foreign.disposing);
+}
+
+/*
  * May this caller pass descriptors: is it allowed on some profile (root
- * always is)? Only then does tlskd take them into its table. Anyone else
- * has no handshake to ask for, and its descriptors, unread, are dropped
- * by the kernel without a close() (whose flush a file on the caller's own
- * FUSE mount could make wait forever; closer.c).
+ * always is), and has it no descriptor stuck in the quarantine? Only
+ * then does tlskd take them into its table. Anyone else has no handshake
+ * to ask for, and its descriptors, unread, are dropped by the kernel
+ * without a close() (whose flush a file on the caller's own FUSE mount
+ * could make wait forever; closer.c).
  */
 static bool may_pass_fds(const struct daemon *d, const struct peer *p)
 {
 	const struct conf *c = &d->gen->conf;
 
+	if (foreign_marked(p->uid))
+		return false;
 	for (size_t i = 0; i < c->nprofiles; i++)
 		if (conf_profile_allows(&c->profiles[i], p->uid, p->gid,
 					p->groups, p->ngroups))
 			return true;
 	return false;
+}
+
+static bool is_socket(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
 /* One message, its descriptors (if any) left to the kernel to drop;
@@ -469,12 +535,15 @@ static void peer_event(struct daemon *d, struct watch *w, uint32_t events)
 
 	(void)events;
 	p->active_ms = now_ms();
-	if (may_pass_fds(d, p))
+	if (may_pass_fds(d, p)) {
+		foreign.disposing = p->uid;
 		n = tlsk_recv_msg_fd_dispose(p->w.fd, msg, sizeof(msg), &fd,
-					     MSG_DONTWAIT,
-					     closer_close_untrusted);
-	else
+					     MSG_DONTWAIT, dispose_extra);
+		if (fd >= 0 && !is_socket(fd))
+			foreign_mark(p->uid);	/* quarantined, below */
+	} else {
 		n = recv_msg_no_fds(p->w.fd, msg, sizeof(msg), &dropped);
+	}
 	if (n == -EAGAIN)
 		return;
 	if (n == 0 || n == -ECONNRESET) {

@@ -17,6 +17,7 @@
  * The FUSE server prints "flush tgid=N" for each FUSE_FLUSH it leaves
  * unanswered, N the process that closed the file. Exit 77: no FUSE here.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fuse.h>
@@ -211,13 +212,43 @@ static int connect_as(uid_t uid)
 	return s;
 }
 
+#define MORE	16
+
+/* The pid at the other end of connection s (tlskd). */
+static pid_t tlskd_pid(int s)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	return getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &len) ? -1 :
+	       cred.pid;
+}
+
+/* How many descriptors pid has open; -1 if that cannot be read. */
+static int open_fds(pid_t pid)
+{
+	char dir[64];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	struct tlsk_request st = { .type = TLSK_MSG_STATUS, .id = 1 };
 	struct tlsk_request hs = { .type = TLSK_MSG_HANDSHAKE, .id = 2,
 				   .role = TLSK_ROLE_SERVER };
 	char opts[160], path[512];
-	int fd, nobody, root;
+	int fd, nobody, root, before;
 	pid_t srv;
 
 	if (argc != 4 || !getenv("TLSK_SOCKET")) {
@@ -257,6 +288,15 @@ int main(int argc, char **argv)
 	printf("unauthorized reply %d\n", send_with_fd(nobody, &st, fd));
 	sleep(1);
 	printf("authorized reply %d\n", send_with_fd(root, &hs, fd));
+	/*
+	 * The same file again and again: with the first one stuck in its
+	 * close(), tlskd must not take in one more with every request.
+	 */
+	before = open_fds(tlskd_pid(root));
+	for (int i = 0; i < MORE; i++)
+		send_with_fd(root, &hs, fd);
+	printf("tlskd descriptors: before %d after %d more requests %d\n",
+	       before, open_fds(tlskd_pid(root)), MORE);
 	printf("ready\n");
 	while (access(argv[2], F_OK))
 		usleep(100000);

@@ -419,6 +419,13 @@ if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null; then
 		check "a file passed by root for a handshake is refused (ENOTSOCK)" \
 			grep -q "^authorized reply $(python3 -c 'import errno; print(errno.ENOTSOCK)')\$" \
 				"$dir/fuse.out"
+		# With that file stuck in its close(), 16 more requests with it
+		# must not each leave tlskd one more descriptor.
+		check "the same file passed 16 more times: tlskd takes in none of them" \
+			awk '/^tlskd descriptors:/ { ok = $4 >= 0 && $6 - $4 <= 2 }
+				END { exit !ok }' "$dir/fuse.out"
+		check "and says why" \
+			grep -q "uid 0 passed a descriptor that is not a socket" "$dir/tlskd.log"
 		# A refused request's socket: tlskd's copy is the last, and
 		# its close() sends the FIN the TCP peer waits for.
 		python3 - "$dir" >"$dir/fuse-peer.out" 2>&1 <<'PY'
