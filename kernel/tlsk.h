@@ -112,7 +112,8 @@ struct tlsk_tx {
 	u8 alert_desc;
 	/*
 	 * Pushes a half-sent record when TCP frees send space, and sends a
-	 * pending KeyUpdate. Never waits for tx.lock: it retries later.
+	 * pending KeyUpdate. Never waits for tx.lock: it sets push_wanted,
+	 * and the holder brings it back (tlsk_tx_unlock()).
 	 */
 	struct delayed_work push_work;
 	/* Set and restored under sk_callback_lock with the socket locked. */

@@ -501,17 +501,23 @@ int fleet_tk_plan(struct fleet_tk *set, size_t *n, size_t cap, uint64_t now,
 	while (cur < *n && set[cur].active_from > now)
 		cur++;
 	if (r->rotate) {
-		/* Sealing from the second the current key began would tie
-		 * with it: the fleet could go on with either. */
+		/*
+		 * The key to seal goes above every other: sealing from the
+		 * second another began (the current key, or one an earlier
+		 * rotation this second promoted) would tie with it, and the
+		 * fleet could go on with either.
+		 */
 		from = now;
-		if (cur < *n && set[cur].active_from >= from)
-			from = set[cur].active_from + 1;
 		if (cur > 0) {	/* promoted: every machine has it */
+			if (*n > 1 && set[1].active_from >= from)
+				from = set[1].active_from + 1;
 			set[0].active_from = from;
 			tk_put(p, &set[0]);
-			fleet_tk_sort(set, *n);
-		} else if (tk_add(set, n, cap, now, from, p)) {
-			rc = -EIO;
+		} else {
+			if (*n && set[0].active_from >= from)
+				from = set[0].active_from + 1;
+			if (tk_add(set, n, cap, now, from, p))
+				rc = -EIO;
 		}
 	}
 	/*

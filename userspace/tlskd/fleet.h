@@ -136,7 +136,8 @@ struct fleet_tk_plan {
  * what the hash holds once p->put is written (still sorted; the keys
  * named in p->drop stay in it, the local stores prune them). Asked to
  * rotate, the next key (or a new one if there is none) seals at now, or
- * one second after the current key if that began sealing this second.
+ * one second after the newest other key if that began sealing this second
+ * (the current key, or one an earlier rotation this second promoted).
  * A new next key seals rotation_s after the current one, lead_s from now
  * at the soonest. 0, or -EIO if no key could be made (p holds what was
  * done). p is scrubbed by the caller (OPENSSL_cleanse).

@@ -452,6 +452,22 @@ static void ticket_key_plans(void)
 	CHECK(strictly_ordered(set, n) && is(sealing(set, n, now + 1), 2));
 	CHECK(set[0].active_from == now + 1 + 3600);
 
+	/*
+	 * Three rotations in one second (machines asking one after another):
+	 * each promoted key seals after the one before it, never with it.
+	 */
+	set[0] = tk(2, now - 100, now + 3500);
+	set[1] = tk(1, now - 200, now - 100);
+	n = 2;
+	for (uint64_t want = now; want < now + 3; want++) {
+		CHECK(!fleet_tk_plan(set, &n, 8, now, &r, &p));
+		CHECK(p.nput == 2 && p.put[0].active_from == want);
+		CHECK(strictly_ordered(set, n));
+		CHECK(sealing(set, n, want) &&
+		      !memcmp(sealing(set, n, want)->name, p.put[0].name, 16));
+	}
+	CHECK(n == 5);
+
 	/* Rotation with no next key: a new one seals (here a second on). */
 	set[0] = tk(1, now - 5, now);
 	n = 1;
