@@ -919,6 +919,30 @@ static const uint8_t ku_not_requested[] = { 24, 0, 0, 1, 0 };
 static const uint8_t ku_requested[] = { 24, 0, 0, 1, 1 };
 
 /*
+ * p reads and opens one record of t's; t's KeyUpdate(update_not_requested)
+ * (*ku) moves prx to the next key. The plaintext's length (its type in
+ * *type), or -1: no record, or one that does not open, or another
+ * handshake message.
+ */
+static ssize_t p_recv(FIXTURE_DATA(peer) *self, uint8_t *plain,
+		      uint8_t *type, bool *ku)
+{
+	ssize_t n = read_record(self->p, self->rec, sizeof(self->rec));
+
+	*ku = false;
+	if (n <= 5)
+		return -1;
+	n = dir_open(&self->prx, self->rec, n, plain, type);
+	if (n < 0 || *type != HANDSHAKE)
+		return n;
+	if (n != 5 || memcmp(plain, ku_not_requested, 5) ||
+	    dir_next(&self->prx))
+		return -1;
+	*ku = true;
+	return n;
+}
+
+/*
  * TX near its record limit: t's key starts two records before 7/8 of it;
  * the second record reaches it, and t sends KeyUpdate(update_not_requested)
  * under the old key and the rest under the next one, from sequence 0.
@@ -933,6 +957,7 @@ TEST_F(peer, tx_rekeys_near_limit)
 	union crypto_info ci, expect;
 	socklen_t len = crypto_info_size(variant->cipher);
 	int i, got = 0, kus = 0;
+	bool ku;
 	ssize_t n;
 
 	self->prx.seq = start;
@@ -943,16 +968,11 @@ TEST_F(peer, tx_rekeys_near_limit)
 			  (ssize_t)sizeof(want));
 	}
 	while (got < 6) {
-		n = read_record(self->p, self->rec, sizeof(self->rec));
-		ASSERT_GT(n, 5);
-		n = dir_open(&self->prx, self->rec, n, plain, &type);
+		n = p_recv(self, plain, &type, &ku);
 		ASSERT_GE(n, 0);
-		if (type == HANDSHAKE) {
-			ASSERT_EQ(n, 5);
-			EXPECT_EQ(memcmp(plain, ku_not_requested, 5), 0);
+		if (ku) {
 			/* Right after the record that reached 7/8. */
 			EXPECT_EQ(got, 2);
-			ASSERT_EQ(dir_next(&self->prx), 0);
 			kus++;
 			continue;
 		}
@@ -1102,6 +1122,34 @@ static int write_str(const char *path, const char *text)
 }
 
 /*
+ * Small buffers both ends, t's keys with secrets, and a sender thread on t
+ * that TCP puts to sleep holding the TX lock (its send queue stopped
+ * growing: p reads nothing). 0, or -1 with errno.
+ */
+static int stick_sender(FIXTURE_DATA(peer) *self, pthread_t *sender)
+{
+	int small = 4096, i, q, last = -1;
+
+	if (setsockopt(self->p, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)) ||
+	    setsockopt(self->t, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)) ||
+	    install_dir(self->t, TLS_TX, &self->prx, true) ||
+	    install_dir(self->t, TLS_RX, &self->ptx, true))
+		return -1;
+	errno = pthread_create(sender, NULL, stuck_sender, &self->t);
+	if (errno)
+		return -1;
+	for (i = 0; i < 100; i++) {
+		usleep(100000);
+		if (ioctl(self->t, SIOCOUTQ, &q))
+			return -1;
+		if (q > 0 && q == last)
+			return 0;
+		last = q;
+	}
+	return 0;
+}
+
+/*
  * The peer asks for a KeyUpdate while t's sender sleeps in TCP holding the
  * TX lock (the peer reads nothing). The worker that would answer must not
  * wait for that lock in D state for as long as the peer likes (a hung task;
@@ -1111,25 +1159,12 @@ static int write_str(const char *path, const char *text)
 TEST_F(peer, tx_worker_never_hangs_on_stuck_sender)
 {
 	char old_timeout[16] = "120", msg[1024];
-	int small = 4096, kmsg, i, q, last = -1;
+	int kmsg, i;
 	pthread_t sender, reader;
 	bool hung = false;
 	ssize_t n;
 
-	ASSERT_EQ(setsockopt(self->p, SOL_SOCKET, SO_RCVBUF, &small,
-			     sizeof(small)), 0);
-	ASSERT_EQ(setsockopt(self->t, SOL_SOCKET, SO_SNDBUF, &small,
-			     sizeof(small)), 0);
-	ASSERT_EQ(install_dir(self->t, TLS_TX, &self->prx, true), 0);
-	ASSERT_EQ(install_dir(self->t, TLS_RX, &self->ptx, true), 0);
-	ASSERT_EQ(pthread_create(&sender, NULL, stuck_sender, &self->t), 0);
-	for (i = 0; i < 100; i++) {
-		usleep(100000);
-		ASSERT_EQ(ioctl(self->t, SIOCOUTQ, &q), 0);
-		if (q > 0 && q == last)
-			break;
-		last = q;
-	}
+	ASSERT_EQ(stick_sender(self, &sender), 0);
 	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
 	ASSERT_GE(kmsg, 0);
 	lseek(kmsg, 0, SEEK_END);
@@ -1221,30 +1256,18 @@ TEST_F(peer, tx_worker_does_not_poll_a_stuck_sender)
 {
 	long got_ku = tlsk_stat("TlsRxRekeyReceived");
 	static uint8_t plain[16385];
-	int small = 4096, i, q, last = -1, runs;
+	int runs;
 	struct timeval tv = { .tv_sec = 20 };
 	size_t data = 0;
 	pthread_t sender, reader;
 	int kus = 0;
+	bool ku;
 	uint8_t type;
 	ssize_t n;
 
-	ASSERT_EQ(setsockopt(self->p, SOL_SOCKET, SO_RCVBUF, &small,
-			     sizeof(small)), 0);
-	ASSERT_EQ(setsockopt(self->t, SOL_SOCKET, SO_SNDBUF, &small,
-			     sizeof(small)), 0);
 	ASSERT_EQ(setsockopt(self->p, SOL_SOCKET, SO_RCVTIMEO, &tv,
 			     sizeof(tv)), 0);
-	ASSERT_EQ(install_dir(self->t, TLS_TX, &self->prx, true), 0);
-	ASSERT_EQ(install_dir(self->t, TLS_RX, &self->ptx, true), 0);
-	ASSERT_EQ(pthread_create(&sender, NULL, stuck_sender, &self->t), 0);
-	for (i = 0; i < 100; i++) {
-		usleep(100000);
-		ASSERT_EQ(ioctl(self->t, SIOCOUTQ, &q), 0);
-		if (q > 0 && q == last)
-			break;
-		last = q;
-	}
+	ASSERT_EQ(stick_sender(self, &sender), 0);
 	ASSERT_EQ(pthread_create(&reader, NULL, one_byte_reader, &self->t), 0);
 	p_send(_metadata, self, HANDSHAKE, ku_requested, 5);
 	ASSERT_EQ(dir_next(&self->ptx), 0);
@@ -1266,14 +1289,9 @@ TEST_F(peer, tx_worker_does_not_poll_a_stuck_sender)
 	p_send(_metadata, self, DATA, "x", 1);
 	pthread_join(reader, NULL);
 	while (data < (1 << 20) || !kus) {
-		n = read_record(self->p, self->rec, sizeof(self->rec));
-		ASSERT_GT(n, 5);
-		n = dir_open(&self->prx, self->rec, n, plain, &type);
+		n = p_recv(self, plain, &type, &ku);
 		ASSERT_GE(n, 0);
-		if (type == HANDSHAKE) {
-			ASSERT_EQ(n, 5);
-			EXPECT_EQ(memcmp(plain, ku_not_requested, 5), 0);
-			ASSERT_EQ(dir_next(&self->prx), 0);
+		if (ku) {
 			kus++;
 			continue;
 		}
