@@ -287,6 +287,9 @@ int main(int argc, char **argv)
 	}
 	printf("unauthorized reply %d\n", send_with_fd(nobody, &st, fd));
 	sleep(1);
+	/* Any flush before this line came from the first request: tlskd's
+	 * close() of the next one may print before its reply does. */
+	printf("authorized request\n");
 	printf("authorized reply %d\n", send_with_fd(root, &hs, fd));
 	/*
 	 * The same file again and again: with the first one stuck in its

@@ -413,7 +413,7 @@ if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null; then
 	if grep -q "^ready" "$dir/fuse.out"; then
 		check "a caller on no profile passes a file: tlskd never takes (and never closes) it" \
 			awk -v t="flush tgid=$daemon_pid" '
-				/^authorized reply/ { exit bad }
+				/^authorized request/ { exit bad }
 				$0 == t { bad = 1 }
 				END { exit bad }' "$dir/fuse.out"
 		check "a file passed by root for a handshake is refused (ENOTSOCK)" \
