@@ -71,10 +71,20 @@ static struct {
 	char where[FLEET_HOST_MAX + 32];	/* for logs, no password */
 } R;
 
+/*
+ * What the status says: once Redis was found down, it stays down through
+ * every reconnect attempt until one succeeds (an attempt is "connecting"
+ * for up to CONNECT_TIMEOUT_MS, and must not read as the outage ending),
+ * and the time is counted from the first failure.
+ */
 unsigned redis_state(uint64_t *down_s)
 {
-	*down_s = R.state == ST_DOWN ? (now_ms() - R.down_since) / 1000 : 0;
-	return (unsigned)R.state;
+	enum state st = R.state;
+
+	if (st == ST_CONNECTING && R.warned)
+		st = ST_DOWN;
+	*down_s = st == ST_DOWN ? (now_ms() - R.down_since) / 1000 : 0;
+	return (unsigned)st;
 }
 
 const struct fleet_addr *redis_addr(void)
@@ -193,15 +203,15 @@ static void went_down(const char *why)
 {
 	uint64_t now = now_ms();
 
-	if (!R.warned)
+	if (!R.warned) {
 		log_warn("session store %s: %s; resuming TLS 1.2 sessions from "
 			 "this machine's cache only until it is back",
 			 R.where, why);
-	else
+		R.down_since = now;	/* not again at each failed retry */
+	} else {
 		log_debug("session store %s: %s", R.where, why);
+	}
 	R.warned = true;
-	if (R.state != ST_DOWN)
-		R.down_since = now;
 	R.state = ST_DOWN;
 	R.retry_at = now + R.backoff_ms;
 	R.backoff_ms = R.backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :

@@ -236,6 +236,36 @@ check "Redis down: rotate fails and says why" \
 check "still one warning" \
 	test "$(grep -c "ticket keys: Redis .* unreachable" "$dir/a.log")" = 1
 
+# A "Redis" that accepts and never answers: each reconnect attempt waits
+# its 1 s for PING's answer. Through those attempts the status still says
+# down (not "connecting"), counting from the first failure.
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); held = []
+print("listening", flush=True)
+while True: held.append(s.accept()[0])
+' "$rport" >"$dir/silent.out" 2>&1 &
+silent=$!
+wait_for grep -q listening "$dir/silent.out"
+: >"$dir/states"
+for _ in $(seq 120); do
+	ctl a daemon 2>/dev/null |
+		awk '$1 == "ticket_keys_redis" { $1 = ""; s = $0 }
+		     $1 == "ticket_keys_redis_down_s" { d = $2 }
+		     END { print d, s }' >>"$dir/states"
+	grep -q "no answer to connect" "$dir/a.log" && break
+	sleep 0.1
+done
+kill "$silent" 2>/dev/null
+wait "$silent" 2>/dev/null
+check "a reconnect that gets no answer: tried" \
+	grep -q "no answer to connect" "$dir/a.log"
+check "and the status says down all along, the time never going back" \
+	awk '!/redis down: keeping/ { bad = 1 } $1 < last { bad = 1 }
+	     { last = $1 } END { exit bad || NR == 0 }' "$dir/states"
+grep -v "redis down: keeping" "$dir/states" | head -n 5 | diag
+
 # Redis back, empty (no persistence): a new key is made, and seals on
 # both once both have it.
 start_redis
