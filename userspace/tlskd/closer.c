@@ -237,13 +237,18 @@ void closer_close(int fd)
 		queue_fd(&q, fd);
 }
 
-bool closer_close_untrusted(int fd)
+bool closer_is_socket(int fd)
 {
 	struct stat st;
 
+	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+bool closer_close_untrusted(int fd)
+{
 	if (fd < 0)
 		return false;
-	if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) {
+	if (closer_is_socket(fd)) {
 		queue_fd(&q, fd);
 		return false;
 	}

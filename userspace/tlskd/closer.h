@@ -18,6 +18,8 @@ void closer_close(int fd);
  * whose close() may wait forever (a FUSE file) without holding up the
  * sockets'. Never blocks. True when fd went to the quarantine. */
 bool closer_close_untrusted(int fd);
+/* What closer_close_untrusted() asks of fd: is it a socket? */
+bool closer_is_socket(int fd);
 /* Is the quarantine inside a close() or has it any left to close? */
 bool closer_quarantine_busy(void);
 /* Wakes the closer for what closer_close() queued: the loop calls it

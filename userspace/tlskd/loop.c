@@ -500,13 +500,6 @@ static bool may_pass_fds(const struct daemon *d, const struct peer *p)
 	return false;
 }
 
-static bool is_socket(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
-}
-
 /* One message, its descriptors (if any) left to the kernel to drop;
  * *dropped says whether there were some. */
 static ssize_t recv_msg_no_fds(int sock, void *buf, size_t cap, bool *dropped)
@@ -539,7 +532,7 @@ static void peer_event(struct daemon *d, struct watch *w, uint32_t events)
 		foreign.disposing = p->uid;
 		n = tlsk_recv_msg_fd_dispose(p->w.fd, msg, sizeof(msg), &fd,
 					     MSG_DONTWAIT, dispose_extra);
-		if (fd >= 0 && !is_socket(fd))
+		if (fd >= 0 && !closer_is_socket(fd))
 			foreign_mark(p->uid);	/* quarantined, below */
 	} else {
 		n = recv_msg_no_fds(p->w.fd, msg, sizeof(msg), &dropped);
