@@ -73,6 +73,7 @@ struct hs {
 	 * ID (redis.c); while the answer is due it is out of the epoll set
 	 * and its deadline is the wait's, the real one saved. */
 	bool store_checked;
+	size_t store_peeked;	/* hello bytes seen while it came in */
 	struct store_wait *store_wait;
 	uint64_t store_saved_deadline;
 	/* what it answered: into the local cache just before the engine
@@ -154,6 +155,10 @@ void hs_start(struct daemon *d, struct peer *p,
 void hs_abort(struct daemon *d, struct hs *h, int err, const char *reason);
 /* h's deadline passed: a failure, or the end of the wait for tickets. */
 void hs_expire(struct daemon *d, struct hs *h);
+/* SO_RCVLOWAT = need until hs_lowat_restore (also at the end): -EAGAIN,
+ * or 0 if it cannot be set */
+int hs_lowat_wait(struct hs *h, int need);
+void hs_lowat_restore(struct hs *h);
 /* p's caller hung up: its handshakes end (no reply) once the current epoll
  * batch is done, since the batch may still hold their events. */
 void hs_cancel_peer(struct daemon *d, struct peer *p);

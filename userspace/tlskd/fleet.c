@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The fleet key, the session-store address and sealed sessions (fleet.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -582,29 +583,35 @@ int fleet_hello_session(const uint8_t *rec, size_t len, uint8_t *id,
 {
 	struct rd r = { rec, len }, ext;
 	const uint8_t *b, *sid;
-	size_t n, body, sid_len;
+	size_t n, body, sid_len = 0;
+	bool cut;
 
 	*id_len = 0;
 	*offers13 = 0;
 	/* record header: handshake, any 3.x version, length */
-	if (take(&r, 5, &b) || b[0] != 22 || b[1] != 3)
+	if ((len > 0 && rec[0] != 22) || (len > 1 && rec[1] != 3))
 		return -EINVAL;
+	if (take(&r, 5, &b))
+		return -EAGAIN;
 	body = (size_t)b[3] << 8 | b[4];
+	cut = r.left < body;
 	if (body < r.left)
 		r.left = body;
 	/* ClientHello header, legacy_version, random */
-	if (take(&r, 1, &b) || b[0] != 1 || take(&r, 3, NULL) ||
-	    take(&r, 2 + 32, NULL) || take_len(&r, 1, &sid_len) ||
-	    sid_len > FLEET_ID_MAX || take(&r, sid_len, &sid))
+	if (r.left && r.p[0] != 1)
 		return -EINVAL;
+	if (take(&r, 1 + 3 + 2 + 32, NULL) || take_len(&r, 1, &sid_len) ||
+	    sid_len > FLEET_ID_MAX || take(&r, sid_len, &sid))
+		return cut && sid_len <= FLEET_ID_MAX ? -EAGAIN : -EINVAL;
 	memcpy(id, sid, sid_len);
 	*id_len = sid_len;
-	/* Whether it offers TLS 1.3 (supported_versions), if all of it is
-	 * in this record; otherwise the caller looks the ID up anyway. */
+	/* Whether it offers TLS 1.3 (supported_versions). A record whose
+	 * extensions do not parse, or a hello longer than its first record:
+	 * the caller looks the ID up anyway. */
 	if (take_len(&r, 2, &n) || take(&r, n, NULL) ||
 	    take_len(&r, 1, &n) || take(&r, n, NULL) ||
 	    take_len(&r, 2, &n) || take(&r, n, &b))
-		return 0;
+		return cut ? -EAGAIN : 0;
 	ext.p = b;
 	ext.left = n;
 	while (ext.left) {

@@ -149,7 +149,9 @@ int fleet_tk_plan(struct fleet_tk *set, size_t *n, size_t cap, uint64_t now,
  * The session ID offered by the ClientHello at the start of rec (a peek
  * at the socket: len bytes, maybe not the whole record). 0 with *id_len
  * (0: none) and *offers13 (its supported_versions has TLS 1.3, as far as
- * the record shows), or -EINVAL: not a ClientHello, or cut before the ID.
+ * the record shows); -EAGAIN: the record is cut before its extensions
+ * end, more of it is on the way (*id_len set if the ID was there);
+ * -EINVAL: not a ClientHello, or a whole record that ends before the ID.
  */
 int fleet_hello_session(const uint8_t *rec, size_t len, uint8_t *id,
 			size_t *id_len, int *offers13);

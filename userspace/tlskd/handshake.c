@@ -112,7 +112,7 @@ void heap_remove(struct daemon *d, struct hs *h)
 
 /* ---- one handshake ---- */
 
-static void lowat_restore(struct hs *h)
+void hs_lowat_restore(struct hs *h)
 {
 	if (h->old_lowat >= 0 && h->w.fd >= 0)
 		setsockopt(h->w.fd, SOL_SOCKET, SO_RCVLOWAT, &h->old_lowat,
@@ -127,7 +127,7 @@ static void hs_free(struct daemon *d, struct hs *h)
 		h->peer->active_ms = now_ms();	/* idle from now */
 	redis_wait_detach(h);
 	heap_remove(d, h);
-	lowat_restore(h);
+	hs_lowat_restore(h);
 	tlsk_record_free(h->rx);
 	if (h->w.fd >= 0) {
 		watch_del(d, &h->w);
@@ -285,7 +285,7 @@ static unsigned ticket_wait_ms(const struct hs *h, uint64_t now)
 }
 
 /* Readable only once `need` bytes are there, not on every partial peek. */
-static int lowat_wait(struct hs *h, int need)
+int hs_lowat_wait(struct hs *h, int need)
 {
 	socklen_t len = sizeof(h->old_lowat);
 
@@ -341,7 +341,7 @@ static int take_ticket_record(struct hs *h)
 	if (r <= 0)		/* EOF or an error: the kernel reports it */
 		return 0;
 	if (r < REC_HDR)
-		return lowat_wait(h, REC_HDR);
+		return hs_lowat_wait(h, REC_HDR);
 	body = tlsk_record_body_len(h->rx, rec);
 	if (body < 0)
 		return 0;
@@ -352,7 +352,7 @@ static int take_ticket_record(struct hs *h)
 	if (r < 0)
 		return 0;
 	if ((size_t)r < need)
-		return lowat_wait(h, (int)need);
+		return hs_lowat_wait(h, (int)need);
 	len = tlsk_record_open(h->rx, rec, need, &type, &pt);
 	if (len < 0 || type != CT_HANDSHAKE || !only_tickets(pt, (size_t)len))
 		return 0;
@@ -397,7 +397,7 @@ static void cache_session(struct daemon *d, const struct hs *h)
 
 static void tickets_over(struct daemon *d, struct hs *h, int err)
 {
-	lowat_restore(h);
+	hs_lowat_restore(h);
 	tlsk_record_free(h->rx);
 	h->rx = NULL;
 	if (!err)

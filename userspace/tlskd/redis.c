@@ -483,6 +483,23 @@ static void on_get(redisAsyncContext *ac, void *reply, void *priv)
 	free(w);
 }
 
+/*
+ * Waits for the hello, or for more of it than the `have` bytes seen: the
+ * socket is readable again only once at least have + 1 bytes are there.
+ * True: the handshake waits; false (cannot arrange it): decide now.
+ */
+static bool hello_wait(struct daemon *d, struct hs *h, size_t have)
+{
+	if ((have && hs_lowat_wait(h, (int)have + 1) != -EAGAIN) ||
+	    (h->w.events != EPOLLIN && watch_mod(d, &h->w, EPOLLIN))) {
+		h->store_checked = true;
+		hs_lowat_restore(h);
+		return false;
+	}
+	h->store_peeked = have;
+	return true;
+}
+
 bool redis_prefetch(struct daemon *d, struct hs *h)
 {
 	uint8_t rec[PEEK_MAX], id[FLEET_ID_MAX];
@@ -490,7 +507,7 @@ bool redis_prefetch(struct daemon *d, struct hs *h)
 	size_t id_len;
 	uint64_t until;
 	ssize_t r;
-	int offers13;
+	int offers13, rc;
 
 	if (h->store_blob) {
 		sess_store_put_local(h->prof->name, h->store_id,
@@ -504,14 +521,28 @@ bool redis_prefetch(struct daemon *d, struct hs *h)
 	if (R.state != ST_UP || R.outstanding >= OUTSTANDING_MAX ||
 	    h->prof->max_version < 0x0303 || h->prof->min_version > 0x0303) {
 		h->store_checked = true;
+		hs_lowat_restore(h);	/* the store went while it waited */
 		return false;
 	}
+	/*
+	 * The engine must not read before the hello is looked at: one that
+	 * arrives between a peek that found nothing and the engine's read
+	 * would never be looked up. So the handshake waits for it here, and
+	 * for the rest of a record that comes in pieces (readable again only
+	 * once more than what was seen is there); a wakeup with nothing more
+	 * (the peer's FIN, an error) decides with what there is.
+	 */
 	r = recv(h->w.fd, rec, sizeof(rec), MSG_PEEK | MSG_DONTWAIT);
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
-		return false;	/* nothing yet: again on the next wakeup */
+		return hello_wait(d, h, 0);
+	rc = r > 0 ? fleet_hello_session(rec, (size_t)r, id, &id_len,
+					 &offers13) : -EINVAL;
+	if (rc == -EAGAIN && (size_t)r < sizeof(rec) &&
+	    (size_t)r > h->store_peeked)
+		return hello_wait(d, h, (size_t)r);
 	h->store_checked = true;
-	if (r <= 0 || fleet_hello_session(rec, (size_t)r, id, &id_len,
-					  &offers13) || !id_len ||
+	hs_lowat_restore(h);
+	if ((rc && rc != -EAGAIN) || !id_len ||
 	    (offers13 && h->prof->max_version >= 0x0304) ||
 	    sess_store_has(h->prof->name, id, id_len))
 		return false;

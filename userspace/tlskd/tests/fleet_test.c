@@ -191,17 +191,39 @@ static void client_hello(void)
 	CHECK(id_len == 32 && v13);
 	n = hello(b, 0, 0);
 	CHECK(!fleet_hello_session(b, n, id, &id_len, &v13) && !id_len);
-	/* cut inside the ID: refused; cut after it: the ID, no version */
+	/* A peek that ends inside the record: wait for more of it (the ID
+	 * as far as it came), whether it stops in the header, the ID or the
+	 * extensions; every length up to the whole says so. */
 	n = hello(b, 32, 1);
-	CHECK(fleet_hello_session(b, 5 + 4 + 2 + 32 + 10, id, &id_len, &v13) ==
-	      -EINVAL);
-	CHECK(!fleet_hello_session(b, 5 + 4 + 2 + 32 + 33, id, &id_len, &v13));
+	for (size_t cut = 0; cut < n; cut++) {
+		int rc = fleet_hello_session(b, cut, id, &id_len, &v13);
+
+		CHECK(rc == -EAGAIN);
+		CHECK(id_len == (cut >= 5 + 4 + 2 + 32 + 1 + 32 ? 32 : 0));
+		CHECK(!v13);
+	}
+	CHECK(!fleet_hello_session(b, n, id, &id_len, &v13) && v13);
+	/* a whole record that ends inside the ID: refused; after it, before
+	 * the extensions: the ID, no version */
+	b[3] = 0;
+	b[4] = 4 + 2 + 32 + 10;
+	CHECK(fleet_hello_session(b, n, id, &id_len, &v13) == -EINVAL);
+	b[4] = 4 + 2 + 32 + 33;
+	CHECK(!fleet_hello_session(b, n, id, &id_len, &v13));
 	CHECK(id_len == 32 && !v13);
+	/* not a handshake record, not TLS 1.x: refused from the first bytes */
+	b[0] = 23;
+	CHECK(fleet_hello_session(b, 1, id, &id_len, &v13) == -EINVAL);
+	b[0] = 22;
+	b[1] = 2;
+	CHECK(fleet_hello_session(b, 2, id, &id_len, &v13) == -EINVAL);
+	n = hello(b, 32, 1);
 	b[0] = 23;
 	CHECK(fleet_hello_session(b, n, id, &id_len, &v13) == -EINVAL);
 	n = hello(b, 32, 0);
 	b[5] = 2;	/* ServerHello */
 	CHECK(fleet_hello_session(b, n, id, &id_len, &v13) == -EINVAL);
+	CHECK(fleet_hello_session(b, 6, id, &id_len, &v13) == -EINVAL);
 	n = hello(b, 32, 0);
 	b[5 + 4 + 2 + 32] = 33;	/* ID longer than 32 */
 	CHECK(fleet_hello_session(b, n, id, &id_len, &v13) == -EINVAL);
