@@ -401,6 +401,22 @@ static void on_set(redisAsyncContext *ac, void *reply, void *priv)
 	}
 }
 
+/*
+ * The engine stores a session while our last flight waits in its output:
+ * the SET goes out now, ahead of that flight, so Redis has the entry
+ * before the client can reconnect anywhere (a browser opening its next
+ * connections on other machines the moment the first one is done).
+ * Writing is all that happens here: no hiredis callback runs inside the
+ * handshake. A write error stays in the context, and the write event
+ * that redisAsyncCommand asked for reports it.
+ */
+static void flush_now(void)
+{
+	int done;
+
+	(void)redisBufferWrite(&R.c.ac->c, &done);
+}
+
 static void put_l2(const char *profile, const uint8_t *id, size_t id_len,
 		   const uint8_t *blob, size_t len)
 {
@@ -418,6 +434,7 @@ static void put_l2(const char *profile, const uint8_t *id, size_t id_len,
 				       1000) == REDIS_OK) {
 		if (!R.outstanding++)
 			R.last_progress = now_ms();
+		flush_now();
 	}
 	OPENSSL_cleanse(sealed, sizeof(sealed));
 }
