@@ -655,6 +655,23 @@ static int check_socket(int fd)
 	return 0;
 }
 
+/*
+ * tlskd reads a handshake by peeking first (the session store looks at
+ * the ClientHello, the engine's reads, a client's tickets). With a peek
+ * offset (SO_PEEK_OFF, on TCP since Linux 6.10) each peek moves past what
+ * it saw: the next finds nothing while the bytes wait, and level-
+ * triggered epoll wakes tlskd for them at once, again and again. True if
+ * the service set one; a kernel without the option has none.
+ */
+static bool peek_offset_set(int fd)
+{
+	socklen_t len = sizeof(int);
+	int off = -1;
+
+	return !getsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &off, &len) &&
+	       off >= 0;
+}
+
 /* The profile's (else the global) handshake-timeout; a request may ask
  * for less, never for more: the admin's limit is the caller's too. */
 static unsigned timeout_for(const struct gen *g, const struct conf_profile *p,
@@ -799,6 +816,9 @@ void hs_start(struct daemon *d, struct peer *p, const struct tlsk_request *req,
 		refuse(d, p, req, -EBUSY, "too many handshakes in flight");
 	} else if ((rc = check_socket(fd)) != 0) {
 		refuse(d, p, req, rc, "not a connected TCP socket");
+	} else if (peek_offset_set(fd)) {
+		refuse(d, p, req, -EINVAL, "SO_PEEK_OFF is set on the socket: "
+		       "tlskd peeks at the handshake, clear it (-1) first");
 	} else if (!(cfg = prof->cfg) || !alpn_ok(req->alpn)) {
 		refuse(d, p, req, -EINVAL, "bad ALPN list");
 	} else if (!uid_take(d, p->uid, QUOTA_HS)) {

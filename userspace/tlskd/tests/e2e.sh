@@ -586,6 +586,22 @@ wait "$svc_pid"
 kill "$quiet" 2>/dev/null
 check "a silent peer times out with ETIMEDOUT" grep -q "status=110" "$dir/svc.out"
 
+# ---- a socket with a peek offset (SO_PEEK_OFF, TCP since Linux 6.10) ----
+# tlskd peeks at handshakes; with an offset each peek skips what the last
+# saw, and tlskd would spin on bytes it cannot see. It refuses the socket.
+TLSK_TEST_PEEK_OFF=1 serve 1
+s_client </dev/null >/dev/null 2>&1
+wait "$svc_pid"
+if grep -q "peek_off unsupported" "$dir/svc.out"; then
+	skip "a socket with SO_PEEK_OFF set is refused" \
+		"this kernel has no SO_PEEK_OFF for TCP"
+else
+	check "a socket with SO_PEEK_OFF set is refused (EINVAL, saying why)" \
+		grep -q "fail 0 rc=-22 .*reason=profile web: SO_PEEK_OFF is set on the socket" \
+		"$dir/svc.out"
+	grep -q "fail 0 rc=-22" "$dir/svc.out" || diag "$dir/svc.out"
+fi
+
 # ---- concurrent handshakes, non-blocking API ----
 svc_limit=1200 serve "$count" nonblocking
 python3 - "$port" "$count" "$dir/ca.crt" >"$dir/many.out" 2>&1 <<'PY'

@@ -23,6 +23,8 @@
  * TLSK_TEST_BLOCK_DUP, if set, makes a blocking serve keep a dup() of each
  * socket and clear its O_NONBLOCK after the reply ("dup made blocking"),
  * as a careless or hostile service could under tlskd's relay.
+ * TLSK_TEST_PEEK_OFF, if set, makes serve set SO_PEEK_OFF = 0 on each
+ * accepted socket first, printing "peek_off set" or "peek_off unsupported".
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -186,12 +188,21 @@ static int serve(int port, const char *profile, int n, int nonblocking)
 	struct pollfd *pfd = calloc((size_t)n, sizeof(*pfd));
 	int ok = 0, fail = 0, left = 0;
 	int block_dup = getenv("TLSK_TEST_BLOCK_DUP") != NULL;
+	int peek_off = getenv("TLSK_TEST_PEEK_OFF") != NULL;
 	struct tlsk_result r;
 
 	printf("listening\n");
 	fflush(stdout);
 	for (int i = 0; i < n; i++) {
 		fds[i] = accept(ls, NULL, NULL);
+		if (peek_off) {
+			int zero = 0;
+
+			printf("peek_off %s\n",
+			       setsockopt(fds[i], SOL_SOCKET, SO_PEEK_OFF,
+					  &zero, sizeof(zero)) ? "unsupported" :
+			       "set");
+		}
 		if (!nonblocking) {
 			int dupfd = block_dup ? dup(fds[i]) : -1;
 			int rc = tlsk_handshake(fds[i], &prm, &r);
