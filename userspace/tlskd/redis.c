@@ -20,8 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
@@ -144,6 +146,18 @@ static void ev_del_write(void *p)
 	ev_update(c);
 }
 
+static void gate_reset(struct rconn *c)
+{
+	if (c->shadow)
+		redisReaderFree(c->shadow);
+	c->shadow = NULL;
+	if (c->held)
+		OPENSSL_cleanse(c->held, c->held_cap);
+	free(c->held);
+	c->held = NULL;
+	c->held_len = c->held_cap = 0;
+}
+
 static void ev_cleanup(void *p)
 {
 	struct rconn *c = p;
@@ -152,6 +166,153 @@ static void ev_cleanup(void *p)
 		watch_del(c->d, &c->w);
 	c->registered = false;
 	c->mask = 0;
+	gate_reset(c);		/* hiredis frees the context */
+}
+
+/* ---- the gate (redis.h): hiredis sees only replies it expects ---- */
+
+static size_t callbacks_waiting(const redisAsyncContext *ac)
+{
+	size_t n = 0;
+
+	for (const redisCallback *cb = ac->replies.head; cb; cb = cb->next)
+		n++;
+	return n;
+}
+
+static bool is_string(const redisReply *r)
+{
+	return r && r->type == REDIS_REPLY_STRING && r->str;
+}
+
+/* A message on a subscribed connection hiredis takes without asserting:
+ * [kind, channel, x], x an integer after an unsubscribe. */
+static bool push_ok(const redisReply *r)
+{
+	const char *kind;
+
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
+	    !is_string(r->element[0]) || !is_string(r->element[1]) ||
+	    !r->element[2])
+		return false;
+	kind = r->element[0]->str;
+	if (kind[0] == 'p' || kind[0] == 'P')
+		kind++;
+	return strcasecmp(kind, "unsubscribe") != 0 ||
+	       r->element[2]->type == REDIS_REPLY_INTEGER;
+}
+
+static bool held_add(struct rconn *c, const char *buf, size_t n)
+{
+	char *p;
+	size_t cap = c->held_cap ? c->held_cap : 4096;
+
+	while (cap < c->held_len + n)
+		cap *= 2;
+	if (cap != c->held_cap) {
+		p = malloc(cap);
+		if (!p)
+			return false;
+		if (c->held_len)
+			memcpy(p, c->held, c->held_len);
+		if (c->held)
+			OPENSSL_cleanse(c->held, c->held_cap);
+		free(c->held);
+		c->held = p;
+		c->held_cap = cap;
+	}
+	memcpy(c->held + c->held_len, buf, n);
+	c->held_len += n;
+	return redisReaderFeed(c->shadow, buf, n) == REDIS_OK;
+}
+
+#if HIREDIS_MAJOR < 1
+/* in hiredis' ABI since 0.11, in its header from 1.0 */
+void redisProcessCallbacks(redisAsyncContext *ac);
+#endif
+
+/*
+ * Reads what the server sent, passes hiredis its whole replies that a
+ * command waits for, then runs their callbacks. A protocol error goes to
+ * hiredis as it came (it says what was wrong and disconnects); EOF and
+ * read errors too, after the replies before them.
+ */
+static void gate_read(struct rconn *c)
+{
+	redisAsyncContext *ac = c->ac;
+	size_t expect = callbacks_waiting(ac), pass = 0;
+	bool subscribed = ac->c.flags & REDIS_SUBSCRIBED, end = false;
+	bool garbage = false;
+	char buf[16384];
+	ssize_t n;
+
+	if (!c->shadow && !(c->shadow = redisReaderCreate())) {
+		c->bad("out of memory");
+		return;
+	}
+	for (;;) {
+		n = read(ac->c.fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			end = true;	/* hiredis reads it again */
+			break;
+		}
+		if (c->held_len + (size_t)n > RCONN_REPLY_MAX) {
+			c->bad("a reply of over 512 KiB");
+			return;
+		}
+		if (!held_add(c, buf, (size_t)n)) {
+			c->bad("out of memory");
+			return;
+		}
+	}
+	for (;;) {
+		void *reply = NULL;
+		bool ok;
+
+		if (redisReaderGetReply(c->shadow, &reply) != REDIS_OK) {
+			garbage = true;
+			break;
+		}
+		if (!reply)
+			break;
+		ok = expect || ((redisReply *)reply)->type == REDIS_REPLY_ERROR ||
+		     (subscribed && push_ok(reply));
+		if (expect)
+			expect--;
+		freeReplyObject(reply);
+		if (!ok) {
+			c->bad(subscribed ? "a malformed message" :
+			       "a reply to no command");
+			return;
+		}
+		pass = c->held_len - (c->shadow->len - c->shadow->pos);
+	}
+	if (garbage) {
+		pass = c->held_len;
+	} else if (c->held_len > pass && !expect && !subscribed) {
+		c->bad("a reply to no command");
+		return;
+	}
+	if (pass) {
+		if (redisReaderFeed(ac->c.reader, c->held, pass) != REDIS_OK) {
+			c->bad("out of memory");
+			return;
+		}
+		OPENSSL_cleanse(c->held, pass);
+		memmove(c->held, c->held + pass, c->held_len - pass);
+		c->held_len -= pass;
+		if (garbage)
+			gate_reset(c);
+		redisProcessCallbacks(ac);
+		if (c->ac != ac)
+			return;		/* freed by its callbacks */
+	}
+	if (end)
+		redisAsyncHandleRead(ac);
 }
 
 static void rconn_event(struct daemon *d, struct watch *w, uint32_t events)
@@ -162,17 +323,32 @@ static void rconn_event(struct daemon *d, struct watch *w, uint32_t events)
 	(void)d;
 	if (!ac || !c->registered || w->fd != ac->c.fd)
 		return;
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-		redisAsyncHandleRead(ac);
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		/* data before hiredis saw the connect complete: let it see
+		 * that first (it then writes what waits), so the gate knows
+		 * what the commands expect */
+		if (!(ac->c.flags & REDIS_CONNECTED)) {
+			redisAsyncHandleWrite(ac);
+			if (c->ac != ac)
+				return;
+		}
+		if (ac->c.flags & REDIS_CONNECTED)
+			gate_read(c);
+		else
+			redisAsyncHandleRead(ac);
+	}
 	if (c->ac == ac && c->registered && (events & EPOLLOUT))
 		redisAsyncHandleWrite(ac);
 }
 
-void rconn_attach(struct rconn *c, struct daemon *d, redisAsyncContext *ac)
+void rconn_attach(struct rconn *c, struct daemon *d, redisAsyncContext *ac,
+		  void (*bad)(const char *why))
 {
+	gate_reset(c);
 	c->d = d;
 	c->w.fn = rconn_event;
 	c->ac = ac;
+	c->bad = bad;
 	c->registered = false;
 	c->mask = 0;
 	ac->ev.data = c;
@@ -193,6 +369,7 @@ void rconn_free(struct rconn *c)
 		ev_cleanup(c);
 		redisAsyncFree(ac);
 	}
+	gate_reset(c);
 }
 
 /* ---- states ---- */
@@ -225,6 +402,12 @@ static void drop(const char *why)
 	if (why)
 		went_down(why);
 	rconn_free(&R.c);
+}
+
+/* The gate's verdict (rconn): outside hiredis' callbacks. */
+static void bad_reply(const char *why)
+{
+	drop(why);
 }
 
 /* Ends the connection from inside one of its callbacks. */
@@ -315,7 +498,7 @@ static void start_connect(void)
 		went_down(why);
 		return;
 	}
-	rconn_attach(&R.c, R.d, ac);
+	rconn_attach(&R.c, R.d, ac, bad_reply);
 	R.state = ST_CONNECTING;
 	R.connect_deadline = now_ms() + CONNECT_TIMEOUT_MS;
 	redisAsyncSetConnectCallback(ac, on_connect);

@@ -28,17 +28,35 @@
 
 struct hs;
 
-/* A hiredis async connection as a watch in the loop's epoll set: hiredis
- * says which of read/write it wants, the loop calls it back. */
+/*
+ * A hiredis async connection as a watch in the loop's epoll set: hiredis
+ * says which of read/write it wants, the loop calls it back.
+ *
+ * What the server sends goes through a gate before hiredis sees it:
+ * hiredis 0.14 aborts the process (assert) on a reply no command asked
+ * for, or on a subscription message of the wrong shape, and buffers a
+ * reply without limit. The gate reads the socket itself, finds whole
+ * replies with a reader of its own, and hands hiredis only those a
+ * command waits for (or a well-formed message on a subscribed
+ * connection); anything else, or a reply over RCONN_REPLY_MAX, ends the
+ * connection through bad(why), outside hiredis' callbacks.
+ */
+#define RCONN_REPLY_MAX		((size_t)512 * 1024)
+
 struct rconn {
 	struct watch w;		/* first: the epoll data points here */
 	struct daemon *d;
 	redisAsyncContext *ac;	/* NULL: none */
 	bool registered;
 	uint32_t mask;
+	void (*bad)(const char *why);	/* frees ac, says why */
+	struct redisReader *shadow;	/* finds where replies end */
+	char *held;		/* read, not yet handed to hiredis */
+	size_t held_len, held_cap;
 };
 
-void rconn_attach(struct rconn *c, struct daemon *d, redisAsyncContext *ac);
+void rconn_attach(struct rconn *c, struct daemon *d, redisAsyncContext *ac,
+		  void (*bad)(const char *why));
 /* Frees c's context (not from inside one of its callbacks): pending
  * callbacks run with a NULL reply, and see c->ac NULL. */
 void rconn_free(struct rconn *c);

@@ -75,6 +75,14 @@ static void sub_gone(void)
 	T.sub_retry = now_ms() + SUB_RETRY_MS;
 }
 
+/* The gate's verdict (rconn): the subscriber ends, polling goes on. */
+static void sub_bad(const char *why)
+{
+	log_warn("ticket keys: subscriber: %s from Redis; polling", why);
+	rconn_free(&T.sub);
+	sub_gone();
+}
+
 static void sub_on_connect(const redisAsyncContext *ac, int status)
 {
 	if (status != REDIS_OK && ac == T.sub.ac) {
@@ -137,7 +145,7 @@ static void sub_start(void)
 		sub_gone();
 		return;
 	}
-	rconn_attach(&T.sub, T.d, ac);
+	rconn_attach(&T.sub, T.d, ac, sub_bad);
 	redisAsyncSetConnectCallback(ac, sub_on_connect);
 	redisAsyncSetDisconnectCallback(ac, sub_on_disconnect);
 	if (a->password[0] && a->user[0])

@@ -403,13 +403,13 @@ check "garbage: tlskd B still up" kill -0 "$pid_b"
 check "garbage: one warning, whatever the retries" \
 	test "$(grep -c 'cache only' "$dir/b.log")" = 1
 
-# A server that answers AUTH, SELECT and PING but never GET or SET: each
-# lookup is a miss at session-store-timeout and the handshake goes on;
-# with nothing answered for 2 s, the store is dropped.
-stop_machine b
-mv "$dir/b.log" "$dir/b-$n.log"
-python3 - "$sport" >"$dir/mute.log" 2>&1 <<'PY' &
-import socket, sys, threading
+# Fake stores on $sport, as MODE says: they answer AUTH, SELECT and
+# PING, then: mute, never GET or SET; extra, one more "+OK" that no
+# command asked for (hiredis 0.14 asserts on one); flood, a 1 GB bulk
+# header and 1 MiB of it, unasked.
+cat >"$dir/fake_store.py" <<'PY'
+import socket, sys, threading, time
+mode = sys.argv[2]
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
 def serve(c):
@@ -433,20 +433,41 @@ def serve(c):
                 break
             buf = rest
             verb = args[0].upper() if args else b""
-            if verb == b"PING":
-                c.sendall(b"+PONG\r\n")
-            elif verb in (b"AUTH", b"SELECT", b"HELLO", b"CLIENT"):
-                c.sendall(b"+OK\r\n")
             print(verb.decode(), flush=True)
+            if verb in (b"AUTH", b"SELECT", b"HELLO", b"CLIENT"):
+                c.sendall(b"+OK\r\n")
+            elif verb == b"PING":
+                c.sendall(b"+PONG\r\n")
+                time.sleep(0.3)
+                if mode == "extra":
+                    c.sendall(b"+OK\r\n")
+                elif mode == "flood":
+                    c.sendall(b"$1000000000\r\n")
+                    try:
+                        for _ in range(64):
+                            c.sendall(b"A" * 16384)
+                    except OSError:
+                        return
 while True:
     c, _ = s.accept()
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 PY
-mute_pid=$!
-wait_for quietly python3 -c "import socket; socket.create_connection(('127.0.0.1', $sport))"
-conf b "redis://:$pass@127.0.0.1:$sport" "$dir/fleet.key"
-sed -i 's/^session-store-timeout = .*/session-store-timeout = 300ms/' "$dir/b.conf"
-start_machine b
+fake_store() {	# MODE: B on a fake store
+	stop_machine b
+	mv "$dir/b.log" "$dir/b-$n.log"
+	[ -n "$mute_pid" ] && { kill "$mute_pid"; wait "$mute_pid"; } 2>/dev/null
+	python3 "$dir/fake_store.py" "$sport" "$1" >"$dir/fake-$1.log" 2>&1 &
+	mute_pid=$!
+	wait_for quietly python3 -c "import socket; socket.create_connection(('127.0.0.1', $sport))"
+	conf b "redis://:$pass@127.0.0.1:$sport" "$dir/fleet.key"
+	sed -i 's/^session-store-timeout = .*/session-store-timeout = 300ms/' \
+		"$dir/b.conf"
+	start_machine b
+}
+
+# mute: each lookup is a miss at session-store-timeout and the handshake
+# goes on; with nothing answered for 2 s, the store is dropped.
+fake_store mute
 wait_for store_up b
 check "a store that never answers GET: the handshake completes" \
 	test "$(session "$portb" in "$dir/s-a.pem")" = New
@@ -457,6 +478,22 @@ wait_for grep -q "no reply for 2 s" "$dir/b.log"
 check "nothing answered for 2 s: the store is dropped, said once" \
 	test "$(grep -c 'no reply for 2 s' "$dir/b.log")" = 1
 check "a store that never answers: tlskd B still up" kill -0 "$pid_b"
+
+# extra, flood: tlskd ends the connection, says why, and stays up.
+fake_store extra
+wait_for grep -q "a reply to no command" "$dir/b.log"
+check "a reply no command asked for: the connection ends, the log says so" \
+	grep -q "session store redis://127.0.0.1:$sport/0: a reply to no command" \
+	"$dir/b.log"
+check "a reply no command asked for: tlskd B still up, handshakes complete" \
+	test "$(session "$portb" out "$dir/w.pem")" = New
+fake_store flood
+wait_for grep -q "a reply of over 512 KiB" "$dir/b.log"
+check "an unasked 1 GB reply: the connection ends at 512 KiB, the log says so" \
+	grep -q "session store redis://127.0.0.1:$sport/0: a reply of over 512 KiB" \
+	"$dir/b.log"
+check "an unasked 1 GB reply: tlskd B still up, handshakes complete" \
+	test "$(session "$portb" out "$dir/w.pem")" = New
 cp "$dir/b.log" "$dir/b-last.log"
 stop_machine a
 stop_machine b

@@ -28,10 +28,10 @@ dir=$(mktemp -d /tmp/tlskd-tkredis.XXXXXX)
 base=$((20000 + ($$ + 4000) % 8000))
 rport=$base porta=$((base + 1)) portb=$((base + 2))
 pass=tk-test-$$
-redis_pid= pid_a= pid_b= httpd_a= httpd_b=
+redis_pid= pid_a= pid_b= httpd_a= httpd_b= pid_c= httpd_c= proxy=
 
 cleanup() {
-	for p in $httpd_a $httpd_b $pid_a $pid_b $redis_pid; do
+	for p in $httpd_a $httpd_b $pid_a $pid_b $redis_pid $httpd_c $pid_c $proxy; do
 		kill "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
@@ -332,6 +332,60 @@ stop_all() {
 	wait "$httpd_a" "$httpd_b" "$pid_a" "$pid_b" 2>/dev/null
 	httpd_a= httpd_b= pid_a= pid_b=
 }
+
+# A malformed message on the subscriber's connection (through a proxy
+# in front of Redis that adds one after SUBSCRIBE): hiredis 0.14 asserts
+# on it; tlskd C ends the subscriber, says why, keeps polling, stays up.
+pport=$((base + 3)) portc=$((base + 4))
+python3 - "$pport" "$rport" >"$dir/proxy.out" 2>&1 <<'PY' &
+import socket, sys, threading
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
+print("listening", flush=True)
+def pump(a, b, watch):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            b.sendall(d)
+            if watch and b"SUBSCRIBE" in d.upper():
+                threading.Timer(0.5, inject, (a,)).start()
+    except OSError:
+        pass
+    for x in (a, b):
+        try:
+            x.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+def inject(c):
+    try:
+        c.sendall(b"*1\r\n$7\r\nmessage\r\n")
+        print("injected", flush=True)
+    except OSError:
+        pass
+while True:
+    c, _ = s.accept()
+    u = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
+    threading.Thread(target=pump, args=(u, c, False), daemon=True).start()
+    threading.Thread(target=pump, args=(c, u, True), daemon=True).start()
+PY
+proxy=$!
+wait_for grep -q listening "$dir/proxy.out"
+sed "s|^socket = .*|socket = $dir/c.sock|; s|127.0.0.1:$rport|127.0.0.1:$pport|" \
+	"$dir/a.conf" >"$dir/c.conf"
+chmod 600 "$dir/c.conf"
+fleet_machine "$dir" c "$portc"
+wait_for grep -q "ticket keys: subscriber: a malformed message" "$dir/c.log"
+check "a malformed message to the subscriber: it ends, the log says why" \
+	grep -q "ticket keys: subscriber: a malformed message from Redis; polling" \
+	"$dir/c.log"
+check "and tlskd C stays up, sealing with the fleet's key" \
+	bash -c "kill -0 $pid_c && [ -n \"\$(\"$bin/tlskctl\" --socket '$dir/c.sock' ticket-keys 2>/dev/null | awk '\$2 == \"current\"')\" ]"
+grep -q injected "$dir/proxy.out" || echo "# the proxy injected nothing"
+kill "$httpd_c" "$pid_c" "$proxy" 2>/dev/null
+wait "$httpd_c" "$pid_c" "$proxy" 2>/dev/null
+
 stop_all
 fleet_check_ulp "$dir"
 check "no sanitizer report (SAN=1 builds)" \
