@@ -92,7 +92,8 @@ all: $(BUILD)/bin/tlskd-test-events
 HOST_TESTS += tlskd-fleet-test
 $(BUILD)/bin/tlskd-fleet-test: tlskd/tests/fleet.sh $(BUILD)/bin/tlskd \
 		$(BUILD)/bin/tlsk-httpd $(BUILD)/bin/tlskd-test-lib.sh \
-		$(BUILD)/bin/tlskctl $(BUILD)/bin/tlsk-hsload
+		$(BUILD)/bin/tlskctl $(BUILD)/bin/tlsk-hsload \
+		$(BUILD)/bin/tlskd-test-proxy
 	@mkdir -p $(@D)
 	cp $< $@
 
@@ -101,7 +102,8 @@ $(BUILD)/bin/tlskd-fleet-test: tlskd/tests/fleet.sh $(BUILD)/bin/tlskd \
 HOST_TESTS += tlskd-fleet-tickets-test
 $(BUILD)/bin/tlskd-fleet-tickets-test: tlskd/tests/tickets_redis.sh \
 		$(BUILD)/bin/tlskd $(BUILD)/bin/tlsk-httpd \
-		$(BUILD)/bin/tlskd-test-lib.sh $(BUILD)/bin/tlskctl
+		$(BUILD)/bin/tlskd-test-lib.sh $(BUILD)/bin/tlskctl \
+		$(BUILD)/bin/tlskd-test-proxy
 	@mkdir -p $(@D)
 	cp $< $@
 
@@ -141,6 +143,9 @@ $(BUILD)/bin/tlskd-test-unit.%: tlskd/tlskd.%
 	@mkdir -p $(@D)
 	cp $< $@
 $(BUILD)/bin/tlskd-test-lib.sh: tlskd/tests/lib.sh
+	@mkdir -p $(@D)
+	cp $< $@
+$(BUILD)/bin/tlskd-test-proxy: tlskd/tests/proxy.py
 	@mkdir -p $(@D)
 	cp $< $@
 # What a new user meets first (issue 19): --check-config catching what the

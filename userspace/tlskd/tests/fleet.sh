@@ -170,40 +170,9 @@ check "A's SET leaves before its Finished" set_first
 # A ClientHello that comes in pieces (a proxy in front of B sends 3
 # bytes, 60 more, then the rest, 200 ms apart): B waits for it before its
 # engine reads, and still looks the session up.
-python3 - "$pport" "$portb" >"$dir/split.log" 2>&1 <<'PY' &
-import socket, sys, threading, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(4)
-def pump(a, b):
-    try:
-        while True:
-            d = a.recv(65536)
-            if not d:
-                break
-            b.sendall(d)
-    except OSError:
-        pass
-    for x in (a, b):
-        try:
-            x.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-def serve(c):
-    u = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
-    u.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    first = c.recv(65536)
-    for piece in (first[:3], first[3:63], first[63:]):
-        u.sendall(piece)
-        time.sleep(0.2)
-    print("hello of %d bytes sent in 3 pieces" % len(first), flush=True)
-    threading.Thread(target=pump, args=(u, c), daemon=True).start()
-    pump(c, u)
-while True:
-    c, _ = s.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-PY
+"$bin/tlskd-test-proxy" "$pport" "$portb" --split 3,63 >"$dir/split.log" 2>&1 &
 split_pid=$!
-wait_for quietly python3 -c "import socket; socket.create_connection(('127.0.0.1', $pport))"
+wait_for grep -q listening "$dir/split.log"
 split_hello() {
 	local before
 

@@ -337,39 +337,8 @@ stop_all() {
 # in front of Redis that adds one after SUBSCRIBE): hiredis 0.14 asserts
 # on it; tlskd C ends the subscriber, says why, keeps polling, stays up.
 pport=$((base + 3)) portc=$((base + 4))
-python3 - "$pport" "$rport" >"$dir/proxy.out" 2>&1 <<'PY' &
-import socket, sys, threading
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
-print("listening", flush=True)
-def pump(a, b, watch):
-    try:
-        while True:
-            d = a.recv(65536)
-            if not d:
-                break
-            b.sendall(d)
-            if watch and b"SUBSCRIBE" in d.upper():
-                threading.Timer(0.5, inject, (a,)).start()
-    except OSError:
-        pass
-    for x in (a, b):
-        try:
-            x.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-def inject(c):
-    try:
-        c.sendall(b"*1\r\n$7\r\nmessage\r\n")
-        print("injected", flush=True)
-    except OSError:
-        pass
-while True:
-    c, _ = s.accept()
-    u = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
-    threading.Thread(target=pump, args=(u, c, False), daemon=True).start()
-    threading.Thread(target=pump, args=(c, u, True), daemon=True).start()
-PY
+"$bin/tlskd-test-proxy" "$pport" "$rport" --inject-after SUBSCRIBE \
+	--inject '*1\r\n$7\r\nmessage\r\n' >"$dir/proxy.out" 2>&1 &
 proxy=$!
 wait_for grep -q listening "$dir/proxy.out"
 sed "s|^socket = .*|socket = $dir/c.sock|; s|127.0.0.1:$rport|127.0.0.1:$pport|" \
