@@ -65,6 +65,9 @@ static void scrub_handshake_secrets(struct tlsk_engine *e)
 	OPENSSL_cleanse(e->c_ap, sizeof(e->c_ap));
 	OPENSSL_cleanse(e->s_ap, sizeof(e->s_ap));
 	OPENSSL_cleanse(e->dhe, sizeof(e->dhe));
+	/* the ephemeral key: forward secrecy is its being gone */
+	EVP_PKEY_free(e->kex_key);
+	e->kex_key = NULL;
 	if (e->role == TLSK_ROLE_SERVER)
 		OPENSSL_cleanse(e->res_master, sizeof(e->res_master));
 	session_clear(&e->psk);

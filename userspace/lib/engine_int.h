@@ -145,6 +145,9 @@ struct tlsk_engine {
 	bool ccs_sent;
 	bool skip_early_data;
 	bool resumed;
+	/* TLS 1.2 server resumed from a ticket: when its session began, so a
+	 * renewed ticket ends when the first would have (RFC 5077 3.3) */
+	uint64_t ticket_issued_ms;
 	/* the (EC)DHE shared secret; TLS 1.2: the premaster (ECDHE or RSA
 	 * key transport) until the master secret is derived */
 	uint8_t dhe[TLSK_MAX_DHE_LEN];

@@ -209,6 +209,7 @@ static int try_ticket(struct tlsk_engine *e, struct rd *ticket,
 		e->suite12 = tls12_suite_by_id(s.suite);
 		memcpy(e->secret, s.psk, TLS12_MASTER_LEN);
 		session_peer_set(e, s.peer, s.peer_sans);
+		e->ticket_issued_ms = s.issued_ms;
 	}
 	session_clear(&s);
 	return ok;
@@ -676,6 +677,7 @@ int tls12_server_write_nst(struct tlsk_engine *e, struct rd *body)
 {
 	struct session s;
 	struct buf t = { 0 }, b = { 0 };
+	uint64_t now, left;
 	int ret;
 
 	(void)body;
@@ -686,7 +688,14 @@ int tls12_server_write_nst(struct tlsk_engine *e, struct rd *body)
 	memcpy(s.psk, e->secret, TLS12_MASTER_LEN);
 	s.psk_len = TLS12_MASTER_LEN;
 	s.lifetime = e->cfg->ticket_lifetime;
-	s.issued_ms = cfg_now_ms(e->cfg);
+	/* A ticket renewed on resumption keeps its session's start: the
+	 * master secret does not live past the first ticket's lifetime,
+	 * however often the client resumes just in time. */
+	now = cfg_now_ms(e->cfg);
+	s.issued_ms = e->ticket_issued_ms && e->ticket_issued_ms <= now ?
+		      e->ticket_issued_ms : now;
+	left = (uint64_t)s.lifetime * 1000;	/* less, if reloaded shorter */
+	left = now - s.issued_ms < left ? left - (now - s.issued_ms) : 1000;
 	memcpy(s.alpn, e->alpn, strnlen(e->alpn, sizeof(s.alpn) - 1));
 	/* who the client proved to be, for resumed handshakes */
 	session_peer_get(e, s.peer, sizeof(s.peer), s.peer_sans,
@@ -694,8 +703,8 @@ int tls12_server_write_nst(struct tlsk_engine *e, struct rd *body)
 	memcpy(s.sni, e->server_name, strnlen(e->server_name, sizeof(s.sni) - 1));
 	ret = ticket_seal(e->cfg, &s, &t);
 	session_clear(&s);
-	if (!ret)
-		ret = tls12_nst_put(&b, e->cfg->ticket_lifetime, t.p, t.len);
+	if (!ret)	/* the hint: what is left of it, in seconds */
+		ret = tls12_nst_put(&b, (uint32_t)(left / 1000), t.p, t.len);
 	if (ret)
 		ret = fail(e, ALERT_INTERNAL_ERROR, ret,
 			   "cannot build NewSessionTicket");

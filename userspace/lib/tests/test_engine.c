@@ -634,6 +634,70 @@ static void expired_session_is_refused(void)
 	pair_free(&p);
 }
 
+/* a TLS 1.2 handshake on p's configs; its session in blob */
+static bool tls12_round(struct pair *p, const uint8_t *in, size_t in_len,
+			uint8_t *blob, size_t *len)
+{
+	struct tlsk_session_info info;
+	bool resumed;
+
+	pair_start(p, "localhost");
+	if (in)
+		CHECK(!tlsk_engine_set_session(p->c, in, in_len));
+	pair_run(p);
+	CHECK(pair_established(p));
+	resumed = !tlsk_engine_info(p->s, &info) && info.resumed;
+	CHECK(!tlsk_engine_get_session(p->c, blob, len));
+	pair_free_engines(p);
+	return resumed;
+}
+
+/*
+ * RFC 5077 3.3: a ticket renewed on resumption ends when the session's
+ * first ticket would have, or a client resuming just in time keeps one
+ * master secret for ever. The client's clock stays behind, as a client
+ * ignoring the lifetime hint would; the server's runs on.
+ */
+static void renewed_tls12_ticket_keeps_its_session_end(void)
+{
+	struct pair p = { .ccfg = client_config(), .scfg = server_config("ec256") };
+	uint64_t c_now = 1000000, s_now = 1000000;
+	uint8_t blob1[2048], blob2[2048], blob3[2048];
+	size_t len1 = sizeof(blob1), len2 = sizeof(blob2), len3 = sizeof(blob3);
+
+	CHECK(!tlsk_config_set_versions(p.ccfg, 0x0303, 0x0303));
+	tlsk_config_set_tickets(p.scfg, 1, 10);	/* ten seconds */
+	tlsk_config_set_clock(p.ccfg, fake_clock, &c_now);
+	tlsk_config_set_clock(p.scfg, fake_clock, &s_now);
+	CHECK(!tls12_round(&p, NULL, 0, blob1, &len1));
+	c_now = s_now += 8000;
+	CHECK(tls12_round(&p, blob1, len1, blob2, &len2));	/* renewed */
+	s_now += 4000;		/* 12 s after the session began */
+	CHECK(!tls12_round(&p, blob2, len2, blob3, &len3));
+	pair_free(&p);
+}
+
+/* The ephemeral (EC)DHE key is gone once the handshake is done, both
+ * versions, both sides: forward secrecy is its being gone. */
+static void ephemeral_key_freed_when_established(void)
+{
+	static const uint16_t versions[] = { 0x0304, 0x0303 };
+
+	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
+		struct pair p = { .ccfg = client_config(),
+				  .scfg = server_config("ec256") };
+
+		CHECK(!tlsk_config_set_versions(p.ccfg, versions[i],
+						versions[i]));
+		pair_start(&p, "localhost");
+		pair_run(&p);
+		CHECK(pair_established(&p));
+		CHECK(!p.c->kex_key);
+		CHECK(!p.s->kex_key);
+		pair_free(&p);
+	}
+}
+
 static void resumption_with_foreign_ticket_goes_full(void)
 {
 	struct pair p = { .ccfg = client_config(), .scfg = server_config("ec256") };
@@ -781,6 +845,8 @@ int main(void)
 	RUN(resumption);
 	RUN(resumption_after_hello_retry);
 	RUN(expired_session_is_refused);
+	RUN(renewed_tls12_ticket_keeps_its_session_end);
+	RUN(ephemeral_key_freed_when_established);
 	RUN(resumption_with_foreign_ticket_goes_full);
 	testpki_remove(&pki);
 	return tap_done();
