@@ -51,6 +51,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -237,11 +238,14 @@ void closer_close(int fd)
 		queue_fd(&q, fd);
 }
 
+/* Not fstat(): on a caller's FUSE file it waits for the caller's
+ * server (FUSE_GETATTR). getsockopt() only looks at the file's type. */
 bool closer_is_socket(int fd)
 {
-	struct stat st;
+	socklen_t len = sizeof(int);
+	int type;
 
-	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0;
 }
 
 bool closer_close_untrusted(int fd)

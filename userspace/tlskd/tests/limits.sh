@@ -409,13 +409,18 @@ if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null; then
 	unshare -m "$bin/tlskd-test-fusefd" "$dir/fuse" "$dir/fuse.done" 65533 \
 		>"$dir/fuse.out" 2>&1 &
 	fusepid=$!
-	wait_for grep -q -e "^ready" -e "^no FUSE" -e "failed" "$dir/fuse.out"
-	if grep -q "^ready" "$dir/fuse.out"; then
+	wait_for grep -q -e "^ready" -e "^no FUSE" -e "failed" -e "reply -11" \
+		"$dir/fuse.out"
+	# (reply -11: tlskd did not answer within 10 s; the checks fail)
+	if ! grep -q -e "^no FUSE" -e "setup failed" "$dir/fuse.out"; then
+		wait_for grep -q "^ready" "$dir/fuse.out"
 		check "a caller on no profile passes a file: tlskd never takes (and never closes) it" \
 			awk -v t="flush tgid=$daemon_pid" '
 				/^authorized request/ { exit bad }
 				$0 == t { bad = 1 }
 				END { exit bad }' "$dir/fuse.out"
+		check "tlskd never stats a caller's file (no FUSE_GETATTR of its own)" \
+			bash -c "! grep -q 'getattr tgid=$daemon_pid' '$dir/fuse.out'"
 		check "a file passed by root for a handshake is refused (ENOTSOCK)" \
 			grep -q "^authorized reply $(python3 -c 'import errno; print(errno.ENOTSOCK)')\$" \
 				"$dir/fuse.out"
