@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -663,6 +664,24 @@ static int check_socket(int fd)
  * triggered epoll wakes tlskd for them at once, again and again. True if
  * the service set one; a kernel without the option has none.
  */
+/*
+ * A socket that has a ULP already (the service attached kTLS or tlsk
+ * itself): tlskd's MSG_DONTWAIT send() would go through that ULP's
+ * sendmsg, which takes its TX lock and waits there while another thread
+ * of the service sends into a closed window, and the whole loop with it.
+ * Its name in ulp (size ULP_NAME_MAX), or false.
+ */
+#define ULP_NAME_MAX	16
+
+static bool ulp_attached(int fd, char *ulp)
+{
+	socklen_t len = ULP_NAME_MAX - 1;
+
+	memset(ulp, 0, ULP_NAME_MAX);
+	return !getsockopt(fd, IPPROTO_TCP, TCP_ULP, ulp, &len) && len > 0 &&
+	       ulp[0];
+}
+
 static bool peek_offset_set(int fd)
 {
 	socklen_t len = sizeof(int);
@@ -793,7 +812,7 @@ void hs_start(struct daemon *d, struct peer *p, const struct tlsk_request *req,
 {
 	struct conf_profile *prof = conf_profile(&d->gen->conf, req->profile);
 	const struct tlsk_config *cfg = NULL;
-	char why[TLSK_REASON_MAX];
+	char why[TLSK_REASON_MAX], ulp[ULP_NAME_MAX];
 	struct hs *h;
 	int rc;
 
@@ -816,6 +835,10 @@ void hs_start(struct daemon *d, struct peer *p, const struct tlsk_request *req,
 		refuse(d, p, req, -EBUSY, "too many handshakes in flight");
 	} else if ((rc = check_socket(fd)) != 0) {
 		refuse(d, p, req, rc, "not a connected TCP socket");
+	} else if (ulp_attached(fd, ulp)) {
+		snprintf(why, sizeof(why), "the socket has a ULP already (%s): "
+			 "tlskd attaches the kernel's TLS itself", ulp);
+		refuse(d, p, req, -EINVAL, why);
 	} else if (peek_offset_set(fd)) {
 		refuse(d, p, req, -EINVAL, "SO_PEEK_OFF is set on the socket: "
 		       "tlskd peeks at the handshake, clear it (-1) first");

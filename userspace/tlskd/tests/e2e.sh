@@ -602,6 +602,26 @@ else
 	grep -q "fail 0 rc=-22" "$dir/svc.out" || diag "$dir/svc.out"
 fi
 
+# ---- a socket with a ULP already (the service attached kTLS itself) ----
+# tlskd's send() would go through that ULP and could wait on its TX
+# lock, with the whole loop; it refuses the socket. (Where a kernel TLS
+# ULP loads: the VM.)
+for u in tlsk tls; do
+	TLSK_TEST_ULP=$u serve 1
+	s_client </dev/null >/dev/null 2>&1
+	wait "$svc_pid"
+	grep -q "ulp set" "$dir/svc.out" && break
+done
+if grep -q "ulp set" "$dir/svc.out"; then
+	check "a socket with a ULP already ($u) is refused (EINVAL, naming it)" \
+		grep -q "fail 0 rc=-22 .*reason=profile web: the socket has a ULP already ($u)" \
+		"$dir/svc.out"
+	grep -q "fail 0 rc=-22" "$dir/svc.out" || diag "$dir/svc.out"
+else
+	skip "a socket with a ULP already is refused" \
+		"no kernel TLS ULP here"
+fi
+
 # ---- concurrent handshakes, non-blocking API ----
 svc_limit=1200 serve "$count" nonblocking
 python3 - "$port" "$count" "$dir/ca.crt" >"$dir/many.out" 2>&1 <<'PY'

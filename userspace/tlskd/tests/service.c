@@ -25,11 +25,14 @@
  * as a careless or hostile service could under tlskd's relay.
  * TLSK_TEST_PEEK_OFF, if set, makes serve set SO_PEEK_OFF = 0 on each
  * accepted socket first, printing "peek_off set" or "peek_off unsupported".
+ * TLSK_TEST_ULP, if set, makes serve attach that TCP ULP to each accepted
+ * socket first, printing "ulp set" or "ulp unsupported".
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,12 +192,19 @@ static int serve(int port, const char *profile, int n, int nonblocking)
 	int ok = 0, fail = 0, left = 0;
 	int block_dup = getenv("TLSK_TEST_BLOCK_DUP") != NULL;
 	int peek_off = getenv("TLSK_TEST_PEEK_OFF") != NULL;
+	const char *ulp = getenv("TLSK_TEST_ULP");
 	struct tlsk_result r;
 
 	printf("listening\n");
 	fflush(stdout);
 	for (int i = 0; i < n; i++) {
 		fds[i] = accept(ls, NULL, NULL);
+		if (ulp) {
+			printf("ulp %s\n",
+			       setsockopt(fds[i], IPPROTO_TCP, TCP_ULP, ulp,
+					  (socklen_t)strlen(ulp)) ?
+			       "unsupported" : "set");
+		}
 		if (peek_off) {
 			int zero = 0;
 
