@@ -6,10 +6,11 @@
 
 #include "fdpass.h"
 
-/* Room for a few fds so that a sender passing too many cannot make one
- * of them vanish unclosed (MSG_CTRUNC would drop it in the kernel, which
- * is fine, but then we could not tell how many arrived). */
-#define MAX_FDS 8
+/* Room for every fd a message can carry (SCM_MAX_FD), so that none is
+ * left to the kernel to drop (MSG_CTRUNC): that drop is a last reference
+ * put in the receiver's thread, where a socket with SO_LINGER would sleep
+ * (tlskd's loop); taken, each goes to the dispose callback. */
+#define MAX_FDS 253
 
 int tlsk_send_msg_fd(int sock, const void *buf, size_t len, int fd)
 {

@@ -43,7 +43,12 @@
  * the quarantine is waited for only if it is not stuck in a close().
  * (Callers allowed on no profile never get a descriptor into tlskd at
  * all: loop.c reads their messages without taking the descriptors, which
- * the kernel then drops without a close().)
+ * the kernel then drops without a close(), so without a flush.) That
+ * drop, and the close() of a caller's connection with messages still
+ * unread, put the files' last references in the loop's own thread: a
+ * lingering socket among them would sleep there. closer_guard_begin()
+ * and _end() around those calls cut such a linger short the same way,
+ * with a timer of the loop thread's own.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -78,6 +83,10 @@ struct closer {
 	bool slice;		/* cut lingers short (sockets) */
 	pthread_t thread;
 };
+
+static bool handler_set;	/* close_signal() interrupts, not kills */
+static timer_t loop_slicer;	/* the loop thread's (closer_guard_*) */
+static bool loop_sliced;
 
 static struct closer q = { .lock = PTHREAD_MUTEX_INITIALIZER,
 			   .wake = PTHREAD_COND_INITIALIZER, .slice = true };
@@ -199,10 +208,40 @@ int closer_start(void)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(close_signal(), &sa, NULL))
 		return -errno;
+	handler_set = true;
 	rc = start_one(&q);
 	if (!rc && (rc = start_one(&quarantine)) != 0)
 		closer_stop();
 	return rc;
+}
+
+static void loop_signal(int how)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, close_signal());
+	pthread_sigmask(how, &set, NULL);
+}
+
+void closer_guard_begin(void)
+{
+	if (!handler_set)
+		return;
+	if (!loop_sliced)	/* the first call is the loop thread's */
+		loop_sliced = slicer_new(&loop_slicer) == 0;
+	if (!loop_sliced)
+		return;
+	loop_signal(SIG_UNBLOCK);
+	slicer_set(loop_slicer, true);
+}
+
+void closer_guard_end(void)
+{
+	if (!handler_set || !loop_sliced)
+		return;
+	slicer_set(loop_slicer, false);
+	loop_signal(SIG_BLOCK);
 }
 
 static void queue_fd(struct closer *c, int fd)

@@ -26,6 +26,13 @@ bool closer_quarantine_busy(void);
  * before it waits (epoll_wait), so no descriptor waits for the next
  * event. */
 void closer_flush(void);
+/* Around a call in the loop's thread that may put the last reference of
+ * a socket a caller passed without taking it (a recvmsg() that leaves the
+ * message's descriptors to the kernel, the close() of a caller's
+ * connection with messages unread): a linger in it ends within
+ * CLOSE_SLICE_MS, as in the closer. No-ops before closer_start(). */
+void closer_guard_begin(void);
+void closer_guard_end(void);
 /* Closes what is queued, then ends the thread. */
 void closer_stop(void);
 

@@ -227,8 +227,18 @@ static void reload(struct daemon *d)
 
 void peer_put(struct peer *p)
 {
+	char b;
+
 	if (--p->refs == 0) {
-		close(p->w.fd);
+		/* Messages left unread go with the connection, and their
+		 * descriptors' last references with them, in this thread. */
+		if (recv(p->w.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0) {
+			closer_guard_begin();
+			close(p->w.fd);
+			closer_guard_end();
+		} else {
+			close(p->w.fd);
+		}
 		free(p);
 	}
 }
@@ -508,11 +518,15 @@ static ssize_t recv_msg_no_fds(int sock, void *buf, size_t cap, bool *dropped)
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
+	closer_guard_begin();	/* the kernel's drop may linger */
 	do
 		n = recvmsg(sock, &mh, MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return -errno;
+		n = -errno;
+	closer_guard_end();
+	if (n < 0)
+		return n;
 	*dropped = mh.msg_flags & MSG_CTRUNC;
 	return mh.msg_flags & MSG_TRUNC ? -EMSGSIZE : n;
 }

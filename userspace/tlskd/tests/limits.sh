@@ -137,6 +137,31 @@ def silent_peer():
     s = socket.create_connection(ls.getsockname())
     return s, ls
 
+def lingering_socket():
+    """A TCP socket with SO_LINGER {1, 30} whose close() would wait 30 s:
+    its send queue full towards a peer that reads nothing. Returns it and
+    what must stay open (the listener, the peer)."""
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(1)
+    c = socket.create_connection(ls.getsockname())
+    a, _ = ls.accept()
+    c.setblocking(False)
+    try:
+        while True:
+            c.send(b"x" * 65536)
+    except BlockingIOError:
+        pass
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 30))
+    return c, [ls, a]
+
+def status(path, timeout):
+    """A status request's reply within timeout: True, or False."""
+    us = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    us.connect(path)
+    us.send(b"TK\x01\x02" + struct.pack(">I", 9))
+    return reply(us, timeout) is not None
+
 def wait_file(path):
     """Until path exists (at most 2 minutes)."""
     for _ in range(1200):
@@ -375,6 +400,67 @@ PY
 	diag "$dir/uid.out"
 else
 	skip "per-uid limits" "needs root and setpriv"
+fi
+
+# ---- a lingering socket whose last reference the kernel would put ----
+# A socket with SO_LINGER {1, 30} and a full send queue, passed and then
+# closed by the caller, is tlskd's to drop. Where tlskd did not take the
+# descriptor (a message with more than fit its buffer; a caller on no
+# profile, whose descriptors are never taken), the kernel put it in the
+# loop's thread, whose close then slept 30 s, every caller waiting.
+linger_case() {	# NAME [setpriv args...]: the caller's part, then a root status
+	local name=$1 caller
+	shift
+	# tlskd stopped while the caller sends and closes its copy, so that
+	# tlskd's is the last reference whatever the scheduling
+	kill -STOP "$daemon_pid"
+	"$@" "${syspython:-python3}" - "$dir" "$name" >"$dir/linger-$name.out" 2>&1 <<'PY' &
+import socket, struct, sys, time
+sys.path.insert(0, sys.argv[1])
+import tk
+path = sys.argv[1] + "/tlskd.sock"
+c, keep = tk.lingering_socket()
+us = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+us.connect(path)
+if sys.argv[2] == "many":	# nine descriptors, the lingering one last
+    pairs = [socket.socketpair() for _ in range(4)]
+    fds = [x.fileno() for p in pairs for x in p] + [c.fileno()]
+    socket.send_fds(us, [b"TK\x01\x02" + struct.pack(">I", 5)], fds)
+    for p in pairs:
+        for x in p:
+            x.close()
+else:	# a status request carrying it, from a uid on no profile
+    socket.send_fds(us, [b"TK\x01\x02" + struct.pack(">I", 5)],
+                    [c.fileno()])
+c.close()
+print("sent", flush=True)
+time.sleep(20)	# its peer stays, reading nothing
+PY
+	caller=$!
+	wait_for grep -q "^sent" "$dir/linger-$name.out"
+	kill -CONT "$daemon_pid"
+	"${syspython:-python3}" - "$dir" >>"$dir/linger-$name.out" 2>&1 <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import tk
+print("root's status within 5 s:", tk.status(sys.argv[1] + "/tlskd.sock", 5))
+PY
+	kill "$caller" 2>/dev/null
+	wait "$caller" 2>/dev/null
+}
+syspython=${syspython:-$(PATH=/usr/local/bin:/usr/bin:/bin command -v python3)}
+linger_case many
+check "nine descriptors in one message, a lingering socket the last: tlskd goes on" \
+	grep -q "^root's status within 5 s: True" "$dir/linger-many.out"
+grep -q "True" "$dir/linger-many.out" || diag "$dir/linger-many.out"
+if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ] && [ -n "$syspython" ]; then
+	linger_case noprofile setpriv --reuid=65533 --regid=65533 --clear-groups
+	check "a caller on no profile passes a lingering socket: tlskd goes on" \
+		grep -q "^root's status within 5 s: True" "$dir/linger-noprofile.out"
+	grep -q "True" "$dir/linger-noprofile.out" ||
+		diag "$dir/linger-noprofile.out"
+else
+	skip "a caller on no profile passes a lingering socket" "needs root and setpriv"
 fi
 
 # ---- idle connections, and a request asking for a longer timeout ----
