@@ -752,9 +752,11 @@ static int refuse(struct daemon *d, struct peer *p,
 	d->stats.req_refused++;
 	/* A TCP socket not connected yet is how a service checks that its
 	 * profile exists and is allowed (tlsk-httpd at start): no warning. */
-	tlskd_log(err == -ENOTCONN ? LOG_INFO : LOG_WARNING,
-		  "request from pid %d uid %u refused: %s", (int)p->pid,
-		  (unsigned)p->uid, res.reason);
+	/* as often as a caller likes: rate-limited (log.h) */
+	tlskd_log_peer(LOG_CLASS_CALLER,
+		       err == -ENOTCONN ? LOG_INFO : LOG_WARNING,
+		       "request from pid %d uid %u refused: %s", (int)p->pid,
+		       (unsigned)p->uid, res.reason);
 	return daemon_reply(p, req->id, &res, -1);
 }
 

@@ -260,7 +260,9 @@ int daemon_reply(struct peer *p, uint32_t id, const struct tlsk_result *res,
 	rc = tlsk_send_msg_fd(p->w.fd, msg, (size_t)len, stream_fd);
 	/* EAGAIN: a service that sends requests and reads no replies. */
 	if (rc && rc != -EPIPE && rc != -ECONNRESET)
-		log_warn("reply to pid %d lost: %s", (int)p->pid, strerror(-rc));
+		tlskd_log_peer(LOG_CLASS_CALLER, LOG_WARNING,
+			       "reply to pid %d lost: %s", (int)p->pid,
+			       strerror(-rc));
 	return rc;
 }
 

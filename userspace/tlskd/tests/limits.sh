@@ -550,6 +550,28 @@ else
 	skip "descriptors that are not sockets" "needs root and unshare"
 fi
 
+# ---- refusals as fast as a caller can ask: the log is rate-limited ----
+t0=$(date +%s%N)
+python3 - "$dir" >"$dir/flood.out" 2>&1 <<'PY'
+import socket, sys
+sys.path.insert(0, sys.argv[1])
+import tk
+answered = 0
+for i in range(300):
+    a, b = socket.socketpair()
+    us = tk.request(sys.argv[1] + "/tlskd.sock", "nosuch", a.fileno())
+    a.close(); b.close()
+    answered += tk.reply(us, 10) is not None
+    us.close()
+print("answered", answered)
+PY
+t1=$(date +%s%N)
+printed=$(grep -c "refused: profile nosuch" "$dir/tlskd.log")
+bound=$((20 + 5 * ((t1 - t0) / 1000000000 + 1) + 2))
+echo "# 300 refused requests: $printed lines printed (at most $bound allowed)"
+check "300 refused requests, all answered: their log lines within the rate limit" \
+	bash -c "grep -q '^answered 300' '$dir/flood.out' && [ $printed -le $bound ]"
+
 stop
 if [ $failed -ne 0 ]; then
 	echo "# tlskd log:"
