@@ -303,6 +303,11 @@ static void drain_until_eof(int fd, int timeout_ms)
 	}
 }
 
+int tlsk_conn_close_write(struct tlsk_conn *c)
+{
+	return send_close_notify(c);
+}
+
 int tlsk_conn_shutdown(struct tlsk_conn *c, int timeout_ms)
 {
 	int err = send_close_notify(c);

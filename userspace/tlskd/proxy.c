@@ -15,6 +15,7 @@
  * batch, since the batch may still hold an event for its other watch.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -42,6 +43,7 @@ struct proxy {
 	uint8_t down[RELAY_BUF];	/* peer -> service plaintext */
 	size_t down_off, down_len;
 	bool tcp_eof, app_eof, tx_pending, dead;
+	bool write_closed;	/* close_notify sent: the service half-closed */
 	struct proxy *next_dead;
 	struct proxy *prev, *next;	/* live relays, for shutdown */
 };
@@ -205,11 +207,36 @@ static void pump(struct daemon *d, struct proxy *p)
 		proxy_kill(d, p);
 		return;
 	}
-	/* The service closed its end and everything it sent is out. */
+	/*
+	 * The service's end is done sending and everything it sent is out.
+	 * A service that closed its end has nothing to read either: the
+	 * relay ends. One that only shut down its writing (shutdown(SHUT_WR),
+	 * as after an HTTP/1.0 request) still reads: the peer gets
+	 * close_notify and a half-close, and what it sends still comes down
+	 * until it is done (as with kernel TLS, where the TCP socket itself
+	 * is half-closed).
+	 */
 	if (p->app_eof && !p->tx_pending) {
-		log_debug("relay: the service closed its end");
-		proxy_kill(d, p);
-		return;
+		struct pollfd pf = { .fd = p->app.fd, .events = POLLOUT };
+
+		if ((p->tcp_eof && !p->down_len) ||
+		    (poll(&pf, 1, 0) == 1 &&
+		     (pf.revents & (POLLHUP | POLLERR)))) {
+			log_debug("relay: the service closed its end");
+			proxy_kill(d, p);
+			return;
+		}
+		if (!p->write_closed) {
+			p->write_closed = true;
+			log_debug("relay: the service half-closed; close_notify "
+				  "sent, still reading");
+			if (tlsk_conn_close_write(p->conn) == -EAGAIN) {
+				/* the send queue is full: a close_notify
+				 * cannot wait, the relay ends */
+				proxy_kill(d, p);
+				return;
+			}
+		}
 	}
 	if (want(d, &p->tcp, (!p->tcp_eof && !p->down_len ? EPOLLIN : 0) |
 			     (p->tx_pending ? EPOLLOUT : 0)) ||

@@ -158,6 +158,10 @@ int tlsk_conn_flush(struct tlsk_conn *c);
  * destroys the last records the peer has not read yet.
  */
 int tlsk_conn_shutdown(struct tlsk_conn *c, int timeout_ms);
+/* Sends close_notify and half-closes (SHUT_WR), nothing more: reading
+ * goes on (RFC 8446 6.1; a TLS 1.2 peer answers with its own close_notify
+ * and stops). */
+int tlsk_conn_close_write(struct tlsk_conn *c);
 /* Sends close_notify unless done (best effort), closes the fd, scrubs
  * and frees. */
 int tlsk_conn_close(struct tlsk_conn *c);

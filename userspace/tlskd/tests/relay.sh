@@ -128,5 +128,42 @@ else
 	skip "a relayed socket made blocking by the service" "no relay"
 fi
 
+# A service that half-closes (shutdown(SHUT_WR) after its greeting, as an
+# HTTP/1.0 client after its request) still reads what the peer sends
+# after the close_notify it then gets (TLS 1.3 lets a peer go on after
+# one; RFC 8446 6.1).
+if [ "$relayed" = 1 ]; then
+	port=$(free_port)
+	rm -f "$dir/svc.out"
+	TLSK_TEST_HALFCLOSE=1 timeout 60 "$svc" serve "$port" web 1 \
+		>"$dir/svc.out" 2>&1 &
+	svc_pid=$!
+	wait_for grep -q listening "$dir/svc.out"
+	timeout 40 python3 -c '
+import socket, ssl, sys
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+c.check_hostname = False
+c.verify_mode = ssl.CERT_NONE
+c.minimum_version = ssl.TLSVersion.TLSv1_3
+s = c.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
+got = b""
+while True:
+    d = s.recv(100)
+    if not d:
+        break
+    got += d
+print("peer read", got, "then close_notify", flush=True)
+s.sendall(b"after close_notify\n")
+s.close()
+' "$port" >"$dir/peer.out" 2>&1
+	wait "$svc_pid"
+	check "a service that half-closes still reads the peer's answer (relay)" \
+		grep -q "^after half-close: 19 bytes: after close_notify" "$dir/svc.out"
+	grep -q "^after half-close: 19" "$dir/svc.out" ||
+		diag "$dir/svc.out" "$dir/peer.out"
+else
+	skip "a service that half-closes still reads the peer's answer" "no relay"
+fi
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -27,6 +27,9 @@
  * accepted socket first, printing "peek_off set" or "peek_off unsupported".
  * TLSK_TEST_ULP, if set, makes serve attach that TCP ULP to each accepted
  * socket first, printing "ulp set" or "ulp unsupported".
+ * TLSK_TEST_HALFCLOSE, if set, makes serve shut down its writing after
+ * the greeting (shutdown(SHUT_WR)) and print what it then reads until EOF:
+ * "after half-close: N bytes: TEXT".
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -152,6 +155,17 @@ static int talk(int fd)
 
 	if (write(fd, hello, sizeof(hello) - 1) != sizeof(hello) - 1)
 		return -1;
+	if (getenv("TLSK_TEST_HALFCLOSE")) {
+		ssize_t n;
+
+		shutdown(fd, SHUT_WR);
+		while (have < sizeof(line) - 1 &&
+		       (n = read(fd, line + have, sizeof(line) - 1 - have)) > 0)
+			have += (size_t)n;
+		line[have] = 0;
+		printf("after half-close: %zu bytes: %s\n", have, line);
+		return have ? 0 : -1;
+	}
 	while (have < sizeof(line) && (have == 0 || line[have - 1] != '\n')) {
 		ssize_t n = read(fd, line + have, sizeof(line) - have);
 
