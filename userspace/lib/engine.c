@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 
 #include "cert.h"
+#include "tls12_msgs.h"
 
 const EVP_MD *engine_md(const struct tlsk_engine *e)
 {
@@ -265,6 +266,14 @@ static int dispatch_message(struct tlsk_engine *e, const uint8_t *msg,
 	struct rd body;
 	int branch;
 
+	/* RFC 5246 7.4.1.1: a client negotiating TLS 1.2 (or still able to,
+	 * before the ServerHello) ignores a HelloRequest, which is not part
+	 * of the transcript. TLS 1.3 has none: unexpected, below. */
+	if (msg[0] == TLS12_HS_HELLO_REQUEST && len == 4 &&
+	    e->role == TLSK_ROLE_CLIENT &&
+	    (is_tls12(e) || (tls12_client_offers(e->cfg) && d &&
+			     d->hs_type == HS_SERVER_HELLO)))
+		return 0;
 	if (d && d->writer != e->role && d->hs_type != msg[0]) {
 		branch = shape_branch(e->tables, e->shape, e->msg_index,
 				      msg[0], e->role);

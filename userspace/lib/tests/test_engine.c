@@ -677,6 +677,40 @@ static void renewed_tls12_ticket_keeps_its_session_end(void)
 	pair_free(&p);
 }
 
+/* RFC 5246 7.4.1.1: a client still negotiating TLS 1.2 ignores a
+ * HelloRequest (here before the ServerHello); one that speaks only TLS
+ * 1.3 treats it as unexpected (type 0 is reserved there). */
+static void hello_request_ignored_while_negotiating_tls12(void)
+{
+	static const uint8_t hr[] = { 22, 3, 3, 0, 4, 0, 0, 0, 0 };
+	static const uint16_t client_max[] = { 0x0303, 0x0304 };
+
+	for (size_t i = 0; i < 2; i++) {
+		struct pair p = { .ccfg = client_config(),
+				  .scfg = server_config("ec256") };
+
+		CHECK(!tlsk_config_set_versions(p.ccfg, 0x0303, client_max[i]));
+		CHECK(!tlsk_config_set_versions(p.scfg, 0x0303, 0x0303));
+		pair_start(&p, "localhost");
+		buf_put(&p.s2c, hr, sizeof(hr));	/* first on the wire */
+		pair_run(&p);
+		CHECK(pair_established(&p));
+		pair_free(&p);
+	}
+	{
+		struct pair p = { .ccfg = client_config(),
+				  .scfg = server_config("ec256") };
+		int received;
+
+		CHECK(!tlsk_config_set_versions(p.ccfg, 0x0304, 0x0304));
+		pair_start(&p, "localhost");
+		buf_put(&p.s2c, hr, sizeof(hr));
+		pair_run(&p);
+		CHECK(failure_alert(p.c, &received) == 10 && !received);
+		pair_free(&p);
+	}
+}
+
 /* The ephemeral (EC)DHE key is gone once the handshake is done, both
  * versions, both sides: forward secrecy is its being gone. */
 static void ephemeral_key_freed_when_established(void)
@@ -847,6 +881,7 @@ int main(void)
 	RUN(expired_session_is_refused);
 	RUN(renewed_tls12_ticket_keeps_its_session_end);
 	RUN(ephemeral_key_freed_when_established);
+	RUN(hello_request_ignored_while_negotiating_tls12);
 	RUN(resumption_with_foreign_ticket_goes_full);
 	testpki_remove(&pki);
 	return tap_done();
