@@ -38,12 +38,13 @@ start_tlskd "$dir/tlskd.conf" "$dir/tlskd.log" || {
 # serve: one connection, greeted, then a line echoed or EOF reported. On
 # a free port: a port taken meanwhile (by another test's client, say) is
 # tried again with another.
-serve() {
+serve() {	# [VAR=VALUE...]: the service's environment
 	local try
 	for try in 1 2 3 4 5; do
 		port=$(free_port)
 		rm -f "$dir/svc.out"
-		timeout 60 "$svc" serve "$port" web 1 >"$dir/svc.out" 2>&1 &
+		env "$@" timeout 60 "$svc" serve "$port" web 1 \
+			>"$dir/svc.out" 2>&1 &
 		svc_pid=$!
 		wait_for grep -q -e listening -e "Address already in use" \
 			"$dir/svc.out"
@@ -95,12 +96,8 @@ fi
 if [ "$relayed" = 1 ]; then
 	rm -f "$TLSK_SOCKET"
 	start_tlskd "$dir/tlskd.conf" "$dir/tlskd.log"
-	port=$(free_port)
-	rm -f "$dir/svc.out" "$dir/peer.out"
-	TLSK_TEST_BLOCK_DUP=1 timeout 60 "$svc" serve "$port" web 1 \
-		>"$dir/svc.out" 2>&1 &
-	svc_pid=$!
-	wait_for grep -q listening "$dir/svc.out"
+	rm -f "$dir/peer.out"
+	serve TLSK_TEST_BLOCK_DUP=1
 	timeout 40 python3 -c '
 import os, socket, ssl, sys, time
 c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -133,12 +130,7 @@ fi
 # after the close_notify it then gets (TLS 1.3 lets a peer go on after
 # one; RFC 8446 6.1).
 if [ "$relayed" = 1 ]; then
-	port=$(free_port)
-	rm -f "$dir/svc.out"
-	TLSK_TEST_HALFCLOSE=1 timeout 60 "$svc" serve "$port" web 1 \
-		>"$dir/svc.out" 2>&1 &
-	svc_pid=$!
-	wait_for grep -q listening "$dir/svc.out"
+	serve TLSK_TEST_HALFCLOSE=1
 	timeout 40 python3 -c '
 import socket, ssl, sys
 c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
