@@ -600,38 +600,46 @@ int tlsk_cipher_check_header(const struct tlsk_cipher *c, const u8 *hdr)
 }
 
 /*
- * Opens the rec_len byte record in b (header checked) into c->s->sg_out, whose
+ * Opens a rec_len byte record (header checked) into c->s->sg_out, whose
  * entries from the second on the caller has set to exactly the decrypted
  * bytes' length (plaintext, and for TLS 1.3 the content type and padding),
- * end marked; the first is the AAD's. The sequence number stays: the
- * caller advances it once it takes the record (tlsk_cipher_advance()), so
- * a record opened into a reader's buffer may be opened again into an skb.
- * -EBADMSG when authentication fails.
+ * end marked; the first is the AAD's. head holds the record's first
+ * c->prepend bytes (header and explicit nonce), c->s->sg_in from its
+ * second entry on the body after them (ciphertext and tag), end marked.
+ * The sequence number stays: the caller advances it once it takes the
+ * record (tlsk_cipher_advance()), so a record opened into a reader's
+ * buffer may be opened again into an skb. -EBADMSG when authentication
+ * fails.
  */
-int tlsk_cipher_open_sg(struct tlsk_cipher *c, const struct tlsk_buf *b,
+int tlsk_cipher_open_in(struct tlsk_cipher *c, const u8 *head,
 			unsigned int rec_len)
 {
 	unsigned int body = rec_len - c->prepend;
-	unsigned int plain = body - TLSK_TAG_SIZE;
 	unsigned int assoclen;
-	const u8 *rec = tlsk_buf_head(b);
-	int n;
 
 	if (c->exhausted)
 		return -EBADMSG;
-	build_nonce(c, rec);
-	assoclen = build_aad(c, rec, plain);
-
-	sg_init_table(c->s->sg_in, ARRAY_SIZE(c->s->sg_in));
+	build_nonce(c, head);
+	assoclen = build_aad(c, head, body - TLSK_TAG_SIZE);
 	sg_set_buf(&c->s->sg_in[0], c->aad, assoclen);
-	n = 1 + buf_sg(&c->s->sg_in[1], b, c->prepend, body);
-	sg_mark_end(&c->s->sg_in[n - 1]);
 	/* The output skips the additional data; point it at the same bytes. */
 	sg_set_buf(&c->s->sg_out[0], c->aad, assoclen);
 
 	aead_request_set_crypt(&c->s->req, c->s->sg_in, c->s->sg_out, body, c->nonce);
 	aead_request_set_ad(&c->s->req, assoclen);
 	return run(c, false);
+}
+
+/* tlsk_cipher_open_in() of the whole record in b. */
+int tlsk_cipher_open_sg(struct tlsk_cipher *c, const struct tlsk_buf *b,
+			unsigned int rec_len)
+{
+	int n;
+
+	sg_init_table(c->s->sg_in, ARRAY_SIZE(c->s->sg_in));
+	n = 1 + buf_sg(&c->s->sg_in[1], b, c->prepend, rec_len - c->prepend);
+	sg_mark_end(&c->s->sg_in[n - 1]);
+	return tlsk_cipher_open_in(c, tlsk_buf_head(b), rec_len);
 }
 
 /*

@@ -40,6 +40,12 @@
  * at most (sg_out's entries less the AAD's and a TLS 1.3 tail's).
  */
 #define TLSK_DIRECT_PAGES	(TLSK_OPEN_SG - 2)
+/*
+ * Entries of tlsk_scratch.sg_in: the AAD, then the record's body in the
+ * record buffer's pages, or in the TCP skbs a whole record waits in (one
+ * entry per skb head and fragment; more, and the record is copied).
+ */
+#define TLSK_IN_SG		20
 
 /* The installed crypto_info, whichever cipher it is for. */
 union tlsk_crypto_info {
@@ -87,7 +93,7 @@ struct sock;
  * record.
  */
 struct tlsk_scratch {
-	struct scatterlist sg_in[TLSK_BUF_PAGES + 2];
+	struct scatterlist sg_in[TLSK_IN_SG];
 	/*
 	 * The AAD, then the opened bytes: a paged skb, or a reader's pages
 	 * (a few more, as a reader's buffer may come in pieces). For TX, the
@@ -180,6 +186,8 @@ int tlsk_cipher_seal_pages(struct tlsk_cipher *c, u8 type, unsigned int nents,
 int tlsk_cipher_check_header(const struct tlsk_cipher *c, const u8 *hdr);
 int tlsk_cipher_open(struct tlsk_cipher *c, const struct tlsk_buf *b,
 		     unsigned int rec_len, struct sk_buff *out);
+int tlsk_cipher_open_in(struct tlsk_cipher *c, const u8 *head,
+			unsigned int rec_len);
 int tlsk_cipher_open_sg(struct tlsk_cipher *c, const struct tlsk_buf *b,
 			unsigned int rec_len);
 void tlsk_cipher_advance(struct tlsk_cipher *c);

@@ -3,20 +3,28 @@
  * RX: records from TCP's receive queue become plaintext for recvmsg and
  * splice.
  *
- * Bytes of the next record are moved out of TCP's queue into the socket's
- * record buffer as they arrive (data_ready in softirq, or a worker when the
- * socket was owned, or the reader itself), never past the record's end.
- * The buffer's pages come with the first bytes and go back once the socket
- * has been idle a while (tlsk_rx_reclaim()).
- * When the record is whole, readers are woken and poll reports readable.
- * A reader opens it into a freshly allocated paged skb and queues the skb
- * on rx.list, from which recvmsg copies and splice_read hands pages to the
- * pipe; then the next record's bytes move.
+ * The next record's header and explicit nonce are moved out of TCP's queue
+ * into rx.head as they arrive (data_ready in softirq, or a worker when the
+ * socket was owned, or the reader itself). The rest of the record stays
+ * in TCP's queue until all of it is there, as in-tree kTLS leaves it; only
+ * when TCP runs short of room (its window down to one segment, or its
+ * receive memory nearly used up) does it move into the socket's record
+ * buffer as it comes, as otherwise the window would close for good before
+ * the record is whole. Nothing is moved past the record's end. The
+ * buffer's pages come with the first bytes that move into it and go back
+ * once the socket has been idle a while (tlsk_rx_reclaim()): a reader that
+ * keeps up never needs them.
+ * When the record is whole (in the buffer, or in TCP), readers are woken
+ * and poll reports readable. A reader opens it into a freshly allocated
+ * paged skb (moving what is still in TCP into the buffer first) and queues
+ * the skb on rx.list, from which recvmsg copies and splice_read hands
+ * pages to the pipe; then the next record's bytes move.
  *
  * Direct open: a recvmsg that does not peek, into a user buffer with room
  * for a whole data record's plaintext, opens the record straight into the
  * reader's pages (pinned for the time of the decryption), with no skb and
- * no second copy. TLS 1.3 decrypts the inner content type into a byte of
+ * no second copy; a record still in TCP is opened from TCP's skbs, with no
+ * copy at all, and leaves TCP's queue once it has opened. TLS 1.3 decrypts the inner content type into a byte of
  * the cipher state; if it is not data (a handshake, an alert, or padding
  * in the way), the record is opened again the ordinary way, from the same
  * ciphertext with the same sequence number, and the reader's buffer holds
@@ -111,28 +119,43 @@ static void rx_halt(struct sock *sk, struct tlsk_rx *rx, int err)
 	tlsk_stats_add(sock_net(sk), TLSK_STAT_RX_BAD_RECORD, 1);
 	tlsk_abort(sk, err);
 	tlsk_alert_rx_failed(sk, ctx,
-			     tlsk_alert_for_header(ctx, tlsk_buf_head(&rx->rec), err));
+			     tlsk_alert_for_header(ctx, rx->head, err));
 }
 
+/*
+ * Moves bytes of the current record: its first cipher->prepend into
+ * rx->head, the rest into rx->rec (which rx_body_get() readied).
+ */
 static int copy_actor(read_descriptor_t *desc, struct sk_buff *skb,
 		      unsigned int off, size_t len)
 {
 	struct tlsk_rx *rx = desc->arg.data;
-	size_t n = min_t(size_t, len, desc->count);
+	unsigned int head = rx->cipher->prepend;
+	size_t n = min_t(size_t, len, desc->count), k = 0;
 
 	if (!n)
 		return 0;
-	if (tlsk_buf_copy_from_skb(&rx->rec, rx->rec_done, skb, off, n))
-		return -EFAULT;
-	rx->rec_used = true;
-	rx->rec_done += n;
+	if (rx->rec_done < head) {
+		k = min_t(size_t, n, head - rx->rec_done);
+		if (skb_copy_bits(skb, off, rx->head + rx->rec_done, k))
+			return -EFAULT;
+		rx->rec_done += k;
+	}
+	if (n > k) {
+		if (tlsk_buf_copy_from_skb(&rx->rec, rx->rec_done, skb,
+					   off + k, n - k))
+			return -EFAULT;
+		rx->rec_used = true;
+		rx->rec_done += n - k;
+	}
 	desc->count -= n;
 	return n;
 }
 
 /*
- * The record buffer, before bytes move into it, allocated if idleness took
- * it away; false if it is not there (or nothing waits in TCP). In softirq
+ * The record buffer, before the body of a record moves into it, allocated
+ * if idleness took it away; false if it is not there (or nothing waits in
+ * TCP). In softirq
  * (GFP_ATOMIC) a failure leaves the bytes in TCP for the worker, which may
  * sleep for memory; if that fails too, nothing would ever move them, so
  * the stream fails with ENOMEM.
@@ -155,6 +178,21 @@ static bool rx_rec_get(struct sock *sk, struct tlsk_rx *rx, gfp_t gfp)
 }
 
 /*
+ * rx_rec_get() before the first byte of the body moves into rx->rec,
+ * which then gets the header and nonce from rx->head: the open paths
+ * take the record from rx->rec as the wire had it.
+ */
+static bool rx_body_get(struct sock *sk, struct tlsk_rx *rx, gfp_t gfp)
+{
+	if (rx->rec_done > rx->cipher->prepend)
+		return true;
+	if (!rx_rec_get(sk, rx, gfp))
+		return false;
+	memcpy(tlsk_buf_head(&rx->rec), rx->head, rx->cipher->prepend);
+	return true;
+}
+
+/*
  * A record is still short: is TCP urgent data at the next byte? Then
  * tcp_read_sock() stops in front of it for good (only tcp_recvmsg() steps
  * over it), and nothing would ever say so. TLS has no urgent data: the
@@ -173,19 +211,33 @@ static bool rx_urgent_abort(struct sock *sk, struct tlsk_rx *rx)
 }
 
 /*
+ * Whether the rest of the current record, after the rec_done bytes in
+ * rx->rec, is all in TCP's queue. Never with urgent data about: that
+ * takes the copying path, which fails the stream on it.
+ */
+static bool rx_rest_in_tcp(struct sock *sk, struct tlsk_rx *rx)
+{
+	return !READ_ONCE(tcp_sk(sk)->urg_data) &&
+	       tcp_inq(sk) >= (int)(rx->rec_len - rx->rec_done);
+}
+
+/*
  * Moves bytes of the current record out of TCP's queue into rx->rec, never
- * past its end. Returns true when the reader has something to take: a
- * whole record, or an error. The socket is held (its owner, or softirq with
- * no owner, gfp then GFP_ATOMIC).
+ * past its end: the header and explicit nonce at once, the rest only when
+ * TCP needs the room (see the top of the file). Returns true when the
+ * reader has something to take: a whole record (in rx->rec, or with its
+ * rest in TCP's queue), or an error. The socket is held (its owner, or
+ * softirq with no owner, gfp then GFP_ATOMIC).
  *
- * Bytes are moved as they arrive rather than left in TCP until the record
- * is whole: a partial record in TCP's queue counts against the receive
- * window, and on loopback (an MSS of 64 KiB) TCP closes the window long
- * before a record is complete while nobody reads - for good.
+ * Why the room matters: a partial record in TCP's queue counts against
+ * the receive window, and on loopback (an MSS of 64 KiB) TCP may close the
+ * window before a record is complete while nobody reads - for good, with
+ * no byte moved.
  */
 static bool rx_pull(struct sock *sk, struct tlsk_rx *rx, gfp_t gfp)
 {
 	read_descriptor_t desc = { .arg.data = rx };
+	unsigned int head;
 	int len;
 
 	if (rx->err)
@@ -194,13 +246,11 @@ static bool rx_pull(struct sock *sk, struct tlsk_rx *rx, gfp_t gfp)
 	if (rx->halted || rx->key_expired)
 		return false;
 	if (rx->rec_done < TLSK_HEADER_SIZE) {
-		if (!rx_rec_get(sk, rx, gfp))
-			return rx->err != 0;
 		desc.count = TLSK_HEADER_SIZE - rx->rec_done;
 		tcp_read_sock(sk, &desc, copy_actor);
 		if (rx->rec_done < TLSK_HEADER_SIZE)
 			return rx_urgent_abort(sk, rx);
-		len = tlsk_cipher_check_header(rx->cipher, tlsk_buf_head(&rx->rec));
+		len = tlsk_cipher_check_header(rx->cipher, rx->head);
 		/* Could never be queued whole: kTLS answers EMSGSIZE too. */
 		if (len > 0 && len > READ_ONCE(sk->sk_rcvbuf))
 			len = -EMSGSIZE;
@@ -210,11 +260,109 @@ static bool rx_pull(struct sock *sk, struct tlsk_rx *rx, gfp_t gfp)
 		}
 		rx->rec_len = len;
 	}
+	/* A checked header promises a body at least as long as the nonce. */
+	head = rx->cipher->prepend;
+	if (rx->rec_done < head) {
+		desc.count = head - rx->rec_done;
+		tcp_read_sock(sk, &desc, copy_actor);
+		if (rx->rec_done < head)
+			return rx_urgent_abort(sk, rx);
+	}
+	if (rx->rec_done == head && rx->rec_done < rx->rec_len) {
+		if (rx_rest_in_tcp(sk, rx))
+			return true;
+		if (!READ_ONCE(tcp_sk(sk)->urg_data) &&
+		    !tcp_epollin_ready(sk, INT_MAX))
+			return false;
+	}
 	if (rx->rec_done < rx->rec_len) {
+		if (!rx_body_get(sk, rx, gfp))
+			return rx->err != 0;
 		desc.count = rx->rec_len - rx->rec_done;
 		tcp_read_sock(sk, &desc, copy_actor);
 	}
 	return rx->rec_done == rx->rec_len || rx_urgent_abort(sk, rx);
+}
+
+/*
+ * Moves the rest of a whole record out of TCP's queue into rx->rec, for
+ * the paths that open it from there. False if it is not all there (TCP's
+ * queue went away under a reset, say): the caller waits again.
+ */
+static bool rx_fill(struct sock *sk, struct tlsk_rx *rx)
+{
+	read_descriptor_t desc = { .arg.data = rx };
+
+	if (rx->rec_done < rx->rec_len) {
+		if (!rx_body_get(sk, rx, sk->sk_allocation))
+			return false;
+		desc.count = rx->rec_len - rx->rec_done;
+		tcp_read_sock(sk, &desc, copy_actor);
+	}
+	return rx->rec_done == rx->rec_len;
+}
+
+static int skip_actor(read_descriptor_t *desc, struct sk_buff *skb,
+		      unsigned int off, size_t len)
+{
+	size_t n = min_t(size_t, len, desc->count);
+
+	desc->count -= n;
+	return n;
+}
+
+/*
+ * Points sg at the next n bytes of TCP's receive queue (from copied_seq),
+ * one entry per skb head and fragment, using at most max entries. Returns
+ * the entries set, end marked, or 0 when the bytes are not all there or
+ * not in a shape taken here (too many pieces, a frag_list, a SYN). Walks
+ * by sequence number as tcp_recv_skb() does, so bytes an skb repeats of
+ * the one before are skipped. Socket locked, not released until sg is done
+ * with: only its owner takes skbs off the queue.
+ */
+static int rx_tcp_sg(struct sock *sk, unsigned int n, struct scatterlist *sg,
+		     int max)
+{
+	u32 seq = tcp_sk(sk)->copied_seq;
+	struct sk_buff *skb;
+	int k = 0, r;
+
+	skb_queue_walk(&sk->sk_receive_queue, skb) {
+		u32 off = seq - TCP_SKB_CB(skb)->seq;
+		unsigned int take;
+
+		if (TCP_SKB_CB(skb)->tcp_flags & TCPHDR_SYN)
+			return 0;
+		if (off >= skb->len)
+			continue;
+		if (skb_has_frag_list(skb) ||
+		    k + 1 + skb_shinfo(skb)->nr_frags > max)
+			return 0;
+		take = min_t(unsigned int, skb->len - off, n);
+		r = skb_to_sgvec_nomark(skb, &sg[k], off, take);
+		if (r <= 0)
+			return 0;
+		k += r;
+		seq += take;
+		n -= take;
+		if (!n) {
+			sg_mark_end(&sg[k - 1]);
+			return k;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Takes the opened rest of the current record off TCP's queue. False if
+ * it was not all there, which rx_tcp_sg() having found it rules out.
+ */
+static bool rx_skip(struct sock *sk, struct tlsk_rx *rx)
+{
+	read_descriptor_t desc = { .count = rx->rec_len - rx->rec_done };
+
+	tcp_read_sock(sk, &desc, skip_actor);
+	return !desc.count;
 }
 
 static void rx_update(struct sock *sk, struct tlsk_rx *rx, gfp_t gfp)
@@ -512,6 +660,8 @@ static struct sk_buff *open_record(struct sock *sk, struct tlsk_rx *rx)
 	err = tlsk_cipher_scratch(rx->cipher, sk, sk->sk_allocation);
 	if (err)
 		return ERR_PTR(err);
+	if (!rx_fill(sk, rx))
+		return NULL;
 	/*
 	 * Charged to the socket's memory cgroup, as TCP's queue that held
 	 * the record is: a peeking reader may keep up to SO_RCVBUF of them.
@@ -530,7 +680,7 @@ static struct sk_buff *open_record(struct sock *sk, struct tlsk_rx *rx)
 	m = rx_msg(skb);
 	m->off = 0;
 	m->len = plain;
-	m->type = tlsk_buf_head(&rx->rec)[0];
+	m->type = rx->head[0];
 	outer = m->type;
 	rx->rec_done = 0;
 	rx->rec_len = 0;
@@ -711,6 +861,7 @@ static int open_direct(struct sock *sk, struct tlsk_rx *rx,
 	unsigned int plain = len - c->prepend - TLSK_TAG_SIZE;
 	unsigned int data = plain - c->tail;
 	struct page *pages[TLSK_DIRECT_PAGES];
+	bool in_tcp = false;
 	int n, np = 0, err;
 
 	/*
@@ -720,7 +871,7 @@ static int open_direct(struct sock *sk, struct tlsk_rx *rx,
 	 * TLS 1.3 handshake message is incomplete, are open_record()'s
 	 * business.
 	 */
-	if (tlsk_buf_head(&rx->rec)[0] != TLSK_RECORD_DATA)
+	if (rx->head[0] != TLSK_RECORD_DATA)
 		return 0;
 	/* Records another reader left on rx.list come first. */
 	if (!skb_queue_empty(&rx->list))
@@ -740,14 +891,37 @@ static int open_direct(struct sock *sk, struct tlsk_rx *rx,
 		sg_set_buf(&c->s->sg_out[++n], &c->open_tail, 1);
 	}
 	sg_mark_end(&c->s->sg_out[n]);
-	err = tlsk_cipher_open_sg(c, &rx->rec, len);
+	/*
+	 * The rest of the record still in TCP is opened from there; if its
+	 * skbs come in too many pieces, it moves into rx->rec first.
+	 */
+	if (rx->rec_done < len) {
+		sg_init_table(c->s->sg_in, ARRAY_SIZE(c->s->sg_in));
+		in_tcp = rx_tcp_sg(sk, len - rx->rec_done, &c->s->sg_in[1],
+				   ARRAY_SIZE(c->s->sg_in) - 1) > 0;
+		if (!in_tcp && !rx_fill(sk, rx)) {
+			while (np--)
+				put_page(pages[np]);
+			iov_iter_revert(&msg->msg_iter, data);
+			return 0;
+		}
+	}
+	if (in_tcp)
+		err = tlsk_cipher_open_in(c, rx->head, len);
+	else
+		err = tlsk_cipher_open_sg(c, &rx->rec, len);
 	while (np--)
 		put_page(pages[np]);
 	if (!err && c->tail && c->open_tail != TLSK_RECORD_DATA) {
-		/* Not data, or padded: opened again into an skb. */
+		/*
+		 * Not data, or padded: opened again into an skb, from the
+		 * same bytes (those in TCP are still there).
+		 */
 		iov_iter_revert(&msg->msg_iter, data);
 		return 0;
 	}
+	if (!err && in_tcp && !rx_skip(sk, rx))
+		err = -EBADMSG;
 	rx->rec_done = 0;
 	rx->rec_len = 0;
 	if (err) {
@@ -1078,7 +1252,8 @@ int tlsk_rx_set_secret(struct sock *sk, struct tlsk_context *ctx,
 
 /*
  * The idle check (ulp.c): frees the record buffer when no byte moved into
- * it since the last check and no record is partly or wholly in it. Returns
+ * it since the last check and no record's body is partly or wholly in it
+ * (a header may be: it is in rx->head). Returns
  * whether the buffer is still held.
  */
 bool tlsk_rx_reclaim(struct sock *sk, struct tlsk_context *ctx)
@@ -1088,7 +1263,8 @@ bool tlsk_rx_reclaim(struct sock *sk, struct tlsk_context *ctx)
 
 	lock_sock(sk);
 	held = tlsk_buf_held(&rx->rec);
-	if (held && !rx->rec_used && !rx->rec_done) {
+	if (held && !rx->rec_used &&
+	    (!rx->rec_done || rx->rec_done <= rx->cipher->prepend)) {
 		tlsk_buf_free(&rx->rec);
 		held = false;
 	}

@@ -124,13 +124,18 @@ struct tlsk_rx {
 	/* Socket lock. NULL until TLS_RX. */
 	struct tlsk_cipher *cipher;
 	/*
-	 * The next record, moved out of TCP's queue as it arrives: rec_done
-	 * bytes so far of rec_len (0 until the header is in). Socket held:
-	 * by its owner, or in softirq without one.
+	 * The next record: rec_done bytes of its rec_len (0 until the
+	 * header is in) have moved out of TCP's queue. Its header and
+	 * explicit nonce (cipher->prepend bytes) move into head at once;
+	 * the rest waits in TCP until the record is whole there, unless
+	 * TCP needs the room or a reader opens it the ordinary way (rx.c):
+	 * then all of it moves into rec, head first. Socket held: by its
+	 * owner, or in softirq without one.
 	 */
 	struct tlsk_buf rec;
 	/* Socket held: rec was used since the last idle check. */
 	bool rec_used;
+	u8 head[TLSK_HEADER_SIZE + TLSK_EXPLICIT_IV_SIZE];
 	unsigned int rec_done;
 	unsigned int rec_len;
 	/*

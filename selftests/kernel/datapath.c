@@ -13,6 +13,11 @@
  *  - RX opens a data record straight into the reader's buffer when it
  *    fits: short buffers, buffers in many pieces, records peeked before,
  *    and non-data records in between must still read back exactly;
+ *  - RX leaves a record in TCP's queue until it is whole there (SIOCINQ
+ *    counts it, as for in-tree kTLS) and opens it from TCP's skbs: records
+ *    that come in many small segments (skbs of many fragments, records
+ *    across skbs), also into a receive buffer so small that TCP's window
+ *    closes before a record is whole, must read back exactly;
  *  - sendfile of a file truncated while it is being sent: the peer reads
  *    exactly the bytes sendfile counted, and they are the file's;
  *  - TX seals records gathered from a splice's pages by reference: pieces
@@ -26,6 +31,7 @@
  *    record such a splice sealed goes out even if nothing follows.
  */
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -835,6 +841,211 @@ TEST_F_TIMEOUT(dp, more_writes_into_small_buffer, 300)
 	EXPECT_EQ(memcmp(in, want, REC + 10), 0);
 	free(want);
 	free(in);
+}
+
+/*
+ * A whole record waits in TCP's queue until it is read: SIOCINQ counts
+ * its bytes beyond the header and explicit nonce tlsk took, as it counts
+ * a record in-tree kTLS leaves there. Reading opens it from TCP's skbs
+ * (the queue is then empty); so does a peek, which opens it the ordinary
+ * way.
+ */
+TEST_F(dp, whole_record_waits_in_tcp)
+{
+	char *want = malloc(2 * REC), *in = malloc(2 * REC);
+	int inq = -1;
+
+	ASSERT_TRUE(want && in);
+	fill_pattern(want, 2 * REC, 30);
+	ASSERT_EQ(write_full(self->c, want, REC), REC);
+	ASSERT_TRUE(poll_readable(self->s, 5000));
+	ASSERT_EQ(ioctl(self->s, SIOCINQ, &inq), 0);
+	/* Body beyond the nonce: REC, the tag, a TLS 1.3 type byte. */
+	EXPECT_GE(inq, REC + 16);
+	EXPECT_LE(inq, REC + 16 + 1);
+	ASSERT_EQ(recv(self->s, in, REC, 0), REC);
+	ASSERT_EQ(ioctl(self->s, SIOCINQ, &inq), 0);
+	EXPECT_EQ(inq, 0);
+	EXPECT_EQ(memcmp(in, want, REC), 0);
+
+	ASSERT_EQ(write_full(self->c, want + REC, REC), REC);
+	ASSERT_TRUE(poll_readable(self->s, 5000));
+	ASSERT_EQ(recv(self->s, in, 10, MSG_PEEK), 10);
+	ASSERT_EQ(ioctl(self->s, SIOCINQ, &inq), 0);
+	EXPECT_EQ(inq, 0);
+	ASSERT_EQ(recv(self->s, in, REC, MSG_WAITALL), REC);
+	EXPECT_EQ(memcmp(in, want + REC, REC), 0);
+	free(want);
+	free(in);
+}
+
+/* Record lengths for the segment tests: around pages and a record. */
+static const size_t seg_lens[] = { 1, 100, 4095, 4097, 9000, REC - 1, REC,
+				   REC, 3, REC };
+
+struct pieces {
+	int fd;
+	const char *buf;
+	size_t len;
+	size_t piece;
+	ssize_t ret;
+};
+
+/* Sends buf in pieces of piece bytes, each pushed on its own. */
+static void *send_pieces(void *arg)
+{
+	struct pieces *p = arg;
+	size_t put = 0;
+
+	p->ret = 0;
+	while (put < p->len) {
+		size_t n = p->len - put < p->piece ? p->len - put : p->piece;
+
+		if (write_full(p->fd, p->buf + put, n) != (ssize_t)n) {
+			p->ret = -1;
+			return NULL;
+		}
+		put += n;
+	}
+	p->ret = put;
+	return NULL;
+}
+
+/*
+ * The records of seg_lens as the wire carries them: sealed by a tlsk
+ * client (client keys) and read raw by a plain TCP server. Returns the
+ * plaintext in *plain (*plain_len bytes) and the ciphertext's length.
+ */
+static ssize_t sealed_stream(uint16_t version, uint16_t cipher, char **plain,
+			     size_t *plain_len, char **wire)
+{
+	size_t len = 0, off = 0, got = 0, i;
+	size_t cap = 0;
+	int c = -1, s = -1;
+	ssize_t n;
+
+	for (i = 0; i < sizeof(seg_lens) / sizeof(seg_lens[0]); i++)
+		len += seg_lens[i];
+	cap = len + 64 * (sizeof(seg_lens) / sizeof(seg_lens[0]));
+	*plain = malloc(len);
+	*wire = malloc(cap);
+	if (!*plain || !*wire)
+		return -1;
+	fill_pattern(*plain, len, 31);
+	*plain_len = len;
+	if (tls_pair(AF_INET, TLSK_ULP_NAME, NULL, version, cipher, &c, &s))
+		return -1;
+	for (i = 0; i < sizeof(seg_lens) / sizeof(seg_lens[0]); i++) {
+		if (write_full(c, *plain + off, seg_lens[i]) !=
+		    (ssize_t)seg_lens[i])
+			goto fail;
+		off += seg_lens[i];
+	}
+	if (shutdown(c, SHUT_WR))
+		goto fail;
+	while ((n = recv(s, *wire + got, cap - got, 0)) > 0)
+		got += n;
+	if (n < 0 || got == cap)
+		goto fail;
+	close(c);
+	close(s);
+	return got;
+fail:
+	close(c);
+	close(s);
+	return -1;
+}
+
+/*
+ * Sends the sealed records to a tlsk reader in pieces of piece bytes, each
+ * its own segment (TCP_NODELAY), while the reader sleeps, then reads them
+ * back with buffers of read_len bytes. rcvbuf: the reader's SO_RCVBUF, or
+ * 0 to leave it.
+ */
+static void pieces_read_back(struct __test_metadata *_metadata,
+			     uint16_t version, uint16_t cipher, size_t piece,
+			     size_t read_len, int rcvbuf)
+{
+	struct timeval tv = { .tv_sec = 20 };
+	char *plain, *wire, *in;
+	struct pieces p = { 0 };
+	size_t plain_len, got = 0;
+	int c, s, one = 1;
+	pthread_t th;
+	ssize_t wlen, n;
+
+	wlen = sealed_stream(version, cipher, &plain, &plain_len, &wire);
+	ASSERT_GT(wlen, 0);
+	in = malloc(plain_len);
+	ASSERT_NE(in, NULL);
+	ASSERT_EQ(tcp_pair(AF_INET, &c, &s), 0);
+	if (rcvbuf)
+		ASSERT_EQ(setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+				     sizeof(rcvbuf)), 0);
+	ASSERT_EQ(setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	ASSERT_EQ(attach_ulp(s, TLSK_ULP_NAME), 0);
+	ASSERT_EQ(set_keys(s, TLS_RX, version, cipher, 1), 0);
+	ASSERT_EQ(setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)),
+		  0);
+	p.fd = c;
+	p.buf = wire;
+	p.len = wlen;
+	p.piece = piece;
+	ASSERT_EQ(pthread_create(&th, NULL, send_pieces, &p), 0);
+	/* Let the pieces pile up in TCP's queue (or fill the window). */
+	usleep(300 * 1000);
+	while (got < plain_len) {
+		size_t want = plain_len - got < read_len ? plain_len - got :
+							   read_len;
+
+		n = recv(s, in + got, want, 0);
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	EXPECT_EQ(got, plain_len);
+	EXPECT_EQ(memcmp(in, plain, got), 0);
+	ASSERT_EQ(pthread_join(th, NULL), 0);
+	EXPECT_EQ(p.ret, wlen);
+	close(c);
+	close(s);
+	free(plain);
+	free(wire);
+	free(in);
+}
+
+/*
+ * Records in segments of 1, 100 and 1000 bytes: TCP coalesces them into
+ * skbs of many fragments, so a record waits across skbs, sometimes in more
+ * pieces than an open from TCP takes (it is copied then). Read with room
+ * for a record (opened from TCP) and in short reads (the ordinary path).
+ */
+TEST_F_TIMEOUT(dp, records_in_small_segments, 300)
+{
+	static const size_t pieces[] = { 1000, 100, 1 };
+	size_t i;
+
+	for (i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
+		pieces_read_back(_metadata, variant->version, variant->cipher,
+				 pieces[i], 2 * REC, 0);
+		pieces_read_back(_metadata, variant->version, variant->cipher,
+				 pieces[i], 777, 0);
+	}
+}
+
+/*
+ * A receive buffer that holds little more than a record: with segments
+ * of 100 bytes, each taking far more memory than its bytes, TCP's window
+ * closes before a record is whole in its queue. tlsk must then move the
+ * record's bytes out as they come, or nothing would ever open it (the read
+ * times out).
+ */
+TEST_F_TIMEOUT(dp, records_into_small_rcvbuf, 300)
+{
+	pieces_read_back(_metadata, variant->version, variant->cipher, 100,
+			 2 * REC, 3 * REC);
+	pieces_read_back(_metadata, variant->version, variant->cipher, 1000,
+			 2 * REC, 3 * REC);
 }
 
 TEST_HARNESS_MAIN

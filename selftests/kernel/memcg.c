@@ -2,10 +2,13 @@
 /*
  * tlsk's per-socket memory is charged to the memory cgroup of the socket:
  * a process in a fresh cgroup opens 80 pairs of tlsk sockets with keys in
- * both directions and passes a short record each way, and the cgroup's
- * memory.current grows by at least the record buffers (5 pages a
- * direction; the RX ones are allocated in softirq, where only the
- * socket's cgroup says whom to charge).
+ * both directions and passes a short record each way, which the reader
+ * peeks before it reads it, and the cgroup's memory.current grows by at
+ * least the record buffers (5 pages a direction: TX gathers the short
+ * record there; RX moves the record there to open it for the peek, as it
+ * does in softirq when TCP needs the room, where only the socket's cgroup
+ * says whom to charge). A reader that reads a whole record with room for
+ * it needs no RX buffer: the record is opened from TCP's queue.
  *
  * Records opened for a peeking reader are charged too (below).
  *
@@ -89,16 +92,21 @@ FIXTURE_TEARDOWN(memcg)
 	rmdir(ROOT);
 }
 
-/* A record each way between c and s, which both run tlsk. */
+/*
+ * A record each way between c and s, which both run tlsk; each reader
+ * peeks at it first, which opens it from the RX record buffer.
+ */
 static int exchange(int c, int s)
 {
 	char out[100], in[100];
 
 	fill_pattern(out, sizeof(out), (unsigned int)c);
 	if (write_full(c, out, sizeof(out)) != sizeof(out) ||
+	    recv(s, in, 1, MSG_PEEK) != 1 ||
 	    read_full(s, in, sizeof(in)) != sizeof(in) ||
 	    memcmp(in, out, sizeof(in)) ||
 	    write_full(s, out, sizeof(out)) != sizeof(out) ||
+	    recv(c, in, 1, MSG_PEEK) != 1 ||
 	    read_full(c, in, sizeof(in)) != sizeof(in) ||
 	    memcmp(in, out, sizeof(in)))
 		return -1;
