@@ -421,6 +421,7 @@ static int buf_sg(struct scatterlist *sg, const struct tlsk_buf *b,
 		unsigned int po = offset_in_page(off);
 		unsigned int chunk = min_t(unsigned int, len, PAGE_SIZE - po);
 
+		tlsk_sg_clear(&sg[n], 1);
 		sg_set_page(&sg[n++], b->pages[off >> PAGE_SHIFT], chunk, po);
 		off += chunk;
 		len -= chunk;
@@ -527,7 +528,7 @@ int tlsk_cipher_seal_to(struct tlsk_cipher *c, struct tlsk_buf *b, u8 type,
 	if (c->tail)
 		tlsk_buf_write(b, c->prepend + len, &type, 1);
 
-	sg_init_table(c->s->sg_in, ARRAY_SIZE(c->s->sg_in));
+	tlsk_sg_clear(c->s->sg_in, 1);
 	sg_set_buf(&c->s->sg_in[0], c->aad, assoclen);
 	if (out) {
 		memcpy((u8 *)page_address(out->page[0]) + out->off[0], rec,
@@ -563,9 +564,11 @@ int tlsk_cipher_seal_pages(struct tlsk_cipher *c, u8 type, unsigned int nents,
 	if (nents > TLSK_DIRECT_PAGES)
 		return -EINVAL;
 	assoclen = seal_prepare(c, rec, type, len);
+	tlsk_sg_clear(&src[0], 1);
 	sg_set_buf(&src[0], c->aad, assoclen);
 	if (c->tail) {
 		c->seal_tail = type;
+		tlsk_sg_clear(&src[n], 1);
 		sg_set_buf(&src[n++], &c->seal_tail, 1);
 	}
 	sg_mark_end(&src[n - 1]);
@@ -621,8 +624,10 @@ int tlsk_cipher_open_in(struct tlsk_cipher *c, const u8 *head,
 		return -EBADMSG;
 	build_nonce(c, head);
 	assoclen = build_aad(c, head, body - TLSK_TAG_SIZE);
+	tlsk_sg_clear(&c->s->sg_in[0], 1);
 	sg_set_buf(&c->s->sg_in[0], c->aad, assoclen);
 	/* The output skips the additional data; point it at the same bytes. */
+	tlsk_sg_clear(&c->s->sg_out[0], 1);
 	sg_set_buf(&c->s->sg_out[0], c->aad, assoclen);
 
 	aead_request_set_crypt(&c->s->req, c->s->sg_in, c->s->sg_out, body, c->nonce);
@@ -636,7 +641,6 @@ int tlsk_cipher_open_sg(struct tlsk_cipher *c, const struct tlsk_buf *b,
 {
 	int n;
 
-	sg_init_table(c->s->sg_in, ARRAY_SIZE(c->s->sg_in));
 	n = 1 + buf_sg(&c->s->sg_in[1], b, c->prepend, rec_len - c->prepend);
 	sg_mark_end(&c->s->sg_in[n - 1]);
 	return tlsk_cipher_open_in(c, tlsk_buf_head(b), rec_len);
@@ -708,6 +712,7 @@ int tlsk_pin_iter(struct iov_iter *it, size_t len, struct scatterlist *sg,
 		while (got) {
 			size_t chunk = min_t(size_t, got, PAGE_SIZE - start);
 
+			tlsk_sg_clear(&sg[n], 1);
 			sg_set_page(&sg[n++], pages[np++], chunk, start);
 			got -= chunk;
 			start = 0;

@@ -47,6 +47,18 @@
  */
 #define TLSK_IN_SG		20
 
+/*
+ * Readies n scatterlist entries for sg_set_page()/sg_set_buf() as
+ * sg_init_table() readies a table, without its end mark. The tables here
+ * are sized for the largest record and a record uses a few of their
+ * entries: clearing only those saves clearing some 1 KiB per record.
+ */
+static inline void tlsk_sg_clear(struct scatterlist *sg, unsigned int n)
+{
+	sg_init_table(sg, n);
+	sg_unmark_end(&sg[n - 1]);
+}
+
 /* The installed crypto_info, whichever cipher it is for. */
 union tlsk_crypto_info {
 	struct tls_crypto_info info;

@@ -245,8 +245,15 @@ static bool rx_pull(struct sock *sk, struct tlsk_rx *rx, gfp_t gfp)
 	/* The next record is the next key's: it waits in TCP for it. */
 	if (rx->halted || rx->key_expired)
 		return false;
+	/* A checked header promises a body at least as long as the nonce. */
+	head = rx->cipher->prepend;
 	if (rx->rec_done < TLSK_HEADER_SIZE) {
-		desc.count = TLSK_HEADER_SIZE - rx->rec_done;
+		/*
+		 * The header and nonce in one go when they are there; the
+		 * header is checked as soon as it is in, even if the rest of
+		 * what a good one would promise never comes.
+		 */
+		desc.count = head - rx->rec_done;
 		tcp_read_sock(sk, &desc, copy_actor);
 		if (rx->rec_done < TLSK_HEADER_SIZE)
 			return rx_urgent_abort(sk, rx);
@@ -260,8 +267,6 @@ static bool rx_pull(struct sock *sk, struct tlsk_rx *rx, gfp_t gfp)
 		}
 		rx->rec_len = len;
 	}
-	/* A checked header promises a body at least as long as the nonce. */
-	head = rx->cipher->prepend;
 	if (rx->rec_done < head) {
 		desc.count = head - rx->rec_done;
 		tcp_read_sock(sk, &desc, copy_actor);
@@ -339,6 +344,7 @@ static int rx_tcp_sg(struct sock *sk, unsigned int n, struct scatterlist *sg,
 		    k + 1 + skb_shinfo(skb)->nr_frags > max)
 			return 0;
 		take = min_t(unsigned int, skb->len - off, n);
+		tlsk_sg_clear(&sg[k], 1 + skb_shinfo(skb)->nr_frags);
 		r = skb_to_sgvec_nomark(skb, &sg[k], off, take);
 		if (r <= 0)
 			return 0;
@@ -881,14 +887,14 @@ static int open_direct(struct sock *sk, struct tlsk_rx *rx,
 	    tlsk_cipher_scratch(c, sk, sk->sk_allocation))
 		return 0;
 
-	sg_init_table(c->s->sg_out, ARRAY_SIZE(c->s->sg_out));
 	n = tlsk_pin_iter(&msg->msg_iter, data, &c->s->sg_out[1], pages,
 			  TLSK_DIRECT_PAGES, &np);
 	if (!n)
 		return 0;
 	if (c->tail) {
 		c->open_tail = 0;
-		sg_set_buf(&c->s->sg_out[++n], &c->open_tail, 1);
+		tlsk_sg_clear(&c->s->sg_out[++n], 1);
+		sg_set_buf(&c->s->sg_out[n], &c->open_tail, 1);
 	}
 	sg_mark_end(&c->s->sg_out[n]);
 	/*
@@ -896,7 +902,6 @@ static int open_direct(struct sock *sk, struct tlsk_rx *rx,
 	 * skbs come in too many pieces, it moves into rx->rec first.
 	 */
 	if (rx->rec_done < len) {
-		sg_init_table(c->s->sg_in, ARRAY_SIZE(c->s->sg_in));
 		in_tcp = rx_tcp_sg(sk, len - rx->rec_done, &c->s->sg_in[1],
 				   ARRAY_SIZE(c->s->sg_in) - 1) > 0;
 		if (!in_tcp && !rx_fill(sk, rx)) {

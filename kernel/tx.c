@@ -388,8 +388,6 @@ static unsigned int gather_pages(struct sock *sk, struct tlsk_tx *tx,
 	if (!iov_iter_is_bvec(&msg->msg_iter) || (tx->open && !tx->open_pages) ||
 	    !tlsk_cipher_reads_plaintext_once(c) || tx_scratch(sk, tx))
 		return 0;
-	if (!tx->open_pages)
-		sg_init_table(c->s->sg_out, ARRAY_SIZE(c->s->sg_out));
 	n = tlsk_pin_iter(&msg->msg_iter, len, &c->s->sg_out[1 + tx->open_pages],
 			  pages, TLSK_DIRECT_PAGES - tx->open_pages, &np);
 	if (!n)
@@ -436,7 +434,6 @@ static int send_direct(struct sock *sk, struct tlsk_tx *tx,
 		return 0;
 	if (tx_scratch(sk, tx) || !record_space(sk, tx, plain, &out))
 		return 0;
-	sg_init_table(tx->cipher->s->sg_out, ARRAY_SIZE(tx->cipher->s->sg_out));
 	n = tlsk_pin_iter(&msg->msg_iter, plain, &tx->cipher->s->sg_out[1], pages,
 			  TLSK_DIRECT_PAGES, &np);
 	if (!n) {
