@@ -233,6 +233,7 @@ struct tlsk_cipher *tlsk_cipher_new(const union tlsk_crypto_info *info)
 	c->record_limit = record_limit(d->type, tls13);
 	c->tail = tls13;
 	c->prepend = TLSK_HEADER_SIZE;
+	c->in_sg = TLSK_SEAL_IN_SG;
 	if (d->explicit_iv && !tls13) {
 		c->prepend += TLSK_EXPLICIT_IV_SIZE;
 		c->explicit_iv = get_unaligned_be64(info_field(info, d->iv_off));
@@ -266,6 +267,9 @@ void tlsk_cipher_free(struct tlsk_cipher *c)
  */
 int tlsk_cipher_scratch(struct tlsk_cipher *c, struct sock *sk, gfp_t gfp)
 {
+	size_t size = ALIGN(sizeof(struct tlsk_scratch) +
+			    crypto_aead_reqsize(c->aead),
+			    __alignof__(struct scatterlist));
 	struct mem_cgroup *old;
 	struct tlsk_scratch *s;
 
@@ -273,11 +277,12 @@ int tlsk_cipher_scratch(struct tlsk_cipher *c, struct sock *sk, gfp_t gfp)
 	if (likely(c->s))
 		return 0;
 	old = set_active_memcg(sk->sk_memcg);
-	s = kmalloc(sizeof(*s) + crypto_aead_reqsize(c->aead),
+	s = kmalloc(size + c->in_sg * sizeof(*s->sg_in),
 		    gfp | __GFP_ACCOUNT | __GFP_NOWARN);
 	set_active_memcg(old);
 	if (!s)
 		return -ENOMEM;
+	s->sg_in = (struct scatterlist *)((u8 *)s + size);
 	aead_request_set_tfm(&s->req, c->aead);
 	c->s = s;
 	return 0;

@@ -41,10 +41,12 @@
  */
 #define TLSK_DIRECT_PAGES	(TLSK_OPEN_SG - 2)
 /*
- * Entries of tlsk_scratch.sg_in: the AAD, then the record's body in the
- * record buffer's pages, or in the TCP skbs a whole record waits in (one
- * entry per skb head and fragment; more, and the record is copied).
+ * Entries of tlsk_scratch.sg_in: the AAD, then the record in the record
+ * buffer's pages (TLSK_SEAL_IN_SG, enough for TX); for RX also the body of
+ * a record in the TCP skbs it waits in, one entry per skb head and
+ * fragment (TLSK_IN_SG; a record in more pieces is copied).
  */
+#define TLSK_SEAL_IN_SG		(TLSK_BUF_PAGES + 2)
 #define TLSK_IN_SG		20
 
 /*
@@ -105,7 +107,8 @@ struct sock;
  * record.
  */
 struct tlsk_scratch {
-	struct scatterlist sg_in[TLSK_IN_SG];
+	/* The cipher's in_sg entries, after the request's context. */
+	struct scatterlist *sg_in;
 	/*
 	 * The AAD, then the opened bytes: a paged skb, or a reader's pages
 	 * (a few more, as a reader's buffer may come in pieces). For TX, the
@@ -140,6 +143,7 @@ struct tlsk_cipher {
 	u64 record_limit;
 	bool near_limit_told;
 	u8 prepend;		/* header + explicit nonce */
+	u8 in_sg;		/* entries of s->sg_in (tlsk_cipher_for_rx()) */
 	u8 tail;		/* TLS 1.3 inner content type */
 	u8 iv[12];		/* salt || IV: the nonce before XOR or suffix */
 	/*
@@ -156,6 +160,12 @@ struct tlsk_cipher {
 
 int tlsk_cipher_info_size(u16 cipher_type);
 struct tlsk_cipher *tlsk_cipher_new(const union tlsk_crypto_info *info);
+
+/* c opens records, some from TCP's skbs: before its first record. */
+static inline void tlsk_cipher_for_rx(struct tlsk_cipher *c)
+{
+	c->in_sg = TLSK_IN_SG;
+}
 void tlsk_cipher_free(struct tlsk_cipher *c);
 int tlsk_cipher_scratch(struct tlsk_cipher *c, struct sock *sk, gfp_t gfp);
 bool tlsk_cipher_scratch_reclaim(struct tlsk_cipher *c);

@@ -540,6 +540,7 @@ static void rx_switch_key(struct sock *sk, struct tlsk_rx *rx,
 {
 	struct tlsk_cipher *old = rx->cipher;
 
+	tlsk_cipher_for_rx(c);
 	/* Read locklessly by tlsk_get_info(). */
 	WRITE_ONCE(rx->cipher, c);
 	tlsk_cipher_free(old);
@@ -903,7 +904,7 @@ static int open_direct(struct sock *sk, struct tlsk_rx *rx,
 	 */
 	if (rx->rec_done < len) {
 		in_tcp = rx_tcp_sg(sk, len - rx->rec_done, &c->s->sg_in[1],
-				   ARRAY_SIZE(c->s->sg_in) - 1) > 0;
+				   c->in_sg - 1) > 0;
 		if (!in_tcp && !rx_fill(sk, rx)) {
 			while (np--)
 				put_page(pages[np]);
@@ -1192,6 +1193,7 @@ int tlsk_rx_start(struct sock *sk, struct tlsk_context *ctx,
 {
 	struct tlsk_rx *rx = &ctx->rx;
 
+	tlsk_cipher_for_rx(c);
 	/* Read locklessly by tlsk_get_info(). */
 	WRITE_ONCE(rx->cipher, c);
 	write_lock_bh(&sk->sk_callback_lock);
@@ -1218,6 +1220,7 @@ int tlsk_rx_rekey(struct sock *sk, struct tlsk_context *ctx,
 	struct tlsk_rx *rx = &ctx->rx;
 	struct tlsk_cipher *old = rx->cipher;
 
+	tlsk_cipher_for_rx(c);
 	WRITE_ONCE(rx->cipher, c);
 	tlsk_cipher_free(old);
 	tlsk_secret_free(rx->secret);
