@@ -377,6 +377,21 @@ static int close_record(struct sock *sk, struct tlsk_tx *tx)
  * (CCM: the file could change between the two reads). Returns the bytes
  * taken, or 0 (nothing taken) when they must be copied.
  */
+/*
+ * Whether records may be sealed straight from a sender's or a splice's
+ * pages, which may change meanwhile: yes for the ciphers that read the
+ * plaintext once (a change gives a record of mixed bytes, authenticated
+ * as sealed); CCM reads it twice, and a change between the two reads
+ * would give a record the peer rejects, so CCM copies unless the owner
+ * promised with TLS_TX_ZEROCOPY_RO that the pages stay as they are while
+ * records are sealed from them (kTLS's meaning of the option).
+ */
+static bool tx_pages_ok(struct sock *sk, struct tlsk_tx *tx)
+{
+	return tlsk_cipher_reads_plaintext_once(tx->cipher) ||
+	       tlsk_get_ctx(sk)->zerocopy_ro;
+}
+
 static unsigned int gather_pages(struct sock *sk, struct tlsk_tx *tx,
 				 struct msghdr *msg, unsigned int room)
 {
@@ -386,7 +401,7 @@ static unsigned int gather_pages(struct sock *sk, struct tlsk_tx *tx,
 	int n, np, i;
 
 	if (!iov_iter_is_bvec(&msg->msg_iter) || (tx->open && !tx->open_pages) ||
-	    !tlsk_cipher_reads_plaintext_once(c) || tx_scratch(sk, tx))
+	    !tx_pages_ok(sk, tx) || tx_scratch(sk, tx))
 		return 0;
 	n = tlsk_pin_iter(&msg->msg_iter, len, &c->s->sg_out[1 + tx->open_pages],
 			  pages, TLSK_DIRECT_PAGES - tx->open_pages, &np);
@@ -413,8 +428,8 @@ static unsigned int gather_pages(struct sock *sk, struct tlsk_tx *tx,
  * for a whole record (16 KiB), or the last DIRECT_MIN bytes or more of a
  * call without MSG_MORE, from user memory. The caller's buffer may change
  * meanwhile (another thread): the record then carries some mix of old and
- * new bytes, authenticated as sealed (ciphers that read the plaintext
- * twice, CCM, always copy); once sendmsg returns tlsk reads it no more.
+ * new bytes, authenticated as sealed (CCM copies, see tx_pages_ok());
+ * once sendmsg returns tlsk reads it no more.
  * Returns the plaintext bytes taken (> 0), 0 when the ordinary path must
  * copy them (nothing taken), or a negative errno when sealing failed (the
  * stream is failed, nothing counted).
@@ -429,8 +444,7 @@ static int send_direct(struct sock *sk, struct tlsk_tx *tx,
 	int n, np = 0, len;
 
 	if (!user_backed_iter(&msg->msg_iter) || plain < DIRECT_MIN ||
-	    (plain < tx->max_payload && more) ||
-	    !tlsk_cipher_reads_plaintext_once(tx->cipher))
+	    (plain < tx->max_payload && more) || !tx_pages_ok(sk, tx))
 		return 0;
 	if (tx_scratch(sk, tx) || !record_space(sk, tx, plain, &out))
 		return 0;

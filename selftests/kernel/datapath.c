@@ -13,6 +13,8 @@
  *  - RX opens a data record straight into the reader's buffer when it
  *    fits: short buffers, buffers in many pieces, records peeked before,
  *    and non-data records in between must still read back exactly;
+ *  - with TLS_TX_ZEROCOPY_RO, CCM seals from the pages too: writes and
+ *    sendfile must arrive intact;
  *  - RX leaves a record in TCP's queue until it is whole there (SIOCINQ
  *    counts it, as for in-tree kTLS) and opens it from TCP's skbs: records
  *    that come in many small segments (skbs of many fragments, records
@@ -259,6 +261,44 @@ TEST_F(dp, file_changed_after_sendfile)
 	close(fd);
 	free(want);
 	free(other);
+	free(in);
+}
+
+/*
+ * TLS_TX_ZEROCOPY_RO: CCM then seals from the writer's and the file's
+ * pages as the other ciphers do; whole and partial records, written and
+ * sent from a file, must arrive as they were (and with the option off
+ * again, copied).
+ */
+TEST_F(dp, zerocopy_ro_writes_and_sendfile)
+{
+	const size_t len = 3 * REC + 5000;
+	char *want = malloc(len), *in = malloc(len);
+	int fd = memfd_create("tlsk-dp", 0);
+	unsigned int on = 1, off_ = 0;
+	off_t off = 0;
+
+	ASSERT_TRUE(want && in);
+	ASSERT_GE(fd, 0);
+	fill_pattern(want, len, 32);
+	ASSERT_EQ(pwrite(fd, want, len, 0), len);
+	ASSERT_EQ(setsockopt(self->c, SOL_TLS, TLS_TX_ZEROCOPY_RO, &on,
+			     sizeof(on)), 0);
+	ASSERT_EQ(write_full(self->c, want, len), len);
+	ASSERT_EQ(recv(self->s, in, len, MSG_WAITALL), len);
+	EXPECT_EQ(memcmp(in, want, len), 0);
+	ASSERT_EQ(sendfile(self->c, fd, &off, len), len);
+	memset(in, 0, len);
+	ASSERT_EQ(recv(self->s, in, len, MSG_WAITALL), len);
+	EXPECT_EQ(memcmp(in, want, len), 0);
+	ASSERT_EQ(setsockopt(self->c, SOL_TLS, TLS_TX_ZEROCOPY_RO, &off_,
+			     sizeof(off_)), 0);
+	ASSERT_EQ(write_full(self->c, want, len), len);
+	memset(in, 0, len);
+	ASSERT_EQ(recv(self->s, in, len, MSG_WAITALL), len);
+	EXPECT_EQ(memcmp(in, want, len), 0);
+	close(fd);
+	free(want);
 	free(in);
 }
 
