@@ -47,6 +47,7 @@ struct cell {
 	enum tlsk_aead aead;
 	int conns;
 	size_t bytes;		/* payload per connection */
+	int zerocopy_ro;	/* TLS_TX_ZEROCOPY_RO on kTLS senders */
 };
 
 enum res_status { RES_OK, RES_NA, RES_FAIL };

@@ -246,6 +246,16 @@ static int ktls_install(int fd, const char *ulp, int dir,
 		snprintf_errno(note, notelen, what, len < 0 ? -len : errno);
 		ret = -1;
 	}
+	if (!ret && dir == TLS_TX && c->zerocopy_ro) {
+		unsigned int one = 1;
+
+		if (setsockopt(fd, SOL_TLS, TLS_TX_ZEROCOPY_RO, &one,
+			       sizeof(one)) < 0) {
+			snprintf_errno(note, notelen, "no TLS_TX_ZEROCOPY_RO",
+				       errno);
+			ret = -1;
+		}
+	}
 	OPENSSL_cleanse(&ci, sizeof(ci));
 	tlsk_keys_scrub(&keys);
 	return ret;

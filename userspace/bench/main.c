@@ -85,6 +85,7 @@ struct options {
 	size_t bytes;
 	int reps;
 	int aead_mode;
+	int zerocopy_ro;
 	struct net net;
 	FILE *csv;
 };
@@ -108,6 +109,9 @@ static void usage(FILE *f, int status)
 "  --aead            raw AEAD speed instead: libcrypto (evp) and the\n"
 "                    kernel through AF_ALG (af_alg), 16 KiB records\n"
 "  --csv FILE        write one CSV row per cell and repetition\n"
+"  --zerocopy-ro     set TLS_TX_ZEROCOPY_RO on the tlsk and tls senders (the\n"
+"                    promise that sent pages do not change: tlsk then seals\n"
+"                    CCM records from them too; in-tree kTLS does anyway)\n"
 "SIZE takes k, m, g (binary). stdout is TAP; timings are never verdicts.\n");
 	exit(status);
 }
@@ -251,6 +255,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "net", required_argument, NULL, 'l' },
 		{ "aead", no_argument, NULL, 'A' },
 		{ "csv", required_argument, NULL, 'o' },
+		{ "zerocopy-ro", no_argument, NULL, 'Z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -274,6 +279,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'p': o->net.peer_netns = optarg; break;
 		case 'l': o->net.label = optarg; break;
 		case 'A': o->aead_mode = 1; break;
+		case 'Z': o->zerocopy_ro = 1; break;
 		case 'o':
 			o->csv = fopen(optarg, "w");
 			if (!o->csv) {
@@ -358,6 +364,7 @@ static void warm_up(const struct options *o)
 			.size = o->wls[0].size, .version = o->versions[0],
 			.aead = o->aeads[0], .conns = 1,
 			.bytes = o->bytes < (256 << 10) ? o->bytes : 256 << 10,
+			.zerocopy_ro = o->zerocopy_ro,
 		};
 		struct result r;
 
@@ -384,7 +391,7 @@ static void run_matrix(const struct options *o)
 			.stack = o->stacks[s], .wl = o->wls[w].wl,
 			.size = o->wls[w].size, .version = o->versions[v],
 			.aead = o->aeads[a], .conns = o->conns[n],
-			.bytes = o->bytes,
+			.bytes = o->bytes, .zerocopy_ro = o->zerocopy_ro,
 		};
 		struct result r;
 
