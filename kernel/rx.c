@@ -24,15 +24,16 @@
  * for a whole data record's plaintext, opens the record straight into the
  * reader's pages (pinned for the time of the decryption), with no skb and
  * no second copy; a record still in TCP is opened from TCP's skbs, with no
- * copy at all, and leaves TCP's queue once it has opened. TLS 1.3 decrypts the inner content type into a byte of
- * the cipher state; if it is not data (a handshake, an alert, or padding
- * in the way), the record is opened again the ordinary way, from the same
- * ciphertext with the same sequence number, and the reader's buffer holds
- * only what that returns. A record that fails authentication fails the
- * same way on both paths (the reader's buffer may then hold bytes of it
- * beyond what recvmsg returned, as with in-tree kTLS). tlsk never takes a byte of the
- * record after the one being assembled out of TCP, so that record's key
- * may still change (TLS 1.3 KeyUpdate).
+ * copy at all, and leaves TCP's queue once it has opened. TLS 1.3 decrypts
+ * the inner content type into a byte of the cipher state; if it is not
+ * data (a handshake, an alert, or padding in the way), the record is
+ * opened again the ordinary way, from the same ciphertext with the same
+ * sequence number, and the reader's buffer holds only what that returns.
+ * A record that fails authentication fails the same way on both paths
+ * (the reader's buffer may then hold bytes of it beyond what recvmsg
+ * returned, as with in-tree kTLS). tlsk never takes a byte of the record
+ * after the one being assembled out of TCP, so that record's key may
+ * still change (TLS 1.3 KeyUpdate).
  *
  * Opened records wait on rx.list only for a reader that wants them:
  * non-peeking reads consume them at once; MSG_PEEK may hold opened records
@@ -155,10 +156,9 @@ static int copy_actor(read_descriptor_t *desc, struct sk_buff *skb,
 /*
  * The record buffer, before the body of a record moves into it, allocated
  * if idleness took it away; false if it is not there (or nothing waits in
- * TCP). In softirq
- * (GFP_ATOMIC) a failure leaves the bytes in TCP for the worker, which may
- * sleep for memory; if that fails too, nothing would ever move them, so
- * the stream fails with ENOMEM.
+ * TCP). In softirq (GFP_ATOMIC) a failure leaves the bytes in TCP for the
+ * worker, which may sleep for memory; if that fails too, nothing would
+ * ever move them, so the stream fails with ENOMEM.
  */
 static bool rx_rec_get(struct sock *sk, struct tlsk_rx *rx, gfp_t gfp)
 {
