@@ -17,7 +17,8 @@
 #   make bench        tlsk vs in-tree tls vs OpenSSL vs plain TCP, as ratios
 #                     measured in one run, then the handshake bench
 #                     (docs/performance.md)
-#   make hsbench      handshakes only: tlskd and libtlsk vs OpenSSL (host)
+#   make hsbench      handshakes only: tlskd and libtlsk vs OpenSSL (host,
+#                     then the load part in the VM clocked by instructions)
 #   make deps         install build and test dependencies (Debian, root)
 #   make checkpatch   kernel style check of kernel/ and include/
 #   make install      programs, libtlsk (shared and static), headers,
@@ -79,10 +80,10 @@ demo:
 
 bench:
 	@scripts/bench
-	@scripts/hsbench
+	@scripts/hsbench; st=$$?; scripts/hsbench --icount || st=1; exit $$st
 
 hsbench:
-	@scripts/hsbench
+	@scripts/hsbench; st=$$?; scripts/hsbench --icount || st=1; exit $$st
 
 deps:
 	@scripts/deps
