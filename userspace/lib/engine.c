@@ -591,6 +591,7 @@ void tlsk_engine_free(struct tlsk_engine *e)
 	sk_X509_pop_free(e->peer_chain, X509_free);
 	for (size_t i = 0; i < e->ntickets; i++)
 		session_clear(&e->tickets[i]);
+	OPENSSL_free(e->tickets);	/* the slots past ntickets are zero */
 	/* in_rec was scrubbed by scrub_secrets(), as far as it was used */
 	OPENSSL_cleanse(e, offsetof(struct tlsk_engine, in_rec));
 	OPENSSL_free(e);

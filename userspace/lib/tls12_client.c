@@ -446,15 +446,9 @@ int tls12_client_keep_session(struct tlsk_engine *e)
 
 	if ((!e->session_id_len && !tlen) || e->no_ems)
 		return 0;	/* nothing to resume with (RFC 7627 5.4) */
-	if (e->ntickets == MAX_TICKETS) {
-		session_clear(&e->tickets[0]);
-		memmove(&e->tickets[0], &e->tickets[1],
-			sizeof(e->tickets[0]) * (MAX_TICKETS - 1));
-		memset(&e->tickets[MAX_TICKETS - 1], 0, sizeof(e->tickets[0]));
-		e->ntickets--;
-	}
-	s = &e->tickets[e->ntickets];
-	memset(s, 0, sizeof(*s));
+	s = client_new_ticket_slot(e);
+	if (!s)
+		return fail(e, ALERT_INTERNAL_ERROR, -ENOMEM, "out of memory");
 	s->version = 0x0303;
 	s->suite = e->suite12->id;
 	s->ems = true;

@@ -660,15 +660,6 @@ int client_write_finished(struct tlsk_engine *e, struct rd *unused)
 
 /* ---- tickets and sessions, RFC 8446 4.6.1 ---- */
 
-static void drop_oldest_ticket(struct tlsk_engine *e)
-{
-	session_clear(&e->tickets[0]);
-	memmove(&e->tickets[0], &e->tickets[1],
-		sizeof(e->tickets[0]) * (MAX_TICKETS - 1));
-	memset(&e->tickets[MAX_TICKETS - 1], 0, sizeof(e->tickets[0]));
-	e->ntickets--;
-}
-
 int client_read_new_session_ticket(struct tlsk_engine *e, struct rd *body)
 {
 	uint32_t lifetime = rd_u32(body), age_add = rd_u32(body);
@@ -683,9 +674,9 @@ int client_read_new_session_ticket(struct tlsk_engine *e, struct rd *body)
 		return -EINVAL;
 	if (!lifetime)	/* "discard this ticket immediately" */
 		return 0;
-	if (e->ntickets == MAX_TICKETS)
-		drop_oldest_ticket(e);
-	s = &e->tickets[e->ntickets];
+	s = client_new_ticket_slot(e);
+	if (!s)
+		return -ENOMEM;
 	s->ticket = OPENSSL_memdup(rd_ptr(&ticket), rd_left(&ticket));
 	if (!s->ticket)
 		return -ENOMEM;

@@ -370,6 +370,26 @@ void session_clear(struct session *s)
 	s->ticket = NULL;
 }
 
+struct session *client_new_ticket_slot(struct tlsk_engine *e)
+{
+	struct session *s;
+
+	if (!e->tickets) {
+		e->tickets = OPENSSL_zalloc(MAX_TICKETS * sizeof(*e->tickets));
+		if (!e->tickets)
+			return NULL;
+	}
+	if (e->ntickets == MAX_TICKETS) {
+		session_clear(&e->tickets[0]);
+		memmove(&e->tickets[0], &e->tickets[1],
+			sizeof(e->tickets[0]) * (MAX_TICKETS - 1));
+		e->ntickets--;
+	}
+	s = &e->tickets[e->ntickets];
+	memset(s, 0, sizeof(*s));
+	return s;
+}
+
 /* RFC 8446 7.5 */
 int tlsk_engine_export_keying_material(const struct tlsk_engine *e,
 				       const char *label,

@@ -340,6 +340,22 @@ static void our_client_resumes_with_openssl(void)
 	tlsk_config_free(cfg);
 }
 
+/* more tickets in one handshake than the client keeps (MAX_TICKETS, 8):
+ * the oldest go, the newest resumes */
+static void our_client_keeps_the_newest_of_many_tickets(void)
+{
+	struct tlsk_config *cfg = our_client_config();
+	struct peer srv = { .ctx = ossl_ctx(true, NULL, NULL) };
+	uint8_t session[2048];
+	size_t len = sizeof(session);
+
+	CHECK(SSL_CTX_set_num_tickets(srv.ctx, 11));
+	CHECK(client_vs_openssl(cfg, &srv, session, &len, false));
+	CHECK(client_vs_openssl(cfg, &srv, session, &len, true));
+	SSL_CTX_free(srv.ctx);
+	tlsk_config_free(cfg);
+}
+
 /* one handshake with our server against an OpenSSL client */
 static bool server_vs_openssl(struct tlsk_config *cfg, struct peer *cli,
 			      SSL_SESSION **sess, bool expect_resumed)
@@ -1538,6 +1554,7 @@ int main(void)
 	RUN(our_client_every_suite_and_group);
 	RUN(our_client_alpn_and_client_cert);
 	RUN(our_client_resumes_with_openssl);
+	RUN(our_client_keeps_the_newest_of_many_tickets);
 	RUN(our_server_every_suite_and_group);
 	RUN(our_server_hrr_alpn_client_cert);
 	RUN(our_server_resumes_openssl);
