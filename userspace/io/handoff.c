@@ -8,9 +8,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -58,6 +60,27 @@ int tlsk_crypto_info_build(const struct tlsk_traffic_keys *keys,
 	return (int)d->info_size;
 }
 
+/*
+ * A ULP the kernel does not have (setsockopt(TCP_ULP) answered ENOENT) is
+ * believed absent for ULP_ABSENT_NS, process-wide. Asking again costs a
+ * failing system call per hand-off and, in a process with CAP_NET_ADMIN
+ * (tlskd run as root), the kernel's request_module(): a modprobe run for
+ * every connection. A module loaded meanwhile is used from the first
+ * hand-off after that second.
+ */
+#define ULP_ABSENT_NS	1000000000LL
+
+static _Atomic long long ulp_absent_until[2];	/* CLOCK_MONOTONIC, ns */
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts))
+		return 0;
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 /* Tries the kernel record layers the flags allow, best first. */
 static int attach_ulp(int fd, unsigned int flags)
 {
@@ -69,14 +92,31 @@ static int attach_ulp(int fd, unsigned int flags)
 		{ TLSK_ULP_TLSK, "tlsk", TLSK_HANDOFF_NO_TLSK },
 		{ TLSK_ULP_TLS, "tls", TLSK_HANDOFF_NO_TLS },
 	};
+	long long now = 0;
 
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		if (flags & order[i].skip_flag)
 			continue;
+		if (atomic_load_explicit(&ulp_absent_until[i],
+					 memory_order_relaxed)) {
+			if (!now)
+				now = now_ns();
+			if (now < atomic_load_explicit(&ulp_absent_until[i],
+						       memory_order_relaxed))
+				continue;
+		}
 		/* A failed attach leaves the socket as it was. */
 		if (setsockopt(fd, IPPROTO_TCP, TCP_ULP, order[i].name,
-			       (socklen_t)strlen(order[i].name)) == 0)
+			       (socklen_t)strlen(order[i].name)) == 0) {
+			if (now)	/* it was absent, and is here now */
+				atomic_store_explicit(&ulp_absent_until[i], 0,
+						      memory_order_relaxed);
 			return (int)order[i].ulp;
+		}
+		if (errno == ENOENT)
+			atomic_store_explicit(&ulp_absent_until[i],
+					      now_ns() + ULP_ABSENT_NS,
+					      memory_order_relaxed);
 	}
 	return -ENOPROTOOPT;
 }

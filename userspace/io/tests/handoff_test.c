@@ -9,11 +9,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../tests/tap.h"
@@ -22,6 +26,19 @@
 #include "tlsk/record.h"
 
 #define TEST_SEQ 0x0102030405060708ull
+
+/*
+ * Every setsockopt() of this program, libtlsk's included (linked in
+ * statically), comes here first: the tests count the TCP_ULP attempts.
+ */
+static unsigned ulp_attempts;
+
+int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	if (level == IPPROTO_TCP && name == TCP_ULP)
+		ulp_attempts++;
+	return (int)syscall(SYS_setsockopt, fd, level, name, val, len);
+}
 
 static struct tlsk_traffic_keys make_keys(uint16_t version,
 					  enum tlsk_aead aead, uint64_t seq)
@@ -554,6 +571,53 @@ static void user_layer_key_update_rules(void)
 	raw_peer_close(&p);
 }
 
+/*
+ * Where the kernel has no TLS ULP (ENOENT), one hand-off finds out and the
+ * next ones within a second do not ask again: a failing system call each,
+ * and a modprobe run each for a process with CAP_NET_ADMIN. (Before, every
+ * hand-off asked for "tlsk" and "tls": 2 attempts each.)
+ */
+static void ulp_absence_is_remembered(void)
+{
+	struct tlsk_traffic_keys k = make_keys(0x0304, TLSK_AEAD_AES_128_GCM,
+					       0);
+	struct timespec pause = { .tv_sec = 1, .tv_nsec = 100000000 };
+	unsigned before;
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		struct tlsk_conn *c;
+		int fds[2];
+
+		CHECK(tcp_pair(fds) == 0);
+		CHECK(tlsk_conn_handoff(fds[0], &k, &k, 0, &c) == 0);
+		if (c && tlsk_conn_ulp(c) != TLSK_ULP_USER) {
+			tlsk_conn_close(c);
+			close(fds[1]);
+			printf("# SKIP kernel TLS here (ulp=%s): nothing absent\n",
+			       tlsk_ulp_name(tlsk_conn_ulp(c)));
+			return;
+		}
+		CHECK(tlsk_conn_close(c) == 0);
+		close(fds[1]);
+	}
+	printf("# %u TCP_ULP attempts for 10 hand-offs\n", ulp_attempts);
+	CHECK(ulp_attempts <= 2);
+	/* A second later the kernel is asked again (a module may be in). */
+	nanosleep(&pause, NULL);
+	before = ulp_attempts;
+	{
+		struct tlsk_conn *c;
+		int fds[2];
+
+		CHECK(tcp_pair(fds) == 0);
+		CHECK(tlsk_conn_handoff(fds[0], &k, &k, 0, &c) == 0);
+		CHECK(tlsk_conn_close(c) == 0);
+		close(fds[1]);
+	}
+	CHECK(ulp_attempts - before == 2);
+}
+
 static void handoff_policy(void)
 {
 	struct tlsk_traffic_keys k = make_keys(0x0304, TLSK_AEAD_AES_128_GCM,
@@ -580,6 +644,7 @@ static void handoff_policy(void)
 
 int main(void)
 {
+	RUN(ulp_absence_is_remembered);	/* first: nothing cached yet */
 	RUN(crypto_info_all_versions_and_ciphers);
 	RUN(crypto_info_rejects_bad_keys);
 	RUN(user_layer_data_both_ways);
