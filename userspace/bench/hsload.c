@@ -61,7 +61,7 @@
 #define SLOTS_MAX	1024
 #define PIDS_MAX	8
 #define LAT_MAX		(1u << 20)
-#define STEP_TIMEOUT_MS	10000
+#define STEP_TIMEOUT_S	10	/* default of --step-timeout */
 
 enum slot_state { S_IDLE, S_CONNECT, S_HANDSHAKE, S_TICKET };
 
@@ -86,6 +86,7 @@ struct load {
 	double *lat;		/* µs, measured handshakes */
 	unsigned nlat;
 	const char *first_error;
+	double step_timeout;	/* s, connect to the handshake's end */
 };
 
 static double now_s(void)
@@ -228,7 +229,7 @@ static int slot_start(struct load *l, struct slot *s)
 		return -1;
 	setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	s->started = now_s();
-	s->deadline = s->started + STEP_TIMEOUT_MS / 1000.0;
+	s->deadline = s->started + l->step_timeout;
 	if (connect(s->fd, (struct sockaddr *)&l->addr, sizeof(l->addr)) &&
 	    errno != EINPROGRESS) {
 		close(s->fd);
@@ -365,7 +366,7 @@ static void usage(FILE *f)
 	fputs("usage: tlsk-hsload [--addr A] --port P [--conns N] "
 	      "[--seconds S] [--count N] [--warmup S]\n"
 	      "         [--tls 1.3|1.2] [--resumed] [--group G] "
-	      "[--server-pid PID]...\n"
+	      "[--server-pid PID]... [--step-timeout S]\n"
 	      "Handshakes against a listening server; see the comment at "
 	      "the top of hsload.c.\n", f);
 }
@@ -429,10 +430,12 @@ int main(int argc, char **argv)
 		{ "resumed", no_argument, NULL, 'r' },
 		{ "group", required_argument, NULL, 'g' },
 		{ "server-pid", required_argument, NULL, 'P' },
+		{ "step-timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct load l = { .version = TLS1_3_VERSION };
+	struct load l = { .version = TLS1_3_VERSION,
+			  .step_timeout = STEP_TIMEOUT_S };
 	const char *addr = "127.0.0.1", *group = "x25519";
 	long port = 0, conns = 8, seconds = 5, warmup = 1;
 	int pids[PIDS_MAX], npids = 0, ch;
@@ -457,6 +460,7 @@ int main(int argc, char **argv)
 				goto bad;
 			break;
 		case 'r': l.resumed = true; break;
+		case 'T': l.step_timeout = (double)parse_num(optarg, 1, 3600); break;
 		case 'g': group = optarg; break;
 		case 'P':
 			if (npids == PIDS_MAX)
