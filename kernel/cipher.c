@@ -23,9 +23,11 @@
  */
 #include <crypto/aead.h>
 #include <crypto/algapi.h>
+#include <crypto/internal/aead.h>
 #include <crypto/sha2.h>
 #include <linux/build_bug.h>
 #include <linux/mm.h>
+#include <linux/percpu.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -261,31 +263,80 @@ void tlsk_cipher_free(struct tlsk_cipher *c)
 }
 
 /*
- * Makes sure c has its scratch (struct tlsk_scratch) for a record about to
- * be sealed or opened, charged to the memory cgroup of sk as the record
- * buffers are. 0 or -ENOMEM.
+ * Each CPU's parked scratch (struct tlsk_scratch), for the next call of
+ * any socket on that CPU: taken and parked with one this_cpu operation
+ * each, which needs no lock and no disabled preemption (a call that
+ * migrates parks on its new CPU). At most one per CPU, freed at unload.
+ * It stays charged to the memory cgroup of the socket that allocated it.
+ */
+static DEFINE_PER_CPU(struct tlsk_scratch *, parked_scratch);
+
+/*
+ * Makes sure c has its scratch for a record about to be sealed or opened:
+ * this CPU's parked one if it is large enough, else a new one charged to
+ * the memory cgroup of sk as the record buffers are. 0 or -ENOMEM.
  */
 int tlsk_cipher_scratch(struct tlsk_cipher *c, struct sock *sk, gfp_t gfp)
 {
-	size_t size = ALIGN(sizeof(struct tlsk_scratch) +
+	size_t head = ALIGN(sizeof(struct tlsk_scratch) +
 			    crypto_aead_reqsize(c->aead),
 			    __alignof__(struct scatterlist));
+	size_t size = head + c->in_sg * sizeof(struct scatterlist);
 	struct mem_cgroup *old;
 	struct tlsk_scratch *s;
 
 	c->s_used = true;
 	if (likely(c->s))
 		return 0;
-	old = set_active_memcg(sk->sk_memcg);
-	s = kmalloc(size + c->in_sg * sizeof(*s->sg_in),
-		    gfp | __GFP_ACCOUNT | __GFP_NOWARN);
-	set_active_memcg(old);
-	if (!s)
-		return -ENOMEM;
-	s->sg_in = (struct scatterlist *)((u8 *)s + size);
+	s = this_cpu_xchg(parked_scratch, NULL);
+	if (unlikely(s && s->size < size)) {
+		kfree_sensitive(s);
+		s = NULL;
+	}
+	if (unlikely(!s)) {
+		/* What the slab gives anyway: a parked one fits more. */
+		size = kmalloc_size_roundup(size);
+		old = set_active_memcg(sk->sk_memcg);
+		s = kmalloc(size, gfp | __GFP_ACCOUNT | __GFP_NOWARN);
+		set_active_memcg(old);
+		if (!s)
+			return -ENOMEM;
+		s->size = size;
+	}
+	s->sg_in = (struct scatterlist *)((u8 *)s + head);
 	aead_request_set_tfm(&s->req, c->aead);
 	c->s = s;
 	return 0;
+}
+
+/*
+ * The call that used c's scratch returns and holds nothing in it: park it
+ * on this CPU for the next call, or free it when one is parked already.
+ * The request's context (an algorithm's per-record state, for
+ * ChaCha20-Poly1305 the record's one-time Poly1305 key) is wiped first.
+ */
+void tlsk_cipher_scratch_park(struct tlsk_cipher *c)
+{
+	struct tlsk_scratch *s = c->s;
+
+	if (!s)
+		return;
+	c->s = NULL;
+	memzero_explicit(aead_request_ctx(&s->req),
+			 crypto_aead_reqsize(c->aead));
+	if (this_cpu_cmpxchg(parked_scratch, NULL, s))
+		kfree_sensitive(s);
+}
+
+/* Module unload: no socket is left to take a parked scratch. */
+void tlsk_cipher_exit(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		kfree_sensitive(per_cpu(parked_scratch, cpu));
+		per_cpu(parked_scratch, cpu) = NULL;
+	}
 }
 
 /*

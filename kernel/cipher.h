@@ -101,14 +101,19 @@ struct sock;
 /*
  * What a cipher needs while it seals or opens a record, and only then:
  * the scatterlists and the AEAD request (with the algorithm's own request
- * context after it). Allocated with the first record that needs it and
- * given back when the direction has been idle a while (the idle check of
- * ulp.c), so an idle socket holds none; a busy one allocates nothing per
- * record.
+ * context after it). A send or receive call takes one when its first
+ * record needs it and parks it when it returns (tlsk_cipher_scratch_park()):
+ * each CPU keeps one parked scratch for the next call of any socket, so a
+ * socket between calls holds none and a busy CPU allocates nothing per
+ * record. Only an open TX record of spliced pages keeps its scratch
+ * between calls (the pages are in sg_out); the idle check of ulp.c frees
+ * what was left unparked.
  */
 struct tlsk_scratch {
 	/* The cipher's in_sg entries, after the request's context. */
 	struct scatterlist *sg_in;
+	/* Bytes allocated: a parked scratch serves any cipher it fits. */
+	unsigned int size;
 	/*
 	 * The AAD, then the opened bytes: a paged skb, or a reader's pages
 	 * (a few more, as a reader's buffer may come in pieces). For TX, the
@@ -168,7 +173,15 @@ static inline void tlsk_cipher_for_rx(struct tlsk_cipher *c)
 }
 void tlsk_cipher_free(struct tlsk_cipher *c);
 int tlsk_cipher_scratch(struct tlsk_cipher *c, struct sock *sk, gfp_t gfp);
+void tlsk_cipher_scratch_park(struct tlsk_cipher *c);
 bool tlsk_cipher_scratch_reclaim(struct tlsk_cipher *c);
+void tlsk_cipher_exit(void);
+
+/* Bytes of scratch c holds now: 0 between calls. Socket lock held. */
+static inline unsigned int tlsk_cipher_scratch_bytes(const struct tlsk_cipher *c)
+{
+	return c->s ? c->s->size : 0;
+}
 void tlsk_cipher_export(const struct tlsk_cipher *c,
 			union tlsk_crypto_info *out);
 void tlsk_cipher_hide_keys(const struct tlsk_cipher *c,

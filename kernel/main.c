@@ -5,6 +5,7 @@
 #include <linux/module.h>
 #include <net/tcp.h>
 
+#include "cipher.h"
 #include "netlink.h"
 #include "stats.h"
 #include "ulp.h"
@@ -42,6 +43,7 @@ static void __exit tlsk_exit(void)
 	tlsk_ulp_unregister();
 	tlsk_genl_uninit();
 	tlsk_stats_exit();
+	tlsk_cipher_exit();
 }
 
 module_init(tlsk_init);

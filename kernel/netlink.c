@@ -106,9 +106,19 @@ static int fill_addrs(struct sk_buff *skb, struct sock *sk)
 	       -EMSGSIZE : 0;
 }
 
+/*
+ * Bytes a direction holds for records in flight: its record buffer and
+ * its scratch (both come and go, see docs/kernel.md "Memory per socket").
+ */
+static u32 dir_mem(const struct tlsk_cipher *c, const struct tlsk_buf *b)
+{
+	return (tlsk_buf_held(b) ? TLSK_BUF_PAGES * PAGE_SIZE : 0) +
+	       tlsk_cipher_scratch_bytes(c);
+}
+
 static int fill_dir(struct sk_buff *skb, int type,
-		    const struct tlsk_cipher *c, u64 records, u64 bytes,
-		    u32 keys)
+		    const struct tlsk_cipher *c, const struct tlsk_buf *b,
+		    u64 records, u64 bytes, u32 keys)
 {
 	struct nlattr *nest;
 
@@ -121,7 +131,8 @@ static int fill_dir(struct sk_buff *skb, int type,
 			      TLSK_A_DIR_PAD) ||
 	    nla_put_u64_64bit(skb, TLSK_A_DIR_BYTES, bytes, TLSK_A_DIR_PAD) ||
 	    nla_put_u64_64bit(skb, TLSK_A_DIR_SEQ, c->seq, TLSK_A_DIR_PAD) ||
-	    nla_put_u32(skb, TLSK_A_DIR_KEYS, keys)) {
+	    nla_put_u32(skb, TLSK_A_DIR_KEYS, keys) ||
+	    nla_put_u32(skb, TLSK_A_DIR_MEM, dir_mem(c, b))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -153,10 +164,10 @@ static int fill_sock(struct sk_buff *skb, struct sock *sk,
 	    (nla_put_u16(skb, TLSK_A_SOCK_VERSION, ctx->version) ||
 	     nla_put_u16(skb, TLSK_A_SOCK_CIPHER, ctx->cipher_type)))
 		goto cancel;
-	if (fill_dir(skb, TLSK_A_SOCK_TX, ctx->tx.cipher, ctx->tx.records,
-		     ctx->tx.bytes, ctx->tx.keys) ||
-	    fill_dir(skb, TLSK_A_SOCK_RX, ctx->rx.cipher, ctx->rx.records,
-		     ctx->rx.bytes, ctx->rx.keys))
+	if (fill_dir(skb, TLSK_A_SOCK_TX, ctx->tx.cipher, &ctx->tx.rec,
+		     ctx->tx.records, ctx->tx.bytes, ctx->tx.keys) ||
+	    fill_dir(skb, TLSK_A_SOCK_RX, ctx->rx.cipher, &ctx->rx.rec,
+		     ctx->rx.records, ctx->rx.bytes, ctx->rx.keys))
 		goto cancel;
 	if (ctx->err && nla_put_u32(skb, TLSK_A_SOCK_ERROR, -ctx->err))
 		goto cancel;

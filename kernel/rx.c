@@ -979,11 +979,15 @@ static int fetch_direct(struct sock *sk, struct tlsk_rx *rx,
 }
 
 /*
- * Leaving the socket with something to read: other readers (or pollers)
- * waiting for it must hear of it, as no new data may come to wake them.
+ * A reader leaves the socket (its lock is let go next). The scratch goes
+ * back to this CPU: no record is half-opened in it. And when something is
+ * left to read, other readers (or pollers) waiting for it must hear of it,
+ * as no new data may come to wake them.
  */
-static void wake_others(struct sock *sk, struct tlsk_rx *rx)
+static void rx_leave(struct sock *sk, struct tlsk_rx *rx)
 {
+	if (rx->cipher)
+		tlsk_cipher_scratch_park(rx->cipher);
 	if (READ_ONCE(rx->ready) || !skb_queue_empty(&rx->list))
 		rx->saved_data_ready(sk);
 }
@@ -1097,7 +1101,7 @@ int tlsk_recvmsg(TLSK_RECVMSG_ARGS)
 		if (control != TLSK_RECORD_DATA)
 			break;
 	}
-	wake_others(sk, rx);
+	rx_leave(sk, rx);
 	release_sock(sk);
 	return copied ? copied : err;
 }
@@ -1140,7 +1144,7 @@ ssize_t tlsk_splice_read(struct socket *sock, loff_t *ppos,
 	if (err > 0)
 		consume(sk, rx, skb, err);
 unlock:
-	wake_others(sk, rx);
+	rx_leave(sk, rx);
 	release_sock(sk);
 	return err;
 }

@@ -326,6 +326,8 @@ int tlsk_setsockopt(struct sock *sk, int level, int optname,
 		err = -ENOPROTOOPT;
 		break;
 	}
+	if (takes_tx_lock(optname))
+		tlsk_tx_park(&ctx->tx);
 	release_sock(sk);
 	if (takes_tx_lock(optname))
 		tlsk_tx_unlock(&ctx->tx);

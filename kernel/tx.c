@@ -107,6 +107,17 @@ static int tx_scratch(struct sock *sk, struct tlsk_tx *tx)
 	return err;
 }
 
+/*
+ * A holder of tx->lock is about to let go of the socket lock: the scratch
+ * goes back to this CPU (tlsk_cipher_scratch_park()) unless the open
+ * record keeps a splice's pages in it. tx->lock and the socket lock held.
+ */
+void tlsk_tx_park(struct tlsk_tx *tx)
+{
+	if (tx->cipher && !tx->open_pages)
+		tlsk_cipher_scratch_park(tx->cipher);
+}
+
 static int send_page(struct sock *sk, struct page *page, unsigned int off,
 		     unsigned int len, int flags)
 {
@@ -779,6 +790,7 @@ static int do_sendmsg(struct sock *sk, struct msghdr *msg, bool splice)
 	WRITE_ONCE(tx->sending, true);
 	lock_sock(sk);
 	err = send_locked(sk, tx, msg, splice, &copied);
+	tlsk_tx_park(tx);
 	release_sock(sk);
 	WRITE_ONCE(tx->sending, false);
 	tlsk_tx_unlock(tx);
@@ -1000,6 +1012,7 @@ int tlsk_shutdown(struct socket *sock, int how)
 		if (!err) {
 			lock_sock(sk);
 			owed = fin_must_wait(sk, tx);
+			tlsk_tx_park(tx);
 			release_sock(sk);
 			tlsk_tx_unlock(tx);
 		}
@@ -1027,6 +1040,7 @@ void tlsk_splice_eof(struct socket *sock)
 	lock_sock(sk);
 	if (!tx->open || !close_record(sk, tx))
 		push_background(sk, tx, true);
+	tlsk_tx_park(tx);
 	release_sock(sk);
 	tlsk_tx_unlock(tx);
 }
@@ -1069,6 +1083,7 @@ static void push_work(struct work_struct *work)
 	err = push_owed(sk, tx);
 	if (tx->fin_owed && err != -EAGAIN)
 		send_owed_fin(sk, tx);
+	tlsk_tx_park(tx);
 	release_sock(sk);
 	mutex_unlock(&tx->lock);
 }

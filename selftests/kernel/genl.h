@@ -300,9 +300,9 @@ static inline void genl_close(struct genl *nl)
 /* ---- the socket dump ---- */
 
 struct tlsk_dir {
-	bool present;
+	bool present, has_mem;
 	uint64_t records, bytes, seq;
-	uint32_t keys;
+	uint32_t keys, mem;
 };
 
 struct tlsk_sock {
@@ -327,6 +327,8 @@ static inline void dir_parse(struct tlsk_dir *d, const struct nlattr *nest)
 	d->bytes = attr_u64(tb[TLSK_A_DIR_BYTES]);
 	d->seq = attr_u64(tb[TLSK_A_DIR_SEQ]);
 	d->keys = attr_u32(tb[TLSK_A_DIR_KEYS]);
+	d->has_mem = tb[TLSK_A_DIR_MEM];
+	d->mem = attr_u32(tb[TLSK_A_DIR_MEM]);
 }
 
 static inline void sock_parse(struct tlsk_sock *s, const struct nlattr *nest)

@@ -8,6 +8,14 @@
  * flushes). Counted exactly in /proc/vmallocinfo, whose lines name the
  * caller's module.
  *
+ * held_between_calls: what the socket dump says a direction holds
+ * (TLSK_A_DIR_MEM) after each kind of call, exactly: nothing after a
+ * whole record was written or read, the record buffer and no scratch
+ * with a record left open in it, the scratch alone while an open record
+ * holds a splice's pages. The scratch (scatterlists, AEAD request) goes
+ * back to the CPU when a call returns; until it did, every socket that
+ * had sent a record kept it (about 1 KiB) until idle for 1-2 s.
+ *
  * per_socket_figures: what N connections with keys both ways cost beyond
  * plain TCP, idle, with a 16 KiB record each way waiting to be read, and
  * idle again 3 s after those were read (tlsk gives its record buffers back
@@ -19,7 +27,10 @@
  */
 #include <sys/resource.h>
 
+#include <fcntl.h>
+
 #include "kselftest_harness.h"
+#include "genl.h"
 #include "util.h"
 
 #define PAIRS		64
@@ -78,6 +89,125 @@ TEST(no_vmalloc_area_per_socket)
 		close(c[i]);
 		close(s[i]);
 	}
+}
+
+/* The record buffer: 5 pages a direction (docs/kernel.md). */
+#define BUF_BYTES	(5 * 4096)
+
+/* The dump's view of fd's directions; the test fails if fd is missing. */
+static bool dump_dirs(struct __test_metadata *_metadata, struct genl *nl,
+		      int fd, struct tlsk_dir *tx, struct tlsk_dir *rx)
+{
+	static struct sock_list l;
+	uint64_t cookie = sock_cookie_of(fd);
+	const struct tlsk_sock *t;
+
+	if (dump_socks(nl, 0, cookie, &l))
+		return false;
+	t = find_sock(&l, cookie);
+	if (!t || !t->tx.has_mem || !t->rx.has_mem)
+		return false;
+	*tx = t->tx;
+	*rx = t->rx;
+	return true;
+}
+
+static const uint16_t held_ciphers[] = {
+	TLS_CIPHER_AES_GCM_128, TLS_CIPHER_CHACHA20_POLY1305,
+	TLS_CIPHER_AES_CCM_128,
+};
+
+TEST(held_between_calls)
+{
+	static char buf[RECORD], got[RECORD];
+	struct tlsk_dir ctx, crx, stx, srx;
+	struct genl nl;
+	size_t i;
+
+	ASSERT_EQ(genl_open(&nl), 0);
+	fill_pattern(buf, sizeof(buf), 3);
+	for (i = 0; i < sizeof(held_ciphers) / sizeof(held_ciphers[0]); i++) {
+		uint16_t cipher = held_ciphers[i];
+		int c, s, p[2];
+
+		ASSERT_EQ(tls_pair(AF_INET, TLSK_ULP_NAME, TLSK_ULP_NAME,
+				   TLS_1_3_VERSION, cipher, &c, &s), 0);
+		/* Before any record: nothing. */
+		ASSERT_TRUE(dump_dirs(_metadata, &nl, c, &ctx, &crx));
+		EXPECT_EQ(ctx.mem, 0);
+		EXPECT_EQ(crx.mem, 0);
+
+		/*
+		 * A whole record written, and read whole: no buffer, and
+		 * the scratch went back when each call returned (CCM seals
+		 * through the buffer, which stays until idle).
+		 */
+		ASSERT_EQ(write_full(c, buf, RECORD), RECORD);
+		ASSERT_EQ(read_full(s, got, RECORD), RECORD);
+		ASSERT_EQ(memcmp(buf, got, RECORD), 0);
+		ASSERT_TRUE(dump_dirs(_metadata, &nl, c, &ctx, &crx));
+		EXPECT_EQ(ctx.mem, cipher == TLS_CIPHER_AES_CCM_128 ?
+			  BUF_BYTES : 0) TH_LOG("cipher %u: tx after a record",
+						 cipher);
+		ASSERT_TRUE(dump_dirs(_metadata, &nl, s, &stx, &srx));
+		EXPECT_EQ(srx.mem, 0) TH_LOG("cipher %u: rx after a record",
+					     cipher);
+
+		/* A record left open by MSG_MORE: its buffer only. */
+		ASSERT_EQ(send(c, buf, 100, MSG_MORE), 100);
+		ASSERT_TRUE(dump_dirs(_metadata, &nl, c, &ctx, &crx));
+		EXPECT_EQ(ctx.mem, BUF_BYTES) TH_LOG("cipher %u: open record",
+						     cipher);
+		ASSERT_EQ(send(c, buf + 100, 100, 0), 100);
+		ASSERT_EQ(read_full(s, got, 200), 200);
+
+		/*
+		 * A peek opens the record out of TCP's queue into the RX
+		 * buffer; the reader's call returns without the scratch.
+		 */
+		ASSERT_EQ(write_full(c, buf, 300), 300);
+		ASSERT_EQ(recv(s, got, 300, MSG_PEEK | MSG_WAITALL), 300);
+		ASSERT_TRUE(dump_dirs(_metadata, &nl, s, &stx, &srx));
+		EXPECT_EQ(srx.mem, BUF_BYTES) TH_LOG("cipher %u: peeked",
+						     cipher);
+		ASSERT_EQ(read_full(s, got, 300), 300);
+
+		/*
+		 * An open record of a splice's pages keeps them in the
+		 * scratch (GCM and ChaCha20 take the pages by reference;
+		 * CCM copies them into the buffer).
+		 */
+		ASSERT_EQ(pipe(p), 0);
+		ASSERT_EQ(write(p[1], buf, 4096), 4096);
+		ASSERT_EQ(splice(p[0], NULL, c, NULL, 4096, SPLICE_F_MORE),
+			  4096);
+		ASSERT_TRUE(dump_dirs(_metadata, &nl, c, &ctx, &crx));
+		if (cipher == TLS_CIPHER_AES_CCM_128) {
+			EXPECT_EQ(ctx.mem, BUF_BYTES);
+		} else {
+			/* The buffer of the record before may be gone. */
+			uint32_t scratch = ctx.mem % BUF_BYTES;
+
+			EXPECT_GT(scratch, 0) TH_LOG("cipher %u: spliced",
+						     cipher);
+			EXPECT_LT(scratch, 4096);
+		}
+		ASSERT_EQ(send(c, buf, 1, 0), 1);
+		ASSERT_EQ(read_full(s, got, 4097), 4097);
+		ASSERT_EQ(memcmp(buf, got, 4096), 0);
+
+		/* Idle for 1-2 s: the buffers are given back too. */
+		sleep(3);
+		ASSERT_TRUE(dump_dirs(_metadata, &nl, c, &ctx, &crx));
+		EXPECT_EQ(ctx.mem, 0);
+		ASSERT_TRUE(dump_dirs(_metadata, &nl, s, &stx, &srx));
+		EXPECT_EQ(srx.mem, 0);
+		close(p[0]);
+		close(p[1]);
+		close(c);
+		close(s);
+	}
+	genl_close(&nl);
 }
 
 /* Sum of the per-CPU page lists' counts ("count:" in /proc/zoneinfo). */

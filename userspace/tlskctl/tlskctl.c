@@ -334,7 +334,10 @@ static void addr_port(char *buf, size_t size, int family,
 		 port ? nla_get_u16(port) : 0);
 }
 
-/* One direction's counters: "records bytes seq keys", or JSON members. */
+/*
+ * One direction's counters: "records bytes seq keys mem", or JSON members;
+ * mem (bytes held for records in flight) only from a module that says it.
+ */
 static void put_dir(const struct dump *d, const char *name,
 		    struct nlattr *nest)
 {
@@ -342,6 +345,7 @@ static void put_dir(const struct dump *d, const char *name,
 	static const struct { int attr; const char *name; } f[] = {
 		{ TLSK_A_DIR_RECORDS, "records" }, { TLSK_A_DIR_BYTES, "bytes" },
 		{ TLSK_A_DIR_SEQ, "seq" }, { TLSK_A_DIR_KEYS, "keys" },
+		{ TLSK_A_DIR_MEM, "mem" },
 	};
 
 	if (!nest || nla_parse_nested(t, TLSK_A_DIR_MAX, nest, NULL)) {
@@ -350,9 +354,14 @@ static void put_dir(const struct dump *d, const char *name,
 	}
 	printf(d->ctx->json ? ", \"%s\": {" : "  %s", name);
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		bool u32 = f[i].attr == TLSK_A_DIR_KEYS ||
+			   f[i].attr == TLSK_A_DIR_MEM;
 		unsigned long long v = !t[f[i].attr] ? 0 :
-			f[i].attr == TLSK_A_DIR_KEYS ? nla_get_u32(t[f[i].attr]) :
+			u32 ? nla_get_u32(t[f[i].attr]) :
 			nla_get_u64(t[f[i].attr]);
+
+		if (!t[f[i].attr] && f[i].attr == TLSK_A_DIR_MEM)
+			continue;
 
 		if (d->ctx->json)
 			printf("%s\"%s\": %llu", i ? ", " : "", f[i].name, v);

@@ -44,6 +44,9 @@
  *         TLSK_A_DIR_BYTES            u64  plaintext bytes in them
  *         TLSK_A_DIR_SEQ              u64  sequence number of the next record
  *         TLSK_A_DIR_KEYS             u32  keys installed (2 after a rekey)
+ *         TLSK_A_DIR_MEM              u32  bytes held now for records in
+ *                                          flight (record buffer, scratch);
+ *                                          0 between calls when idle
  *       TLSK_A_SOCK_RX                nest, present once RX keys are in;
  *                                          as TX, for records opened
  *       TLSK_A_SOCK_ERROR             u32  the errno that stopped the record
@@ -164,6 +167,7 @@ enum tlsk_dir_attr {
 	TLSK_A_DIR_SEQ,
 	TLSK_A_DIR_KEYS,
 	TLSK_A_DIR_PAD,
+	TLSK_A_DIR_MEM,
 
 	__TLSK_A_DIR_LAST,
 	TLSK_A_DIR_MAX = __TLSK_A_DIR_LAST - 1
