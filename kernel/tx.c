@@ -109,12 +109,16 @@ static int tx_scratch(struct sock *sk, struct tlsk_tx *tx)
 
 /*
  * A holder of tx->lock is about to let go of the socket lock: the scratch
- * goes back to this CPU (tlsk_cipher_scratch_park()) unless the open
- * record keeps a splice's pages in it. tx->lock and the socket lock held.
+ * goes back to this CPU (tlsk_cipher_scratch_park()) unless a record is
+ * open. An open record keeps it: it may hold a splice's pages, and the
+ * record's seal must not fail for want of memory once its bytes were
+ * taken (rec_get() has the scratch before it takes any); a MSG_MORE
+ * stream of small sends then takes and parks nothing per call. tx->lock
+ * and the socket lock held.
  */
 void tlsk_tx_park(struct tlsk_tx *tx)
 {
-	if (tx->cipher && !tx->open_pages)
+	if (tx->cipher && !tx->open)
 		tlsk_cipher_scratch_park(tx->cipher);
 }
 
