@@ -46,7 +46,7 @@
  *         TLSK_A_DIR_KEYS             u32  keys installed (2 after a rekey)
  *         TLSK_A_DIR_MEM              u32  bytes held now for records in
  *                                          flight (record buffer, scratch);
- *                                          0 between calls when idle
+ *                                          0 on an idle socket
  *       TLSK_A_SOCK_RX                nest, present once RX keys are in;
  *                                          as TX, for records opened
  *       TLSK_A_SOCK_ERROR             u32  the errno that stopped the record
