@@ -48,12 +48,16 @@ m = mine[0]
 assert m["version"] == "1.3" and m["cipher"] == "aes-gcm-256", m
 assert m["tx"]["records"] == 1 and m["tx"]["bytes"] == 100, m
 assert m["rx"] is not None and m["tx"]["keys"] == 1, m
+# What each direction holds: the TX record buffer the 100 bytes were
+# sealed in (until idle 1-2 s), no scratch; RX opened it from TCP's queue.
+assert m["tx"]["mem"] in (0, 20480) and m["rx"]["mem"] == 0, m
 txt = subprocess.run([ctl, "sockets"], capture_output=True, text=True).stdout
 assert "127.0.0.1:%d -> " % port in txt and "TLS 1.3 aes-gcm-256" in txt, txt
+assert " mem=" in txt, txt
 print("dump ok")
 PY
 	st=$?
-	check "sockets lists a tlsk socket: addresses, version, cipher, TX counts (JSON and text)" \
+	check "sockets lists a tlsk socket: addresses, version, cipher, TX counts, memory held (JSON and text)" \
 		test $st -eq 0
 	[ $st -eq 0 ] || diag "${TMPDIR:-/tmp}/tlskctl-dump.$$"
 	rm -f "${TMPDIR:-/tmp}/tlskctl-dump.$$"
