@@ -95,16 +95,14 @@ static int rec_get(struct sock *sk, struct tlsk_tx *tx)
 
 /*
  * The TX key's scratch (scatterlists, AEAD request) for a record about to
- * use it; the idle check gives it back. tx->lock and the socket lock held.
+ * use it. It goes back to the CPU when the call lets go of the socket
+ * (tlsk_tx_park()), or with the record that keeps it open: the idle check
+ * has nothing to give back, and is not armed for it. tx->lock and the
+ * socket lock held.
  */
 static int tx_scratch(struct sock *sk, struct tlsk_tx *tx)
 {
-	bool had = tx->cipher->s;
-	int err = tlsk_cipher_scratch(tx->cipher, sk, GFP_KERNEL);
-
-	if (!err && !had)
-		tlsk_reclaim_arm(sk, tlsk_get_ctx(sk));
-	return err;
+	return tlsk_cipher_scratch(tx->cipher, sk, GFP_KERNEL);
 }
 
 /*
