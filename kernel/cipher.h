@@ -105,9 +105,9 @@ struct sock;
  * record needs it and parks it when it returns (tlsk_cipher_scratch_park()):
  * each CPU keeps one parked scratch for the next call of any socket, so a
  * socket between calls holds none and a busy CPU allocates nothing per
- * record. Only an open TX record of spliced pages keeps its scratch
- * between calls (the pages are in sg_out); the idle check of ulp.c frees
- * what was left unparked.
+ * record. Only an open TX record keeps its scratch between calls (a
+ * splice's pages are in sg_out, and its seal must not fail for want of
+ * memory); the idle check of ulp.c frees what was left unparked.
  */
 struct tlsk_scratch {
 	/* The cipher's in_sg entries, after the request's context. */
@@ -177,7 +177,7 @@ void tlsk_cipher_scratch_park(struct tlsk_cipher *c);
 bool tlsk_cipher_scratch_reclaim(struct tlsk_cipher *c);
 void tlsk_cipher_exit(void);
 
-/* Bytes of scratch c holds now: 0 between calls. Socket lock held. */
+/* Bytes of scratch c holds now (0 between calls but for an open TX record). */
 static inline unsigned int tlsk_cipher_scratch_bytes(const struct tlsk_cipher *c)
 {
 	return c->s ? c->s->size : 0;
