@@ -1012,7 +1012,7 @@ static void pieces_read_back(struct __test_metadata *_metadata,
 	size_t plain_len, got = 0;
 	int c, s, one = 1;
 	pthread_t th;
-	ssize_t wlen, n;
+	ssize_t wlen, n = 0;
 
 	wlen = sealed_stream(version, cipher, &plain, &plain_len, &wire);
 	ASSERT_GT(wlen, 0);
@@ -1043,7 +1043,14 @@ static void pieces_read_back(struct __test_metadata *_metadata,
 			break;
 		got += n;
 	}
-	EXPECT_EQ(got, plain_len);
+	EXPECT_EQ(got, plain_len) {
+		int inq = -1;
+
+		ioctl(s, SIOCINQ, &inq);
+		TH_LOG("pieces of %zu, reads of %zu: recv gave %zd (%s) with %d bytes in TCP's queue",
+		       piece, read_len, n, n < 0 ? strerror(errno) : "-",
+		       inq);
+	}
 	EXPECT_EQ(memcmp(in, plain, got), 0);
 	ASSERT_EQ(pthread_join(th, NULL), 0);
 	EXPECT_EQ(p.ret, wlen);
