@@ -12,9 +12,10 @@
  * (TLSK_A_DIR_MEM) after each kind of call, exactly: nothing after a
  * whole record was written or read, the record buffer and no scratch
  * after a record was sealed in it or peeked, the scratch too while a
- * record is open (in the buffer, or in a splice's pages). The scratch (scatterlists, AEAD request) goes
- * back to the CPU when a call returns; until it did, every socket that
- * had sent a record kept it (about 1 KiB) until idle for 1-2 s.
+ * record is open (in the buffer, or in a splice's pages). The scratch
+ * (scatterlists, AEAD request) goes back to the CPU when a call returns;
+ * until it did, every socket that had sent a record kept it (about
+ * 1 KiB) until idle for 1-2 s.
  *
  * per_socket_figures: what N connections with keys both ways cost beyond
  * plain TCP, idle, with a 16 KiB record each way waiting to be read, and
