@@ -39,6 +39,7 @@ struct peer {
 	bool closed;
 	bool counted;		/* in its uid's connections; false: over
 				 * max-connections-per-uid, refused */
+	bool refused;		/* over it, and in its uid's QUOTA_REFUSED */
 	uint64_t active_ms;	/* last request, or last handshake ended */
 	struct peer *prev, *next;	/* open connections (d->peers) */
 	pid_t pid;

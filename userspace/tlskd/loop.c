@@ -410,6 +410,8 @@ static void peer_close(struct daemon *d, struct peer *p)
 		p->next->prev = p->prev;
 	if (p->counted)
 		uid_put(d, p->uid, QUOTA_CONNS);
+	if (p->refused)
+		uid_put(d, p->uid, QUOTA_REFUSED);
 	hs_cancel_peer(d, p);
 	peer_put(p);
 }
@@ -600,14 +602,20 @@ static int read_creds(struct peer *p)
 	return 0;
 }
 
-static void listener_event(struct daemon *d, struct watch *w, uint32_t events)
+/*
+ * One connection from the listener: false when there is none to take now
+ * (or the listener paused). Over its uid's max-connections-per-uid it is
+ * kept only to answer its first request with the refusal, and at most
+ * REFUSED_PER_UID such at once: beyond that it is closed at once, without
+ * an answer, so that a caller opening connections in a loop holds a
+ * bounded number of tlskd's descriptors rather than every one it can open
+ * within REFUSED_GRACE_MS.
+ */
+static bool accept_one(struct daemon *d, struct watch *w)
 {
 	struct peer *p;
 	int fd;
 
-	(void)events;
-	if (w->fd < 0)
-		return;	/* closed by a SIGTERM earlier in this batch */
 	fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
 		/* Out of descriptors: the pending connection would keep the
@@ -617,17 +625,17 @@ static void listener_event(struct daemon *d, struct watch *w, uint32_t events)
 			 LISTEN_PAUSE_MS);
 		watch_del(d, w);
 		d->listen_resume_ms = now_ms() + LISTEN_PAUSE_MS;
-		return;
+		return false;
 	}
 	if (fd < 0) {
 		if (errno != EAGAIN && errno != EINTR)
 			log_warn("accept: %s", strerror(errno));
-		return;
+		return false;
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p) {
 		close(fd);
-		return;
+		return true;
 	}
 	p->w.fd = fd;
 	p->w.fn = peer_event;
@@ -636,7 +644,7 @@ static void listener_event(struct daemon *d, struct watch *w, uint32_t events)
 		log_warn("dropping a connection: %s", strerror(errno));
 		close(fd);
 		free(p);
-		return;
+		return true;
 	}
 	p->active_ms = now_ms();
 	p->next = d->peers;
@@ -644,14 +652,37 @@ static void listener_event(struct daemon *d, struct watch *w, uint32_t events)
 		d->peers->prev = p;
 	d->peers = p;
 	p->counted = uid_take(d, p->uid, QUOTA_CONNS);
-	if (!p->counted)
+	if (!p->counted) {
+		p->refused = uid_take(d, p->uid, QUOTA_REFUSED);
 		tlskd_log_peer(LOG_CLASS_CALLER, LOG_WARNING,
 			       "pid %d uid %u: max-connections-per-uid (%u) "
-			       "reached; refusing this connection's request",
+			       "reached; %s",
 			       (int)p->pid, (unsigned)p->uid,
-			       d->gen->conf.max_connections_per_uid);
+			       d->gen->conf.max_connections_per_uid,
+			       p->refused ? "refusing this connection's request" :
+			       "closing this connection");
+		if (!p->refused) {
+			d->stats.req_refused++;
+			peer_close(d, p);
+			return true;
+		}
+	}
 	log_debug("connection from pid %d uid %u gid %u", (int)p->pid,
 		  (unsigned)p->uid, (unsigned)p->gid);
+	return true;
+}
+
+/* Connections waiting: a few per wake-up, not one (a caller's flood must
+ * not keep the backlog full for the others), nor all (the loop's other
+ * work goes on between batches). */
+#define ACCEPT_BATCH	16
+
+static void listener_event(struct daemon *d, struct watch *w, uint32_t events)
+{
+	(void)events;
+	for (int i = 0; i < ACCEPT_BATCH; i++)
+		if (w->fd < 0 || d->listen_resume_ms || !accept_one(d, w))
+			return;	/* w->fd < 0: closed by a SIGTERM earlier */
 }
 
 /*

@@ -23,8 +23,16 @@ struct uid_use {
 
 static unsigned limit(const struct daemon *d, enum quota q)
 {
-	return q == QUOTA_CONNS ? d->gen->conf.max_connections_per_uid :
-				  d->gen->conf.max_handshakes_per_uid;
+	switch (q) {
+	case QUOTA_CONNS:
+		return d->gen->conf.max_connections_per_uid;
+	case QUOTA_HS:
+		return d->gen->conf.max_handshakes_per_uid;
+	case QUOTA_REFUSED:
+	case QUOTA_KINDS:
+		break;
+	}
+	return REFUSED_PER_UID;
 }
 
 static struct uid_use *find(struct daemon *d, uid_t uid, bool create)

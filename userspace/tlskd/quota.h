@@ -8,9 +8,13 @@
 
 struct daemon;
 
+#define REFUSED_PER_UID	8
+
 enum quota {
 	QUOTA_CONNS,	/* max-connections-per-uid */
 	QUOTA_HS,	/* max-handshakes-per-uid */
+	QUOTA_REFUSED,	/* connections over QUOTA_CONNS kept to be told so:
+			 * at most REFUSED_PER_UID, the rest closed at once */
 	QUOTA_KINDS
 };
 

@@ -322,7 +322,7 @@ if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ] && [ -n "$syspython" ];
 	# uid 65534: two handshakes in flight (silent peers), a third
 	# refused, a fourth connection refused; at $dir/go it hangs up (its
 	# TCP peers stay until $dir/done).
-	rm -f "$dir/go" "$dir/done"
+	rm -f "$dir/go" "$dir/done" "$dir/flood" "$dir/flood-counted"
 	timeout 300 setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$syspython" - "$dir" >"$dir/uid.out" 2>&1 <<'PY' &
 import socket, sys
@@ -364,6 +364,23 @@ while junk and time.time() < end:
             closed += 1
     time.sleep(0.2)
 print("junk connections closed", closed, "of 3", flush=True)
+# A flood of connections over the limit, held open and silent: tlskd may
+# keep a few to answer, but must not hold a descriptor for each.
+tk.wait_file(sys.argv[1] + "/flood")
+flood = []
+for i in range(200):
+    f = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    f.setblocking(False)
+    try:
+        f.connect(path)
+        flood.append(f)
+    except OSError:
+        f.close()
+time.sleep(0.3)	# tlskd accepts them (it used to keep each for 1-2 s)
+print("flood opened", len(flood), flush=True)
+tk.wait_file(sys.argv[1] + "/flood-counted")
+for f in flood:
+    f.close()
 tk.wait_file(sys.argv[1] + "/go")
 # Only the connections to tlskd: the TCP peers stay, silent.
 for h in held:
@@ -383,6 +400,18 @@ PY
 	wait_for grep -q "^junk connections closed" "$dir/uid.out"
 	check "uid 65534: connections beyond the limit that send garbage are closed too" \
 		grep -q "^junk connections closed 3 of 3" "$dir/uid.out"
+	fds_before=$(ls "/proc/$daemon_pid/fd" | wc -l)
+	touch "$dir/flood"
+	wait_for grep -q "^flood opened" "$dir/uid.out"
+	fds_flood=$(ls "/proc/$daemon_pid/fd" | wc -l)
+	touch "$dir/flood-counted"
+	# REFUSED_PER_UID (8) refused connections kept to be answered, +2
+	if [ $((fds_flood - fds_before)) -le 10 ]; then
+		ok "uid 65534: a flood of connections over the limit holds at most 10 more descriptors"
+	else
+		not_ok "uid 65534: a flood of connections over the limit holds at most 10 more descriptors"
+		echo "# tlskd's descriptors: $fds_before before, $fds_flood during $(grep '^flood opened' "$dir/uid.out")"
+	fi
 	serve web 1
 	echo x | timeout 30 openssl s_client -connect "127.0.0.1:$port" -quiet \
 		-servername localhost -CAfile "$dir/ca.crt" >/dev/null 2>&1
