@@ -45,7 +45,7 @@ struct peer {
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
-	gid_t groups[64];
+	gid_t *groups;		/* supplementary (SO_PEERGROUPS), malloc'd */
 	size_t ngroups;
 };
 

@@ -239,6 +239,7 @@ void peer_put(struct peer *p)
 		} else {
 			close(p->w.fd);
 		}
+		free(p->groups);
 		free(p);
 	}
 }
@@ -595,11 +596,28 @@ static int read_creds(struct peer *p)
 	p->pid = cred.pid;
 	p->uid = cred.uid;
 	p->gid = cred.gid;
-	len = sizeof(p->groups);
-	/* Supplementary groups; older kernels lack it: primary gid only. */
-	if (getsockopt(p->w.fd, SOL_SOCKET, SO_PEERGROUPS, p->groups, &len) == 0)
-		p->ngroups = len / sizeof(gid_t);
-	return 0;
+	/*
+	 * Supplementary groups, as many as the caller has (up to the
+	 * kernel's NGROUPS_MAX): a profile may allow any of them. The
+	 * kernel says how much room they need when the first guess is
+	 * short; older kernels lack the option: primary gid only.
+	 */
+	for (size_t want = 64 * sizeof(gid_t);;) {
+		gid_t *g = malloc(want);
+
+		if (!g)
+			return -ENOMEM;
+		len = (socklen_t)want;
+		if (getsockopt(p->w.fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) == 0) {
+			p->groups = g;
+			p->ngroups = len / sizeof(gid_t);
+			return 0;
+		}
+		free(g);
+		if (errno != ERANGE || len <= want)
+			return 0;
+		want = len;
+	}
 }
 
 /*
@@ -643,6 +661,7 @@ static bool accept_one(struct daemon *d, struct watch *w)
 	if (read_creds(p) || watch_add(d, &p->w, EPOLLIN)) {
 		log_warn("dropping a connection: %s", strerror(errno));
 		close(fd);
+		free(p->groups);
 		free(p);
 		return true;
 	}

@@ -503,6 +503,11 @@ if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
 	check_svc "uid 65534 allowed through a supplementary group (allow-gid)"
 	as_user staff --reuid=65534 --regid=4242 --clear-groups
 	check_svc "uid 65534 allowed through its primary group (allow-gid)"
+	# tlskd read at most 64 supplementary groups, and a caller with
+	# more got none: the allowed group 65th of 70
+	as_user staff --reuid=65534 --regid=65534 \
+		--groups="$(seq -s, 5001 5064),4242,$(seq -s, 5065 5069)"
+	check_svc "uid 65534 allowed through its 65th of 70 supplementary groups"
 else
 	skip "uid 65534 refused by the profile's allow list" "needs root and setpriv"
 fi
