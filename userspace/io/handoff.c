@@ -375,6 +375,14 @@ int tlsk_conn_release(struct tlsk_conn *c)
 	return fd;
 }
 
+int tlsk_conn_abandon(struct tlsk_conn *c)
+{
+	int fd = c->fd;
+
+	conn_free(c);
+	return fd;
+}
+
 int tlsk_conn_close(struct tlsk_conn *c)
 {
 	int err;

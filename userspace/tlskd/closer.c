@@ -236,6 +236,14 @@ void closer_guard_begin(void)
 	slicer_set(loop_slicer, true);
 }
 
+void closer_loop_moved(void)
+{
+	/* The timer signals the thread that created it: a new one. */
+	if (loop_sliced)
+		timer_delete(loop_slicer);
+	loop_sliced = false;
+}
+
 void closer_guard_end(void)
 {
 	if (!handler_set || !loop_sliced)

@@ -33,6 +33,8 @@ void closer_flush(void);
  * CLOSE_SLICE_MS, as in the closer. No-ops before closer_start(). */
 void closer_guard_begin(void);
 void closer_guard_end(void);
+/* Another thread runs the loop from now on (stall.c). */
+void closer_loop_moved(void);
 /* Closes what is queued, then ends the thread. */
 void closer_stop(void);
 

@@ -12,6 +12,7 @@
 #include "privs.h"
 #include "systemd.h"
 #include "tickets.h"
+#include "tlsk/keys.h"
 #include "tlsk/service.h"
 
 struct daemon;
@@ -83,6 +84,13 @@ struct hs {
 	size_t store_blob_len;
 	uint8_t store_id[32];	/* the session ID asked about */
 	size_t store_id_len;
+	bool replied;		/* its caller has the answer */
+	/* During the hand-off (hs_handoff()), until a stalled call on the
+	 * socket returns (stall.c): the keys, and the relay's connection. */
+	struct hs_keys {
+		struct tlsk_traffic_keys tx, rx;
+	} *keys;
+	struct tlsk_conn *conn;
 };
 
 struct stats {

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "quota.h"
 #include "redis.h"
+#include "stall.h"
 #include "tlsk/driver.h"
 #include "tlsk/handoff.h"
 #include "tlsk/record.h"
@@ -42,6 +43,18 @@
 /* NewSessionTicket messages taken off the socket before the hand-off: the
  * engine keeps 8 tickets, and real servers send one to a few. */
 #define TICKETS_MAX		8
+
+/*
+ * Around each call on the service's socket: it may wait for the socket's
+ * lock as long as the service holds it, and the loop then goes on in
+ * another thread without h (stall.c; hs_stalled()).
+ */
+static void hs_enter(struct hs *h)
+{
+	const struct stall_ctx c = { .kind = STALL_HS, .obj = h, .fd = -1 };
+
+	stall_enter(&c);
+}
 
 /* ---- deadline heap (min-heap on deadline_ms) ---- */
 
@@ -115,29 +128,55 @@ void heap_remove(struct daemon *d, struct hs *h)
 
 void hs_lowat_restore(struct hs *h)
 {
-	if (h->old_lowat >= 0 && h->w.fd >= 0)
+	if (h->old_lowat >= 0 && h->w.fd >= 0) {
+		hs_enter(h);
 		setsockopt(h->w.fd, SOL_SOCKET, SO_RCVLOWAT, &h->old_lowat,
 			   sizeof(h->old_lowat));
+		stall_leave();
+	}
 	h->old_lowat = -1;
 }
 
-static void hs_free(struct daemon *d, struct hs *h)
+/* Out of the loop's structures: no more events, no deadline. */
+static void hs_detach(struct daemon *d, struct hs *h)
+{
+	redis_wait_detach(h);
+	heap_remove(d, h);
+	if (h->w.fd >= 0)
+		watch_del(d, &h->w);
+}
+
+/* What h holds, once nothing uses it any more. */
+static void hs_release(struct daemon *d, struct hs *h)
 {
 	uid_put(d, h->peer->uid, QUOTA_HS);
 	if (--h->peer->nhs == 0)
 		h->peer->active_ms = now_ms();	/* idle from now */
-	redis_wait_detach(h);
-	heap_remove(d, h);
-	hs_lowat_restore(h);
 	tlsk_record_free(h->rx);
-	if (h->w.fd >= 0) {
-		watch_del(d, &h->w);
+	if (h->conn) {	/* a hand-off to the relay that stalled */
+		int fd = tlsk_conn_abandon(h->conn);
+
+		if (fd != h->w.fd)
+			closer_close(fd);
+	}
+	if (h->w.fd >= 0)
 		closer_close(h->w.fd);
+	if (h->keys) {
+		tlsk_keys_scrub(&h->keys->tx);
+		tlsk_keys_scrub(&h->keys->rx);
+		free(h->keys);
 	}
 	tlsk_engine_free(h->engine);
 	peer_put(h->peer);
 	gen_put(h->gen);
 	free(h);
+}
+
+static void hs_free(struct daemon *d, struct hs *h)
+{
+	hs_lowat_restore(h);	/* first: it may stall (hs_stalled()) */
+	hs_detach(d, h);
+	hs_release(d, h);
 }
 
 static const char *role_name(uint8_t role)
@@ -203,6 +242,7 @@ static void hs_reply(struct daemon *d, struct hs *h, struct tlsk_result *res,
 		d->stats.hs_resumed += res->resumed;
 	}
 	log_outcome(h, res);
+	h->replied = true;
 	daemon_reply(h->peer, h->id, res, stream_fd);
 	if (stream_fd >= 0)
 		close(stream_fd);
@@ -216,24 +256,32 @@ static void hs_reply(struct daemon *d, struct hs *h, struct tlsk_result *res,
  */
 static int hs_handoff(struct daemon *d, struct hs *h, struct tlsk_result *res)
 {
-	struct tlsk_traffic_keys tx, rx;
-	struct tlsk_conn *conn = NULL;
+	struct tlsk_traffic_keys *tx, *rx;
+	struct tlsk_conn *conn;
 	int rc;
 
-	memset(&tx, 0, sizeof(tx));
-	memset(&rx, 0, sizeof(rx));
-	rc = tlsk_engine_export_keys(h->engine, TLSK_DIR_TX, &tx);
+	/* h's, not the stack's: a stalled call still reads them (stall.c),
+	 * and hs_release() wipes them then. */
+	h->keys = calloc(1, sizeof(*h->keys));
+	if (!h->keys)
+		return -ENOMEM;
+	tx = &h->keys->tx;
+	rx = &h->keys->rx;
+	rc = tlsk_engine_export_keys(h->engine, TLSK_DIR_TX, tx);
 	if (!rc)
-		rc = tlsk_engine_export_keys(h->engine, TLSK_DIR_RX, &rx);
-	rx.seq += h->rx_taken;	/* ticket records tlskd took itself */
-	if (!rc)
-		rc = tlsk_kernel_install(h->w.fd, &tx, &rx,
+		rc = tlsk_engine_export_keys(h->engine, TLSK_DIR_RX, rx);
+	rx->seq += h->rx_taken;	/* ticket records tlskd took itself */
+	if (!rc) {
+		hs_enter(h);
+		rc = tlsk_kernel_install(h->w.fd, tx, rx,
 					 TLSK_HANDOFF_LOCK_KEYS |
 					 (h->prof->kernel_rekey ==
 					  CONF_KERNEL_REKEY_AUTO ?
 					  TLSK_HANDOFF_KERNEL_REKEY : 0) |
 					 (h->prof->kernel_alerts ?
 					  TLSK_HANDOFF_SEND_ALERTS : 0));
+		stall_leave();
+	}
 	if (rc >= 0) {
 		res->ulp = (uint8_t)rc;
 		rc = -1;
@@ -241,8 +289,12 @@ static int hs_handoff(struct daemon *d, struct hs *h, struct tlsk_result *res)
 		   d->gen->conf.fallback == CONF_FALLBACK_PROXY) {
 		/* The relay owns this descriptor now, not the handshake. */
 		watch_del(d, &h->w);
-		rc = tlsk_conn_handoff(h->w.fd, &tx, &rx,
-				       TLSK_HANDOFF_USER_ONLY, &conn);
+		hs_enter(h);
+		rc = tlsk_conn_handoff(h->w.fd, tx, rx,
+				       TLSK_HANDOFF_USER_ONLY, &h->conn);
+		stall_leave();
+		conn = h->conn;
+		h->conn = NULL;
 		if (!rc) {
 			h->w.fd = -1;
 			res->ulp = TLSK_ULP_USER;
@@ -252,8 +304,10 @@ static int hs_handoff(struct daemon *d, struct hs *h, struct tlsk_result *res)
 				h->engine = NULL;
 		}
 	}
-	tlsk_keys_scrub(&tx);
-	tlsk_keys_scrub(&rx);
+	tlsk_keys_scrub(tx);
+	tlsk_keys_scrub(rx);
+	free(h->keys);
+	h->keys = NULL;
 	return rc;
 }
 
@@ -289,13 +343,16 @@ static unsigned ticket_wait_ms(const struct hs *h, uint64_t now)
 int hs_lowat_wait(struct hs *h, int need)
 {
 	socklen_t len = sizeof(h->old_lowat);
+	int rc = -EAGAIN;
 
-	if (h->old_lowat < 0 &&
-	    getsockopt(h->w.fd, SOL_SOCKET, SO_RCVLOWAT, &h->old_lowat, &len))
-		return 0;
-	if (setsockopt(h->w.fd, SOL_SOCKET, SO_RCVLOWAT, &need, sizeof(need)))
-		return 0;
-	return -EAGAIN;
+	hs_enter(h);
+	if ((h->old_lowat < 0 &&
+	     getsockopt(h->w.fd, SOL_SOCKET, SO_RCVLOWAT, &h->old_lowat,
+			&len)) ||
+	    setsockopt(h->w.fd, SOL_SOCKET, SO_RCVLOWAT, &need, sizeof(need)))
+		rc = 0;
+	stall_leave();
+	return rc;
 }
 
 /* Whole NewSessionTicket messages only, at least one. */
@@ -331,11 +388,17 @@ static unsigned count_tickets(const uint8_t *pt, size_t len)
 /* 1: took a ticket record; 0: stop here; -EAGAIN; or a negative errno. */
 static int take_ticket_record(struct hs *h)
 {
-	static uint8_t rec[REC_MAX], sink[REC_MAX];
+	/* Each thread's own: a stalled recv() (stall.c) may still write to
+	 * them after another thread took over the loop. */
+	static _Thread_local uint8_t rec[REC_MAX], sink[REC_MAX];
 	uint8_t type = 0, *pt = NULL, alert = 0;
-	ssize_t r = recv(h->w.fd, rec, REC_HDR, MSG_PEEK | MSG_DONTWAIT);
+	ssize_t r;
 	int body, len;
 	size_t need;
+
+	hs_enter(h);
+	r = recv(h->w.fd, rec, REC_HDR, MSG_PEEK | MSG_DONTWAIT);
+	stall_leave();
 
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return -EAGAIN;
@@ -347,7 +410,9 @@ static int take_ticket_record(struct hs *h)
 	if (body < 0)
 		return 0;
 	need = REC_HDR + (size_t)body;
+	hs_enter(h);
 	r = recv(h->w.fd, rec, need, MSG_PEEK | MSG_DONTWAIT);
+	stall_leave();
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return -EAGAIN;
 	if (r < 0)
@@ -361,7 +426,9 @@ static int take_ticket_record(struct hs *h)
 	if (h->tickets_taken + count_tickets(pt, (size_t)len) > TICKETS_MAX)
 		return 0;
 	h->tickets_taken += count_tickets(pt, (size_t)len);
+	hs_enter(h);
 	r = recv(h->w.fd, sink, need, MSG_DONTWAIT);
+	stall_leave();
 	if (r < 0 || (size_t)r != need)
 		return -EIO;	/* peeked, so it cannot be short */
 	h->rx_taken++;
@@ -526,8 +593,11 @@ static ssize_t feed_engine(struct hs *h, bool *drained)
 {
 	uint8_t buf[4096];
 	size_t used = 0, want;
-	ssize_t r = recv(h->w.fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+	ssize_t r;
 
+	hs_enter(h);
+	r = recv(h->w.fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+	stall_leave();
 	if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
 		*drained = true;
 		return 0;
@@ -548,7 +618,9 @@ static ssize_t feed_engine(struct hs *h, bool *drained)
 	*drained = (size_t)r < sizeof(buf) && used == (size_t)r;
 	if (!used)
 		return 0;
+	hs_enter(h);
 	r = recv(h->w.fd, buf, used, MSG_DONTWAIT);	/* peeked: all there */
+	stall_leave();
 	if (r != (ssize_t)used)
 		return r < 0 ? -errno : -EIO;
 	return r;
@@ -570,7 +642,9 @@ static int hs_step(struct hs *h, uint32_t *events)
 		ssize_t r;
 
 		if (n) {
+			hs_enter(h);
 			r = send(h->w.fd, out, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+			stall_leave();
 			if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
 				*events = EPOLLOUT;
 				return -EAGAIN;
@@ -770,9 +844,12 @@ static void resume_from_cache(struct daemon *d, struct hs *h,
 	unsigned port = 0;
 	uint8_t *blob;
 	size_t len;
-	int n;
+	int n, rc;
 
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl))
+	hs_enter(h);
+	rc = getpeername(fd, (struct sockaddr *)&ss, &sl);
+	stall_leave();
+	if (rc)
 		return;
 	if (ss.ss_family == AF_INET) {
 		const struct sockaddr_in *sin = (const void *)&ss;
@@ -808,6 +885,27 @@ static bool alpn_ok(const char *list)
 	return !list || !*list || alpn_to_wire(list, wire, &len) == 0;
 }
 
+/*
+ * check_socket(), ulp_attached() and peek_offset_set(), as one call that
+ * may stall (stall.c): 0, the first's error, or -EINVAL with ulp set (a
+ * ULP) or empty (a peek offset).
+ */
+static int start_checks(struct peer *p, const struct tlsk_request *req,
+			int fd, char *ulp)
+{
+	const struct stall_ctx c = { .kind = STALL_START, .peer = p,
+				     .id = req->id, .fd = fd };
+	int rc;
+
+	ulp[0] = '\0';
+	stall_enter(&c);
+	rc = check_socket(fd);
+	if (!rc && (ulp_attached(fd, ulp) || peek_offset_set(fd)))
+		rc = -EINVAL;
+	stall_leave();
+	return rc;
+}
+
 /* Takes fd in every case: it becomes the handshake's or is closed. */
 void hs_start(struct daemon *d, struct peer *p, const struct tlsk_request *req,
 	      int fd)
@@ -835,15 +933,19 @@ void hs_start(struct daemon *d, struct peer *p, const struct tlsk_request *req,
 		refuse(d, p, req, -ESHUTDOWN, "tlskd is stopping");
 	} else if (d->nhs >= d->gen->conf.max_handshakes) {
 		refuse(d, p, req, -EBUSY, "too many handshakes in flight");
-	} else if ((rc = check_socket(fd)) != 0) {
-		refuse(d, p, req, rc, "not a connected TCP socket");
-	} else if (ulp_attached(fd, ulp)) {
-		snprintf(why, sizeof(why), "the socket has a ULP already (%s): "
-			 "tlskd attaches the kernel's TLS itself", ulp);
-		refuse(d, p, req, -EINVAL, why);
-	} else if (peek_offset_set(fd)) {
-		refuse(d, p, req, -EINVAL, "SO_PEEK_OFF is set on the socket: "
-		       "tlskd peeks at the handshake, clear it (-1) first");
+	} else if ((rc = start_checks(p, req, fd, ulp)) != 0) {
+		if (rc == -EPROTOTYPE || rc == -ENOTSOCK || rc == -ENOTCONN) {
+			refuse(d, p, req, rc, "not a connected TCP socket");
+		} else if (ulp[0]) {
+			snprintf(why, sizeof(why), "the socket has a ULP "
+				 "already (%s): tlskd attaches the kernel's "
+				 "TLS itself", ulp);
+			refuse(d, p, req, -EINVAL, why);
+		} else {
+			refuse(d, p, req, -EINVAL, "SO_PEEK_OFF is set on the "
+			       "socket: tlskd peeks at the handshake, clear "
+			       "it (-1) first");
+		}
 	} else if (!(cfg = prof->cfg) || !alpn_ok(req->alpn)) {
 		refuse(d, p, req, -EINVAL, "bad ALPN list");
 	} else if (!uid_take(d, p->uid, QUOTA_HS)) {
@@ -878,4 +980,54 @@ void hs_start(struct daemon *d, struct peer *p, const struct tlsk_request *req,
 		return;
 	}
 	closer_close_untrusted(fd);	/* maybe no socket at all */
+}
+
+/* ---- a call on the service's socket that stalled (stall.c) ---- */
+
+static void stalled_result(struct tlsk_result *res)
+{
+	char why[TLSK_REASON_MAX];
+
+	memset(res, 0, sizeof(*res));
+	res->alert = TLSK_ALERT_NONE;
+	snprintf(why, sizeof(why), "the socket's lock stayed taken for %d ms "
+		 "(by another thread of the service, or a sender it left "
+		 "waiting): tlskd gave up on it", STALL_AFTER_MS);
+	tlsk_result_fail(res, -EDEADLK, why);
+}
+
+/* In the thread that took the loop over: h is out of the loop, its caller
+ * answered; its memory, socket and uid slot wait for the call's return. */
+void hs_stalled(struct daemon *d, struct hs *h)
+{
+	struct tlsk_result res;
+
+	if (!h->replied) {
+		stalled_result(&res);
+		hs_reply(d, h, &res, -1);
+	}
+	hs_detach(d, h);
+}
+
+void hs_stall_returned(struct daemon *d, struct hs *h)
+{
+	h->old_lowat = -1;	/* the service's own business now */
+	hs_release(d, h);
+}
+
+void start_stalled(struct daemon *d, const struct stall_ctx *c)
+{
+	struct tlsk_result res;
+
+	stalled_result(&res);
+	d->stats.req_refused++;
+	c->peer->refs++;	/* until the call returns */
+	daemon_reply(c->peer, c->id, &res, -1);
+}
+
+void start_stall_returned(struct daemon *d, const struct stall_ctx *c)
+{
+	(void)d;
+	closer_close_untrusted(c->fd);
+	peer_put(c->peer);
 }

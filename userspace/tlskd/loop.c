@@ -6,8 +6,11 @@
  * -------------
  * One process, one epoll set, and a second thread that only closes the
  * sockets services passed (closer.c: a close() can linger for as long as
- * the caller's SO_LINGER says). Everything else that can block is a
- * `struct watch` in that set, level-triggered:
+ * the caller's SO_LINGER says), a third for files that are not sockets,
+ * and a fourth that watches for a call on a service's socket that waits
+ * for the socket's lock, and then lets a new thread take the loop over
+ * (stall.c). Everything else that can block is a `struct watch` in that
+ * set, level-triggered:
  *
  *   listener   the SOCK_SEQPACKET socket; accept() -> a peer
  *   peer       one service connection; each message is one request: a
@@ -82,6 +85,7 @@
 #include "loop.h"
 #include "proxy.h"
 #include "quota.h"
+#include "stall.h"
 #include "redis.h"
 #include "sessstore.h"
 #include "startcheck.h"
@@ -938,6 +942,9 @@ static void expire_due(struct daemon *d)
 /* Every request still open gets its reply, every descriptor is closed. */
 static void daemon_stop(struct daemon *d)
 {
+	/* From here on the loop's thread waits for a stalled call, as the
+	 * process's exit would anyway. */
+	stall_stop();
 	if (!d->draining)	/* else said when the drain began */
 		sd_link_notify(&d->sd, "STOPPING=1");
 	while (d->nhs)
@@ -968,9 +975,45 @@ const char *daemon_socket_path(const struct daemon *d)
 	       d->gen->conf.socket_path;
 }
 
-int daemon_run(struct daemon *d)
+/* The loop itself: until a stop, in whichever thread runs it (stall.c). */
+static void daemon_loop(struct daemon *d)
 {
 	struct epoll_event ev[MAX_EVENTS];
+
+	while (!d->stopping) {
+		int n;
+
+		closer_flush();
+		n = epoll_wait(d->epfd, ev, MAX_EVENTS, next_timeout(d));
+
+		if (n < 0 && errno != EINTR) {
+			log_err("epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			struct watch *w = ev[i].data.ptr;
+
+			w->fn(d, w, ev[i].events);
+		}
+		proxy_reap(d);
+		expire_due(d);
+	}
+}
+
+/*
+ * A call on a service's socket kept the loop's thread, and this thread
+ * takes over: the events that thread had not handled yet come back from
+ * epoll_wait() (every watch is level-triggered). The process ends here.
+ */
+void daemon_loop_takeover(struct daemon *d)
+{
+	daemon_loop(d);
+	daemon_stop(d);
+	exit(0);
+}
+
+int daemon_run(struct daemon *d)
+{
 	const char *path = daemon_socket_path(d);
 	int rc;
 
@@ -995,6 +1038,8 @@ int daemon_run(struct daemon *d)
 	if (!rc)
 		rc = closer_start();
 	if (!rc)
+		rc = stall_start(d);
+	if (!rc)
 		rc = open_listener(d, path);
 	if (rc) {
 		log_err("cannot listen on %s: %s", path, strerror(-rc));
@@ -1011,24 +1056,7 @@ int daemon_run(struct daemon *d)
 		return rc;
 	}
 	sd_link_notify(&d->sd, "READY=1\nSTATUS=handshakes for services");
-	while (!d->stopping) {
-		int n;
-
-		closer_flush();
-		n = epoll_wait(d->epfd, ev, MAX_EVENTS, next_timeout(d));
-
-		if (n < 0 && errno != EINTR) {
-			log_err("epoll_wait: %s", strerror(errno));
-			break;
-		}
-		for (int i = 0; i < n; i++) {
-			struct watch *w = ev[i].data.ptr;
-
-			w->fn(d, w, ev[i].events);
-		}
-		proxy_reap(d);
-		expire_due(d);
-	}
+	daemon_loop(d);
 	daemon_stop(d);
 	return 0;
 }

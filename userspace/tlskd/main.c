@@ -117,7 +117,10 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct daemon d;
+	/* Not on this thread's stack: should a stalled call take the loop
+	 * from this thread (stall.c), its pthread_exit() unwinds main() and
+	 * the stack is reused while another thread runs the loop. */
+	static struct daemon d;
 	int level = -1, check = 0, opt, rc;
 
 	memset(&d, 0, sizeof(d));

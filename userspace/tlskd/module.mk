@@ -15,7 +15,7 @@ PROGRAMS += tlskd
 $(BUILD)/obj/tlskd/events.o: CPPFLAGS += $(NL_CFLAGS)
 $(eval $(call program,tlskd,tlskd/main.c tlskd/loop.c tlskd/handshake.c \
 	tlskd/proxy.c tlskd/tickets.c tlskd/clientcache.c tlskd/log.c \
-	tlskd/events.c tlskd/closer.c tlskd/quota.c tlskd/privs.c tlskd/systemd.c \
+	tlskd/events.c tlskd/closer.c tlskd/quota.c tlskd/stall.c tlskd/privs.c tlskd/systemd.c \
 	tlskd/redis.c tlskd/redisreply.c tlskd/tkredis.c tlskd/startcheck.c $(TLSKD_CORE),$(NL_LIBS) \
 	$(HIREDIS_LIBS) -pthread))
 
@@ -69,6 +69,10 @@ all: $(BUILD)/bin/tlskd-test-keyupdate
 $(eval $(call program,tlskd-test-fusefd,tlskd/tests/fusefd.c))
 all: $(BUILD)/bin/tlskd-test-fusefd
 
+# A caller that keeps its socket's lock while tlskd uses it (limits.sh).
+$(eval $(call program,tlskd-test-stall,tlskd/tests/stall.c,-lssl -pthread))
+all: $(BUILD)/bin/tlskd-test-stall
+
 # A libssl server that floods NewSessionTicket records (limits.sh).
 $(eval $(call program,tlskd-test-ticketflood,tlskd/tests/ticketflood_peer.c,-lssl))
 all: $(BUILD)/bin/tlskd-test-ticketflood
@@ -77,7 +81,7 @@ all: $(BUILD)/bin/tlskd-test-ticketflood
 HOST_TESTS += tlskd-limits-test
 $(BUILD)/bin/tlskd-limits-test: tlskd/tests/limits.sh $(BUILD)/bin/tlskd \
 		$(BUILD)/bin/tlskd-test-service $(BUILD)/bin/tlskd-test-ticketflood \
-		$(BUILD)/bin/tlskd-test-fusefd \
+		$(BUILD)/bin/tlskd-test-fusefd $(BUILD)/bin/tlskd-test-stall \
 		$(BUILD)/bin/tlskd-test-lib.sh
 	@mkdir -p $(@D)
 	cp $< $@

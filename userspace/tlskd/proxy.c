@@ -26,6 +26,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "proxy.h"
+#include "stall.h"
 #include "tlsk/driver.h"
 #include "tlsk/record.h"
 
@@ -44,12 +45,21 @@ struct proxy {
 	size_t down_off, down_len;
 	bool tcp_eof, app_eof, tx_pending, dead;
 	bool write_closed;	/* close_notify sent: the service half-closed */
+	bool stalled;		/* a call on tcp stalled (stall.c) */
 	struct proxy *next_dead;
 	struct proxy *prev, *next;	/* live relays, for shutdown */
 };
 
 static struct proxy *dead_list;
 static struct proxy *live_list;
+
+/* Around calls on the TCP socket, which the service holds too (stall.c). */
+static void proxy_enter(struct proxy *p)
+{
+	const struct stall_ctx c = { .kind = STALL_PROXY, .obj = p, .fd = -1 };
+
+	stall_enter(&c);
+}
 
 static struct proxy *of_tcp(struct watch *w)
 {
@@ -74,10 +84,9 @@ static int want(struct daemon *d, struct watch *w, uint32_t events)
 	return w->events ? watch_mod(d, w, events) : watch_add(d, w, events);
 }
 
-static void proxy_kill(struct daemon *d, struct proxy *p)
+/* Off the live list and out of the epoll set. */
+static void proxy_detach(struct daemon *d, struct proxy *p)
 {
-	if (p->dead)
-		return;
 	p->dead = true;
 	if (p->prev)
 		p->prev->next = p->next;
@@ -87,6 +96,13 @@ static void proxy_kill(struct daemon *d, struct proxy *p)
 		p->next->prev = p->prev;
 	want(d, &p->tcp, 0);
 	want(d, &p->app, 0);
+}
+
+static void proxy_kill(struct daemon *d, struct proxy *p)
+{
+	if (p->dead)
+		return;
+	proxy_detach(d, p);
 	p->next_dead = dead_list;
 	dead_list = p;
 }
@@ -96,9 +112,17 @@ void proxy_reap(struct daemon *d)
 	while (dead_list) {
 		struct proxy *p = dead_list;
 
+		struct tlsk_conn *conn = p->conn;
+		int fd;
+
 		dead_list = p->next_dead;
-		/* close_notify unless failed */
-		closer_close(tlsk_conn_release(p->conn));
+		/* close_notify unless failed; should it stall, the fd is
+		 * p->tcp.fd's, the conn the old thread's to free */
+		p->conn = NULL;
+		proxy_enter(p);
+		fd = tlsk_conn_release(conn);
+		stall_leave();
+		closer_close(fd);
 		tlsk_engine_free(p->engine);
 		close(p->app.fd);
 		free(p);
@@ -124,7 +148,9 @@ static int pump_down(struct proxy *p)
 		if (!p->down_len) {
 			if (!budget--)
 				return 0;
+			proxy_enter(p);
 			n = tlsk_conn_read(p->conn, p->down, sizeof(p->down));
+			stall_leave();
 			if (n == -EAGAIN)
 				return 0;
 			if (n < 0)
@@ -155,7 +181,11 @@ static int pump_up(struct proxy *p)
 	uint8_t buf[RELAY_BUF];
 
 	if (p->tx_pending) {
-		int rc = tlsk_conn_flush(p->conn);
+		int rc;
+
+		proxy_enter(p);
+		rc = tlsk_conn_flush(p->conn);
+		stall_leave();
 
 		if (rc == -EAGAIN)
 			return 0;
@@ -175,10 +205,12 @@ static int pump_up(struct proxy *p)
 			break;
 		}
 		/* One record's worth: sealed whole, maybe not sent yet. */
+		proxy_enter(p);
 		n = tlsk_conn_write(p->conn, buf, (size_t)n);
+		rc = n < 0 ? (int)n : tlsk_conn_flush(p->conn);
+		stall_leave();
 		if (n < 0)
 			return (int)n;
-		rc = tlsk_conn_flush(p->conn);
 		if (rc == -EAGAIN) {
 			p->tx_pending = true;
 			return 0;
@@ -230,7 +262,10 @@ static void pump(struct daemon *d, struct proxy *p)
 			p->write_closed = true;
 			log_debug("relay: the service half-closed; close_notify "
 				  "sent, still reading");
-			if (tlsk_conn_close_write(p->conn) == -EAGAIN) {
+			proxy_enter(p);
+			rc = tlsk_conn_close_write(p->conn);
+			stall_leave();
+			if (rc == -EAGAIN) {
 				/* the send queue is full: a close_notify
 				 * cannot wait, the relay ends */
 				proxy_kill(d, p);
@@ -279,7 +314,8 @@ int proxy_start(struct daemon *d, struct tlsk_conn *conn,
 	else if (!(p = calloc(1, sizeof(*p))))
 		err = -ENOMEM;
 	if (err) {
-		closer_close(tlsk_conn_release(conn));
+		/* no close_notify: a call here could stall (stall.c) */
+		closer_close(tlsk_conn_abandon(conn));
 		if (sp[0] >= 0) {
 			close(sp[0]);
 			close(sp[1]);
@@ -298,6 +334,39 @@ int proxy_start(struct daemon *d, struct tlsk_conn *conn,
 		live_list->prev = p;
 	live_list = p;
 	d->nproxies++;
-	pump(d, p);
+	/*
+	 * The first pump comes with the loop's next turn, which the service's
+	 * end, writable at once, brings: not here, in the middle of the
+	 * handshake's hand-off, where a call on the TCP socket that stalled
+	 * (stall.c) would leave both half done.
+	 */
+	if (want(d, &p->app, EPOLLOUT)) {
+		log_warn("relay: epoll: %s", strerror(errno));
+		proxy_kill(d, p);
+	}
 	return sp[1];
+}
+
+/* In the thread that took the loop over (stall.c): p leaves the loop now,
+ * its memory and socket when the call returns. */
+void proxy_stalled(struct daemon *d, struct proxy *p)
+{
+	p->stalled = true;
+	if (!p->dead)
+		proxy_detach(d, p);
+	/* else in proxy_reap(), off the dead list already */
+	/* the service's stream ends now (tlskd's own end: no stall) */
+	shutdown(p->app.fd, SHUT_RDWR);
+}
+
+void proxy_stall_returned(struct daemon *d, struct proxy *p)
+{
+	if (p->conn)
+		closer_close(tlsk_conn_abandon(p->conn));
+	else	/* the old thread's tlsk_conn_release() freed it */
+		closer_close(p->tcp.fd);
+	tlsk_engine_free(p->engine);
+	close(p->app.fd);
+	free(p);
+	d->nproxies--;
 }

@@ -33,6 +33,7 @@
 #include "fleet.h"
 #include "log.h"
 #include "redis.h"
+#include "stall.h"
 #include "redisreply.h"
 #include "sessstore.h"
 
@@ -732,7 +733,10 @@ bool redis_prefetch(struct daemon *d, struct hs *h)
 	 * once more than what was seen is there); a wakeup with nothing more
 	 * (the peer's FIN, an error) decides with what there is.
 	 */
+	stall_enter(&(const struct stall_ctx){ .kind = STALL_HS, .obj = h,
+					      .fd = -1 });
 	r = recv(h->w.fd, rec, sizeof(rec), MSG_PEEK | MSG_DONTWAIT);
+	stall_leave();
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return hello_wait(d, h, 0);
 	rc = r > 0 ? fleet_hello_session(rec, (size_t)r, id, &id_len,

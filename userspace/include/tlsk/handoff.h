@@ -169,6 +169,10 @@ int tlsk_conn_close(struct tlsk_conn *c);
  * that closes it elsewhere (tlskd closes the sockets services passed off
  * its loop's thread, since a close() can linger). */
 int tlsk_conn_release(struct tlsk_conn *c);
+/* Scrubs and frees without a system call on the fd (no close_notify, no
+ * drain), which is left open and returned: for a socket another thread
+ * keeps locked (tlskd, stall.c). */
+int tlsk_conn_abandon(struct tlsk_conn *c);
 
 int tlsk_conn_fd(const struct tlsk_conn *c);
 /*

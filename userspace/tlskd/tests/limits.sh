@@ -579,6 +579,45 @@ else
 	skip "descriptors that are not sockets" "needs root and unshare"
 fi
 
+# ---- a socket whose lock the caller holds: the loop goes on without it ----
+# tlskd-test-stall keeps a thread inside send() on its socket, faulting
+# on a userfaultfd page (as on a file of its own FUSE mount that never
+# answers), then passes the socket: each of tlskd's calls on it waits for
+# the lock, uninterruptibly. Another thread must take the loop over.
+TLSK_SOCKET=$dir/tlskd.sock timeout 60 "$bin/tlskd-test-stall" web \
+	>"$dir/stall.out" 2>&1
+st=$?
+if [ $st -eq 77 ]; then
+	skip "a socket whose lock the caller holds" "$(head -n 1 "$dir/stall.out")"
+else
+	check "a socket whose lock the caller holds: tlskd answers others meanwhile" \
+		grep -q "^status during the stall 0\$" "$dir/stall.out"
+	check "and fails that request (EDEADLK), saying why" \
+		grep -q "^stalled request -$(python3 -c 'import errno; print(errno.EDEADLK)') .*lock stayed taken" \
+			"$dir/stall.out"
+	check "once the caller lets go, tlskd takes the socket back and goes on" \
+		bash -c "grep -q '^status after 0\$' '$dir/stall.out' &&
+			grep -q 'stalled call on a service.s socket returned; 0 still waiting' '$dir/tlskd.log'"
+	diag "$dir/stall.out"
+fi
+# The same once tlskd relays the connection (no kernel TLS on the host):
+# the relay's read of the TCP socket waits for the lock.
+TLSK_SOCKET=$dir/tlskd.sock timeout 60 "$bin/tlskd-test-stall" web relay \
+	>"$dir/stall-relay.out" 2>&1
+st=$?
+if [ $st -eq 77 ]; then
+	skip "a relayed socket whose lock the caller holds" "$(tail -n 1 "$dir/stall-relay.out")"
+else
+	check "a relayed socket whose lock the caller holds: tlskd answers others meanwhile" \
+		grep -q "^status during the stall 0\$" "$dir/stall-relay.out"
+	check "and ends that relay (the service's stream reads EOF)" \
+		grep -q "^relay stream ended" "$dir/stall-relay.out"
+	check "once the caller lets go, tlskd frees the relay and goes on" \
+		bash -c "grep -q '^status after 0\$' '$dir/stall-relay.out' &&
+			[ \$(grep -c 'stalled call on a service.s socket returned; 0 still waiting' '$dir/tlskd.log') -ge 2 ]"
+	diag "$dir/stall-relay.out"
+fi
+
 # ---- refusals as fast as a caller can ask: the log is rate-limited ----
 t0=$(date +%s%N)
 python3 - "$dir" >"$dir/flood.out" 2>&1 <<'PY'
