@@ -282,7 +282,13 @@ static int record_sealed(struct sock *sk, struct tlsk_tx *tx,
 	if (len < 0) {
 		if (out)
 			record_unused(out);
-		/* The plaintext is lost, so the stream is: fail it. */
+		/*
+		 * The plaintext is lost, so the stream is: fail it, for good.
+		 * sk_err alone is read once (SO_ERROR, a recv()), and a later
+		 * send would then go on with the next sequence number: the
+		 * peer would see a stream with a gap it cannot detect.
+		 */
+		tx->err = len;
 		tlsk_abort(sk, len);
 		return len;
 	}

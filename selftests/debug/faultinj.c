@@ -14,6 +14,7 @@
  * splats are the VM runner's to catch (kmemleak, dmesg).
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/mman.h>
 
 #include "kselftest_harness.h"
@@ -379,6 +380,126 @@ TEST_F_TIMEOUT(inj, random_sequences, HANG_SEC)
 	close(mif_fd);
 	TH_LOG("%d of %d sequences stopped at an injected failure", failed,
 	       RANDOM_ROUNDS);
+	EXPECT_EQ(findings, 0);
+}
+
+/*
+ * A splice's record is sealed when its last piece comes. Its sealing
+ * needs a page fragment (or, failing that, the record buffer), and the
+ * first t page allocations of that call fail, t = 1, 2, ..., in a thread
+ * of its own, whose task fragment is empty. When neither can be had the
+ * record is lost, with bytes two earlier calls reported sent: the stream
+ * must stay failed from then on. Before 2026-12-07 only sk_err said so,
+ * which SO_ERROR (or a recv()) consumes; the next send then went out with
+ * the next sequence number, and the peer read a stream with a hole it
+ * could not see. Otherwise the peer gets every byte.
+ */
+#define PIECE 4096
+
+struct seal_call {
+	int c, p, times;
+	ssize_t r;
+};
+
+static void *seal_thread(void *arg)
+{
+	struct seal_call *sc = arg;
+	char t[16];
+	int fd = open("/proc/thread-self/make-it-fail", O_RDWR);
+
+	snprintf(t, sizeof(t), "%d", sc->times);
+	if (fd < 0 || write_file(DBG "fail_page_alloc/times", t) ||
+	    write_file(DBG "fail_page_alloc/probability", "100")) {
+		sc->r = -EIO;
+		return NULL;
+	}
+	if (pwrite(fd, "1", 1, 0) != 1)
+		abort();
+	sc->r = splice(sc->p, NULL, sc->c, NULL, PIECE, 0);
+	if (sc->r < 0)
+		sc->r = -errno;
+	if (pwrite(fd, "0", 1, 0) != 1)
+		abort();
+	write_file(DBG "fail_page_alloc/probability", "0");
+	close(fd);
+	return NULL;
+}
+
+/* NULL or what went wrong; *lost: the call failed (the record was lost). */
+static const char *splice_seal_once(const struct suite *su, int times,
+				    bool *lost)
+{
+	struct seal_call sc = { .times = times };
+	const char *bad = NULL;
+	int c, s, p[2], err = 0;
+	socklen_t len = sizeof(err);
+	pthread_t th;
+	ssize_t n;
+
+	*lost = false;
+	if (pair_upto(su, OP_SEND, &c, &s) || pipe(p) ||
+	    write_full(p[1], out_buf, 3 * PIECE) != 3 * PIECE)
+		return "setup";
+	for (int i = 0; i < 2; i++)
+		if (splice(p[0], NULL, c, NULL, PIECE, SPLICE_F_MORE) != PIECE)
+			return "the first splices";
+	sc.c = c;
+	sc.p = p[0];
+	if (pthread_create(&th, NULL, seal_thread, &sc) ||
+	    pthread_join(th, NULL))
+		return "thread";
+	if (sc.r == PIECE) {
+		if (read_full(s, in_buf, 3 * PIECE) != 3 * PIECE ||
+		    memcmp(in_buf, out_buf, 3 * PIECE))
+			bad = "the peer did not get the bytes spliced";
+	} else if (sc.r < 0 && clean_errno((int)-sc.r)) {
+		*lost = true;
+		/* The error is read once; the stream stays failed. */
+		getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len);
+		if (send(c, "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
+			bad = "a send after the lost record went out";
+		/* Whatever arrives is what was sent, from the start. */
+		n = poll_readable(s, 1000) ?
+		    recv(s, in_buf, 3 * PIECE, MSG_DONTWAIT) : 0;
+		if (n > 0 && memcmp(in_buf, out_buf, n))
+			bad = "the peer read bytes after a hole";
+	} else {
+		bad = "unexpected result";
+	}
+	close(p[0]);
+	close(p[1]);
+	close_now(c);
+	close_now(s);
+	return bad;
+}
+
+TEST_F_TIMEOUT(inj, splice_seal_without_memory, HANG_SEC)
+{
+	int findings = 0, lost_n = 0;
+
+	ASSERT_EQ(setup_attrs(0), 0) {
+		TH_LOG("no %sfailslab: this test needs the debug kernel (make check-debug)", DBG);
+	}
+	ASSERT_EQ(mlockall(MCL_CURRENT | MCL_FUTURE), 0);
+	fill_pattern(out_buf, LEN, 1);
+	for (size_t i = 0; i < 2; i++) {	/* the AES-GCM suites */
+		for (int t = 1; t <= 8; t++) {
+			bool lost;
+			const char *bad = splice_seal_once(&suites[i], t, &lost);
+
+			lost_n += lost;
+			if (bad) {
+				findings++;
+				TH_LOG("%s: first %d page allocations of the sealing splice failed: %s",
+				       suites[i].name, t, bad);
+			}
+		}
+	}
+	setup_attrs(0);
+	write_file(DBG "fail_page_alloc/times", "-1");
+	TH_LOG("%d calls lost their record for want of memory", lost_n);
+	/* else the test did not reach what it is about */
+	EXPECT_GT(lost_n, 0);
 	EXPECT_EQ(findings, 0);
 }
 
