@@ -69,6 +69,9 @@ static const struct key keys[] = {
 	G("max-handshakes-per-uid", K_UINT, max_handshakes_per_uid, 1, 1000000,
 	  "handshakes in flight for one caller uid before its new requests "
 	  "are refused [1024]"),
+	G("max-relays-per-uid", K_UINT, max_relays_per_uid, 1, 1000000,
+	  "connections tlskd relays (userspace-fallback = proxy) for one "
+	  "caller uid at once; more handshakes fail [1024]"),
 	G("max-connections-per-uid", K_UINT, max_connections_per_uid, 1,
 	  1000000, "connections to tlskd from one caller uid; more are "
 	  "refused [1024]"),
@@ -611,6 +614,7 @@ static void conf_defaults(struct conf *c)
 	c->max_handshakes = 4096;
 	c->max_handshakes_per_uid = 1024;
 	c->max_connections_per_uid = 1024;
+	c->max_relays_per_uid = 1024;
 	c->caller_idle_timeout_s = 60;
 	c->handshake_timeout_ms = 10000;
 	c->drain_timeout_ms = 10000;

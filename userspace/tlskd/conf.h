@@ -87,6 +87,7 @@ struct conf {
 	unsigned max_handshakes;
 	unsigned max_handshakes_per_uid;
 	unsigned max_connections_per_uid;
+	unsigned max_relays_per_uid;
 	unsigned caller_idle_timeout_s;
 	unsigned handshake_timeout_ms;
 	unsigned ticket_rotation_s;

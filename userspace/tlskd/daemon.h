@@ -91,6 +91,7 @@ struct hs {
 		struct tlsk_traffic_keys tx, rx;
 	} *keys;
 	struct tlsk_conn *conn;
+	bool relay_slot;	/* holds a max-relays-per-uid slot */
 };
 
 struct stats {
@@ -177,6 +178,6 @@ void heap_remove(struct daemon *d, struct hs *h);
 /* proxy.c: relays records for a socket the kernel cannot carry. Takes
  * over conn; returns the service's end of the stream, or negative errno. */
 int proxy_start(struct daemon *d, struct tlsk_conn *conn,
-		struct tlsk_engine *engine);
+		struct tlsk_engine *engine, uid_t uid);
 
 #endif /* TLSKD_DAEMON_H */

@@ -150,6 +150,8 @@ static void hs_detach(struct daemon *d, struct hs *h)
 static void hs_release(struct daemon *d, struct hs *h)
 {
 	uid_put(d, h->peer->uid, QUOTA_HS);
+	if (h->relay_slot)	/* a hand-off to the relay that stalled */
+		uid_put(d, h->peer->uid, QUOTA_RELAYS);
 	if (--h->peer->nhs == 0)
 		h->peer->active_ms = now_ms();	/* idle from now */
 	tlsk_record_free(h->rx);
@@ -286,7 +288,14 @@ static int hs_handoff(struct daemon *d, struct hs *h, struct tlsk_result *res)
 		res->ulp = (uint8_t)rc;
 		rc = -1;
 	} else if (rc == -ENOPROTOOPT &&
+		   d->gen->conf.fallback == CONF_FALLBACK_PROXY &&
+		   !uid_take(d, h->peer->uid, QUOTA_RELAYS)) {
+		/* Each relay holds two descriptors and a buffer for as long
+		 * as the service keeps its end: no caller may take them all. */
+		rc = -EUSERS;
+	} else if (rc == -ENOPROTOOPT &&
 		   d->gen->conf.fallback == CONF_FALLBACK_PROXY) {
+		h->relay_slot = true;	/* until the relay has it */
 		/* The relay owns this descriptor now, not the handshake. */
 		watch_del(d, &h->w);
 		hs_enter(h);
@@ -295,13 +304,17 @@ static int hs_handoff(struct daemon *d, struct hs *h, struct tlsk_result *res)
 		stall_leave();
 		conn = h->conn;
 		h->conn = NULL;
+		h->relay_slot = false;
 		if (!rc) {
 			h->w.fd = -1;
 			res->ulp = TLSK_ULP_USER;
 			res->proxied = 1;
-			rc = proxy_start(d, conn, h->engine);
+			/* the relay's now, its uid's slot too */
+			rc = proxy_start(d, conn, h->engine, h->peer->uid);
 			if (rc >= 0)	/* the relay routes tickets to it */
 				h->engine = NULL;
+		} else {
+			uid_put(d, h->peer->uid, QUOTA_RELAYS);
 		}
 	}
 	tlsk_keys_scrub(tx);
@@ -569,7 +582,11 @@ static void hs_finish(struct daemon *d, struct hs *h, int err)
 	if (!err) {
 		log_without_ems(h);
 		stream = hs_handoff(d, h, &res);
-		if (stream < -1)
+		if (stream == -EUSERS)
+			tlsk_result_fail(&res, -EBUSY, "no kernel TLS on this "
+					 "host, and this uid has max-relays-"
+					 "per-uid connections relayed by tlskd");
+		else if (stream < -1)
 			tlsk_result_fail(&res, stream, stream == -ENOPROTOOPT ?
 					 "no kernel TLS on this host and "
 					 "userspace-fallback = refuse" :

@@ -26,6 +26,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "proxy.h"
+#include "quota.h"
 #include "stall.h"
 #include "tlsk/driver.h"
 #include "tlsk/record.h"
@@ -46,6 +47,7 @@ struct proxy {
 	bool tcp_eof, app_eof, tx_pending, dead;
 	bool write_closed;	/* close_notify sent: the service half-closed */
 	bool stalled;		/* a call on tcp stalled (stall.c) */
+	uid_t uid;		/* its slot in max-relays-per-uid */
 	struct proxy *next_dead;
 	struct proxy *prev, *next;	/* live relays, for shutdown */
 };
@@ -123,6 +125,7 @@ void proxy_reap(struct daemon *d)
 		fd = tlsk_conn_release(conn);
 		stall_leave();
 		closer_close(fd);
+		uid_put(d, p->uid, QUOTA_RELAYS);
 		tlsk_engine_free(p->engine);
 		close(p->app.fd);
 		free(p);
@@ -296,8 +299,9 @@ static void app_event(struct daemon *d, struct watch *w, uint32_t events)
 		pump(d, of_app(w));
 }
 
+/* uid: whose QUOTA_RELAYS slot the relay holds (put when it is freed). */
 int proxy_start(struct daemon *d, struct tlsk_conn *conn,
-		struct tlsk_engine *engine)
+		struct tlsk_engine *engine, uid_t uid)
 {
 	int sp[2] = { -1, -1 }, fd = tlsk_conn_fd(conn), err = 0;
 	struct proxy *p = NULL;
@@ -316,6 +320,7 @@ int proxy_start(struct daemon *d, struct tlsk_conn *conn,
 	if (err) {
 		/* no close_notify: a call here could stall (stall.c) */
 		closer_close(tlsk_conn_abandon(conn));
+		uid_put(d, uid, QUOTA_RELAYS);
 		if (sp[0] >= 0) {
 			close(sp[0]);
 			close(sp[1]);
@@ -324,6 +329,7 @@ int proxy_start(struct daemon *d, struct tlsk_conn *conn,
 	}
 	p->conn = conn;
 	p->engine = engine;
+	p->uid = uid;
 	tlsk_conn_attach_engine(conn, engine);
 	p->tcp.fd = fd;
 	p->tcp.fn = tcp_event;
@@ -365,6 +371,7 @@ void proxy_stall_returned(struct daemon *d, struct proxy *p)
 		closer_close(tlsk_conn_abandon(p->conn));
 	else	/* the old thread's tlsk_conn_release() freed it */
 		closer_close(p->tcp.fd);
+	uid_put(d, p->uid, QUOTA_RELAYS);
 	tlsk_engine_free(p->engine);
 	close(p->app.fd);
 	free(p);

@@ -28,6 +28,8 @@ static unsigned limit(const struct daemon *d, enum quota q)
 		return d->gen->conf.max_connections_per_uid;
 	case QUOTA_HS:
 		return d->gen->conf.max_handshakes_per_uid;
+	case QUOTA_RELAYS:
+		return d->gen->conf.max_relays_per_uid;
 	case QUOTA_REFUSED:
 	case QUOTA_KINDS:
 		break;

@@ -13,6 +13,7 @@ struct daemon;
 enum quota {
 	QUOTA_CONNS,	/* max-connections-per-uid */
 	QUOTA_HS,	/* max-handshakes-per-uid */
+	QUOTA_RELAYS,	/* max-relays-per-uid */
 	QUOTA_REFUSED,	/* connections over QUOTA_CONNS kept to be told so:
 			 * at most REFUSED_PER_UID, the rest closed at once */
 	QUOTA_KINDS

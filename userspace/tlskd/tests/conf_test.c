@@ -103,19 +103,24 @@ static void caller_limits(void)
 	CHECK(parse(&c, &d, "") == 0);
 	CHECK(c.max_handshakes_per_uid == 1024 &&
 	      c.max_connections_per_uid == 1024 &&
+	      c.max_relays_per_uid == 1024 &&
 	      c.caller_idle_timeout_s == 60);
 	conf_free(&c);
 	CHECK(parse(&c, &d, "max-handshakes-per-uid = 5\n"
 		    "max-connections-per-uid = 7\n"
+		    "max-relays-per-uid = 3\n"
 		    "caller-idle-timeout = 2m\n") == 0);
 	CHECK(c.max_handshakes_per_uid == 5 &&
 	      c.max_connections_per_uid == 7 &&
+	      c.max_relays_per_uid == 3 &&
 	      c.caller_idle_timeout_s == 120);
 	conf_free(&c);
 	error_at("max-handshakes-per-uid = 0\n",
 		 ":1: max-handshakes-per-uid: expected a number");
 	error_at("max-connections-per-uid = x\n",
 		 ":1: max-connections-per-uid: expected a number");
+	error_at("max-relays-per-uid = 0\n",
+		 ":1: max-relays-per-uid: expected a number");
 	error_at("caller-idle-timeout = 500ms\n",
 		 ":1: caller-idle-timeout: expected a duration");
 	error_at("[profile a]\ncaller-idle-timeout = 5s\n",

@@ -640,6 +640,31 @@ echo "# 300 refused requests: $printed lines printed (at most $bound allowed)"
 check "300 refused requests, all answered: their log lines within the rate limit" \
 	bash -c "grep -q '^answered 300' '$dir/flood.out' && [ $printed -le $bound ]"
 
+# ---- max-relays-per-uid: relays a caller may keep open ----
+# Without kernel TLS each relayed connection holds two of tlskd's
+# descriptors and a buffer for as long as the service keeps its end; one
+# uid could hold them all before the limit (2026-12-07).
+restart "max-relays-per-uid = 2"
+TLSK_SOCKET=$dir/tlskd.sock timeout 120 "$bin/tlskd-test-stall" web relays 3 \
+	>"$dir/relays.out" 2>&1
+if grep -q "not relayed" "$dir/relays.out"; then
+	skip "max-relays-per-uid" "kernel TLS here: no relay"
+else
+	check "max-relays-per-uid = 2: two relays open, the third handshake fails (EBUSY)" \
+		bash -c "grep -q '^relay 1 0 ' '$dir/relays.out' &&
+			grep -q '^relay 2 0 ' '$dir/relays.out' &&
+			grep -q '^relay 3 -16 .*max-relays-per-uid' '$dir/relays.out'"
+	diag "$dir/relays.out"
+fi
+# and the slots come back once the relays end
+wait_for bash -c "'$bin/tlskd-test-service' status | grep -q ' proxies=0 '"
+TLSK_SOCKET=$dir/tlskd.sock timeout 120 "$bin/tlskd-test-stall" web relays 2 \
+	>"$dir/relays2.out" 2>&1
+grep -q "not relayed" "$dir/relays2.out" ||
+	check "once those relays ended, two more may open" \
+		bash -c "grep -q '^relay 1 0 ' '$dir/relays2.out' &&
+			grep -q '^relay 2 0 ' '$dir/relays2.out'"
+
 stop
 if [ $failed -ne 0 ]; then
 	echo "# tlskd log:"

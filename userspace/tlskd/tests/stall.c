@@ -6,6 +6,10 @@
  * tlskd's socket. Needs userfaultfd for kernel faults (root); exit 77
  * without.
  *
+ * relays N: no stall; N handshakes, each relayed (libssl peers), all
+ * relays kept open; prints "relay I RC reason" for each (limits.sh checks
+ * max-relays-per-uid with it).
+ *
  * relay: the handshake first completes (a libssl client on the peer's
  * end), tlskd relays it (no kernel TLS on the host: "relayed" is
  * printed, else "not relayed" and the test has nothing to do); the lock
@@ -123,6 +127,8 @@ static void *tls_peer(void *arg)
 
 	(void)arg;
 	if (!ssl || !SSL_set_fd(ssl, peer_fd) || SSL_connect(ssl) != 1) {
+		SSL_free(ssl);
+		SSL_CTX_free(ctx);
 		printf("# the TLS peer's handshake failed\n");
 		fflush(stdout);
 		return NULL;
@@ -131,6 +137,47 @@ static void *tls_peer(void *arg)
 	SSL_free(ssl);
 	SSL_CTX_free(ctx);
 	return NULL;
+}
+
+/* N relayed connections kept open at once. */
+static int many_relays(const char *profile, int n)
+{
+	struct tlsk_params params;
+	struct tlsk_result res;
+	pthread_t th[16];
+	int fds[16][2], ctl[2];
+
+	if (n > 16 || pipe(ctl))
+		return 2;
+	memset(&params, 0, sizeof(params));
+	params.role = TLSK_ROLE_SERVER;
+	params.profile = profile;
+	params.timeout_ms = 20000;
+	for (int i = 0; i < n; i++) {
+		int rc;
+
+		if (tcp_pair(fds[i]))
+			return 1;
+		peer_fd = fds[i][1];
+		peer_ctl[0] = ctl[0];
+		if (pthread_create(&th[i], NULL, tls_peer, NULL))
+			return 1;
+		memset(&res, 0, sizeof(res));
+		rc = tlsk_handshake(fds[i][0], &params, &res);
+		printf("relay %d %d %s%s\n", i + 1, rc, rc ? res.reason : "",
+		       !rc && !res.proxied ? "not relayed" : "");
+		fflush(stdout);
+		if (rc)	/* the peer's handshake ends with the socket */
+			shutdown(fds[i][0], SHUT_RDWR);
+		usleep(100 * 1000);	/* peer_fd is read by the thread */
+	}
+	close(ctl[1]);	/* the peers end */
+	for (int i = 0; i < n; i++) {
+		pthread_join(th[i], NULL);
+		close(fds[i][0]);
+		close(fds[i][1]);
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -147,6 +194,8 @@ int main(int argc, char **argv)
 	int pair[2], uffd, rc, tcp_copy;
 	bool relay = argc == 3 && !strcmp(argv[2], "relay");
 
+	if (argc == 4 && !strcmp(argv[2], "relays"))
+		return many_relays(argv[1], atoi(argv[3]));
 	if (argc != 2 && !relay) {
 		fprintf(stderr, "usage: tlskd-test-stall PROFILE [relay]\n");
 		return 2;
