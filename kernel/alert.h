@@ -25,6 +25,8 @@ struct tlsk_context;
 
 /* Warning alerts in a row, without application data, that end RX. */
 #define TLSK_MAX_WARNING_ALERTS		5
+/* KeyUpdates taken in a row without application data (struct tlsk_rx). */
+#define TLSK_MAX_KEY_UPDATES		32
 
 /* tlsk_tx.alert_state */
 enum tlsk_alert_state {

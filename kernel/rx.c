@@ -584,6 +584,10 @@ static int auto_key_update(struct sock *sk, struct tlsk_context *ctx,
 		m->len = ku->from;
 		return !m->len;
 	}
+	if (++rx->key_updates > TLSK_MAX_KEY_UPDATES) {
+		rx->fail_alert = TLSK_ALERT_UNEXPECTED_MESSAGE;
+		return -EBADMSG;
+	}
 	hs_reset(rx);
 	next = tlsk_secret_next(rx->secret, rx->cipher);
 	if (IS_ERR(next))
@@ -742,6 +746,8 @@ static struct sk_buff *open_record(struct sock *sk, struct tlsk_rx *rx)
 		consume_skb(skb);
 		return NULL;
 	}
+	if (m->type == TLSK_RECORD_DATA)
+		rx->key_updates = 0;	/* m->len > 0 */
 	rx->bytes += m->len;
 	return skb;
 
@@ -866,7 +872,8 @@ static int open_direct(struct sock *sk, struct tlsk_rx *rx,
 	struct tlsk_cipher *c = rx->cipher;
 	unsigned int len = rx->rec_len;
 	unsigned int plain = len - c->prepend - TLSK_TAG_SIZE;
-	unsigned int data = plain - c->tail;
+	/* (a TLS 1.3 record without even its type is open_record()'s) */
+	unsigned int data = plain > c->tail ? plain - c->tail : 0;
 	struct page *pages[TLSK_DIRECT_PAGES];
 	bool in_tcp = false;
 	int n, np = 0, err;
@@ -946,8 +953,9 @@ static int open_direct(struct sock *sk, struct tlsk_rx *rx,
 		tlsk_event_seq_near_limit(sk, false, c->record_limit);
 	}
 	rx->bytes += data;
-	/* Application data: warning alerts in a row start again. */
+	/* Application data: alerts and KeyUpdates in a row start again. */
 	rx->warn_alerts = 0;
+	rx->key_updates = 0;
 	/* The next record may be in TCP already, whole: say so to poll. */
 	WRITE_ONCE(rx->ready, rx_pull(sk, rx, GFP_KERNEL));
 	return data;

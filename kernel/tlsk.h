@@ -193,6 +193,13 @@ struct tlsk_rx {
 	 */
 	u8 warn_alerts;
 	u8 fail_alert;
+	/*
+	 * KeyUpdates the automatic mode took since the last application
+	 * data: each costs a key derivation and a new transform for 27
+	 * bytes of the peer's; more than TLSK_MAX_KEY_UPDATES in a row end
+	 * RX (unexpected_message), as BoringSSL and libtlsk's relay do.
+	 */
+	u8 key_updates;
 	/* Moves bytes that arrived while the socket was owned. */
 	struct work_struct pull_work;
 	void (*saved_data_ready)(struct sock *sk);

@@ -1062,6 +1062,35 @@ TEST_F(peer, rx_data_flows_across_updates)
 	EXPECT_EQ(memcmp(got, want, 8), 0);
 }
 
+/*
+ * KeyUpdates in a row without application data: each costs tlsk a key
+ * derivation and a new transform for 27 bytes of the peer's. 32 are
+ * taken, data between runs starts the count again, and the 33rd in a row
+ * ends RX with EBADMSG (unexpected_message), as BoringSSL and libtlsk's
+ * relay (TLSK_CONN_MAX_KEY_UPDATES) do. Before 2026-12-07 there was no
+ * limit.
+ */
+TEST_F(peer, rx_key_updates_in_a_row_are_bounded)
+{
+	char buf[16];
+	int i;
+
+	ASSERT_EQ(install_dir(self->t, TLS_RX, &self->ptx, true), 0);
+	for (i = 0; i < 32; i++) {
+		p_send(_metadata, self, HANDSHAKE, ku_not_requested, 5);
+		ASSERT_EQ(dir_next(&self->ptx), 0);
+	}
+	p_send(_metadata, self, DATA, "a", 1);
+	for (i = 0; i < 33; i++) {
+		p_send(_metadata, self, HANDSHAKE, ku_not_requested, 5);
+		ASSERT_EQ(dir_next(&self->ptx), 0);
+	}
+	p_send(_metadata, self, DATA, "b", 1);
+	t_expect(_metadata, self->t, DATA, "a", 1);
+	EXPECT_EQ(recv(self->t, buf, sizeof(buf), 0), -1);
+	EXPECT_EQ(errno, EBADMSG);
+}
+
 /* update_requested without a TX secret: left for the reader to answer. */
 TEST_F(peer, rx_requested_without_tx_secret)
 {
