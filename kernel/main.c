@@ -8,6 +8,7 @@
 #include "cipher.h"
 #include "netlink.h"
 #include "stats.h"
+#include "tx.h"
 #include "ulp.h"
 
 static int __init tlsk_init(void)
@@ -44,6 +45,7 @@ static void __exit tlsk_exit(void)
 	tlsk_genl_uninit();
 	tlsk_stats_exit();
 	tlsk_cipher_exit();
+	tlsk_tx_exit();
 }
 
 module_init(tlsk_init);

@@ -208,6 +208,62 @@ static int push_pending(struct sock *sk, struct tlsk_tx *tx, int flags)
 }
 
 /*
+ * A page fragment TCP may be done with, one per CPU. When a fragment is
+ * used up while TCP still holds it, skb_page_frag_refill() lets it go and
+ * takes a fresh one, which Debian's kernels clear whole (init_on_alloc:
+ * 32 KiB of stores, some 2 for every 1 sealed when it happens for every
+ * other record). Two fragments taking turns rarely need that: the CPU's
+ * spare takes the used-up one's place if TCP is done with it, and the
+ * used-up one becomes the spare. Freed at unload (tlsk_tx_exit()).
+ */
+static DEFINE_PER_CPU(struct page *, spare_frag);
+
+static void frag_swap_spare(struct page_frag *pfrag, unsigned int need)
+{
+	struct page *spare, *used;
+
+	/* refill keeps this one: TCP is done with it, or it has room */
+	if (!pfrag->page || page_ref_count(pfrag->page) == 1 ||
+	    pfrag->offset + need <= pfrag->size)
+		return;
+	spare = this_cpu_xchg(spare_frag, NULL);
+	if (spare && page_size(spare) < need) {
+		put_page(spare);	/* an order-0 fallback: too small */
+		spare = NULL;
+	}
+	if (spare && page_ref_count(spare) != 1) {
+		/* Still TCP's: it stays the spare, older than this one. */
+		if (this_cpu_cmpxchg(spare_frag, NULL, spare))
+			put_page(spare);
+		return;
+	}
+	if (spare) {
+		swap(pfrag->page, spare);
+		pfrag->offset = 0;
+		pfrag->size = page_size(pfrag->page);
+	}
+	/* pfrag's reference to the used-up one is the spare's now */
+	used = spare ?: pfrag->page;
+	if (this_cpu_cmpxchg(spare_frag, NULL, used))
+		put_page(used);
+	if (!spare)
+		pfrag->page = NULL;	/* refill takes a fresh one */
+}
+
+void tlsk_tx_exit(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct page *p = per_cpu(spare_frag, cpu);
+
+		if (p)
+			put_page(p);
+		per_cpu(spare_frag, cpu) = NULL;
+	}
+}
+
+/*
  * Room for a sealed record of plain bytes in the socket's page fragment,
  * referenced for tlsk (record_sealed() or record_unused() settles that),
  * or false: the record is then sealed in the buffer. A record that does
@@ -230,6 +286,7 @@ static bool record_space(struct sock *sk, struct tlsk_tx *tx,
 	    pfrag->offset < pfrag->size)
 		left = pfrag->size - pfrag->offset;
 	if (left >= need || left <= SPLIT_MIN) {
+		frag_swap_spare(pfrag, need);
 		if (!skb_page_frag_refill(need, pfrag, sk->sk_allocation) ||
 		    pfrag->size - pfrag->offset < need)
 			return false;
@@ -249,6 +306,7 @@ static bool record_space(struct sock *sk, struct tlsk_tx *tx,
 	out->off[0] = pfrag->offset;
 	out->len[0] = left;
 	pfrag->offset = pfrag->size;
+	frag_swap_spare(pfrag, need - left);
 	if (!skb_page_frag_refill(need - left, pfrag, sk->sk_allocation) ||
 	    pfrag->size - pfrag->offset < need - left) {
 		put_page(out->page[0]);

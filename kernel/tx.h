@@ -17,6 +17,7 @@ struct tlsk_tx;
 void tlsk_tx_init(struct tlsk_context *ctx);
 void tlsk_tx_unlock(struct tlsk_tx *tx);
 void tlsk_tx_park(struct tlsk_tx *tx);
+void tlsk_tx_exit(void);
 int tlsk_tx_start(struct sock *sk, struct tlsk_context *ctx,
 		  struct tlsk_cipher *c);
 int tlsk_tx_rekey(struct sock *sk, struct tlsk_context *ctx,
