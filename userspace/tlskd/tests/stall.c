@@ -195,7 +195,7 @@ int main(int argc, char **argv)
 	bool relay = argc == 3 && !strcmp(argv[2], "relay");
 
 	if (argc == 4 && !strcmp(argv[2], "relays"))
-		return many_relays(argv[1], atoi(argv[3]));
+		return many_relays(argv[1], (int)strtol(argv[3], NULL, 10));
 	if (argc != 2 && !relay) {
 		fprintf(stderr, "usage: tlskd-test-stall PROFILE [relay]\n");
 		return 2;
