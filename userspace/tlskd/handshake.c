@@ -950,6 +950,11 @@ void hs_start(struct daemon *d, struct peer *p, const struct tlsk_request *req,
 		refuse(d, p, req, -ESHUTDOWN, "tlskd is stopping");
 	} else if (d->nhs >= d->gen->conf.max_handshakes) {
 		refuse(d, p, req, -EBUSY, "too many handshakes in flight");
+	} else if (uid_held(d, p->uid, QUOTA_STALLED) >= STALL_PER_UID) {
+		snprintf(why, sizeof(why), "tlskd gave up on %d calls on "
+			 "this uid's sockets that wait for a socket's lock: "
+			 "no more until they return", STALL_PER_UID);
+		refuse(d, p, req, -EBUSY, why);
 	} else if ((rc = start_checks(p, req, fd, ulp)) != 0) {
 		if (rc == -EPROTOTYPE || rc == -ENOTSOCK || rc == -ENOTCONN) {
 			refuse(d, p, req, rc, "not a connected TCP socket");
@@ -1024,10 +1029,13 @@ void hs_stalled(struct daemon *d, struct hs *h)
 		hs_reply(d, h, &res, -1);
 	}
 	hs_detach(d, h);
+	/* no allocation: the uid has an entry (QUOTA_HS) */
+	(void)uid_take(d, h->peer->uid, QUOTA_STALLED);
 }
 
 void hs_stall_returned(struct daemon *d, struct hs *h)
 {
+	uid_put(d, h->peer->uid, QUOTA_STALLED);
 	h->old_lowat = -1;	/* the service's own business now */
 	hs_release(d, h);
 }
@@ -1040,11 +1048,13 @@ void start_stalled(struct daemon *d, const struct stall_ctx *c)
 	d->stats.req_refused++;
 	c->peer->refs++;	/* until the call returns */
 	daemon_reply(c->peer, c->id, &res, -1);
+	/* no allocation: the uid has an entry (the connection's) */
+	(void)uid_take(d, c->peer->uid, QUOTA_STALLED);
 }
 
 void start_stall_returned(struct daemon *d, const struct stall_ctx *c)
 {
-	(void)d;
+	uid_put(d, c->peer->uid, QUOTA_STALLED);
 	closer_close_untrusted(c->fd);
 	peer_put(c->peer);
 }

@@ -363,10 +363,13 @@ void proxy_stalled(struct daemon *d, struct proxy *p)
 	/* else in proxy_reap(), off the dead list already */
 	/* the service's stream ends now (tlskd's own end: no stall) */
 	shutdown(p->app.fd, SHUT_RDWR);
+	/* no allocation: the uid has an entry (QUOTA_RELAYS) */
+	(void)uid_take(d, p->uid, QUOTA_STALLED);
 }
 
 void proxy_stall_returned(struct daemon *d, struct proxy *p)
 {
+	uid_put(d, p->uid, QUOTA_STALLED);
 	if (p->conn)
 		closer_close(tlsk_conn_abandon(p->conn));
 	else	/* the old thread's tlsk_conn_release() freed it */

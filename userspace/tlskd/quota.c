@@ -15,6 +15,7 @@
 
 #include "daemon.h"
 #include "quota.h"
+#include "stall.h"
 
 struct uid_use {
 	uid_t uid;
@@ -30,6 +31,8 @@ static unsigned limit(const struct daemon *d, enum quota q)
 		return d->gen->conf.max_handshakes_per_uid;
 	case QUOTA_RELAYS:
 		return d->gen->conf.max_relays_per_uid;
+	case QUOTA_STALLED:
+		return STALL_MAX;	/* counted; stall.c bounds them */
 	case QUOTA_REFUSED:
 	case QUOTA_KINDS:
 		break;
@@ -92,6 +95,13 @@ void uid_put(struct daemon *d, uid_t uid, enum quota q)
 		u->n[q]--;
 		release(d, u);
 	}
+}
+
+unsigned uid_held(struct daemon *d, uid_t uid, enum quota q)
+{
+	struct uid_use *u = find(d, uid, false);
+
+	return u ? u->n[q] : 0;
 }
 
 void uid_table_free(struct daemon *d)

@@ -28,6 +28,9 @@ struct stall_ctx {
  * it over, and how many such calls may be left waiting at once. */
 #define STALL_AFTER_MS	300
 #define STALL_MAX	32
+/* A uid with this many left waiting gets no new handshake until one
+ * returns: one caller alone cannot use up STALL_MAX. */
+#define STALL_PER_UID	4
 
 /*
  * Around every system call of the loop on a socket a service passed (or a

@@ -665,6 +665,28 @@ grep -q "not relayed" "$dir/relays2.out" ||
 		bash -c "grep -q '^relay 1 0 ' '$dir/relays2.out' &&
 			grep -q '^relay 2 0 ' '$dir/relays2.out'"
 
+# ---- one uid gets at most STALL_PER_UID (4) calls left waiting ----
+# tlskd leaves at most 32 calls waiting for a socket's lock (stall.c);
+# one caller alone must not use them all up, and freeze the loop again.
+TLSK_SOCKET=$dir/tlskd.sock timeout 120 "$bin/tlskd-test-stall" web stalls 5 \
+	>"$dir/stalls.out" 2>&1
+st=$?
+if [ $st -eq 77 ]; then
+	skip "calls left waiting per uid" "$(head -n 1 "$dir/stalls.out")"
+else
+	deadlk=$(python3 -c 'import errno; print(errno.EDEADLK)')
+	check "four sockets held locked: each request fails (EDEADLK), the loop goes on" \
+		bash -c "[ \$(grep -c '^stall [1-4] -$deadlk ' '$dir/stalls.out') -eq 4 ] &&
+			grep -q '^status during the stalls 0\$' '$dir/stalls.out'"
+	check "a fifth request of that uid is refused (EBUSY) until they return" \
+		grep -q "^stall 5 -16 .*wait for a socket's lock: no more" "$dir/stalls.out"
+	check "once the caller lets go, tlskd takes all four back" \
+		bash -c "grep -q '^status after 0\$' '$dir/stalls.out' &&
+			returned() { grep -c 'stalled call on a service.s socket returned' '$dir/tlskd.log'; }
+			for _ in \$(seq 50); do [ \$(returned) -ge 6 ] && exit 0; sleep 0.1; done; exit 1"
+	diag "$dir/stalls.out"
+fi
+
 stop
 if [ $failed -ne 0 ]; then
 	echo "# tlskd log:"

@@ -6,6 +6,12 @@
  * tlskd's socket. Needs userfaultfd for kernel faults (root); exit 77
  * without.
  *
+ * stalls N: N sockets whose lock this process holds, a handshake request
+ * each, one after the other; prints "stall I RC reason" for each reply
+ * (10 s at most), then "status during the stalls RC", then lets go of
+ * them all and prints "status after RC" (limits.sh checks that one uid
+ * gets no more than STALL_PER_UID calls left waiting).
+ *
  * relays N: no stall; N handshakes, each relayed (libssl peers), all
  * relays kept open; prints "relay I RC reason" for each (limits.sh checks
  * max-relays-per-uid with it).
@@ -53,6 +59,21 @@
 static int sock = -1, stream = -1;
 static char *page;
 static long page_size;
+
+struct holder {
+	int fd;
+	char *page;
+};
+
+/* A send() that faults on its page with the socket locked, until the
+ * page is filled. */
+static void *hold_lock(void *arg)
+{
+	struct holder *h = arg;
+
+	(void)!send(h->fd, h->page, (size_t)page_size, MSG_NOSIGNAL);
+	return NULL;
+}
 
 static void *sender(void *arg)
 {
@@ -139,6 +160,78 @@ static void *tls_peer(void *arg)
 	return NULL;
 }
 
+/* N sockets held locked, a request each (see the top). */
+static int many_stalls(int uffd, const char *profile, int n)
+{
+	struct uffdio_register reg;
+	struct uffdio_zeropage zero;
+	struct tlsk_params params;
+	struct holder h[16];
+	pthread_t th[16];
+	int fds[16][2];
+	char *pages;
+
+	pages = mmap(NULL, (size_t)page_size * 16, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (n > 16 || pages == MAP_FAILED)
+		return 2;
+	memset(&reg, 0, sizeof(reg));
+	reg.range.start = (unsigned long)pages;
+	reg.range.len = (unsigned long)page_size * 16;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
+		return 1;
+	memset(&params, 0, sizeof(params));
+	params.role = TLSK_ROLE_SERVER;
+	params.profile = profile;
+	params.timeout_ms = 60000;
+	for (int i = 0; i < n; i++) {
+		struct tlsk_pending *pend;
+		struct tlsk_result res;
+		struct uffd_msg msg;
+		struct pollfd p = { .fd = uffd, .events = POLLIN };
+		int rc;
+
+		h[i].page = pages + (size_t)page_size * i;
+		if (tcp_pair(fds[i]))
+			return 1;
+		h[i].fd = fds[i][0];
+		if (pthread_create(&th[i], NULL, hold_lock, &h[i]) ||
+		    poll(&p, 1, 10000) != 1 ||
+		    read(uffd, &msg, sizeof(msg)) != sizeof(msg))
+			return 1;
+		rc = tlsk_handshake_start(fds[i][0], &params, &pend);
+		if (rc) {
+			printf("stall %d %d start\n", i + 1, rc);
+			continue;
+		}
+		p.fd = tlsk_pending_fd(pend);
+		memset(&res, 0, sizeof(res));
+		if (poll(&p, 1, 10000) == 1) {
+			rc = tlsk_handshake_finish(pend, &res);
+			printf("stall %d %d %s\n", i + 1, rc, res.reason);
+		} else {
+			tlsk_pending_cancel(pend);
+			printf("stall %d no reply in 10 s\n", i + 1);
+		}
+		fflush(stdout);
+	}
+	printf("status during the stalls %d\n", status_within(5000));
+	memset(&zero, 0, sizeof(zero));
+	zero.range.start = (unsigned long)pages;
+	zero.range.len = (unsigned long)page_size * 16;
+	if (ioctl(uffd, UFFDIO_ZEROPAGE, &zero))
+		perror("UFFDIO_ZEROPAGE");
+	for (int i = 0; i < n; i++) {
+		pthread_join(th[i], NULL);
+		close(fds[i][0]);
+		close(fds[i][1]);
+	}
+	usleep(500 * 1000);
+	printf("status after %d\n", status_within(5000));
+	return 0;
+}
+
 /* N relayed connections kept open at once. */
 static int many_relays(const char *profile, int n)
 {
@@ -193,10 +286,11 @@ int main(int argc, char **argv)
 	pthread_t th, peer_th;
 	int pair[2], uffd, rc, tcp_copy;
 	bool relay = argc == 3 && !strcmp(argv[2], "relay");
+	bool stalls = argc == 4 && !strcmp(argv[2], "stalls");
 
 	if (argc == 4 && !strcmp(argv[2], "relays"))
 		return many_relays(argv[1], (int)strtol(argv[3], NULL, 10));
-	if (argc != 2 && !relay) {
+	if (argc != 2 && !relay && !stalls) {
 		fprintf(stderr, "usage: tlskd-test-stall PROFILE [relay]\n");
 		return 2;
 	}
@@ -207,6 +301,9 @@ int main(int argc, char **argv)
 		       strerror(errno));
 		return 77;
 	}
+	if (stalls)
+		return many_stalls(uffd, argv[1],
+				   (int)strtol(argv[3], NULL, 10));
 	page = mmap(NULL, (size_t)page_size, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	memset(&reg, 0, sizeof(reg));
