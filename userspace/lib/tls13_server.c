@@ -84,14 +84,36 @@ bool u16_in(struct rd list, uint16_t id)
 	return false;
 }
 
-/* RFC 8446 4.2.8: pick a group with a share, else ask for one (HRR) */
+/* A set of 16-bit code points, one bit each: a ClientHello's lists hold
+ * up to 32,767 entries, so "is it in the list" must not be a scan of it
+ * (a scan per entry of another list is quadratic in the peer's input:
+ * 1.5 s of CPU for one 64 KiB ClientHello). */
+struct u16_set {
+	uint64_t w[65536 / 64];
+};
+
+static void u16_set_add(struct u16_set *s, uint16_t v)
+{
+	s->w[v / 64] |= (uint64_t)1 << (v % 64);
+}
+
+static bool u16_set_has(const struct u16_set *s, uint16_t v)
+{
+	return s->w[v / 64] >> (v % 64) & 1;
+}
+
+/* RFC 8446 4.2.8: pick a group with a share, else ask for one (HRR).
+ * One pass over each of the peer's lists; the work per share is bounded
+ * by our own (short) group list. */
 static int choose_group(struct tlsk_engine *e, struct exts *x,
 			struct rd *share, bool *retry)
 {
 	struct rd *sg = exts_get(x, EXT_SUPPORTED_GROUPS);
 	struct rd *ks = exts_get(x, EXT_KEY_SHARE);
-	struct rd groups, shares, r;
+	struct rd groups, shares;
 	const struct tlsk_config *c = e->cfg;
+	struct u16_set offered, shared;
+	size_t best = c->ngroups;
 
 	if (!sg || !ks)
 		return fail(e, ALERT_MISSING_EXTENSION, -EPROTO,
@@ -100,28 +122,38 @@ static int choose_group(struct tlsk_engine *e, struct exts *x,
 	    !rd_done(sg) || !rd_vec(ks, 2, 0, 0xffff, &shares) || !rd_done(ks))
 		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
 			    "malformed supported_groups/key_share");
+	memset(&offered, 0, sizeof(offered));
+	memset(&shared, 0, sizeof(shared));
+	while (rd_left(&groups))
+		u16_set_add(&offered, rd_u16(&groups));
 	*retry = false;
-	for (size_t i = 0; i < c->ngroups; i++) {
-		r = shares;
-		while (rd_left(&r)) {
-			uint16_t g = rd_u16(&r);
-			struct rd key;
+	while (rd_left(&shares)) {
+		uint16_t g = rd_u16(&shares);
+		struct rd key;
 
-			if (!rd_vec(&r, 2, 1, 0xffff, &key))
-				return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
-					    "malformed KeyShareEntry");
-			if (!u16_in(groups, g))
-				return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
-					    "key share for an unsupported group");
+		if (!rd_vec(&shares, 2, 1, 0xffff, &key))
+			return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
+				    "malformed KeyShareEntry");
+		if (!u16_set_has(&offered, g))
+			return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
+				    "key share for an unsupported group");
+		if (u16_set_has(&shared, g))
+			return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
+				    "two key shares for group 0x%04x", g);
+		u16_set_add(&shared, g);
+		for (size_t i = 0; i < best; i++)
 			if (g == c->groups[i]) {
-				e->group = tlsk_group_by_id(g);
+				best = i;
 				*share = key;
-				return 0;
+				break;
 			}
-		}
+	}
+	if (best < c->ngroups) {
+		e->group = tlsk_group_by_id(c->groups[best]);
+		return 0;
 	}
 	for (size_t i = 0; i < c->ngroups; i++)
-		if (u16_in(groups, c->groups[i])) {
+		if (u16_set_has(&offered, c->groups[i])) {
 			e->group = tlsk_group_by_id(c->groups[i]);
 			*retry = true;
 			return 0;

@@ -28,6 +28,8 @@ struct ch {
 	uint16_t record_version, legacy_version;
 	struct buf exts;
 	unsigned flags;
+	const uint8_t *comp;	/* compression methods (default: null) */
+	size_t ncomp;
 };
 
 static void ext(struct ch *c, uint16_t type, const struct buf *data)
@@ -131,8 +133,13 @@ static void emit_skewed(struct ch *c, struct buf *out, int exts_len_delta)
 		buf_u16(&m, suites[i]);
 	if (c->flags & SCSV)
 		buf_u16(&m, 0x5600);
-	buf_u8(&m, 1);
-	buf_u8(&m, 0);				/* null compression */
+	if (c->comp) {
+		buf_u8(&m, (uint8_t)c->ncomp);
+		buf_put(&m, c->comp, c->ncomp);
+	} else {
+		buf_u8(&m, 1);
+		buf_u8(&m, 0);			/* null compression */
+	}
 	buf_u16(&m, (uint16_t)((int)c->exts.len + exts_len_delta));
 	buf_put(&m, c->exts.p, c->exts.len);
 	buf_close_vec(&m, pos, 3);
@@ -420,6 +427,67 @@ static void legacy_0300(struct buf *out)
 	legacy_version(out, 0x0300, 0x0300);
 }
 
+/* supported_versions 1.3, ECDSA, and the given groups and key shares
+ * (each share one byte long) */
+static void groups_and_shares(struct buf *out, const uint16_t *groups,
+			      size_t ngroups, const uint16_t *shares,
+			      size_t nshares)
+{
+	static const uint16_t v13[] = { 0x0304 }, sigalgs[] = { 0x0403 };
+	struct buf d = { 0 };
+	struct ch c;
+	size_t list;
+
+	ch_init(&c, TLS13 | STD_DONE);
+	ext_u16_list(&c, 43, 1, v13, 1);
+	ext_u16_list(&c, 13, 2, sigalgs, 1);
+	ext_u16_list(&c, 10, 2, groups, ngroups);
+	list = buf_open_vec(&d, 2);
+	for (size_t i = 0; i < nshares; i++) {
+		buf_u16(&d, shares[i]);
+		buf_u16(&d, 1);
+		buf_u8(&d, 0x5a);
+	}
+	buf_close_vec(&d, list, 2);
+	ext(&c, 51, &d);
+	buf_free(&d);
+	emit(&c, out);
+}
+
+/* The most a ClientHello's extensions hold of both lists: 16,370 groups
+ * (none of ours) and shares for the last 6,540 of them. A server that
+ * checks each share by scanning the group list does 10^8 steps per
+ * group of its own (1.5 s of CPU for this one message). */
+#define FLOOD_GROUPS 16370
+#define FLOOD_SHARES 6540
+static void key_share_flood(struct buf *out)
+{
+	static uint16_t groups[FLOOD_GROUPS];
+
+	for (size_t i = 0; i < FLOOD_GROUPS; i++)
+		groups[i] = (uint16_t)(0x1000 + i);
+	groups_and_shares(out, groups, FLOOD_GROUPS,
+			  groups + FLOOD_GROUPS - FLOOD_SHARES, FLOOD_SHARES);
+}
+
+/* RFC 8446 4.2.8: one share per group */
+static void key_share_twice(struct buf *out)
+{
+	static const uint16_t groups[] = { 0x001d, 0x0017 };
+	static const uint16_t shares[] = { 0x0017, 0x0017 };
+
+	groups_and_shares(out, groups, 2, shares, 2);
+}
+
+/* a share for a group supported_groups does not list */
+static void key_share_unlisted(struct buf *out)
+{
+	static const uint16_t groups[] = { 0x0017 };
+	static const uint16_t shares[] = { 0x0018 };
+
+	groups_and_shares(out, groups, 1, shares, 1);
+}
+
 static void scsv_tls12(struct buf *out)
 {
 	struct ch c;
@@ -549,6 +617,12 @@ const struct chello_case chello_cases[] = {
 	  0, false },
 	{ "legacy_version 0x0300 (SSL 3.0)", legacy_0300, 0,
 	  ALERT_PROTOCOL_VERSION, 0, 0, false },
+	{ "key_share: 6,540 shares, 16,370 groups, none ours",
+	  key_share_flood, 0, ALERT_HANDSHAKE_FAILURE, 0, 0, false },
+	{ "key_share: two shares for one group", key_share_twice, 0,
+	  ALERT_ILLEGAL_PARAMETER, 0, 0, false },
+	{ "key_share: a share for an unlisted group", key_share_unlisted, 0,
+	  ALERT_ILLEGAL_PARAMETER, 0, 0, false },
 	{ "TLS_FALLBACK_SCSV, TLS 1.2 to a TLS 1.3 server", scsv_tls12, 0,
 	  ALERT_INAPPROPRIATE_FALLBACK, 0, 0, false },
 	{ "TLS_FALLBACK_SCSV, supported_versions 1.2 only",
