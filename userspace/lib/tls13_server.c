@@ -26,6 +26,11 @@ static int choose_version(struct tlsk_engine *e, struct exts *x)
 	struct rd *v = exts_get(x, EXT_SUPPORTED_VERSIONS), list;
 	bool offers13 = false, offers12 = e->client_version >= 0x0303;
 
+	/* RFC 8446 D.5: SSL 3.0 or older, whatever else the hello says */
+	if (e->client_version <= 0x0300)
+		return fail(e, ALERT_PROTOCOL_VERSION, -EPROTONOSUPPORT,
+			    "legacy_version 0x%04x (SSL 3.0 or older)",
+			    e->client_version);
 	if (v) {
 		if (!rd_vec(v, 1, 2, 254, &list) || rd_left(&list) % 2 ||
 		    !rd_done(v))
@@ -347,11 +352,11 @@ static int try_psk(struct tlsk_engine *e, struct exts *x)
 /* ---- putting the ClientHello together ---- */
 
 static int read_hello_fields(struct tlsk_engine *e, struct rd *body,
-			     struct rd *suites)
+			     struct rd *suites, bool *only_null)
 {
 	const uint8_t *random;
 	struct rd sid, comp;
-	bool second = e->shape & SHAPE_HRR;
+	bool second = e->shape & SHAPE_HRR, null = false;
 
 	/* legacy_version: supported_versions rules, else it is the version */
 	e->client_version = rd_u16(body);
@@ -361,10 +366,15 @@ static int read_hello_fields(struct tlsk_engine *e, struct rd *body,
 	    !rd_vec(body, 1, 1, 255, &comp))
 		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
 			    "malformed ClientHello");
-	/* RFC 8446 4.1.2: exactly the null compression method */
-	if (rd_left(&comp) != 1 || rd_u8(&comp) != 0)
+	/* RFC 5246 7.4.1.2: null among them (TLS 1.2 then picks it);
+	 * RFC 8446 4.1.2: TLS 1.3 wants exactly null, checked once the
+	 * version is chosen */
+	*only_null = rd_left(&comp) == 1;
+	while (rd_left(&comp))
+		null |= rd_u8(&comp) == 0;
+	if (!null)
 		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
-			    "ClientHello offers compression");
+			    "ClientHello without the null compression method");
 	if (second && (memcmp(random, e->client_random, 32) != 0 ||
 		       rd_left(&sid) != e->session_id_len ||
 		       memcmp(rd_ptr(&sid), e->session_id,
@@ -443,15 +453,18 @@ int server_read_client_hello(struct tlsk_engine *e, struct rd *body)
 	const struct tlsk_group *hrr_group = e->group;
 	struct rd suites, share;
 	struct exts x;
-	bool retry = false;
+	bool retry = false, only_null = false;
 	int version;
 
-	if (read_hello_fields(e, body, &suites) ||
+	if (read_hello_fields(e, body, &suites, &only_null) ||
 	    exts_read(e, body, &x, ch_exts, true, "ClientHello"))
 		return e->err;
 	version = choose_version(e, &x);
 	if (version < 0)
 		return version;
+	if (version == 0x0304 && !only_null)
+		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
+			    "TLS 1.3 ClientHello offers compression");
 	/* RFC 7507 3: TLS_FALLBACK_SCSV from a client whose highest version
 	 * is below ours (as OpenSSL 3.0: below what we would negotiate with
 	 * it, were it not falling back) */

@@ -427,6 +427,50 @@ static void legacy_0300(struct buf *out)
 	legacy_version(out, 0x0300, 0x0300);
 }
 
+/* RFC 8446 D.5: SSL 3.0's legacy_version ends it, supported_versions
+ * or not */
+static void legacy_0300_tls13(struct buf *out)
+{
+	struct ch c;
+
+	ch_init(&c, TLS13);
+	c.legacy_version = 0x0300;
+	emit(&c, out);
+}
+
+/* compression methods DEFLATE and null */
+static void deflate_null(struct buf *out, unsigned flags)
+{
+	static const uint8_t comp[] = { 1, 0 };
+	struct ch c;
+
+	ch_init(&c, flags);
+	c.comp = comp;
+	c.ncomp = sizeof(comp);
+	emit(&c, out);
+}
+
+static void deflate_null_tls12(struct buf *out)
+{
+	deflate_null(out, 0);
+}
+
+static void deflate_null_tls13(struct buf *out)
+{
+	deflate_null(out, TLS13);
+}
+
+static void deflate_only_tls12(struct buf *out)
+{
+	static const uint8_t comp[] = { 1 };
+	struct ch c;
+
+	ch_init(&c, 0);
+	c.comp = comp;
+	c.ncomp = sizeof(comp);
+	emit(&c, out);
+}
+
 /* supported_versions 1.3, ECDSA, and the given groups and key shares
  * (each share one byte long) */
 static void groups_and_shares(struct buf *out, const uint16_t *groups,
@@ -617,6 +661,14 @@ const struct chello_case chello_cases[] = {
 	  0, false },
 	{ "legacy_version 0x0300 (SSL 3.0)", legacy_0300, 0,
 	  ALERT_PROTOCOL_VERSION, 0, 0, false },
+	{ "legacy_version 0x0300 with supported_versions 1.3",
+	  legacy_0300_tls13, 0, ALERT_PROTOCOL_VERSION, 0, 0, false },
+	{ "compression DEFLATE and null, TLS 1.2 (null is chosen)",
+	  deflate_null_tls12, 0, 0, 0x0303, 0xc02b, true },
+	{ "compression DEFLATE and null, TLS 1.3", deflate_null_tls13, 0,
+	  ALERT_ILLEGAL_PARAMETER, 0, 0, false },
+	{ "compression DEFLATE only, TLS 1.2", deflate_only_tls12, 0,
+	  ALERT_ILLEGAL_PARAMETER, 0, 0, false },
 	{ "key_share: 6,540 shares, 16,370 groups, none ours",
 	  key_share_flood, 0, ALERT_HANDSHAKE_FAILURE, 0, 0, false },
 	{ "key_share: two shares for one group", key_share_twice, 0,
