@@ -230,16 +230,19 @@ int choose_alpn(struct tlsk_engine *e, struct rd *ext)
 
 /* ---- PSK (resumption), RFC 8446 4.2.11 ---- */
 
-static bool psk_dhe_offered(struct rd *modes)
+/* RFC 8446 4.2.9: whether the client takes psk_dhe_ke (the only mode we
+ * do); read once for all identities */
+static int read_psk_modes(struct tlsk_engine *e, struct rd *modes, bool *dhe)
 {
 	struct rd list;
 
-	if (!rd_vec(modes, 1, 1, 255, &list))
-		return false;
+	*dhe = false;
+	if (!rd_vec(modes, 1, 1, 255, &list) || !rd_done(modes))
+		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
+			    "malformed psk_key_exchange_modes");
 	while (rd_left(&list))
-		if (rd_u8(&list) == 1)	/* psk_dhe_ke */
-			return true;
-	return false;
+		*dhe |= rd_u8(&list) == 1;	/* psk_dhe_ke */
+	return 0;
 }
 
 /* A ticket we can open, for a suite of the negotiated hash, within its
@@ -301,12 +304,15 @@ static int try_psk(struct tlsk_engine *e, struct exts *x)
 	struct rd ids, binders, id, binder;
 	size_t nids = 0, nbinders = 0, binders_len;
 	long chosen = -1;
+	bool dhe;
 
 	if (!ext)
 		return 0;
 	if (!modes)	/* RFC 8446 4.2.9 */
 		return fail(e, ALERT_MISSING_EXTENSION, -EPROTO,
 			    "pre_shared_key without psk_key_exchange_modes");
+	if (read_psk_modes(e, modes, &dhe))
+		return e->err;
 	if (x->last != EXT_PRE_SHARED_KEY)	/* RFC 8446 4.2.11 */
 		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
 			    "pre_shared_key is not the last extension");
@@ -321,8 +327,8 @@ static int try_psk(struct tlsk_engine *e, struct exts *x)
 		if (!rd_vec(&ids, 2, 1, 0xffff, &id) || !rd_bytes(&ids, 4))
 			return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
 				    "malformed PSK identity");
-		if (chosen < 0 && e->cfg->ticket_count &&
-		    psk_dhe_offered(modes) && ticket_acceptable(e, &id, &e->psk))
+		if (chosen < 0 && e->cfg->ticket_count && dhe &&
+		    ticket_acceptable(e, &id, &e->psk))
 			chosen = (long)nids;
 		nids++;
 	}

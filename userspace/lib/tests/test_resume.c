@@ -15,7 +15,9 @@
 #include <openssl/evp.h>
 
 #include "../../tests/tap.h"
+#include "engine_int.h"
 #include "harness.h"
+#include "keysched.h"
 #include "testpki.h"
 
 static struct testpki pki;
@@ -528,6 +530,196 @@ static void context_too_long_is_refused(void)
 	tlsk_config_free(cfg);
 }
 
+/* RFC 7748 6.1: Alice's X25519 public key */
+static const uint8_t alice_x25519[32] = {
+	0x85, 0x20, 0xf0, 0x09, 0x89, 0x30, 0xa7, 0x54, 0x74, 0x8b, 0x7d,
+	0xdc, 0xb4, 0x3e, 0xf7, 0x5a, 0x0d, 0xbf, 0x3a, 0x0d, 0x26, 0x38,
+	0x1a, 0xf4, 0xeb, 0xa4, 0xa9, 0x8e, 0xaa, 0x9b, 0x4e, 0x6a,
+};
+
+static void ext_u16s(struct buf *b, uint16_t type, size_t lenbytes,
+		     const uint16_t *v, size_t n)
+{
+	size_t ext, list;
+
+	buf_u16(b, type);
+	ext = buf_open_vec(b, 2);
+	list = buf_open_vec(b, lenbytes);
+	for (size_t i = 0; i < n; i++)
+		buf_u16(b, v[i]);
+	buf_close_vec(b, list, lenbytes);
+	buf_close_vec(b, ext, 2);
+}
+
+/*
+ * A TLS 1.3 ClientHello message (type and length included) offering
+ * `before` identities that are no ticket of the server's, then the
+ * session's ticket with its binder; psk_key_exchange_modes is `modes`
+ * (`nmodes` bytes, the length prefix included).
+ */
+static void hello_with_identities(const struct session *sess, int before,
+				  const uint8_t *modes, size_t nmodes,
+				  struct buf *msg)
+{
+	static const uint16_t v13[] = { 0x0304 }, groups[] = { 0x001d };
+	static const uint16_t sigalgs[] = { 0x0403 };
+	const EVP_MD *md = EVP_sha256();
+	uint8_t early[EVP_MAX_MD_SIZE], key[EVP_MAX_MD_SIZE];
+	uint8_t empty[EVP_MAX_MD_SIZE], th[EVP_MAX_MD_SIZE];
+	size_t body, exts, ext, vec, binders;
+
+	buf_u8(msg, 1);
+	body = buf_open_vec(msg, 3);
+	buf_u16(msg, 0x0303);
+	for (int i = 0; i < 32; i++)
+		buf_u8(msg, (uint8_t)(i * 5));
+	buf_u8(msg, 0);				/* session ID */
+	buf_u16(msg, 2);
+	buf_u16(msg, 0x1301);
+	buf_u8(msg, 1);
+	buf_u8(msg, 0);				/* null compression */
+	exts = buf_open_vec(msg, 2);
+	buf_u16(msg, 0);			/* server_name: localhost */
+	ext = buf_open_vec(msg, 2);
+	vec = buf_open_vec(msg, 2);
+	buf_u8(msg, 0);
+	buf_u16(msg, 9);
+	buf_put(msg, "localhost", 9);
+	buf_close_vec(msg, vec, 2);
+	buf_close_vec(msg, ext, 2);
+	ext_u16s(msg, 43, 1, v13, 1);
+	ext_u16s(msg, 10, 2, groups, 1);
+	ext_u16s(msg, 13, 2, sigalgs, 1);
+	buf_u16(msg, 51);			/* key_share */
+	ext = buf_open_vec(msg, 2);
+	vec = buf_open_vec(msg, 2);
+	buf_u16(msg, 0x001d);
+	buf_u16(msg, sizeof(alice_x25519));
+	buf_put(msg, alice_x25519, sizeof(alice_x25519));
+	buf_close_vec(msg, vec, 2);
+	buf_close_vec(msg, ext, 2);
+	buf_u16(msg, 45);			/* psk_key_exchange_modes */
+	buf_u16(msg, (uint16_t)nmodes);
+	buf_put(msg, modes, nmodes);
+	buf_u16(msg, 41);			/* pre_shared_key, last */
+	ext = buf_open_vec(msg, 2);
+	vec = buf_open_vec(msg, 2);
+	for (int i = 0; i < before; i++) {
+		buf_u16(msg, 48);
+		for (int k = 0; k < 48; k++)
+			buf_u8(msg, (uint8_t)(0xe0 + i));
+		buf_u32(msg, 0);
+	}
+	buf_u16(msg, (uint16_t)sess->ticket_len);
+	buf_put(msg, sess->ticket, sess->ticket_len);
+	buf_u32(msg, sess->age_add);
+	buf_close_vec(msg, vec, 2);
+	binders = buf_open_vec(msg, 2);
+	for (int i = 0; i <= before; i++) {
+		buf_u8(msg, 32);
+		buf_append(msg, 32);
+	}
+	buf_close_vec(msg, binders, 2);
+	buf_close_vec(msg, ext, 2);
+	buf_close_vec(msg, exts, 2);
+	buf_close_vec(msg, body, 3);
+	/* RFC 8446 4.2.11.2: the ticket's binder, the last one, over the
+	 * message up to the binders */
+	CHECK(EVP_Digest("", 0, empty, NULL, md, NULL));
+	CHECK(!tlsk_early_secret(md, sess->psk, sess->psk_len, early));
+	CHECK(!tlsk_derive_secret(md, early, "res binder", empty, key));
+	CHECK(EVP_Digest(msg->p, binders, th, NULL, md, NULL));
+	CHECK(!tlsk_finished_mac(md, key, th, msg->p + msg->len - 32));
+	OPENSSL_cleanse(early, sizeof(early));
+	OPENSSL_cleanse(key, sizeof(key));
+}
+
+/* the server's answer to one ClientHello message: the identity its
+ * ServerHello selected (-1: none, a full handshake), or its alert */
+static int selected_identity(struct tlsk_config *scfg, const struct buf *msg,
+			     uint8_t *alert)
+{
+	struct tlsk_engine *s = tlsk_engine_new(scfg, TLSK_ROLE_SERVER);
+	struct buf in = { 0 };
+	const uint8_t *out;
+	const char *why = "";
+	struct rd r, exts;
+	int chosen = -1;
+	size_t n;
+
+	buf_u8(&in, 22);
+	buf_u16(&in, 0x0301);
+	buf_u16(&in, (uint16_t)msg->len);
+	buf_put(&in, msg->p, msg->len);
+	while (feed_input(s, &in, 0))
+		;
+	*alert = 0;
+	if (tlsk_engine_state(s) == TLSK_STATE_FAILED) {
+		tlsk_engine_error(s, alert, NULL, &why);
+		printf("# server: alert %u (%s)\n", *alert, why);
+	}
+	out = tlsk_engine_output(s, &n);
+	if (!*alert && n > 9 && out[0] == 22 && out[5] == 2) {
+		rd_init(&r, out + 9, n - 9);
+		rd_u16(&r);
+		rd_bytes(&r, 32);
+		rd_bytes(&r, rd_u8(&r));
+		rd_bytes(&r, 3);		/* suite, compression */
+		CHECK(rd_vec(&r, 2, 0, 0xffff, &exts));
+		while (rd_left(&exts)) {
+			uint16_t type = rd_u16(&exts);
+			struct rd data;
+
+			CHECK(rd_vec(&exts, 2, 0, 0xffff, &data));
+			if (type == 41)
+				chosen = rd_u16(&data);
+		}
+	}
+	tlsk_engine_free(s);
+	buf_free(&in);
+	return chosen;
+}
+
+/*
+ * RFC 8446 4.2.11: the server picks an identity it can use, whichever its
+ * place: a client that keeps several tickets lists the older ones too.
+ * A malformed psk_key_exchange_modes gets decode_error.
+ */
+static void later_identity_resumes(void)
+{
+	static const uint8_t dhe[] = { 1, 1 }, ke_only[] = { 1, 0 };
+	static const uint8_t cut[] = { 2, 1 };
+	struct tlsk_config *ccfg = client_config(TLS13_TICKET, false);
+	struct tlsk_config *scfg = server_config(TLS13_TICKET, &web);
+	struct session sess = { 0 };
+	uint8_t blob[4096], alert;
+	size_t len = 0;
+	struct buf msg = { 0 };
+
+	handshake(ccfg, scfg, TLS13_TICKET, blob, &len, sizeof(blob));
+	CHECK(len && !session_decode(blob, len, &sess));
+	for (int before = 0; before <= 3; before++) {
+		buf_reset(&msg);
+		hello_with_identities(&sess, before, dhe, sizeof(dhe), &msg);
+		CHECK(selected_identity(scfg, &msg, &alert) == before);
+		CHECK(!alert);
+		if (tap_case_failed)
+			printf("# %d identities before the ticket\n", before);
+	}
+	/* psk_ke alone: no identity can be used (we do psk_dhe_ke only) */
+	buf_reset(&msg);
+	hello_with_identities(&sess, 1, ke_only, sizeof(ke_only), &msg);
+	CHECK(selected_identity(scfg, &msg, &alert) == -1 && !alert);
+	buf_reset(&msg);
+	hello_with_identities(&sess, 1, cut, sizeof(cut), &msg);
+	CHECK(selected_identity(scfg, &msg, &alert) == -1);
+	CHECK(alert == ALERT_DECODE_ERROR);
+	buf_free(&msg);
+	session_clear(&sess);
+	tlsk_config_free(ccfg);
+	tlsk_config_free(scfg);
+}
+
 int main(void)
 {
 	if (testpki_make(&pki)) {
@@ -545,6 +737,7 @@ int main(void)
 	RUN(first_format_ticket_goes_full);
 	RUN(context_too_long_is_refused);
 	RUN(other_server_name_goes_full);
+	RUN(later_identity_resumes);
 	testpki_remove(&pki);
 	return tap_done();
 }
