@@ -308,19 +308,26 @@ static int process_handshake_bytes(struct tlsk_engine *e)
 		if (len > MAX_HS_MSG_LEN)
 			return fail(e, ALERT_DECODE_ERROR, -EMSGSIZE,
 				    "handshake message of %zu bytes", len);
+		size_t rest;
+
 		if (e->hs_in.len < 4 + len)
 			break;
+		rest = e->hs_in.len - (4 + len);
 		if (dispatch_message(e, p, 4 + len))
 			return e->err;
-		buf_consume(&e->hs_in, 4 + len);
-		/* RFC 8446 5.1: a message before a key change ends its record */
-		if (e->rx_epoch != epoch && e->hs_in.len)
+		/* RFC 8446 5.1: a message before a key change ends its record,
+		 * and so does the handshake's last one (what follows it was
+		 * sent under keys that are gone, and nothing would read it:
+		 * the end of the handshake frees hs_in, so count before) */
+		if (rest && (e->rx_epoch != epoch ||
+			     e->state != TLSK_STATE_HANDSHAKING))
 			return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
-				    "handshake data after a key change in the same record");
+				    "%zu bytes of handshake data after %s in "
+				    "the same record", rest,
+				    e->state == TLSK_STATE_HANDSHAKING ?
+				    "a key change" : "the last handshake message");
+		buf_consume(&e->hs_in, 4 + len);
 	}
-	if (e->state == TLSK_STATE_ESTABLISHED && e->hs_in.len)
-		return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
-			    "partial handshake message after the handshake");
 	return e->state == TLSK_STATE_FAILED ? e->err : 0;
 }
 

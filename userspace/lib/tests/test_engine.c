@@ -13,6 +13,7 @@
 #include "engine_int.h"
 #include "harness.h"
 #include "hex.h"
+#include "hsrecord.h"
 #include "testpki.h"
 #include "tlsk/record.h"
 
@@ -844,6 +845,129 @@ static void records_scrubbed_at_free(void)
 	pair_free(&p);
 }
 
+/* ---- the last handshake message ends its record (RFC 8446 5.1) ---- */
+
+static uint8_t hs_secret[2][TLSK_MAX_HASH_LEN];	/* [0] client, [1] server */
+
+static void keep_hs_secrets(void *arg, const char *line)
+{
+	static const char *const labels[2] = {
+		"CLIENT_HANDSHAKE_TRAFFIC_SECRET ",
+		"SERVER_HANDSHAKE_TRAFFIC_SECRET ",
+	};
+
+	(void)arg;
+	for (int i = 0; i < 2; i++)
+		if (!strncmp(line, labels[i], strlen(labels[i]))) {
+			const char *h = strrchr(line, ' ') + 1;
+
+			for (size_t k = 0; k < 32 && h[2 * k]; k++)
+				sscanf(h + 2 * k, "%2hhx", &hs_secret[i][k]);
+		}
+}
+
+/* A flight whose protected records are under `secret` (AES-128-GCM),
+ * sealed again with `extra` after the last one's content; other records
+ * as they were */
+static void append_to_last_record(struct buf *flight, const uint8_t *secret,
+				  const uint8_t *extra, size_t extra_len)
+{
+	const struct tlsk_suite *suite = tlsk_suite_by_id(0x1301);
+	struct hs_prot rx = { 0 }, tx = { 0 };
+	struct buf out = { 0 }, pt = { 0 };
+	size_t off = 0, last = 0;
+
+	for (size_t o = 0; o + 5 <= flight->len;
+	     o += 5 + ((size_t)flight->p[o + 3] << 8 | flight->p[o + 4]))
+		if (flight->p[o] == TLSK_CT_APPLICATION_DATA)
+			last = o;
+	CHECK(!hs_prot_set(&rx, suite, secret, false));
+	CHECK(!hs_prot_set(&tx, suite, secret, true));
+	while (off + 5 <= flight->len) {
+		size_t len = 5 + ((size_t)flight->p[off + 3] << 8 |
+				  flight->p[off + 4]);
+		uint8_t type, *p;
+		int n;
+
+		if (flight->p[off] != TLSK_CT_APPLICATION_DATA) {
+			buf_put(&out, flight->p + off, len);
+		} else {
+			n = hs_prot_open(&rx, flight->p + off, len, &type, &p);
+			CHECK(n >= 0);
+			buf_reset(&pt);
+			buf_put(&pt, p, n < 0 ? 0 : (size_t)n);
+			if (off == last)
+				buf_put(&pt, extra, extra_len);
+			CHECK(!hs_prot_seal(&tx, type, pt.p, pt.len, &out));
+		}
+		off += len;
+	}
+	buf_reset(flight);
+	buf_put(flight, out.p, out.len);
+	buf_free(&out);
+	buf_free(&pt);
+	hs_prot_clear(&rx);
+	hs_prot_clear(&tx);
+}
+
+/*
+ * Bytes after the Finished a TLS 1.3 endpoint reads last, in the same
+ * record: a whole KeyUpdate, part of a header, the header of a message
+ * too long to wait for. They were sent under handshake keys, so they end
+ * the handshake with unexpected_message; they used to be dropped and the
+ * handshake completed. Each role in turn is the reader.
+ */
+static void nothing_after_the_last_finished(void)
+{
+	static const uint8_t ku[] = { 24, 0, 0, 1, 0 };
+	static const uint8_t part[] = { 4, 0, 1 };
+	static const uint8_t big[] = { 4, 0x01, 0xff, 0xff };
+	static const struct { const uint8_t *p; size_t n; } extra[] = {
+		{ ku, sizeof(ku) }, { part, sizeof(part) }, { big, sizeof(big) },
+	};
+
+	for (int server_reads = 0; server_reads < 2; server_reads++)
+		for (size_t i = 0; i <= 3; i++) {
+			struct pair p = { .ccfg = client_config(),
+					  .scfg = server_config("ec256") };
+			struct tlsk_engine *reader;
+			int received;
+
+			CHECK(!tlsk_config_set_versions(p.ccfg, 0x0304, 0x0304));
+			CHECK(!tlsk_config_set_tls13_suites(p.ccfg,
+				"TLS_AES_128_GCM_SHA256"));
+			CHECK(!tlsk_config_set_keylog(p.scfg, keep_hs_secrets,
+						      NULL));
+			pair_start(&p, "localhost");
+			drain_output(p.c, &p.c2s);	/* ClientHello */
+			feed_input(p.s, &p.c2s, 0);
+			drain_output(p.s, &p.s2c);	/* ... to Finished */
+			if (!server_reads && i < 3)
+				append_to_last_record(&p.s2c, hs_secret[1],
+						      extra[i].p, extra[i].n);
+			while (feed_input(p.c, &p.s2c, 0))
+				;
+			drain_output(p.c, &p.c2s);	/* client Finished */
+			if (server_reads && i < 3)
+				append_to_last_record(&p.c2s, hs_secret[0],
+						      extra[i].p, extra[i].n);
+			while (feed_input(p.s, &p.c2s, 0))
+				;
+			reader = server_reads ? p.s : p.c;
+			if (i == 3) {		/* the control: nothing after */
+				CHECK(pair_established(&p));
+			} else {
+				CHECK(failure_alert(reader, &received) ==
+				      ALERT_UNEXPECTED_MESSAGE);
+				CHECK(!received);
+			}
+			if (tap_case_failed)
+				printf("# %s reads, case %zu\n",
+				       server_reads ? "server" : "client", i);
+			pair_free(&p);
+		}
+}
+
 int main(void)
 {
 	/* Before libcrypto allocates anything. */
@@ -860,6 +984,7 @@ int main(void)
 		tap_skip("records_scrubbed_at_free",
 			 "libcrypto's allocator already in use");
 	RUN(data_behind_finished_stays_unread);
+	RUN(nothing_after_the_last_finished);
 	RUN(answers_rfc8448_client_hello);
 	RUN(every_suite_and_group);
 	RUN(every_certificate_type);
