@@ -132,8 +132,14 @@ static int set_crypto(struct sock *sk, struct tlsk_context *ctx,
 	size = tlsk_cipher_info_size(info.info.cipher_type);
 	if (size < 0 || optlen != size)
 		goto wipe_info;
+	/*
+	 * The rest only: the header checked above is the one installed,
+	 * whatever another thread writes to it meanwhile.
+	 */
 	err = -EFAULT;
-	if (copy_from_sockptr(&info, optval, size))
+	if (copy_from_sockptr_offset((u8 *)&info + sizeof(info.info), optval,
+				     sizeof(info.info),
+				     size - sizeof(info.info)))
 		goto wipe_info;
 	if (rekey) {
 		err = check_rekey(mine, &info);

@@ -3,7 +3,9 @@
  * SOL_TLS socket options and sendmsg argument checks on "tlsk", each with
  * the exact errno in-tree kTLS gives.
  */
+#include <pthread.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #include "kselftest_harness.h"
 #include "util.h"
@@ -125,6 +127,65 @@ TEST(tls13_rekey_must_match_einval)
 	expect_old_key(_metadata, s, c);
 	close(c);
 	close(s);
+}
+
+/*
+ * The crypto_info header is read from the caller once: a second thread
+ * changing it while setsockopt() runs cannot get a version past the check
+ * (tlsk read it twice, checked the first copy and installed the second).
+ * Bounded: at most 3000 attempts or 20 s; the old module showed a bogus
+ * version within the first hundreds in the VM.
+ */
+struct flipper {
+	volatile uint16_t *version;
+	volatile int stop;
+};
+
+static void *flip_version(void *arg)
+{
+	struct flipper *f = arg;
+
+	while (!f->stop) {
+		*f->version = V13;
+		*f->version = 0x9999;
+	}
+	return NULL;
+}
+
+TEST(crypto_info_header_read_once)
+{
+	static union crypto_info ci;
+	size_t len = crypto_info_init(&ci, V13, GCM128, 1);
+	struct flipper f = { .version = &ci.info.version };
+	struct timespec t0, t;
+	int installed = 0, tries = 0, bogus = 0;
+	pthread_t th;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(pthread_create(&th, NULL, flip_version, &f), 0);
+	for (; tries < 3000 && !bogus; tries++) {
+		struct tls_crypto_info got;
+		socklen_t glen = sizeof(got);
+		int c, s;
+
+		ASSERT_EQ(tcp_pair(AF_INET, &c, &s), 0);
+		ASSERT_EQ(attach_ulp(c, TLSK_ULP_NAME), 0);
+		if (!setsockopt(c, SOL_TLS, TLS_TX, &ci, len)) {
+			installed++;
+			ASSERT_EQ(getsockopt(c, SOL_TLS, TLS_TX, &got, &glen),
+				  0);
+			bogus = got.version != V13;
+		}
+		close(c);
+		close(s);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec > 20)
+			break;
+	}
+	f.stop = 1;
+	pthread_join(th, NULL);
+	TH_LOG("%d attempts, %d installed", tries, installed);
+	EXPECT_EQ(bogus, 0);
 }
 
 TEST_F(opt, directions_must_match)
