@@ -519,15 +519,23 @@ int tlsk_config_enable_rsa_kx(struct tlsk_config *cfg)
 	return 0;
 }
 
+/* the in-memory cache keeps the config's time, whichever clock is set */
+static uint64_t cfg_clock(void *arg)
+{
+	return cfg_now_ms(arg);
+}
+
 int tlsk_config_set_session_cache(struct tlsk_config *cfg,
 				  size_t max_entries, uint32_t lifetime)
 {
+	const struct sesscache_clock clock = { cfg_clock, cfg };
+
 	sesscache_free(cfg->own_sesscache);
 	cfg->own_sesscache = NULL;
 	cfg->has_sesscache = false;
 	if (!max_entries)
 		return 0;
-	cfg->own_sesscache = sesscache_new(max_entries, lifetime, NULL);
+	cfg->own_sesscache = sesscache_new(max_entries, lifetime, &clock);
 	if (!cfg->own_sesscache)
 		return -ENOMEM;
 	sesscache_get_ops(cfg->own_sesscache, &cfg->sesscache);

@@ -243,6 +243,8 @@ static int try_session_id(struct tlsk_engine *e, struct rd suites)
 		e->suite12 = tls12_suite_by_id(ent.suite);
 		memcpy(e->secret, ent.master, TLS12_MASTER_LEN);
 		session_peer_set(e, ent.peer, ent.peer_sans);
+		/* a ticket issued now starts with the session */
+		e->ticket_issued_ms = ent.created_ms;
 	}
 	sesscache_entry_scrub(&ent);
 	return ok;

@@ -197,7 +197,8 @@ int tlsk_config_set_session_context(struct tlsk_config *cfg,
  * 604800 per RFC 8446 4.6.1). */
 int tlsk_config_set_tickets(struct tlsk_config *cfg, unsigned count,
 			    uint32_t lifetime);
-/* Clock for ticket ages and lifetimes, in milliseconds (default
+/* Clock for ticket ages and lifetimes and the in-memory session cache
+ * (tlsk_config_set_session_cache), in milliseconds (default
  * CLOCK_REALTIME); lets tests and daemons control time. */
 int tlsk_config_set_clock(struct tlsk_config *cfg,
 			  uint64_t (*now_ms)(void *arg), void *arg);

@@ -678,6 +678,34 @@ static void renewed_tls12_ticket_keeps_its_session_end(void)
 	pair_free(&p);
 }
 
+/*
+ * The same for a ticket issued on a session-ID resumption: it starts when
+ * the session did, so the session's master secret lives no longer than
+ * one ticket lifetime through it either. Here the cached session ID and
+ * the ticket live 10 s; the session began at 0, was resumed by ID at 8 s
+ * (with a ticket), and that ticket is offered at 12 s.
+ */
+static void ticket_from_session_id_keeps_its_session_end(void)
+{
+	struct pair p = { .ccfg = client_config(), .scfg = server_config("ec256") };
+	uint64_t c_now = 1000000, s_now = 1000000;
+	uint8_t blob1[2048], blob2[2048], blob3[2048];
+	size_t len1 = sizeof(blob1), len2 = sizeof(blob2), len3 = sizeof(blob3);
+
+	CHECK(!tlsk_config_set_versions(p.ccfg, 0x0303, 0x0303));
+	tlsk_config_set_clock(p.ccfg, fake_clock, &c_now);
+	tlsk_config_set_clock(p.scfg, fake_clock, &s_now);
+	CHECK(!tlsk_config_set_session_cache(p.scfg, 16, 10));
+	CHECK(!tlsk_config_set_tickets(p.scfg, 0, 10));
+	CHECK(!tls12_round(&p, NULL, 0, blob1, &len1));	/* cached by ID */
+	c_now = s_now += 8000;
+	CHECK(!tlsk_config_set_tickets(p.scfg, 1, 10));
+	CHECK(tls12_round(&p, blob1, len1, blob2, &len2));	/* by ID */
+	s_now += 4000;
+	CHECK(!tls12_round(&p, blob2, len2, blob3, &len3));
+	pair_free(&p);
+}
+
 /* RFC 5246 7.4.1.1: a client still negotiating TLS 1.2 ignores a
  * HelloRequest (here before the ServerHello); one that speaks only TLS
  * 1.3 treats it as unexpected (type 0 is reserved there). */
@@ -1005,6 +1033,7 @@ int main(void)
 	RUN(resumption_after_hello_retry);
 	RUN(expired_session_is_refused);
 	RUN(renewed_tls12_ticket_keeps_its_session_end);
+	RUN(ticket_from_session_id_keeps_its_session_end);
 	RUN(ephemeral_key_freed_when_established);
 	RUN(hello_request_ignored_while_negotiating_tls12);
 	RUN(resumption_with_foreign_ticket_goes_full);
