@@ -29,8 +29,27 @@ static bool first_sighting(unsigned long *seen, uint16_t type)
 	return true;
 }
 
-int exts_read(struct tlsk_engine *e, struct rd *r, struct exts *x,
-	      const uint16_t *allowed, bool ignore_unknown, const char *where)
+/* RFC 8446 4.2's table, and RFC 8449's record_size_limit: the
+ * extensions a TLS 1.3 endpoint recognises, used or not */
+static const uint16_t known13[] = { EXT_SERVER_NAME, 1, 5,
+	EXT_SUPPORTED_GROUPS, EXT_SIGNATURE_ALGORITHMS, 14, 15, EXT_ALPN, 18,
+	19, 20, 21, EXT_RECORD_SIZE_LIMIT, EXT_PRE_SHARED_KEY, EXT_EARLY_DATA,
+	EXT_SUPPORTED_VERSIONS, EXT_COOKIE, EXT_PSK_KEY_EXCHANGE_MODES, 47,
+	48, 49, EXT_SIGNATURE_ALGORITHMS_CERT, EXT_KEY_SHARE, EXT_LIST_END };
+
+/* the alert for an extension `allowed` does not list */
+static uint8_t not_allowed_alert(uint16_t type, const uint16_t *specified)
+{
+	/* RFC 8446 4.2: recognised, but not specified for this message */
+	if (specified && !listed(specified, type) && listed(known13, type))
+		return ALERT_ILLEGAL_PARAMETER;
+	/* a response to nothing we sent (RFC 8446 4.2, RFC 5246 7.4.1.4) */
+	return ALERT_UNSUPPORTED_EXTENSION;
+}
+
+static int read_block(struct tlsk_engine *e, struct rd *r, struct exts *x,
+		      const uint16_t *allowed, bool ignore_unknown,
+		      const uint16_t *specified, const char *where)
 {
 	unsigned long seen[TYPE_WORDS];
 	struct rd list;
@@ -59,9 +78,9 @@ int exts_read(struct tlsk_engine *e, struct rd *r, struct exts *x,
 		if (!listed(allowed, type)) {
 			if (ignore_unknown)
 				continue;
-			return fail(e, ALERT_UNSUPPORTED_EXTENSION, -EPROTO,
-				    "unexpected extension %u in %s", type,
-				    where);
+			return fail(e, not_allowed_alert(type, specified),
+				    -EPROTO, "unexpected extension %u in %s",
+				    type, where);
 		}
 		if (x->n == EXT_MAX)	/* an `allowed` list too long */
 			return fail(e, ALERT_INTERNAL_ERROR, -E2BIG,
@@ -70,6 +89,19 @@ int exts_read(struct tlsk_engine *e, struct rd *r, struct exts *x,
 		x->data[x->n++] = data;
 	}
 	return 0;
+}
+
+int exts_read(struct tlsk_engine *e, struct rd *r, struct exts *x,
+	      const uint16_t *allowed, bool ignore_unknown, const char *where)
+{
+	return read_block(e, r, x, allowed, ignore_unknown, NULL, where);
+}
+
+int exts_read13_response(struct tlsk_engine *e, struct rd *r, struct exts *x,
+			 const uint16_t *allowed, const uint16_t *specified,
+			 const char *where)
+{
+	return read_block(e, r, x, allowed, false, specified, where);
 }
 
 struct rd *exts_get(struct exts *x, uint16_t type)

@@ -53,6 +53,17 @@ struct exts {
  */
 int exts_read(struct tlsk_engine *e, struct rd *r, struct exts *x,
 	      const uint16_t *allowed, bool ignore_unknown, const char *where);
+/*
+ * The same for a TLS 1.3 server message we answer to (ServerHello,
+ * HelloRetryRequest, EncryptedExtensions): `allowed` is what may come
+ * back to our requests, `specified` what RFC 8446 4.2 specifies for the
+ * message. A type outside `allowed` fails with illegal_parameter when it
+ * is a TLS 1.3 extension not specified for the message, otherwise with
+ * unsupported_extension (we did not ask for it).
+ */
+int exts_read13_response(struct tlsk_engine *e, struct rd *r, struct exts *x,
+			 const uint16_t *allowed, const uint16_t *specified,
+			 const char *where);
 /* the extension's data, or NULL when absent */
 struct rd *exts_get(struct exts *x, uint16_t type);
 

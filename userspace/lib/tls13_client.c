@@ -382,9 +382,6 @@ static int read_hello_retry(struct tlsk_engine *e, struct exts *x)
 	if (e->shape & SHAPE_HRR)
 		return fail(e, ALERT_UNEXPECTED_MESSAGE, -EPROTO,
 			    "second HelloRetryRequest");
-	if (exts_get(x, EXT_PRE_SHARED_KEY))
-		return fail(e, ALERT_UNSUPPORTED_EXTENSION, -EPROTO,
-			    "pre_shared_key in HelloRetryRequest");
 	if (!ks && !cookie)	/* RFC 8446 4.1.4: it must change something */
 		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
 			    "HelloRetryRequest changes nothing");
@@ -461,21 +458,25 @@ static int read_psk_choice(struct tlsk_engine *e, struct exts *x)
 int client_read_server_hello(struct tlsk_engine *e, struct rd *body)
 {
 	static const uint16_t sh_exts[] = { EXT_SUPPORTED_VERSIONS,
-		EXT_KEY_SHARE, EXT_PRE_SHARED_KEY, EXT_COOKIE, EXT_LIST_END };
+		EXT_KEY_SHARE, EXT_PRE_SHARED_KEY, EXT_LIST_END };
+	static const uint16_t hrr_exts[] = { EXT_SUPPORTED_VERSIONS,
+		EXT_KEY_SHARE, EXT_COOKIE, EXT_LIST_END };
 	struct rd whole = *body;
 	uint16_t version = rd_u16(body), suite_id;
 	const uint8_t *random = rd_bytes(body, 32);
 	const struct tlsk_suite *suite;
 	struct rd sid;
 	struct exts x;
+	uint8_t compression;
 	bool hrr;
 
 	rd_vec(body, 1, 0, 32, &sid);
 	suite_id = rd_u16(body);
-	if (body->bad)
+	compression = rd_u8(body);
+	if (body->bad || !random)
 		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
 			    "malformed ServerHello");
-	if (rd_u8(body) != 0)
+	if (compression != 0)
 		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
 			    "ServerHello with compression");
 	if (version != 0x0303)	/* RFC 8996: nothing older; 1.3 says 0x0303 */
@@ -485,10 +486,13 @@ int client_read_server_hello(struct tlsk_engine *e, struct rd *body)
 		*body = whole;
 		return tls12_client_take_server_hello(e, body);
 	}
-	if (exts_read(e, body, &x, sh_exts, false, "ServerHello") ||
+	/* RFC 8446 4.1.4: an HRR has its own extensions */
+	hrr = !memcmp(random, hrr_random, 32);
+	if (exts_read13_response(e, body, &x, hrr ? hrr_exts : sh_exts,
+				 hrr ? hrr_exts : sh_exts,
+				 hrr ? "HelloRetryRequest" : "ServerHello") ||
 	    read_supported_version(e, &x))
 		return e->err;
-	hrr = !memcmp(random, hrr_random, 32);
 	if (rd_left(&sid) != e->session_id_len ||
 	    memcmp(rd_ptr(&sid), e->session_id, e->session_id_len) != 0)
 		return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
@@ -502,9 +506,6 @@ int client_read_server_hello(struct tlsk_engine *e, struct rd *body)
 	e->suite = suite;
 	if (hrr)
 		return read_hello_retry(e, &x);
-	if (exts_get(&x, EXT_COOKIE))
-		return fail(e, ALERT_UNSUPPORTED_EXTENSION, -EPROTO,
-			    "cookie in ServerHello");
 	if (read_psk_choice(e, &x) || read_server_share(e, &x))
 		return e->err;
 	e->shape |= SHAPE_NEGOTIATED | (e->resumed ? 0 : SHAPE_FULL);
@@ -553,6 +554,10 @@ int read_alpn_choice(struct tlsk_engine *e, struct rd *ext)
 
 int client_read_encrypted_extensions(struct tlsk_engine *e, struct rd *body)
 {
+	/* RFC 8446 4.2 and RFC 8449: what EncryptedExtensions may carry */
+	static const uint16_t ee_specified[] = { EXT_SERVER_NAME, 1,
+		EXT_SUPPORTED_GROUPS, 14, 15, EXT_ALPN, 19, 20,
+		EXT_RECORD_SIZE_LIMIT, EXT_EARLY_DATA, EXT_LIST_END };
 	uint16_t allowed[4] = { EXT_SUPPORTED_GROUPS, EXT_LIST_END,
 				EXT_LIST_END, EXT_LIST_END };
 	size_t n = 1, alpn_len;
@@ -567,7 +572,8 @@ int client_read_encrypted_extensions(struct tlsk_engine *e, struct rd *body)
 	if (!rd_left(body))
 		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
 			    "empty EncryptedExtensions");
-	if (exts_read(e, body, &x, allowed, false, "EncryptedExtensions"))
+	if (exts_read13_response(e, body, &x, allowed, ee_specified,
+				 "EncryptedExtensions"))
 		return e->err;
 	r = exts_get(&x, EXT_SERVER_NAME);
 	if (r && rd_left(r))

@@ -765,6 +765,124 @@ static void server_hello_choosing_tls12(void)
 	}
 }
 
+/* SHA-256("HelloRetryRequest"), RFC 8446 4.1.3 */
+static const uint8_t hrr_random[32] = {
+	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+	0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+};
+
+/* RFC 7748 6.1: Bob's X25519 public key */
+static const uint8_t bob_x25519[32] = {
+	0xde, 0x9e, 0xdb, 0x7d, 0x7b, 0x7d, 0xc1, 0xb4, 0xd3, 0x5b, 0x61,
+	0xc2, 0xec, 0xe4, 0x35, 0x37, 0x3f, 0x83, 0x43, 0xc8, 0x5b, 0x78,
+	0x67, 0x4d, 0xad, 0xfc, 0x7e, 0xc1, 0x4f, 0xbb, 0xa4, 0x4f,
+};
+
+enum hello13 { SH13, HRR13, SH13_CUT };
+
+/*
+ * A client engine fed a TLS 1.3 ServerHello (or HelloRetryRequest asking
+ * for P-256) that answers its ClientHello, with one more extension
+ * (`ext`, unless 0xffff) after supported_versions and key_share; SH13_CUT
+ * ends the message before legacy_compression_method.
+ */
+static struct tlsk_engine *client_got_hello13(enum hello13 kind,
+					      uint16_t ext,
+					      const uint8_t *data, size_t len)
+{
+	struct tlsk_engine *c = tlsk_engine_new(client_cfg, TLSK_ROLE_CLIENT);
+	struct buf ch = { 0 }, m = { 0 }, rec = { 0 };
+	size_t body, exts, sid_at = 5 + 4 + 2 + 32;
+
+	drain_output(c, &ch);
+	buf_u8(&m, 2);
+	body = buf_open_vec(&m, 3);
+	buf_u16(&m, 0x0303);
+	if (kind == HRR13)
+		buf_put(&m, hrr_random, sizeof(hrr_random));
+	else
+		for (int i = 0; i < 32; i++)
+			buf_u8(&m, (uint8_t)(0x40 + i));
+	buf_put(&m, ch.p + sid_at, 1 + (size_t)ch.p[sid_at]);	/* echo */
+	buf_u16(&m, 0x1301);
+	if (kind != SH13_CUT) {
+		buf_u8(&m, 0);
+		exts = buf_open_vec(&m, 2);
+		buf_u16(&m, 43);
+		buf_u16(&m, 2);
+		buf_u16(&m, 0x0304);
+		buf_u16(&m, 51);
+		if (kind == HRR13) {
+			buf_u16(&m, 2);
+			buf_u16(&m, 0x0017);
+		} else {
+			buf_u16(&m, 4 + sizeof(bob_x25519));
+			buf_u16(&m, 0x001d);
+			buf_u16(&m, sizeof(bob_x25519));
+			buf_put(&m, bob_x25519, sizeof(bob_x25519));
+		}
+		if (ext != 0xffff) {
+			buf_u16(&m, ext);
+			buf_u16(&m, (uint16_t)len);
+			buf_put(&m, data, len);
+		}
+		buf_close_vec(&m, exts, 2);
+	}
+	buf_close_vec(&m, body, 3);
+	put_record(&rec, CT_HANDSHAKE, m.p, m.len);
+	feed_input(c, &rec, 0);
+	buf_free(&ch);
+	buf_free(&m);
+	buf_free(&rec);
+	return c;
+}
+
+/*
+ * RFC 8446 4.2: an extension we recognise in a server hello not
+ * specified for it is illegal_parameter; one we never asked for (known
+ * to the message, or not known at all) is unsupported_extension. A hello
+ * cut before its compression method is decode_error (it went down the
+ * TLS 1.2 path and failed on the suite).
+ */
+static void server_hello13_extensions(void)
+{
+	static const uint8_t alpn_h2[] = { 0, 3, 2, 'h', '2' };
+	static const uint8_t cookie[] = { 0, 1, 0x55 }, psk[] = { 0, 0 };
+	static const struct {
+		enum hello13 kind;
+		uint16_t ext;
+		const uint8_t *data;
+		size_t len;
+		uint8_t alert;	/* 0: goes on */
+	} cases[] = {
+		{ SH13, 0xffff, NULL, 0, 0 },
+		{ HRR13, 0xffff, NULL, 0, 0 },
+		{ SH13, 16, alpn_h2, sizeof(alpn_h2), ALERT_ILLEGAL_PARAMETER },
+		{ SH13, 44, cookie, sizeof(cookie), ALERT_ILLEGAL_PARAMETER },
+		{ HRR13, 41, psk, sizeof(psk), ALERT_ILLEGAL_PARAMETER },
+		{ SH13, 0x4a4a, NULL, 0, ALERT_UNSUPPORTED_EXTENSION },
+		{ SH13_CUT, 0xffff, NULL, 0, ALERT_DECODE_ERROR },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tlsk_engine *c = client_got_hello13(cases[i].kind,
+							   cases[i].ext,
+							   cases[i].data,
+							   cases[i].len);
+
+		if (cases[i].alert) {
+			expect_alert(c, cases[i].alert);
+		} else {
+			CHECK(tlsk_engine_state(c) == TLSK_STATE_HANDSHAKING);
+			CHECK(tlsk_engine_want(c) > 0);
+		}
+		if (tap_case_failed)
+			printf("# case %zu\n", i);
+		tlsk_engine_free(c);
+	}
+}
+
 /*
  * The server's first flight with byte `at` of its first encrypted record
  * changed by `edit` (XORed in), fed to a client: the client's engine,
@@ -852,6 +970,7 @@ int main(void)
 	RUN(peer_alert_is_reported_as_received);
 	RUN(garbage_server_hello);
 	RUN(server_hello_choosing_tls12);
+	RUN(server_hello13_extensions);
 	RUN(rsa_kx_offered_only_when_enabled);
 	RUN(bad_rsa_premaster_fails_only_at_finished);
 	RUN(malformed_rsa_cke_is_decode_error);
