@@ -48,6 +48,7 @@ static const u8 stats_attr[__TLSK_STAT_MAX] = {
 	[TLSK_STAT_RX_REKEY_RECEIVED]	= TLSK_A_STATS_RX_REKEY_RECEIVED,
 	[TLSK_STAT_RX_ALERT]		= TLSK_A_STATS_RX_ALERT,
 	[TLSK_STAT_SEQ_NEAR_LIMIT]	= TLSK_A_STATS_SEQ_NEAR_LIMIT,
+	[TLSK_STAT_EVENTS_SUPPRESSED]	= TLSK_A_STATS_EVENTS_SUPPRESSED,
 };
 
 enum {
@@ -378,6 +379,12 @@ static void notify(struct sock *sk, u8 cmd, const struct event_extra *e)
 
 	if (!genl_has_listeners(&tlsk_family, net, TLSK_NLGRP_EVENTS))
 		return;
+	if (!tlsk_event_window(&ctx->events_window, &ctx->events_left,
+			       TLSK_EVENTS_PER_SOCK) ||
+	    !tlsk_net_event_budget(net)) {
+		tlsk_stats_add(net, TLSK_STAT_EVENTS_SUPPRESSED, 1);
+		return;
+	}
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return;

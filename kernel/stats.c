@@ -15,6 +15,7 @@
 
 #include <linux/xarray.h>
 
+#include "event.h"
 #include "stats.h"
 
 struct tlsk_mib {
@@ -25,6 +26,10 @@ struct tlsk_net {
 	struct tlsk_mib __percpu *mib;
 	/* The namespace's tlsk sockets by id (ulp.c); its own lock. */
 	struct xarray sockets;
+	/* Events sent in the current second, all sockets together. */
+	spinlock_t events_lock;
+	unsigned long events_window;
+	unsigned int events_left;
 };
 
 static const char *const stat_names[__TLSK_STAT_MAX] = {
@@ -44,6 +49,7 @@ static const char *const stat_names[__TLSK_STAT_MAX] = {
 	[TLSK_STAT_RX_REKEY_RECEIVED]	= "TlsRxRekeyReceived",
 	[TLSK_STAT_RX_ALERT]		= "TlskRxAlert",
 	[TLSK_STAT_SEQ_NEAR_LIMIT]	= "TlskSeqNearLimit",
+	[TLSK_STAT_EVENTS_SUPPRESSED]	= "TlskEventsSuppressed",
 };
 
 static unsigned int tlsk_net_id __read_mostly;
@@ -60,6 +66,18 @@ void tlsk_stats_add(struct net *net, enum tlsk_stat stat, long delta)
 	struct tlsk_net *tn = net_generic(net, tlsk_net_id);
 
 	this_cpu_add(tn->mib->v[stat], delta);
+}
+
+bool tlsk_net_event_budget(struct net *net)
+{
+	struct tlsk_net *tn = net_generic(net, tlsk_net_id);
+	bool ok;
+
+	spin_lock_bh(&tn->events_lock);
+	ok = tlsk_event_window(&tn->events_window, &tn->events_left,
+			       TLSK_EVENTS_PER_NET);
+	spin_unlock_bh(&tn->events_lock);
+	return ok;
 }
 
 /* Sums the per-CPU counters of net; the proc file and netlink agree. */
@@ -91,6 +109,7 @@ static int __net_init tlsk_net_init(struct net *net)
 	struct tlsk_net *tn = net_generic(net, tlsk_net_id);
 
 	xa_init(&tn->sockets);
+	spin_lock_init(&tn->events_lock);
 	tn->mib = alloc_percpu(struct tlsk_mib);
 	if (!tn->mib)
 		return -ENOMEM;

@@ -26,6 +26,7 @@ enum tlsk_stat {
 	TLSK_STAT_RX_REKEY_RECEIVED,
 	TLSK_STAT_RX_ALERT,
 	TLSK_STAT_SEQ_NEAR_LIMIT,
+	TLSK_STAT_EVENTS_SUPPRESSED,
 	__TLSK_STAT_MAX
 };
 
@@ -35,5 +36,7 @@ void tlsk_stats_exit(void);
 struct xarray *tlsk_net_sockets(const struct net *net);
 void tlsk_stats_add(struct net *net, enum tlsk_stat stat, long delta);
 void tlsk_stats_read(struct net *net, long vals[__TLSK_STAT_MAX]);
+/* Events net may still send this second (netlink.c); takes one if so. */
+bool tlsk_net_event_budget(struct net *net);
 
 #endif /* _TLSK_STATS_H */

@@ -245,6 +245,9 @@ struct tlsk_context {
 	bool closing;
 	/* Key in the namespace's xarray of tlsk sockets (ulp.c); grows. */
 	u64 id;
+	/* This second's events of this socket (event.h); socket lock. */
+	unsigned long events_window;
+	unsigned int events_left;
 	struct rcu_head rcu;
 };
 

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "kselftest_harness.h"
 #include "genl.h"
@@ -53,6 +54,7 @@ static const char *const stat_names[] = {
 	[TLSK_A_STATS_RX_REKEY_RECEIVED]	= "TlsRxRekeyReceived",
 	[TLSK_A_STATS_RX_ALERT]			= "TlskRxAlert",
 	[TLSK_A_STATS_SEQ_NEAR_LIMIT]		= "TlskSeqNearLimit",
+	[TLSK_A_STATS_EVENTS_SUPPRESSED]	= "TlskEventsSuppressed",
 };
 
 struct stats {
@@ -99,8 +101,9 @@ TEST_F(nl, stats_match_proc)
 	}
 	ASSERT_EQ(stats_get(&self->nl, &s), 0);
 	ASSERT_TRUE(s.got);
-	for (int i = TLSK_A_STATS_CURR_TX_SW; i <= TLSK_A_STATS_SEQ_NEAR_LIMIT;
-	     i++) {
+	for (int i = TLSK_A_STATS_CURR_TX_SW; i <= TLSK_A_STATS_MAX; i++) {
+		if (i == TLSK_A_STATS_PAD)
+			continue;
 		EXPECT_TRUE(s.present[i]);
 		EXPECT_EQ(s.v[i], (uint64_t)tlsk_stat(stat_names[i]))
 			TH_LOG("%s", stat_names[i]);
@@ -423,6 +426,34 @@ struct event {
 };
 
 /* Waits for an event about the socket with this cookie: 0 or -errno. */
+/* One message of the events group into ev; false when it is not one. */
+static bool event_parse(struct genl *nl, struct nlmsghdr *h,
+			struct event *ev)
+{
+	const struct nlattr *tb[TLSK_A_MAX + 1];
+	const struct nlattr *al[TLSK_A_ALERT_MAX + 1];
+	struct genlmsghdr *g = NLMSG_DATA(h);
+
+	if (h->nlmsg_type != nl->family)
+		return false;
+	attrs_parse(tb, TLSK_A_MAX, (char *)g + GENL_HDRLEN,
+		    h->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN);
+	memset(ev, 0, sizeof(*ev));
+	ev->cmd = g->cmd;
+	sock_parse(&ev->sock, tb[TLSK_A_SOCK]);
+	if (tb[TLSK_A_PEER_ALERT]) {
+		nest_parse(al, TLSK_A_ALERT_MAX, tb[TLSK_A_PEER_ALERT]);
+		ev->has_alert = true;
+		ev->level = attr_u8(al[TLSK_A_ALERT_LEVEL]);
+		ev->description = attr_u8(al[TLSK_A_ALERT_DESCRIPTION]);
+	}
+	if (tb[TLSK_A_DIRECTION])
+		ev->direction = attr_u8(tb[TLSK_A_DIRECTION]);
+	if (tb[TLSK_A_RECORD_LIMIT])
+		ev->record_limit = attr_u64(tb[TLSK_A_RECORD_LIMIT]);
+	return true;
+}
+
 static int wait_event(struct genl *nl, uint64_t cookie, struct event *ev)
 {
 	static char buf[16384];
@@ -433,33 +464,29 @@ static int wait_event(struct genl *nl, uint64_t cookie, struct event *ev)
 
 		if (n < 0)
 			return n;
-		for (; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
-			const struct nlattr *tb[TLSK_A_MAX + 1];
-			const struct nlattr *al[TLSK_A_ALERT_MAX + 1];
-			struct genlmsghdr *g = NLMSG_DATA(h);
-
-			if (h->nlmsg_type != nl->family)
-				continue;
-			attrs_parse(tb, TLSK_A_MAX, (char *)g + GENL_HDRLEN,
-				    h->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN);
-			memset(ev, 0, sizeof(*ev));
-			ev->cmd = g->cmd;
-			sock_parse(&ev->sock, tb[TLSK_A_SOCK]);
-			if (tb[TLSK_A_PEER_ALERT]) {
-				nest_parse(al, TLSK_A_ALERT_MAX, tb[TLSK_A_PEER_ALERT]);
-				ev->has_alert = true;
-				ev->level = attr_u8(al[TLSK_A_ALERT_LEVEL]);
-				ev->description =
-					attr_u8(al[TLSK_A_ALERT_DESCRIPTION]);
-			}
-			if (tb[TLSK_A_DIRECTION])
-				ev->direction = attr_u8(tb[TLSK_A_DIRECTION]);
-			if (tb[TLSK_A_RECORD_LIMIT])
-				ev->record_limit =
-					attr_u64(tb[TLSK_A_RECORD_LIMIT]);
-			if (ev->sock.cookie == cookie)
+		for (; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n))
+			if (event_parse(nl, h, ev) && ev->sock.cookie == cookie)
 				return 0;
-		}
+	}
+}
+
+/* The events of cmd about cookie already queued on nl; -errno (ENOBUFS:
+ * the listener lost some) */
+static int count_events(struct genl *nl, uint64_t cookie, uint8_t cmd)
+{
+	static char buf[16384];
+	struct event ev;
+	int count = 0;
+
+	for (;;) {
+		ssize_t n = recv(nl->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+		if (n < 0)
+			return errno == EAGAIN ? count : -errno;
+		for (; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n))
+			count += event_parse(nl, h, &ev) && ev.cmd == cmd &&
+				 ev.sock.cookie == cookie;
 	}
 }
 
@@ -616,6 +643,50 @@ TEST_F(nl, event_seq_near_limit)
 	EXPECT_EQ(ev.record_limit, limit);
 	/* One per key and direction, not one per record. */
 	EXPECT_EQ(tlsk_stat("TlskSeqNearLimit"), before + 2);
+	close(c);
+	close(s);
+}
+
+/*
+ * One socket raising events in a loop (an unprivileged user can: rekey
+ * TX with a rec_seq past 7/8 of the limit, send a byte, again) gets at
+ * most 16 a second to the listener; the rest are counted, not sent. The
+ * old module sent every one.
+ */
+TEST_F(nl, events_are_rate_limited)
+{
+	const uint64_t limit = 23726566, start = limit - limit / 8;
+	long before = tlsk_stat("TlskEventsSuppressed");
+	int rounds = 200, big = 16 << 20, got, c, s, i;
+	struct timespec t0, t1;
+	union crypto_info ci;
+	long windows;
+	size_t len;
+
+	ASSERT_EQ(join_events(&self->nl), 0);
+	/* room for every event the old module would send */
+	ASSERT_EQ(setsockopt(self->nl.fd, SOL_SOCKET, SO_RCVBUFFORCE, &big,
+			     sizeof(big)), 0);
+	ASSERT_EQ(tcp_pair(AF_INET, &c, &s), 0);
+	ASSERT_EQ(attach_ulp(c, TLSK_ULP_NAME), 0);
+	len = crypto_info_init(&ci, TLS_1_3_VERSION, TLS_CIPHER_AES_GCM_128, 1);
+	for (i = 0; i < 8; i++)
+		ci.gcm128.rec_seq[i] = (uint8_t)(start >> (56 - 8 * i));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < rounds; i++) {
+		ASSERT_EQ(setsockopt(c, SOL_TLS, TLS_TX, &ci, len), 0);
+		ASSERT_EQ(send(c, "x", 1, 0), 1);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	got = count_events(&self->nl, sock_cookie_of(c),
+			   TLSK_CMD_SEQ_NEAR_LIMIT_NTF);
+	/* each window is a second from its first event */
+	windows = t1.tv_sec - t0.tv_sec + 2;
+	TH_LOG("%d of %d events in %ld s", got, rounds,
+	       (long)(t1.tv_sec - t0.tv_sec));
+	EXPECT_GE(got, 16);
+	EXPECT_LE(got, 16 * windows);
+	EXPECT_EQ(tlsk_stat("TlskEventsSuppressed") - before, rounds - got);
 	close(c);
 	close(s);
 }

@@ -583,9 +583,8 @@ static bool stats_reply_ok(const struct nlmsghdr *h)
 	if (!tb[TLSK_A_STATS])
 		return false;
 	nest_parse(st, TLSK_A_STATS_MAX, tb[TLSK_A_STATS]);
-	for (int i = TLSK_A_STATS_CURR_TX_SW; i <= TLSK_A_STATS_SEQ_NEAR_LIMIT;
-	     i++)
-		if (!st[i] || attr_len(st[i]) != 8)
+	for (int i = TLSK_A_STATS_CURR_TX_SW; i <= TLSK_A_STATS_MAX; i++)
+		if (i != TLSK_A_STATS_PAD && (!st[i] || attr_len(st[i]) != 8))
 			return false;
 	return true;
 }

@@ -134,6 +134,7 @@ enum tlsk_stats_attr {
 	TLSK_A_STATS_RX_ALERT,		/* TlskRxAlert */
 	TLSK_A_STATS_SEQ_NEAR_LIMIT,	/* TlskSeqNearLimit */
 	TLSK_A_STATS_PAD,
+	TLSK_A_STATS_EVENTS_SUPPRESSED,	/* TlskEventsSuppressed */
 
 	__TLSK_A_STATS_LAST,
 	TLSK_A_STATS_MAX = __TLSK_A_STATS_LAST - 1
