@@ -142,10 +142,41 @@ static int fill_dir(struct sk_buff *skb, int type,
 }
 
 /*
- * TLSK_A_SOCK for a socket with the ULP; the socket is locked, so its
- * context stays and its state is one moment's. uid in user_ns's terms.
+ * Inode and owner, read before the socket's spinlock is taken (they take
+ * sk_callback_lock on some kernels).
+ */
+struct sock_ident {
+	unsigned long ino;
+	kuid_t uid;
+};
+
+static void read_ident(struct sock *sk, struct sock_ident *id)
+{
+	id->ino = sock_i_ino(sk);
+	id->uid = tlsk_sock_uid(sk);
+}
+
+/* What names the socket: addresses, inode, cookie, uid (in user_ns). */
+static int fill_ident(struct sk_buff *skb, struct sock *sk,
+		      const struct sock_ident *id,
+		      struct user_namespace *user_ns)
+{
+	return fill_addrs(skb, sk) ||
+	       nla_put_u64_64bit(skb, TLSK_A_SOCK_INODE, id->ino,
+				 TLSK_A_SOCK_PAD) ||
+	       nla_put_u64_64bit(skb, TLSK_A_SOCK_COOKIE, sock_cookie(sk),
+				 TLSK_A_SOCK_PAD) ||
+	       nla_put_u32(skb, TLSK_A_SOCK_UID,
+			   from_kuid_munged(user_ns, id->uid)) ? -EMSGSIZE : 0;
+}
+
+/*
+ * TLSK_A_SOCK for a socket with the ULP; the socket is locked (or its
+ * spinlock held with no owner), so its context stays and its state is
+ * one moment's. uid in user_ns's terms.
  */
 static int fill_sock(struct sk_buff *skb, struct sock *sk,
+		     const struct sock_ident *id,
 		     const struct tlsk_context *ctx,
 		     struct user_namespace *user_ns)
 {
@@ -153,13 +184,7 @@ static int fill_sock(struct sk_buff *skb, struct sock *sk,
 
 	if (!nest)
 		return -EMSGSIZE;
-	if (fill_addrs(skb, sk) ||
-	    nla_put_u64_64bit(skb, TLSK_A_SOCK_INODE, sock_i_ino(sk),
-			      TLSK_A_SOCK_PAD) ||
-	    nla_put_u64_64bit(skb, TLSK_A_SOCK_COOKIE, sock_cookie(sk),
-			      TLSK_A_SOCK_PAD) ||
-	    nla_put_u32(skb, TLSK_A_SOCK_UID,
-			from_kuid_munged(user_ns, tlsk_sock_uid(sk))))
+	if (fill_ident(skb, sk, id, user_ns))
 		goto cancel;
 	if (ctx->version &&
 	    (nla_put_u16(skb, TLSK_A_SOCK_VERSION, ctx->version) ||
@@ -283,35 +308,88 @@ static bool dump_wants(const struct sock_dump *d, struct sock *sk)
 	return !d->has_cookie || sock_cookie(sk) == d->cookie;
 }
 
+/*
+ * The socket for a dump, without sleeping on its lock: the owner can hold
+ * that as long as it likes (a copy to or from its memory whose fault
+ * never completes), and lock_sock() would leave the dump, an admin's
+ * included, waiting uninterruptibly on another user's socket. As
+ * lock_sock_fast()'s fast path: with the spinlock held and no owner,
+ * neither a process nor softirq changes the socket. An owner gets
+ * TLSK_DUMP_WAIT to let go, interruptibly; false (spinlock not held)
+ * when it did not.
+ */
+#define TLSK_DUMP_WAIT	(HZ / 50)
+
+static bool dump_lock(struct sock *sk)
+	__acquires(&sk->sk_lock.slock)
+{
+	long left = TLSK_DUMP_WAIT;
+
+	for (;;) {
+		spin_lock_bh(&sk->sk_lock.slock);
+		if (!sock_owned_by_user_nocheck(sk))
+			return true;
+		spin_unlock_bh(&sk->sk_lock.slock);
+		if (left <= 0)
+			return false;
+		left = wait_event_interruptible_timeout(sk->sk_lock.wq,
+				!sock_owned_by_user_nocheck(sk), left);
+		if (left < 0)
+			return false;
+	}
+}
+
+/* A socket whose owner kept its lock: what names it, and TLSK_A_SOCK_BUSY. */
+static int fill_busy(struct sk_buff *skb, struct sock *sk,
+		     const struct sock_ident *id,
+		     struct user_namespace *user_ns)
+{
+	struct nlattr *nest = nla_nest_start(skb, TLSK_A_SOCK);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (fill_ident(skb, sk, id, user_ns) ||
+	    nla_put_flag(skb, TLSK_A_SOCK_BUSY)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 /* 0 when sk was described or is not to be; -EMSGSIZE when skb is full. */
 static int dump_sock(struct sk_buff *skb, struct netlink_callback *cb,
 		     const struct sock_dump *d, struct sock *sk)
 {
+	struct user_namespace *user_ns = sk_user_ns(NETLINK_CB(cb->skb).sk);
 	const struct tlsk_context *ctx;
+	struct sock_ident id;
 	void *hdr;
-	int err = 0;
+	int err;
 
 	/* Filtered first: a dump takes no lock of a socket it skips. */
 	if (!dump_wants(d, sk))
 		return 0;
-	lock_sock(sk);
-	/* Closed meanwhile: the context is gone. */
-	ctx = tlsk_get_ctx(sk);
-	if (!ctx)
-		goto unlock;
-	err = -EMSGSIZE;
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &tlsk_family, NLM_F_MULTI, TLSK_CMD_SOCK_GET);
 	if (!hdr)
-		goto unlock;
-	err = fill_sock(skb, sk, ctx, sk_user_ns(NETLINK_CB(cb->skb).sk));
-	if (err)
+		return -EMSGSIZE;
+	read_ident(sk, &id);
+	if (!dump_lock(sk)) {
+		err = fill_busy(skb, sk, &id, user_ns);
+		goto end;
+	}
+	/* Closed meanwhile: the context is gone. */
+	ctx = tlsk_get_ctx(sk);
+	err = ctx ? fill_sock(skb, sk, &id, ctx, user_ns) : -ENOENT;
+	spin_unlock_bh(&sk->sk_lock.slock);
+end:
+	if (err) {
 		genlmsg_cancel(skb, hdr);
-	else
-		genlmsg_end(skb, hdr);
-unlock:
-	release_sock(sk);
-	return err;
+		return err == -ENOENT ? 0 : err;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
 }
 
 static int tlsk_nl_sock_get_dumpit(struct sk_buff *skb,
@@ -374,6 +452,7 @@ static void notify(struct sock *sk, u8 cmd, const struct event_extra *e)
 {
 	struct tlsk_context *ctx = tlsk_get_ctx(sk);
 	struct net *net = sock_net(sk);
+	struct sock_ident id;
 	struct sk_buff *msg;
 	void *hdr;
 
@@ -389,7 +468,8 @@ static void notify(struct sock *sk, u8 cmd, const struct event_extra *e)
 	if (!msg)
 		return;
 	hdr = genlmsg_put(msg, 0, 0, &tlsk_family, 0, cmd);
-	if (!hdr || fill_sock(msg, sk, ctx, net->user_ns) ||
+	read_ident(sk, &id);
+	if (!hdr || fill_sock(msg, sk, &id, ctx, net->user_ns) ||
 	    fill_extra(msg, e)) {
 		nlmsg_free(msg);
 		return;

@@ -311,7 +311,7 @@ struct tlsk_sock {
 	size_t addr_len;
 	uint64_t inode, cookie;
 	uint32_t uid, error;
-	bool has_version;
+	bool has_version, busy;
 	struct tlsk_dir tx, rx;
 };
 
@@ -356,6 +356,7 @@ static inline void sock_parse(struct tlsk_sock *s, const struct nlattr *nest)
 	s->version = attr_u16(tb[TLSK_A_SOCK_VERSION]);
 	s->cipher = attr_u16(tb[TLSK_A_SOCK_CIPHER]);
 	s->error = attr_u32(tb[TLSK_A_SOCK_ERROR]);
+	s->busy = tb[TLSK_A_SOCK_BUSY];
 	dir_parse(&s->tx, tb[TLSK_A_SOCK_TX]);
 	dir_parse(&s->rx, tb[TLSK_A_SOCK_RX]);
 }

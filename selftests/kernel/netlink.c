@@ -9,7 +9,13 @@
  * Without tlsk.ko the family does not resolve (ENOENT) and every test
  * fails in its setup.
  */
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -400,6 +406,104 @@ TEST_F(nl, unprivileged_sees_own_uid_only)
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(WEXITSTATUS(status), 0)
 		TH_LOG("check at netlink.c line %d failed", WEXITSTATUS(status));
+	close(c);
+	close(s);
+}
+
+/* A thread in getsockopt(TLS_TX) into a page whose fault is not served:
+ * the socket's lock is held until it is. */
+struct held_lock {
+	int fd;
+	void *page;
+};
+
+static void *getsockopt_into(void *arg)
+{
+	struct held_lock *h = arg;
+	socklen_t len = sizeof(struct tls12_crypto_info_aes_gcm_128);
+
+	getsockopt(h->fd, SOL_TLS, TLS_TX, h->page, &len);
+	return NULL;
+}
+
+/*
+ * A socket whose owner holds its lock (here a userfaultfd page nobody
+ * serves, as a FUSE file could) is dumped as busy, after a short wait;
+ * the old module slept on the lock uninterruptibly (an admin's dump
+ * stuck in D state) until the fault was served.
+ */
+TEST_F(nl, dump_does_not_wait_for_a_held_lock)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	struct uffdio_copy copy = { 0 };
+	struct held_lock h;
+	struct uffd_msg um;
+	struct pollfd p;
+	struct sock_list l;
+	const struct tlsk_sock *t;
+	int uffd, c, s, status = 0, i;
+	bool finished;
+	pthread_t th;
+	char *src;
+	pid_t pid;
+
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (uffd < 0)
+		SKIP(return, "no userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(ioctl(uffd, UFFDIO_API, &api), 0);
+	h.page = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(h.page, MAP_FAILED);
+	reg.range.start = (unsigned long)h.page;
+	reg.range.len = pg;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_EQ(ioctl(uffd, UFFDIO_REGISTER, &reg), 0);
+	ASSERT_EQ(tls_pair(AF_INET, TLSK_ULP_NAME, TLSK_ULP_NAME,
+			   TLS_1_3_VERSION, TLS_CIPHER_AES_GCM_128, &c, &s), 0);
+	h.fd = c;
+	ASSERT_EQ(pthread_create(&th, NULL, getsockopt_into, &h), 0);
+	p = (struct pollfd){ .fd = uffd, .events = POLLIN };
+	ASSERT_EQ(poll(&p, 1, 20000), 1);
+	ASSERT_EQ(read(uffd, &um, sizeof(um)), sizeof(um));
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		struct genl nl;
+		uint64_t ck = sock_cookie_of(c);
+
+		if (genl_open(&nl) || dump_socks(&nl, 0, ck, &l))
+			_exit(1);
+		t = find_sock(&l, ck);
+		_exit(!t ? 2 : !t->busy ? 3 : t->tx.present ? 4 : 0);
+	}
+	for (i = 0; i < 100 && !waitpid(pid, &status, WNOHANG); i++)
+		usleep(100000);
+	finished = i < 100;
+	/* serve the fault: getsockopt returns, the lock is free */
+	src = calloc(1, pg);
+	ASSERT_NE(src, NULL);
+	copy.dst = (unsigned long)h.page;
+	copy.src = (unsigned long)src;
+	copy.len = pg;
+	ASSERT_EQ(ioctl(uffd, UFFDIO_COPY, &copy), 0);
+	pthread_join(th, NULL);
+	if (!finished)
+		waitpid(pid, &status, 0);
+	EXPECT_TRUE(finished) TH_LOG("the dump waited for the lock");
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("dump child: status %#x", status);
+	/* and with the lock free, the whole socket */
+	ASSERT_EQ(dump_socks(&self->nl, 0, sock_cookie_of(c), &l), 0);
+	t = find_sock(&l, sock_cookie_of(c));
+	ASSERT_NE(t, NULL);
+	EXPECT_FALSE(t->busy);
+	EXPECT_TRUE(t->tx.present);
+	free(src);
+	munmap(h.page, pg);
+	close(uffd);
 	close(c);
 	close(s);
 }

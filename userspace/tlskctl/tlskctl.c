@@ -408,6 +408,11 @@ static int sock_cb(struct nl_msg *msg, void *arg)
 		       t[TLSK_A_SOCK_UID] ? nla_get_u32(t[TLSK_A_SOCK_UID]) : 0,
 		       version_name(version), cipher_name(cipher));
 	}
+	if (t[TLSK_A_SOCK_BUSY]) {	/* its owner held its lock */
+		printf(d->ctx->json ? ", \"busy\": true}" : "  busy\n");
+		d->n++;
+		return NL_OK;
+	}
 	put_dir(d, "tx", t[TLSK_A_SOCK_TX]);
 	put_dir(d, "rx", t[TLSK_A_SOCK_RX]);
 	if (d->ctx->json)

@@ -52,6 +52,9 @@
  *       TLSK_A_SOCK_ERROR             u32  the errno that stopped the record
  *                                          stream (EBADMSG, EMSGSIZE, ...);
  *                                          absent while healthy
+ *       TLSK_A_SOCK_BUSY              flag the socket's owner held its lock
+ *                                          through the dump's short wait:
+ *                                          only the attributes up to UID
  *
  *   Multicast group TLSK_MCGRP_EVENTS ("events"; joining needs
  *   CAP_NET_ADMIN in the namespace's user namespace). Every event carries
@@ -156,6 +159,7 @@ enum tlsk_sock_attr {
 	TLSK_A_SOCK_RX,
 	TLSK_A_SOCK_ERROR,
 	TLSK_A_SOCK_PAD,
+	TLSK_A_SOCK_BUSY,
 
 	__TLSK_A_SOCK_LAST,
 	TLSK_A_SOCK_MAX = __TLSK_A_SOCK_LAST - 1
