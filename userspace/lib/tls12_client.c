@@ -97,6 +97,21 @@ static int read_sh_extensions(struct tlsk_engine *e, struct exts *x)
 	if (r && rd_left(r))
 		return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
 			    "server_name with data in ServerHello");
+	/* RFC 8422 5.2: the server's list names uncompressed */
+	r = exts_get(x, EXT_EC_POINT_FORMATS);
+	if (r) {
+		struct rd list;
+		bool uncompressed = false;
+
+		if (!rd_vec(r, 1, 1, 255, &list) || !rd_done(r))
+			return fail(e, ALERT_DECODE_ERROR, -EBADMSG,
+				    "malformed ec_point_formats");
+		while (rd_left(&list))
+			uncompressed |= rd_u8(&list) == 0;
+		if (!uncompressed)
+			return fail(e, ALERT_ILLEGAL_PARAMETER, -EPROTO,
+				    "ec_point_formats without uncompressed");
+	}
 	r = exts_get(x, EXT_ALPN);
 	if (r && read_alpn_choice(e, r))
 		return e->err;
@@ -105,10 +120,12 @@ static int read_sh_extensions(struct tlsk_engine *e, struct exts *x)
 
 int tls12_client_take_server_hello(struct tlsk_engine *e, struct rd *body)
 {
-	static const uint16_t sh_exts[] = { EXT_SERVER_NAME, EXT_ALPN,
-		EXT_EC_POINT_FORMATS, TLS12_EXT_EXTENDED_MASTER_SECRET,
-		TLS12_EXT_SESSION_TICKET, TLS12_EXT_RENEGOTIATION_INFO,
+	/* RFC 5246 7.4.1.4: only what the ClientHello asked for */
+	uint16_t sh_exts[] = { EXT_EC_POINT_FORMATS,
+		TLS12_EXT_EXTENDED_MASTER_SECRET, TLS12_EXT_SESSION_TICKET,
+		TLS12_EXT_RENEGOTIATION_INFO, EXT_LIST_END, EXT_LIST_END,
 		EXT_LIST_END };
+	size_t n = 4, alpn_len;
 	const uint8_t *random;
 	struct rd sid;
 	struct exts x;
@@ -118,6 +135,10 @@ int tls12_client_take_server_hello(struct tlsk_engine *e, struct rd *body)
 	if (!tls12_enabled(e->cfg))
 		return fail(e, ALERT_PROTOCOL_VERSION, -EPROTONOSUPPORT,
 			    "server chose TLS 1.2, which is disabled");
+	if (sni_allowed(e->server_name))
+		sh_exts[n++] = EXT_SERVER_NAME;
+	if (engine_alpn(e, &alpn_len) && alpn_len)
+		sh_exts[n++] = EXT_ALPN;
 	rd_u16(body);		/* 0x0303, checked by the caller */
 	random = rd_bytes(body, 32);
 	if (!rd_vec(body, 1, 0, 32, &sid))

@@ -765,6 +765,58 @@ static void server_hello_choosing_tls12(void)
 	}
 }
 
+/*
+ * TLS 1.2 ServerHello extensions (RFC 5246 7.4.1.4, RFC 8422 5.2): one
+ * the client did not ask for (no SNI sent, no ALPN offered) is
+ * unsupported_extension; ec_point_formats must name uncompressed.
+ */
+static void server_hello12_extensions(void)
+{
+	static const uint8_t alpn_h2[] = { 0, 3, 2, 'h', '2' };
+	static const uint8_t points_ok[] = { 2, 1, 0 }, points_no[] = { 1, 1 };
+	static const uint8_t points_bad[] = { 5, 0 };
+	static const struct {
+		uint16_t ext;
+		const uint8_t *data;
+		size_t len;
+		uint8_t alert;	/* 0: goes on */
+	} cases[] = {
+		{ 11, points_ok, sizeof(points_ok), 0 },
+		{ 0, NULL, 0, ALERT_UNSUPPORTED_EXTENSION },
+		{ 16, alpn_h2, sizeof(alpn_h2), ALERT_UNSUPPORTED_EXTENSION },
+		{ 11, points_no, sizeof(points_no), ALERT_ILLEGAL_PARAMETER },
+		{ 11, points_bad, sizeof(points_bad), ALERT_DECODE_ERROR },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf rec = { 0 };
+		struct tlsk_engine *c;
+		size_t len;
+
+		tls12_server_hello(&rec, 0xc02b, NULL, true, true);
+		/* one more extension at the end of the block */
+		buf_u16(&rec, cases[i].ext);
+		buf_u16(&rec, (uint16_t)cases[i].len);
+		buf_put(&rec, cases[i].data, cases[i].len);
+		len = rec.len - 5;
+		put_be16(rec.p + 3, len);
+		put_be16(rec.p + 7, len - 4);
+		put_be16(rec.p + 5 + 4 + 2 + 32 + 1 + 3,
+			 rec.len - (5 + 4 + 2 + 32 + 1 + 3 + 2));
+		c = client_fed(rec.p, rec.len);
+		if (cases[i].alert) {
+			expect_alert(c, cases[i].alert);
+		} else {	/* waiting for the server's Certificate */
+			CHECK(tlsk_engine_state(c) == TLSK_STATE_HANDSHAKING);
+			CHECK(tlsk_engine_want(c) > 0);
+		}
+		if (tap_case_failed)
+			printf("# case %zu\n", i);
+		tlsk_engine_free(c);
+		buf_free(&rec);
+	}
+}
+
 /* SHA-256("HelloRetryRequest"), RFC 8446 4.1.3 */
 static const uint8_t hrr_random[32] = {
 	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
@@ -971,6 +1023,7 @@ int main(void)
 	RUN(garbage_server_hello);
 	RUN(server_hello_choosing_tls12);
 	RUN(server_hello13_extensions);
+	RUN(server_hello12_extensions);
 	RUN(rsa_kx_offered_only_when_enabled);
 	RUN(bad_rsa_premaster_fails_only_at_finished);
 	RUN(malformed_rsa_cke_is_decode_error);
