@@ -92,8 +92,8 @@ static double one_case(const struct chello_case *c)
 	 * signature included; some 10 ms with sanitizers). 250 ms is what
 	 * only a step quadratic in the peer's list lengths reaches (a
 	 * flood of key shares took 1.5 s). */
-	cpu_ms = (t1.tv_sec - t0.tv_sec) * 1e3 +
-		 (t1.tv_nsec - t0.tv_nsec) / 1e6;
+	cpu_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+		 (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	CHECK(cpu_ms < 250);
 	out = tlsk_engine_output(s, &n);
 	if (tlsk_engine_state(s) == TLSK_STATE_FAILED)

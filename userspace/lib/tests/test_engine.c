@@ -886,12 +886,9 @@ static void keep_hs_secrets(void *arg, const char *line)
 
 	(void)arg;
 	for (int i = 0; i < 2; i++)
-		if (!strncmp(line, labels[i], strlen(labels[i]))) {
-			const char *h = strrchr(line, ' ') + 1;
-
-			for (size_t k = 0; k < 32 && h[2 * k]; k++)
-				sscanf(h + 2 * k, "%2hhx", &hs_secret[i][k]);
-		}
+		if (!strncmp(line, labels[i], strlen(labels[i])))
+			unhex(strrchr(line, ' ') + 1, hs_secret[i],
+			      sizeof(hs_secret[i]));
 }
 
 /* A flight whose protected records are under `secret` (AES-128-GCM),
