@@ -208,58 +208,81 @@ static int push_pending(struct sock *sk, struct tlsk_tx *tx, int flags)
 }
 
 /*
- * A page fragment TCP may be done with, one per CPU. When a fragment is
+ * Page fragments TCP may be done with, up to eight per CPU. When one is
  * used up while TCP still holds it, skb_page_frag_refill() lets it go and
  * takes a fresh one, which Debian's kernels clear whole (init_on_alloc:
  * 32 KiB of stores, some 2 for every 1 sealed when it happens for every
- * other record). Two fragments taking turns rarely need that: the CPU's
- * spare takes the used-up one's place if TCP is done with it, and the
- * used-up one becomes the spare. Freed at unload (tlsk_tx_exit()).
+ * other record). Instead the used-up one waits here, and takes a later
+ * used-up one's place once TCP (on loopback, the reader) is done with it:
+ * fragments take turns and a stream rarely has one zeroed. At most
+ * TLSK_SPARE_FRAGS pages a CPU; freed at unload (tlsk_tx_exit()).
  */
-static DEFINE_PER_CPU(struct page *, spare_frag);
+#define TLSK_SPARE_FRAGS	8
+
+struct spare_frags {
+	struct page *page[TLSK_SPARE_FRAGS];
+};
+
+static DEFINE_PER_CPU(struct spare_frags, spare_frags);
 
 static void frag_swap_spare(struct page_frag *pfrag, unsigned int need)
 {
-	struct page *spare, *used;
+	struct spare_frags *sf;
+	struct page *used;
+	int i, empty = -1;
 
 	/* refill keeps this one: TCP is done with it, or it has room */
 	if (!pfrag->page || page_ref_count(pfrag->page) == 1 ||
 	    pfrag->offset + need <= pfrag->size)
 		return;
-	spare = this_cpu_xchg(spare_frag, NULL);
-	if (spare && page_size(spare) < need) {
-		put_page(spare);	/* an order-0 fallback: too small */
-		spare = NULL;
+	used = pfrag->page;
+	pfrag->page = NULL;		/* refill takes a fresh one, unless */
+	local_bh_disable();
+	sf = this_cpu_ptr(&spare_frags);
+	for (i = 0; i < TLSK_SPARE_FRAGS; i++) {
+		struct page *p = sf->page[i];
+
+		if (p && page_size(p) < need) {
+			put_page(p);	/* an order-0 fallback: too small */
+			sf->page[i] = NULL;
+			p = NULL;
+		}
+		if (!p) {
+			if (empty < 0)
+				empty = i;
+			continue;
+		}
+		if (page_ref_count(p) == 1) {
+			/* TCP is done with it: it serves, used waits */
+			pfrag->page = p;
+			pfrag->offset = 0;
+			pfrag->size = page_size(p);
+			sf->page[i] = used;
+			used = NULL;
+			break;
+		}
 	}
-	if (spare && page_ref_count(spare) != 1) {
-		/* Still TCP's: it stays the spare, older than this one. */
-		if (this_cpu_cmpxchg(spare_frag, NULL, spare))
-			put_page(spare);
-		return;
+	if (used && empty >= 0) {
+		sf->page[empty] = used;
+		used = NULL;
 	}
-	if (spare) {
-		swap(pfrag->page, spare);
-		pfrag->offset = 0;
-		pfrag->size = page_size(pfrag->page);
-	}
-	/* pfrag's reference to the used-up one is the spare's now */
-	used = spare ?: pfrag->page;
-	if (this_cpu_cmpxchg(spare_frag, NULL, used))
-		put_page(used);
-	if (!spare)
-		pfrag->page = NULL;	/* refill takes a fresh one */
+	local_bh_enable();
+	if (used)
+		put_page(used);		/* all slots busy: TCP keeps it alone */
 }
 
 void tlsk_tx_exit(void)
 {
-	int cpu;
+	int cpu, i;
 
 	for_each_possible_cpu(cpu) {
-		struct page *p = per_cpu(spare_frag, cpu);
+		struct spare_frags *sf = per_cpu_ptr(&spare_frags, cpu);
 
-		if (p)
-			put_page(p);
-		per_cpu(spare_frag, cpu) = NULL;
+		for (i = 0; i < TLSK_SPARE_FRAGS; i++) {
+			if (sf->page[i])
+				put_page(sf->page[i]);
+			sf->page[i] = NULL;
+		}
 	}
 }
 
