@@ -287,6 +287,25 @@ void tlsk_tx_exit(void)
 }
 
 /*
+ * Where a record's payload lands in the fragment. The AEAD walks source
+ * and destination a page at a time, one call into the cipher per piece
+ * that is contiguous in both: with the payload at the same offset in its
+ * page as the plaintext it is sealed from, the two sets of page
+ * boundaries coincide and a 16 KiB record is sealed in about half the
+ * pieces (each piece costs a walk step, an FPU section and the cipher's
+ * set-up for a partial run of blocks). The price is up to a page of the
+ * fragment left unused per record, so only records of a page or more are
+ * placed so. Returns the bytes to skip at off.
+ */
+static unsigned int align_skip(unsigned int off, unsigned int prepend,
+			       unsigned int plain, unsigned int src)
+{
+	if (plain < PAGE_SIZE)
+		return 0;
+	return (src - prepend - off) & (PAGE_SIZE - 1);
+}
+
+/*
  * Room for a sealed record of plain bytes in the socket's page fragment,
  * referenced for tlsk (record_sealed() or record_unused() settles that),
  * or false: the record is then sealed in the buffer. A record that does
@@ -294,25 +313,36 @@ void tlsk_tx_exit(void)
  * fresh one, as TCP fills its fragments, rather than leave the rest of
  * the old one unused: every fresh fragment costs zeroing its 32 KiB
  * (init_on_alloc, which Debian turns on), and a long write would
- * otherwise start one per record.
+ * otherwise start one per record. src is the offset in its page of the
+ * plaintext the record is sealed from (align_skip()).
  */
 static bool record_space(struct sock *sk, struct tlsk_tx *tx,
-			 unsigned int plain, struct tlsk_seal_out *out)
+			 unsigned int plain, unsigned int src,
+			 struct tlsk_seal_out *out)
 {
 	struct page_frag *pfrag = sk_page_frag(sk);
+	unsigned int prepend = tx->cipher->prepend;
 	unsigned int need = plain + tlsk_cipher_overhead(tx->cipher);
-	unsigned int left = 0;
+	unsigned int left = 0, skip;
 
 	memset(out, 0, sizeof(*out));
 	/* Not when refill would start the fragment over (TCP is done with it). */
 	if (pfrag->page && page_ref_count(pfrag->page) > 1 &&
-	    pfrag->offset < pfrag->size)
-		left = pfrag->size - pfrag->offset;
+	    pfrag->offset < pfrag->size) {
+		skip = align_skip(pfrag->offset, prepend, plain, src);
+		if (skip < pfrag->size - pfrag->offset) {
+			pfrag->offset += skip;
+			left = pfrag->size - pfrag->offset;
+		}
+	}
 	if (left >= need || left <= SPLIT_MIN) {
 		frag_swap_spare(pfrag, need);
 		if (!skb_page_frag_refill(need, pfrag, sk->sk_allocation) ||
 		    pfrag->size - pfrag->offset < need)
 			return false;
+		skip = align_skip(pfrag->offset, prepend, plain, src);
+		if (skip <= pfrag->size - pfrag->offset - need)
+			pfrag->offset += skip;
 		get_page(pfrag->page);
 		out->page[0] = pfrag->page;
 		out->off[0] = pfrag->offset;
@@ -459,7 +489,9 @@ static int close_record(struct sock *sk, struct tlsk_tx *tx)
 {
 	unsigned int plain = tx->open_len;
 	struct tlsk_seal_out out;
-	bool placed = record_space(sk, tx, plain, &out);
+	unsigned int src = tx->open_pages ?
+			   tx->cipher->s->sg_out[1].offset : tx->cipher->prepend;
+	bool placed = record_space(sk, tx, plain, src, &out);
 	int len = seal_open(sk, tx, placed, &out);
 
 	open_pages_put(tx);
@@ -546,13 +578,17 @@ static int send_direct(struct sock *sk, struct tlsk_tx *tx,
 	if (!user_backed_iter(&msg->msg_iter) || plain < DIRECT_MIN ||
 	    (plain < tx->max_payload && more) || !tx_pages_ok(sk, tx))
 		return 0;
-	if (tx_scratch(sk, tx) || !record_space(sk, tx, plain, &out))
+	if (tx_scratch(sk, tx))
 		return 0;
 	n = tlsk_pin_iter(&msg->msg_iter, plain, &tx->cipher->s->sg_out[1], pages,
 			  TLSK_DIRECT_PAGES, &np);
-	if (!n) {
-		/* The fragment moved past it: that room stays unused. */
-		record_unused(&out);
+	if (!n)
+		return 0;
+	if (!record_space(sk, tx, plain, tx->cipher->s->sg_out[1].offset,
+			  &out)) {
+		while (np--)
+			put_page(pages[np]);
+		iov_iter_revert(&msg->msg_iter, plain);
 		return 0;
 	}
 	len = tlsk_cipher_seal_pages(tx->cipher, type, n, plain, &out);

@@ -604,6 +604,65 @@ TEST_F(dp, long_writes_across_fragments)
 }
 
 /*
+ * Records of a page or more are placed in TX's page fragment with their
+ * payload at the offset their plaintext has in its page, past bytes left
+ * unused, which must never reach the wire. Writes from every kind of
+ * offset in a page (whole records sealed from the writer's pages, and
+ * the rest of a call copied first), short writes between them, and
+ * sendfile() from odd file offsets; read back by another thread.
+ */
+TEST_F(dp, records_from_any_page_offset)
+{
+	static const size_t offs[] = { 0, 1, 5, 13, 15, 16, 17, 100, 2048,
+				       4000, 4083, 4091, 4095 };
+	const size_t span = 3 * REC + 4096;
+	size_t total = 0, at = 0, i, len;
+	struct drain d = { .fd = self->s, .trunc_fd = -1 };
+	char *src = aligned_alloc(4096, span + 4096);
+	int fd = memfd_create("tlsk-dp-offsets", 0);
+	char *want, *in;
+	pthread_t th;
+	off_t off;
+
+	ASSERT_TRUE(src != NULL);
+	ASSERT_GE(fd, 0);
+	fill_pattern(src, span + 4096, 31);
+	ASSERT_EQ(pwrite(fd, src, span + 4096, 0), (ssize_t)(span + 4096));
+	for (i = 0; i < ARRAY_SIZE(offs); i++)
+		total += (REC + i * 1531) + (1 + i * 37) + (REC + i * 997);
+	want = malloc(total);
+	in = malloc(total);
+	ASSERT_TRUE(want && in);
+	d.buf = in;
+	d.size = total;
+	ASSERT_EQ(pthread_create(&th, NULL, drain, &d), 0);
+	for (i = 0; i < ARRAY_SIZE(offs); i++) {
+		len = REC + i * 1531;
+		memcpy(want + at, src + offs[i], len);
+		ASSERT_EQ(write_full(self->c, src + offs[i], len), (ssize_t)len);
+		at += len;
+		len = 1 + i * 37;
+		memcpy(want + at, src + 4096 - offs[i], len);
+		ASSERT_EQ(write_full(self->c, src + 4096 - offs[i], len),
+			  (ssize_t)len);
+		at += len;
+		len = REC + i * 997;
+		off = offs[i];
+		memcpy(want + at, src + off, len);
+		ASSERT_EQ(sendfile(self->c, fd, &off, len), (ssize_t)len);
+		at += len;
+	}
+	ASSERT_EQ(pthread_join(th, NULL), 0);
+	EXPECT_EQ(d.err, 0);
+	ASSERT_EQ(d.got, total);
+	EXPECT_EQ(memcmp(in, want, total), 0);
+	close(fd);
+	free(want);
+	free(in);
+	free(src);
+}
+
+/*
  * Moves the n pieces of iov into the socket through a pipe: vmsplice()
  * makes each piece a pipe buffer of its own (write() would merge them),
  * splice() hands them to the socket buffer by buffer, the last with
